@@ -1,0 +1,66 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+const char *cli_program = "dauys";
+
+void
+cli_message(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", cli_program);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void
+cli_report(const dauys_error *err)
+{
+    cli_message("%s", err->message[0] != '\0' ? err->message : dauys_status_name(err->status));
+}
+
+void
+cli_print_untrusted(FILE *fp, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char) *s;
+        fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, fp);
+    }
+}
+
+double
+cli_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+void
+cli_no_core_dumps(void)
+{
+    struct rlimit none = {0, 0};
+
+    (void) setrlimit(RLIMIT_CORE, &none);
+}
+
+int
+cli_parse_kdf(dauys_kdf *kdf, const char *name)
+{
+    if (strcmp(name, "sensitive") == 0) {
+        *kdf = dauys_keys_kdf_sensitive;
+    } else if (strcmp(name, "interactive") == 0) {
+        *kdf = dauys_keys_kdf_interactive;
+    } else {
+        cli_message("--kdf: expected \"sensitive\" or \"interactive\", not \"%s\"", name);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * cli.h: plumbing shared by the two command-line programs, dauys and
+ * dauys-audit. This is the only code besides the mains that prints; library
+ * code reports through dauys_error instead.
+ */
+#ifndef DAUYS_CLI_CLI_H
+#define DAUYS_CLI_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "keys.h"
+
+/* Exit codes, as minisign: 0 good, 1 a bad signature or a discrepancy, 2 any other failure. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_BAD = 1, CLI_EXIT_FAIL = 2 };
+
+/* The program name used to prefix messages ("dauys", "dauys-audit"). */
+extern const char *cli_program;
+
+/* Prints "PROGRAM: message" to stderr. */
+void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints ERR's message, prefixed with the program name, to stderr. */
+void cli_report(const dauys_error *err);
+
+/* Writes S to FP with control characters shown as '?': the text is untrusted. */
+void cli_print_untrusted(FILE *fp, const char *s);
+
+/* Seconds on a monotonic clock. */
+double cli_now(void);
+
+/* Forbids core dumps, so a crash never writes a secret key to disk. */
+void cli_no_core_dumps(void);
+
+/* Where a password comes from: --password-file, else $DAUYS_PASSWORD, else the terminal. */
+typedef struct cli_password_source {
+    const char *file;
+} cli_password_source;
+
+/*
+ * dauys_password_fn for loading a key: fills BUF from the source in CTX
+ * (a cli_password_source), prompting on the terminal as a last resort.
+ */
+int cli_password_get(char *buf, size_t size, const char *name, void *ctx);
+
+/*
+ * Obtains a new password for encrypting a key into *OUT (secure memory; free
+ * with dauys_secure_free): from the file or environment, else prompted twice
+ * on the terminal. Refuses an empty password. Returns 0 or -1 (message printed).
+ */
+int cli_password_new(char **out, const cli_password_source *src);
+
+/* Parses a --kdf value ("sensitive" or "interactive") into *KDF; 0 or -1. */
+int cli_parse_kdf(dauys_kdf *kdf, const char *name);
+
+#endif

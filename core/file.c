@@ -1,0 +1,242 @@
+#define _GNU_SOURCE /* syncfs */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+
+/* Reads exactly up to CAP bytes from FD into BUF; returns the count or -1. */
+static ssize_t
+read_up_to(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return -1;
+        }
+        if (n == 0) {
+            break;
+        }
+        got += (size_t) n;
+    }
+    return (ssize_t) got;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return -1;
+        }
+        p += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+/*
+ * Reads the already opened regular file FD (named PATH in errors) into a new
+ * buffer from dauys_malloc or, with SECURE, dauys_secure_malloc. Does not
+ * close FD.
+ */
+static int
+read_open_file(char **out, size_t *len, int fd, const struct stat *st, const char *path,
+               size_t max, int secure, dauys_error *err)
+{
+    char *buf;
+    size_t cap;
+    ssize_t got;
+
+    if (!S_ISREG(st->st_mode)) {
+        return dauys_error_set(err, DAUYS_E_IO, "%s: not a regular file", path);
+    }
+    if ((unsigned long long) st->st_size > max) {
+        return dauys_error_set(err, DAUYS_E_TOO_LARGE,
+                               "%s: file is %lld bytes, over the limit of %zu",
+                               path, (long long) st->st_size, max);
+    }
+    cap = (size_t) st->st_size + 1; /* +1 sees a file that grew, and holds the NUL */
+    buf = secure ? dauys_secure_malloc(cap) : dauys_malloc(cap);
+    if (buf == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
+    }
+    got = read_up_to(fd, buf, cap);
+    if (got < 0 || (size_t) got == cap) {
+        int e = errno;
+        secure ? dauys_secure_free(buf) : dauys_free(buf);
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path,
+                               got < 0 ? strerror(e) : "file changed while being read");
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *len = (size_t) got;
+    return 0;
+}
+
+static int
+read_file(char **out, size_t *len, const char *path, size_t max, int secret,
+          dauys_error *err)
+{
+    struct stat st;
+    int flags = O_RDONLY | O_CLOEXEC | (secret ? O_NOFOLLOW : 0);
+    int fd = open(path, flags);
+    int rc = -1;
+
+    if (fd < 0) {
+        if (secret && errno == ELOOP) {
+            return dauys_error_set(err, DAUYS_E_PERMISSION,
+                                   "%s: refusing a secret key behind a symbolic link", path);
+        }
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
+    }
+    if (fstat(fd, &st) != 0) {
+        dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        dauys_error_set(err, DAUYS_E_PERMISSION,
+                        "%s: secret key is accessible by group or others (mode %04o); "
+                        "run: chmod 600 %s", path, (unsigned) (st.st_mode & 07777), path);
+        goto done;
+    }
+    rc = read_open_file(out, len, fd, &st, path, max, secret, err);
+done:
+    close(fd);
+    return rc;
+}
+
+int
+dauys_file_read(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
+{
+    return read_file(out, len, path, max, 0, err);
+}
+
+int
+dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max,
+                       dauys_error *err)
+{
+    return read_file(out, len, path, max, 1, err);
+}
+
+int
+dauys_file_write_new(const char *path, const void *data, size_t len, mode_t mode,
+                     int sync, dauys_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+
+    if (fd < 0) {
+        return dauys_error_set(err, errno == EEXIST ? DAUYS_E_EXISTS : DAUYS_E_IO,
+                               "%s: %s", path,
+                               errno == EEXIST ? "already exists; refusing to overwrite it"
+                                               : strerror(errno));
+    }
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+        (sync && fsync(fd) != 0)) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(e));
+    }
+    if (close(fd) != 0) {
+        int e = errno;
+        unlink(path);
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+/* fsyncs the directory that holds PATH, so a rename in it is durable. */
+static int
+sync_parent_dir(const char *path)
+{
+    char *copy = dauys_strdup(path);
+    int fd, rc;
+
+    if (copy == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dauys_free(copy);
+    if (fd < 0) {
+        return -1;
+    }
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int
+dauys_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                        dauys_error *err)
+{
+    size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
+    char *tmp = dauys_malloc(n);
+    int fd, e;
+
+    if (tmp == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
+    }
+    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        e = errno;
+        dauys_free(tmp);
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(e));
+    }
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        e = errno;
+        close(fd);
+        goto fail;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        e = errno;
+        goto fail;
+    }
+    dauys_free(tmp);
+    if (sync_parent_dir(path) != 0) {
+        return dauys_error_set(err, DAUYS_E_IO, "%s: syncing its directory: %s", path,
+                               strerror(errno));
+    }
+    return 0;
+fail:
+    unlink(tmp);
+    dauys_free(tmp);
+    return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(e));
+}
+
+int
+dauys_file_sync_fs(const char *dir, dauys_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0) {
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", dir, strerror(errno));
+    }
+    rc = syncfs(fd);
+    if (rc != 0) {
+        dauys_error_set(err, DAUYS_E_IO, "%s: syncing: %s", dir, strerror(errno));
+    }
+    close(fd);
+    return rc == 0 ? 0 : -1;
+}

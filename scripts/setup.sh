@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package dauys needs to build, test and demo.
+# Idempotent and non-interactive: packages already present are skipped, and
+# apt is only touched when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config clang
+  libsodium-dev libssl-dev libsqlite3-dev libcmocka-dev
+  sqlite3 minisign
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 2; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

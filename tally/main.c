@@ -1,0 +1,65 @@
+/*
+ * dauys: the organisers' tool. Dispatches to a subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#define DAUYS_VERSION "0.1.0"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"keygen", cmd_keygen, "make a key pair, or precinct key pairs in bulk"},
+    {"sign", cmd_sign, "sign files (writes FILE.minisig, minisign's format)"},
+    {"verify", cmd_verify, "verify a file's signature"},
+};
+
+static void
+usage(FILE *fp)
+{
+    fprintf(fp, "usage: dauys COMMAND [OPTIONS]   (dauys COMMAND --help for more)\n\n"
+                "Referendum vote tallying: keys, signed protocols, tally.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(fp, "\nexit status: 0 success, 1 a bad signature, 2 any other failure\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    cli_program = "dauys";
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_FAIL;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("dauys %s\n", DAUYS_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (sodium_init() < 0) {
+        cli_message("libsodium could not be initialised");
+        return CLI_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    cli_message("unknown command \"%s\" (try dauys --help)", argv[1]);
+    return CLI_EXIT_FAIL;
+}
