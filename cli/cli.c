@@ -64,3 +64,31 @@ cli_parse_kdf(dauys_kdf *kdf, const char *name)
     }
     return 0;
 }
+
+int
+cli_load_pubkey(dauys_pubkey *pk, const char *file, const char *b64)
+{
+    dauys_error err;
+
+    if ((file == NULL) == (b64 == NULL)) {
+        cli_message("give exactly one of -p PUBKEY_FILE and -P PUBKEY");
+        return -1;
+    }
+    if ((file != NULL ? dauys_keys_pubkey_load(pk, file, &err)
+                      : dauys_keys_pubkey_from_base64(pk, b64, strlen(b64), &err)) != 0) {
+        cli_report(&err);
+        return -1;
+    }
+    return 0;
+}
+
+int
+cli_verify_one(dauys_signature *sig, const char *file, const char *sig_path,
+               const dauys_pubkey *pk, dauys_error *err)
+{
+    if (dauys_keys_signature_load(sig, sig_path, err) != 0 ||
+        dauys_keys_verify_file(sig, file, pk, err) != 0) {
+        return dauys_keys_status_is_bad_signature(err->status) ? CLI_EXIT_BAD : CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}

@@ -51,6 +51,21 @@ int cli_password_get(char *buf, size_t size, const char *name, void *ctx);
  */
 int cli_password_new(char **out, const cli_password_source *src);
 
+/*
+ * Loads a public key from the file FILE or the base64 string B64 (exactly one
+ * of them non-NULL). Returns 0, or -1 with a message printed.
+ */
+int cli_load_pubkey(dauys_pubkey *pk, const char *file, const char *b64);
+
+/*
+ * Verifies FILE against the signature file SIG_PATH with PK, leaving the
+ * parsed signature in SIG. Returns CLI_EXIT_OK, CLI_EXIT_BAD (the signature
+ * is malformed or wrong) or CLI_EXIT_FAIL (a file could not be read),
+ * with ERR filled unless OK.
+ */
+int cli_verify_one(dauys_signature *sig, const char *file, const char *sig_path,
+                   const dauys_pubkey *pk, dauys_error *err);
+
 /* Parses a --kdf value ("sensitive" or "interactive") into *KDF; 0 or -1. */
 int cli_parse_kdf(dauys_kdf *kdf, const char *name);
 

@@ -297,24 +297,6 @@ static const char verify_usage[] =
     "  -x SIG    signature file      -q      quiet: print nothing when good\n"
     "exit status: 0 good signature, 1 bad or malformed signature, 2 could not check\n";
 
-/* Loads the public key from a file or a base64 string; exit code or -1 when loaded. */
-static int
-verify_load_pubkey(dauys_pubkey *pk, const char *file, const char *b64)
-{
-    dauys_error err;
-
-    if ((file == NULL) == (b64 == NULL)) {
-        cli_message("verify: give exactly one of -p PUBKEY_FILE and -P PUBKEY");
-        return CLI_EXIT_FAIL;
-    }
-    if ((file != NULL ? dauys_keys_pubkey_load(pk, file, &err)
-                      : dauys_keys_pubkey_from_base64(pk, b64, strlen(b64), &err)) != 0) {
-        cli_report(&err);
-        return CLI_EXIT_FAIL;
-    }
-    return -1;
-}
-
 int
 cmd_verify(int argc, char **argv)
 {
@@ -342,15 +324,13 @@ cmd_verify(int argc, char **argv)
     file = argv[optind];
     snprintf(sig_path, sizeof sig_path, sig_opt != NULL ? "%s" : "%s.minisig",
              sig_opt != NULL ? sig_opt : file);
-    if ((rc = verify_load_pubkey(&pk, pub_file, pub_b64)) >= 0) {
-        return rc;
+    if (cli_load_pubkey(&pk, pub_file, pub_b64) != 0) {
+        return CLI_EXIT_FAIL;
     }
-    if (dauys_keys_signature_load(&sig, sig_path, &err) != 0 ||
-        dauys_keys_verify_file(&sig, file, &pk, &err) != 0) {
-        int bad = dauys_keys_status_is_bad_signature(err.status);
-        cli_message("%s: %s%s (signature %s)", file, bad ? "BAD SIGNATURE: " : "", err.message,
-                    sig_path);
-        return bad ? CLI_EXIT_BAD : CLI_EXIT_FAIL;
+    if ((rc = cli_verify_one(&sig, file, sig_path, &pk, &err)) != CLI_EXIT_OK) {
+        cli_message("%s: %s%s (signature %s)", file, rc == CLI_EXIT_BAD ? "BAD SIGNATURE: " : "",
+                    err.message, sig_path);
+        return rc;
     }
     if (!quiet) {
         dauys_keys_id_hex(id, pk.id);
