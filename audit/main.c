@@ -9,8 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "alloc.h"
 #include "cli.h"
 
 #define DAUYS_VERSION "0.1.0"
@@ -105,7 +104,7 @@ main(int argc, char **argv)
         printf("dauys-audit %s\n", DAUYS_VERSION);
         return CLI_EXIT_OK;
     }
-    if (sodium_init() < 0) {
+    if (dauys_core_init() != 0) {
         cli_message("libsodium could not be initialised");
         return CLI_EXIT_FAIL;
     }

@@ -21,6 +21,12 @@ static dauys_allocator current = {
     .secure_free_fn = sodium_free,
 };
 
+int
+dauys_core_init(void)
+{
+    return sodium_init() < 0 ? -1 : 0;
+}
+
 void
 dauys_alloc_set(const dauys_allocator *allocator)
 {

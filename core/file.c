@@ -164,19 +164,13 @@ dauys_file_write_new(const char *path, const void *data, size_t len, mode_t mode
     return 0;
 }
 
-/* fsyncs the directory that holds PATH, so a rename in it is durable. */
+/* fsyncs directory DIR, so that a rename in it is durable. */
 static int
-sync_parent_dir(const char *path)
+sync_dir(const char *dir)
 {
-    char *copy = dauys_strdup(path);
-    int fd, rc;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc;
 
-    if (copy == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    dauys_free(copy);
     if (fd < 0) {
         return -1;
     }
@@ -191,37 +185,37 @@ dauys_file_write_atomic(const char *path, const void *data, size_t len, mode_t m
 {
     size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
     char *tmp = dauys_malloc(n);
-    int fd, e;
+    char *dir = dauys_strdup(path); /* both allocated before anything changes */
+    int fd = -1, e = 0;
 
-    if (tmp == NULL) {
+    if (tmp == NULL || dir == NULL) {
+        dauys_free(tmp);
+        dauys_free(dir);
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
     }
     snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
         e = errno;
-        dauys_free(tmp);
-        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(e));
-    }
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        tmp[0] = '\0'; /* nothing to remove */
+    } else if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         e = errno;
         close(fd);
-        goto fail;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
+    } else if (close(fd) != 0 || rename(tmp, path) != 0) {
         e = errno;
-        goto fail;
+    } else if (sync_dir(dirname(dir)) != 0) {
+        dauys_error_set(err, DAUYS_E_IO, "%s: syncing its directory: %s", path, strerror(errno));
+        e = -1;
+        tmp[0] = '\0'; /* renamed: the new content is in place */
+    }
+    if (e > 0) {
+        dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(e));
+    }
+    if (e != 0 && tmp[0] != '\0') {
+        unlink(tmp);
     }
     dauys_free(tmp);
-    if (sync_parent_dir(path) != 0) {
-        return dauys_error_set(err, DAUYS_E_IO, "%s: syncing its directory: %s", path,
-                               strerror(errno));
-    }
-    return 0;
-fail:
-    unlink(tmp);
-    dauys_free(tmp);
-    return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(e));
+    dauys_free(dir);
+    return e == 0 ? 0 : -1;
 }
 
 int

@@ -155,6 +155,7 @@ dauys_keys_sign_prehashed(dauys_signature *sig, const uint8_t h[DAUYS_KEYS_PREHA
                           const char *trusted_comment, const dauys_seckey *sk, dauys_error *err)
 {
     dauys_pubkey pk;
+    dauys_error check;
     size_t tc_len;
     uint8_t *msg;
     int rc;
@@ -182,8 +183,13 @@ dauys_keys_sign_prehashed(dauys_signature *sig, const uint8_t h[DAUYS_KEYS_PREHA
         return dauys_error_set(err, DAUYS_E_CRYPTO, "Ed25519 signing failed");
     }
     /* Re-verify what we made before anyone writes it (minisign, signify). */
-    if (dauys_keys_verify_prehashed(sig, h, &pk, err) != 0) {
-        return dauys_error_set(err, DAUYS_E_CRYPTO, "the new signature failed its own check");
+    if (dauys_keys_verify_prehashed(sig, h, &pk, &check) != 0) {
+        memset(sig, 0, sizeof *sig);
+        if (check.status == DAUYS_E_NOMEM) {
+            return dauys_error_set(err, DAUYS_E_NOMEM, "%s", check.message);
+        }
+        return dauys_error_set(err, DAUYS_E_CRYPTO, "the new signature failed its own check: %s",
+                               check.message);
     }
     return 0;
 }

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "alloc.h"
 #include "cli.h"
 #include "commands.h"
 
@@ -51,7 +50,7 @@ main(int argc, char **argv)
         printf("dauys %s\n", DAUYS_VERSION);
         return CLI_EXIT_OK;
     }
-    if (sodium_init() < 0) {
+    if (dauys_core_init() != 0) {
         cli_message("libsodium could not be initialised");
         return CLI_EXIT_FAIL;
     }

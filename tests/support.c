@@ -1,0 +1,154 @@
+#define _GNU_SOURCE
+#include "support.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "alloc.h"
+
+static long fail_after = -1;
+static long attempts;
+static long outstanding;
+
+static int
+may_allocate(void)
+{
+    attempts++;
+    return fail_after < 0 || attempts <= fail_after;
+}
+
+static void *
+counting_malloc(size_t n)
+{
+    void *p = may_allocate() ? malloc(n == 0 ? 1 : n) : NULL;
+    outstanding += p != NULL;
+    return p;
+}
+
+static void *
+counting_realloc(void *ptr, size_t n)
+{
+    void *p = may_allocate() ? realloc(ptr, n) : NULL;
+    outstanding += p != NULL && ptr == NULL;
+    return p;
+}
+
+static void
+counting_free(void *p)
+{
+    outstanding -= p != NULL;
+    free(p);
+}
+
+static void *
+counting_secure_malloc(size_t n)
+{
+    void *p = may_allocate() ? sodium_malloc(n) : NULL;
+    outstanding += p != NULL;
+    return p;
+}
+
+static void
+counting_secure_free(void *p)
+{
+    outstanding -= p != NULL;
+    sodium_free(p);
+}
+
+void
+support_alloc_install(long fail)
+{
+    static const dauys_allocator counting = {
+        counting_malloc, counting_realloc, counting_free, counting_secure_malloc,
+        counting_secure_free,
+    };
+    fail_after = fail;
+    attempts = 0;
+    outstanding = 0;
+    dauys_alloc_set(&counting);
+}
+
+void
+support_alloc_restore(void)
+{
+    dauys_alloc_set(NULL);
+}
+
+long
+support_alloc_outstanding(void)
+{
+    return outstanding;
+}
+
+long
+support_alloc_attempts(void)
+{
+    return attempts;
+}
+
+const char *
+support_tmpdir(void)
+{
+    static char dirs[8][64];
+    static unsigned next;
+    char *d = dirs[next++ % 8];
+
+    snprintf(d, 64, "/tmp/dauys-test.XXXXXX");
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st;
+    (void) flag;
+    (void) ftw;
+    return remove(path);
+}
+
+void
+support_rmdir(const char *dir)
+{
+    assert_int_equal(nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+char *
+support_path(const char *dir, const char *name)
+{
+    char *p = NULL;
+
+    assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+    return p;
+}
+
+char *
+support_write(const char *dir, const char *name, const void *data, size_t len, int mode)
+{
+    char *p = support_path(dir, name);
+    FILE *fp = fopen(p, "wb");
+
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(chmod(p, (mode_t) mode), 0);
+    return p;
+}
+
+void
+support_assert_error(const dauys_error *err, dauys_status st, const char *needle,
+                     const char *file, int line)
+{
+    if (err->status != st || (needle != NULL && strstr(err->message, needle) == NULL)) {
+        print_error("%s:%d: expected status %s with \"%s\", got %s: \"%s\"\n", file, line,
+                       dauys_status_name(st), needle ? needle : "", dauys_status_name(err->status),
+                       err->message);
+        _fail(file, line);
+    }
+}

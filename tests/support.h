@@ -1,0 +1,41 @@
+/*
+ * support.h: helpers shared by the cmocka unit tests: a counting allocator
+ * that can fail the k-th allocation, temporary directories, and small file
+ * utilities.
+ */
+#ifndef DAUYS_TESTS_SUPPORT_H
+#define DAUYS_TESTS_SUPPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "error.h"
+
+/* Installs the counting allocator; after FAIL_AFTER successful allocations
+ * every further one fails (-1: never fail). */
+void support_alloc_install(long fail_after);
+/* Restores the default allocator. */
+void support_alloc_restore(void);
+/* Allocations (ordinary + secure) not yet freed. */
+long support_alloc_outstanding(void);
+/* Allocations attempted since the last install. */
+long support_alloc_attempts(void);
+
+/* Makes a fresh temporary directory; returns its path (static storage per call slot). */
+const char *support_tmpdir(void);
+/* Removes the directory made by support_tmpdir and all it holds. */
+void support_rmdir(const char *dir);
+/* Writes LEN bytes to DIR/NAME with MODE; returns the path (malloc'ed). */
+char *support_write(const char *dir, const char *name, const void *data, size_t len, int mode);
+/* Joins DIR and NAME into a malloc'ed path. */
+char *support_path(const char *dir, const char *name);
+
+/* Asserts ERR holds STATUS and its message contains NEEDLE (may be NULL). */
+#define assert_error(err, st, needle) support_assert_error((err), (st), (needle), __FILE__, __LINE__)
+void support_assert_error(const dauys_error *err, dauys_status st, const char *needle,
+                          const char *file, int line);
+
+#endif
