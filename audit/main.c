@@ -64,7 +64,9 @@ cmd_verify_signatures(int argc, char **argv)
     dauys_pubkey pk;
     int c;
 
-    while ((c = getopt_long(argc, argv, "p:P:h", NULL, NULL)) != -1) {
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+
+    while ((c = getopt_long(argc, argv, "p:P:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': pub_file = optarg; break;
         case 'P': pub_b64 = optarg; break;

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -49,6 +50,9 @@ cli_no_core_dumps(void)
     struct rlimit none = {0, 0};
 
     (void) setrlimit(RLIMIT_CORE, &none);
+    /* Also not ptrace-attachable or readable via /proc/PID/mem by other
+     * processes of the same user. */
+    (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 int

@@ -30,7 +30,8 @@ void cli_print_untrusted(FILE *fp, const char *s);
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 
-/* Forbids core dumps, so a crash never writes a secret key to disk. */
+/* Forbids core dumps and debugger attachment, so a crash never writes a
+ * secret key to disk and no other process reads it from memory. */
 void cli_no_core_dumps(void);
 
 /* Where a password comes from: --password-file, else $DAUYS_PASSWORD, else the terminal. */

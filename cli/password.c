@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -41,17 +43,54 @@ password_from_file(char *buf, size_t size, const char *path)
     return 0;
 }
 
+/* The terminal whose echo is off, and its settings to restore, for signals. */
+static volatile sig_atomic_t tty_fd = -1;
+static struct termios tty_saved;
+
+/* On a fatal signal during the prompt: echo back on, then die of the signal. */
+static void
+tty_restore_and_reraise(int sig)
+{
+    if (tty_fd >= 0) {
+        (void) tcsetattr(tty_fd, TCSAFLUSH, &tty_saved); /* async-signal-safe */
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static const int tty_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+#define TTY_SIGNALS (sizeof tty_signals / sizeof tty_signals[0])
+
+/* Reads a line from FD into BUF; returns its length, or SIZE if it was longer. */
+static size_t
+tty_read_line(int fd, char *buf, size_t size)
+{
+    size_t n = 0;
+    int overflow = 0;
+    char c;
+
+    while (read(fd, &c, 1) == 1 && c != '\n' && c != '\r') {
+        if (n + 1 < size) {
+            buf[n++] = c;
+        } else {
+            overflow = 1;
+        }
+    }
+    buf[n] = '\0';
+    c = 0;
+    return overflow ? size : n;
+}
+
 /* Reads one line from the terminal with echo off, after PROMPT; 0 or -1. */
 static int
 password_from_tty(char *buf, size_t size, const char *prompt)
 {
-    struct termios old, quiet;
-    size_t n = 0;
+    struct sigaction on_signal = {.sa_handler = tty_restore_and_reraise}, old[TTY_SIGNALS];
+    struct termios quiet;
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    int rc = -1;
-    char c;
+    size_t n;
 
-    if (fd < 0 || tcgetattr(fd, &old) != 0) {
+    if (fd < 0 || tcgetattr(fd, &tty_saved) != 0) {
         if (fd >= 0) {
             close(fd);
         }
@@ -59,22 +98,35 @@ password_from_tty(char *buf, size_t size, const char *prompt)
                     "DAUYS_PASSWORD or --unencrypted");
         return -1;
     }
-    quiet = old;
+    quiet = tty_saved;
     quiet.c_lflag &= (tcflag_t) ~ECHO;
-    (void) !write(fd, prompt, strlen(prompt));
-    (void) tcsetattr(fd, TCSAFLUSH, &quiet);
-    while (read(fd, &c, 1) == 1 && c != '\n' && c != '\r') {
-        if (n + 1 < size) {
-            buf[n++] = c;
-        }
+    for (size_t i = 0; i < TTY_SIGNALS; i++) {
+        sigaction(tty_signals[i], &on_signal, &old[i]);
     }
-    buf[n] = '\0';
-    c = 0;
-    (void) tcsetattr(fd, TCSAFLUSH, &old);
-    (void) !write(fd, "\n", 1);
+    tty_fd = fd;
+    if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
+        n = SIZE_MAX; /* never read a password with echo on */
+    } else {
+        (void) !write(fd, prompt, strlen(prompt));
+        n = tty_read_line(fd, buf, size);
+        (void) tcsetattr(fd, TCSAFLUSH, &tty_saved);
+        (void) !write(fd, "\n", 1);
+    }
+    tty_fd = -1;
+    for (size_t i = 0; i < TTY_SIGNALS; i++) {
+        sigaction(tty_signals[i], &old[i], NULL);
+    }
     close(fd);
-    rc = 0;
-    return rc;
+    if (n == SIZE_MAX) {
+        cli_message("cannot turn off the terminal's echo to read a password");
+        return -1;
+    }
+    if (n == size) {
+        sodium_memzero(buf, size);
+        cli_message("password is longer than %zu bytes", size - 1);
+        return -1;
+    }
+    return 0;
 }
 
 /* The password from --password-file, else $DAUYS_PASSWORD; 1 if neither is set. */

@@ -104,7 +104,7 @@ read_file(char **out, size_t *len, const char *path, size_t max, int secret,
     if (fd < 0) {
         if (secret && errno == ELOOP) {
             return dauys_error_set(err, DAUYS_E_PERMISSION,
-                                   "%s: refusing a secret key behind a symbolic link", path);
+                                   "%s: refusing a secret file behind a symbolic link", path);
         }
         return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
     }
@@ -114,7 +114,7 @@ read_file(char **out, size_t *len, const char *path, size_t max, int secret,
     }
     if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         dauys_error_set(err, DAUYS_E_PERMISSION,
-                        "%s: secret key is accessible by group or others (mode %04o); "
+                        "%s: secret file is accessible by group or others (mode %04o); "
                         "run: chmod 600 %s", path, (unsigned) (st.st_mode & 07777), path);
         goto done;
     }

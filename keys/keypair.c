@@ -28,10 +28,10 @@ const dauys_kdf dauys_keys_kdf_interactive = {
     crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_INTERACTIVE,
 };
 
-/* Largest scrypt cost a key file may ask for: a hostile file must not make
- * us spend minutes or gigabytes. 4x minisign's own default. */
-#define KDF_OPSLIMIT_MAX (UINT64_C(1) << 27)
-#define KDF_MEMLIMIT_MAX (UINT64_C(1) << 32)
+/* Largest scrypt cost a key file may ask for: minisign's own default, the
+ * most either tool writes. A hostile key file must not make us spend more. */
+#define KDF_OPSLIMIT_MAX ((uint64_t) crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE)
+#define KDF_MEMLIMIT_MAX ((uint64_t) crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE)
 
 /* The binary secret key, offsets per minisign's format (see keys.h). */
 enum {
@@ -47,6 +47,11 @@ enum {
     SK_BYTES = 158,
 };
 #define SK_ENCRYPTED_BYTES (SK_BYTES - SK_ID)
+_Static_assert(SK_BYTES == KEYS_SECKEY_BYTES, "binary secret key size");
+_Static_assert(sizeof KEYS_UNTRUSTED_PREFIX "dauys UNENCRYPTED secret key\n" +
+                       sodium_base64_ENCODED_LEN(SK_BYTES, sodium_base64_VARIANT_ORIGINAL) + 1 <=
+                   KEYS_SECKEY_TEXT_MAX,
+               "secret key text buffer");
 #define PK_BYTES (2 + DAUYS_KEYS_ID_BYTES + DAUYS_KEYS_PUBLIC_BYTES)
 
 static const uint8_t alg_ed[2] = {'E', 'd'};
@@ -55,19 +60,34 @@ static const uint8_t kdf_none[2] = {0, 0};
 static const uint8_t chk_blake2b[2] = {'B', '2'};
 
 int
+keys_generate_into(dauys_pubkey *pk, dauys_seckey *sk, dauys_error *err)
+{
+    randombytes_buf(sk->id, sizeof sk->id);
+    if (crypto_sign_keypair(pk->pk, sk->sk) != 0) {
+        return dauys_error_set(err, DAUYS_E_CRYPTO, "Ed25519 key generation failed");
+    }
+    memcpy(pk->id, sk->id, sizeof pk->id);
+    return 0;
+}
+
+dauys_seckey *
+keys_seckey_alloc(void)
+{
+    return dauys_secure_malloc(sizeof(dauys_seckey));
+}
+
+int
 dauys_keys_generate(dauys_pubkey *pk, dauys_seckey **sk, dauys_error *err)
 {
-    dauys_seckey *key = dauys_secure_malloc(sizeof *key);
+    dauys_seckey *key = keys_seckey_alloc();
 
     if (key == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory for a new key");
     }
-    randombytes_buf(key->id, sizeof key->id);
-    if (crypto_sign_keypair(pk->pk, key->sk) != 0) {
+    if (keys_generate_into(pk, key, err) != 0) {
         dauys_secure_free(key);
-        return dauys_error_set(err, DAUYS_E_CRYPTO, "Ed25519 key generation failed");
+        return -1;
     }
-    memcpy(pk->id, key->id, sizeof pk->id);
     *sk = key;
     return 0;
 }
@@ -174,6 +194,7 @@ dauys_keys_pubkey_decode(dauys_pubkey *pk, const char *text, size_t len, const c
     keys_text_init(&t, text, len, name);
     if (keys_text_line(&t, &s, &n, "untrusted comment", err) != 0 ||
         keys_text_prefix(&t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
+        keys_text_comment_fits(&t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) != 0 ||
         keys_text_line(&t, &s, &n, "public key", err) != 0 ||
         keys_text_base64(&t, bin, sizeof bin, s, n, "public key", err) != 0 ||
         pubkey_from_bin(pk, bin, &t, err) != 0) {
@@ -268,38 +289,50 @@ seckey_to_bin(uint8_t *bin, const dauys_seckey *sk, const char *password, const 
 }
 
 int
-dauys_keys_seckey_encode(char **out, size_t *len, const dauys_seckey *sk, const char *password,
-                         const dauys_kdf *kdf, dauys_error *err)
+keys_seckey_encode_into(keys_scratch *scratch, size_t *len, const dauys_seckey *sk,
+                        const char *password, const dauys_kdf *kdf, dauys_error *err)
 {
     static const char enc[] = KEYS_UNTRUSTED_PREFIX "dauys encrypted secret key\n";
     static const char clear[] = KEYS_UNTRUSTED_PREFIX "dauys UNENCRYPTED secret key\n";
     const char *comment = password != NULL ? enc : clear;
-    size_t size = sizeof clear + sodium_base64_ENCODED_LEN(SK_BYTES, sodium_base64_VARIANT_ORIGINAL) + 1;
-    uint8_t *bin = dauys_secure_malloc(SK_BYTES);
-    char *text = dauys_secure_malloc(size);
-    size_t n;
+    size_t n = strlen(comment);
+
+    if (seckey_to_bin(scratch->bin, sk, password, kdf, err) != 0) {
+        return -1;
+    }
+    memcpy(scratch->text, comment, n);
+    n += keys_text_to_base64(scratch->text + n, sizeof scratch->text - n, scratch->bin, SK_BYTES);
+    assert(n + 2 <= sizeof scratch->text);
+    scratch->text[n++] = '\n';
+    scratch->text[n] = '\0';
+    sodium_memzero(scratch->bin, sizeof scratch->bin);
+    *len = n;
+    return 0;
+}
+
+int
+dauys_keys_seckey_encode(char **out, size_t *len, const dauys_seckey *sk, const char *password,
+                         const dauys_kdf *kdf, dauys_error *err)
+{
+    keys_scratch *scratch = dauys_secure_malloc(sizeof *scratch);
+    char *text = NULL;
     int rc = -1;
 
-    if (bin == NULL || text == NULL) {
+    if (scratch == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory encoding a secret key");
+    }
+    if (keys_seckey_encode_into(scratch, len, sk, password, kdf, err) != 0) {
+        goto cleanup;
+    }
+    if ((text = dauys_secure_malloc(*len + 1)) == NULL) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory encoding a secret key");
         goto cleanup;
     }
-    if (seckey_to_bin(bin, sk, password, kdf, err) != 0) {
-        goto cleanup;
-    }
-    n = strlen(comment);
-    memcpy(text, comment, n);
-    n += keys_text_to_base64(text + n, size - n, bin, SK_BYTES);
-    assert(n + 2 <= size);
-    text[n++] = '\n';
-    text[n] = '\0';
+    memcpy(text, scratch->text, *len + 1);
     *out = text;
-    *len = n;
-    text = NULL;
     rc = 0;
 cleanup:
-    dauys_secure_free(bin);
-    dauys_secure_free(text);
+    dauys_secure_free(scratch);
     return rc;
 }
 
@@ -314,6 +347,7 @@ seckey_parse(uint8_t *bin, const char *text, size_t len, const char *name, dauys
     keys_text_init(&t, text, len, name);
     if (keys_text_line(&t, &s, &n, "untrusted comment", err) != 0 ||
         keys_text_prefix(&t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
+        keys_text_comment_fits(&t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) != 0 ||
         keys_text_line(&t, &s, &n, "secret key", err) != 0 ||
         keys_text_base64(&t, bin, SK_BYTES, s, n, "secret key", err) != 0 ||
         keys_text_end(&t, err) != 0) {
@@ -436,15 +470,14 @@ dauys_keys_seckey_load(dauys_seckey **sk, const char *path, dauys_password_fn ge
 }
 
 int
-dauys_keys_keypair_save(const char *pub_path, const char *sec_path, const dauys_pubkey *pk,
-                        const dauys_seckey *sk, const char *label, const char *password,
-                        const dauys_kdf *kdf, int sync, dauys_error *err)
+keys_keypair_save_with(keys_scratch *scratch, const char *pub_path, const char *sec_path,
+                       const dauys_pubkey *pk, const dauys_seckey *sk, const char *label,
+                       const char *password, const dauys_kdf *kdf, int sync, dauys_error *err)
 {
     char pub_text[DAUYS_KEYS_PUBKEY_TEXT_MAX];
-    char *sec_text = NULL;
-    size_t sec_len = 0;
     dauys_pubkey own;
-    int rc = -1;
+    size_t sec_len;
+    int rc;
 
     dauys_keys_seckey_public(&own, sk);
     if (sodium_memcmp(&own, pk, sizeof own) != 0) {
@@ -452,18 +485,34 @@ dauys_keys_keypair_save(const char *pub_path, const char *sec_path, const dauys_
                                "%s: the public key given is not this secret key's", pub_path);
     }
     if (dauys_keys_pubkey_encode(pub_text, sizeof pub_text, pk, label, err) != 0 ||
-        dauys_keys_seckey_encode(&sec_text, &sec_len, sk, password, kdf, err) != 0) {
+        keys_seckey_encode_into(scratch, &sec_len, sk, password, kdf, err) != 0) {
         return -1;
     }
-    if (dauys_file_write_new(sec_path, sec_text, sec_len, 0600, sync, err) != 0) {
-        goto cleanup;
+    rc = dauys_file_write_new(sec_path, scratch->text, sec_len, 0600, sync, err);
+    sodium_memzero(scratch->text, sizeof scratch->text);
+    if (rc != 0) {
+        return -1;
     }
     if (dauys_file_write_new(pub_path, pub_text, strlen(pub_text), 0644, sync, err) != 0) {
         unlink(sec_path);
-        goto cleanup;
+        return -1;
     }
-    rc = 0;
-cleanup:
-    dauys_secure_free(sec_text);
+    return 0;
+}
+
+int
+dauys_keys_keypair_save(const char *pub_path, const char *sec_path, const dauys_pubkey *pk,
+                        const dauys_seckey *sk, const char *label, const char *password,
+                        const dauys_kdf *kdf, int sync, dauys_error *err)
+{
+    keys_scratch *scratch = dauys_secure_malloc(sizeof *scratch);
+    int rc;
+
+    if (scratch == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory saving a key pair");
+    }
+    rc = keys_keypair_save_with(scratch, pub_path, sec_path, pk, sk, label, password, kdf, sync,
+                                err);
+    dauys_secure_free(scratch);
     return rc;
 }

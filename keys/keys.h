@@ -58,9 +58,10 @@ typedef struct dauys_kdf {
     uint64_t memlimit;
 } dauys_kdf;
 
-/* minisign's default: 2^25 operations, 1 GiB of memory (~2 s here). */
+/* minisign's default: 2^25 operations, 1 GiB of memory (seconds per key);
+ * also the most a key file may ask for when loaded. */
 extern const dauys_kdf dauys_keys_kdf_sensitive;
-/* For bulk or test keys: 2^19 operations, 16 MiB (~30 ms here). */
+/* For bulk keys: 2^19 operations, 16 MiB (tens of milliseconds per key). */
 extern const dauys_kdf dauys_keys_kdf_interactive;
 
 typedef struct dauys_signature {
@@ -159,7 +160,8 @@ int dauys_keys_keypair_save(const char *pub_path, const char *sec_path,
 
 /*
  * Makes a key pair for each of the COUNT ids: DIR/ID.pub and DIR/ID.key, as
- * dauys_keys_keypair_save, on THREADS threads (0: one per CPU). All or
+ * dauys_keys_keypair_save, on THREADS threads (0: one per CPU for encrypted
+ * keys, where scrypt dominates; one for unencrypted keys). All or
  * nothing: fails before writing if any of the files exists, and on any later
  * failure removes every file it wrote. Syncs the file system once at the end.
  */

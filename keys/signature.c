@@ -255,6 +255,7 @@ dauys_keys_signature_decode(dauys_signature *sig, const char *text, size_t len, 
     keys_text_init(&t, text, len, name);
     if (keys_text_line(&t, &s, &n, "untrusted comment", err) != 0 ||
         keys_text_prefix(&t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
+        keys_text_comment_fits(&t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) != 0 ||
         keys_text_line(&t, &s, &n, "signature", err) != 0 ||
         keys_text_base64(&t, bin, sizeof bin, s, n, "signature", err) != 0 ||
         signature_from_bin(sig, bin, &t, err) != 0 ||
@@ -262,9 +263,8 @@ dauys_keys_signature_decode(dauys_signature *sig, const char *text, size_t len, 
         keys_text_prefix(&t, &s, &n, KEYS_TRUSTED_PREFIX, "trusted comment", err) != 0) {
         return -1;
     }
-    if (n > DAUYS_KEYS_TRUSTED_COMMENT_MAX) {
-        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: trusted comment: over %d bytes",
-                               name, t.line, DAUYS_KEYS_TRUSTED_COMMENT_MAX);
+    if (keys_text_comment_fits(&t, n, DAUYS_KEYS_TRUSTED_COMMENT_MAX, "trusted comment", err) != 0) {
+        return -1;
     }
     memcpy(sig->trusted_comment, s, n);
     sig->trusted_comment[n] = '\0';
@@ -284,6 +284,9 @@ dauys_keys_signature_load(dauys_signature *sig, const char *path, dauys_error *e
     int rc;
 
     if (dauys_file_read(&text, &len, path, DAUYS_KEYS_FILE_MAX, err) != 0) {
+        if (err != NULL && err->status == DAUYS_E_TOO_LARGE) {
+            err->status = DAUYS_E_FORMAT; /* no valid signature file is that long */
+        }
         return -1;
     }
     rc = dauys_keys_signature_decode(sig, text, len, path, err);
@@ -296,7 +299,6 @@ dauys_keys_status_is_bad_signature(dauys_status status)
 {
     switch (status) {
     case DAUYS_E_FORMAT:
-    case DAUYS_E_TOO_LARGE:
     case DAUYS_E_ALGORITHM:
     case DAUYS_E_KEY_ID:
     case DAUYS_E_SIGNATURE:

@@ -56,6 +56,17 @@ keys_text_prefix(const keys_text *t, const char **s, size_t *n, const char *pref
 }
 
 int
+keys_text_comment_fits(const keys_text *t, size_t n, size_t max, const char *field,
+                       dauys_error *err)
+{
+    if (n > max) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: %zu bytes, over the limit of %zu",
+                               t->name, t->line, field, n, max);
+    }
+    return 0;
+}
+
+int
 keys_text_end(const keys_text *t, dauys_error *err)
 {
     if (t->pos < t->end) {

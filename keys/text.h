@@ -34,6 +34,10 @@ int keys_text_line(keys_text *t, const char **s, size_t *n, const char *field,
 int keys_text_prefix(const keys_text *t, const char **s, size_t *n, const char *prefix,
                      const char *field, dauys_error *err);
 
+/* Fails naming FIELD if a comment of N bytes is over MAX. */
+int keys_text_comment_fits(const keys_text *t, size_t n, size_t max, const char *field,
+                           dauys_error *err);
+
 /* Fails unless the text has been read to its end. */
 int keys_text_end(const keys_text *t, dauys_error *err);
 

@@ -31,11 +31,12 @@ static const char keygen_usage[] =
     "  -d DIR             written as DIR/ID.pub and DIR/ID.key; all or nothing\n"
     "  --unencrypted      store secret keys in the clear (mock referendums, tests only)\n"
     "  --kdf COST         scrypt cost for encrypted keys: sensitive (minisign's default,\n"
-    "                     1 GiB, ~2 s; the default for -o) or interactive (16 MiB,\n"
-    "                     ~30 ms; the default for --precincts)\n"
+    "                     1 GiB, seconds per key; the default for -o) or interactive\n"
+    "                     (16 MiB, tens of ms; the default for --precincts)\n"
     "  --password-file F  read the password from the first line of F (mode 0600);\n"
     "                     otherwise $DAUYS_PASSWORD, otherwise asked on the terminal\n"
-    "  -j, --jobs N       threads for --precincts (default: one per CPU)\n"
+    "  -j, --jobs N       threads for --precincts (default: one per CPU when\n"
+    "                     encrypting, where scrypt dominates; else one)\n"
     "Secret key files are created with mode 0600 and never overwritten.\n";
 
 typedef struct keygen_opts {
@@ -133,7 +134,7 @@ keygen_bulk(const keygen_opts *o, const char *password, const dauys_kdf *kdf)
     rc = dauys_keys_generate_bulk(o->dir, list.ids, list.count, password, kdf, o->jobs, &err);
     dt = cli_now() - t0;
     if (rc == 0) {
-        printf("%zu precinct key pairs written to %s/ (%s) in %.2f s, %.0f per second\n",
+        printf("%zu precinct key pairs written to %s/ (%s) in %.2f s, %.1f per second\n",
                list.count, o->dir, password != NULL ? "encrypted" : "UNENCRYPTED", dt,
                (double) list.count / (dt > 0 ? dt : 1e-9));
     } else {
@@ -188,23 +189,39 @@ static const char sign_usage[] =
 typedef struct sign_opts {
     const char *key, *trusted, *untrusted, *sig_path;
     cli_password_source pw;
+    long long timestamp;
 } sign_opts;
+
+/*
+ * The timestamp for default trusted comments: $SOURCE_DATE_EPOCH when set
+ * (reproducible signatures), else the clock. Returns -1 (message printed) if
+ * the variable is not a plain decimal number of seconds.
+ */
+static int
+signing_time(long long *ts)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    size_t n;
+
+    *ts = (long long) time(NULL);
+    if (sde == NULL) {
+        return 0;
+    }
+    n = strlen(sde);
+    if (n == 0 || n > 15 || strspn(sde, "0123456789") != n) {
+        cli_message("SOURCE_DATE_EPOCH must be whole seconds since 1970, not \"%s\"", sde);
+        return -1;
+    }
+    *ts = strtoll(sde, NULL, 10);
+    return 0;
+}
 
 /* The default trusted comment for FILE, as minisign writes it. */
 static void
-default_trusted_comment(char *out, size_t size, const char *file)
+default_trusted_comment(char *out, size_t size, const char *file, long long ts)
 {
     const char *base = strrchr(file, '/');
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    long long ts = (long long) time(NULL);
-    char *end;
 
-    if (sde != NULL && *sde != '\0') {
-        long long v = strtoll(sde, &end, 10);
-        if (*end == '\0' && v >= 0) {
-            ts = v;
-        }
-    }
     snprintf(out, size, "timestamp:%lld\tfile:%s\thashed", ts, base != NULL ? base + 1 : file);
 }
 
@@ -228,14 +245,12 @@ sign_one(const char *file, const sign_opts *o, const dauys_seckey *sk)
         cli_message("%s: path too long", file);
         return -1;
     }
-    if (o->trusted != NULL) {
-        snprintf(tc, sizeof tc, "%s", o->trusted);
-    } else {
-        default_trusted_comment(tc, sizeof tc, file);
+    if (o->trusted == NULL) {
+        default_trusted_comment(tc, sizeof tc, file, o->timestamp);
     }
     dauys_keys_seckey_public(&pk, sk);
     if (dauys_keys_prehash_file(h, file, &err) != 0 ||
-        dauys_keys_sign_prehashed(&sig, h, tc, sk, &err) != 0 ||
+        dauys_keys_sign_prehashed(&sig, h, o->trusted != NULL ? o->trusted : tc, sk, &err) != 0 ||
         dauys_keys_signature_encode(text, sizeof text, &sig, o->untrusted, &err) != 0 ||
         dauys_keys_signature_decode(&check, text, strlen(text), out, &err) != 0 ||
         dauys_keys_verify_prehashed(&check, h, &pk, &err) != 0 ||
@@ -274,6 +289,9 @@ cmd_sign(int argc, char **argv)
         fputs(sign_usage, stderr);
         return CLI_EXIT_FAIL;
     }
+    if (signing_time(&o.timestamp) != 0) {
+        return CLI_EXIT_FAIL;
+    }
     cli_no_core_dumps();
     if (dauys_keys_seckey_load(&sk, o.key, cli_password_get, &o.pw, &err) != 0) {
         cli_report(&err);
@@ -307,7 +325,9 @@ cmd_verify(int argc, char **argv)
     dauys_error err;
     int c, quiet = 0, rc;
 
-    while ((c = getopt_long(argc, argv, "p:P:x:qh", NULL, NULL)) != -1) {
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+
+    while ((c = getopt_long(argc, argv, "p:P:x:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': pub_file = optarg; break;
         case 'P': pub_b64 = optarg; break;

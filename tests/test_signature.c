@@ -378,6 +378,28 @@ test_non_canonical_base64_and_trailing_data(void **state)
     assert_error(&err, DAUYS_E_FORMAT, "p.txt.minisig:1: untrusted comment: line must start");
 }
 
+/* Comments over the limits are refused when read, not only when written. */
+static void
+test_comment_limits_on_read(void **state)
+{
+    fixture *f = *state;
+    static char text[DAUYS_KEYS_SIGNATURE_TEXT_MAX + 4096];
+    const char *rest = strchr(f->text, '\n');
+    dauys_error err;
+    int n;
+
+    n = snprintf(text, sizeof text, "untrusted comment: %0*d%s", DAUYS_KEYS_COMMENT_MAX, 0, rest);
+    assert_true(n > 0);
+    assert_int_equal(check(text, strlen(text), message, &f->pk, &err), 0);
+    snprintf(text, sizeof text, "untrusted comment: %0*d%s", DAUYS_KEYS_COMMENT_MAX + 1, 0, rest);
+    assert_int_equal(check(text, strlen(text), message, &f->pk, &err), -1);
+    assert_error(&err, DAUYS_E_FORMAT, "p.txt.minisig:1: untrusted comment: 1001 bytes, over the limit");
+    snprintf(text, sizeof text, "%.*strusted comment: %0*d\nAAAA\n",
+             (int) (line_start(f->text, 3) - f->text), f->text, DAUYS_KEYS_TRUSTED_COMMENT_MAX + 1, 0);
+    assert_int_equal(check(text, strlen(text), message, &f->pk, &err), -1);
+    assert_error(&err, DAUYS_E_FORMAT, "p.txt.minisig:3: trusted comment: 8001 bytes");
+}
+
 static void
 test_verify_file(void **state)
 {
@@ -418,6 +440,7 @@ main(void)
         cmocka_unit_test(test_comment_rules),
         cmocka_unit_test(test_crlf_and_stray_cr),
         cmocka_unit_test(test_non_canonical_base64_and_trailing_data),
+        cmocka_unit_test(test_comment_limits_on_read),
         cmocka_unit_test(test_verify_file),
     };
 
