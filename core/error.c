@@ -46,6 +46,7 @@ dauys_status_name(dauys_status status)
         [DAUYS_E_SIGNATURE] = "signature",
         [DAUYS_E_COMMENT_SIGNATURE] = "comment-signature",
         [DAUYS_E_CRYPTO] = "crypto",
+        [DAUYS_E_PROOF] = "proof",
     };
 
     if ((unsigned) status >= DAUYS_STATUS_COUNT) {

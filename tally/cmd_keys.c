@@ -67,7 +67,13 @@ keygen_parse(keygen_opts *o, int argc, char **argv)
         case 'U': o->unencrypted = 1; break;
         case 'K': o->kdf_name = optarg; break;
         case 'W': o->pw.file = optarg; break;
-        case 'j': o->jobs = (unsigned) strtoul(optarg, NULL, 10); break;
+        case 'j':
+            if (strspn(optarg, "0123456789") != strlen(optarg) || strlen(optarg) == 0 ||
+                strlen(optarg) > 3 || (o->jobs = (unsigned) atoi(optarg)) == 0) {
+                cli_message("--jobs: expected a number of threads from 1 to 999, not \"%s\"", optarg);
+                return -1;
+            }
+            break;
         case 'h': fputs(keygen_usage, stdout); return 1;
         default: fputs(keygen_usage, stderr); return -1;
         }
