@@ -1,0 +1,198 @@
+#include "kvtext.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+dauys_kv_init(dauys_kv *kv, const char *text, size_t len, const char *name)
+{
+    memset(kv, 0, sizeof *kv);
+    kv->pos = text;
+    kv->end = text + len;
+    kv->name = name;
+}
+
+int
+dauys_kv_done(const dauys_kv *kv)
+{
+    return kv->pos >= kv->end;
+}
+
+int
+dauys_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *) str;
+
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], need, min;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1, min = 0x80, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2, min = 0x800, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i <= need) {
+            return 0;
+        }
+        for (unsigned k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+        i += need + 1;
+    }
+    return 1;
+}
+
+int
+dauys_kv_fail(const dauys_kv *kv, dauys_error *err, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %.*s: %s", kv->name, kv->line,
+                           (int) (kv->key_len > 64 ? 64 : kv->key_len), kv->key, what);
+}
+
+/* Checks the bytes of line S (N bytes, LF excluded) are printable UTF-8. */
+static int
+line_bytes_ok(const dauys_kv *kv, const char *s, size_t n, dauys_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c < 0x20 || c == 0x7f) {
+            return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s (byte 0x%02x at column %zu)",
+                                   kv->name, kv->line,
+                                   c == '\r' ? "CR is not allowed: lines end in LF only"
+                                             : "control byte is not allowed", c, i + 1);
+        }
+    }
+    if (!dauys_utf8_valid(s, n)) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: not valid UTF-8", kv->name, kv->line);
+    }
+    return 0;
+}
+
+int
+dauys_kv_next(dauys_kv *kv, dauys_error *err)
+{
+    const char *s = kv->pos, *lf, *colon;
+    size_t n;
+
+    kv->line++;
+    kv->key = "";
+    kv->key_len = 0;
+    if (dauys_kv_done(kv)) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: the file ends early", kv->name,
+                               kv->line);
+    }
+    lf = memchr(s, '\n', (size_t) (kv->end - s));
+    if (lf == NULL) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: the last line has no LF at its end",
+                               kv->name, kv->line);
+    }
+    n = (size_t) (lf - s);
+    kv->pos = lf + 1;
+    if (line_bytes_ok(kv, s, n, err) != 0) {
+        return -1;
+    }
+    colon = memchr(s, ':', n);
+    if (n == 0 || colon == NULL || colon == s || (size_t) (colon - s) + 1 >= n ||
+        colon[1] != ' ') {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: expected \"key: value\"", kv->name,
+                               kv->line);
+    }
+    kv->key = s;
+    kv->key_len = (size_t) (colon - s);
+    kv->value = colon + 2;
+    kv->value_len = n - kv->key_len - 2;
+    if (kv->value_len == 0 || kv->value[0] == ' ' || kv->value[kv->value_len - 1] == ' ') {
+        return dauys_kv_fail(kv, err, "value is empty or has spaces around it");
+    }
+    return 0;
+}
+
+int
+dauys_kv_is(const dauys_kv *kv, const char *key)
+{
+    return strlen(key) == kv->key_len && memcmp(kv->key, key, kv->key_len) == 0;
+}
+
+int
+dauys_kv_expect(dauys_kv *kv, const char *key, dauys_error *err)
+{
+    if (dauys_kv_done(kv)) {
+        kv->line++;
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: missing (the file ends early)",
+                               kv->name, kv->line, key);
+    }
+    if (dauys_kv_next(kv, err) != 0) {
+        return -1;
+    }
+    if (!dauys_kv_is(kv, key)) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: expected here, found \"%.*s\"",
+                               kv->name, kv->line, key,
+                               (int) (kv->key_len > 64 ? 64 : kv->key_len), kv->key);
+    }
+    return 0;
+}
+
+int
+dauys_parse_count(uint64_t *out, const char *s, size_t n)
+{
+    uint64_t v = 0;
+
+    if (n == 0 || n > 13 || (n > 1 && s[0] == '0')) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (uint64_t) (s[i] - '0');
+    }
+    if (v > DAUYS_COUNT_MAX) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+dauys_kv_count(const dauys_kv *kv, uint64_t *out, dauys_error *err)
+{
+    if (dauys_parse_count(out, kv->value, kv->value_len) != 0) {
+        return dauys_kv_fail(kv, err,
+                             "\"%.*s\" is not a count (digits only, no sign or leading zero, "
+                             "at most 1000000000000)",
+                             (int) (kv->value_len > 32 ? 32 : kv->value_len), kv->value);
+    }
+    return 0;
+}
+
+int
+dauys_kv_copy(const dauys_kv *kv, char *out, size_t size, dauys_error *err)
+{
+    if (kv->value_len >= size) {
+        return dauys_kv_fail(kv, err, "longer than %zu bytes", size - 1);
+    }
+    memcpy(out, kv->value, kv->value_len);
+    out[kv->value_len] = '\0';
+    return 0;
+}

@@ -1,0 +1,423 @@
+#include "manifest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "kvtext.h"
+
+static const char *const known_profiles[] = {
+    "kz-constitutional", /* Constitution of 1995, Art. 91: quorum, majority, 2/3 of regions */
+    "kz-ordinary",       /* quorum and national majority, no regional test */
+    "simple-majority",   /* majority of valid votes, no quorum (Italy, constitutional) */
+    "quorum-majority",   /* quorum of half the eligible, majority of valid (Italy, abrogative) */
+};
+
+int
+dauys_rules_profile_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof known_profiles / sizeof known_profiles[0]; i++) {
+        if (strcmp(name, known_profiles[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Sections in the order they must appear. */
+enum section { SEC_HEADER, SEC_QUESTION, SEC_REGION, SEC_DISTRICT, SEC_PRECINCT };
+
+typedef struct cursor {
+    const char *s;
+    size_t n;
+} cursor;
+
+/* Takes the next space-separated token from C into *TOK; -1 if none. */
+static int
+take_token(cursor *c, cursor *tok)
+{
+    const char *sp = memchr(c->s, ' ', c->n);
+    size_t len = sp != NULL ? (size_t) (sp - c->s) : c->n;
+
+    if (len == 0) {
+        return -1;
+    }
+    tok->s = c->s;
+    tok->n = len;
+    c->s += len + (sp != NULL);
+    c->n -= len + (sp != NULL);
+    return 0;
+}
+
+/* Takes an id token ([A-Za-z0-9][A-Za-z0-9._-]*, at most 64) as FIELD. */
+static int
+take_id(const dauys_kv *kv, cursor *c, cursor *tok, const char *field, dauys_error *err)
+{
+    const char *problem;
+
+    if (take_token(c, tok) != 0) {
+        return dauys_kv_fail(kv, err, "%s: missing", field);
+    }
+    if ((problem = dauys_id_problem(tok->s, tok->n)) != NULL) {
+        return dauys_kv_fail(kv, err, "%s \"%.*s\": %s", field, (int) (tok->n > 64 ? 64 : tok->n),
+                             tok->s, problem);
+    }
+    return 0;
+}
+
+/* The rest of the line as a free-text name; must be non-empty. */
+static int
+take_rest(const dauys_kv *kv, cursor *c, cursor *rest, const char *field, dauys_error *err)
+{
+    if (c->n == 0 || c->s[0] == ' ') {
+        return dauys_kv_fail(kv, err, "%s: missing (or a double space before it)", field);
+    }
+    *rest = *c;
+    return 0;
+}
+
+static int
+valid_date(const char *s, size_t n)
+{
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d;
+
+    if (n != 10 || s[4] != '-' || s[7] != '-' || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+        return 0;
+    }
+    for (int i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
+            return 0;
+        }
+    }
+    if (m < 1 || m > 12 || d < 1 || d > days[m - 1]) {
+        return 0;
+    }
+    return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+/* Reads the value of the next line, which must be KEY, equal to one of the
+ * NUL-separated CHOICES; stores the choice's position in *WHICH. */
+static int
+expect_choice(dauys_kv *kv, const char *key, const char *const *choices, size_t count,
+              int *which, dauys_error *err)
+{
+    if (dauys_kv_expect(kv, key, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (strlen(choices[i]) == kv->value_len && memcmp(kv->value, choices[i], kv->value_len) == 0) {
+            *which = (int) i;
+            return 0;
+        }
+    }
+    return dauys_kv_fail(kv, err, "\"%.*s\" is not one of the allowed values (%s%s%s)",
+                         (int) (kv->value_len > 32 ? 32 : kv->value_len), kv->value, choices[0],
+                         count > 1 ? ", " : "", count > 1 ? choices[1] : "");
+}
+
+static int
+parse_header(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
+{
+    static const char *const format[] = {"dauys-manifest 1"};
+    static const char *const modes[] = {"test", "official"};
+    static const char *const ballots[] = {"single", "separate"};
+    uint64_t version;
+    int which;
+
+    if (expect_choice(kv, "format", format, 1, &which, err) != 0 ||
+        dauys_kv_expect(kv, "referendum", err) != 0) {
+        return -1;
+    }
+    if (dauys_id_problem(kv->value, kv->value_len) != NULL) {
+        return dauys_kv_fail(kv, err, "%s", dauys_id_problem(kv->value, kv->value_len));
+    }
+    if (dauys_kv_copy(kv, m->referendum, sizeof m->referendum, err) != 0 ||
+        dauys_kv_expect(kv, "title", err) != 0 || dauys_kv_copy(kv, m->title, sizeof m->title, err) != 0 ||
+        dauys_kv_expect(kv, "date", err) != 0) {
+        return -1;
+    }
+    if (!valid_date(kv->value, kv->value_len)) {
+        return dauys_kv_fail(kv, err, "not a calendar date written YYYY-MM-DD");
+    }
+    memcpy(m->date, kv->value, 10);
+    m->date[10] = '\0';
+    if (expect_choice(kv, "mode", modes, 2, &which, err) != 0) {
+        return -1;
+    }
+    m->mode = which == 0 ? DAUYS_MODE_TEST : DAUYS_MODE_OFFICIAL;
+    if (dauys_kv_expect(kv, "version", err) != 0 || dauys_kv_count(kv, &version, err) != 0) {
+        return -1;
+    }
+    if (version == 0 || version > UINT32_MAX) {
+        return dauys_kv_fail(kv, err, "must be from 1 to %u", UINT32_MAX);
+    }
+    m->version = (uint32_t) version;
+    if (expect_choice(kv, "ballot", ballots, 2, &which, err) != 0) {
+        return -1;
+    }
+    m->ballot = which == 0 ? DAUYS_BALLOT_SINGLE : DAUYS_BALLOT_SEPARATE;
+    return 0;
+}
+
+/* question: QID PROFILE TEXT */
+static int
+parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
+{
+    cursor c = {kv->value, kv->value_len}, id = {0}, profile = {0}, text = {0};
+    dauys_question *q = &m->question[m->question_count];
+
+    if (m->question_count == DAUYS_QUESTIONS_MAX) {
+        return dauys_kv_fail(kv, err, "more than %d questions", DAUYS_QUESTIONS_MAX);
+    }
+    if (take_token(&c, &id) != 0 || id.n > DAUYS_QUESTION_ID_MAX ||
+        strspn(id.s, "abcdefghijklmnopqrstuvwxyz0123456789") < id.n || id.s[0] < 'a') {
+        return dauys_kv_fail(kv, err, "question id: 1 to %d lower-case letters and digits, "
+                                      "starting with a letter", DAUYS_QUESTION_ID_MAX);
+    }
+    memcpy(q->id, id.s, id.n);
+    q->id[id.n] = '\0';
+    for (size_t i = 0; i < m->question_count; i++) {
+        if (strcmp(m->question[i].id, q->id) == 0) {
+            return dauys_kv_fail(kv, err, "question id \"%s\" is used twice", q->id);
+        }
+    }
+    if (take_token(&c, &profile) != 0 || profile.n > DAUYS_PROFILE_MAX) {
+        return dauys_kv_fail(kv, err, "rules profile: missing");
+    }
+    memcpy(q->profile, profile.s, profile.n);
+    q->profile[profile.n] = '\0';
+    if (!dauys_rules_profile_known(q->profile)) {
+        return dauys_kv_fail(kv, err, "rules profile \"%s\" is not known (kz-constitutional, "
+                                      "kz-ordinary, simple-majority, quorum-majority)", q->profile);
+    }
+    if (take_rest(kv, &c, &text, "question text", err) != 0) {
+        return -1;
+    }
+    q->text = text.s;
+    q->text_len = (uint32_t) text.n;
+    m->question_count++;
+    return 0;
+}
+
+/* Makes room for one more element in *ARR (COUNT used, *CAP allocated). */
+static int
+reserve(void **arr, size_t *cap, size_t count, size_t elem)
+{
+    void *grown;
+    size_t new_cap;
+
+    if (count < *cap) {
+        return 0;
+    }
+    new_cap = *cap == 0 ? 64 : 2 * *cap;
+    if ((grown = dauys_realloc(*arr, new_cap * elem)) == NULL) {
+        return -1;
+    }
+    *arr = grown;
+    *cap = new_cap;
+    return 0;
+}
+
+/* Registers ID (cursor) as index INDEX in MAP, failing on a duplicate. */
+static int
+register_id(dauys_idmap *map, const dauys_kv *kv, cursor id, size_t index, const char *what,
+            dauys_error *err)
+{
+    uint32_t first;
+    int rc = dauys_idmap_put(map, id.s, id.n, (uint32_t) index, &first);
+
+    if (rc < 0) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", kv->name);
+    }
+    if (rc > 0) {
+        return dauys_kv_fail(kv, err, "%s id \"%.*s\" is listed twice", what, (int) id.n, id.s);
+    }
+    return 0;
+}
+
+/* Looks up the parent id (cursor) in MAP into *INDEX, or fails naming WHAT. */
+static int
+resolve(const dauys_idmap *map, const dauys_kv *kv, cursor id, uint32_t *index, const char *what,
+        dauys_error *err)
+{
+    if (!dauys_idmap_get(map, id.s, id.n, index)) {
+        return dauys_kv_fail(kv, err, "%s \"%.*s\" is not defined above", what, (int) id.n, id.s);
+    }
+    return 0;
+}
+
+/* region: RID KIND NAME   and   district: DID RID NAME */
+static int
+parse_place(dauys_manifest *m, const dauys_kv *kv, int is_region, size_t *cap, dauys_error *err)
+{
+    cursor c = {kv->value, kv->value_len}, id = {0}, mid = {0}, rest = {0};
+    dauys_place **arr = is_region ? &m->region : &m->district;
+    size_t *count = is_region ? &m->region_count : &m->district_count;
+    dauys_place *p;
+
+    if (take_id(kv, &c, &id, is_region ? "region id" : "district id", err) != 0) {
+        return -1;
+    }
+    if (take_token(&c, &mid) != 0) {
+        return dauys_kv_fail(kv, err, "%s: missing", is_region ? "region kind" : "region id");
+    }
+    if (take_rest(kv, &c, &rest, "name", err) != 0) {
+        return -1;
+    }
+    if (reserve((void **) arr, cap, *count, sizeof **arr) != 0) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", kv->name);
+    }
+    p = &(*arr)[*count];
+    memset(p, 0, sizeof *p);
+    p->id = id.s, p->id_len = (uint32_t) id.n;
+    p->name = rest.s, p->name_len = (uint32_t) rest.n;
+    if (is_region) {
+        if (mid.n > 32 || strspn(mid.s, "abcdefghijklmnopqrstuvwxyz-") < mid.n) {
+            return dauys_kv_fail(kv, err, "region kind: lower-case letters and '-' only");
+        }
+        p->kind = mid.s, p->kind_len = (uint32_t) mid.n;
+    } else if (resolve(&m->region_map, kv, mid, &p->region, "region", err) != 0) {
+        return -1;
+    }
+    if (register_id(is_region ? &m->region_map : &m->district_map, kv, id, *count,
+                    is_region ? "region" : "district", err) != 0) {
+        return -1;
+    }
+    (*count)++;
+    return 0;
+}
+
+/* precinct: PID DID VOTERS PUBKEY NAME */
+static int
+parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *err)
+{
+    cursor c = {kv->value, kv->value_len}, id = {0}, district = {0}, voters = {0}, key = {0},
+           rest = {0};
+    dauys_precinct *p;
+    dauys_error key_err;
+
+    if (take_id(kv, &c, &id, "precinct id", err) != 0) {
+        return -1;
+    }
+    if (take_token(&c, &district) != 0 || take_token(&c, &voters) != 0 ||
+        take_token(&c, &key) != 0) {
+        return dauys_kv_fail(kv, err, "expected \"PRECINCT DISTRICT VOTERS PUBLIC_KEY NAME\"");
+    }
+    if (take_rest(kv, &c, &rest, "name", err) != 0) {
+        return -1;
+    }
+    if (reserve((void **) &m->precinct, cap, m->precinct_count, sizeof *m->precinct) != 0) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", kv->name);
+    }
+    p = &m->precinct[m->precinct_count];
+    p->id = id.s, p->id_len = (uint32_t) id.n;
+    p->name = rest.s, p->name_len = (uint32_t) rest.n;
+    if (resolve(&m->district_map, kv, district, &p->district, "district", err) != 0) {
+        return -1;
+    }
+    p->region = m->district[p->district].region;
+    if (dauys_parse_count(&p->voters, voters.s, voters.n) != 0) {
+        return dauys_kv_fail(kv, err, "voters \"%.*s\" is not a count", (int) (voters.n > 20 ? 20 : voters.n), voters.s);
+    }
+    if (dauys_keys_pubkey_from_base64(&p->key, key.s, key.n, &key_err) != 0) {
+        return dauys_kv_fail(kv, err, "public key: %s", key_err.message);
+    }
+    if (register_id(&m->precinct_map, kv, id, m->precinct_count, "precinct", err) != 0) {
+        return -1;
+    }
+    m->precinct_count++;
+    return 0;
+}
+
+/* Which section a record line belongs to, or SEC_HEADER if its key is unknown. */
+static enum section
+section_of(const dauys_kv *kv)
+{
+    return dauys_kv_is(kv, "question")   ? SEC_QUESTION
+           : dauys_kv_is(kv, "region")   ? SEC_REGION
+           : dauys_kv_is(kv, "district") ? SEC_DISTRICT
+           : dauys_kv_is(kv, "precinct") ? SEC_PRECINCT
+                                         : SEC_HEADER;
+}
+
+static int
+parse_records(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
+{
+    size_t region_cap = 0, district_cap = 0, precinct_cap = 0;
+    enum section at = SEC_QUESTION, s;
+    int rc = 0;
+
+    while (rc == 0 && !dauys_kv_done(kv)) {
+        if (dauys_kv_next(kv, err) != 0) {
+            return -1;
+        }
+        if ((s = section_of(kv)) == SEC_HEADER) {
+            return dauys_kv_fail(kv, err, "unknown key (expected question, region, district "
+                                          "or precinct)");
+        }
+        if (s < at) {
+            return dauys_kv_fail(kv, err, "out of order: all question lines come first, then "
+                                          "region, district and precinct lines");
+        }
+        at = s;
+        rc = s == SEC_QUESTION   ? parse_question(m, kv, err)
+             : s == SEC_REGION   ? parse_place(m, kv, 1, &region_cap, err)
+             : s == SEC_DISTRICT ? parse_place(m, kv, 0, &district_cap, err)
+                                 : parse_precinct(m, kv, &precinct_cap, err);
+    }
+    if (rc == 0 && (m->question_count == 0 || m->region_count == 0 || m->district_count == 0 ||
+                    m->precinct_count == 0)) {
+        return dauys_error_set(err, DAUYS_E_FORMAT,
+                               "%s: a manifest needs at least one question, region, district "
+                               "and precinct line", kv->name);
+    }
+    return rc;
+}
+
+int
+dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
+                     dauys_error *err)
+{
+    dauys_kv kv;
+
+    memset(m, 0, sizeof *m);
+    if ((m->text = dauys_malloc(len + 1)) == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
+    }
+    memcpy(m->text, text, len);
+    m->text[len] = '\0';
+    m->text_len = len;
+    dauys_kv_init(&kv, m->text, len, name);
+    if (parse_header(m, &kv, err) != 0 || parse_records(m, &kv, err) != 0) {
+        dauys_manifest_free(m);
+        return -1;
+    }
+    return 0;
+}
+
+void
+dauys_manifest_free(dauys_manifest *m)
+{
+    dauys_free(m->text);
+    dauys_free(m->region);
+    dauys_free(m->district);
+    dauys_free(m->precinct);
+    dauys_idmap_free(&m->region_map);
+    dauys_idmap_free(&m->district_map);
+    dauys_idmap_free(&m->precinct_map);
+    memset(m, 0, sizeof *m);
+}
+
+int
+dauys_manifest_find_precinct(const dauys_manifest *m, const char *id, size_t len, uint32_t *index)
+{
+    return dauys_idmap_get(&m->precinct_map, id, len, index);
+}
+
+void
+dauys_manifest_origin(char *out, size_t size, const dauys_manifest *m)
+{
+    snprintf(out, size, "dauys/%s/%s", m->referendum,
+             m->mode == DAUYS_MODE_OFFICIAL ? "official" : "test");
+}

@@ -1,0 +1,88 @@
+/*
+ * manifest.h: the referendum manifest, signed by the central commission: what
+ * is asked, under which rules, and the roster of regions, districts and
+ * precincts with each precinct's public key. Only a key the manifest names
+ * can sign a protocol that counts. Format: docs/FORMATS.md, "Manifest".
+ */
+#ifndef DAUYS_REFERENDUM_MANIFEST_H
+#define DAUYS_REFERENDUM_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "idlist.h"
+#include "idmap.h"
+#include "keys.h"
+
+#define DAUYS_QUESTIONS_MAX 16
+#define DAUYS_QUESTION_ID_MAX 16
+#define DAUYS_PROFILE_MAX 32
+#define DAUYS_MANIFEST_FILE_MAX (512u << 20)
+
+typedef enum dauys_mode { DAUYS_MODE_TEST, DAUYS_MODE_OFFICIAL } dauys_mode;
+typedef enum dauys_ballot_mode { DAUYS_BALLOT_SINGLE, DAUYS_BALLOT_SEPARATE } dauys_ballot_mode;
+
+typedef struct dauys_question {
+    char id[DAUYS_QUESTION_ID_MAX + 1];
+    char profile[DAUYS_PROFILE_MAX + 1];
+    const char *text; /* into the manifest's text */
+    uint32_t text_len;
+} dauys_question;
+
+/* A region or a district; strings point into the manifest's text. */
+typedef struct dauys_place {
+    const char *id, *kind, *name;
+    uint32_t id_len, kind_len, name_len;
+    uint32_t region; /* districts: index of their region */
+} dauys_place;
+
+typedef struct dauys_precinct {
+    const char *id, *name; /* into the manifest's text */
+    uint32_t id_len, name_len;
+    uint32_t district, region; /* indexes */
+    uint64_t voters;           /* on the list before the day */
+    dauys_pubkey key;
+} dauys_precinct;
+
+typedef struct dauys_manifest {
+    char *text; /* the manifest's bytes, owned; everything points into it */
+    size_t text_len;
+    char referendum[DAUYS_ID_MAX + 1];
+    char title[256];
+    char date[11];
+    dauys_mode mode;
+    uint32_t version;
+    dauys_ballot_mode ballot;
+    size_t question_count, region_count, district_count, precinct_count;
+    dauys_question question[DAUYS_QUESTIONS_MAX];
+    dauys_place *region, *district;
+    dauys_precinct *precinct;
+    dauys_idmap region_map, district_map, precinct_map;
+} dauys_manifest;
+
+/*
+ * Parses manifest TEXT (LEN bytes; copied) strictly into M, which the caller
+ * frees with dauys_manifest_free. NAME labels errors. Rejects unknown rules
+ * profiles, duplicate ids, dangling references and empty sections.
+ */
+int dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
+                         dauys_error *err) __attribute__((warn_unused_result));
+
+/* Frees what M holds. Safe on a zeroed or already freed manifest. */
+void dauys_manifest_free(dauys_manifest *m);
+
+/* The index of precinct ID (LEN bytes) in *INDEX: 1 if found, else 0. */
+int dauys_manifest_find_precinct(const dauys_manifest *m, const char *id, size_t len,
+                                 uint32_t *index);
+
+/*
+ * The log origin for M: "dauys/REFERENDUM/MODE", so that a test log can never
+ * verify as an official one. Writes at most SIZE bytes.
+ */
+void dauys_manifest_origin(char *out, size_t size, const dauys_manifest *m);
+
+/* 1 if NAME is a rules profile this build knows. */
+int dauys_rules_profile_known(const char *name);
+
+#endif
