@@ -35,6 +35,23 @@ cli_print_untrusted(FILE *fp, const char *s)
     }
 }
 
+void
+cli_json_string(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c == '"' || c == '\\') {
+            fprintf(fp, "\\%c", c);
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(fp, "\\u%04x", c);
+        } else {
+            fputc(c, fp);
+        }
+    }
+    fputc('"', fp);
+}
+
 double
 cli_now(void)
 {

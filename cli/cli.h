@@ -27,6 +27,9 @@ void cli_report(const dauys_error *err);
 /* Writes S to FP with control characters shown as '?': the text is untrusted. */
 void cli_print_untrusted(FILE *fp, const char *s);
 
+/* Writes S as a JSON string (quoted, escaped; invalid UTF-8 bytes as U+FFFD). */
+void cli_json_string(FILE *fp, const char *s);
+
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 

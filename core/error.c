@@ -47,6 +47,7 @@ dauys_status_name(dauys_status status)
         [DAUYS_E_COMMENT_SIGNATURE] = "comment-signature",
         [DAUYS_E_CRYPTO] = "crypto",
         [DAUYS_E_PROOF] = "proof",
+        [DAUYS_E_DATABASE] = "database",
     };
 
     if ((unsigned) status >= DAUYS_STATUS_COUNT) {

@@ -1,5 +1,10 @@
 #include "sha256.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
 
 int
@@ -43,4 +48,43 @@ dauys_sha256_hex(char out[2 * DAUYS_SHA256_BYTES + 1], const uint8_t in[DAUYS_SH
         out[2 * i + 1] = digits[in[i] & 0x0f];
     }
     out[2 * DAUYS_SHA256_BYTES] = '\0';
+}
+
+int
+dauys_sha256_file(uint8_t out[DAUYS_SHA256_BYTES], const char *path, dauys_error *err)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char buf[65536];
+    unsigned int out_len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), ok, e = 0;
+    ssize_t n;
+
+    if (fd < 0 || ctx == NULL) {
+        e = fd < 0 ? errno : ENOMEM;
+        EVP_MD_CTX_free(ctx);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return dauys_error_set(err, e == ENOMEM ? DAUYS_E_NOMEM : DAUYS_E_IO, "%s: %s", path,
+                               strerror(e));
+    }
+    ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    while (ok && (n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            e = errno;
+            break;
+        }
+        ok = EVP_DigestUpdate(ctx, buf, (size_t) n);
+    }
+    ok = ok && e == 0 && EVP_DigestFinal_ex(ctx, out, &out_len);
+    EVP_MD_CTX_free(ctx);
+    close(fd);
+    if (!ok || out_len != DAUYS_SHA256_BYTES) {
+        return dauys_error_set(err, e ? DAUYS_E_IO : DAUYS_E_NOMEM, "%s: %s", path,
+                               e ? strerror(e) : "SHA-256 failed");
+    }
+    return 0;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define DAUYS_SHA256_BYTES 32
 
 /*
@@ -21,6 +23,10 @@ int dauys_sha256_parts(uint8_t out[DAUYS_SHA256_BYTES], const void *const *parts
 
 /* SHA-256 of LEN bytes at DATA into OUT. Returns 0, or -1 if OpenSSL failed. */
 int dauys_sha256(uint8_t out[DAUYS_SHA256_BYTES], const void *data, size_t len)
+    __attribute__((warn_unused_result));
+
+/* SHA-256 of the file PATH, read in chunks (any size). Returns 0 or -1 with ERR. */
+int dauys_sha256_file(uint8_t out[DAUYS_SHA256_BYTES], const char *path, dauys_error *err)
     __attribute__((warn_unused_result));
 
 /* Lower-case hex of the digest IN into OUT (65 bytes with the NUL). */

@@ -5,5 +5,8 @@
 int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -20,6 +20,9 @@ static const command commands[] = {
     {"keygen", cmd_keygen, "make a key pair, or precinct key pairs in bulk"},
     {"sign", cmd_sign, "sign files (writes FILE.minisig, minisign's format)"},
     {"verify", cmd_verify, "verify a file's signature"},
+    {"init", cmd_init, "create a workspace from a signed manifest"},
+    {"ingest", cmd_ingest, "verify and record signed protocols"},
+    {"status", cmd_status, "precincts expected, accepted, missing; outcomes"},
 };
 
 static void

@@ -1,0 +1,53 @@
+/*
+ * logentry.h: the canonical text of a log entry. Every event that changes
+ * what counts (the manifest, each submission's outcome) is one entry:
+ *
+ *   format: dauys-log 1
+ *   index: 7
+ *   event: accepted
+ *   referendum: kz-2026
+ *   precinct: AST-0001              (when known)
+ *   version: 1                      (when known)
+ *   file-sha256: <hex>
+ *   signature-sha256: <hex>|none
+ *   reason: <code> <text>           (rejections only)
+ *   previous: <hex SHA-256 of entry index-1, zeros for entry 0>
+ *
+ * Entries are hash-chained through "previous" and are the leaves of the
+ * RFC 6962 tree (core/merkle.h). Format: docs/FORMATS.md, "Log entry".
+ */
+#ifndef DAUYS_REFERENDUM_LOGENTRY_H
+#define DAUYS_REFERENDUM_LOGENTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "sha256.h"
+
+#define DAUYS_LOG_ENTRY_MAX 1024
+#define DAUYS_LOG_REASON_MAX 400
+
+typedef struct dauys_log_event {
+    uint64_t index;
+    const char *event;       /* manifest, accepted, correction, rejected, replay, conflict, stale */
+    const char *referendum;
+    const char *precinct;    /* NULL: omitted */
+    uint32_t version;        /* 0: omitted */
+    uint8_t file_sha256[DAUYS_SHA256_BYTES];
+    int has_signature;
+    uint8_t signature_sha256[DAUYS_SHA256_BYTES];
+    const char *reason_code; /* NULL: no reason line */
+    const char *reason;
+    uint8_t previous[DAUYS_SHA256_BYTES];
+} dauys_log_event;
+
+/*
+ * Writes the canonical entry for E into OUT (SIZE >= DAUYS_LOG_ENTRY_MAX),
+ * its length in *LEN. The reason text is made safe for one line: control
+ * bytes and invalid UTF-8 become '?', and it is cut at DAUYS_LOG_REASON_MAX.
+ */
+int dauys_log_entry_format(char *out, size_t size, size_t *len, const dauys_log_event *e,
+                           dauys_error *err) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,129 @@
+-- dauys workspace schema (SQLite). Embedded into the binary at build time.
+-- The database is a store of record for the organisers; the log entries and
+-- the files they name (kept here byte for byte) are the evidence an auditor
+-- re-derives everything from, without trusting these tables.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+-- keys: schema_version, referendum, mode, origin, central_public_key
+
+-- Every version of the signed manifest (the roster), as received.
+CREATE TABLE manifest (
+    version          INTEGER PRIMARY KEY,
+    text             BLOB NOT NULL,
+    signature        BLOB NOT NULL,
+    text_sha256      BLOB NOT NULL,
+    signature_sha256 BLOB NOT NULL,
+    log_index        INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
+);
+
+CREATE TABLE question (
+    id       TEXT PRIMARY KEY,
+    position INTEGER NOT NULL UNIQUE,
+    profile  TEXT NOT NULL,
+    text     TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE region (
+    id       TEXT PRIMARY KEY,
+    position INTEGER NOT NULL UNIQUE,
+    kind     TEXT NOT NULL,
+    name     TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE district (
+    id     TEXT PRIMARY KEY,
+    region TEXT NOT NULL REFERENCES region(id),
+    name   TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE precinct (
+    id         TEXT PRIMARY KEY,
+    district   TEXT NOT NULL REFERENCES district(id),
+    region     TEXT NOT NULL REFERENCES region(id),
+    voters     INTEGER NOT NULL CHECK (voters >= 0),
+    public_key TEXT NOT NULL,
+    name       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX precinct_region ON precinct(region);
+
+-- Every submitted protocol file, whatever became of it. Never deleted.
+-- A duplicate (the same protocol bytes again) is a no-op and adds no row.
+CREATE TABLE submission (
+    seq              INTEGER PRIMARY KEY,  -- order of receipt
+    protocol_sha256  BLOB NOT NULL UNIQUE,
+    signature_sha256 BLOB,                 -- NULL: no signature file
+    protocol         BLOB NOT NULL,
+    signature        BLOB,
+    source           TEXT NOT NULL,        -- the path it was ingested from
+    precinct         TEXT,                 -- as the file claims, when readable
+    version          INTEGER,
+    outcome          TEXT NOT NULL CHECK (outcome IN
+                       ('accepted', 'correction', 'rejected', 'replay', 'conflict', 'stale')),
+    reason_code      TEXT,                 -- R1.., parse, signature, referendum, precinct, ...
+    reason           TEXT,
+    log_index        INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
+);
+CREATE INDEX submission_precinct ON submission(precinct);
+
+-- The numbers of each accepted protocol version. state: 'current' counts;
+-- 'superseded' by a later version; 'conflicted' when a different protocol
+-- claimed the same version (neither counts until a correction arrives).
+CREATE TABLE protocol (
+    precinct         TEXT NOT NULL REFERENCES precinct(id),
+    version          INTEGER NOT NULL,
+    submission       INTEGER NOT NULL UNIQUE REFERENCES submission(seq),
+    state            TEXT NOT NULL CHECK (state IN ('current', 'superseded', 'conflicted')),
+    on_list          INTEGER NOT NULL,
+    PRIMARY KEY (precinct, version)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX protocol_current ON protocol(precinct) WHERE state = 'current';
+
+CREATE TABLE protocol_answer (
+    precinct    TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    question    TEXT NOT NULL REFERENCES question(id),
+    received    INTEGER NOT NULL,
+    issued      INTEGER NOT NULL,
+    cancelled   INTEGER NOT NULL,
+    in_boxes    INTEGER NOT NULL,
+    yes         INTEGER NOT NULL,
+    no          INTEGER NOT NULL,
+    not_counted INTEGER NOT NULL,
+    invalid     INTEGER NOT NULL,
+    PRIMARY KEY (precinct, version, question),
+    FOREIGN KEY (precinct, version) REFERENCES protocol(precinct, version)
+) WITHOUT ROWID;
+
+-- Lawful but odd numbers (W1..) in accepted protocols.
+CREATE TABLE warning (
+    submission INTEGER NOT NULL REFERENCES submission(seq),
+    code       TEXT NOT NULL,
+    message    TEXT NOT NULL
+);
+CREATE INDEX warning_submission ON warning(submission);
+
+-- The log: canonical entries, hash-chained, leaves of an RFC 6962 tree.
+CREATE TABLE log_entry (
+    idx    INTEGER PRIMARY KEY,
+    entry  BLOB NOT NULL,
+    sha256 BLOB NOT NULL   -- SHA-256(entry): the next entry's "previous"
+);
+
+-- Every complete subtree of the log's Merkle tree: level 0 holds the leaf
+-- hashes; (level, idx) covers leaves [idx << level, (idx + 1) << level).
+CREATE TABLE merkle_node (
+    level INTEGER NOT NULL,
+    idx   INTEGER NOT NULL,
+    hash  BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+
+-- Signed checkpoints (C2SP tlog-checkpoint, signed note) issued so far.
+CREATE TABLE checkpoint (
+    size INTEGER PRIMARY KEY,
+    root BLOB NOT NULL,
+    note TEXT NOT NULL
+);

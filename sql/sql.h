@@ -1,0 +1,11 @@
+/* sql.h: SQL text embedded from sql/ at build time. */
+#ifndef DAUYS_SQL_SQL_H
+#define DAUYS_SQL_SQL_H
+
+/* The workspace schema (sql/schema.sql). */
+extern const char dauys_sql_schema[];
+
+/* The schema version this build writes and reads (meta.schema_version). */
+#define DAUYS_SQL_SCHEMA_VERSION "1"
+
+#endif

@@ -1,0 +1,395 @@
+/*
+ * ingest.c: orchestration and the writer stage of an ingest. Files are
+ * verified in parallel a chunk at a time; one writer then records the chunk's
+ * outcomes, in input order, in one transaction.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "db.h"
+#include "ingest_internal.h"
+
+#define CHUNK 1024
+
+typedef enum outcome_e {
+    OUT_ACCEPTED,
+    OUT_CORRECTION,
+    OUT_REJECTED,
+    OUT_REPLAY,
+    OUT_CONFLICT,
+    OUT_STALE,
+    OUT_FAILED, /* could not be decided: an error */
+} outcome_t;
+
+/* The names the log and the database use. */
+static const char *const outcome_name[] = {"accepted", "correction", "rejected",
+                                           "replay",   "conflict",   "stale"};
+
+/* 1 if the outcome's numbers count (accepted or correction). */
+static int
+outcome_counts(outcome_t o)
+{
+    return o == OUT_ACCEPTED || o == OUT_CORRECTION;
+}
+
+typedef struct writer {
+    dauys_workspace *ws;
+    dauys_ingest_summary *sum;
+    const dauys_ingest_hooks *hooks;
+    sqlite3_stmt *find_dup, *insert_submission, *latest, *supersede, *mark_conflict;
+    sqlite3_stmt *insert_protocol, *insert_answer, *insert_warning;
+} writer;
+
+static int
+writer_prepare(writer *w, dauys_error *err)
+{
+    sqlite3 *db = w->ws->db;
+
+    return db_prepare(db, &w->find_dup, "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1", err) ||
+                   db_prepare(db, &w->insert_submission,
+                              "INSERT INTO submission(protocol_sha256, signature_sha256, protocol, "
+                              "signature, source, precinct, version, outcome, reason_code, reason, "
+                              "log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", err) ||
+                   db_prepare(db, &w->latest,
+                              "SELECT version, submission FROM protocol WHERE precinct = ?1 "
+                              "ORDER BY version DESC LIMIT 1", err) ||
+                   db_prepare(db, &w->supersede,
+                              "UPDATE protocol SET state = 'superseded' WHERE precinct = ?1 AND "
+                              "state = 'current'", err) ||
+                   db_prepare(db, &w->mark_conflict,
+                              "UPDATE protocol SET state = 'conflicted' WHERE precinct = ?1 AND "
+                              "version = ?2", err) ||
+                   db_prepare(db, &w->insert_protocol,
+                              "INSERT INTO protocol VALUES (?1, ?2, ?3, 'current', ?4)", err) ||
+                   db_prepare(db, &w->insert_answer,
+                              "INSERT INTO protocol_answer VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                              "?9, ?10, ?11)", err) ||
+                   db_prepare(db, &w->insert_warning, "INSERT INTO warning VALUES (?1, ?2, ?3)", err)
+               ? -1
+               : 0;
+}
+
+static void
+writer_finalize(writer *w)
+{
+    sqlite3_stmt *all[] = {w->find_dup, w->insert_submission, w->latest, w->supersede,
+                           w->mark_conflict, w->insert_protocol, w->insert_answer, w->insert_warning};
+
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        sqlite3_finalize(all[i]);
+    }
+}
+
+static void
+report(writer *w, const ingest_item *it, const char *outcome, const char *code, const char *reason,
+       size_t warnings)
+{
+    dauys_ingest_report r = {
+        .path = it->path, .outcome = outcome,
+        .precinct = it->header_ok ? it->protocol.precinct : NULL,
+        .version = it->header_ok ? it->protocol.version : 0,
+        .reason_code = code, .reason = reason, .warnings = warnings,
+    };
+
+    if (w->hooks != NULL && w->hooks->on_report != NULL) {
+        w->hooks->on_report(&r, w->hooks->ctx);
+    }
+}
+
+/* 1 (and reports it) if the item's protocol bytes were recorded before. */
+static int
+is_duplicate(writer *w, const ingest_item *it, dauys_error *err)
+{
+    char why[128];
+    int rc;
+
+    db_bind_blob(w->find_dup, 1, it->text_sha256, 32);
+    if ((rc = db_step_row(w->find_dup, err)) <= 0) {
+        return rc;
+    }
+    snprintf(why, sizeof why, "the same bytes as submission #%lld (%s)",
+             (long long) sqlite3_column_int64(w->find_dup, 0),
+             (const char *) sqlite3_column_text(w->find_dup, 1));
+    sqlite3_reset(w->find_dup);
+    w->sum->duplicates++;
+    report(w, it, "duplicate", NULL, why, 0);
+    return 1;
+}
+
+/*
+ * For a valid protocol, compares its version with the latest one received
+ * for the precinct: accepted, correction, conflict or stale, with a reason
+ * for the last two. *PREVIOUS is the latest version (0: none).
+ */
+static outcome_t
+decide(writer *w, ingest_item *it, int64_t *previous, dauys_error *err)
+{
+    int64_t latest, seq, v = it->protocol.version;
+    int rc;
+
+    db_bind_text(w->latest, 1, it->protocol.precinct);
+    if ((rc = db_step_row(w->latest, err)) < 0) {
+        return OUT_FAILED;
+    }
+    *previous = 0;
+    if (rc == 0) {
+        return OUT_ACCEPTED;
+    }
+    latest = sqlite3_column_int64(w->latest, 0);
+    seq = sqlite3_column_int64(w->latest, 1);
+    sqlite3_reset(w->latest);
+    *previous = latest;
+    if (v > latest) {
+        return OUT_CORRECTION;
+    }
+    snprintf(it->reason_code, sizeof it->reason_code, "%s", v == latest ? "conflict" : "stale");
+    snprintf(it->reason, sizeof it->reason,
+             v == latest ? "version %lld was already received with different content "
+                           "(submission #%lld); neither counts until a higher version arrives"
+                         : "version %lld is older than version %lld already received",
+             (long long) v, v == latest ? (long long) seq : (long long) latest);
+    return v == latest ? OUT_CONFLICT : OUT_STALE;
+}
+
+/* Appends the log entry and the submission row for IT with OUTCOME; *SEQ its row. */
+static int
+record_submission(writer *w, ingest_item *it, outcome_t o, int64_t *seq, dauys_error *err)
+{
+    int has_reason = !outcome_counts(o);
+    dauys_log_event e = {
+        .event = outcome_name[o], .referendum = w->ws->manifest.referendum,
+        .precinct = it->header_ok ? it->protocol.precinct : NULL,
+        .version = it->header_ok ? it->protocol.version : 0, .has_signature = it->has_sig,
+        .reason_code = has_reason ? it->reason_code : NULL, .reason = has_reason ? it->reason : NULL,
+    };
+    sqlite3_stmt *st = w->insert_submission;
+    uint64_t index;
+
+    memcpy(e.file_sha256, it->text_sha256, 32);
+    memcpy(e.signature_sha256, it->sig_sha256, 32);
+    if (dauys_log_append(w->ws, &e, &index, err) != 0) {
+        return -1;
+    }
+    db_bind_blob(st, 1, it->text_sha256, 32);
+    db_bind_blob(st, 2, it->has_sig ? it->sig_sha256 : NULL, 32);
+    db_bind_blob(st, 3, it->text, it->text_len);
+    db_bind_blob(st, 4, it->sig, it->sig_len);
+    db_bind_text(st, 5, it->path);
+    db_bind_text(st, 6, e.precinct);
+    if (e.version != 0) {
+        db_bind_int(st, 7, e.version);
+    }
+    db_bind_text(st, 8, outcome_name[o]);
+    db_bind_text(st, 9, e.reason_code);
+    db_bind_text(st, 10, e.reason);
+    db_bind_int(st, 11, (int64_t) index);
+    if (db_step_done(st, err) != 0) {
+        return -1;
+    }
+    *seq = sqlite3_last_insert_rowid(w->ws->db);
+    return 0;
+}
+
+/* Stores the numbers of an accepted protocol as the precinct's current one. */
+static int
+record_protocol(writer *w, const ingest_item *it, int64_t seq, dauys_error *err)
+{
+    const dauys_protocol *p = &it->protocol;
+    const dauys_manifest *m = &w->ws->manifest;
+
+    db_bind_text(w->insert_protocol, 1, p->precinct), db_bind_int(w->insert_protocol, 2, p->version);
+    db_bind_int(w->insert_protocol, 3, seq), db_bind_int(w->insert_protocol, 4, (int64_t) p->on_list);
+    if (db_step_done(w->insert_protocol, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < p->question_count; i++) {
+        const dauys_answers *a = &p->answer[i];
+        const int64_t v[] = {(int64_t) a->ballots.received, (int64_t) a->ballots.issued,
+                             (int64_t) a->ballots.cancelled, (int64_t) a->ballots.in_boxes,
+                             (int64_t) a->yes, (int64_t) a->no, (int64_t) a->not_counted,
+                             (int64_t) a->invalid};
+        db_bind_text(w->insert_answer, 1, p->precinct), db_bind_int(w->insert_answer, 2, p->version);
+        db_bind_text(w->insert_answer, 3, m->question[i].id);
+        for (int k = 0; k < 8; k++) {
+            db_bind_int(w->insert_answer, 4 + k, v[k]);
+        }
+        if (db_step_done(w->insert_answer, err) != 0) {
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < it->findings.count; i++) {
+        db_bind_int(w->insert_warning, 1, seq);
+        db_bind_text(w->insert_warning, 2, it->findings.item[i].code);
+        db_bind_text(w->insert_warning, 3, it->findings.item[i].message);
+        if (db_step_done(w->insert_warning, err) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Updates the states of earlier versions for a correction or a conflict. */
+static int
+update_states(writer *w, const ingest_item *it, outcome_t o, int64_t previous, dauys_error *err)
+{
+    if (o == OUT_CORRECTION) {
+        db_bind_text(w->supersede, 1, it->protocol.precinct);
+        return db_step_done(w->supersede, err);
+    }
+    if (o == OUT_CONFLICT) {
+        db_bind_text(w->mark_conflict, 1, it->protocol.precinct);
+        db_bind_int(w->mark_conflict, 2, previous);
+        return db_step_done(w->mark_conflict, err);
+    }
+    return 0;
+}
+
+static void
+count_outcome(dauys_ingest_summary *s, outcome_t o)
+{
+    size_t *counter[] = {&s->accepted, &s->corrections, &s->rejected,
+                         &s->replays,  &s->conflicts,   &s->stale};
+    (*counter[o])++;
+}
+
+/* Records one verified item (inside the chunk's transaction). */
+static int
+apply(writer *w, ingest_item *it, dauys_error *err)
+{
+    outcome_t o;
+    int64_t seq, previous = 0;
+    int dup, counts;
+
+    if (it->verdict == ITEM_UNREADABLE) {
+        w->sum->unreadable++;
+        report(w, it, "unreadable", it->reason_code, it->reason, 0);
+        return 0;
+    }
+    if ((dup = is_duplicate(w, it, err)) != 0) {
+        return dup < 0 ? -1 : 0;
+    }
+    o = it->verdict == ITEM_REPLAY     ? OUT_REPLAY
+        : it->verdict == ITEM_REJECTED ? OUT_REJECTED
+                                       : decide(w, it, &previous, err);
+    if (o == OUT_FAILED || record_submission(w, it, o, &seq, err) != 0 ||
+        update_states(w, it, o, previous, err) != 0) {
+        return -1;
+    }
+    counts = outcome_counts(o);
+    if (counts && record_protocol(w, it, seq, err) != 0) {
+        return -1;
+    }
+    count_outcome(w->sum, o);
+    w->sum->warnings += counts ? it->findings.count : 0;
+    report(w, it, outcome_name[o], counts ? NULL : it->reason_code, counts ? NULL : it->reason,
+           counts ? it->findings.count : 0);
+    return 0;
+}
+
+typedef struct verify_job {
+    ingest_item *items;
+    size_t count;
+    atomic_size_t next;
+    const dauys_manifest *m;
+} verify_job;
+
+static void *
+verify_worker(void *arg)
+{
+    verify_job *job = arg;
+    size_t i;
+
+    while ((i = atomic_fetch_add(&job->next, 1)) < job->count) {
+        ingest_item_verify(&job->items[i], job->m);
+    }
+    return NULL;
+}
+
+/* Verifies the COUNT items on THREADS threads (the caller's included). */
+static void
+verify_all(ingest_item *items, size_t count, const dauys_manifest *m, unsigned threads)
+{
+    verify_job job = {.items = items, .count = count, .m = m};
+    pthread_t tid[64];
+    unsigned started = 0;
+
+    atomic_init(&job.next, 0);
+    while (started + 1 < threads && started < 64 &&
+           pthread_create(&tid[started], NULL, verify_worker, &job) == 0) {
+        started++;
+    }
+    verify_worker(&job);
+    for (unsigned t = 0; t < started; t++) {
+        pthread_join(tid[t], NULL);
+    }
+}
+
+/* Records a verified chunk in one transaction. */
+static int
+write_chunk(writer *w, ingest_item *items, size_t count, dauys_error *err)
+{
+    if (dauys_workspace_begin(w->ws, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (apply(w, &items[i], err) != 0) {
+            dauys_workspace_rollback(w->ws);
+            return -1;
+        }
+    }
+    return dauys_workspace_commit(w->ws, err);
+}
+
+int
+dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned threads,
+             dauys_ingest_summary *sum, const dauys_ingest_hooks *hooks, dauys_error *err)
+{
+    writer w = {.ws = ws, .sum = sum, .hooks = hooks};
+    ingest_files files;
+    ingest_item *items = NULL;
+    int rc = -1;
+
+    memset(sum, 0, sizeof *sum);
+    if (threads == 0) {
+        threads = (unsigned) sysconf(_SC_NPROCESSORS_ONLN);
+    }
+    if (ingest_files_collect(&files, paths, count, &sum->skipped, err) != 0) {
+        return -1;
+    }
+    sum->files = files.count;
+    if ((items = dauys_malloc_array(CHUNK, sizeof *items)) == NULL) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if (writer_prepare(&w, err) != 0) {
+        goto done;
+    }
+    for (size_t start = 0; start < files.count; start += CHUNK) {
+        size_t n = files.count - start < CHUNK ? files.count - start : CHUNK;
+        memset(items, 0, n * sizeof *items);
+        for (size_t i = 0; i < n; i++) {
+            items[i].path = files.path[start + i];
+        }
+        verify_all(items, n, &ws->manifest, threads);
+        int failed = write_chunk(&w, items, n, err);
+        for (size_t i = 0; i < n; i++) {
+            ingest_item_clear(&items[i]);
+        }
+        if (failed != 0) {
+            goto done;
+        }
+        if (hooks != NULL && hooks->on_progress != NULL) {
+            hooks->on_progress(start + n, files.count, hooks->ctx);
+        }
+    }
+    rc = 0;
+done:
+    writer_finalize(&w);
+    dauys_free(items);
+    ingest_files_free(&files);
+    return rc;
+}

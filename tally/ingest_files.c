@@ -1,0 +1,105 @@
+/*
+ * ingest_files.c: the list of files an ingest reads, in a stable order.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "ingest_internal.h"
+
+static int
+push_path(ingest_files *f, const char *path, dauys_error *err)
+{
+    if (f->count == f->cap) {
+        size_t cap = f->cap == 0 ? 256 : 2 * f->cap;
+        char **grown = dauys_realloc(f->path, cap * sizeof *grown);
+        if (grown == NULL) {
+            return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory listing inputs");
+        }
+        f->path = grown;
+        f->cap = cap;
+    }
+    if ((f->path[f->count] = dauys_strdup(path)) == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory listing inputs");
+    }
+    f->count++;
+    return 0;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Adds DIR's regular files (not hidden, not signatures); counts the rest as skipped. */
+static int
+add_dir(ingest_files *f, const char *dir, size_t *skipped, dauys_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX];
+    struct stat st;
+    int rc = 0;
+
+    if (d == NULL) {
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", dir, strerror(errno));
+    }
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || ends_with(e->d_name, ".minisig")) {
+            continue;
+        }
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int) sizeof path ||
+            lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            (*skipped)++; /* subdirectories, links, devices: not protocols */
+            continue;
+        }
+        rc = push_path(f, path, err);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int
+compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int
+ingest_files_collect(ingest_files *f, char *const *paths, size_t count, size_t *skipped,
+                     dauys_error *err)
+{
+    struct stat st;
+
+    memset(f, 0, sizeof *f);
+    for (size_t i = 0; i < count; i++) {
+        if (stat(paths[i], &st) != 0) {
+            ingest_files_free(f);
+            return dauys_error_set(err, DAUYS_E_IO, "%s: %s", paths[i], strerror(errno));
+        }
+        if ((S_ISDIR(st.st_mode) ? add_dir(f, paths[i], skipped, err)
+                                 : push_path(f, paths[i], err)) != 0) {
+            ingest_files_free(f);
+            return -1;
+        }
+    }
+    qsort(f->path, f->count, sizeof *f->path, compare_paths);
+    return 0;
+}
+
+void
+ingest_files_free(ingest_files *f)
+{
+    for (size_t i = 0; i < f->count; i++) {
+        dauys_free(f->path[i]);
+    }
+    dauys_free(f->path);
+    memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,47 @@
+/* ingest_internal.h (internal to tally/): the pieces of an ingest. */
+#ifndef DAUYS_TALLY_INGEST_INTERNAL_H
+#define DAUYS_TALLY_INGEST_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest.h"
+#include "protocol.h"
+
+typedef struct ingest_files {
+    char **path;
+    size_t count, cap;
+} ingest_files;
+
+/* Lists the files to ingest (see dauys_ingest), sorted by path. */
+int ingest_files_collect(ingest_files *f, char *const *paths, size_t count, size_t *skipped,
+                         dauys_error *err) __attribute__((warn_unused_result));
+void ingest_files_free(ingest_files *f);
+
+/* What the verification stage found out about one file. */
+typedef enum item_verdict {
+    ITEM_UNREADABLE, /* could not be read at all: nothing to record */
+    ITEM_REJECTED,
+    ITEM_REPLAY,
+    ITEM_VALID,
+} item_verdict;
+
+typedef struct ingest_item {
+    const char *path;
+    char *text, *sig; /* the protocol's and the signature's bytes (owned) */
+    size_t text_len, sig_len;
+    uint8_t text_sha256[32], sig_sha256[32];
+    int has_sig, header_ok;
+    item_verdict verdict;
+    char reason_code[16];
+    char reason[512];
+    dauys_protocol protocol;
+    dauys_findings findings;
+} ingest_item;
+
+/* Reads, hashes, verifies, parses and checks one file against M (thread-safe). */
+void ingest_item_verify(ingest_item *item, const dauys_manifest *m);
+/* Frees the item's buffers. */
+void ingest_item_clear(ingest_item *item);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * ingest_verify.c: the verification stage of an ingest, for one file. Pure
+ * with respect to the workspace (it only reads the manifest), so it runs on
+ * many threads at once. The order of checks decides the reason recorded:
+ * size, signature file present, header, referendum and precinct (replay),
+ * signature by the roster's key, full parse, control relations.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "file.h"
+#include "ingest_internal.h"
+#include "keys.h"
+#include "sha256.h"
+
+static void
+verdict(ingest_item *item, item_verdict v, const char *code, const char *reason)
+{
+    item->verdict = v;
+    snprintf(item->reason_code, sizeof item->reason_code, "%.*s",
+             (int) sizeof item->reason_code - 1, code);
+    snprintf(item->reason, sizeof item->reason, "%.*s", (int) sizeof item->reason - 1, reason);
+}
+
+/* Reads the protocol file; too large or unreadable are verdicts, not errors. */
+static int
+read_protocol(ingest_item *item)
+{
+    dauys_error err;
+
+    if (dauys_file_read(&item->text, &item->text_len, item->path, DAUYS_PROTOCOL_FILE_MAX, &err) == 0) {
+        if (dauys_sha256(item->text_sha256, item->text, item->text_len) != 0) {
+            verdict(item, ITEM_UNREADABLE, "io", "SHA-256 failed");
+            return -1;
+        }
+        return 0;
+    }
+    if (err.status == DAUYS_E_TOO_LARGE && dauys_sha256_file(item->text_sha256, item->path, &err) == 0) {
+        verdict(item, ITEM_REJECTED, "too-large", "the file is over the 64 KiB limit for a protocol");
+        item->text = dauys_strdup("");
+        item->text_len = 0;
+        return item->text == NULL ? (verdict(item, ITEM_UNREADABLE, "io", "out of memory"), -1) : -1;
+    }
+    verdict(item, ITEM_UNREADABLE, "io", err.message);
+    return -1;
+}
+
+/* Reads PATH.minisig; a missing one is a rejection. */
+static int
+read_signature(ingest_item *item)
+{
+    char sig_path[4200];
+    dauys_error err;
+
+    snprintf(sig_path, sizeof sig_path, "%s.minisig", item->path);
+    if (dauys_file_read(&item->sig, &item->sig_len, sig_path, DAUYS_KEYS_FILE_MAX, &err) != 0) {
+        verdict(item, ITEM_REJECTED, "signature", err.status == DAUYS_E_TOO_LARGE
+                                                      ? "the signature file is too large"
+                                                      : "no readable signature file beside it");
+        return -1;
+    }
+    item->has_sig = 1;
+    if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
+        verdict(item, ITEM_UNREADABLE, "io", "SHA-256 failed");
+        return -1;
+    }
+    return 0;
+}
+
+/* The header names this referendum and a precinct of the roster; its index in *PRECINCT. */
+static int
+check_addressee(ingest_item *item, const dauys_manifest *m, uint32_t *precinct)
+{
+    dauys_protocol *p = &item->protocol;
+    dauys_error err;
+    char why[300];
+
+    if (dauys_protocol_parse_header(p, item->text, item->text_len, item->path, &err) != 0) {
+        verdict(item, ITEM_REJECTED, "parse", err.message);
+        return -1;
+    }
+    item->header_ok = 1;
+    if (strcmp(p->referendum, m->referendum) != 0) {
+        snprintf(why, sizeof why, "the protocol is for referendum %s, not %s", p->referendum,
+                 m->referendum);
+        verdict(item, ITEM_REPLAY, "referendum", why);
+        return -1;
+    }
+    if (!dauys_manifest_find_precinct(m, p->precinct, strlen(p->precinct), precinct)) {
+        snprintf(why, sizeof why, "precinct %s is not in the manifest", p->precinct);
+        verdict(item, ITEM_REPLAY, "precinct", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The signature verifies with the key the roster gives for the precinct. */
+static int
+check_signature(ingest_item *item, const dauys_precinct *precinct)
+{
+    dauys_signature sig;
+    dauys_error err;
+    char why[600];
+
+    if (dauys_keys_signature_decode(&sig, item->sig, item->sig_len, "signature", &err) != 0 ||
+        dauys_keys_verify(&sig, item->text, item->text_len, &precinct->key, &err) != 0) {
+        snprintf(why, sizeof why, "not signed by precinct %s's key: %.400s",
+                 item->protocol.precinct, err.message);
+        verdict(item, ITEM_REJECTED, "signature", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Joins the findings' error messages into the item's reason. */
+static void
+relations_verdict(ingest_item *item)
+{
+    size_t n = 0;
+
+    verdict(item, ITEM_REJECTED, "", "");
+    for (size_t i = 0; i < item->findings.count; i++) {
+        const dauys_finding *f = &item->findings.item[i];
+        if (!f->is_error) {
+            continue;
+        }
+        /* The first error's code is the reason code; later ones name theirs. */
+        int first = item->reason_code[0] == '\0';
+        if (first) {
+            snprintf(item->reason_code, sizeof item->reason_code, "%s", f->code);
+        }
+        n += (size_t) snprintf(item->reason + n, n < sizeof item->reason ? sizeof item->reason - n : 0,
+                               "%s%s%s%s", first ? "" : "; ", first ? "" : f->code,
+                               first ? "" : " ", f->message);
+        if (n >= sizeof item->reason) {
+            break;
+        }
+    }
+}
+
+void
+ingest_item_verify(ingest_item *item, const dauys_manifest *m)
+{
+    uint32_t index;
+    dauys_error err;
+
+    if (read_protocol(item) != 0 || read_signature(item) != 0 ||
+        check_addressee(item, m, &index) != 0 || check_signature(item, &m->precinct[index]) != 0) {
+        return;
+    }
+    if (dauys_protocol_parse(&item->protocol, item->text, item->text_len, item->path, m, &err) != 0) {
+        verdict(item, ITEM_REJECTED, "parse", err.message);
+        return;
+    }
+    dauys_protocol_check(&item->findings, &item->protocol, m, &m->precinct[index]);
+    if (item->findings.errors > 0) {
+        relations_verdict(item);
+        return;
+    }
+    item->verdict = ITEM_VALID;
+}
+
+void
+ingest_item_clear(ingest_item *item)
+{
+    dauys_free(item->text);
+    dauys_free(item->sig);
+    item->text = item->sig = NULL;
+}

@@ -1,0 +1,82 @@
+/*
+ * workspace.h: an organiser's workspace: one SQLite database (DIR/dauys.db)
+ * holding the signed manifest, every submission byte for byte, the accepted
+ * numbers, and the log (hash chain + RFC 6962 tree + signed checkpoints).
+ *
+ * Durability: WAL with synchronous=FULL; every change runs inside
+ * BEGIN IMMEDIATE ... COMMIT, so a crash leaves each protocol wholly in or
+ * wholly out, and the log and the tables always agree.
+ */
+#ifndef DAUYS_TALLY_WORKSPACE_H
+#define DAUYS_TALLY_WORKSPACE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "keys.h"
+#include "logentry.h"
+#include "manifest.h"
+#include "merkle.h"
+
+#define DAUYS_DB_FILE "dauys.db"
+
+/* The head of the log: what the next append builds on. */
+typedef struct dauys_loghead {
+    dauys_merkle_range range;          /* range.size = number of entries */
+    uint8_t last[DAUYS_SHA256_BYTES];  /* SHA-256 of the last entry (zeros if none) */
+} dauys_loghead;
+
+typedef struct dauys_workspace {
+    sqlite3 *db;
+    char *path;              /* of the database file */
+    dauys_manifest manifest; /* the current (latest) manifest version */
+    dauys_pubkey central;    /* the central commission's key */
+    char origin[128];        /* the log's origin, "dauys/REFERENDUM/MODE" */
+    dauys_loghead head, saved; /* saved: the head at BEGIN, restored on rollback */
+    sqlite3_stmt *log_insert, *node_insert, *node_get, *log_size;
+} dauys_workspace;
+
+/*
+ * Creates a workspace in DIR (made if missing; DIR/dauys.db must not exist)
+ * from the manifest MANIFEST_PATH, whose signature MANIFEST_PATH.minisig must
+ * verify with the central public key CENTRAL_PUB_PATH. Logs the manifest as
+ * entry 0. Nothing is left behind on failure.
+ */
+int dauys_workspace_init(const char *dir, const char *manifest_path, const char *central_pub_path,
+                         dauys_error *err) __attribute__((warn_unused_result));
+
+/* Opens the workspace in DIR into *WS (the caller closes it). */
+int dauys_workspace_open(dauys_workspace **ws, const char *dir, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/* Closes WS and frees it (NULL is fine). */
+void dauys_workspace_close(dauys_workspace *ws);
+
+/* BEGIN IMMEDIATE (waiting out other writers), and re-reads the log head if
+ * another process appended since. */
+int dauys_workspace_begin(dauys_workspace *ws, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_workspace_commit(dauys_workspace *ws, dauys_error *err) __attribute__((warn_unused_result));
+/* Rolls back and restores the in-memory log head. */
+void dauys_workspace_rollback(dauys_workspace *ws);
+
+/*
+ * Appends E to the log inside the open transaction: sets E->index and
+ * E->previous, stores the entry and the Merkle nodes it completes, and
+ * returns its index in *INDEX.
+ */
+int dauys_log_append(dauys_workspace *ws, dauys_log_event *e, uint64_t *index, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/* Re-reads the log head (size, last entry hash, compact range) from the database. */
+int dauys_log_load_head(dauys_workspace *ws, dauys_error *err) __attribute__((warn_unused_result));
+
+/* The log's current size and root. */
+int dauys_log_root(dauys_workspace *ws, uint64_t *size, uint8_t root[DAUYS_SHA256_BYTES],
+                   dauys_error *err) __attribute__((warn_unused_result));
+
+/* dauys_merkle_node_fn over the workspace's stored nodes (CTX: the workspace). */
+int dauys_log_node(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx,
+                   dauys_error *err);
+
+#endif
