@@ -23,6 +23,8 @@ static const command commands[] = {
     {"init", cmd_init, "create a workspace from a signed manifest"},
     {"ingest", cmd_ingest, "verify and record signed protocols"},
     {"status", cmd_status, "precincts expected, accepted, missing; outcomes"},
+    {"checkpoint", cmd_checkpoint, "sign the log's size and root (C2SP checkpoint)"},
+    {"proof", cmd_proof, "inclusion or consistency proof from the log"},
 };
 
 static void
@@ -31,7 +33,7 @@ usage(FILE *fp)
     fprintf(fp, "usage: dauys COMMAND [OPTIONS]   (dauys COMMAND --help for more)\n\n"
                 "Referendum vote tallying: keys, signed protocols, tally.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(fp, "  %-11s %s\n", commands[i].name, commands[i].summary);
     }
     fprintf(fp, "\nexit status: 0 success, 1 a bad signature, 2 any other failure\n");
 }
