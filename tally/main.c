@@ -21,6 +21,7 @@ static const command commands[] = {
     {"sign", cmd_sign, "sign files (writes FILE.minisig, minisign's format)"},
     {"verify", cmd_verify, "verify a file's signature"},
     {"init", cmd_init, "create a workspace from a signed manifest"},
+    {"update-manifest", cmd_update_manifest, "accept a later signed manifest (key rotation)"},
     {"ingest", cmd_ingest, "verify and record signed protocols"},
     {"status", cmd_status, "precincts expected, accepted, missing; outcomes"},
     {"checkpoint", cmd_checkpoint, "sign the log's size and root (C2SP checkpoint)"},
@@ -33,7 +34,7 @@ usage(FILE *fp)
     fprintf(fp, "usage: dauys COMMAND [OPTIONS]   (dauys COMMAND --help for more)\n\n"
                 "Referendum vote tallying: keys, signed protocols, tally.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        fprintf(fp, "  %-11s %s\n", commands[i].name, commands[i].summary);
+        fprintf(fp, "  %-16s %s\n", commands[i].name, commands[i].summary);
     }
     fprintf(fp, "\nexit status: 0 success, 1 a bad signature, 2 any other failure\n");
 }

@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "db.h"
 #include "file.h"
+#include "roster.h"
 #include "sql.h"
 
 /* Opens (or creates) the database at PATH and sets the durability pragmas. */
@@ -96,89 +97,17 @@ dauys_workspace_rollback(dauys_workspace *ws)
     ws->head = ws->saved;
 }
 
-/* Verifies the manifest TEXT against its signature SIG_TEXT with CENTRAL, then parses it. */
-static int
-manifest_verify_parse(dauys_manifest *m, const char *text, size_t len, const char *sig_text,
-                      size_t sig_len, const char *name, const dauys_pubkey *central,
-                      dauys_error *err)
-{
-    dauys_signature sig;
-    dauys_error why;
-
-    if (dauys_keys_signature_decode(&sig, sig_text, sig_len, name, &why) != 0 ||
-        dauys_keys_verify(&sig, text, len, central, &why) != 0) {
-        return dauys_error_set(err, why.status == DAUYS_E_NOMEM ? DAUYS_E_NOMEM : DAUYS_E_SIGNATURE,
-                               "%s: the manifest's signature does not verify with the central "
-                               "key: %s", name, why.message);
-    }
-    return dauys_manifest_parse(m, text, len, name, err);
-}
-
-/* Inserts the manifest's questions, regions, districts and precincts. */
-static int
-store_roster(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
-{
-    sqlite3_stmt *q = NULL, *r = NULL, *d = NULL, *p = NULL;
-    char b64[57];
-    int rc = -1;
-
-    if (db_prepare(db, &q, "INSERT INTO question VALUES (?1, ?2, ?3, ?4)", err) ||
-        db_prepare(db, &r, "INSERT INTO region VALUES (?1, ?2, ?3, ?4)", err) ||
-        db_prepare(db, &d, "INSERT INTO district VALUES (?1, ?2, ?3)", err) ||
-        db_prepare(db, &p, "INSERT INTO precinct VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err)) {
-        goto done;
-    }
-    for (size_t i = 0; i < m->question_count; i++) {
-        const dauys_question *x = &m->question[i];
-        db_bind_text(q, 1, x->id), db_bind_int(q, 2, (int64_t) i), db_bind_text(q, 3, x->profile);
-        db_bind_text_n(q, 4, x->text, x->text_len);
-        if (db_step_done(q, err) != 0) goto done;
-    }
-    for (size_t i = 0; i < m->region_count; i++) {
-        const dauys_place *x = &m->region[i];
-        db_bind_text_n(r, 1, x->id, x->id_len), db_bind_int(r, 2, (int64_t) i);
-        db_bind_text_n(r, 3, x->kind, x->kind_len), db_bind_text_n(r, 4, x->name, x->name_len);
-        if (db_step_done(r, err) != 0) goto done;
-    }
-    for (size_t i = 0; i < m->district_count; i++) {
-        const dauys_place *x = &m->district[i], *reg = &m->region[x->region];
-        db_bind_text_n(d, 1, x->id, x->id_len), db_bind_text_n(d, 2, reg->id, reg->id_len);
-        db_bind_text_n(d, 3, x->name, x->name_len);
-        if (db_step_done(d, err) != 0) goto done;
-    }
-    for (size_t i = 0; i < m->precinct_count; i++) {
-        const dauys_precinct *x = &m->precinct[i];
-        const dauys_place *dis = &m->district[x->district], *reg = &m->region[x->region];
-        dauys_keys_pubkey_to_base64(b64, &x->key);
-        db_bind_text_n(p, 1, x->id, x->id_len), db_bind_text_n(p, 2, dis->id, dis->id_len);
-        db_bind_text_n(p, 3, reg->id, reg->id_len), db_bind_int(p, 4, (int64_t) x->voters);
-        db_bind_text(p, 5, b64), db_bind_text_n(p, 6, x->name, x->name_len);
-        if (db_step_done(p, err) != 0) goto done;
-    }
-    rc = 0;
-done:
-    sqlite3_finalize(q), sqlite3_finalize(r), sqlite3_finalize(d), sqlite3_finalize(p);
-    return rc;
-}
-
-/* Writes meta rows, the roster, the manifest row and its log entry (entry 0). */
+/* Writes the schema, meta rows, the roster, and the manifest with its log entry (entry 0). */
 static int
 store_initial(dauys_workspace *ws, const char *text, size_t len, const char *sig, size_t sig_len,
               dauys_error *err)
 {
-    dauys_log_event e = {.event = "manifest", .referendum = ws->manifest.referendum,
-                         .version = ws->manifest.version, .has_signature = 1};
     sqlite3_stmt *st = NULL;
     char b64[57];
-    uint64_t index;
     int rc = -1;
 
     dauys_keys_pubkey_to_base64(b64, &ws->central);
-    if (dauys_sha256(e.file_sha256, text, len) != 0 ||
-        dauys_sha256(e.signature_sha256, sig, sig_len) != 0) {
-        return dauys_error_set(err, DAUYS_E_NOMEM, "hashing the manifest failed");
-    }
-    if (db_exec(ws->db, dauys_sql_schema, err) != 0 || store_roster(ws->db, &ws->manifest, err) != 0 ||
+    if (db_exec(ws->db, dauys_sql_schema, err) != 0 || roster_store(ws->db, &ws->manifest, err) != 0 ||
         db_prepare(ws->db, &st, "INSERT INTO meta VALUES (?1, ?2)", err) != 0) {
         goto done;
     }
@@ -191,16 +120,7 @@ store_initial(dauys_workspace *ws, const char *text, size_t len, const char *sig
         db_bind_text(st, 1, meta[i][0]), db_bind_text(st, 2, meta[i][1]);
         if (db_step_done(st, err) != 0) goto done;
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (ws_prepare(ws, err) != 0 || dauys_log_append(ws, &e, &index, err) != 0 ||
-        db_prepare(ws->db, &st, "INSERT INTO manifest VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err) != 0) {
-        goto done;
-    }
-    db_bind_int(st, 1, ws->manifest.version), db_bind_blob(st, 2, text, len);
-    db_bind_blob(st, 3, sig, sig_len), db_bind_blob(st, 4, e.file_sha256, 32);
-    db_bind_blob(st, 5, e.signature_sha256, 32), db_bind_int(st, 6, (int64_t) index);
-    rc = db_step_done(st, err);
+    rc = ws_prepare(ws, err) != 0 ? -1 : roster_record_manifest(ws, text, len, sig, sig_len, err);
 done:
     sqlite3_finalize(st);
     return rc;
@@ -242,7 +162,7 @@ init_load(dauys_workspace *ws, char **text, size_t *len, char **sig, size_t *sig
         dauys_file_read(sig, sig_len, sig_path, DAUYS_KEYS_FILE_MAX, err) != 0) {
         return -1;
     }
-    if (manifest_verify_parse(&ws->manifest, *text, *len, *sig, *sig_len, manifest_path,
+    if (roster_verify_parse(&ws->manifest, *text, *len, *sig, *sig_len, manifest_path,
                               &ws->central, err) != 0) {
         return -1;
     }
@@ -336,7 +256,7 @@ open_load(dauys_workspace *ws, dauys_error *err)
         return -1;
     }
     if ((rc = db_step_row(st, err)) > 0) {
-        rc = manifest_verify_parse(&ws->manifest, sqlite3_column_blob(st, 0),
+        rc = roster_verify_parse(&ws->manifest, sqlite3_column_blob(st, 0),
                                    (size_t) sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1),
                                    (size_t) sqlite3_column_bytes(st, 1), "manifest", &ws->central,
                                    err);

@@ -46,6 +46,16 @@ typedef struct dauys_workspace {
 int dauys_workspace_init(const char *dir, const char *manifest_path, const char *central_pub_path,
                          dauys_error *err) __attribute__((warn_unused_result));
 
+/*
+ * Accepts a later version of the manifest (MANIFEST_PATH, signed beside it by
+ * the central key): key rotation or revocation, changed voter numbers or
+ * names, new districts and precincts. The referendum, mode, questions,
+ * ballot mode and regions must stay; no precinct may go or move district.
+ * The new version is logged; later protocols are checked against it.
+ */
+int dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_path,
+                                    dauys_error *err) __attribute__((warn_unused_result));
+
 /* Opens the workspace in DIR into *WS (the caller closes it). */
 int dauys_workspace_open(dauys_workspace **ws, const char *dir, dauys_error *err)
     __attribute__((warn_unused_result));
