@@ -58,7 +58,9 @@ tty_restore_and_reraise(int sig)
     raise(sig);
 }
 
-static const int tty_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+/* Not SIGTSTP: a stopped prompt should resume where it was, and the shell
+ * restores the terminal's modes while the job is stopped. */
+static const int tty_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define TTY_SIGNALS (sizeof tty_signals / sizeof tty_signals[0])
 
 /* Reads a line from FD into BUF; returns its length, or SIZE if it was longer. */

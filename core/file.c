@@ -97,7 +97,9 @@ read_file(char **out, size_t *len, const char *path, size_t max, int secret,
           dauys_error *err)
 {
     struct stat st;
-    int flags = O_RDONLY | O_CLOEXEC | (secret ? O_NOFOLLOW : 0);
+    /* O_NONBLOCK: opening a FIFO must not hang; it is refused below as not
+     * a regular file (for regular files the flag changes nothing). */
+    int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (secret ? O_NOFOLLOW : 0);
     int fd = open(path, flags);
     int rc = -1;
 
