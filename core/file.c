@@ -114,6 +114,10 @@ read_file(char **out, size_t *len, const char *path, size_t max, int secret,
         dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
         goto done;
     }
+    if (!S_ISREG(st.st_mode)) {
+        dauys_error_set(err, DAUYS_E_IO, "%s: not a regular file", path);
+        goto done;
+    }
     if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         dauys_error_set(err, DAUYS_E_PERMISSION,
                         "%s: secret file is accessible by group or others (mode %04o); "
