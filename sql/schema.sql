@@ -50,10 +50,11 @@ CREATE TABLE precinct (
 CREATE INDEX precinct_region ON precinct(region);
 
 -- Every submitted protocol file, whatever became of it. Never deleted.
--- A duplicate (the same protocol bytes again) is a no-op and adds no row.
+-- A duplicate adds no row: the same protocol and signature files again, or
+-- the same protocol bytes as a version that already counts.
 CREATE TABLE submission (
     seq              INTEGER PRIMARY KEY,  -- order of receipt
-    protocol_sha256  BLOB NOT NULL UNIQUE,
+    protocol_sha256  BLOB NOT NULL,
     signature_sha256 BLOB,                 -- NULL: no signature file
     protocol         BLOB NOT NULL,
     signature        BLOB,
@@ -67,6 +68,8 @@ CREATE TABLE submission (
     log_index        INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
 );
 CREATE INDEX submission_precinct ON submission(precinct);
+CREATE UNIQUE INDEX submission_files
+    ON submission(protocol_sha256, ifnull(signature_sha256, x''));
 
 -- The numbers of each accepted protocol version. state: 'current' counts;
 -- 'superseded' by a later version; 'conflicted' when a different protocol

@@ -49,7 +49,9 @@ writer_prepare(writer *w, dauys_error *err)
 {
     sqlite3 *db = w->ws->db;
 
-    return db_prepare(db, &w->find_dup, "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1", err) ||
+    return db_prepare(db, &w->find_dup, "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1 AND "
+                              "(signature_sha256 IS ?2 OR outcome IN ('accepted', 'correction')) "
+                              "LIMIT 1", err) ||
                    db_prepare(db, &w->insert_submission,
                               "INSERT INTO submission(protocol_sha256, signature_sha256, protocol, "
                               "signature, source, precinct, version, outcome, reason_code, reason, "
@@ -100,7 +102,12 @@ report(writer *w, const ingest_item *it, const char *outcome, const char *code, 
     }
 }
 
-/* 1 (and reports it) if the item's protocol bytes were recorded before. */
+/*
+ * 1 (and reports it) if the item is a duplicate: the same protocol and
+ * signature files as a recorded submission, or the same protocol bytes as a
+ * version that already counts. The same bytes after a rejection (say, now
+ * with the signature that was missing) are a new submission.
+ */
 static int
 is_duplicate(writer *w, const ingest_item *it, dauys_error *err)
 {
@@ -108,6 +115,7 @@ is_duplicate(writer *w, const ingest_item *it, dauys_error *err)
     int rc;
 
     db_bind_blob(w->find_dup, 1, it->text_sha256, 32);
+    db_bind_blob(w->find_dup, 2, it->has_sig ? it->sig_sha256 : NULL, 32);
     if ((rc = db_step_row(w->find_dup, err)) <= 0) {
         return rc;
     }

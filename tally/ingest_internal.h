@@ -35,6 +35,7 @@ typedef struct ingest_item {
     item_verdict verdict;
     char reason_code[16];
     char reason[512];
+    char sig_problem[64]; /* why there is no signature, when has_sig is 0 */
     dauys_protocol protocol;
     dauys_findings findings;
 } ingest_item;

@@ -46,7 +46,8 @@ read_protocol(ingest_item *item)
     return -1;
 }
 
-/* Reads PATH.minisig; a missing one is a rejection. */
+/* Reads PATH.minisig if there is one (its absence is judged later, once the
+ * header says which precinct the file claims to be). */
 static int
 read_signature(ingest_item *item)
 {
@@ -55,10 +56,10 @@ read_signature(ingest_item *item)
 
     snprintf(sig_path, sizeof sig_path, "%s.minisig", item->path);
     if (dauys_file_read(&item->sig, &item->sig_len, sig_path, DAUYS_KEYS_FILE_MAX, &err) != 0) {
-        verdict(item, ITEM_REJECTED, "signature", err.status == DAUYS_E_TOO_LARGE
-                                                      ? "the signature file is too large"
-                                                      : "no readable signature file beside it");
-        return -1;
+        snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
+                 err.status == DAUYS_E_TOO_LARGE ? "the signature file is too large"
+                                                 : "no readable signature file beside it");
+        return 0;
     }
     item->has_sig = 1;
     if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
@@ -103,6 +104,10 @@ check_signature(ingest_item *item, const dauys_precinct *precinct)
     dauys_error err;
     char why[600];
 
+    if (!item->has_sig) {
+        verdict(item, ITEM_REJECTED, "signature", item->sig_problem);
+        return -1;
+    }
     if (dauys_keys_signature_decode(&sig, item->sig, item->sig_len, "signature", &err) != 0 ||
         dauys_keys_verify(&sig, item->text, item->text_len, &precinct->key, &err) != 0) {
         snprintf(why, sizeof why, "not signed by precinct %s's key: %.400s",
