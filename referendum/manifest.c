@@ -182,8 +182,12 @@ parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
             return dauys_kv_fail(kv, err, "question id \"%s\" is used twice", q->id);
         }
     }
-    if (take_token(&c, &profile) != 0 || profile.n > DAUYS_PROFILE_MAX) {
+    if (take_token(&c, &profile) != 0) {
         return dauys_kv_fail(kv, err, "rules profile: missing");
+    }
+    if (profile.n > DAUYS_PROFILE_MAX) {
+        return dauys_kv_fail(kv, err, "rules profile \"%.*s\" is not known", (int) profile.n,
+                             profile.s);
     }
     memcpy(q->profile, profile.s, profile.n);
     q->profile[profile.n] = '\0';
@@ -274,7 +278,7 @@ parse_place(dauys_manifest *m, const dauys_kv *kv, int is_region, size_t *cap, d
     p->name = rest.s, p->name_len = (uint32_t) rest.n;
     if (is_region) {
         if (mid.n > 32 || strspn(mid.s, "abcdefghijklmnopqrstuvwxyz-") < mid.n) {
-            return dauys_kv_fail(kv, err, "region kind: lower-case letters and '-' only");
+            return dauys_kv_fail(kv, err, "region kind: 1 to 32 lower-case letters and '-' only");
         }
         p->kind = mid.s, p->kind_len = (uint32_t) mid.n;
     } else if (resolve(&m->region_map, kv, mid, &p->region, "region", err) != 0) {

@@ -167,7 +167,7 @@ cmd_ingest(int argc, char **argv)
     ingest_view view = {.tty = isatty(STDERR_FILENO)};
     dauys_ingest_hooks hooks = {on_report, on_progress, &view};
     dauys_ingest_summary sum;
-    dauys_workspace *ws;
+    dauys_workspace *ws = NULL;
     const char *dir = ".";
     unsigned jobs = 0;
     dauys_error err;
@@ -283,7 +283,7 @@ cmd_status(int argc, char **argv)
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     dauys_status_report report;
-    dauys_workspace *ws;
+    dauys_workspace *ws = NULL;
     const char *dir = ".";
     dauys_error err;
     int c, json = 0;

@@ -274,6 +274,7 @@ dauys_workspace_open(dauys_workspace **out, const char *dir, dauys_error *err)
     char path[PATH_MAX];
     struct stat st;
 
+    *out = NULL;
     if (ws == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }

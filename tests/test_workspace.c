@@ -1,0 +1,254 @@
+/*
+ * test_workspace.c: the workspace's log: entries appended inside
+ * transactions, Merkle nodes stored so that roots and proofs made from the
+ * database agree with an independent recomputation, rollback restoring the
+ * head, and a reopened workspace continuing where it stopped.
+ */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "file.h"
+#include "keys.h"
+#include "merkle.h"
+#include "workspace.h"
+
+static const char *dir;
+static char *ws_dir;
+
+/* Writes a signed manifest with N precincts under DIR; returns nothing, asserts. */
+static void
+make_manifest(const char *where, int n)
+{
+    char *text = malloc(4096 + (size_t) n * 200), *p = text, b64[57], path[512];
+    char sigtext[DAUYS_KEYS_SIGNATURE_TEXT_MAX];
+    uint8_t h[DAUYS_KEYS_PREHASH_BYTES];
+    dauys_pubkey central, pk;
+    dauys_seckey *csk, *sk;
+    dauys_signature sig;
+    dauys_error err;
+
+    assert_int_equal(dauys_keys_generate(&central, &csk, &err), 0);
+    assert_int_equal(dauys_keys_generate(&pk, &sk, &err), 0);
+    dauys_keys_pubkey_to_base64(b64, &pk);
+    p += sprintf(p, "format: dauys-manifest 1\nreferendum: kz-test\ntitle: Test\ndate: 2026-03-15\n"
+                    "mode: test\nversion: 1\nballot: single\n"
+                    "question: q1 kz-constitutional Do you agree?\n"
+                    "region: AST capital Astana\ndistrict: AST-01 AST Central\n");
+    for (int i = 0; i < n; i++) {
+        p += sprintf(p, "precinct: AST-%04d AST-01 1000 %s School %d\n", i, b64, i);
+    }
+    dauys_keys_prehash(h, text, (size_t) (p - text));
+    assert_int_equal(dauys_keys_sign_prehashed(&sig, h, "manifest", csk, &err), 0);
+    assert_int_equal(dauys_keys_signature_encode(sigtext, sizeof sigtext, &sig, NULL, &err), 0);
+    free(support_write(where, "manifest.txt", text, (size_t) (p - text), 0644));
+    free(support_write(where, "manifest.txt.minisig", sigtext, strlen(sigtext), 0644));
+    snprintf(path, sizeof path, "%s/central.pub", where);
+    char pubtext[DAUYS_KEYS_PUBKEY_TEXT_MAX];
+    assert_int_equal(dauys_keys_pubkey_encode(pubtext, sizeof pubtext, &central, NULL, &err), 0);
+    free(support_write(where, "central.pub", pubtext, strlen(pubtext), 0644));
+    dauys_keys_seckey_free(csk);
+    dauys_keys_seckey_free(sk);
+    free(text);
+}
+
+static int
+setup(void **state)
+{
+    char m[512], c[512];
+    dauys_error err;
+
+    (void) state;
+    dir = support_tmpdir();
+    make_manifest(dir, 3);
+    ws_dir = support_path(dir, "ws");
+    snprintf(m, sizeof m, "%s/manifest.txt", dir);
+    snprintf(c, sizeof c, "%s/central.pub", dir);
+    return dauys_workspace_init(ws_dir, m, c, &err);
+}
+
+static int
+teardown(void **state)
+{
+    (void) state;
+    support_rmdir(dir);
+    free(ws_dir);
+    return 0;
+}
+
+/* Appends COUNT rejected-looking events in one transaction. */
+static void
+append_events(dauys_workspace *ws, int count)
+{
+    dauys_error err;
+    uint64_t index;
+
+    assert_int_equal(dauys_workspace_begin(ws, &err), 0);
+    for (int i = 0; i < count; i++) {
+        dauys_log_event e = {.event = "rejected", .referendum = "kz-test", .reason_code = "parse",
+                             .reason = "test"};
+        e.file_sha256[0] = (uint8_t) i;
+        assert_int_equal(dauys_log_append(ws, &e, &index, &err), 0);
+    }
+    assert_int_equal(dauys_workspace_commit(ws, &err), 0);
+}
+
+/* Recomputes the root from the stored entries alone, as an auditor would. */
+static void
+recompute_root(sqlite3 *db, uint64_t size, uint8_t root[32])
+{
+    dauys_merkle_range range;
+    sqlite3_stmt *st;
+    dauys_error err;
+    uint8_t leaf[32];
+    uint64_t n = 0;
+
+    dauys_merkle_range_init(&range);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT entry FROM log_entry ORDER BY idx", -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW && n < size) {
+        assert_int_equal(dauys_merkle_leaf_hash(leaf, sqlite3_column_blob(st, 0),
+                                                (size_t) sqlite3_column_bytes(st, 0)), 0);
+        assert_int_equal(dauys_merkle_range_append(&range, leaf, NULL, NULL, &err), 0);
+        n++;
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(n, size);
+    assert_int_equal(dauys_merkle_range_root(root, &range), 0);
+}
+
+static void
+test_log_roots_and_proofs(void **state)
+{
+    dauys_workspace *ws;
+    dauys_error err;
+    uint8_t root[32], stored[32], again[32], leaf[32], old_root[32];
+    dauys_merkle_proof proof;
+    uint64_t size;
+
+    (void) state;
+    assert_int_equal(dauys_workspace_open(&ws, ws_dir, &err), 0);
+    assert_int_equal(ws->head.range.size, 1); /* the manifest entry */
+    append_events(ws, 40);
+    assert_int_equal(dauys_log_root(ws, &size, root, &err), 0);
+    assert_int_equal(size, 41);
+    assert_int_equal(dauys_merkle_root(stored, size, dauys_log_node, ws, &err), 0);
+    assert_memory_equal(root, stored, 32);
+    recompute_root(ws->db, size, again);
+    assert_memory_equal(root, again, 32);
+    for (uint64_t i = 0; i < size; i++) {
+        assert_int_equal(dauys_log_node(leaf, 0, i, ws, &err), 0);
+        assert_int_equal(dauys_merkle_inclusion_proof(&proof, i, size, dauys_log_node, ws, &err), 0);
+        assert_int_equal(dauys_merkle_verify_inclusion(leaf, i, size, &proof, root, &err), 0);
+    }
+    for (uint64_t m = 1; m < size; m += 7) {
+        recompute_root(ws->db, m, old_root);
+        assert_int_equal(dauys_merkle_consistency_proof(&proof, m, size, dauys_log_node, ws, &err), 0);
+        assert_int_equal(dauys_merkle_verify_consistency(m, size, old_root, root, &proof, &err), 0);
+    }
+    dauys_workspace_close(ws);
+}
+
+static void
+test_rollback_restores_head(void **state)
+{
+    dauys_workspace *ws;
+    dauys_error err;
+    dauys_loghead before;
+    uint64_t index;
+    uint8_t root[32], again[32];
+    uint64_t size;
+
+    (void) state;
+    assert_int_equal(dauys_workspace_open(&ws, ws_dir, &err), 0);
+    before = ws->head;
+    assert_int_equal(dauys_workspace_begin(ws, &err), 0);
+    dauys_log_event e = {.event = "rejected", .referendum = "kz-test"};
+    assert_int_equal(dauys_log_append(ws, &e, &index, &err), 0);
+    assert_int_equal(ws->head.range.size, before.range.size + 1);
+    dauys_workspace_rollback(ws);
+    assert_memory_equal(&ws->head, &before, sizeof before);
+    append_events(ws, 3); /* appending after a rollback continues cleanly */
+    assert_int_equal(dauys_log_root(ws, &size, root, &err), 0);
+    recompute_root(ws->db, size, again);
+    assert_memory_equal(root, again, 32);
+    dauys_workspace_close(ws);
+}
+
+/* A second handle sees the first one's appends when it begins a transaction. */
+static void
+test_two_handles_share_the_log(void **state)
+{
+    dauys_workspace *a, *b;
+    dauys_error err;
+    uint8_t ra[32], rb[32];
+    uint64_t sa, sb;
+
+    (void) state;
+    assert_int_equal(dauys_workspace_open(&a, ws_dir, &err), 0);
+    assert_int_equal(dauys_workspace_open(&b, ws_dir, &err), 0);
+    append_events(a, 5);
+    append_events(b, 5); /* b's begin re-reads the head a moved */
+    assert_int_equal(dauys_workspace_begin(a, &err), 0);
+    assert_int_equal(dauys_workspace_commit(a, &err), 0);
+    assert_int_equal(dauys_log_root(a, &sa, ra, &err), 0);
+    assert_int_equal(dauys_log_root(b, &sb, rb, &err), 0);
+    assert_int_equal(sa, sb);
+    assert_memory_equal(ra, rb, 32);
+    dauys_workspace_close(a);
+    dauys_workspace_close(b);
+}
+
+static void
+test_init_refuses_bad_manifest(void **state)
+{
+    char m[512], c[512], *other = support_path(dir, "other");
+    dauys_error err;
+    char *text;
+    size_t len;
+
+    (void) state;
+    snprintf(m, sizeof m, "%s/manifest.txt", dir);
+    snprintf(c, sizeof c, "%s/central.pub", dir);
+    assert_int_equal(dauys_workspace_init(ws_dir, m, c, &err), -1);
+    assert_error(&err, DAUYS_E_EXISTS, "a workspace exists here already");
+    /* One changed byte in the manifest: its signature no longer holds. */
+    assert_int_equal(dauys_file_read(&text, &len, m, 1 << 20, &err), 0);
+    text[len - 3] ^= 1;
+    free(support_write(dir, "manifest-altered.txt", text, len, 0644));
+    dauys_free(text);
+    snprintf(m, sizeof m, "%s/manifest-altered.txt", dir);
+    char sig_src[512];
+    snprintf(sig_src, sizeof sig_src, "%s/manifest.txt.minisig", dir);
+    assert_int_equal(dauys_file_read(&text, &len, sig_src, 1 << 20, &err), 0);
+    free(support_write(dir, "manifest-altered.txt.minisig", text, len, 0644));
+    dauys_free(text);
+    assert_int_equal(dauys_workspace_init(other, m, c, &err), -1);
+    assert_error(&err, DAUYS_E_SIGNATURE, "does not verify with the central key");
+    char db[600];
+    snprintf(db, sizeof db, "%s/dauys.db", other);
+    assert_int_equal(access(db, F_OK), -1); /* nothing left behind */
+    free(other);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_log_roots_and_proofs),
+        cmocka_unit_test(test_rollback_restores_head),
+        cmocka_unit_test(test_two_handles_share_the_log),
+        cmocka_unit_test(test_init_refuses_bad_manifest),
+    };
+
+    if (dauys_core_init() != 0) {
+        return 1;
+    }
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
