@@ -188,15 +188,10 @@ dauys_keys_pubkey_decode(dauys_pubkey *pk, const char *text, size_t len, const c
 {
     uint8_t bin[PK_BYTES];
     keys_text t;
-    const char *s;
-    size_t n;
 
     keys_text_init(&t, text, len, name);
-    if (keys_text_line(&t, &s, &n, "untrusted comment", err) != 0 ||
-        keys_text_prefix(&t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
-        keys_text_comment_fits(&t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) != 0 ||
-        keys_text_line(&t, &s, &n, "public key", err) != 0 ||
-        keys_text_base64(&t, bin, sizeof bin, s, n, "public key", err) != 0 ||
+    if (keys_text_comment_line(&t, err) != 0 ||
+        keys_text_base64_line(&t, bin, sizeof bin, "public key", err) != 0 ||
         pubkey_from_bin(pk, bin, &t, err) != 0) {
         return -1;
     }
@@ -341,15 +336,10 @@ static int
 seckey_parse(uint8_t *bin, const char *text, size_t len, const char *name, dauys_error *err)
 {
     keys_text t;
-    const char *s;
-    size_t n;
 
     keys_text_init(&t, text, len, name);
-    if (keys_text_line(&t, &s, &n, "untrusted comment", err) != 0 ||
-        keys_text_prefix(&t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
-        keys_text_comment_fits(&t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) != 0 ||
-        keys_text_line(&t, &s, &n, "secret key", err) != 0 ||
-        keys_text_base64(&t, bin, SK_BYTES, s, n, "secret key", err) != 0 ||
+    if (keys_text_comment_line(&t, err) != 0 ||
+        keys_text_base64_line(&t, bin, SK_BYTES, "secret key", err) != 0 ||
         keys_text_end(&t, err) != 0) {
         return -1;
     }

@@ -253,11 +253,8 @@ dauys_keys_signature_decode(dauys_signature *sig, const char *text, size_t len, 
 
     memset(sig, 0, sizeof *sig);
     keys_text_init(&t, text, len, name);
-    if (keys_text_line(&t, &s, &n, "untrusted comment", err) != 0 ||
-        keys_text_prefix(&t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
-        keys_text_comment_fits(&t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) != 0 ||
-        keys_text_line(&t, &s, &n, "signature", err) != 0 ||
-        keys_text_base64(&t, bin, sizeof bin, s, n, "signature", err) != 0 ||
+    if (keys_text_comment_line(&t, err) != 0 ||
+        keys_text_base64_line(&t, bin, sizeof bin, "signature", err) != 0 ||
         signature_from_bin(sig, bin, &t, err) != 0 ||
         keys_text_line(&t, &s, &n, "trusted comment", err) != 0 ||
         keys_text_prefix(&t, &s, &n, KEYS_TRUSTED_PREFIX, "trusted comment", err) != 0) {
@@ -268,9 +265,8 @@ dauys_keys_signature_decode(dauys_signature *sig, const char *text, size_t len, 
     }
     memcpy(sig->trusted_comment, s, n);
     sig->trusted_comment[n] = '\0';
-    if (keys_text_line(&t, &s, &n, "global signature", err) != 0 ||
-        keys_text_base64(&t, sig->global_sig, DAUYS_KEYS_SIG_BYTES, s, n, "global signature",
-                         err) != 0) {
+    if (keys_text_base64_line(&t, sig->global_sig, DAUYS_KEYS_SIG_BYTES, "global signature",
+                              err) != 0) {
         return -1;
     }
     return keys_text_end(&t, err);

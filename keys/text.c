@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include "keys.h"
+
 #include <string.h>
 
 #include <sodium.h>
@@ -64,6 +66,31 @@ keys_text_comment_fits(const keys_text *t, size_t n, size_t max, const char *fie
                                t->name, t->line, field, n, max);
     }
     return 0;
+}
+
+int
+keys_text_comment_line(keys_text *t, dauys_error *err)
+{
+    const char *s;
+    size_t n;
+
+    return keys_text_line(t, &s, &n, "untrusted comment", err) != 0 ||
+                   keys_text_prefix(t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
+                   keys_text_comment_fits(t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) != 0
+               ? -1
+               : 0;
+}
+
+int
+keys_text_base64_line(keys_text *t, uint8_t *out, size_t bytes, const char *field, dauys_error *err)
+{
+    const char *s;
+    size_t n;
+
+    return keys_text_line(t, &s, &n, field, err) != 0 ||
+                   keys_text_base64(t, out, bytes, s, n, field, err) != 0
+               ? -1
+               : 0;
 }
 
 int

@@ -38,6 +38,14 @@ int keys_text_prefix(const keys_text *t, const char **s, size_t *n, const char *
 int keys_text_comment_fits(const keys_text *t, size_t n, size_t max, const char *field,
                            dauys_error *err);
 
+/* Reads line 1 of a minisign file: "untrusted comment: " and at most
+ * DAUYS_KEYS_COMMENT_MAX bytes of comment. */
+int keys_text_comment_line(keys_text *t, dauys_error *err);
+
+/* Reads the next line as exactly BYTES bytes of canonical base64 (FIELD in errors). */
+int keys_text_base64_line(keys_text *t, uint8_t *out, size_t bytes, const char *field,
+                          dauys_error *err);
+
 /* Fails unless the text has been read to its end. */
 int keys_text_end(const keys_text *t, dauys_error *err);
 
