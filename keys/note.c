@@ -680,8 +680,8 @@ dauys_checkpoint_parse(dauys_checkpoint *cp, const char *text, size_t len, const
 {
     dauys_checkpoint c;
     keys_text t;
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
 
     keys_text_init(&t, text, len, name);
     if (next_line(&t, &s, &n, "origin", err) != 0 || parse_origin(c.origin, s, n, &t, err) != 0 ||

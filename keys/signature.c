@@ -248,8 +248,8 @@ dauys_keys_signature_decode(dauys_signature *sig, const char *text, size_t len, 
 {
     uint8_t bin[SIG_BYTES];
     keys_text t;
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
 
     memset(sig, 0, sizeof *sig);
     keys_text_init(&t, text, len, name);

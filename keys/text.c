@@ -71,8 +71,8 @@ keys_text_comment_fits(const keys_text *t, size_t n, size_t max, const char *fie
 int
 keys_text_comment_line(keys_text *t, dauys_error *err)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
 
     return keys_text_line(t, &s, &n, "untrusted comment", err) != 0 ||
                    keys_text_prefix(t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
@@ -84,8 +84,8 @@ keys_text_comment_line(keys_text *t, dauys_error *err)
 int
 keys_text_base64_line(keys_text *t, uint8_t *out, size_t bytes, const char *field, dauys_error *err)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
 
     return keys_text_line(t, &s, &n, field, err) != 0 ||
                    keys_text_base64(t, out, bytes, s, n, field, err) != 0

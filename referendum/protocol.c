@@ -74,7 +74,7 @@ parse_ballots(dauys_kv *kv, const char *prefix, dauys_ballots *b, dauys_error *e
     char key[64];
 
     for (int i = 0; i < 4; i++) {
-        snprintf(key, sizeof key, "%sballots_%s", prefix, names[i]);
+        snprintf(key, sizeof key, "%.*sballots_%s", DAUYS_QUESTION_ID_MAX + 1, prefix, names[i]);
         if (expect_count(kv, key, fields[i], err) != 0) {
             return -1;
         }
@@ -89,14 +89,14 @@ parse_answers(dauys_kv *kv, const dauys_question *q, int separate, dauys_answers
 {
     static const char *const names[] = {"yes", "no", "not_counted", "invalid"};
     uint64_t *fields[] = {&a->yes, &a->no, &a->not_counted, &a->invalid};
-    char key[64];
+    char key[64], prefix[DAUYS_QUESTION_ID_MAX + 2];
 
-    snprintf(key, sizeof key, "%s_", q->id);
-    if (separate && parse_ballots(kv, key, &a->ballots, err) != 0) {
+    snprintf(prefix, sizeof prefix, "%s_", q->id);
+    if (separate && parse_ballots(kv, prefix, &a->ballots, err) != 0) {
         return -1;
     }
     for (int i = 0; i < 4; i++) {
-        snprintf(key, sizeof key, "%s_%s", q->id, names[i]);
+        snprintf(key, sizeof key, "%.*s_%s", DAUYS_QUESTION_ID_MAX, q->id, names[i]);
         if (expect_count(kv, key, fields[i], err) != 0) {
             return -1;
         }
