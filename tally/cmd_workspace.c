@@ -193,7 +193,9 @@ cmd_ingest(int argc, char **argv)
     }
     t0 = cli_now();
     rc = dauys_ingest(ws, argv + optind, (size_t) (argc - optind), jobs, &sum, &hooks, &err);
-    print_summary(&sum, &view, ws->head.range.size, cli_now() - t0);
+    if (rc == 0 || sum.files > 0) {
+        print_summary(&sum, &view, ws->head.range.size, cli_now() - t0);
+    }
     dauys_workspace_close(ws);
     if (rc != 0) {
         cli_report(&err);

@@ -15,11 +15,11 @@
 # same files in other orders give the same counting state, a second ingest is
 # a no-op, status reports what the test computes itself, and the database
 # stays consistent. dauys-audit is taken for symmetry with the other CLI tests
-# and not used yet.
+# and only asked for --help.
 #
 # Hermetic (a mktemp -d directory removed on exit), non-interactive (every
 # dauys command runs under `setsid -w`, so nothing can prompt), needs bash,
-# coreutils, util-linux (setsid), sqlite3, xxd and python3. A few seconds.
+# coreutils, util-linux (setsid), sqlite3, xxd and python3. About 10 s.
 # Prints every failing check with the command's output, ends with
 # "N passed, M failed", exits 1 if M > 0.
 set -u
@@ -161,6 +161,8 @@ q() {
 
 absent() { local f; for f in "$@"; do [ ! -e "$f" ] && [ ! -L "$f" ] || return 1; done; }
 differ() { ! cmp -s "$1" "$2"; }
+lacks() { [[ $1 != *"$2"* ]]; }
+json_valid() { python3 -m json.tool <<<"$1" >/dev/null 2>&1; }
 pub_b64() { sed -n 2p "$1" 2>/dev/null; }
 sha_of() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
 hex_sha() { xxd -r -p | sha256sum | cut -d' ' -f1; }
@@ -245,13 +247,11 @@ json_place() { json_get "$1.expected" "$1.accepted" "$1.conflicted" "$1.missing"
 
 section "keys and the manifest"
 
-REGIONS="AST ALA KAR"
-PRECINCTS=""
-for r in $REGIONS; do
-    for n in 1 2 3 4; do PRECINCTS="$PRECINCTS $r-000$n"; done
+PRECINCTS=()
+for r in AST ALA KAR; do
+    for n in 1 2 3 4; do PRECINCTS+=("$r-000$n"); done
 done
-PRECINCTS=${PRECINCTS# }
-printf '%s\n' $PRECINCTS >ids.txt
+printf '%s\n' "${PRECINCTS[@]}" >ids.txt
 printf 'ZZZ-0001\n' >ids-unknown.txt
 
 expect_ok "keygen: central key" "" "$DAUYS" keygen --unencrypted -o central
@@ -276,7 +276,7 @@ district_of() {
     printf 'region: AST city Astana\nregion: ALA city Almaty\nregion: KAR region Karaganda region\n'
     printf 'district: AST-D1 AST Astana district\ndistrict: ALA-D1 ALA Almaty district\n'
     printf 'district: KAR-D1 KAR Karaganda district\ndistrict: KAR-D2 KAR Temirtau district\n'
-    for p in $PRECINCTS; do
+    for p in "${PRECINCTS[@]}"; do
         printf 'precinct: %s %s 1000 %s Precinct %s\n' "$p" "$(district_of "$p")" \
             "$(pub_b64 "keys/$p.pub")" "$p"
     done
@@ -287,6 +287,9 @@ check "the manifest is signed" test -s manifest.txt.minisig
 # --- 1. init --------------------------------------------------------------------
 
 section "init"
+
+for c in init ingest status; do expect_ok "dauys $c --help" "usage: dauys $c" "$DAUYS" "$c" --help; done
+expect_ok "dauys-audit --help" "usage" "$AUDIT" --help
 
 expect_ok "init creates a workspace" "workspace created in ws1/" \
     "$DAUYS" init -w ws1 --manifest manifest.txt --central-key central.pub
@@ -325,7 +328,7 @@ check "  ... with zeros as previous" matches "$ENTRY0" "previous: $(printf '0%.0
 expect_eq "init: the roster (regions, districts, precincts, questions)" "3 4 12 1" \
     "$(q $DB "SELECT (SELECT count(*) FROM region), (SELECT count(*) FROM district),
                      (SELECT count(*) FROM precinct), (SELECT count(*) FROM question)" | tr '|' ' ')"
-expect_eq "init: the precincts' keys are the roster's" "$(for p in $PRECINCTS; do pub_b64 keys/$p.pub; done | sort)" \
+expect_eq "init: the precincts' keys are the roster's" "$(for p in "${PRECINCTS[@]}"; do pub_b64 "keys/$p.pub"; done | sort)" \
     "$(q $DB 'SELECT public_key FROM precinct ORDER BY 1')"
 expect_eq "init: no submissions yet" 0 "$(nsub ws1)"
 
@@ -396,7 +399,7 @@ expect_eq "  ... the reasons line counts each code" \
     "R1 1;R4 1;conflict 1;parse 1;precinct 1;referendum 1;signature 3;" "$REASONS"
 expect_stdout "  ... says the log now has 18 entries" "the log now has 18 entries"
 expect_stdout "  ... counts the subdirectory as skipped" "1 directory entries skipped (not regular files)"
-check "  ... and ignores the hidden file" eval '[[ $OUT != *.notes* ]]'
+check "  ... and ignores the hidden file" lacks "$OUT" .notes
 
 # The expected submission rows: FILE OUTCOME CODE PRECINCT VERSION ('-': NULL).
 EXPECTED_ROWS="
@@ -523,8 +526,9 @@ check_log() {
     got=$(cd "$dir/e" && grep -H '^previous: ' -- * | sed 's/:previous: / /' | sort -n)
     expect_eq "$ws: the hash chain holds (previous = SHA-256 of the entry before)" "$want" "$got"
     expect_eq "$ws: every entry starts with its format and its index" "" \
-        "$(cd "$dir/e" && awk 'FNR == 1 && $0 != "format: dauys-log 1" { print FILENAME }
-                               FNR == 2 && $0 != "index: " FILENAME { print FILENAME }' *)"
+        "$(cd "$dir/e" && awk '{ f = FILENAME; sub(/^\.\//, "", f) }
+                               FNR == 1 && $0 != "format: dauys-log 1" { print f }
+                               FNR == 2 && $0 != "index: " f { print f }' ./*)"
     # every submission against its log entry and the file it came from
     while read -r fsha src; do file_sha[$src]=$fsha; done < <(
         q "$db" 'SELECT source FROM submission' | tr '\n' '\0' | xargs -0 sha256sum -- 2>/dev/null)
@@ -680,7 +684,7 @@ expect_stdout "  ... submissions by outcome" \
 
 expect_ok "status --json" "" "$DAUYS" status -w ws1 --json
 JSON=$STDOUT
-check "  ... parses with python3 -m json.tool" eval 'python3 -m json.tool <<<"$JSON" >/dev/null 2>&1'
+check "  ... parses with python3 -m json.tool" json_valid "$JSON"
 json_load "$JSON"
 expect_eq "  ... national: expected accepted conflicted missing" "12 6 1 5" "$(json_place national)"
 expect_eq "  ... regions" '"AST" 4 3 0 1;"ALA" 4 2 0 2;"KAR" 4 1 1 2' \
@@ -722,7 +726,7 @@ expect_eq "  ... national" "12 12 0 0" "$(status_row "$STDOUT" national)"
 expect_stdout "  ... submissions" "submissions: 12 accepted, 2 corrections, 6 rejected, 2 replays, 1 conflicts, 0 stale; 1 warnings"
 expect_ok "status --json when every precinct has reported" "" "$DAUYS" status -w ws1 --json
 JSON=$STDOUT
-check "  ... parses with python3 -m json.tool" eval 'python3 -m json.tool <<<"$JSON" >/dev/null 2>&1'
+check "  ... parses with python3 -m json.tool" json_valid "$JSON"
 json_load "$JSON"
 expect_eq "  ... final is true" true "$(json_get final)"
 expect_eq "  ... national" "12 12 0 0" "$(json_place national)"
