@@ -379,6 +379,35 @@ parse_records(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
     return rc;
 }
 
+/*
+ * Fails if two precincts share a public key: a key signs for one precinct
+ * only, or a commission could sign another's protocol.
+ */
+static int
+keys_unique(const dauys_manifest *m, const char *name, dauys_error *err)
+{
+    dauys_idmap seen;
+    uint32_t first;
+    int rc = 0;
+
+    dauys_idmap_init(&seen);
+    for (size_t i = 0; i < m->precinct_count && rc == 0; i++) {
+        const dauys_precinct *p = &m->precinct[i];
+        int put = dauys_idmap_put(&seen, (const char *) p->key.pk, sizeof p->key.pk, (uint32_t) i,
+                                  &first);
+        if (put < 0) {
+            rc = dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
+        } else if (put > 0) {
+            rc = dauys_error_set(err, DAUYS_E_FORMAT,
+                                 "%s: precincts %.*s and %.*s have the same public key; each "
+                                 "precinct needs its own", name, (int) m->precinct[first].id_len,
+                                 m->precinct[first].id, (int) p->id_len, p->id);
+        }
+    }
+    dauys_idmap_free(&seen);
+    return rc;
+}
+
 int
 dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
                      dauys_error *err)
@@ -393,7 +422,8 @@ dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char
     m->text[len] = '\0';
     m->text_len = len;
     dauys_kv_init(&kv, m->text, len, name);
-    if (parse_header(m, &kv, err) != 0 || parse_records(m, &kv, err) != 0) {
+    if (parse_header(m, &kv, err) != 0 || parse_records(m, &kv, err) != 0 ||
+        keys_unique(m, name, err) != 0) {
         dauys_manifest_free(m);
         return -1;
     }

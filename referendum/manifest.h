@@ -64,7 +64,8 @@ typedef struct dauys_manifest {
 /*
  * Parses manifest TEXT (LEN bytes; copied) strictly into M, which the caller
  * frees with dauys_manifest_free. NAME labels errors. Rejects unknown rules
- * profiles, duplicate ids, dangling references and empty sections.
+ * profiles, duplicate ids, a public key shared by two precincts, dangling
+ * references and empty sections.
  */
 int dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
                          dauys_error *err) __attribute__((warn_unused_result));

@@ -55,7 +55,8 @@ int dauys_protocol_parse(dauys_protocol *p, const char *text, size_t len, const 
 
 /* --- control relations ---------------------------------------------------- */
 
-#define DAUYS_FINDINGS_MAX 64
+/* Enough for every relation of every question on separate ballots. */
+#define DAUYS_FINDINGS_MAX (8 * DAUYS_QUESTIONS_MAX)
 
 typedef struct dauys_finding {
     char code[8];      /* stable id: R1.. (breaks an identity: reject), W1.. (warning) */

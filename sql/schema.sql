@@ -50,8 +50,10 @@ CREATE TABLE precinct (
 CREATE INDEX precinct_region ON precinct(region);
 
 -- Every submitted protocol file, whatever became of it. Never deleted.
--- A duplicate adds no row: the same protocol and signature files again, or
--- the same protocol bytes as a version that already counts.
+-- A duplicate adds no row: the same protocol bytes as a version that already
+-- counts, or the same protocol and signature files judged under the same
+-- manifest version (after a new version, e.g. a rotated key, they are
+-- judged again).
 CREATE TABLE submission (
     seq              INTEGER PRIMARY KEY,  -- order of receipt
     protocol_sha256  BLOB NOT NULL,
@@ -65,11 +67,12 @@ CREATE TABLE submission (
                        ('accepted', 'correction', 'rejected', 'replay', 'conflict', 'stale')),
     reason_code      TEXT,                 -- R1.., parse, signature, referendum, precinct, ...
     reason           TEXT,
+    manifest_version INTEGER NOT NULL,     -- the roster it was judged against
     log_index        INTEGER NOT NULL UNIQUE REFERENCES log_entry(idx)
 );
 CREATE INDEX submission_precinct ON submission(precinct);
 CREATE UNIQUE INDEX submission_files
-    ON submission(protocol_sha256, ifnull(signature_sha256, x''));
+    ON submission(protocol_sha256, ifnull(signature_sha256, x''), manifest_version);
 
 -- The numbers of each accepted protocol version. state: 'current' counts;
 -- 'superseded' by a later version; 'conflicted' when a different protocol

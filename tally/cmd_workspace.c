@@ -107,7 +107,8 @@ on_report(const dauys_ingest_report *r, void *ctx)
     if (v->tty) {
         fputs("\r\033[K", stderr);
     }
-    fprintf(stderr, "%s: %s", r->outcome, r->path);
+    fprintf(stderr, "%s: ", r->outcome);
+    cli_print_untrusted(stderr, r->path);
     if (r->precinct != NULL) {
         fprintf(stderr, " (precinct %s, version %u)", r->precinct, r->version);
     }
@@ -177,7 +178,13 @@ cmd_ingest(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "w:j:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'w': dir = optarg; break;
-        case 'j': jobs = (unsigned) atoi(optarg); break;
+        case 'j':
+            if (strspn(optarg, "0123456789") != strlen(optarg) || strlen(optarg) == 0 ||
+                strlen(optarg) > 2 || (jobs = (unsigned) atoi(optarg)) == 0 || jobs > 64) {
+                cli_message("-j: expected a number of threads from 1 to 64, not \"%s\"", optarg);
+                return CLI_EXIT_FAIL;
+            }
+            break;
         case 'q': view.quiet = 1; break;
         case 'h': fputs(ingest_usage, stdout); return CLI_EXIT_OK;
         default: fputs(ingest_usage, stderr); return CLI_EXIT_FAIL;

@@ -50,15 +50,17 @@ writer_prepare(writer *w, dauys_error *err)
     sqlite3 *db = w->ws->db;
 
     return db_prepare(db, &w->find_dup, "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1 AND "
-                              "(signature_sha256 IS ?2 OR outcome IN ('accepted', 'correction')) "
-                              "LIMIT 1", err) ||
+                              "(outcome IN ('accepted', 'correction') OR "
+                              "(signature_sha256 IS ?2 AND manifest_version = ?3)) LIMIT 1", err) ||
                    db_prepare(db, &w->insert_submission,
                               "INSERT INTO submission(protocol_sha256, signature_sha256, protocol, "
                               "signature, source, precinct, version, outcome, reason_code, reason, "
-                              "log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", err) ||
+                              "manifest_version, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                              "?9, ?10, ?11, ?12)", err) ||
                    db_prepare(db, &w->latest,
-                              "SELECT version, submission FROM protocol WHERE precinct = ?1 "
-                              "ORDER BY version DESC LIMIT 1", err) ||
+                              "SELECT p.version, s.log_index FROM protocol p JOIN submission s "
+                              "ON s.seq = p.submission WHERE p.precinct = ?1 "
+                              "ORDER BY p.version DESC LIMIT 1", err) ||
                    db_prepare(db, &w->supersede,
                               "UPDATE protocol SET state = 'superseded' WHERE precinct = ?1 AND "
                               "state = 'current'", err) ||
@@ -103,10 +105,11 @@ report(writer *w, const ingest_item *it, const char *outcome, const char *code, 
 }
 
 /*
- * 1 (and reports it) if the item is a duplicate: the same protocol and
- * signature files as a recorded submission, or the same protocol bytes as a
- * version that already counts. The same bytes after a rejection (say, now
- * with the signature that was missing) are a new submission.
+ * 1 (and reports it) if the item is a duplicate: the same protocol bytes as
+ * a version that already counts, or the same protocol and signature files
+ * judged under this manifest version. The same bytes after a rejection (say,
+ * now with the signature that was missing, or after the roster changed) are a
+ * new submission.
  */
 static int
 is_duplicate(writer *w, const ingest_item *it, dauys_error *err)
@@ -116,6 +119,7 @@ is_duplicate(writer *w, const ingest_item *it, dauys_error *err)
 
     db_bind_blob(w->find_dup, 1, it->text_sha256, 32);
     db_bind_blob(w->find_dup, 2, it->has_sig ? it->sig_sha256 : NULL, 32);
+    db_bind_int(w->find_dup, 3, w->ws->manifest.version);
     if ((rc = db_step_row(w->find_dup, err)) <= 0) {
         return rc;
     }
@@ -136,7 +140,7 @@ is_duplicate(writer *w, const ingest_item *it, dauys_error *err)
 static outcome_t
 decide(writer *w, ingest_item *it, int64_t *previous, dauys_error *err)
 {
-    int64_t latest, seq, v = it->protocol.version;
+    int64_t latest, entry, v = it->protocol.version;
     int rc;
 
     db_bind_text(w->latest, 1, it->protocol.precinct);
@@ -148,7 +152,7 @@ decide(writer *w, ingest_item *it, int64_t *previous, dauys_error *err)
         return OUT_ACCEPTED;
     }
     latest = sqlite3_column_int64(w->latest, 0);
-    seq = sqlite3_column_int64(w->latest, 1);
+    entry = sqlite3_column_int64(w->latest, 1);
     sqlite3_reset(w->latest);
     *previous = latest;
     if (v > latest) {
@@ -157,9 +161,9 @@ decide(writer *w, ingest_item *it, int64_t *previous, dauys_error *err)
     snprintf(it->reason_code, sizeof it->reason_code, "%s", v == latest ? "conflict" : "stale");
     snprintf(it->reason, sizeof it->reason,
              v == latest ? "version %lld was already received with different content "
-                           "(submission #%lld); neither counts until a higher version arrives"
+                           "(log entry %lld); neither counts until a higher version arrives"
                          : "version %lld is older than version %lld already received",
-             (long long) v, v == latest ? (long long) seq : (long long) latest);
+             (long long) v, v == latest ? (long long) entry : (long long) latest);
     return v == latest ? OUT_CONFLICT : OUT_STALE;
 }
 
@@ -194,7 +198,8 @@ record_submission(writer *w, ingest_item *it, outcome_t o, int64_t *seq, dauys_e
     db_bind_text(st, 8, outcome_name[o]);
     db_bind_text(st, 9, e.reason_code);
     db_bind_text(st, 10, e.reason);
-    db_bind_int(st, 11, (int64_t) index);
+    db_bind_int(st, 11, w->ws->manifest.version);
+    db_bind_int(st, 12, (int64_t) index);
     if (db_step_done(st, err) != 0) {
         return -1;
     }
@@ -341,6 +346,12 @@ static int
 write_chunk(writer *w, ingest_item *items, size_t count, dauys_error *err)
 {
     if (dauys_workspace_begin(w->ws, err) != 0) {
+        return -1;
+    }
+    /* The chunk was verified against our roster: if another process has
+     * accepted a new manifest version since, nothing of it may be recorded. */
+    if (dauys_workspace_check_manifest(w->ws, err) != 0) {
+        dauys_workspace_rollback(w->ws);
         return -1;
     }
     for (size_t i = 0; i < count; i++) {

@@ -77,19 +77,20 @@ check_addressee(ingest_item *item, const dauys_manifest *m, uint32_t *precinct)
     dauys_error err;
     char why[300];
 
-    if (dauys_protocol_parse_header(p, item->text, item->text_len, item->path, &err) != 0) {
+    /* "protocol", not the local path: the reason goes into the log, which an
+     * auditor re-derives from the files alone. */
+    if (dauys_protocol_parse_header(p, item->text, item->text_len, "protocol", &err) != 0) {
         verdict(item, ITEM_REJECTED, "parse", err.message);
         return -1;
     }
     item->header_ok = 1;
     if (strcmp(p->referendum, m->referendum) != 0) {
-        snprintf(why, sizeof why, "the protocol is for referendum %s, not %s", p->referendum,
-                 m->referendum);
+        snprintf(why, sizeof why, "is %s, not %s", p->referendum, m->referendum);
         verdict(item, ITEM_REPLAY, "referendum", why);
         return -1;
     }
     if (!dauys_manifest_find_precinct(m, p->precinct, strlen(p->precinct), precinct)) {
-        snprintf(why, sizeof why, "precinct %s is not in the manifest", p->precinct);
+        snprintf(why, sizeof why, "%s is not in the manifest", p->precinct);
         verdict(item, ITEM_REPLAY, "precinct", why);
         return -1;
     }
@@ -150,11 +151,17 @@ ingest_item_verify(ingest_item *item, const dauys_manifest *m)
     uint32_t index;
     dauys_error err;
 
-    if (read_protocol(item) != 0 || read_signature(item) != 0 ||
-        check_addressee(item, m, &index) != 0 || check_signature(item, &m->precinct[index]) != 0) {
+    if (read_protocol(item) != 0) {
+        if (item->verdict == ITEM_REJECTED) {
+            (void) read_signature(item); /* the log names it even for a file too large */
+        }
         return;
     }
-    if (dauys_protocol_parse(&item->protocol, item->text, item->text_len, item->path, m, &err) != 0) {
+    if (read_signature(item) != 0 || check_addressee(item, m, &index) != 0 ||
+        check_signature(item, &m->precinct[index]) != 0) {
+        return;
+    }
+    if (dauys_protocol_parse(&item->protocol, item->text, item->text_len, "protocol", m, &err) != 0) {
         verdict(item, ITEM_REJECTED, "parse", err.message);
         return;
     }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "alloc.h"
 #include "db.h"
 #include "file.h"
@@ -26,7 +28,19 @@ roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const char 
                                "%s: the manifest's signature does not verify with the central "
                                "key: %s", name, why.message);
     }
-    return dauys_manifest_parse(m, text, len, name, err);
+    if (dauys_manifest_parse(m, text, len, name, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < m->precinct_count; i++) {
+        if (sodium_memcmp(m->precinct[i].key.pk, central->pk, sizeof central->pk) == 0) {
+            int n = (int) m->precinct[i].id_len;
+            const char *id = m->precinct[i].id;
+            dauys_manifest_free(m);
+            return dauys_error_set(err, DAUYS_E_FORMAT, "%s: precinct %.*s has the central "
+                                   "commission's key; precincts need keys of their own", name, n, id);
+        }
+    }
+    return 0;
 }
 
 /* Inserts the manifest's questions, regions, districts and precincts; for a
@@ -39,8 +53,10 @@ roster_store(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
     int rc = -1;
 
     if (db_prepare(db, &q, "INSERT OR IGNORE INTO question VALUES (?1, ?2, ?3, ?4)", err) ||
-        db_prepare(db, &r, "INSERT OR IGNORE INTO region VALUES (?1, ?2, ?3, ?4)", err) ||
-        db_prepare(db, &d, "INSERT OR IGNORE INTO district VALUES (?1, ?2, ?3)", err) ||
+        db_prepare(db, &r, "INSERT INTO region VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
+                      "name = excluded.name", err) ||
+        db_prepare(db, &d, "INSERT INTO district VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET "
+                      "name = excluded.name", err) ||
         db_prepare(db, &p, "INSERT INTO precinct VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
                       "UPDATE SET voters = excluded.voters, public_key = excluded.public_key, "
                       "name = excluded.name", err)) {
@@ -119,9 +135,10 @@ static int
 same_shape(const dauys_manifest *old, const dauys_manifest *new, const char *name, dauys_error *err)
 {
     if (strcmp(old->referendum, new->referendum) != 0 || old->mode != new->mode) {
-        return dauys_error_set(err, DAUYS_E_USAGE, "%s: is for %s (%s), not this workspace's %s",
-                               name, new->referendum, new->mode ? "official" : "test",
-                               old->referendum);
+        return dauys_error_set(err, DAUYS_E_USAGE,
+                               "%s: is for referendum %s in %s mode; this workspace is %s in %s "
+                               "mode", name, new->referendum, new->mode ? "official" : "test",
+                               old->referendum, old->mode ? "official" : "test");
     }
     if (new->version <= old->version) {
         return dauys_error_set(err, DAUYS_E_USAGE, "%s: version %u is not after version %u",
@@ -148,11 +165,21 @@ same_shape(const dauys_manifest *old, const dauys_manifest *new, const char *nam
     return 0;
 }
 
-/* Every old precinct stays, in the same district (so tallies stay comparable). */
+/* Every old district stays in its region; every old precinct stays, in the
+ * same district (so tallies stay comparable). */
 static int
 keeps_precincts(const dauys_manifest *old, const dauys_manifest *new, const char *name,
                 dauys_error *err)
 {
+    for (size_t i = 0; i < old->district_count; i++) {
+        const dauys_place *a = &old->district[i];
+        uint32_t j;
+        if (!dauys_idmap_get(&new->district_map, a->id, a->id_len, &j) ||
+            new->district[j].region != a->region) {
+            return dauys_error_set(err, DAUYS_E_USAGE, "%s: district %.*s is missing or moved to "
+                                   "another region", name, (int) a->id_len, a->id);
+        }
+    }
     for (size_t i = 0; i < old->precinct_count; i++) {
         const dauys_precinct *a = &old->precinct[i];
         uint32_t j;
@@ -186,6 +213,10 @@ dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_path, 
         same_shape(&ws->manifest, &next, manifest_path, err) != 0 ||
         keeps_precincts(&ws->manifest, &next, manifest_path, err) != 0 ||
         dauys_workspace_begin(ws, err) != 0) {
+        goto done;
+    }
+    if (dauys_workspace_check_manifest(ws, err) != 0) { /* another process got there first */
+        dauys_workspace_rollback(ws);
         goto done;
     }
     old = ws->manifest;

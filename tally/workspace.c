@@ -90,6 +90,32 @@ dauys_workspace_commit(dauys_workspace *ws, dauys_error *err)
     return 0;
 }
 
+int
+dauys_workspace_check_manifest(dauys_workspace *ws, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t latest = 0;
+    int rc;
+
+    if (db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+        return -1;
+    }
+    if ((rc = db_step_row(st, err)) > 0) {
+        latest = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        return -1;
+    }
+    if (latest != (int64_t) ws->manifest.version) {
+        return dauys_error_set(err, DAUYS_E_DATABASE,
+                               "the manifest is now version %lld, not %u: another process updated "
+                               "it; nothing of this batch was recorded; run the command again",
+                               (long long) latest, ws->manifest.version);
+    }
+    return 0;
+}
+
 void
 dauys_workspace_rollback(dauys_workspace *ws)
 {

@@ -67,6 +67,11 @@ void dauys_workspace_close(dauys_workspace *ws);
  * another process appended since. */
 int dauys_workspace_begin(dauys_workspace *ws, dauys_error *err) __attribute__((warn_unused_result));
 int dauys_workspace_commit(dauys_workspace *ws, dauys_error *err) __attribute__((warn_unused_result));
+/* Inside a transaction: fails (DAUYS_E_DATABASE) if the database holds a
+ * newer manifest version than WS->manifest, i.e. another process accepted one. */
+int dauys_workspace_check_manifest(dauys_workspace *ws, dauys_error *err)
+    __attribute__((warn_unused_result));
+
 /* Rolls back and restores the in-memory log head. */
 void dauys_workspace_rollback(dauys_workspace *ws);
 

@@ -142,6 +142,16 @@ support_write(const char *dir, const char *name, const void *data, size_t len, i
 }
 
 void
+support_fake_pubkey(char out[57], uint32_t n)
+{
+    uint8_t bin[42] = {'E', 'd'};
+    uint8_t seed[4] = {(uint8_t) n, (uint8_t) (n >> 8), (uint8_t) (n >> 16), (uint8_t) (n >> 24)};
+
+    crypto_generichash(bin + 2, 40, seed, sizeof seed, NULL, 0);
+    sodium_bin2base64(out, 57, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void
 support_assert_error(const dauys_error *err, dauys_status st, const char *needle,
                      const char *file, int line)
 {

@@ -33,6 +33,10 @@ char *support_write(const char *dir, const char *name, const void *data, size_t 
 /* Joins DIR and NAME into a malloc'ed path. */
 char *support_path(const char *dir, const char *name);
 
+/* A well-formed minisign public key in base64 ("Ed", key id and key bytes
+ * derived from N), distinct for every N: for rosters where no one signs. */
+void support_fake_pubkey(char out[57], uint32_t n);
+
 /* Asserts ERR holds STATUS and its message contains NEEDLE (may be NULL). */
 #define assert_error(err, st, needle) support_assert_error((err), (st), (needle), __FILE__, __LINE__)
 void support_assert_error(const dauys_error *err, dauys_status st, const char *needle,

@@ -606,6 +606,19 @@ test_question_limit(void **state)
     free(text);
 }
 
+/* Two precincts with one key: that key could sign for both. */
+static void
+test_shared_key(void **state)
+{
+    char *text;
+
+    (void) state;
+    text = replaced(fx.text, fx.b64[1], fx.b64[0]);
+    expect_reject(text, "m.txt: precincts P-0001 and P-0002 have the same public key; each "
+                        "precinct needs its own");
+    free(text);
+}
+
 /* --- out of memory ------------------------------------------------------- */
 
 static int
@@ -675,9 +688,11 @@ test_oom(void **state)
                                  d % 100, d);
     }
     for (int p = 0; p < 600; p++) {
-        off +=
-            (size_t) snprintf(big_text + off, cap - off, "precinct: P%04d D%03d %d %s Учаске %d\n",
-                              p, p % 300, 500 + p, fx.b64[p % PRECINCTS], p);
+        char key[57];
+        support_fake_pubkey(key, (uint32_t) p);
+        off += (size_t) snprintf(big_text + off, cap - off,
+                                 "precinct: P%04d D%03d %d %s Учаске %d\n", p, p % 300, 500 + p,
+                                 key, p);
     }
     assert_true(off < cap - 1);
     oom_loop(big_text, off, "grown manifest");
@@ -710,9 +725,11 @@ test_hundred_thousand_precincts(void **state)
     }
     for (int p = 0; p < N; p++) {
         int d = (p * 7) % DISTRICTS;
+        char key[57];
+        support_fake_pubkey(key, (uint32_t) p);
         off += (size_t) snprintf(text + off, cap - off,
                                  "precinct: %06d KZ-%02d-%03d %d %s Учаскелік комиссия №%d\n", p,
-                                 d % REGIONS, d, 300 + p % 3000, fx.b64[p % PRECINCTS], p);
+                                 d % REGIONS, d, 300 + p % 3000, key, p);
     }
     assert_true(off < cap - 1);
 
@@ -737,9 +754,12 @@ test_hundred_thousand_precincts(void **state)
             fail_msg("precinct %s: not found at %d (got %u)", id, p, (unsigned) at);
         }
         const dauys_precinct *pr = &m.precinct[at];
+        char want[57], got[57];
+        support_fake_pubkey(want, (uint32_t) p);
+        dauys_keys_pubkey_to_base64(got, &pr->key);
         if (!str_is(pr->id, pr->id_len, id) || pr->district != (uint32_t) d ||
             pr->region != (uint32_t) (d % REGIONS) || pr->voters != (uint64_t) (300 + p % 3000) ||
-            memcmp(&pr->key, &fx.pk[p % PRECINCTS], sizeof pr->key) != 0) {
+            strcmp(want, got) != 0) {
             fail_msg("precinct %s: wrong fields", id);
         }
     }
@@ -784,6 +804,7 @@ main(void)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_rejects_keys_and_ends),
         cmocka_unit_test(test_question_limit),
+        cmocka_unit_test(test_shared_key),
         cmocka_unit_test(test_oom),
         cmocka_unit_test(test_hundred_thousand_precincts),
         cmocka_unit_test(test_late_duplicate),

@@ -42,6 +42,7 @@ make_manifest(const char *where, int n)
                     "question: q1 kz-constitutional Do you agree?\n"
                     "region: AST capital Astana\ndistrict: AST-01 AST Central\n");
     for (int i = 0; i < n; i++) {
+        support_fake_pubkey(b64, (uint32_t) i);
         p += sprintf(p, "precinct: AST-%04d AST-01 1000 %s School %d\n", i, b64, i);
     }
     dauys_keys_prehash(h, text, (size_t) (p - text));
