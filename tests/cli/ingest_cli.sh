@@ -24,16 +24,11 @@
 # "N passed, M failed", exits 1 if M > 0.
 set -u
 
-if [ "$#" -ne 2 ]; then
-    echo "usage: $0 /path/to/dauys /path/to/dauys-audit" >&2
-    exit 2
-fi
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
 
-abspath() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
-DAUYS=$(abspath "$1")
-AUDIT=$(abspath "$2")
+cli_args "$@"
 SQLITE=${SQLITE3:-sqlite3}
-START=$(date +%s)
 
 for tool in "$SQLITE" xxd python3 setsid sha256sum; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -42,32 +37,11 @@ for tool in "$SQLITE" xxd python3 setsid sha256sum; do
     fi
 done
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/dauys-ingest-cli.XXXXXX") || exit 2
-trap 'rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-cd "$WORK" || exit 2
-mkdir home
-export HOME="$WORK/home" LC_ALL=C
-unset DAUYS_PASSWORD SOURCE_DATE_EPOCH
-umask 022
+cli_workdir ingest
 
-# --- helpers ------------------------------------------------------------------
+# --- helpers specific to this test (the shared ones are in lib.sh) -------------
 
-PASSED=0 FAILED=0
-OUT='' STDOUT='' STDERR='' RC=0 CMD=''
-
-section() { printf '# %s (%d s)\n' "$*" $(($(date +%s) - START)); }
-
-# fail NAME WHY: records a failure and prints it with the last command's output.
-fail() {
-    FAILED=$((FAILED + 1))
-    printf 'FAIL: %s\n  %s\n' "$1" "$2"
-    [ -n "$CMD" ] && printf '  command: %s\n' "$CMD"
-    [ -n "$OUT" ] && printf '%s\n' "$OUT" | sed 's/^/  | /'
-    return 0
-}
-
-pass() { PASSED=$((PASSED + 1)); }
+STDOUT='' STDERR=''
 
 # run CMD...: runs CMD in a new session (no controlling terminal) with nothing
 # on stdin; sets STDOUT, STDERR, OUT (both, stdout first) and RC.
@@ -81,56 +55,12 @@ run() {
     OUT=$STDOUT${STDERR:+$'\n'$STDERR}
 }
 
-# matches TEXT PATTERN: the pieces of PATTERN between '*'s occur in TEXT, in
-# order; everything but '*' is literal. An empty PATTERN matches anything.
-matches() {
-    local text=$1 rest=$2 piece
-    while :; do
-        piece=${rest%%\**}
-        [[ $text == *"$piece"* ]] || return 1
-        text=${text#*"$piece"}
-        [[ $rest == *\** ]] || return 0
-        rest=${rest#*\*}
-    done
-}
-
-# expect_exit NAME CODE PATTERN CMD...: CMD must exit with CODE and its output
-# (stdout and stderr) match PATTERN (see matches).
-expect_exit() {
-    local name=$1 want=$2 pat=$3
-    shift 3
-    run "$@"
-    if [ "$RC" != "$want" ]; then
-        fail "$name" "expected exit $want, got $RC"
-    elif ! matches "$OUT" "$pat"; then
-        fail "$name" "exit $RC as expected, but the output lacks \"$pat\""
-    else
-        pass
-    fi
-}
-
-expect_ok() { local name=$1 pat=$2; shift 2; expect_exit "$name" 0 "$pat" "$@"; }
-
 # expect_stdout / expect_stderr NAME PATTERN: the last command's stdout or
 # stderr matches PATTERN; expect_no_stderr NAME TEXT: stderr lacks TEXT.
 expect_stdout() { if matches "$STDOUT" "$2"; then pass; else fail "$1" "stdout lacks \"$2\""; fi; }
 expect_stderr() { if matches "$STDERR" "$2"; then pass; else fail "$1" "stderr lacks \"$2\""; fi; }
 expect_no_stderr() {
     if [[ $STDERR != *"$2"* ]]; then pass; else fail "$1" "stderr has \"$2\""; fi
-}
-
-# check NAME CMD...: a predicate run in this shell (test, cmp, a function).
-check() {
-    local name=$1
-    shift
-    if "$@"; then
-        pass
-    else
-        local keep_cmd=$CMD keep_out=$OUT
-        CMD=$(printf '%q ' "$@") OUT=''
-        fail "$name" "check failed"
-        CMD=$keep_cmd OUT=$keep_out
-    fi
 }
 
 # expect_eq NAME WANT GOT: two strings (often query results) are equal.
@@ -159,11 +89,9 @@ q() {
     "$SQLITE" -batch -noheader "$1" "$2" 2>&1
 }
 
-absent() { local f; for f in "$@"; do [ ! -e "$f" ] && [ ! -L "$f" ] || return 1; done; }
 differ() { ! cmp -s "$1" "$2"; }
 lacks() { [[ $1 != *"$2"* ]]; }
 json_valid() { python3 -m json.tool <<<"$1" >/dev/null 2>&1; }
-pub_b64() { sed -n 2p "$1" 2>/dev/null; }
 sha_of() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
 hex_sha() { xxd -r -p | sha256sum | cut -d' ' -f1; }
 lower() { tr 'A-F' 'a-f'; }
@@ -445,8 +373,10 @@ expect_eq "the stale count is 0 and no submission is stale" 0 \
 
 # Reasons in detail.
 reason_of() { q $DB "SELECT reason FROM submission WHERE source = 'in1/$1'"; }
-check "the parse error's reason has FILE:LINE:" matches "$(reason_of KAR-0004-malformed.txt)" \
-    "in1/KAR-0004-malformed.txt:8: "
+check "the parse error's reason has LINE: (as protocol:LINE:, no local path)" \
+    matches "$(reason_of KAR-0004-malformed.txt)" "protocol:8: "
+check "  ... and no local path, so the log can be re-derived from the files" \
+    test -z "$(reason_of KAR-0004-malformed.txt | grep -F in1/)"
 check "  ... and names the missing field" matches "$(reason_of KAR-0004-malformed.txt)" "ballots_cancelled"
 check "the wrong key's reason names the precinct" matches "$(reason_of ALA-0003-wrongkey.txt)" \
     "not signed by precinct ALA-0003's key"
@@ -454,10 +384,10 @@ check "the missing signature's reason says so" matches "$(reason_of KAR-0004-nos
 check "the replay's reason names both referendums" matches "$(reason_of AST-0004-otherref.txt)" \
     "kz-other-2025*$REF"
 check "the unknown precinct's reason names it" matches "$(reason_of ZZZ-0001-unknown.txt)" \
-    "precinct ZZZ-0001 is not in the manifest"
+    "ZZZ-0001 is not in the manifest"
 check "the R4 reason gives the sum" matches "$(reason_of KAR-0002-R4.txt)" "= 701 != ballots in the boxes 700"
-check "the conflict's reason names the earlier submission" matches "$(reason_of KAR-0003-b.txt)" \
-    "version 1 was already received with different content (submission #$(q $DB "SELECT seq FROM submission WHERE source = 'in1/KAR-0003-a.txt'"))"
+check "the conflict's reason names the earlier log entry" matches "$(reason_of KAR-0003-b.txt)" \
+    "version 1 was already received with different content (log entry $(q $DB "SELECT log_index FROM submission WHERE source = 'in1/KAR-0003-a.txt'"))"
 expect_eq "accepted rows have no reason" "" \
     "$(q $DB "SELECT source FROM submission WHERE outcome IN ('accepted', 'correction') AND (reason IS NOT NULL OR reason_code IS NOT NULL)")"
 
@@ -784,6 +714,4 @@ done
 
 # --- summary ----------------------------------------------------------------------
 
-printf '# took %d s\n' $(($(date +%s) - START))
-printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-[ "$FAILED" -eq 0 ]
+summary

@@ -15,43 +15,14 @@
 # command's output, ends with "N passed, M failed", exits 1 if M > 0.
 set -u
 
-if [ "$#" -ne 2 ]; then
-    echo "usage: $0 /path/to/dauys /path/to/dauys-audit" >&2
-    exit 2
-fi
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
 
-abspath() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
-DAUYS=$(abspath "$1")
-AUDIT=$(abspath "$2")
+cli_args "$@"
 MINISIGN=${MINISIGN:-minisign}
-START=$(date +%s)
+cli_workdir keys
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/dauys-keys-cli.XXXXXX") || exit 2
-trap 'rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-cd "$WORK" || exit 2
-mkdir home
-export HOME="$WORK/home" LC_ALL=C
-unset DAUYS_PASSWORD SOURCE_DATE_EPOCH
-umask 022
-
-# --- helpers ------------------------------------------------------------------
-
-PASSED=0 FAILED=0
-OUT='' RC=0 CMD=''
-
-section() { printf '# %s (%d s)\n' "$*" $(($(date +%s) - START)); }
-
-# fail NAME WHY: records a failure and prints it with the last command's output.
-fail() {
-    FAILED=$((FAILED + 1))
-    printf 'FAIL: %s\n  %s\n' "$1" "$2"
-    [ -n "$CMD" ] && printf '  command: %s\n' "$CMD"
-    [ -n "$OUT" ] && printf '%s\n' "$OUT" | sed 's/^/  | /'
-    return 0
-}
-
-pass() { PASSED=$((PASSED + 1)); }
+# --- helpers specific to this test (the shared ones are in lib.sh) -------------
 
 # run [--input TEXT] CMD...: runs CMD in a new session (no controlling
 # terminal) with TEXT (printf %b escapes) or nothing on stdin; sets OUT
@@ -66,36 +37,6 @@ run() {
     OUT=$(printf '%b' "$input" | setsid -w "$@" 2>&1)
     RC=$?
 }
-
-# matches TEXT PATTERN: the pieces of PATTERN between '*'s occur in TEXT, in
-# order; everything but '*' is literal. An empty PATTERN matches anything.
-matches() {
-    local text=$1 rest=$2 piece
-    while :; do
-        piece=${rest%%\**}
-        [[ $text == *"$piece"* ]] || return 1
-        text=${text#*"$piece"}
-        [[ $rest == *\** ]] || return 0
-        rest=${rest#*\*}
-    done
-}
-
-# expect_exit NAME CODE PATTERN [--input TEXT] CMD...: CMD must exit with
-# CODE and its output match PATTERN (see matches).
-expect_exit() {
-    local name=$1 want=$2 pat=$3
-    shift 3
-    run "$@"
-    if [ "$RC" != "$want" ]; then
-        fail "$name" "expected exit $want, got $RC"
-    elif ! matches "$OUT" "$pat"; then
-        fail "$name" "exit $RC as expected, but the output lacks \"$pat\""
-    else
-        pass
-    fi
-}
-
-expect_ok() { local name=$1 pat=$2; shift 2; expect_exit "$name" 0 "$pat" "$@"; }
 
 # expect_reject NAME PATTERN [--input TEXT] CMD...: for minisign, whose exact
 # failure codes are not part of its contract: exit 1..125 (not 0, not a crash,
@@ -118,26 +59,10 @@ expect_output() {
     if matches "$OUT" "$2"; then pass; else fail "$1" "output lacks \"$2\""; fi
 }
 
-# check NAME CMD...: a predicate run in this shell (test, cmp, a function).
-check() {
-    local name=$1
-    shift
-    if "$@"; then
-        pass
-    else
-        local keep_cmd=$CMD keep_out=$OUT
-        CMD=$(printf '%q ' "$@") OUT=''
-        fail "$name" "check failed"
-        CMD=$keep_cmd OUT=$keep_out
-    fi
-}
-
 mode_is() { [ "$(stat -c %a "$2" 2>/dev/null)" = "$1" ]; }
-absent() { local f; for f in "$@"; do [ ! -e "$f" ] && [ ! -L "$f" ] || return 1; done; }
 same_file() { cmp -s "$1" "$2"; }
 nfiles() { find "$1" -mindepth 1 2>/dev/null | wc -l; }
 empty_or_absent() { [ ! -e "$1" ] || [ "$(nfiles "$1")" -eq 0 ]; }
-pub_b64() { sed -n 2p "$1" 2>/dev/null; }
 
 # A digest of a directory: names, modes, sizes, inodes, mtimes and contents.
 dir_digest() {
@@ -657,6 +582,4 @@ expect_exit "neither -p nor -P" 2 "exactly one" "$AUDIT" verify-signatures audit
 
 # --- summary ----------------------------------------------------------------------
 
-printf '# took %d s\n' $(($(date +%s) - START))
-printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-[ "$FAILED" -eq 0 ]
+summary
