@@ -40,8 +40,8 @@ typedef struct dauys_ingest_hooks {
 } dauys_ingest_hooks;
 
 /*
- * Ingests the protocol files named by PATHS (files, or directories whose
- * regular files not ending in .minisig are taken, in name order), each with
+ * Ingests the protocol files named by PATHS, in the order given (a directory
+ * stands for its regular files not ending in .minisig, in name order), each with
  * FILE.minisig beside it. Verification runs on THREADS threads (0: one per
  * CPU); one writer records outcomes in input order, in transactions of up to
  * a thousand protocols, each protocol wholly in or out. Returns 0 when every

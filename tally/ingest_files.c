@@ -38,6 +38,12 @@ ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+static int
+compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 /* Adds DIR's regular files (not hidden, not signatures); counts the rest as skipped. */
 static int
 add_dir(ingest_files *f, const char *dir, size_t *skipped, dauys_error *err)
@@ -46,6 +52,7 @@ add_dir(ingest_files *f, const char *dir, size_t *skipped, dauys_error *err)
     struct dirent *e;
     char path[PATH_MAX];
     struct stat st;
+    size_t first = f->count;
     int rc = 0;
 
     if (d == NULL) {
@@ -63,14 +70,11 @@ add_dir(ingest_files *f, const char *dir, size_t *skipped, dauys_error *err)
         rc = push_path(f, path, err);
     }
     closedir(d);
+    /* A directory's files in name order (readdir's order is the disk's). */
+    qsort(f->path + first, f->count - first, sizeof *f->path, compare_paths);
     return rc;
 }
 
-static int
-compare_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
 
 int
 ingest_files_collect(ingest_files *f, char *const *paths, size_t count, size_t *skipped,
@@ -90,7 +94,6 @@ ingest_files_collect(ingest_files *f, char *const *paths, size_t count, size_t *
             return -1;
         }
     }
-    qsort(f->path, f->count, sizeof *f->path, compare_paths);
     return 0;
 }
 

@@ -13,7 +13,8 @@ typedef struct ingest_files {
     size_t count, cap;
 } ingest_files;
 
-/* Lists the files to ingest (see dauys_ingest), sorted by path. */
+/* Lists the files to ingest (see dauys_ingest): arguments in order, each
+ * directory's files sorted by name. */
 int ingest_files_collect(ingest_files *f, char *const *paths, size_t count, size_t *skipped,
                          dauys_error *err) __attribute__((warn_unused_result));
 void ingest_files_free(ingest_files *f);
