@@ -1,0 +1,149 @@
+#include "rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+uint64_t
+dauys_rules_more_than_half(uint64_t whole)
+{
+    return whole / 2 + 1; /* 2x > whole, without computing 2x */
+}
+
+uint64_t
+dauys_rules_two_thirds(uint64_t whole)
+{
+    return whole - whole / 3; /* ceil(2 * whole / 3), without computing 2 * whole */
+}
+
+void
+dauys_rules_group(char *out, size_t size, uint64_t n)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long) n);
+    size_t o = 0;
+
+    for (int i = 0; i < len && o + 2 < size; i++) {
+        if (i > 0 && (len - i) % 3 == 0) {
+            out[o++] = ',';
+        }
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
+/* Records a threshold rule: passed iff HAVE >= NEEDED. */
+static void
+add_rule(dauys_verdict *v, dauys_rule_id id, const char *clause, uint64_t have, uint64_t needed,
+         uint64_t of, const char *what, const char *whole)
+{
+    dauys_rule_result *r = &v->rule[v->rule_count++];
+    char h[32], n[32], o[32];
+
+    r->id = id;
+    r->clause = clause;
+    r->have = have;
+    r->needed = needed;
+    r->of = of;
+    r->passed = have >= needed;
+    dauys_rules_group(h, sizeof h, have);
+    dauys_rules_group(n, sizeof n, needed);
+    dauys_rules_group(o, sizeof o, of);
+    snprintf(r->text, sizeof r->text, "needed %s %s of %s %s; had %s (%s)", n, what, o, whole, h,
+             r->passed ? "met" : "NOT met");
+}
+
+/* Regions where more than half of those who took part voted yes. */
+static int
+count_regional_majorities(dauys_verdict *v, const dauys_counts *region, size_t count,
+                          dauys_error *err)
+{
+    v->regions = count;
+    v->regions_with_majority = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (region[i].yes > region[i].took_part) {
+            return dauys_error_set(err, DAUYS_E_USAGE, "region %zu: more yes than took part", i);
+        }
+        /* Constitutional law on the republican referendum: a majority in the region. */
+        v->regions_with_majority += region[i].yes >= dauys_rules_more_than_half(region[i].took_part);
+    }
+    return 0;
+}
+
+/* The Kazakh profiles: quorum, national majority, and (constitutional) regions. */
+static int
+decide_kz(dauys_verdict *v, int constitutional, const dauys_counts *n, const dauys_counts *region,
+          size_t region_count, dauys_error *err)
+{
+    /* Art. 91(1): valid only if more than half of the eligible took part. */
+    add_rule(v, DAUYS_RULE_QUORUM, "Constitution of Kazakhstan (1995), Art. 91(1)", n->took_part,
+             dauys_rules_more_than_half(n->eligible), n->eligible, "took part", "eligible");
+    /* Art. 91(1): adopted if more than half of those who took part voted yes. */
+    add_rule(v, DAUYS_RULE_MAJORITY, "Constitution of Kazakhstan (1995), Art. 91(1)", n->yes,
+             dauys_rules_more_than_half(n->took_part), n->took_part, "yes",
+             "who took part");
+    if (constitutional) {
+        /* ... and in at least two thirds of the regions (oblasts, cities of
+         * republican significance and the capital). */
+        if (count_regional_majorities(v, region, region_count, err) != 0) {
+            return -1;
+        }
+        add_rule(v, DAUYS_RULE_REGIONS,
+                 "Constitution of Kazakhstan (1995), Art. 91(1); law on the republican referendum",
+                 v->regions_with_majority, dauys_rules_two_thirds(v->regions), v->regions,
+                 "regions with a majority", "regions");
+    }
+    return 0;
+}
+
+/* The Italian profiles: a majority of valid votes (yes against no), with or without quorum. */
+static void
+decide_valid_votes(dauys_verdict *v, int quorum, const dauys_counts *n)
+{
+    if (quorum) {
+        /* Constitution of Italy, Art. 75: more than half of those entitled took part. */
+        add_rule(v, DAUYS_RULE_QUORUM, "Constitution of Italy, Art. 75", n->took_part,
+                 dauys_rules_more_than_half(n->eligible), n->eligible, "took part", "eligible");
+    }
+    /* Art. 75 / Art. 138: a majority of the valid votes (yes + no). */
+    add_rule(v, DAUYS_RULE_MAJORITY, quorum ? "Constitution of Italy, Art. 75"
+                                            : "Constitution of Italy, Art. 138",
+             n->yes, dauys_rules_more_than_half(n->yes + n->no), n->yes + n->no, "yes",
+             "valid votes");
+}
+
+int
+dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *nation,
+                   const dauys_counts *region, size_t region_count, dauys_error *err)
+{
+    int kz_const = strcmp(profile, "kz-constitutional") == 0;
+    int kz_ord = strcmp(profile, "kz-ordinary") == 0;
+    int simple = strcmp(profile, "simple-majority") == 0;
+    int quorum = strcmp(profile, "quorum-majority") == 0;
+
+    memset(out, 0, sizeof *out);
+    if (nation->yes > nation->took_part || nation->took_part > (UINT64_C(1) << 62) ||
+        nation->eligible > (UINT64_C(1) << 62)) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "counts out of range");
+    }
+    if (kz_const || kz_ord) {
+        if (decide_kz(out, kz_const, nation, region, region_count, err) != 0) {
+            return -1;
+        }
+    } else if (simple || quorum) {
+        decide_valid_votes(out, quorum, nation);
+    } else {
+        return dauys_error_set(err, DAUYS_E_USAGE, "unknown rules profile \"%s\"", profile);
+    }
+    out->known_profile = 1;
+    out->valid = 1;
+    out->adopted = 1;
+    for (size_t i = 0; i < out->rule_count; i++) {
+        if (!out->rule[i].passed) {
+            if (out->rule[i].id == DAUYS_RULE_QUORUM) {
+                out->valid = 0;
+            }
+            out->adopted = 0;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * rules.h: whether a referendum is valid and a question adopted, under a
+ * rules profile, in exact integer arithmetic (docs/RULES.md). No floating
+ * point anywhere in a decision: "more than half" is 2 * part > whole, so
+ * 50.000% is never more than half, and percentages are for display only.
+ *
+ * Profiles (the manifest names one per question):
+ *   kz-constitutional  Constitution of the Republic of Kazakhstan (1995),
+ *                      Art. 91, and the constitutional law on the republican
+ *                      referendum: valid if more than half of the eligible
+ *                      took part; adopted if more than half of those who took
+ *                      part voted yes nationally AND in at least two thirds
+ *                      of the regions.
+ *   kz-ordinary        the same quorum and national majority, no regional test.
+ *   simple-majority    no quorum; adopted if yes > no (a majority of valid
+ *                      votes): mock referendums, Italy's constitutional
+ *                      (confirmatory) referendum (Constitution of Italy, Art. 138).
+ *   quorum-majority    valid if more than half of the eligible took part;
+ *                      adopted if yes > no: Italy's abrogative referendum
+ *                      (Constitution of Italy, Art. 75).
+ */
+#ifndef DAUYS_REFERENDUM_RULES_H
+#define DAUYS_REFERENDUM_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Counts for one area (a region, or the nation) and one question. */
+typedef struct dauys_counts {
+    uint64_t eligible;  /* citizens on the lists at close */
+    uint64_t took_part; /* ballots found in the boxes */
+    uint64_t yes, no, not_counted, invalid;
+} dauys_counts;
+
+typedef enum dauys_rule_id {
+    DAUYS_RULE_QUORUM,   /* more than half of the eligible took part */
+    DAUYS_RULE_MAJORITY, /* the national majority the profile asks for */
+    DAUYS_RULE_REGIONS,  /* a majority in at least two thirds of the regions */
+} dauys_rule_id;
+
+/* One rule applied: its verdict and the exact numbers behind it. */
+typedef struct dauys_rule_result {
+    dauys_rule_id id;
+    const char *clause; /* e.g. "Constitution of Kazakhstan, Art. 91(1)" */
+    int passed;
+    uint64_t have, needed; /* passed iff have >= needed */
+    uint64_t of;           /* the whole the threshold is taken of */
+    char text[256];        /* e.g. "needed 5,867,322 took part of 11,734,642 eligible; had 7,985,769" */
+} dauys_rule_result;
+
+#define DAUYS_RULES_MAX 3
+
+typedef struct dauys_verdict {
+    int known_profile;
+    int valid;   /* the referendum counts (quorum met, or none required) */
+    int adopted; /* valid, and every majority rule passed */
+    uint64_t regions, regions_with_majority;
+    size_t rule_count;
+    dauys_rule_result rule[DAUYS_RULES_MAX];
+} dauys_verdict;
+
+/*
+ * Applies PROFILE to the national counts NATION and, for the regional test,
+ * to the REGION_COUNT regional counts REGION (may be NULL when the profile
+ * has no regional test). Fails with DAUYS_E_USAGE for an unknown profile or
+ * inconsistent counts (a region count with more yes than took part).
+ */
+int dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *nation,
+                       const dauys_counts *region, size_t region_count, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/* Smallest x with 2x > whole: "more than half". */
+uint64_t dauys_rules_more_than_half(uint64_t whole);
+
+/* Smallest x with 3x >= 2 * whole: "at least two thirds". */
+uint64_t dauys_rules_two_thirds(uint64_t whole);
+
+/* Formats N with thousands separators ("11,734,642") into OUT (at least 27 bytes). */
+void dauys_rules_group(char *out, size_t size, uint64_t n);
+
+#endif
