@@ -10,7 +10,8 @@
 #   6. the centre signs a manifest (the roster), creates a workspace, ingests
 #      protocols from 400 precincts with planted trouble (an altered count, a
 #      duplicate, a correction, a replay, a broken relation), shows the
-#      status, signs a checkpoint of the log and prints a proof.
+#      status and the provisional tally under the constitution's rules,
+#      signs a checkpoint of the log and prints a proof.
 # Everything is written under demo-out/ (or $DAUYS_DEMO_DIR), made afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -121,9 +122,9 @@ late=$out/later # what arrives later in the night, ingested after incoming/
 mkdir -p "$in" "$late"
 # Counts for each protocol, from the manifest's voters: a few added on the day,
 # turnout 60-85 %, yes 70-85 % of those who took part.
-awk -v seed=15 -v sample="${DAUYS_DEMO_SAMPLE:-400}" '
-  BEGIN { srand(seed) }
-  /^precinct: / && n < sample { n++
+awk -v seed=15 -v sample="${DAUYS_DEMO_SAMPLE:-400}" -v total="$precincts" '
+  BEGIN { srand(seed); step = int(total / sample); if (step < 1) step = 1 }
+  /^precinct: / && (k++ % step) == 0 && n < sample { n++
     list = $4 + int(rand() * 5); issued = int(list * (0.60 + rand() * 0.25)); box = issued - int(rand() * 3)
     yes = int(box * (0.70 + rand() * 0.15)); nc = int(rand() * 5); inv = int(rand() * 10)
     printf "%s %d %d %d %d %d %d %d %d %d\n", $2, list, issued + 100, issued, 100, box, yes, box - yes - nc - inv, nc, inv }' \
@@ -165,7 +166,13 @@ fi
 step "10. Where things stand (PROVISIONAL until every precinct has reported)"
 "$dauys" status -w "$out/workspace"
 
-step "11. The log, checkpointed and signed by the central key; a proof for precinct $second"
+step "11. The tally so far: the constitution's rules on the protocols that count"
+"$dauys" tally -w "$out/workspace" | tail -n 6
+"$dauys" tally -w "$out/workspace" --csv > "$out/tally.csv"
+"$dauys" tally -w "$out/workspace" --json > "$out/tally.json"
+echo "(per region and district: $out/tally.csv, $out/tally.json)"
+
+step "12. The log, checkpointed and signed by the central key; a proof for precinct $second"
 DAUYS_PASSWORD="demo central password" "$dauys" checkpoint -w "$out/workspace" -k "$out/keys/central.key"
 "$dauys" proof -w "$out/workspace" --precinct "$second" | head -n 5
 

@@ -5,6 +5,9 @@
 /* The workspace schema (sql/schema.sql). */
 extern const char dauys_sql_schema[];
 
+/* The counting protocols summed per district and question (sql/tally_by_district.sql). */
+extern const char dauys_sql_tally_by_district[];
+
 /* The schema version this build writes and reads (meta.schema_version). */
 #define DAUYS_SQL_SCHEMA_VERSION "1"
 

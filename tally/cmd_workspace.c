@@ -259,8 +259,9 @@ status_json(const dauys_status_report *r, const dauys_workspace *ws)
 static void
 status_row(const dauys_place_status *p)
 {
-    printf("%-10s %-34.34s %9llu %9llu %9llu %9llu\n", p->id, p->name,
-           (unsigned long long) p->expected, (unsigned long long) p->accepted,
+    cli_print_column(p->id, strlen(p->id), 10);
+    cli_print_column(p->name, strlen(p->name), 34);
+    printf("%9llu %9llu %9llu %9llu\n", (unsigned long long) p->expected, (unsigned long long) p->accepted,
            (unsigned long long) p->conflicted, (unsigned long long) p->missing);
 }
 

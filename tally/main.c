@@ -24,6 +24,7 @@ static const command commands[] = {
     {"update-manifest", cmd_update_manifest, "accept a later signed manifest (key rotation)"},
     {"ingest", cmd_ingest, "verify and record signed protocols"},
     {"status", cmd_status, "precincts expected, accepted, missing; outcomes"},
+    {"tally", cmd_tally, "totals and verdicts under the rules (text, --json, --csv)"},
     {"checkpoint", cmd_checkpoint, "sign the log's size and root (C2SP checkpoint)"},
     {"proof", cmd_proof, "inclusion or consistency proof from the log"},
 };

@@ -1,0 +1,157 @@
+#include "tally.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "db.h"
+#include "sql.h"
+
+void
+dauys_tally_free(dauys_tally *t)
+{
+    for (size_t i = 0; i < DAUYS_QUESTIONS_MAX; i++) {
+        dauys_free(t->q[i].region);
+        dauys_free(t->q[i].district);
+    }
+    memset(t, 0, sizeof *t);
+}
+
+static void
+add_counts(dauys_counts *to, const dauys_counts *c)
+{
+    to->eligible += c->eligible;
+    to->took_part += c->took_part;
+    to->yes += c->yes;
+    to->no += c->no;
+    to->not_counted += c->not_counted;
+    to->invalid += c->invalid;
+}
+
+/* Allocates the areas of question Q, named from the manifest, with precincts expected. */
+static int
+init_areas(dauys_question_tally *q, const dauys_manifest *m)
+{
+    q->region = dauys_malloc_array(m->region_count, sizeof *q->region);
+    q->district = dauys_malloc_array(m->district_count, sizeof *q->district);
+    if (q->region == NULL || q->district == NULL) {
+        return -1;
+    }
+    memset(q->region, 0, m->region_count * sizeof *q->region);
+    memset(q->district, 0, m->district_count * sizeof *q->district);
+    for (size_t i = 0; i < m->region_count; i++) {
+        const dauys_place *p = &m->region[i];
+        q->region[i] = (dauys_area){.id = p->id, .name = p->name, .id_len = p->id_len,
+                                    .name_len = p->name_len};
+    }
+    for (size_t i = 0; i < m->district_count; i++) {
+        const dauys_place *p = &m->district[i];
+        q->district[i] = (dauys_area){.id = p->id, .name = p->name, .id_len = p->id_len,
+                                      .name_len = p->name_len};
+    }
+    for (size_t i = 0; i < m->precinct_count; i++) {
+        q->district[m->precinct[i].district].expected++;
+    }
+    q->nation = (dauys_area){.id = "national", .id_len = 8, .name = m->title,
+                             .name_len = (uint32_t) strlen(m->title), .expected = m->precinct_count};
+    return 0;
+}
+
+/* The index of question ID among M's questions, or -1. */
+static int
+question_index(const dauys_manifest *m, const char *id)
+{
+    for (size_t i = 0; i < m->question_count; i++) {
+        if (strcmp(m->question[i].id, id) == 0) {
+            return (int) i;
+        }
+    }
+    return -1;
+}
+
+/* Adds one row of the per-district query to the tally. */
+static int
+add_row(dauys_tally *t, sqlite3_stmt *st, dauys_error *err)
+{
+    const dauys_manifest *m = t->manifest;
+    const char *district = (const char *) sqlite3_column_text(st, 0);
+    int q = question_index(m, (const char *) sqlite3_column_text(st, 1));
+    uint32_t d;
+    dauys_area *a;
+
+    if (district == NULL || q < 0 || !dauys_idmap_get(&m->district_map, district, strlen(district), &d)) {
+        return dauys_error_set(err, DAUYS_E_DATABASE, "a counted protocol is outside the manifest");
+    }
+    a = &t->q[q].district[d];
+    a->reporting += (uint64_t) sqlite3_column_int64(st, 2);
+    a->counts.eligible += (uint64_t) sqlite3_column_int64(st, 3);
+    a->counts.took_part += (uint64_t) sqlite3_column_int64(st, 4);
+    a->counts.yes += (uint64_t) sqlite3_column_int64(st, 5);
+    a->counts.no += (uint64_t) sqlite3_column_int64(st, 6);
+    a->counts.not_counted += (uint64_t) sqlite3_column_int64(st, 7);
+    a->counts.invalid += (uint64_t) sqlite3_column_int64(st, 8);
+    return 0;
+}
+
+/* Sums districts into regions and the nation, and decides, for question Q. */
+static int
+roll_up(dauys_tally *t, dauys_question_tally *q, dauys_error *err)
+{
+    const dauys_manifest *m = t->manifest;
+    dauys_counts *regional = dauys_malloc_array(m->region_count, sizeof *regional);
+    int rc;
+
+    if (regional == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m->district_count; i++) {
+        dauys_area *d = &q->district[i], *r = &q->region[m->district[i].region];
+        r->expected += d->expected;
+        r->reporting += d->reporting;
+        add_counts(&r->counts, &d->counts);
+    }
+    for (size_t i = 0; i < m->region_count; i++) {
+        q->nation.reporting += q->region[i].reporting;
+        add_counts(&q->nation.counts, &q->region[i].counts);
+        regional[i] = q->region[i].counts;
+    }
+    rc = dauys_rules_decide(&q->verdict, q->question->profile, &q->nation.counts, regional,
+                            m->region_count, err);
+    dauys_free(regional);
+    return rc;
+}
+
+int
+dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    t->manifest = &ws->manifest;
+    t->question_count = ws->manifest.question_count;
+    for (size_t i = 0; i < t->question_count; i++) {
+        t->q[i].question = &ws->manifest.question[i];
+        if (init_areas(&t->q[i], &ws->manifest) != 0) {
+            dauys_tally_free(t);
+            return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+        }
+    }
+    if (db_prepare(ws->db, &st, dauys_sql_tally_by_district, err) != 0) {
+        dauys_tally_free(t);
+        return -1;
+    }
+    while ((rc = db_step_row(st, err)) > 0 && (rc = add_row(t, st, err)) == 0) {
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; rc == 0 && i < t->question_count; i++) {
+        rc = roll_up(t, &t->q[i], err);
+    }
+    if (rc != 0) {
+        dauys_tally_free(t);
+        return -1;
+    }
+    t->expected = ws->manifest.precinct_count;
+    t->reporting = t->question_count > 0 ? t->q[0].nation.reporting : 0;
+    t->final = t->reporting == t->expected;
+    return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * tally.h: the tally of a workspace: the counting protocols summed per
+ * district, region and nation for each question, and each question's
+ * verdict under its rules profile (referendum/rules.h). Provisional until
+ * every precinct in the manifest has a counting protocol.
+ */
+#ifndef DAUYS_TALLY_TALLY_H
+#define DAUYS_TALLY_TALLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+#include "workspace.h"
+
+typedef struct dauys_area {
+    const char *id, *name; /* into the manifest's text */
+    uint32_t id_len, name_len;
+    uint64_t expected, reporting; /* precincts */
+    dauys_counts counts;          /* over the reporting precincts */
+} dauys_area;
+
+typedef struct dauys_question_tally {
+    const dauys_question *question;
+    dauys_area nation;
+    dauys_area *region;   /* manifest order; region_count of them */
+    dauys_area *district; /* manifest order; district_count of them */
+    dauys_verdict verdict;
+} dauys_question_tally;
+
+typedef struct dauys_tally {
+    const dauys_manifest *manifest;
+    size_t question_count;
+    dauys_question_tally q[DAUYS_QUESTIONS_MAX];
+    uint64_t expected, reporting; /* precincts */
+    int final;                    /* every precinct reporting */
+} dauys_tally;
+
+/* Computes the tally of WS into T (the caller frees it with dauys_tally_free). */
+int dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+void dauys_tally_free(dauys_tally *t);
+
+#endif
