@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "textout.h"
+
 #include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -36,56 +38,9 @@ cli_print_untrusted(FILE *fp, const char *s)
 }
 
 void
-cli_json_string_n(FILE *fp, const char *s, size_t n)
-{
-    fputc('"', fp);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) s[i];
-        if (c == '"' || c == '\\') {
-            fprintf(fp, "\\%c", c);
-        } else if (c < 0x20 || c == 0x7f) {
-            fprintf(fp, "\\u%04x", c);
-        } else {
-            fputc(c, fp);
-        }
-    }
-    fputc('"', fp);
-}
-
-void
 cli_json_string(FILE *fp, const char *s)
 {
-    cli_json_string_n(fp, s, strlen(s));
-}
-
-void
-cli_csv_field(FILE *fp, const char *s, size_t n)
-{
-    fputc('"', fp);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') {
-            fputc('"', fp);
-        }
-        fputc(s[i], fp);
-    }
-    fputc('"', fp);
-}
-
-void
-cli_print_column(const char *s, size_t n, int width)
-{
-    int chars = 0;
-    size_t i = 0;
-
-    while (i < n && chars < width) {
-        size_t start = i++;
-        while (i < n && ((unsigned char) s[i] & 0xc0) == 0x80) {
-            i++; /* continuation bytes of the same character */
-        }
-        fwrite(s + start, 1, i - start, stdout);
-        chars++;
-    }
-    printf("%*s", width - chars + 1, "");
+    dauys_out_json_string(fp, s, strlen(s));
 }
 
 double

@@ -27,17 +27,8 @@ void cli_report(const dauys_error *err);
 /* Writes S to FP with control characters shown as '?': the text is untrusted. */
 void cli_print_untrusted(FILE *fp, const char *s);
 
-/* Writes S (or its first N bytes) as a JSON string: quoted, with '"', '\\'
- * and control characters escaped; other bytes as they are (callers give UTF-8). */
+/* Writes S as a JSON string (see dauys_out_json_string). */
 void cli_json_string(FILE *fp, const char *s);
-void cli_json_string_n(FILE *fp, const char *s, size_t n);
-
-/* Writes the N bytes at S as one CSV field (RFC 4180: quoted, quotes doubled). */
-void cli_csv_field(FILE *fp, const char *s, size_t n);
-
-/* Prints the N bytes of UTF-8 at S to stdout in a column WIDTH characters
- * wide, cut at a character boundary or padded, then one space. */
-void cli_print_column(const char *s, size_t n, int width);
 
 /* Seconds on a monotonic clock. */
 double cli_now(void);

@@ -1,5 +1,7 @@
 #include "rules.h"
 
+#include "textout.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,17 +20,7 @@ dauys_rules_two_thirds(uint64_t whole)
 void
 dauys_rules_group(char *out, size_t size, uint64_t n)
 {
-    char digits[24];
-    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long) n);
-    size_t o = 0;
-
-    for (int i = 0; i < len && o + 2 < size; i++) {
-        if (i > 0 && (len - i) % 3 == 0) {
-            out[o++] = ',';
-        }
-        out[o++] = digits[i];
-    }
-    out[o] = '\0';
+    dauys_out_group(out, size, n);
 }
 
 /* Records a threshold rule: passed iff HAVE >= NEEDED. */

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "ingest.h"
 #include "status.h"
+#include "textout.h"
 #include "workspace.h"
 
 /* --- init ---------------------------------------------------------------- */
@@ -259,8 +260,8 @@ status_json(const dauys_status_report *r, const dauys_workspace *ws)
 static void
 status_row(const dauys_place_status *p)
 {
-    cli_print_column(p->id, strlen(p->id), 10);
-    cli_print_column(p->name, strlen(p->name), 34);
+    dauys_out_column(stdout, p->id, strlen(p->id), 10);
+    dauys_out_column(stdout, p->name, strlen(p->name), 34);
     printf("%9llu %9llu %9llu %9llu\n", (unsigned long long) p->expected, (unsigned long long) p->accepted,
            (unsigned long long) p->conflicted, (unsigned long long) p->missing);
 }

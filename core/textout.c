@@ -1,0 +1,78 @@
+#include "textout.h"
+
+void
+dauys_out_json_string(FILE *fp, const char *s, size_t n)
+{
+    fputc('"', fp);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c == '"' || c == '\\') {
+            fprintf(fp, "\\%c", c);
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(fp, "\\u%04x", c);
+        } else {
+            fputc(c, fp);
+        }
+    }
+    fputc('"', fp);
+}
+
+void
+dauys_out_csv_field(FILE *fp, const char *s, size_t n)
+{
+    fputc('"', fp);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') {
+            fputc('"', fp);
+        }
+        fputc(s[i], fp);
+    }
+    fputc('"', fp);
+}
+
+void
+dauys_out_column(FILE *fp, const char *s, size_t n, int width)
+{
+    int chars = 0;
+    size_t i = 0;
+
+    while (i < n && chars < width) {
+        size_t start = i++;
+        while (i < n && ((unsigned char) s[i] & 0xc0) == 0x80) {
+            i++; /* continuation bytes of the same character */
+        }
+        fwrite(s + start, 1, i - start, fp);
+        chars++;
+    }
+    fprintf(fp, "%*s", width - chars + 1, "");
+}
+
+void
+dauys_out_percent(char *out, size_t size, uint64_t part, uint64_t whole)
+{
+    unsigned __int128 hundredths;
+
+    if (whole == 0) {
+        snprintf(out, size, "-");
+        return;
+    }
+    hundredths = ((unsigned __int128) part * 20000 + whole) / ((unsigned __int128) whole * 2);
+    snprintf(out, size, "%llu.%02llu%%", (unsigned long long) (hundredths / 100),
+             (unsigned long long) (hundredths % 100));
+}
+
+void
+dauys_out_group(char *out, size_t size, uint64_t n)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long) n);
+    size_t o = 0;
+
+    for (int i = 0; i < len && o + 2 < size; i++) {
+        if (i > 0 && (len - i) % 3 == 0) {
+            out[o++] = ',';
+        }
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
