@@ -88,15 +88,25 @@ dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_work
     if (dauys_workspace_begin(ws, err) != 0) {
         return -1;
     }
-    memset(cp, 0, sizeof *cp);
-    snprintf(cp->origin, sizeof cp->origin, "%s", ws->origin);
-    if (dauys_log_root(ws, &cp->size, cp->root, err) != 0 || check_append_only(ws, cp, err) != 0 ||
-        dauys_checkpoint_sign(note, size, cp, sk, err) != 0 ||
-        store_checkpoint(ws, cp, note, err) != 0) {
+    if (dauys_checkpoint_issue_locked(note, size, cp, ws, sk, err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
     }
     return dauys_workspace_commit(ws, err);
+}
+
+int
+dauys_checkpoint_issue_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                              const dauys_seckey *sk, dauys_error *err)
+{
+    memset(cp, 0, sizeof *cp);
+    snprintf(cp->origin, sizeof cp->origin, "%s", ws->origin);
+    return dauys_log_root(ws, &cp->size, cp->root, err) != 0 ||
+                   check_append_only(ws, cp, err) != 0 ||
+                   dauys_checkpoint_sign(note, size, cp, sk, err) != 0 ||
+                   store_checkpoint(ws, cp, note, err) != 0
+               ? -1
+               : 0;
 }
 
 int

@@ -17,6 +17,12 @@ int dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_
                            const dauys_seckey *sk, dauys_error *err)
     __attribute__((warn_unused_result));
 
+/* As dauys_checkpoint_issue, inside the caller's transaction and without the
+ * key check (the caller has made it). */
+int dauys_checkpoint_issue_locked(char *note, size_t size, dauys_checkpoint *cp,
+                                  dauys_workspace *ws, const dauys_seckey *sk, dauys_error *err)
+    __attribute__((warn_unused_result));
+
 /* The inclusion proof of log entry INDEX in the tree of SIZE entries (0: the whole log). */
 int dauys_proof_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, uint64_t size,
                           dauys_error *err) __attribute__((warn_unused_result));

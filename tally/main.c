@@ -25,6 +25,7 @@ static const command commands[] = {
     {"ingest", cmd_ingest, "verify and record signed protocols"},
     {"status", cmd_status, "precincts expected, accepted, missing; outcomes"},
     {"tally", cmd_tally, "totals and verdicts under the rules (text, --json, --csv)"},
+    {"publish", cmd_publish, "sign and log the result; write the evidence bundle"},
     {"checkpoint", cmd_checkpoint, "sign the log's size and root (C2SP checkpoint)"},
     {"proof", cmd_proof, "inclusion or consistency proof from the log"},
 };
