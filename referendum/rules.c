@@ -51,8 +51,11 @@ count_regional_majorities(dauys_verdict *v, const dauys_counts *region, size_t c
 {
     v->regions = count;
     v->regions_with_majority = 0;
+    if (count == 0) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "the regional test needs at least one region");
+    }
     for (size_t i = 0; i < count; i++) {
-        if (region[i].yes > region[i].took_part) {
+        if (region[i].yes > region[i].took_part || region[i].took_part > (UINT64_C(1) << 62)) {
             return dauys_error_set(err, DAUYS_E_USAGE, "region %zu: more yes than took part", i);
         }
         /* Constitutional law on the republican referendum: a majority in the region. */
@@ -66,21 +69,25 @@ static int
 decide_kz(dauys_verdict *v, int constitutional, const dauys_counts *n, const dauys_counts *region,
           size_t region_count, dauys_error *err)
 {
-    /* Art. 91(1): valid only if more than half of the eligible took part. */
-    add_rule(v, DAUYS_RULE_QUORUM, "Constitution of Kazakhstan (1995), Art. 91(1)", n->took_part,
-             dauys_rules_more_than_half(n->eligible), n->eligible, "took part", "eligible");
-    /* Art. 91(1): adopted if more than half of those who took part voted yes. */
-    add_rule(v, DAUYS_RULE_MAJORITY, "Constitution of Kazakhstan (1995), Art. 91(1)", n->yes,
-             dauys_rules_more_than_half(n->took_part), n->took_part, "yes",
-             "who took part");
+    const char *clause = constitutional
+                             ? "Constitution of Kazakhstan (1995), Art. 91(1); constitutional law "
+                               "on the republican referendum"
+                             : "constitutional law on the republican referendum";
+
+    /* Art. 91(1) and the referendum law: valid only if more than half of the
+     * eligible took part. */
+    add_rule(v, DAUYS_RULE_QUORUM, clause, n->took_part, dauys_rules_more_than_half(n->eligible),
+             n->eligible, "took part", "eligible");
+    /* Adopted if more than half of those who took part voted yes. */
+    add_rule(v, DAUYS_RULE_MAJORITY, clause, n->yes, dauys_rules_more_than_half(n->took_part),
+             n->took_part, "yes", "who took part");
     if (constitutional) {
         /* ... and in at least two thirds of the regions (oblasts, cities of
          * republican significance and the capital). */
         if (count_regional_majorities(v, region, region_count, err) != 0) {
             return -1;
         }
-        add_rule(v, DAUYS_RULE_REGIONS,
-                 "Constitution of Kazakhstan (1995), Art. 91(1); law on the republican referendum",
+        add_rule(v, DAUYS_RULE_REGIONS, "Constitution of Kazakhstan (1995), Art. 91(1)",
                  v->regions_with_majority, dauys_rules_two_thirds(v->regions), v->regions,
                  "regions with a majority", "regions");
     }
@@ -114,7 +121,7 @@ dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *
 
     memset(out, 0, sizeof *out);
     if (nation->yes > nation->took_part || nation->took_part > (UINT64_C(1) << 62) ||
-        nation->eligible > (UINT64_C(1) << 62)) {
+        nation->eligible > (UINT64_C(1) << 62) || nation->no > (UINT64_C(1) << 62)) {
         return dauys_error_set(err, DAUYS_E_USAGE, "counts out of range");
     }
     if (kz_const || kz_ord) {

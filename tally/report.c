@@ -8,8 +8,15 @@
 #include "report.h"
 #include "textout.h"
 
+/* 1 if PROFILE decides by valid votes (yes against no) rather than by all who took part. */
+static int
+by_valid_votes(const char *profile)
+{
+    return strcmp(profile, "simple-majority") == 0 || strcmp(profile, "quorum-majority") == 0;
+}
+
 static void
-text_row(FILE *fp, const dauys_area *a)
+text_row(FILE *fp, const dauys_area *a, int valid_votes)
 {
     char e[32], t[32], y[32], tp[16], yp[16];
 
@@ -17,12 +24,14 @@ text_row(FILE *fp, const dauys_area *a)
     dauys_rules_group(t, sizeof t, a->counts.took_part);
     dauys_rules_group(y, sizeof y, a->counts.yes);
     dauys_out_percent(tp, sizeof tp, a->counts.took_part, a->counts.eligible);
-    dauys_out_percent(yp, sizeof yp, a->counts.yes, a->counts.took_part);
+    /* yes as a share of what the profile's majority is taken of */
+    uint64_t base = valid_votes ? a->counts.yes + a->counts.no : a->counts.took_part;
+    dauys_out_percent(yp, sizeof yp, a->counts.yes, base);
     dauys_out_column(fp, a->id, a->id_len, 10);
     dauys_out_column(fp, a->name, a->name_len, 26);
     fprintf(fp, "%6llu/%-6llu %13s %13s %8s %13s %8s %s\n", (unsigned long long) a->reporting,
            (unsigned long long) a->expected, e, t, tp, y, yp,
-           a->counts.yes >= dauys_rules_more_than_half(a->counts.took_part) ? "yes" : "no");
+           a->counts.yes >= dauys_rules_more_than_half(base) ? "yes" : "no");
 }
 
 static void
@@ -35,9 +44,9 @@ text_question(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
     fprintf(fp, "%-10s %-26s %13s %13s %13s %8s %13s %8s %s\n", "area", "name", "precincts",
            "eligible", "took part", "turnout", "yes", "yes", "majority");
     for (size_t i = 0; i < t->manifest->region_count; i++) {
-        text_row(fp, &q->region[i]);
+        text_row(fp, &q->region[i], by_valid_votes(q->question->profile));
     }
-    text_row(fp, &q->nation);
+    text_row(fp, &q->nation, by_valid_votes(q->question->profile));
     for (size_t i = 0; i < v->rule_count; i++) {
         static const char *const names[] = {"quorum", "majority", "regions"};
         fprintf(fp, "  %-8s %s [%s]\n", names[v->rule[i].id], v->rule[i].text, v->rule[i].clause);

@@ -92,6 +92,12 @@ add_row(dauys_tally *t, sqlite3_stmt *st, dauys_error *err)
     return 0;
 }
 
+static int
+is_abroad(const dauys_place *region)
+{
+    return region->kind_len == 6 && memcmp(region->kind, "abroad", 6) == 0;
+}
+
 /* Sums districts into regions and the nation, and decides, for question Q. */
 static int
 roll_up(dauys_tally *t, dauys_question_tally *q, dauys_error *err)
@@ -109,13 +115,18 @@ roll_up(dauys_tally *t, dauys_question_tally *q, dauys_error *err)
         r->reporting += d->reporting;
         add_counts(&r->counts, &d->counts);
     }
+    size_t counted = 0;
     for (size_t i = 0; i < m->region_count; i++) {
         q->nation.reporting += q->region[i].reporting;
         add_counts(&q->nation.counts, &q->region[i].counts);
-        regional[i] = q->region[i].counts;
+        /* The regional test is over the oblasts, the cities of republican
+         * significance and the capital: votes cast abroad count nationally only. */
+        if (!is_abroad(&m->region[i])) {
+            regional[counted++] = q->region[i].counts;
+        }
     }
     rc = dauys_rules_decide(&q->verdict, q->question->profile, &q->nation.counts, regional,
-                            m->region_count, err);
+                            counted, err);
     dauys_free(regional);
     return rc;
 }

@@ -165,6 +165,13 @@ test_errors(void **state)
     n.yes = 10;
     assert_int_equal(dauys_rules_decide(&v, "majority-of-the-loudest", &n, NULL, 0, &err), -1);
     assert_error(&err, DAUYS_E_USAGE, "unknown rules profile");
+    /* A regional test over no regions would pass by default: refused. */
+    assert_int_equal(dauys_rules_decide(&v, "kz-constitutional", &n, NULL, 0, &err), -1);
+    assert_error(&err, DAUYS_E_USAGE, "at least one region");
+    /* A "no" count large enough to overflow yes + no is refused, not wrapped. */
+    n.no = UINT64_MAX - 5;
+    assert_int_equal(dauys_rules_decide(&v, "simple-majority", &n, NULL, 0, &err), -1);
+    assert_error(&err, DAUYS_E_USAGE, "counts out of range");
 }
 
 int
