@@ -9,9 +9,11 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "import.h"
 #include "publish.h"
 #include "report.h"
 #include "tally.h"
+#include "textout.h"
 
 static const char tally_usage[] =
     "usage: dauys tally [-w DIR] [--json | --csv]\n"
@@ -113,4 +115,68 @@ done:
     dauys_keys_seckey_free(sk);
     dauys_workspace_close(ws);
     return rc;
+}
+
+static const char import_usage[] =
+    "usage: dauys import-csv --preset NAME CSV -o OUTDIR\n"
+    "\n"
+    "Replays a real referendum: turns an official results table into a manifest\n"
+    "and one protocol per row, signed with freshly generated keys, in OUTDIR (new\n"
+    "or empty): central.pub, central.key (unencrypted replay key), manifest.txt\n"
+    "and protocols/. Rows that break a control relation are listed and written\n"
+    "as they are: ingestion will reject them. Then:\n"
+    "  dauys init -w WS --manifest OUTDIR/manifest.txt --central-key OUTDIR/central.pub\n"
+    "  dauys ingest -w WS OUTDIR/protocols && dauys tally -w WS\n"
+    "presets: it-eligendo (Italy, results by municipality from the Ministry of the\n"
+    "         Interior's Eligendo, as collected by ondata/referendum-download)\n";
+
+static void
+on_flag(const char *where, const char *code, const char *message, void *ctx)
+{
+    (void) ctx;
+    printf("breaks %s: %s: ", code, where);
+    cli_print_untrusted(stdout, message);
+    putchar('\n');
+}
+
+int
+cmd_import_csv(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"preset", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const dauys_import_map *map = NULL;
+    const char *out = NULL;
+    dauys_import_report rep;
+    dauys_error err;
+    char e[32], t[32], y[32], n[32];
+    int c;
+
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'P':
+            if ((map = dauys_import_preset(optarg)) == NULL) {
+                cli_message("--preset: no preset \"%s\" (it-eligendo)", optarg);
+                return CLI_EXIT_FAIL;
+            }
+            break;
+        case 'h': fputs(import_usage, stdout); return CLI_EXIT_OK;
+        default: fputs(import_usage, stderr); return CLI_EXIT_FAIL;
+        }
+    }
+    if (map == NULL || out == NULL || argc - optind != 1) {
+        fputs(import_usage, stderr);
+        return CLI_EXIT_FAIL;
+    }
+    if (dauys_import_csv(&rep, argv[optind], map, out, on_flag, NULL, &err) != 0) {
+        cli_report(&err);
+        return CLI_EXIT_FAIL;
+    }
+    dauys_out_group(e, sizeof e, rep.eligible), dauys_out_group(t, sizeof t, rep.took_part);
+    dauys_out_group(y, sizeof y, rep.yes), dauys_out_group(n, sizeof n, rep.no);
+    printf("%zu rows (%zu regions, %zu districts) written to %s/; totals of the file: eligible %s, "
+           "took part %s, yes %s, no %s; %zu rows break a control relation\n",
+           rep.rows, rep.regions, rep.districts, out, e, t, y, n, rep.breaking);
+    return CLI_EXIT_OK;
 }

@@ -1,0 +1,48 @@
+/*
+ * import.h: replaying a real referendum. An official results table (CSV)
+ * becomes a manifest and one signed protocol per row, with freshly generated
+ * keys, so the whole pipeline (init, ingest, tally, publish, audit) can run
+ * on real numbers. Rows that break control relations are reported, never
+ * fixed: they are written as they are, and ingestion rejects them.
+ */
+#ifndef DAUYS_TALLY_IMPORT_H
+#define DAUYS_TALLY_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Which columns mean what. One preset exists: "it-eligendo". */
+typedef struct dauys_import_map {
+    const char *name;
+    const char *precinct, *precinct_name, *region, *region_name, *district, *district_name;
+    const char *eligible, *took_part, *yes, *no;
+    const char *invalid[4]; /* summed; NULL-terminated */
+    const char *abroad_id, *abroad_name; /* for a row with no region: votes cast abroad */
+    const char *referendum, *title, *date, *profile;
+} dauys_import_map;
+
+/* The preset called NAME, or NULL. */
+const dauys_import_map *dauys_import_preset(const char *name);
+
+typedef struct dauys_import_report {
+    size_t rows, regions, districts, breaking; /* rows breaking a control relation */
+    uint64_t eligible, took_part, yes, no, invalid;
+} dauys_import_report;
+
+/* Called for each row that breaks a relation (CODE, MESSAGE), to be shown. */
+typedef void (*dauys_import_flag_fn)(const char *where, const char *code, const char *message,
+                                     void *ctx);
+
+/*
+ * Reads CSV_PATH with MAP and writes into OUTDIR (new or empty): central.pub
+ * and central.key (unencrypted: a replay key), manifest.txt (+ .minisig) and
+ * protocols/ID.txt (+ .minisig) for every row. Precinct keys live only in
+ * memory. Totals over all rows go into REPORT.
+ */
+int dauys_import_csv(dauys_import_report *report, const char *csv_path, const dauys_import_map *map,
+                     const char *outdir, dauys_import_flag_fn on_flag, void *ctx,
+                     dauys_error *err) __attribute__((warn_unused_result));
+
+#endif
