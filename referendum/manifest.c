@@ -5,23 +5,12 @@
 
 #include "alloc.h"
 #include "kvtext.h"
-
-static const char *const known_profiles[] = {
-    "kz-constitutional", /* Constitution of 1995, Art. 91: quorum, majority, 2/3 of regions */
-    "kz-ordinary",       /* quorum and national majority, no regional test */
-    "simple-majority",   /* majority of valid votes, no quorum (Italy, constitutional) */
-    "quorum-majority",   /* quorum of half the eligible, majority of valid (Italy, abrogative) */
-};
+#include "rules.h"
 
 int
 dauys_rules_profile_known(const char *name)
 {
-    for (size_t i = 0; i < sizeof known_profiles / sizeof known_profiles[0]; i++) {
-        if (strcmp(name, known_profiles[i]) == 0) {
-            return 1;
-        }
-    }
-    return 0;
+    return dauys_rules_profile_valid(name);
 }
 
 /* Sections in the order they must appear. */
@@ -193,7 +182,8 @@ parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
     q->profile[profile.n] = '\0';
     if (!dauys_rules_profile_known(q->profile)) {
         return dauys_kv_fail(kv, err, "rules profile \"%s\" is not known (kz-constitutional, "
-                                      "kz-ordinary, simple-majority, quorum-majority)", q->profile);
+                                      "kz-ordinary, simple-majority, quorum-majority, or "
+                                      "custom:q>=N/D:m>N/D:of=valid)", q->profile);
     }
     if (take_rest(kv, &c, &text, "question text", err) != 0) {
         return -1;

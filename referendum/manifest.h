@@ -17,7 +17,7 @@
 
 #define DAUYS_QUESTIONS_MAX 16
 #define DAUYS_QUESTION_ID_MAX 16
-#define DAUYS_PROFILE_MAX 32
+#define DAUYS_PROFILE_MAX 48
 #define DAUYS_MANIFEST_FILE_MAX (512u << 20)
 
 typedef enum dauys_mode { DAUYS_MODE_TEST, DAUYS_MODE_OFFICIAL } dauys_mode;

@@ -17,6 +17,99 @@ dauys_rules_two_thirds(uint64_t whole)
     return whole - whole / 3; /* ceil(2 * whole / 3), without computing 2 * whole */
 }
 
+uint64_t
+dauys_rules_threshold(uint64_t whole, const dauys_threshold *t)
+{
+    unsigned __int128 product = (unsigned __int128) whole * t->num;
+    uint64_t q = (uint64_t) (product / t->den);
+
+    if (t->at_least) {
+        return q + (product % t->den != 0); /* ceil */
+    }
+    return q + 1; /* floor + 1: the least x with x * den > whole * num */
+}
+
+/* Parses "q>=N/D" or "m>N/D" (after the letter) into T. */
+static int
+parse_threshold(dauys_threshold *t, const char *s, size_t n)
+{
+    unsigned long num = 0, den = 0;
+    size_t i = 0;
+
+    t->at_least = n > 1 && s[0] == '>' && s[1] == '=';
+    if (n == 0 || s[0] != '>') {
+        return -1;
+    }
+    i = t->at_least ? 2 : 1;
+    for (; i < n && s[i] >= '0' && s[i] <= '9' && num <= 1000; i++) {
+        num = num * 10 + (unsigned long) (s[i] - '0');
+    }
+    if (i >= n || s[i++] != '/') {
+        return -1;
+    }
+    for (; i < n && s[i] >= '0' && s[i] <= '9' && den <= 1000; i++) {
+        den = den * 10 + (unsigned long) (s[i] - '0');
+    }
+    if (i != n || num == 0 || den == 0 || num > den || den > 1000) {
+        return -1;
+    }
+    t->num = (uint32_t) num;
+    t->den = (uint32_t) den;
+    return 0;
+}
+
+int
+dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_error *err)
+{
+    const char *p = token + 7, *part;
+    int have_m = 0, have_of = 0;
+
+    memset(out, 0, sizeof *out);
+    if (strncmp(token, "custom:", 7) != 0) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": not a custom profile", token);
+    }
+    while (*p != '\0') {
+        size_t n = strcspn(p, ":");
+        part = p;
+        p += n + (p[n] == ':');
+        if (n > 1 && part[0] == 'q' && !out->has_quorum &&
+            parse_threshold(&out->quorum, part + 1, n - 1) == 0) {
+            out->has_quorum = 1;
+        } else if (n > 1 && part[0] == 'm' && !have_m &&
+                   parse_threshold(&out->majority, part + 1, n - 1) == 0) {
+            have_m = 1;
+        } else if (!have_of && n == 12 && strncmp(part, "of=took-part", 12) == 0) {
+            have_of = 1;
+        } else if (!have_of && n == 8 && strncmp(part, "of=valid", 8) == 0) {
+            have_of = out->of_valid = 1;
+        } else {
+            return dauys_error_set(err, DAUYS_E_FORMAT,
+                                   "\"%s\": bad part \"%.*s\" (expected q>N/D or q>=N/D, m>N/D "
+                                   "or m>=N/D, of=took-part or of=valid)", token, (int) n, part);
+        }
+    }
+    if (!have_m || !have_of) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": needs a majority (m...) and "
+                                                   "of=took-part or of=valid", token);
+    }
+    return 0;
+}
+
+int
+dauys_rules_profile_valid(const char *name)
+{
+    static const char *const named[] = {"kz-constitutional", "kz-ordinary", "simple-majority",
+                                        "quorum-majority"};
+    dauys_custom_profile c;
+
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        if (strcmp(name, named[i]) == 0) {
+            return 1;
+        }
+    }
+    return dauys_rules_custom_parse(&c, name, NULL) == 0;
+}
+
 void
 dauys_rules_group(char *out, size_t size, uint64_t n)
 {
@@ -42,6 +135,22 @@ add_rule(dauys_verdict *v, dauys_rule_id id, const char *clause, uint64_t have, 
     dauys_rules_group(o, sizeof o, of);
     snprintf(r->text, sizeof r->text, "needed %s %s of %s %s; had %s (%s)", n, what, o, whole, h,
              r->passed ? "met" : "NOT met");
+}
+
+/* A custom profile: the declared fractions, in exact arithmetic. */
+static void
+decide_custom(dauys_verdict *v, const dauys_custom_profile *c, const dauys_counts *n)
+{
+    uint64_t base = c->of_valid ? n->yes + n->no : n->took_part;
+
+    if (c->has_quorum) {
+        add_rule(v, DAUYS_RULE_QUORUM, "the manifest's custom profile", n->took_part,
+                 dauys_rules_threshold(n->eligible, &c->quorum), n->eligible, "took part",
+                 "eligible");
+    }
+    add_rule(v, DAUYS_RULE_MAJORITY, "the manifest's custom profile", n->yes,
+             dauys_rules_threshold(base, &c->majority), base, "yes",
+             c->of_valid ? "valid votes" : "who took part");
 }
 
 /* Regions where more than half of those who took part voted yes. */
@@ -130,6 +239,12 @@ dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *
         }
     } else if (simple || quorum) {
         decide_valid_votes(out, quorum, nation);
+    } else if (strncmp(profile, "custom:", 7) == 0) {
+        dauys_custom_profile c;
+        if (dauys_rules_custom_parse(&c, profile, err) != 0) {
+            return -1;
+        }
+        decide_custom(out, &c, nation);
     } else {
         return dauys_error_set(err, DAUYS_E_USAGE, "unknown rules profile \"%s\"", profile);
     }

@@ -18,6 +18,13 @@
  *   quorum-majority    valid if more than half of the eligible took part;
  *                      adopted if yes > no: Italy's abrogative referendum
  *                      (Constitution of Italy, Art. 75).
+ *   custom:...         thresholds declared in the manifest as exact fractions,
+ *                      e.g. "custom:q>=2/5:m>2/3:of=valid": valid if took
+ *                      part >= 2/5 of the eligible; adopted if yes > 2/3 of
+ *                      the valid votes. Parts: q (quorum, optional), m
+ *                      (majority, required), each ">" (more than) or ">="
+ *                      (at least) a fraction N/D with 0 < N <= D <= 1000;
+ *                      of=took-part or of=valid (what the majority is of).
  */
 #ifndef DAUYS_REFERENDUM_RULES_H
 #define DAUYS_REFERENDUM_RULES_H
@@ -70,6 +77,28 @@ typedef struct dauys_verdict {
 int dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *nation,
                        const dauys_counts *region, size_t region_count, dauys_error *err)
     __attribute__((warn_unused_result));
+
+/* A custom profile, parsed: quorum (if HAS_QUORUM) and majority thresholds. */
+typedef struct dauys_threshold {
+    int at_least;       /* ">=" rather than ">" */
+    uint32_t num, den;  /* the fraction */
+} dauys_threshold;
+
+typedef struct dauys_custom_profile {
+    int has_quorum;
+    dauys_threshold quorum, majority;
+    int of_valid;       /* majority of valid votes (yes + no), else of all who took part */
+} dauys_custom_profile;
+
+/* Parses a "custom:..." profile token; 0, or -1 with ERR naming the problem. */
+int dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/* 1 if NAME is a profile this build knows (a named one or a valid custom one). */
+int dauys_rules_profile_valid(const char *name);
+
+/* Smallest x with x * den > whole * num (or >= when AT_LEAST): exact, for whole <= 2^62. */
+uint64_t dauys_rules_threshold(uint64_t whole, const dauys_threshold *t);
 
 /* Smallest x with 2x > whole: "more than half". */
 uint64_t dauys_rules_more_than_half(uint64_t whole);

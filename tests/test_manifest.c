@@ -379,7 +379,7 @@ test_rejects(void **state)
         /* questions */
         {"q1 kz-constitutional", "q1 kz-special",
          "m.txt:8: question: rules profile \"kz-special\" is not known (kz-constitutional, "
-         "kz-ordinary, simple-majority, quorum-majority)"},
+         "kz-ordinary, simple-majority, quorum-majority, or custom:q>=N/D:m>N/D:of=valid)"},
         {"q1 kz-constitutional", "q1 Kz-constitutional",
          "m.txt:8: question: rules profile \"Kz-constitutional\" is not known"},
         {"q1 kz-constitutional", "Q1 kz-constitutional",

@@ -152,6 +152,58 @@ test_thresholds(void **state)
     assert_string_equal(s, "18,446,744,073,709,551,615");
 }
 
+/* Custom thresholds from the manifest, exact at their boundaries. */
+static void
+test_custom(void **state)
+{
+    static const struct {
+        const char *profile;
+        dauys_counts n;
+        int valid, adopted;
+    } custom[] = {
+        /* 40% approval quorum, two-thirds majority of valid votes */
+        {"custom:q>=2/5:m>=2/3:of=valid", {1000, 400, 200, 100, 0, 100}, 1, 1},  /* 400 = 2/5, 200 = 2/3 of 300 */
+        {"custom:q>=2/5:m>=2/3:of=valid", {1000, 399, 200, 100, 0, 99}, 0, 0},
+        {"custom:q>=2/5:m>=2/3:of=valid", {1000, 400, 199, 100, 0, 101}, 1, 0},
+        {"custom:q>2/5:m>=2/3:of=valid", {1000, 400, 200, 100, 0, 100}, 0, 0},   /* more than 2/5: 401 */
+        {"custom:m>2/3:of=took-part", {1000, 300, 200, 100, 0, 0}, 1, 0},        /* 200 is not > 2/3 of 300 */
+        {"custom:m>2/3:of=took-part", {1000, 300, 201, 99, 0, 0}, 1, 1},
+        {"custom:m>1/2:of=took-part", {1000, 600, 300, 300, 0, 0}, 1, 0},        /* = simple "more than half" */
+        {"custom:q>=1/1:m>=1/1:of=took-part", {7, 7, 7, 0, 0, 0}, 1, 1},          /* unanimity */
+        {"custom:q>=2/5:m>=2/3:of=valid",
+         {UINT64_C(1) << 62, UINT64_C(1) << 61, UINT64_C(1) << 60, 0, 0, 0}, 1, 1}, /* no overflow */
+    };
+    dauys_verdict v;
+    dauys_error err;
+
+    (void) state;
+    for (size_t i = 0; i < sizeof custom / sizeof custom[0]; i++) {
+        assert_int_equal(dauys_rules_decide(&v, custom[i].profile, &custom[i].n, NULL, 0, &err), 0);
+        if (v.valid != custom[i].valid || v.adopted != custom[i].adopted) {
+            fail_msg("case %zu (%s): valid %d adopted %d", i, custom[i].profile, v.valid, v.adopted);
+        }
+    }
+    assert_int_equal(dauys_rules_decide(&v, custom[0].profile, &custom[0].n, NULL, 0, &err), 0);
+    assert_string_equal(v.rule[0].text, "needed 400 took part of 1,000 eligible; had 400 (met)");
+    assert_string_equal(v.rule[1].text, "needed 200 yes of 300 valid votes; had 200 (met)");
+    assert_true(dauys_rules_profile_valid("custom:q>=2/5:m>2/3:of=valid"));
+    assert_true(dauys_rules_profile_valid("kz-constitutional"));
+    static const char *const bad[] = {
+        "custom:", "custom:q>=2/5", "custom:m>2/3", "custom:m>2/3:of=everyone", "custom:m>3/2:of=valid",
+        "custom:m>0/3:of=valid", "custom:m>2/0:of=valid", "custom:m=2/3:of=valid",
+        "custom:m>2/3:m>1/2:of=valid", "custom:m>2/3:of=valid:x", "custom:m>2/1001:of=valid",
+        "custom:m>2/3:of=valid:of=valid", "kz-special",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (dauys_rules_profile_valid(bad[i])) {
+            fail_msg("\"%s\" accepted", bad[i]);
+        }
+    }
+    dauys_custom_profile c;
+    assert_int_equal(dauys_rules_custom_parse(&c, "custom:m>2/3:of=all", &err), -1);
+    assert_error(&err, DAUYS_E_FORMAT, "bad part \"of=all\"");
+}
+
 static void
 test_errors(void **state)
 {
@@ -181,6 +233,7 @@ main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_texts),
         cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_custom),
         cmocka_unit_test(test_errors),
     };
 
