@@ -165,7 +165,8 @@ count_regional_majorities(dauys_verdict *v, const dauys_counts *region, size_t c
     }
     for (size_t i = 0; i < count; i++) {
         if (region[i].yes > region[i].took_part || region[i].took_part > (UINT64_C(1) << 62)) {
-            return dauys_error_set(err, DAUYS_E_USAGE, "region %zu: more yes than took part", i);
+            return dauys_error_set(err, DAUYS_E_USAGE, "region %zu of the regional test: counts out of "
+                                                       "range", i + 1);
         }
         /* Constitutional law on the republican referendum: a majority in the region. */
         v->regions_with_majority += region[i].yes >= dauys_rules_more_than_half(region[i].took_part);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "file.h"
 #include "import.h"
 #include "publish.h"
 #include "report.h"
@@ -82,6 +83,7 @@ cmd_publish(int argc, char **argv)
     dauys_seckey *sk = NULL;
     dauys_publication pub;
     dauys_error err;
+    char latest[4200];
     int c, rc = CLI_EXIT_FAIL;
 
     while ((c = getopt_long(argc, argv, "w:k:h", longopts, NULL)) != -1) {
@@ -101,6 +103,11 @@ cmd_publish(int argc, char **argv)
     if (dauys_workspace_open(&ws, dir, &err) != 0 ||
         dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
         dauys_publish(&pub, ws, sk, argv[optind], &err) != 0) {
+        cli_report(&err);
+        goto done;
+    }
+    snprintf(latest, sizeof latest, "%s/checkpoint.txt", dir);
+    if (dauys_file_write_atomic(latest, pub.checkpoint, strlen(pub.checkpoint), 0644, &err) != 0) {
         cli_report(&err);
         goto done;
     }

@@ -259,9 +259,12 @@ put_protocols(const char *outdir, dauys_workspace *ws, dauys_error *err)
             snprintf(rel, sizeof rel, "protocols/%08lld.txt.minisig", li);
             if ((rc = put(outdir, rel, sqlite3_column_blob(st, 2), (size_t) sqlite3_column_bytes(st, 2), err)) != 0) break;
         }
-        fprintf(index, "%08lld\t%s\t%lld\t%s\t%s\n", li, precinct ? precinct : "-",
-                sqlite3_column_int64(st, 4), (const char *) sqlite3_column_text(st, 5),
-                code ? code : "-");
+        char version[24] = "-";
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+            snprintf(version, sizeof version, "%lld", sqlite3_column_int64(st, 4));
+        }
+        fprintf(index, "%08lld\t%s\t%s\t%s\t%s\n", li, precinct ? precinct : "-", version,
+                (const char *) sqlite3_column_text(st, 5), code ? code : "-");
     }
     sqlite3_finalize(st);
     return close_checked(index, outdir, "protocols/index.tsv", err) != 0 || rc < 0 ? -1 : 0;
@@ -344,8 +347,7 @@ write_bundle(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_er
 {
     char pub[DAUYS_KEYS_PUBKEY_TEXT_MAX];
 
-    return make_outdir(outdir, err) != 0 ||
-                   dauys_keys_pubkey_encode(pub, sizeof pub, &ws->central, "central commission",
+    return dauys_keys_pubkey_encode(pub, sizeof pub, &ws->central, "central commission",
                                             err) != 0 ||
                    put(outdir, "central.pub", pub, strlen(pub), err) != 0 ||
                    put_manifests(outdir, ws, err) != 0 || put_protocols(outdir, ws, err) != 0 ||
@@ -378,9 +380,12 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
                         "the secret key given is not this workspace's central key");
         goto done;
     }
-    if (record(o, pub, ws, sk, err) != 0 || write_bundle(outdir, ws, o, err) != 0) {
+    /* The output directory first: a refusal must leave the workspace as it was. */
+    if (make_outdir(outdir, err) != 0 || record(o, pub, ws, sk, err) != 0 ||
+        write_bundle(outdir, ws, o, err) != 0) {
         goto done;
     }
+    snprintf(pub->checkpoint, sizeof pub->checkpoint, "%s", o->checkpoint);
     pub->final = o->tally.final;
     pub->valid_all = pub->adopted_all = 1;
     for (size_t i = 0; i < o->tally.question_count; i++) {

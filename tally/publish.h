@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "note.h"
 #include "workspace.h"
 
 typedef struct dauys_publication {
@@ -30,6 +31,7 @@ typedef struct dauys_publication {
     uint64_t log_size; /* entries after publishing (the checkpoint's size) */
     int appended;      /* 1 if this call appended the result to the log */
     int final, valid_all, adopted_all;
+    char checkpoint[DAUYS_CHECKPOINT_NOTE_MAX]; /* the signed checkpoint note, as in the bundle */
 } dauys_publication;
 
 /*

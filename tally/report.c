@@ -8,15 +8,32 @@
 #include "report.h"
 #include "textout.h"
 
-/* 1 if PROFILE decides by valid votes (yes against no) rather than by all who took part. */
+/* What PROFILE's majority is taken of (valid votes or all who took part) and
+ * the least yes that is a majority of BASE, for the table's last columns. */
 static int
 by_valid_votes(const char *profile)
 {
+    dauys_custom_profile c;
+
+    if (strncmp(profile, "custom:", 7) == 0) {
+        return dauys_rules_custom_parse(&c, profile, NULL) == 0 && c.of_valid;
+    }
     return strcmp(profile, "simple-majority") == 0 || strcmp(profile, "quorum-majority") == 0;
 }
 
+static uint64_t
+majority_needed(const char *profile, uint64_t base)
+{
+    dauys_custom_profile c;
+
+    if (strncmp(profile, "custom:", 7) == 0 && dauys_rules_custom_parse(&c, profile, NULL) == 0) {
+        return dauys_rules_threshold(base, &c.majority);
+    }
+    return dauys_rules_more_than_half(base);
+}
+
 static void
-text_row(FILE *fp, const dauys_area *a, int valid_votes)
+text_row(FILE *fp, const dauys_area *a, const char *profile)
 {
     char e[32], t[32], y[32], tp[16], yp[16];
 
@@ -25,13 +42,13 @@ text_row(FILE *fp, const dauys_area *a, int valid_votes)
     dauys_rules_group(y, sizeof y, a->counts.yes);
     dauys_out_percent(tp, sizeof tp, a->counts.took_part, a->counts.eligible);
     /* yes as a share of what the profile's majority is taken of */
-    uint64_t base = valid_votes ? a->counts.yes + a->counts.no : a->counts.took_part;
+    uint64_t base = by_valid_votes(profile) ? a->counts.yes + a->counts.no : a->counts.took_part;
     dauys_out_percent(yp, sizeof yp, a->counts.yes, base);
     dauys_out_column(fp, a->id, a->id_len, 10);
     dauys_out_column(fp, a->name, a->name_len, 26);
     fprintf(fp, "%6llu/%-6llu %13s %13s %8s %13s %8s %s\n", (unsigned long long) a->reporting,
            (unsigned long long) a->expected, e, t, tp, y, yp,
-           a->counts.yes >= dauys_rules_more_than_half(base) ? "yes" : "no");
+           a->counts.yes >= majority_needed(profile, base) ? "yes" : "no");
 }
 
 static void
@@ -44,9 +61,9 @@ text_question(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
     fprintf(fp, "%-10s %-26s %13s %13s %13s %8s %13s %8s %s\n", "area", "name", "precincts",
            "eligible", "took part", "turnout", "yes", "yes", "majority");
     for (size_t i = 0; i < t->manifest->region_count; i++) {
-        text_row(fp, &q->region[i], by_valid_votes(q->question->profile));
+        text_row(fp, &q->region[i], q->question->profile);
     }
-    text_row(fp, &q->nation, by_valid_votes(q->question->profile));
+    text_row(fp, &q->nation, q->question->profile);
     for (size_t i = 0; i < v->rule_count; i++) {
         static const char *const names[] = {"quorum", "majority", "regions"};
         fprintf(fp, "  %-8s %s [%s]\n", names[v->rule[i].id], v->rule[i].text, v->rule[i].clause);
