@@ -180,7 +180,13 @@ parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
     }
     memcpy(q->profile, profile.s, profile.n);
     q->profile[profile.n] = '\0';
-    if (!dauys_rules_profile_known(q->profile)) {
+    if (strncmp(q->profile, "custom:", 7) == 0) {
+        dauys_custom_profile custom;
+        dauys_error why;
+        if (dauys_rules_custom_parse(&custom, q->profile, &why) != 0) {
+            return dauys_kv_fail(kv, err, "rules profile %s", why.message);
+        }
+    } else if (!dauys_rules_profile_known(q->profile)) {
         return dauys_kv_fail(kv, err, "rules profile \"%s\" is not known (kz-constitutional, "
                                       "kz-ordinary, simple-majority, quorum-majority, or "
                                       "custom:q>=N/D:m>N/D:of=valid)", q->profile);

@@ -24,7 +24,8 @@ dauys_rules_threshold(uint64_t whole, const dauys_threshold *t)
     uint64_t q = (uint64_t) (product / t->den);
 
     if (t->at_least) {
-        return q + (product % t->den != 0); /* ceil */
+        q += (product % t->den != 0); /* ceil */
+        return q == 0 ? 1 : q;        /* "at least a share of nothing" is not met by nothing */
     }
     return q + 1; /* floor + 1: the least x with x * den > whole * num */
 }
@@ -91,6 +92,20 @@ dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_err
     if (!have_m || !have_of) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": needs a majority (m...) and "
                                                    "of=took-part or of=valid", token);
+    }
+    /* One spelling per rule: profiles are compared as text across manifest versions. */
+    char canonical[80];
+    int n = snprintf(canonical, sizeof canonical, "custom:");
+    if (out->has_quorum) {
+        n += snprintf(canonical + n, sizeof canonical - (size_t) n, "q%s%u/%u:",
+                      out->quorum.at_least ? ">=" : ">", out->quorum.num, out->quorum.den);
+    }
+    snprintf(canonical + n, sizeof canonical - (size_t) n, "m%s%u/%u:of=%s",
+             out->majority.at_least ? ">=" : ">", out->majority.num, out->majority.den,
+             out->of_valid ? "valid" : "took-part");
+    if (strcmp(canonical, token) != 0) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": write it as \"%s\"", token,
+                               canonical);
     }
     return 0;
 }

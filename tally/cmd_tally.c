@@ -133,7 +133,8 @@ static const char import_usage[] =
     "and protocols/. Rows that break a control relation are listed and written\n"
     "as they are: ingestion will reject them. Then:\n"
     "  dauys init -w WS --manifest OUTDIR/manifest.txt --central-key OUTDIR/central.pub\n"
-    "  dauys ingest -w WS OUTDIR/protocols && dauys tally -w WS\n"
+    "  dauys ingest -w WS OUTDIR/protocols; dauys tally -w WS\n"
+    "  (ingest exits 1 when it rejects the flagged rows, as it should)\n"
     "presets: it-eligendo (Italy, results by municipality from the Ministry of the\n"
     "         Interior's Eligendo, as collected by ondata/referendum-download)\n";
 

@@ -226,10 +226,13 @@ sb_add(strbuf *b, const char *fmt, ...)
     int n;
 
     while (!b->failed) {
-        va_start(ap, fmt);
-        n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t) n < b->cap - b->len) {
+        n = 0;
+        if (b->s != NULL) { /* no pointer arithmetic on NULL before the first growth */
+            va_start(ap, fmt);
+            n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+            va_end(ap);
+        }
+        if (b->s != NULL && n >= 0 && (size_t) n < b->cap - b->len) {
             b->len += (size_t) n;
             return;
         }
@@ -425,7 +428,11 @@ dauys_import_csv(dauys_import_report *rep, const char *csv_path, const dauys_imp
     memset(rep, 0, sizeof *rep);
     memset(&m, 0, sizeof m);
     if (dauys_file_read(&csv, &csv_len, csv_path, 512u << 20, err) != 0 ||
-        read_rows(&rows, &n, csv, csv_len, csv_path, map, err) != 0 || make_outdir(outdir, err) != 0) {
+        read_rows(&rows, &n, csv, csv_len, csv_path, map, err) != 0) {
+        goto done;
+    }
+    if (n == 0) {
+        dauys_error_set(err, DAUYS_E_FORMAT, "%s: no data rows", csv_path);
         goto done;
     }
     rep->rows = n;
@@ -438,12 +445,15 @@ dauys_import_csv(dauys_import_report *rep, const char *csv_path, const dauys_imp
     memset(sk, 0, n * sizeof *sk);
     snprintf(pub, sizeof pub, "%s/central.pub", outdir);
     snprintf(sec, sizeof sec, "%s/central.key", outdir);
+    /* Everything that can fail on the data (duplicate ids, bad names) fails
+     * here, before OUTDIR is touched. */
     if (make_keys(&central, &cpk, sk, pk, n, err) != 0 ||
         manifest_text(&text, rows, n, pk, map, rep, err) != 0 ||
+        dauys_manifest_parse(&m, text.s, text.len, "manifest.txt", err) != 0 ||
+        make_outdir(outdir, err) != 0 ||
         dauys_keys_keypair_save(pub, sec, &cpk, central, "central commission (replay)", NULL, NULL,
                                 0, err) != 0 ||
         write_signed(outdir, "manifest.txt", text.s, text.len, central, err) != 0 ||
-        dauys_manifest_parse(&m, text.s, text.len, "manifest.txt", err) != 0 ||
         write_protocols(rows, n, sk, &m, map, csv_path, outdir, rep, on_flag, ctx, err) != 0 ||
         dauys_file_sync_fs(outdir, err) != 0) {
         goto done;

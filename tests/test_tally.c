@@ -99,8 +99,9 @@ run(dauys_tally *t, dauys_workspace **ws, const char *name, int majority_regions
     dauys_ingest_summary sum;
     dauys_error err;
 
-    in = support_path(dir, name);
-    strcat(in, "-in");
+    char in_name[64];
+    snprintf(in_name, sizeof in_name, "%s-in", name);
+    in = support_path(dir, in_name);
     assert_int_equal(mkdir(in, 0700), 0);
     *yes_sum = 0;
     for (int i = 0; i < PRECINCTS; i++) {
