@@ -133,3 +133,54 @@ CREATE TABLE checkpoint (
     root BLOB NOT NULL,
     note TEXT NOT NULL
 );
+
+-- The counting totals per district and question, kept current by the
+-- triggers below as protocols are accepted, superseded or put in conflict,
+-- so that a tally reads a few thousand rows, not every protocol. The test
+-- suite checks them against a recount from the protocols (tally_recount.sql).
+CREATE TABLE district_total (
+    district    TEXT NOT NULL REFERENCES district(id),
+    question    TEXT NOT NULL REFERENCES question(id),
+    reporting   INTEGER NOT NULL,
+    eligible    INTEGER NOT NULL,
+    took_part   INTEGER NOT NULL,
+    yes         INTEGER NOT NULL,
+    no          INTEGER NOT NULL,
+    not_counted INTEGER NOT NULL,
+    invalid     INTEGER NOT NULL,
+    PRIMARY KEY (district, question)
+) WITHOUT ROWID;
+
+-- An answer row of a protocol that counts adds to its district's totals.
+CREATE TRIGGER count_answer AFTER INSERT ON protocol_answer
+WHEN (SELECT state FROM protocol WHERE precinct = NEW.precinct AND version = NEW.version) = 'current'
+BEGIN
+    INSERT INTO district_total
+    SELECT p.district, NEW.question, 1, c.on_list, NEW.in_boxes, NEW.yes, NEW.no,
+           NEW.not_counted, NEW.invalid
+      FROM precinct p JOIN protocol c ON c.precinct = NEW.precinct AND c.version = NEW.version
+     WHERE p.id = NEW.precinct
+    ON CONFLICT (district, question) DO UPDATE SET
+        reporting = district_total.reporting + 1,
+        eligible = district_total.eligible + excluded.eligible,
+        took_part = district_total.took_part + excluded.took_part,
+        yes = district_total.yes + excluded.yes, no = district_total.no + excluded.no,
+        not_counted = district_total.not_counted + excluded.not_counted,
+        invalid = district_total.invalid + excluded.invalid;
+END;
+
+-- A protocol that stops counting (superseded, or in conflict) is taken out.
+CREATE TRIGGER uncount_protocol AFTER UPDATE OF state ON protocol
+WHEN OLD.state = 'current' AND NEW.state <> 'current'
+BEGIN
+    UPDATE district_total SET
+        reporting = district_total.reporting - 1,
+        eligible = district_total.eligible - OLD.on_list,
+        took_part = district_total.took_part - a.in_boxes,
+        yes = district_total.yes - a.yes, no = district_total.no - a.no,
+        not_counted = district_total.not_counted - a.not_counted,
+        invalid = district_total.invalid - a.invalid
+      FROM protocol_answer a JOIN precinct p ON p.id = a.precinct
+     WHERE a.precinct = OLD.precinct AND a.version = OLD.version
+       AND district_total.district = p.district AND district_total.question = a.question;
+END;

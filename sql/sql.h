@@ -5,8 +5,11 @@
 /* The workspace schema (sql/schema.sql). */
 extern const char dauys_sql_schema[];
 
-/* The counting protocols summed per district and question (sql/tally_by_district.sql). */
+/* The counting totals per district and question, kept by triggers (sql/tally_by_district.sql). */
 extern const char dauys_sql_tally_by_district[];
+
+/* The same, recounted from the protocols themselves (sql/tally_recount.sql). */
+extern const char dauys_sql_tally_recount[];
 
 /* The schema version this build writes and reads (meta.schema_version). */
 #define DAUYS_SQL_SCHEMA_VERSION "1"

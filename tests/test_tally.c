@@ -11,10 +11,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include "alloc.h"
 #include "ingest.h"
 #include "keys.h"
+#include "sql.h"
 #include "tally.h"
+
+/* Both sources of totals, in one order, for comparison. */
+static const char dauys_sql_tally_by_district_sorted[] =
+    "SELECT * FROM (SELECT district, question, reporting, eligible, took_part, yes, no, "
+    "not_counted, invalid FROM district_total WHERE reporting > 0) ORDER BY 1, 2";
+static char dauys_sql_recount_sorted[4096];
 
 #define REGIONS 20
 #define PER_REGION 3
@@ -161,6 +170,61 @@ test_thirteen_of_twenty_does_not(void **state)
     dauys_workspace_close(ws);
 }
 
+/* The totals the triggers keep equal a recount from the protocols, after
+ * corrections and a conflict have taken versions out of the count. */
+static void
+test_totals_match_recount(void **state)
+{
+    dauys_workspace *ws;
+    dauys_tally t;
+    dauys_ingest_summary sum;
+    dauys_error err;
+    uint64_t yes;
+    char *in = support_path(dir, "recount-later"), proto[1024], text[1200], file[64];
+    sqlite3_stmt *a, *b;
+
+    (void) state;
+    run(&t, &ws, "recount", 14, &yes);
+    dauys_tally_free(&t);
+    assert_int_equal(mkdir(in, 0700), 0);
+    for (int i = 0; i < 6; i++) { /* corrections: version 2 with other numbers */
+        protocol_text(proto, sizeof proto, i, 300);
+        char *v = strstr(proto, "version: 1\n");
+        snprintf(text, sizeof text, "%.*sversion: 2\nreason: recount\n%s", (int) (v - proto), proto,
+                 v + strlen("version: 1\n"));
+        snprintf(file, sizeof file, "P%03d-v2.txt", i);
+        write_signed(in, file, text, sk[i]);
+    }
+    protocol_text(proto, sizeof proto, 10, 349); /* a second, different version 1: conflict */
+    write_signed(in, "P010-b.txt", proto, sk[10]);
+    assert_int_equal(dauys_ingest(ws, &in, 1, 2, &sum, NULL, &err), 0);
+    assert_int_equal(sum.corrections, 6);
+    assert_int_equal(sum.conflicts, 1);
+    assert_int_equal(sqlite3_prepare_v2(ws->db, dauys_sql_tally_by_district_sorted, -1, &a, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(ws->db, dauys_sql_recount_sorted, -1, &b, NULL), SQLITE_OK);
+    int rows = 0;
+    for (;;) {
+        int ra = sqlite3_step(a), rb = sqlite3_step(b);
+        assert_int_equal(ra, rb);
+        if (ra != SQLITE_ROW) {
+            break;
+        }
+        for (int c = 2; c < 9; c++) {
+            assert_int_equal(sqlite3_column_int64(a, c), sqlite3_column_int64(b, c));
+        }
+        rows++;
+    }
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
+    assert_int_equal(rows, REGIONS); /* one district per region, one question */
+    assert_int_equal(dauys_tally_compute(&t, ws, &err), 0);
+    assert_int_equal(t.reporting, PRECINCTS - 1); /* the conflicted precinct counts nothing */
+    assert_int_equal(t.q[0].nation.counts.yes, yes - 6 * 351 + 6 * 300 - 351); /* P010: region 3 */
+    dauys_tally_free(&t);
+    dauys_workspace_close(ws);
+    free(in);
+}
+
 /* Before any protocol: provisional, nothing counted, not valid. */
 static void
 test_empty_is_provisional(void **state)
@@ -215,11 +279,14 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fourteen_of_twenty_adopts),
         cmocka_unit_test(test_thirteen_of_twenty_does_not),
+        cmocka_unit_test(test_totals_match_recount),
         cmocka_unit_test(test_empty_is_provisional),
     };
 
     if (dauys_core_init() != 0) {
         return 1;
     }
+    snprintf(dauys_sql_recount_sorted, sizeof dauys_sql_recount_sorted,
+             "SELECT * FROM (%s) ORDER BY 1, 2", dauys_sql_tally_recount);
     return cmocka_run_group_tests(tests, setup, teardown);
 }
