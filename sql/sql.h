@@ -11,7 +11,13 @@ extern const char dauys_sql_tally_by_district[];
 /* The same, recounted from the protocols themselves (sql/tally_recount.sql). */
 extern const char dauys_sql_tally_recount[];
 
+/* Precincts without a counting protocol, by id; ?1 the limit (sql/missing_precincts.sql). */
+extern const char dauys_sql_missing_precincts[];
+
+/* Warning counts by code on the counting protocols (sql/warnings_counting.sql). */
+extern const char dauys_sql_warnings_counting[];
+
 /* The schema version this build writes and reads (meta.schema_version). */
-#define DAUYS_SQL_SCHEMA_VERSION "1"
+#define DAUYS_SQL_SCHEMA_VERSION "2"
 
 #endif

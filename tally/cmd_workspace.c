@@ -218,10 +218,18 @@ cmd_ingest(int argc, char **argv)
 /* --- status -------------------------------------------------------------- */
 
 static const char status_usage[] =
-    "usage: dauys status [-w DIR] [--json]\n"
+    "usage: dauys status [-w DIR] [--json | --missing]\n"
     "\n"
     "Where the workspace stands: precincts expected, accepted, in conflict and\n"
-    "missing, nationally and per region; submissions by outcome; the log's size.\n";
+    "missing, nationally and per region; submissions by outcome; the log's size.\n"
+    "  --missing   list the precincts without a counting protocol, one id a line\n";
+
+static void
+print_id(const char *id, void *ctx)
+{
+    (void) ctx;
+    puts(id);
+}
 
 static void
 status_json_place(const dauys_place_status *p, int last)
@@ -292,7 +300,8 @@ int
 cmd_status(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"json", no_argument, NULL, 'J'}, {"missing", no_argument, NULL, 'M'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     dauys_status_report report;
     dauys_workspace *ws = NULL;
     const char *dir = ".";
@@ -303,6 +312,7 @@ cmd_status(int argc, char **argv)
         switch (c) {
         case 'w': dir = optarg; break;
         case 'J': json = 1; break;
+        case 'M': json = 2; break;
         case 'h': fputs(status_usage, stdout); return CLI_EXIT_OK;
         default: fputs(status_usage, stderr); return CLI_EXIT_FAIL;
         }
@@ -310,6 +320,15 @@ cmd_status(int argc, char **argv)
     if (optind != argc) {
         fputs(status_usage, stderr);
         return CLI_EXIT_FAIL;
+    }
+    if (json == 2) {
+        int rc = dauys_workspace_open(&ws, dir, &err) != 0 ||
+                 dauys_status_missing(ws, print_id, NULL, &err) != 0;
+        if (rc) {
+            cli_report(&err);
+        }
+        dauys_workspace_close(ws);
+        return rc ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     }
     if (dauys_workspace_open(&ws, dir, &err) != 0 || dauys_status_read(&report, ws, &err) != 0) {
         cli_report(&err);

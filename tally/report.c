@@ -86,6 +86,20 @@ dauys_report_text(FILE *fp, const dauys_tally *t)
         fprintf(fp, " (%s without an accepted protocol)", e);
     }
     fprintf(fp, "\n");
+    if (t->missing_shown > 0) {
+        fprintf(fp, "missing:");
+        for (size_t i = 0; i < t->missing_shown; i++) {
+            fprintf(fp, " %s", t->missing[i]);
+        }
+        fprintf(fp, "%s\n", t->missing_count > t->missing_shown ? " ... (dauys status --missing lists all)" : "");
+    }
+    if (t->warning_codes > 0) {
+        fprintf(fp, "warnings on counting protocols:");
+        for (size_t i = 0; i < t->warning_codes; i++) {
+            fprintf(fp, " %s %llu", t->warning[i].code, (unsigned long long) t->warning[i].count);
+        }
+        fprintf(fp, "\n");
+    }
     for (size_t i = 0; i < t->question_count; i++) {
         text_question(fp, t, &t->q[i]);
     }
@@ -149,9 +163,20 @@ dauys_report_json(FILE *fp, const dauys_tally *t)
     fprintf(fp, ",\n  \"title\": ");
     dauys_out_json_string(fp, m->title, strlen(m->title));
     fprintf(fp, ",\n  \"date\": \"%s\",\n  \"mode\": \"%s\",\n  \"final\": %s,\n"
-           "  \"precincts_expected\": %llu,\n  \"precincts_reporting\": %llu,\n  \"questions\": [\n",
+           "  \"precincts_expected\": %llu,\n  \"precincts_reporting\": %llu,\n",
            m->date, m->mode == DAUYS_MODE_OFFICIAL ? "official" : "test", t->final ? "true" : "false",
            (unsigned long long) t->expected, (unsigned long long) t->reporting);
+    fprintf(fp, "  \"missing_count\": %llu,\n  \"missing_first\": [",
+            (unsigned long long) t->missing_count);
+    for (size_t i = 0; i < t->missing_shown; i++) {
+        fprintf(fp, "%s\"%s\"", i ? ", " : "", t->missing[i]); /* ids: no escaping needed */
+    }
+    fprintf(fp, "],\n  \"warnings\": {");
+    for (size_t i = 0; i < t->warning_codes; i++) {
+        fprintf(fp, "%s\"%s\": %llu", i ? ", " : "", t->warning[i].code,
+                (unsigned long long) t->warning[i].count);
+    }
+    fprintf(fp, "},\n  \"questions\": [\n");
     for (size_t i = 0; i < t->question_count; i++) {
         const dauys_question_tally *q = &t->q[i];
         fprintf(fp, "    {\n      \"id\": \"%s\", \"profile\": \"%s\", \"text\": ", q->question->id,

@@ -5,6 +5,7 @@
 
 #include "alloc.h"
 #include "db.h"
+#include "sql.h"
 
 static const char per_region_sql[] =
     "SELECT r.id, r.name, count(p.id), count(c.precinct),"
@@ -93,6 +94,24 @@ dauys_status_read(dauys_status_report *out, dauys_workspace *ws, dauys_error *er
         return -1;
     }
     return 0;
+}
+
+int
+dauys_status_missing(dauys_workspace *ws, void (*each)(const char *id, void *ctx), void *ctx,
+                     dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(ws->db, &st, dauys_sql_missing_precincts, err) != 0) {
+        return -1;
+    }
+    db_bind_int(st, 1, -1); /* no limit */
+    while ((rc = db_step_row(st, err)) > 0) {
+        each((const char *) sqlite3_column_text(st, 0), ctx);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
 }
 
 void

@@ -26,4 +26,8 @@ int dauys_status_read(dauys_status_report *out, dauys_workspace *ws, dauys_error
     __attribute__((warn_unused_result));
 void dauys_status_free(dauys_status_report *r);
 
+/* Calls EACH(id, CTX) for every precinct without a counting protocol, by id. */
+int dauys_status_missing(dauys_workspace *ws, void (*each)(const char *id, void *ctx), void *ctx,
+                         dauys_error *err) __attribute__((warn_unused_result));
+
 #endif

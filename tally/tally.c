@@ -1,5 +1,6 @@
 #include "tally.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -131,6 +132,35 @@ roll_up(dauys_tally *t, dauys_question_tally *q, dauys_error *err)
     return rc;
 }
 
+/* The first few precincts without a counting protocol, and the warnings on
+ * the counting ones. */
+static int
+read_missing_and_warnings(dauys_tally *t, sqlite3 *db, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(db, &st, dauys_sql_missing_precincts, err) != 0) {
+        return -1;
+    }
+    db_bind_int(st, 1, DAUYS_TALLY_MISSING_SHOWN);
+    while ((rc = db_step_row(st, err)) > 0 && t->missing_shown < DAUYS_TALLY_MISSING_SHOWN) {
+        snprintf(t->missing[t->missing_shown++], DAUYS_ID_MAX + 1, "%s",
+                 (const char *) sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    if (rc < 0 || db_prepare(db, &st, dauys_sql_warnings_counting, err) != 0) {
+        return -1;
+    }
+    while ((rc = db_step_row(st, err)) > 0 && t->warning_codes < DAUYS_TALLY_WARNING_CODES) {
+        snprintf(t->warning[t->warning_codes].code, sizeof t->warning[0].code, "%s",
+                 (const char *) sqlite3_column_text(st, 0));
+        t->warning[t->warning_codes++].count = (uint64_t) sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int
 dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
 {
@@ -164,5 +194,10 @@ dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
     t->expected = ws->manifest.precinct_count;
     t->reporting = t->question_count > 0 ? t->q[0].nation.reporting : 0;
     t->final = t->reporting == t->expected;
+    t->missing_count = t->expected - t->reporting;
+    if (read_missing_and_warnings(t, ws->db, err) != 0) {
+        dauys_tally_free(t);
+        return -1;
+    }
     return 0;
 }

@@ -28,8 +28,19 @@ typedef struct dauys_question_tally {
     dauys_verdict verdict;
 } dauys_question_tally;
 
+#define DAUYS_TALLY_MISSING_SHOWN 20
+#define DAUYS_TALLY_WARNING_CODES 8
+
 typedef struct dauys_tally {
     const dauys_manifest *manifest;
+    /* precincts without a counting protocol: how many, and the first few by id
+     * (dauys status --missing lists them all) */
+    uint64_t missing_count;
+    size_t missing_shown;
+    char missing[DAUYS_TALLY_MISSING_SHOWN][DAUYS_ID_MAX + 1];
+    /* warnings (W1..) carried from ingestion, on the protocols that count */
+    size_t warning_codes;
+    struct { char code[8]; uint64_t count; } warning[DAUYS_TALLY_WARNING_CODES];
     size_t question_count;
     dauys_question_tally q[DAUYS_QUESTIONS_MAX];
     uint64_t expected, reporting; /* precincts */

@@ -139,6 +139,8 @@ test_fourteen_of_twenty_adopts(void **state)
     run(&t, &ws, "fourteen", 14, &yes);
     assert_true(t.final);
     assert_int_equal(t.reporting, PRECINCTS);
+    assert_int_equal(t.missing_count, 0);
+    assert_int_equal(t.missing_shown, 0);
     assert_int_equal(t.q[0].nation.counts.eligible, 1000 * PRECINCTS);
     assert_int_equal(t.q[0].nation.counts.took_part, 700 * PRECINCTS);
     assert_int_equal(t.q[0].nation.counts.yes, yes);
@@ -242,6 +244,12 @@ test_empty_is_provisional(void **state)
     assert_int_equal(t.expected, PRECINCTS);
     assert_int_equal(t.q[0].region[3].expected, PER_REGION);
     assert_false(t.q[0].verdict.valid);
+    /* every precinct is missing: counted, and the first few named in id order */
+    assert_int_equal(t.missing_count, PRECINCTS);
+    assert_int_equal(t.missing_shown, DAUYS_TALLY_MISSING_SHOWN);
+    assert_string_equal(t.missing[0], "P000");
+    assert_string_equal(t.missing[DAUYS_TALLY_MISSING_SHOWN - 1], "P019");
+    assert_int_equal(t.warning_codes, 0);
     dauys_tally_free(&t);
     dauys_workspace_close(ws);
     free(wsdir);
