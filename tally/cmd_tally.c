@@ -125,7 +125,7 @@ done:
 }
 
 static const char import_usage[] =
-    "usage: dauys import-csv --preset NAME CSV -o OUTDIR\n"
+    "usage: dauys import-csv (--preset NAME | --map FILE) CSV -o OUTDIR\n"
     "\n"
     "Replays a real referendum: turns an official results table into a manifest\n"
     "and one protocol per row, signed with freshly generated keys, in OUTDIR (new\n"
@@ -136,7 +136,9 @@ static const char import_usage[] =
     "  dauys ingest -w WS OUTDIR/protocols; dauys tally -w WS\n"
     "  (ingest exits 1 when it rejects the flagged rows, as it should)\n"
     "presets: it-eligendo (Italy, results by municipality from the Ministry of the\n"
-    "         Interior's Eligendo, as collected by ondata/referendum-download)\n";
+    "         Interior's Eligendo, as collected by ondata/referendum-download)\n"
+    "--map FILE: a column mapping of your own (docs/FORMATS.md, \"Importing official\n"
+    "         results\"; tests/data/it-2026/it-eligendo.map is the preset written out)\n";
 
 static void
 on_flag(const char *where, const char *code, const char *message, void *ctx)
@@ -151,9 +153,11 @@ int
 cmd_import_csv(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"preset", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"preset", required_argument, NULL, 'P'}, {"map", required_argument, NULL, 'M'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const dauys_import_map *map = NULL;
+    dauys_import_map_file file = {0};
+    int rc;
     const char *out = NULL;
     dauys_import_report rep;
     dauys_error err;
@@ -164,20 +168,31 @@ cmd_import_csv(int argc, char **argv)
         switch (c) {
         case 'o': out = optarg; break;
         case 'P':
-            if ((map = dauys_import_preset(optarg)) == NULL) {
+            if (map != NULL || (map = dauys_import_preset(optarg)) == NULL) {
                 cli_message("--preset: no preset \"%s\" (it-eligendo)", optarg);
                 return CLI_EXIT_FAIL;
             }
             break;
+        case 'M':
+            if (map != NULL || dauys_import_map_load(&file, optarg, &err) != 0) {
+                cli_message("%s", map != NULL ? "give one of --preset and --map" : err.message);
+                dauys_import_map_free(&file);
+                return CLI_EXIT_FAIL;
+            }
+            map = &file.map;
+            break;
         case 'h': fputs(import_usage, stdout); return CLI_EXIT_OK;
-        default: fputs(import_usage, stderr); return CLI_EXIT_FAIL;
+        default: fputs(import_usage, stderr); dauys_import_map_free(&file); return CLI_EXIT_FAIL;
         }
     }
     if (map == NULL || out == NULL || argc - optind != 1) {
         fputs(import_usage, stderr);
+        dauys_import_map_free(&file);
         return CLI_EXIT_FAIL;
     }
-    if (dauys_import_csv(&rep, argv[optind], map, out, on_flag, NULL, &err) != 0) {
+    rc = dauys_import_csv(&rep, argv[optind], map, out, on_flag, NULL, &err);
+    dauys_import_map_free(&file);
+    if (rc != 0) {
         cli_report(&err);
         return CLI_EXIT_FAIL;
     }

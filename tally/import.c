@@ -30,12 +30,92 @@ static const dauys_import_map it_eligendo = {
     .referendum = "it-2026-constitutional",
     .title = "Referendum costituzionale del 22-23 marzo 2026 (replay)",
     .date = "2026-03-22", .profile = "simple-majority",
+    .question = "Approvate il testo della legge costituzionale concernente \"Norme in materia di "
+                "ordinamento giurisdizionale e di istituzione della Corte disciplinare\"?",
 };
 
 const dauys_import_map *
 dauys_import_preset(const char *name)
 {
     return strcmp(name, it_eligendo.name) == 0 ? &it_eligendo : NULL;
+}
+
+/* Splits the kv value last read into a NUL-terminated copy inside the map
+ * file's own text (values are written back in place: the line's LF becomes
+ * the NUL). */
+static const char *
+take_value(dauys_kv *kv)
+{
+    char *v = (char *) kv->value;
+
+    v[kv->value_len] = '\0';
+    return v;
+}
+
+int
+dauys_import_map_load(dauys_import_map_file *out, const char *path, dauys_error *err)
+{
+    static const char *const keys[] = {
+        "precinct", "precinct-name", "region", "region-name", "district", "district-name",
+        "eligible", "took-part", "yes", "no", "invalid", "abroad-id", "abroad-name",
+        "referendum", "title", "date", "profile", "question"};
+    dauys_import_map *m = &out->map;
+    const char **slots[] = {&m->precinct, &m->precinct_name, &m->region, &m->region_name,
+                            &m->district, &m->district_name, &m->eligible, &m->took_part,
+                            &m->yes, &m->no, NULL, &m->abroad_id, &m->abroad_name,
+                            &m->referendum, &m->title, &m->date, &m->profile, &m->question};
+    size_t len;
+    dauys_kv kv;
+
+    memset(out, 0, sizeof *out);
+    if (dauys_file_read(&out->text, &len, path, 1u << 16, err) != 0) {
+        return -1;
+    }
+    m->name = path;
+    dauys_kv_init(&kv, out->text, len, path);
+    if (dauys_kv_expect(&kv, "format", err) != 0 ||
+        (strcmp(take_value(&kv), "dauys-csv-map 1") != 0 &&
+         dauys_kv_fail(&kv, err, "expected \"dauys-csv-map 1\"") != 0)) {
+        goto fail;
+    }
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (dauys_kv_expect(&kv, keys[i], err) != 0) {
+            goto fail;
+        }
+        if (slots[i] != NULL) {
+            *slots[i] = take_value(&kv);
+            continue;
+        }
+        /* invalid: up to four column names, separated by single spaces, summed */
+        char *v = (char *) take_value(&kv);
+        for (int k = 0; k < 4 && v != NULL && *v != '\0'; k++) {
+            m->invalid[k] = v;
+            v = strchr(v, ' ');
+            if (v != NULL) {
+                *v++ = '\0';
+            }
+        }
+        if (v != NULL && *v != '\0') {
+            dauys_kv_fail(&kv, err, "at most four columns");
+            goto fail;
+        }
+    }
+    if (!dauys_kv_done(&kv)) {
+        dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: unexpected line after \"question\"", path,
+                        kv.line + 1);
+        goto fail;
+    }
+    return 0;
+fail:
+    dauys_import_map_free(out);
+    return -1;
+}
+
+void
+dauys_import_map_free(dauys_import_map_file *m)
+{
+    dauys_free(m->text);
+    memset(m, 0, sizeof *m);
 }
 
 /* One row, as the manifest and its protocol need it. */
@@ -258,7 +338,7 @@ manifest_text(strbuf *b, const row *rows, size_t n, const dauys_pubkey *pk,
 
     sb_add(b, "format: dauys-manifest 1\nreferendum: %s\ntitle: %s\ndate: %s\nmode: test\n"
               "version: 1\nballot: single\nquestion: q1 %s %s\n",
-           m->referendum, m->title, m->date, m->profile, "Approvate il testo della legge costituzionale?");
+           m->referendum, m->title, m->date, m->profile, m->question);
     dauys_idmap_init(&seen);
     for (size_t i = 0; i < n; i++) {
         int abroad = strcmp(rows[i].region, m->abroad_id) == 0;

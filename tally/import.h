@@ -20,11 +20,25 @@ typedef struct dauys_import_map {
     const char *eligible, *took_part, *yes, *no;
     const char *invalid[4]; /* summed; NULL-terminated */
     const char *abroad_id, *abroad_name; /* for a row with no region: votes cast abroad */
-    const char *referendum, *title, *date, *profile;
+    const char *referendum, *title, *date, *profile, *question;
 } dauys_import_map;
 
 /* The preset called NAME, or NULL. */
 const dauys_import_map *dauys_import_preset(const char *name);
+
+/*
+ * A column mapping read from a map file (docs/FORMATS.md, "Importing
+ * official results"): the map's strings point into the file's text, which
+ * the loaded map owns; free with dauys_import_map_free.
+ */
+typedef struct dauys_import_map_file {
+    dauys_import_map map;
+    char *text;
+} dauys_import_map_file;
+
+int dauys_import_map_load(dauys_import_map_file *out, const char *path, dauys_error *err)
+    __attribute__((warn_unused_result));
+void dauys_import_map_free(dauys_import_map_file *m);
 
 typedef struct dauys_import_report {
     size_t rows, regions, districts, breaking; /* rows breaking a control relation */

@@ -16,6 +16,7 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
 CSV=$(abspath "$(dirname "${BASH_SOURCE[0]}")/../data/it-2026/municipalities.csv")
+MAP=$(abspath "$(dirname "${BASH_SOURCE[0]}")/../data/it-2026/it-eligendo.map")
 cli_args "$@"
 cli_workdir replay
 
@@ -63,6 +64,22 @@ expect_ok "  ... the manifest verifies with stock minisign" "" minisign -Vm repl
 expect_exit "  ... refuses a non-empty output directory" 2 "must be a new or empty directory" \
     "$DAUYS" import-csv --preset it-eligendo "$CSV" -o replay
 expect_exit "  ... refuses an unknown preset" 2 "no preset" "$DAUYS" import-csv --preset xx "$CSV" -o other
+
+section "import-csv --map"
+expect_ok "import-csv --map (the preset written out as a map file)" "7896 rows (21 regions, 111 districts)" \
+    "$DAUYS" import-csv --map "$MAP" "$CSV" -o replay-map
+expect_eq "  ... writes the same protocols, byte for byte" "$(cat replay/protocols/*.txt | sha256sum)" \
+    "$(cat replay-map/protocols/*.txt | sha256sum)"
+expect_eq "  ... and the same manifest but for the fresh keys" \
+    "$(sed 's/ RW[^ ]* / KEY /' replay/manifest.txt | sha256sum)" "$(sed 's/ RW[^ ]* / KEY /' replay-map/manifest.txt | sha256sum)"
+sed 's/^no: voti_no$/no: voti_nein/' "$MAP" > bad-column.map
+expect_exit "  ... a column the CSV lacks is named" 2 'no column "voti_nein"' \
+    "$DAUYS" import-csv --map bad-column.map "$CSV" -o x1
+grep -v '^yes: ' "$MAP" > bad-order.map
+expect_exit "  ... a missing key is named with its line" 2 "bad-order.map:10: yes: expected here, found \"no\"" \
+    "$DAUYS" import-csv --map bad-order.map "$CSV" -o x2
+expect_exit "  ... --preset and --map together are refused" 2 "give one of --preset and --map" \
+    "$DAUYS" import-csv --preset it-eligendo --map "$MAP" "$CSV" -o x3
 
 section "init, ingest"
 expect_ok "init" "workspace created" "$DAUYS" init -w ws --manifest replay/manifest.txt --central-key replay/central.pub
