@@ -11,7 +11,8 @@
 #      protocols from 400 precincts with planted trouble (an altered count, a
 #      duplicate, a correction, a replay, a broken relation), shows the
 #      status and the provisional tally under the constitution's rules,
-#      signs a checkpoint of the log and prints a proof.
+#      signs a checkpoint of the log, prints a proof, and publishes the
+#      signed result and the evidence bundle (verified with stock minisign).
 # Everything is written under demo-out/ (or $DAUYS_DEMO_DIR), made afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -176,5 +177,10 @@ step "12. The log, checkpointed and signed by the central key; a proof for preci
 DAUYS_PASSWORD="demo central password" "$dauys" checkpoint -w "$out/workspace" -k "$out/keys/central.key"
 "$dauys" proof -w "$out/workspace" --precinct "$second" | head -n 5
 
-step "Done. Everything is in $out/ (workspace: $out/workspace, usable with -w)"
-echo "Next issues grow this into the full pipeline: tally, published bundle, independent audit."
+step "13. The provisional result is published: signed, logged, and bundled for auditors"
+DAUYS_PASSWORD="demo central password" "$dauys" publish -w "$out/workspace" -k "$out/keys/central.key" "$out/bundle"
+minisign -Vm "$out/bundle/result.txt" -p "$out/bundle/central.pub"
+grep -E '^(status|valid|adopted): ' "$out/bundle/result.txt"
+
+step "Done. Everything is in $out/ (workspace: $out/workspace, usable with -w; bundle: $out/bundle)"
+echo "Next: the independent audit of the bundle (dauys-audit verify)."
