@@ -111,3 +111,56 @@ check() {
 absent() { local f; for f in "$@"; do [ ! -e "$f" ] && [ ! -L "$f" ] || return 1; done; }
 pub_b64() { sed -n 2p "$1" 2>/dev/null; }
 
+
+# --- for scripts that look at stdout and stderr apart --------------------------
+
+STDOUT='' STDERR=''
+
+# run_split CMD...: runs CMD in a new session (no controlling terminal) with
+# nothing on stdin; sets STDOUT, STDERR, OUT (both, stdout first) and RC. A
+# script whose run is this one defines: run() { run_split "$@"; }
+run_split() {
+    CMD=$(printf '%q ' "$@")
+    setsid -w "$@" </dev/null >"$WORK/.stdout" 2>"$WORK/.stderr"
+    RC=$?
+    IFS= read -r -d '' STDOUT <"$WORK/.stdout"
+    IFS= read -r -d '' STDERR <"$WORK/.stderr"
+    STDOUT=${STDOUT%$'\n'} STDERR=${STDERR%$'\n'}
+    OUT=$STDOUT${STDERR:+$'\n'$STDERR}
+}
+
+# expect_stdout / expect_stderr NAME PATTERN: the last command's stdout or
+# stderr matches PATTERN (see matches).
+expect_stdout() { if matches "$STDOUT" "$2"; then pass; else fail "$1" "stdout lacks \"$2\""; fi; }
+expect_stderr() { if matches "$STDERR" "$2"; then pass; else fail "$1" "stderr lacks \"$2\""; fi; }
+# expect_no_stderr NAME TEXT: the last command's stderr lacks TEXT.
+expect_no_stderr() {
+    if [[ $STDERR != *"$2"* ]]; then pass; else fail "$1" "stderr has \"$2\""; fi
+}
+
+# expect_eq NAME WANT GOT: two strings (often query results) are equal.
+expect_eq() {
+    if [ "$2" = "$3" ]; then
+        pass
+    else
+        fail_value "$1" "$(printf 'want: %s\ngot:  %s' "${2//$'\n'/$'\n      '}" "${3//$'\n'/$'\n      '}")"
+    fi
+}
+
+# fail_value NAME DETAIL: a failure about values, not about the last command.
+fail_value() {
+    local keep_cmd=$CMD keep_out=$OUT
+    CMD='' OUT=$2
+    fail "$1" "values differ"
+    CMD=$keep_cmd OUT=$keep_out
+}
+
+# q DB SQL: runs a query with $SQLITE (default sqlite3); never creates a
+# missing database.
+q() {
+    if [ ! -f "$1" ]; then
+        echo "(no database $1)"
+        return 1
+    fi
+    "${SQLITE:-sqlite3}" -batch -noheader "$1" "$2" 2>&1
+}

@@ -53,47 +53,7 @@ cli_workdir publish
 
 # --- helpers specific to this test (the shared ones are in lib.sh) -------------
 
-STDOUT='' STDERR=''
-
-# run CMD...: runs CMD in a new session (no controlling terminal) with nothing
-# on stdin; sets STDOUT, STDERR, OUT (both, stdout first) and RC.
-run() {
-    CMD=$(printf '%q ' "$@")
-    setsid -w "$@" </dev/null >"$WORK/.stdout" 2>"$WORK/.stderr"
-    RC=$?
-    IFS= read -r -d '' STDOUT <"$WORK/.stdout"
-    IFS= read -r -d '' STDERR <"$WORK/.stderr"
-    STDOUT=${STDOUT%$'\n'} STDERR=${STDERR%$'\n'}
-    OUT=$STDOUT${STDERR:+$'\n'$STDERR}
-}
-
-expect_stdout() { if matches "$STDOUT" "$2"; then pass; else fail "$1" "stdout lacks \"$2\""; fi; }
-
-# expect_eq NAME WANT GOT: two strings are equal.
-expect_eq() {
-    if [ "$2" = "$3" ]; then
-        pass
-    else
-        fail_value "$1" "$(printf 'want: %s\ngot:  %s' "${2//$'\n'/$'\n      '}" "${3//$'\n'/$'\n      '}")"
-    fi
-}
-
-# fail_value NAME DETAIL: a failure about values, not about the last command.
-fail_value() {
-    local keep_cmd=$CMD keep_out=$OUT
-    CMD='' OUT=$2
-    fail "$1" "values differ"
-    CMD=$keep_cmd OUT=$keep_out
-}
-
-# q DB SQL: runs a query; never creates a missing database.
-q() {
-    if [ ! -f "$1" ]; then
-        echo "(no database $1)"
-        return 1
-    fi
-    "$SQLITE" -batch -noheader "$1" "$2" 2>&1
-}
+run() { run_split "$@"; }
 
 # count WS TABLE: the rows of TABLE in WS's database, or -1 if it cannot be read
 # (a number either way, so that the arithmetic below always works).

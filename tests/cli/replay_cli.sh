@@ -26,17 +26,6 @@ run() {
     RC=$?
 }
 
-expect_eq() {
-    if [ "$2" = "$3" ]; then
-        pass
-    else
-        local keep=$OUT
-        OUT=$(printf 'want: %s\ngot:  %s' "$2" "$3")
-        fail "$1" "values differ"
-        OUT=$keep
-    fi
-}
-
 # csv_sum COLUMN [CODE...]: the sum of COLUMN over the CSV rows, less rows CODE...
 csv_sum() {
     python3 - "$CSV" "$@" <<'PY'
