@@ -67,3 +67,95 @@ dauys_log_entry_format(char *out, size_t size, size_t *len, const dauys_log_even
     *len = (size_t) n;
     return 0;
 }
+
+/* Decodes 64 lower-case hex digits into OUT. */
+static int
+parse_hex(uint8_t out[DAUYS_SHA256_BYTES], const char *s, size_t n)
+{
+    if (n != 2 * DAUYS_SHA256_BYTES) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0) {
+            return -1;
+        }
+        if (i % 2 == 0) {
+            out[i / 2] = (uint8_t) (v << 4);
+        } else {
+            out[i / 2] |= (uint8_t) v;
+        }
+    }
+    return 0;
+}
+
+
+int
+dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
+                      dauys_error *err)
+{
+    dauys_kv kv;
+    uint64_t v;
+
+    memset(out, 0, sizeof *out);
+    dauys_kv_init(&kv, text, len, name);
+    if (dauys_kv_expect(&kv, "format", err) != 0) {
+        return -1;
+    }
+    if (kv.value_len != 11 || memcmp(kv.value, "dauys-log 1", 11) != 0) {
+        return dauys_kv_fail(&kv, err, "expected \"dauys-log 1\"");
+    }
+    if (dauys_kv_expect(&kv, "index", err) != 0 || dauys_kv_count(&kv, &out->index, err) != 0 ||
+        dauys_kv_expect(&kv, "event", err) != 0 ||
+        dauys_kv_copy(&kv, out->event, sizeof out->event, err) != 0 ||
+        dauys_kv_expect(&kv, "referendum", err) != 0 ||
+        dauys_kv_copy(&kv, out->referendum, sizeof out->referendum, err) != 0 ||
+        dauys_kv_next(&kv, err) != 0) {
+        return -1;
+    }
+    if (dauys_kv_is(&kv, "precinct")) {
+        if (dauys_kv_copy(&kv, out->precinct, sizeof out->precinct, err) != 0 ||
+            dauys_kv_next(&kv, err) != 0) {
+            return -1;
+        }
+    }
+    if (dauys_kv_is(&kv, "version")) {
+        if (dauys_kv_count(&kv, &v, err) != 0 || v == 0 || v > UINT32_MAX) {
+            return v == 0 || v > UINT32_MAX ? dauys_kv_fail(&kv, err, "out of range") : -1;
+        }
+        out->version = (uint32_t) v;
+        if (dauys_kv_next(&kv, err) != 0) {
+            return -1;
+        }
+    }
+    if (!dauys_kv_is(&kv, "file-sha256") || parse_hex(out->file_sha256, kv.value, kv.value_len) != 0) {
+        return dauys_kv_fail(&kv, err, "expected file-sha256 with 64 hex digits");
+    }
+    if (dauys_kv_expect(&kv, "signature-sha256", err) != 0) {
+        return -1;
+    }
+    out->has_signature = !(kv.value_len == 4 && memcmp(kv.value, "none", 4) == 0);
+    if (out->has_signature && parse_hex(out->signature_sha256, kv.value, kv.value_len) != 0) {
+        return dauys_kv_fail(&kv, err, "not 64 lower-case hex digits or \"none\"");
+    }
+    if (dauys_kv_next(&kv, err) != 0) {
+        return -1;
+    }
+    if (dauys_kv_is(&kv, "reason")) {
+        size_t n = strcspn(kv.value, " \n");
+        snprintf(out->reason_code, sizeof out->reason_code, "%.*s",
+                 (int) (n < kv.value_len ? n : kv.value_len), kv.value);
+        if (dauys_kv_next(&kv, err) != 0) {
+            return -1;
+        }
+    }
+    if (!dauys_kv_is(&kv, "previous") || parse_hex(out->previous, kv.value, kv.value_len) != 0) {
+        return dauys_kv_fail(&kv, err, "expected previous with 64 hex digits");
+    }
+    if (!dauys_kv_done(&kv)) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: unexpected line after previous", name,
+                               kv.line + 1);
+    }
+    return 0;
+}

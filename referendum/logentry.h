@@ -50,4 +50,25 @@ typedef struct dauys_log_event {
 int dauys_log_entry_format(char *out, size_t size, size_t *len, const dauys_log_event *e,
                            dauys_error *err) __attribute__((warn_unused_result));
 
+/* A log entry as parsed back (strings point into the entry text). */
+typedef struct dauys_log_parsed {
+    uint64_t index;
+    char event[16];
+    char referendum[65];
+    char precinct[65]; /* "" when absent */
+    uint32_t version;  /* 0 when absent */
+    uint8_t file_sha256[DAUYS_SHA256_BYTES];
+    int has_signature;
+    uint8_t signature_sha256[DAUYS_SHA256_BYTES];
+    char reason_code[32]; /* "" when absent */
+    uint8_t previous[DAUYS_SHA256_BYTES];
+} dauys_log_parsed;
+
+/*
+ * Parses one canonical log entry (LEN bytes) strictly: the fields in their
+ * order, hex hashes in lower case. NAME labels errors.
+ */
+int dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
+                          dauys_error *err) __attribute__((warn_unused_result));
+
 #endif
