@@ -143,9 +143,10 @@ dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const
         return -1;
     }
     if (dauys_kv_is(&kv, "reason")) {
-        size_t n = strcspn(kv.value, " \n");
-        snprintf(out->reason_code, sizeof out->reason_code, "%.*s",
-                 (int) (n < kv.value_len ? n : kv.value_len), kv.value);
+        /* the code is the value's first word; the value is not NUL-terminated */
+        const char *space = memchr(kv.value, ' ', kv.value_len);
+        size_t n = space != NULL ? (size_t) (space - kv.value) : kv.value_len;
+        snprintf(out->reason_code, sizeof out->reason_code, "%.*s", (int) n, kv.value);
         if (dauys_kv_next(&kv, err) != 0) {
             return -1;
         }
