@@ -4,6 +4,7 @@
  */
 #include "support.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "logentry.h"
@@ -57,6 +58,27 @@ test_roundtrip(void **state)
     assert_string_equal(p.reason_code, "");
 }
 
+/* Entries are parsed in place from a stream, with no NUL after them: nothing
+ * may read past their end (the sanitizer build checks this one). */
+static void
+test_no_terminator(void **state)
+{
+    char text[DAUYS_LOG_ENTRY_MAX];
+    dauys_log_parsed p;
+    dauys_error err;
+    size_t len;
+    char *exact;
+
+    (void) state;
+    make(text, sizeof text, &len, 1, 1);
+    exact = malloc(len);
+    assert_non_null(exact);
+    memcpy(exact, text, len);
+    assert_int_equal(dauys_log_entry_parse(&p, exact, len, "e", &err), 0);
+    assert_string_equal(p.reason_code, "R4");
+    free(exact);
+}
+
 static void
 test_damage(void **state)
 {
@@ -91,6 +113,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_no_terminator),
         cmocka_unit_test(test_damage),
     };
 
