@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "commands.h"
 #include "verify.h"
 
 #define DAUYS_VERSION "0.1.0"
@@ -21,6 +22,11 @@ static const char main_usage[] =
     "Independent verification of published referendum evidence.\n"
     "\ncommands:\n"
     "  verify             audit a published bundle: signatures, log, outcomes, re-tally\n"
+    "  retally            print the result statement as the audit derives it\n"
+    "  prove              print a precinct's receipt: its protocol's place in the log\n"
+    "  check              check a protocol and its receipt against a signed checkpoint\n"
+    "  consistency        check that a bundle's log extends a checkpoint you hold\n"
+    "  check-consistency  check a consistency proof between two checkpoints\n"
     "  verify-signatures  check minisign signatures on many files, reporting every failure\n"
     "\nexit status: 0 all checks pass, 1 a discrepancy, 2 could not run\n";
 
@@ -92,15 +98,18 @@ cmd_verify_signatures(int argc, char **argv)
 }
 
 static const char verify_usage[] =
-    "usage: dauys-audit verify [--central-key PUB] [--json] BUNDLE\n"
+    "usage: dauys-audit verify [-p CENTRAL.pub | -P KEY] [--json] BUNDLE\n"
     "\n"
-    "Audits a bundle published by dauys publish, trusting none of its database or\n"
-    "results: re-verifies the checkpoint, manifest, protocol and result signatures,\n"
-    "the hash chain and the Merkle root, re-derives every logged outcome from the\n"
-    "files and the roster, and re-tallies by plain summation against the result.\n"
-    "Every failure is listed with its check id and place.\n"
-    "  --central-key PUB  the central commission's public key from a source you trust\n"
-    "                     (default: the bundle's own central.pub, which proves less)\n"
+    "Audits a bundle published by dauys publish, trusting none of its database,\n"
+    "result or software: re-verifies the checkpoint, manifest, protocol and result\n"
+    "signatures, the hash chain and the Merkle roots, re-derives every logged\n"
+    "outcome from the files and the roster, re-tallies by plain summation against\n"
+    "the signed result, checks that no file is unlogged, and compares the bundle's\n"
+    "database (read-only). Every failure is listed with its check id and place.\n"
+    "  -p, --central-key FILE  the central commission's public key from a source you\n"
+    "  -P KEY                  trust (default: the bundle's own central.pub, which\n"
+    "                          proves less: anyone could have made the bundle)\n"
+    "  --json                  machine-readable output\n"
     "exit status: 0 all checks pass, 1 a discrepancy, 2 could not run\n";
 
 static void
@@ -121,22 +130,64 @@ print_failure(const dauys_audit_finding *f, void *ctx)
     putchar('\n');
 }
 
+/* The summary after the failures: counts per check, then the verdict. */
+static void
+print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
+{
+    printf(json ? "\n  ],\n  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
+                  "\"expected\": %llu, \"database\": %s,\n  \"checks\": {\n"
+                : "\n%llu log entries, %llu protocols, %llu of %llu precincts counted%s\n\n"
+                  "check  group          passed  failed  unchecked\n",
+           (unsigned long long) s->entries, (unsigned long long) s->protocols,
+           (unsigned long long) s->counted, (unsigned long long) s->expected,
+           json ? (s->database ? "true" : "false")
+                : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"));
+    for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
+        printf(json ? "    \"%s\": {\"group\": \"%s\", \"passed\": %llu, \"failed\": %llu, "
+                      "\"unchecked\": %llu, \"title\": \"%s\"}%s\n"
+                    : "%-6s %-13s %7llu %7llu %10llu  %s%s\n",
+               s->check[i], s->group[i], (unsigned long long) s->passed[i],
+               (unsigned long long) s->failed[i], (unsigned long long) s->unchecked[i], s->title[i],
+               json ? (i + 1 < DAUYS_AUDIT_CHECKS ? "," : "") : "");
+    }
+    printf(json ? "  },\n  \"result\": \"%s\"\n}\n" : "\n%s\n",
+           failed ? (json ? "discrepancies" : "DISCREPANCIES FOUND (exit 1)")
+                  : (json ? "pass" : "all checks pass"));
+}
+
+/* Loads the central key from -p FILE or -P KEY; NULL (no key given) is fine. */
+static int
+load_central(dauys_pubkey *pk, const dauys_pubkey **use, const char *file, const char *b64)
+{
+    *use = NULL;
+    if (file == NULL && b64 == NULL) {
+        return 0;
+    }
+    if (cli_load_pubkey(pk, file, b64) != 0) {
+        return -1;
+    }
+    *use = pk;
+    return 0;
+}
+
 static int
 cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"central-key", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'J'},
+        {"central-key", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
-    const char *central_path = NULL;
+    const char *pub_file = NULL, *pub_b64 = NULL;
     int json[2] = {0, 0}, c;
     uint64_t failed = 0;
     dauys_audit_summary sum;
+    dauys_audit_options opt = {.on_fail = print_failure, .ctx = json};
     dauys_pubkey central;
     dauys_error err;
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:P:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': central_path = optarg; break;
+        case 'p': pub_file = optarg; break;
+        case 'P': pub_b64 = optarg; break;
         case 'J': json[0] = 1; break;
         case 'h': fputs(verify_usage, stdout); return CLI_EXIT_OK;
         default: fputs(verify_usage, stderr); return CLI_EXIT_FAIL;
@@ -146,34 +197,78 @@ cmd_verify(int argc, char **argv)
         fputs(verify_usage, stderr);
         return CLI_EXIT_FAIL;
     }
-    if (central_path != NULL && dauys_keys_pubkey_load(&central, central_path, &err) != 0) {
-        cli_report(&err);
+    if (load_central(&central, &opt.central, pub_file, pub_b64) != 0) {
         return CLI_EXIT_FAIL;
     }
     if (json[0]) {
-        printf("{\n  \"failures\": [\n");
+        printf("{\n  \"bundle\": ");
+        cli_json_string(stdout, argv[optind]);
+        printf(",\n  \"failures\": [\n");
     }
-    if (dauys_audit_verify(&sum, argv[optind], central_path ? &central : NULL, print_failure, json,
-                           &err) != 0) {
+    if (dauys_audit_verify(&sum, argv[optind], &opt, &err) != 0) {
         if (json[0]) {
-            printf("\n  ]\n}\n");
+            printf("\n  ],\n  \"error\": ");
+            cli_json_string(stdout, err.message);
+            printf("\n}\n");
         }
         cli_report(&err);
         return CLI_EXIT_FAIL;
     }
-    printf(json[0] ? "\n  ],\n  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu,\n  \"checks\": {"
-                   : "%llu log entries, %llu protocols, %llu precincts counted\n",
-           (unsigned long long) sum.entries, (unsigned long long) sum.protocols,
-           (unsigned long long) sum.counted);
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
         failed += sum.failed[i];
-        printf(json[0] ? "%s\"%s\": {\"passed\": %llu, \"failed\": %llu}" : "%s%s %llu passed, %llu failed\n",
-               json[0] && i ? ", " : "", sum.check[i], (unsigned long long) sum.passed[i],
-               (unsigned long long) sum.failed[i]);
     }
-    printf(json[0] ? "},\n  \"result\": \"%s\"\n}\n" : "%s\n",
-           failed ? (json[0] ? "discrepancies" : "DISCREPANCIES FOUND") : (json[0] ? "pass" : "all checks pass"));
+    print_summary(&sum, json[0], failed);
     return failed ? CLI_EXIT_BAD : CLI_EXIT_OK;
+}
+
+static const char retally_usage[] =
+    "usage: dauys-audit retally [-p CENTRAL.pub | -P KEY] BUNDLE\n"
+    "\n"
+    "Prints the result statement as the audit derives it from the bundle's signed\n"
+    "protocols and log, in the format of result.txt, so that the two can be\n"
+    "compared with diff. Lines whose area holds a protocol the audit could not\n"
+    "read are printed from what could be read, and the command exits 1.\n"
+    "exit status: 0 printed, 1 some lines are incomplete, 2 could not run\n";
+
+static int
+cmd_retally(int argc, char **argv)
+{
+    const char *pub_file = NULL, *pub_b64 = NULL;
+    dauys_audit_summary sum;
+    dauys_audit_options opt = {0};
+    dauys_pubkey central;
+    dauys_error err;
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t unknown = 0;
+    int c;
+
+    opt.statement = &text;
+    opt.statement_len = &len;
+    while ((c = getopt_long(argc, argv, "p:P:h", NULL, NULL)) != -1) {
+        switch (c) {
+        case 'p': pub_file = optarg; break;
+        case 'P': pub_b64 = optarg; break;
+        case 'h': fputs(retally_usage, stdout); return CLI_EXIT_OK;
+        default: fputs(retally_usage, stderr); return CLI_EXIT_FAIL;
+        }
+    }
+    if (argc - optind != 1 || load_central(&central, &opt.central, pub_file, pub_b64) != 0) {
+        fputs(retally_usage, stderr);
+        return CLI_EXIT_FAIL;
+    }
+    if (dauys_audit_verify(&sum, argv[optind], &opt, &err) != 0) {
+        cli_report(&err);
+        return CLI_EXIT_FAIL;
+    }
+    fwrite(text, 1, len, stdout);
+    dauys_free(text);
+    unknown = sum.unchecked[DAUYS_AUDIT_CHECKS - 2] + sum.unchecked[DAUYS_AUDIT_CHECKS - 1];
+    if (unknown > 0) {
+        cli_message("%llu lines hold protocols that could not be read (run verify)",
+                    (unsigned long long) unknown);
+    }
+    return unknown ? CLI_EXIT_BAD : CLI_EXIT_OK;
 }
 
 int
@@ -202,6 +297,21 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "verify-signatures") == 0) {
         return cmd_verify_signatures(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "retally") == 0) {
+        return cmd_retally(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "prove") == 0) {
+        return cmd_prove(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "check") == 0) {
+        return cmd_check(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "consistency") == 0) {
+        return cmd_consistency(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "check-consistency") == 0) {
+        return cmd_check_consistency(argc - 1, argv + 1);
     }
     cli_message("unknown command \"%s\" (try dauys-audit --help)", argv[1]);
     return CLI_EXIT_FAIL;

@@ -1,16 +1,20 @@
 /*
  * verify.h: the independent audit of a published bundle. Reads only the
- * bundle's signed files and log; never the tally's SQL or the organisers'
- * database. Every check has a stable id; every failure is reported with its
- * location, and the audit goes on to find the rest.
+ * bundle's signed files and log (and, to compare, its database read-only);
+ * never the tally's code or SQL. Every check has a stable id; every failure
+ * is reported with its location, and the audit goes on to find the rest.
  *
- *   authenticity  A1 checkpoint signature   A2 manifest signature
- *                 A3 protocol signatures     A4 result signature
- *   integrity     I1 hash chain and indexes  I2 Merkle root = checkpoint
- *                 I3 every logged file present with its hash
- *   consistency   C1 each logged outcome re-derived from the files
- *   completeness  P1 result's reporting count vs. precincts counted
- *   tally         T1 re-tally = the result's numbers  T2 verdicts
+ *   authenticity  A1 checkpoint signature      A2 manifest signatures
+ *                 A3 counted protocols signed  A4 result signature
+ *   integrity     I1 hash chain and indexes    I2 Merkle roots = checkpoint, result
+ *                 I3 logged files present with their hashes
+ *                 I4 no unlogged files; copies agree with the log
+ *   consistency   C1 each logged outcome re-derived from the files and roster
+ *                 C2 no precinct counted twice  C3 the database agrees
+ *   completeness  P1 the result's reporting and status claims
+ *   tally         T1 re-tally = the result's numbers  T2 rule verdicts
+ * docs/OBSERVERS.md explains each for readers, docs/FORMATS.md section 19
+ * precisely.
  */
 #ifndef DAUYS_AUDIT_VERIFY_H
 #define DAUYS_AUDIT_VERIFY_H
@@ -23,28 +27,37 @@
 
 typedef struct dauys_audit_finding {
     const char *check;    /* "A1".. */
-    const char *where;    /* file, entry index, precinct */
+    const char *where;    /* file, line, entry index, precinct */
     const char *message;
 } dauys_audit_finding;
 
 typedef void (*dauys_audit_fn)(const dauys_audit_finding *f, void *ctx);
 
-#define DAUYS_AUDIT_CHECKS 11
+#define DAUYS_AUDIT_CHECKS 14
 
 typedef struct dauys_audit_summary {
-    uint64_t entries, protocols, counted;
-    const char *check[DAUYS_AUDIT_CHECKS];
+    uint64_t entries, protocols, counted, expected;
+    const char *check[DAUYS_AUDIT_CHECKS], *group[DAUYS_AUDIT_CHECKS], *title[DAUYS_AUDIT_CHECKS];
     uint64_t passed[DAUYS_AUDIT_CHECKS], failed[DAUYS_AUDIT_CHECKS];
+    uint64_t unchecked[DAUYS_AUDIT_CHECKS]; /* could not be made: what they need is broken */
+    int database;                           /* the bundle had a dauys.db to compare */
 } dauys_audit_summary;
 
+typedef struct dauys_audit_options {
+    const dauys_pubkey *central; /* from a source the auditor trusts; NULL: the bundle's central.pub */
+    dauys_audit_fn on_fail;      /* called for every failure (may be NULL) */
+    void *ctx;
+    char **statement;            /* if not NULL: the audit's own result statement (dauys_free) */
+    size_t *statement_len;
+} dauys_audit_options;
+
 /*
- * Audits the bundle in directory BUNDLE against the central public key
- * CENTRAL (taken from a source the auditor trusts; NULL: the bundle's own
- * central.pub). Calls ON_FAIL for every failure. Returns 0 when the audit
- * ran (failures or not: see SUMMARY), -1 when it could not run (ERR).
+ * Audits the bundle in directory BUNDLE. Returns 0 when the audit ran,
+ * failures or not (see SUMMARY), -1 when it could not run (ERR: no log, no
+ * central key, out of memory).
  */
 int dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
-                       const dauys_pubkey *central, dauys_audit_fn on_fail, void *ctx,
-                       dauys_error *err) __attribute__((warn_unused_result));
+                       const dauys_audit_options *opt, dauys_error *err)
+    __attribute__((warn_unused_result));
 
 #endif

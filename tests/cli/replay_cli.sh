@@ -108,7 +108,7 @@ expect_eq "  ... 7896 protocols in the bundle" 7896 "$(find bundle/protocols -na
 section "audit (dauys-audit verify)"
 expect_ok "the published bundle passes every check" "all checks pass" \
     "$AUDIT" verify --central-key replay/central.pub bundle
-check "  ... 7896 protocols re-derived, 7893 precincts counted" matches "$OUT" "7896 protocols, 7893 precincts counted"
+check "  ... 7896 protocols re-derived, 7893 precincts counted" matches "$OUT" "7896 protocols, 7893 of 7896 precincts counted"
 run "$AUDIT" verify --json bundle
 expect_eq "  ... --json says pass" pass "$(printf '%s' "$OUT" | python3 -c "import json,sys; print(json.load(sys.stdin)['result'])")"
 tamper() { rm -rf t && cp -a bundle t; }
@@ -119,7 +119,7 @@ tamper; rm t/protocols/00000005.txt
 expect_exit "tamper: a deleted protocol file is caught (I3)" 1 "FAIL I3 log entry 5: protocols/00000005.txt is missing" \
     "$AUDIT" verify t
 tamper; sed -i '0,/^national: /s/yes \([0-9]*\) no/yes 9\1 no/' t/result.txt
-expect_exit "tamper: an edited result is caught (I3)" 1 "FAIL I3 result.txt: result.txt does not hash" "$AUDIT" verify t
+expect_exit "tamper: an edited result is caught (I3)" 1 "FAIL I3 result.txt: the statement or its signature does not hash" "$AUDIT" verify t
 tamper; python3 - <<'PY'
 t = open('t/log/entries.txt').read().split('format: dauys-log 1\n')[1:]
 t[3], t[4] = t[4], t[3]

@@ -1,0 +1,160 @@
+/*
+ * bundle.c: I4. Every file in the bundle is either evidence the log names
+ * (a manifest version, a submission, the result, with their signatures) or
+ * one of the derived files of docs/FORMATS.md section 17.1; anything else,
+ * and anything that is not a plain file, is reported. The copies the
+ * bundle derives from the log (manifest.txt, protocols/index.tsv) must agree
+ * with it. reports/ holds the tally's own renderings: named, not re-checked
+ * (result.txt is the signed statement of the same numbers).
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "internal.h"
+
+/* 1 if NAME is one of the NULL-terminated NAMES. */
+static int
+one_of(const char *name, const char *const *names)
+{
+    for (; *names != NULL; names++) {
+        if (strcmp(name, *names) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if NAME is the file of a logged submission (protocols/). */
+static int
+logged_protocol_file(const audit *a, const char *name)
+{
+    char canonical[64];
+    const char *dot = strchr(name, '.');
+    unsigned long long index;
+    int sig;
+
+    if (dot == NULL || dot == name || name[0] < '0' || name[0] > '9') {
+        return 0;
+    }
+    index = strtoull(name, NULL, 10);
+    sig = strcmp(dot, ".txt.minisig") == 0;
+    audit_protocol_name(canonical, sizeof canonical, index);
+    if (strncmp(canonical + 10, name, (size_t) (dot - name)) != 0 ||
+        strlen(canonical + 10) != (size_t) (dot - name) + 4 || !(sig || strcmp(dot, ".txt") == 0)) {
+        return 0;
+    }
+    return index < a->logged_cap &&
+           (a->logged[index] & (sig ? LOGGED_SIGNATURE : LOGGED_PROTOCOL)) != 0;
+}
+
+/* 1 if NAME is the file of a logged manifest version (manifests/). */
+static int
+logged_manifest_file(const audit *a, const char *name)
+{
+    char want[64];
+
+    for (size_t i = 0; i < a->manifest_version_count; i++) {
+        unsigned v = a->manifest_versions_logged[i];
+        snprintf(want, sizeof want, "v%u.txt", v);
+        if (strcmp(name, want) == 0) {
+            return 1;
+        }
+        snprintf(want, sizeof want, "v%u.txt.minisig", v);
+        if (strcmp(name, want) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether DIR/NAME (DIR "" for the top) is a file the bundle may hold. */
+static int
+allowed(const audit *a, const char *dir, const char *name)
+{
+    static const char *const top[] = {"central.pub", "manifest.txt", "manifest.txt.minisig",
+                                      "checkpoint", "dauys.db", NULL};
+    static const char *const reports[] = {"tally.txt", "tally.json", "tally.csv", NULL};
+
+    if (dir[0] == '\0') {
+        return one_of(name, top) ||
+               (a->result_seen && (strcmp(name, "result.txt") == 0 ||
+                                   strcmp(name, "result.txt.minisig") == 0));
+    }
+    if (strcmp(dir, "protocols") == 0) {
+        return strcmp(name, "index.tsv") == 0 || logged_protocol_file(a, name);
+    }
+    if (strcmp(dir, "manifests") == 0) {
+        return logged_manifest_file(a, name);
+    }
+    if (strcmp(dir, "log") == 0) {
+        return strcmp(name, "entries.txt") == 0;
+    }
+    return strcmp(dir, "reports") == 0 && one_of(name, reports);
+}
+
+/* Checks every name in the bundle's directory SUB ("" for the top). */
+static void
+scan(audit *a, const char *sub)
+{
+    static const char *const dirs[] = {"manifests", "protocols", "log", "reports", NULL};
+    char path[PATH_MAX], rel[PATH_MAX];
+    struct dirent *d;
+    struct stat st;
+    DIR *dp;
+
+    snprintf(path, sizeof path, "%s%s%s", a->dir, sub[0] ? "/" : "", sub);
+    if ((dp = opendir(path)) == NULL) {
+        audit_check(a, I4, 0, sub[0] ? sub : a->dir, "cannot be listed");
+        return;
+    }
+    while ((d = readdir(dp)) != NULL) {
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0) {
+            continue;
+        }
+        snprintf(rel, sizeof rel, "%s%s%s", sub, sub[0] ? "/" : "", d->d_name);
+        if (snprintf(path, sizeof path, "%s/%s", a->dir, rel) >= (int) sizeof path ||
+            lstat(path, &st) != 0) {
+            audit_check(a, I4, 0, rel, "cannot be examined");
+        } else if (sub[0] == '\0' && one_of(d->d_name, dirs) && S_ISDIR(st.st_mode)) {
+            scan(a, d->d_name);
+        } else {
+            int ok = allowed(a, sub, d->d_name);
+            audit_check(a, I4, ok && S_ISREG(st.st_mode), rel,
+                        ok ? "is not a plain file (a link, directory or device)"
+                           : "is not named by the log nor one of the bundle's derived files");
+        }
+    }
+    closedir(dp);
+}
+
+/* manifest.txt (and its signature) is the copy of the version in force. */
+static void
+check_manifest_copy(audit *a, const char *suffix)
+{
+    char rel[64], copy[64], *x, *y;
+    size_t xl, yl;
+
+    snprintf(rel, sizeof rel, "manifests/v%u.txt%s", a->m.version, suffix);
+    snprintf(copy, sizeof copy, "manifest.txt%s", suffix);
+    audit_read(a, rel, DAUYS_MANIFEST_FILE_MAX, &x, &xl);
+    audit_read(a, copy, DAUYS_MANIFEST_FILE_MAX, &y, &yl);
+    if (y != NULL) {
+        audit_check(a, I4, x != NULL && xl == yl && memcmp(x, y, xl) == 0, copy,
+                    "differs from %s, the version in force", rel);
+    }
+    dauys_free(x);
+    dauys_free(y);
+}
+
+void
+audit_bundle_files(audit *a)
+{
+    scan(a, "");
+    check_manifest_copy(a, "");
+    check_manifest_copy(a, ".minisig");
+}

@@ -1,0 +1,103 @@
+/*
+ * internal.h: what the parts of the audit share while it reads one bundle
+ * (verify.c drives; outcome.c follows the log; statement.c re-tallies;
+ * bundle.c and database.c cross-check the rest). Not installed.
+ *
+ * Memory: the manifest in force, a few bytes per precinct (which log entry
+ * counts for it) and the sums per district and question. Nothing grows with
+ * the number of protocols: a protocol superseded later is read again from
+ * the bundle to take its numbers back out.
+ */
+#ifndef DAUYS_AUDIT_INTERNAL_H
+#define DAUYS_AUDIT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "logentry.h"
+#include "manifest.h"
+#include "merkle.h"
+#include "protocol.h"
+#include "verify.h"
+
+enum { A1, A2, A3, A4, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2 };
+
+/* What the log says about one precinct so far (indexed like m.precinct). */
+typedef struct precinct_state {
+    uint64_t entry;  /* log index of its latest accepted protocol */
+    uint32_t latest; /* that protocol's version; 0: none accepted yet */
+    uint8_t current; /* it counts now (not in conflict) */
+    uint8_t known;   /* its numbers could be read (else its areas are unchecked) */
+} precinct_state;
+
+/* One area's counts for one question, as the result statement gives them. */
+typedef struct audit_sums {
+    uint64_t eligible, took_part, yes, no, not_counted, invalid, reporting, expected;
+    uint64_t unknown; /* counting precincts whose numbers could not be read */
+} audit_sums;
+
+/* Which bundle files the log names (for I4): bits per entry index. */
+enum { LOGGED_PROTOCOL = 1, LOGGED_SIGNATURE = 2 };
+
+typedef struct audit {
+    const char *dir;
+    dauys_pubkey central;
+    dauys_audit_summary *sum;
+    dauys_audit_fn on_fail;
+    void *ctx;
+    dauys_manifest m;
+    int have_manifest;
+    precinct_state *ps;
+    audit_sums *district; /* [district * question_count + q] */
+    dauys_merkle_range range;
+    uint8_t prev[DAUYS_SHA256_BYTES];
+    uint8_t *logged;      /* LOGGED_* per entry index */
+    size_t logged_cap;
+    uint32_t manifest_versions_logged[64];
+    size_t manifest_version_count;
+    int result_seen, checkpoint_ok;
+    int oom;              /* an allocation failed: the audit could not run */
+    uint64_t after_result; /* entries after the last result entry */
+    uint64_t result_size;
+    uint8_t result_root[DAUYS_HASH_BYTES];
+    uint8_t result_sha[DAUYS_SHA256_BYTES], result_sig_sha[DAUYS_SHA256_BYTES];
+    char *statement;      /* the audit's own result statement (statement.c) */
+    size_t statement_len, statement_cap;
+    uint8_t *line_check;  /* per statement line: its check id, | 0x80 if unknown */
+    size_t line_count;
+} audit;
+
+/* Records one check's outcome; a failure goes to the caller with its place. */
+void audit_check(audit *a, int ck, int ok, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Counts one check as not made (what it needs is missing or broken). */
+void audit_unchecked(audit *a, int ck);
+
+/* Reads DIR/REL (at most MAX bytes) into *OUT; *OUT NULL if unreadable. */
+void audit_read(audit *a, const char *rel, size_t max, char **out, size_t *len);
+
+/* The bundle name of entry INDEX's protocol file. */
+void audit_protocol_name(char *out, size_t size, uint64_t index);
+
+/* Calls FN on each entry of DIR/log/entries.txt in turn, as its bytes; stops
+ * at FN's first non-zero return. Returns 0, or -1 with ERR filled. */
+typedef int (*audit_entry_fn)(void *ctx, const char *text, size_t len);
+int audit_log_stream(const char *dir, audit_entry_fn fn, void *ctx, dauys_error *err);
+
+/* outcome.c: one manifest or submission entry of the log. */
+void audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where);
+void audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where);
+void audit_state_free(audit *a);
+
+/* statement.c: the audit's own result statement, and its comparison with result.txt. */
+int audit_statement_build(audit *a);
+void audit_statement_compare(audit *a, const char *text, size_t len);
+
+/* bundle.c: I4, every file in the bundle named by the log or derived from it. */
+void audit_bundle_files(audit *a);
+
+/* database.c: C3, the bundle's dauys.db (read-only) against the re-derivation. */
+void audit_database(audit *a);
+
+#endif

@@ -1,0 +1,380 @@
+/*
+ * outcome.c: follows the log's manifest and submission entries in order.
+ * For each submission it re-derives, from the files and the roster in force,
+ * the outcome ingestion must have logged (docs/FORMATS.md, section 11) and
+ * compares it with the one logged (C1, C2, A3). The counting state then
+ * follows what was *logged*, so that one wrong decision is reported once, at
+ * its entry, and the re-tally checks the result's arithmetic against the
+ * organisers' own decisions rather than failing again for the same cause.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "alloc.h"
+#include "internal.h"
+#include "sha256.h"
+
+/* 1 if SIG (text) is a valid signature of DATA by KEY. */
+static int
+signed_by(const char *data, size_t len, const char *sig, size_t sig_len, const dauys_pubkey *key)
+{
+    dauys_signature s;
+    dauys_error err;
+
+    return sig != NULL && dauys_keys_signature_decode(&s, sig, sig_len, "signature", &err) == 0 &&
+           dauys_keys_verify(&s, data, len, key, &err) == 0;
+}
+
+/* I3: the file REL exists and hashes to WANT (the log's record of it). */
+static int
+file_matches(audit *a, const char *rel, const char *data, size_t len, const uint8_t want[32],
+             const char *where)
+{
+    uint8_t got[32];
+
+    if (data == NULL) {
+        audit_check(a, I3, 0, where, "%s is missing from the bundle", rel);
+        return 0;
+    }
+    if (dauys_sha256(got, data, len) != 0 || sodium_memcmp(got, want, 32) != 0) {
+        audit_check(a, I3, 0, where, "%s does not hash to what the log recorded", rel);
+        return 0;
+    }
+    a->sum->passed[I3]++;
+    return 1;
+}
+
+/* Adds (SIGN 1) or takes back (SIGN -1) precinct PI's protocol P in its district. */
+static void
+add_numbers(audit *a, uint32_t pi, const dauys_protocol *p, int sign)
+{
+    audit_sums *s = &a->district[(size_t) a->m.precinct[pi].district * a->m.question_count];
+
+    for (size_t q = 0; q < a->m.question_count; q++, s++) {
+        uint64_t k = sign > 0 ? 1 : (uint64_t) -1;
+        if (p == NULL) {
+            s->unknown += k;
+            continue;
+        }
+        s->eligible += k * p->on_list;
+        s->took_part += k * p->answer[q].ballots.in_boxes;
+        s->yes += k * p->answer[q].yes;
+        s->no += k * p->answer[q].no;
+        s->not_counted += k * p->answer[q].not_counted;
+        s->invalid += k * p->answer[q].invalid;
+    }
+}
+
+/*
+ * Reads and parses the protocol of entry INDEX again (to take its numbers
+ * back, or to compare bytes). Returns 0, or -1 if it cannot be read.
+ */
+static int
+reread(audit *a, uint64_t index, dauys_protocol *p, uint8_t sha[32])
+{
+    char rel[64], *text;
+    size_t len;
+    dauys_error err;
+    int rc = -1;
+
+    audit_protocol_name(rel, sizeof rel, index);
+    audit_read(a, rel, DAUYS_PROTOCOL_FILE_MAX, &text, &len);
+    if (text != NULL && (sha == NULL || dauys_sha256(sha, text, len) == 0) &&
+        (p == NULL || dauys_protocol_parse(p, text, len, rel, &a->m, &err) == 0)) {
+        rc = 0;
+    }
+    dauys_free(text);
+    return rc;
+}
+
+/* Precinct PI stops counting: its numbers come out of its district. */
+static void
+stop_counting(audit *a, uint32_t pi)
+{
+    precinct_state *s = &a->ps[pi];
+    dauys_protocol old;
+    audit_sums *d = &a->district[(size_t) a->m.precinct[pi].district * a->m.question_count];
+
+    if (!s->current) {
+        return;
+    }
+    for (size_t q = 0; q < a->m.question_count; q++) {
+        d[q].reporting--;
+    }
+    if (s->known && reread(a, s->entry, &old, NULL) == 0) {
+        add_numbers(a, pi, &old, -1);
+    } else {
+        add_numbers(a, pi, NULL, -1);
+        if (s->known) { /* read once, unreadable now: its district cannot be checked */
+            add_numbers(a, pi, NULL, 1);
+        }
+    }
+    s->current = 0;
+}
+
+/* Applies the LOGGED event of entry E to precinct PI (P: its numbers, or NULL). */
+static void
+apply_logged(audit *a, const dauys_log_parsed *e, uint32_t pi, const dauys_protocol *p)
+{
+    precinct_state *s = &a->ps[pi];
+    audit_sums *d = &a->district[(size_t) a->m.precinct[pi].district * a->m.question_count];
+
+    if (strcmp(e->event, "conflict") == 0) {
+        stop_counting(a, pi);
+        return;
+    }
+    if (strcmp(e->event, "accepted") != 0 && strcmp(e->event, "correction") != 0) {
+        return;
+    }
+    stop_counting(a, pi);
+    s->entry = e->index;
+    s->latest = p != NULL ? p->version : e->version;
+    s->current = 1;
+    s->known = p != NULL;
+    for (size_t q = 0; q < a->m.question_count; q++) {
+        d[q].reporting++;
+    }
+    add_numbers(a, pi, p, 1);
+}
+
+/*
+ * The outcome ingestion must have given this protocol (FORMATS.md 11.2, 11.3),
+ * from the files and the state before it. *P is parsed when *PARSED.
+ */
+static const char *
+derive(audit *a, const char *text, size_t len, const char *sig, size_t sig_len,
+       const uint8_t sha[32], dauys_protocol *p, uint32_t *pi, int *parsed, int *bad_signature)
+{
+    dauys_findings f;
+    dauys_error err;
+    uint8_t old[32];
+
+    if (dauys_protocol_parse_header(p, text, len, "protocol", &err) != 0) {
+        return "rejected";
+    }
+    if (!dauys_manifest_find_precinct(&a->m, p->precinct, strlen(p->precinct), pi)) {
+        *pi = UINT32_MAX;
+        return "replay";
+    }
+    /* a replay's numbers are still read: if it was counted, they were counted */
+    *parsed = dauys_protocol_parse(p, text, len, "protocol", &a->m, &err) == 0;
+    if (strcmp(p->referendum, a->m.referendum) != 0) {
+        return "replay";
+    }
+    *bad_signature = !signed_by(text, len, sig, sig_len, &a->m.precinct[*pi].key);
+    if (*bad_signature || !*parsed) {
+        return "rejected";
+    }
+    dauys_protocol_check(&f, p, &a->m, &a->m.precinct[*pi]);
+    if (f.errors > 0) {
+        return "rejected";
+    }
+    const precinct_state *s = &a->ps[*pi];
+    if (s->latest == 0) {
+        return "accepted";
+    }
+    if (p->version != s->latest) {
+        return p->version > s->latest ? "correction" : "stale";
+    }
+    return reread(a, s->entry, NULL, old) == 0 && memcmp(old, sha, 32) == 0 ? "duplicate"
+                                                                            : "conflict";
+}
+
+/* C1, C2, A3 for one submission whose files are as logged; PI its precinct. */
+static void
+judge(audit *a, const dauys_log_parsed *e, const char *want, int bad_signature, uint32_t pi,
+      const char *where)
+{
+    int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
+
+    if (counts && strcmp(want, "replay") == 0) {
+        audit_check(a, C1, 0, where, "counted, but it is a protocol of another referendum or of a "
+                    "precinct not on the roster (%s)", e->precinct[0] ? e->precinct : "unnamed");
+        return;
+    }
+    if (counts && pi == UINT32_MAX) {
+        audit_check(a, C1, 0, where, "counted, but its header cannot be read");
+        return;
+    }
+    if (counts) {
+        int twice = strcmp(want, "duplicate") == 0 ||
+                    (strcmp(e->event, "accepted") == 0 && a->ps[pi].latest != 0);
+        audit_check(a, A3, !bad_signature, where,
+                    "counted, but not signed by the key the roster gives precinct %s", e->precinct);
+        audit_check(a, C2, !twice, where,
+                    "logged as %s, but precinct %s already counted the protocol of entry %llu",
+                    e->event, e->precinct, (unsigned long long) a->ps[pi].entry);
+        if (bad_signature || twice) {
+            return;
+        }
+    }
+    audit_check(a, C1, strcmp(want, e->event) == 0, where,
+                "logged as %s, but the files and the roster make it %s", e->event, want);
+}
+
+/* The precinct an entry names, when the roster has it; UINT32_MAX if not. */
+static uint32_t
+named_precinct(const audit *a, const dauys_log_parsed *e)
+{
+    uint32_t pi;
+
+    return dauys_manifest_find_precinct(&a->m, e->precinct, strlen(e->precinct), &pi) ? pi
+                                                                                      : UINT32_MAX;
+}
+
+void
+audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where)
+{
+    char rel[64], srel[80], *text, *sig;
+    size_t len, sig_len;
+    dauys_protocol p;
+    uint32_t pi = UINT32_MAX;
+    int bad_signature = 0, parsed = 0, files_ok;
+
+    audit_protocol_name(rel, sizeof rel, e->index);
+    snprintf(srel, sizeof srel, "%s.minisig", rel);
+    audit_read(a, rel, DAUYS_PROTOCOL_FILE_MAX, &text, &len);
+    audit_read(a, srel, DAUYS_KEYS_FILE_MAX, &sig, &sig_len);
+    a->sum->protocols++;
+    files_ok = file_matches(a, rel, text, len, e->file_sha256, where) &&
+               (!e->has_signature || file_matches(a, srel, sig, sig_len, e->signature_sha256, where));
+    if (!a->have_manifest) {
+        audit_check(a, C1, 0, where, "a protocol before any manifest");
+    } else if (files_ok) {
+        const char *want = derive(a, text, len, e->has_signature ? sig : NULL, sig_len,
+                                  e->file_sha256, &p, &pi, &parsed, &bad_signature);
+        if (pi != UINT32_MAX && strcmp(p.precinct, e->precinct) != 0) {
+            audit_check(a, C1, 0, where, "the entry names precinct %s, the file precinct %s",
+                        e->precinct[0] ? e->precinct : "none", p.precinct);
+        } else {
+            judge(a, e, want, bad_signature, pi, where);
+        }
+        if (pi == UINT32_MAX || strcmp(p.precinct, e->precinct) != 0) {
+            pi = named_precinct(a, e);
+            parsed = 0;
+        }
+        if (pi != UINT32_MAX) {
+            apply_logged(a, e, pi, parsed ? &p : NULL);
+        }
+    } else if ((pi = named_precinct(a, e)) != UINT32_MAX) {
+        apply_logged(a, e, pi, NULL); /* I3 reported; its numbers are unknown */
+    }
+    dauys_free(text);
+    dauys_free(sig);
+}
+
+/* Carries the districts' sums over to the roster NEXT, by district id. */
+static audit_sums *
+carry_districts(const audit *a, const dauys_manifest *next)
+{
+    size_t nq = next->question_count;
+    audit_sums *d = dauys_malloc_array(next->district_count * nq, sizeof *d);
+    uint32_t old;
+
+    if (d == NULL) {
+        return NULL;
+    }
+    memset(d, 0, next->district_count * nq * sizeof *d);
+    for (size_t i = 0; a->have_manifest && i < next->district_count; i++) {
+        const dauys_place *p = &next->district[i];
+        if (dauys_idmap_get(&a->m.district_map, p->id, p->id_len, &old)) {
+            memcpy(&d[i * nq], &a->district[(size_t) old * nq], nq * sizeof *d);
+        }
+    }
+    return d;
+}
+
+/* Makes NEXT the roster in force, carrying each precinct's state over by id. */
+static int
+adopt_manifest(audit *a, dauys_manifest *next)
+{
+    precinct_state *ps = dauys_malloc_array(next->precinct_count, sizeof *ps);
+    audit_sums *d = carry_districts(a, next);
+    uint32_t old;
+
+    if (ps == NULL || d == NULL) {
+        dauys_free(ps);
+        dauys_free(d);
+        return -1;
+    }
+    memset(ps, 0, next->precinct_count * sizeof *ps);
+    for (size_t i = 0; a->have_manifest && i < next->precinct_count; i++) {
+        const dauys_precinct *p = &next->precinct[i];
+        if (dauys_manifest_find_precinct(&a->m, p->id, p->id_len, &old)) {
+            ps[i] = a->ps[old];
+        }
+    }
+    audit_state_free(a);
+    a->ps = ps;
+    a->district = d;
+    a->m = *next;
+    a->have_manifest = 1;
+    return 0;
+}
+
+/*
+ * A later version may change keys and add precincts, never the questions,
+ * regions or referendum, nor drop a precinct (FORMATS.md 8.4): the re-tally
+ * could not follow it. Returns 1 if NEXT keeps the shape.
+ */
+static int
+keeps_shape(audit *a, const dauys_manifest *next, const char *where)
+{
+    uint32_t pi;
+    int ok = next->question_count == a->m.question_count &&
+             next->region_count == a->m.region_count &&
+             strcmp(next->referendum, a->m.referendum) == 0 && next->version > a->m.version;
+
+    for (size_t i = 0; ok && i < a->m.precinct_count; i++) {
+        const dauys_precinct *p = &a->m.precinct[i];
+        ok = dauys_manifest_find_precinct(next, p->id, p->id_len, &pi);
+    }
+    audit_check(a, C1, ok, where, "manifest version %u changes the referendum, its questions or "
+                "regions, drops a precinct, or is not after version %u", next->version,
+                a->m.version);
+    return ok;
+}
+
+void
+audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
+{
+    char rel[64], srel[80], *text, *sig;
+    size_t len, sig_len;
+    dauys_manifest next;
+    dauys_error err;
+
+    snprintf(rel, sizeof rel, "manifests/v%u.txt", e->version);
+    snprintf(srel, sizeof srel, "%s.minisig", rel);
+    if (a->manifest_version_count < sizeof a->manifest_versions_logged / sizeof(uint32_t)) {
+        a->manifest_versions_logged[a->manifest_version_count++] = e->version;
+    }
+    audit_read(a, rel, DAUYS_MANIFEST_FILE_MAX, &text, &len);
+    audit_read(a, srel, DAUYS_KEYS_FILE_MAX, &sig, &sig_len);
+    if (file_matches(a, rel, text, len, e->file_sha256, where) &&
+        file_matches(a, srel, sig, sig_len, e->signature_sha256, where)) {
+        audit_check(a, A2, signed_by(text, len, sig, sig_len, &a->central), where,
+                    "%s is not signed by the central key", rel);
+        /* Followed even when unsigned (A2 says so), so the rest can be checked. */
+        if (dauys_manifest_parse(&next, text, len, rel, &err) != 0) {
+            audit_check(a, C1, 0, where, "%s", err.message);
+        } else if (a->have_manifest && !keeps_shape(a, &next, where)) {
+            dauys_manifest_free(&next);
+        } else if (adopt_manifest(a, &next) != 0) {
+            dauys_manifest_free(&next);
+            a->oom = 1;
+        }
+    }
+    dauys_free(text);
+    dauys_free(sig);
+}
+
+void
+audit_state_free(audit *a)
+{
+    dauys_free(a->ps);
+    dauys_free(a->district);
+    dauys_manifest_free(&a->m);
+    a->ps = NULL;
+    a->district = NULL;
+}

@@ -1,0 +1,232 @@
+/*
+ * statement.c: the audit's own result statement, written from its sums in the
+ * format of docs/FORMATS.md section 16.1 (never from the tally's code or
+ * SQL), and compared line by line with the signed result.txt. Each line
+ * belongs to a check: the log it covers to I2, completeness to P1, numbers
+ * to T1, rule verdicts to T2. A line whose area holds a counted protocol the
+ * audit could not read (I3 reported it) is not compared: it is unchecked.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "alloc.h"
+#include "internal.h"
+#include "rules.h"
+
+#define UNKNOWN_LINE 0x80
+
+static void line(audit *a, int ck, int unknown, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Appends one line ("...\n") to the statement, remembering its check. */
+static void
+line(audit *a, int ck, int unknown, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    n = n < 0 ? 0 : n > (int) sizeof buf - 2 ? (int) sizeof buf - 2 : n;
+    buf[n++] = '\n';
+    if (a->statement_len + (size_t) n > a->statement_cap || a->line_count % 64 == 0) {
+        size_t cap = 2 * (a->statement_len + (size_t) n) + 4096;
+        char *text = dauys_realloc(a->statement, cap);
+        uint8_t *lc = text ? dauys_realloc(a->line_check, a->line_count + 64) : NULL;
+        if (text != NULL) {
+            a->statement = text;
+            a->statement_cap = cap;
+        }
+        if (lc == NULL) {
+            a->oom = 1;
+            return;
+        }
+        a->line_check = lc;
+    }
+    memcpy(a->statement + a->statement_len, buf, (size_t) n);
+    a->statement_len += (size_t) n;
+    a->line_check[a->line_count++] = (uint8_t) (ck | (unknown ? UNKNOWN_LINE : 0));
+}
+
+static void
+add_sums(audit_sums *to, const audit_sums *s)
+{
+    to->eligible += s->eligible;
+    to->took_part += s->took_part;
+    to->yes += s->yes;
+    to->no += s->no;
+    to->not_counted += s->not_counted;
+    to->invalid += s->invalid;
+    to->reporting += s->reporting;
+    to->unknown += s->unknown;
+}
+
+static void
+area_line(audit *a, const char *key, const dauys_place *area, const audit_sums *s)
+{
+    line(a, T1, s->unknown != 0,
+         "%s: %.*s%seligible %llu took-part %llu yes %llu no %llu not-counted %llu invalid %llu "
+         "precincts %llu/%llu", key, area ? (int) area->id_len : 0, area ? area->id : "",
+         area ? " " : "", (unsigned long long) s->eligible, (unsigned long long) s->took_part,
+         (unsigned long long) s->yes, (unsigned long long) s->no,
+         (unsigned long long) s->not_counted, (unsigned long long) s->invalid,
+         (unsigned long long) s->reporting, (unsigned long long) s->expected);
+}
+
+static dauys_counts
+as_counts(const audit_sums *s)
+{
+    return (dauys_counts){s->eligible, s->took_part, s->yes, s->no, s->not_counted, s->invalid};
+}
+
+/* The rules of RULES.md applied to the audit's own sums (T2). */
+static void
+verdict_lines(audit *a, size_t q, const audit_sums *nation, const audit_sums *region)
+{
+    static const char *const names[] = {"quorum", "majority", "regions"};
+    dauys_counts n = as_counts(nation), *regional;
+    size_t counted = 0;
+    dauys_verdict v;
+    dauys_error err;
+
+    if ((regional = dauys_malloc_array(a->m.region_count, sizeof *regional)) == NULL) {
+        a->oom = 1;
+        return;
+    }
+    for (size_t r = 0; r < a->m.region_count; r++) {
+        const dauys_place *pl = &a->m.region[r];
+        if (!(pl->kind_len == 6 && memcmp(pl->kind, "abroad", 6) == 0)) { /* Art. 91(1): regions */
+            regional[counted++] = as_counts(&region[r]);
+        }
+    }
+    if (dauys_rules_decide(&v, a->m.question[q].profile, &n, regional, counted, &err) != 0) {
+        line(a, T2, 0, "rule: %s", err.message);
+    } else {
+        for (size_t i = 0; i < v.rule_count; i++) {
+            const dauys_rule_result *r = &v.rule[i];
+            line(a, T2, nation->unknown != 0, "rule: %s %s needed %llu have %llu of %llu",
+                 names[r->id], r->passed ? "met" : "not-met", (unsigned long long) r->needed,
+                 (unsigned long long) r->have, (unsigned long long) r->of);
+        }
+        line(a, T2, nation->unknown != 0, "valid: %s", v.valid ? "yes" : "no");
+        line(a, T2, nation->unknown != 0, "adopted: %s", v.adopted ? "yes" : "no");
+    }
+    dauys_free(regional);
+}
+
+/* Question Q's block: its areas' sums, then the verdict. */
+static void
+question_lines(audit *a, size_t q, audit_sums *region)
+{
+    const dauys_manifest *m = &a->m;
+    audit_sums nation = {0};
+
+    memset(region, 0, m->region_count * sizeof *region);
+    for (size_t i = 0; i < m->precinct_count; i++) {
+        region[m->precinct[i].region].expected++;
+    }
+    for (size_t d = 0; d < m->district_count; d++) {
+        add_sums(&region[m->district[d].region], &a->district[d * m->question_count + q]);
+    }
+    for (size_t r = 0; r < m->region_count; r++) {
+        add_sums(&nation, &region[r]);
+    }
+    nation.expected = m->precinct_count;
+    line(a, T1, 0, "question: %s", m->question[q].id);
+    line(a, T1, 0, "profile: %s", m->question[q].profile);
+    area_line(a, "national", NULL, &nation);
+    for (size_t r = 0; r < m->region_count; r++) {
+        area_line(a, "region", &m->region[r], &region[r]);
+    }
+    verdict_lines(a, q, &nation, region);
+}
+
+/* Precincts with a counting protocol (the same for every question). */
+static uint64_t
+reporting(const audit *a)
+{
+    uint64_t n = 0;
+
+    for (size_t d = 0; d < a->m.district_count; d++) {
+        n += a->district[d * a->m.question_count].reporting;
+    }
+    return n;
+}
+
+int
+audit_statement_build(audit *a)
+{
+    char root[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+    const dauys_manifest *m = &a->m;
+    uint64_t n = reporting(a);
+    audit_sums *region = dauys_malloc_array(m->region_count, sizeof *region);
+
+    if (region == NULL) {
+        return -1;
+    }
+    sodium_bin2base64(root, sizeof root, a->result_root, 32, sodium_base64_VARIANT_ORIGINAL);
+    line(a, T1, 0, "format: dauys-result 1");
+    line(a, T1, 0, "referendum: %s", m->referendum);
+    line(a, T1, 0, "title: %s", m->title);
+    line(a, T1, 0, "date: %s", m->date);
+    line(a, T1, 0, "mode: %s", m->mode == DAUYS_MODE_OFFICIAL ? "official" : "test");
+    line(a, T1, 0, "manifest-version: %u", m->version);
+    line(a, I2, 0, "log-size: %llu", (unsigned long long) a->result_size);
+    line(a, I2, 0, "log-root: %s", root);
+    line(a, P1, 0, "status: %s", n == m->precinct_count ? "final" : "provisional");
+    line(a, P1, 0, "precincts-expected: %zu", m->precinct_count);
+    line(a, P1, 0, "precincts-reporting: %llu", (unsigned long long) n);
+    for (size_t q = 0; q < m->question_count; q++) {
+        question_lines(a, q, region);
+    }
+    dauys_free(region);
+    return a->oom ? -1 : 0;
+}
+
+/* The next line of TEXT from *POS, without its LF, in OUT; 0 at the end. */
+static int
+next_line(char *out, size_t size, const char *text, size_t len, size_t *pos)
+{
+    const char *nl;
+    size_t n;
+
+    if (*pos >= len) {
+        return 0;
+    }
+    nl = memchr(text + *pos, '\n', len - *pos);
+    n = (nl ? (size_t) (nl - text) : len) - *pos;
+    snprintf(out, size, "%.*s", (int) n, text + *pos);
+    *pos += n + (nl != NULL);
+    return 1;
+}
+
+void
+audit_statement_compare(audit *a, const char *text, size_t len)
+{
+    char got[1024], want[1024], where[64];
+    size_t pos = 0, wpos = 0;
+
+    for (size_t i = 0; i < a->line_count; i++) {
+        int ck = a->line_check[i] & 0x7f, have;
+        next_line(want, sizeof want, a->statement, a->statement_len, &wpos);
+        have = next_line(got, sizeof got, text, len, &pos);
+        snprintf(where, sizeof where, "result.txt line %zu", i + 1);
+        if (have && (a->line_check[i] & UNKNOWN_LINE)) {
+            audit_unchecked(a, ck);
+        } else {
+            audit_check(a, ck, have && strcmp(got, want) == 0, where,
+                        have ? "is \"%s\"; the audit's re-tally gives \"%s\""
+                             : "%sthe statement ends; the audit's re-tally gives \"%s\"",
+                        have ? got : "", want);
+        }
+    }
+    if (next_line(got, sizeof got, text, len, &pos)) {
+        snprintf(where, sizeof where, "result.txt line %zu", a->line_count + 1);
+        audit_check(a, T1, 0, where, "\"%s\" is more than the audit's re-tally gives", got);
+    }
+}
