@@ -1,0 +1,418 @@
+#!/usr/bin/env bash
+# audit_cli.sh: the tamper suite of `dauys-audit verify`, and the observer
+# commands (prove, check, consistency, check-consistency).
+#
+#   usage: RESEAL=/path/to/reseal bash tests/cli/audit_cli.sh /path/to/dauys /path/to/dauys-audit
+#
+# A small referendum (3 regions, 4 districts, 9 precincts, one question) is
+# ingested in two rounds and published twice: bundle0 after the first round,
+# bundle after the second (with a correction and a rejected protocol). The
+# clean bundle passes every check. Then each attack is applied to a copy and
+# the test asserts that verify exits 1 and that the set of checks with
+# failures is exactly the set the attack breaks: the check under test, and
+# nothing reported broken that is not.
+#
+# Two kinds of attacker:
+#  - an outsider who edits files but holds no key (the log and signatures
+#    stay as they were);
+#  - an insider who holds the central key (played by tests/tools/reseal.c):
+#    after changing files they rewrite the log's hashes and chain, sign a new
+#    checkpoint and, where their change moves numbers, publish a result that
+#    adds up (`dauys-audit retally` plays the insider's tally) signed again.
+#    What they cannot forge is a precinct's signature or a manifest they do
+#    not re-sign. Their bundles carry no dauys.db (C3 is then not run), except
+#    in the database attack itself.
+# Receipts and consistency proofs are checked, then corrupted every way the
+# issue lists (flipped bit, wrong index, wrong sizes, truncated, extended).
+#
+# Hermetic (mktemp -d), non-interactive, unencrypted keys. Needs bash,
+# coreutils, util-linux (setsid), awk, sqlite3 and python3.
+set -u
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
+
+cli_args "$@"
+SQLITE=${SQLITE3:-sqlite3}
+PYTHON=${PYTHON3:-python3}
+RESEAL=$(abspath "${RESEAL:?set RESEAL to the reseal test tool}")
+for tool in "$SQLITE" "$PYTHON" "$RESEAL" awk setsid; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "$0: $tool is needed" >&2; exit 2; }
+done
+cli_workdir audit
+run() { run_split "$@"; }
+
+sign() { "$DAUYS" sign "$1" -k "$2" </dev/null >/dev/null 2>&1 || echo "could not sign $1 with $2" >&2; }
+
+# failing BUNDLE: the ids of the checks with failures, from verify --json.
+failing() {
+    "$AUDIT" verify --json -p central.pub "$1" 2>/dev/null | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join(k for k, v in d["checks"].items() if v["failed"]))' 2>/dev/null
+}
+
+# expect_fails NAME BUNDLE "IDS" [PATTERN]: verify exits 1, exactly IDS fail,
+# and the human output matches PATTERN.
+expect_fails() {
+    local name=$1 dir=$2 ids=$3 pat=${4:-}
+    expect_exit "$name: verify exits 1${pat:+ and says where}" 1 "$pat" "$AUDIT" verify -p central.pub "$dir"
+    expect_eq "$name: exactly $ids fail" "$ids" "$(failing "$dir")"
+}
+
+# copy NAME [nodb]: a fresh copy of the clean bundle (without its database).
+copy() {
+    rm -rf "$1" && cp -a bundle "$1" || exit 2
+    [ "${2:-}" = nodb ] && rm -f "$1/dauys.db"
+    return 0
+}
+
+# insider DIR: rewrites DIR's log and checkpoint, then publishes a result that
+# adds up from the rewritten log, signed by the central key.
+insider() {
+    "$RESEAL" "$1" central.key &&
+        "$AUDIT" retally -p central.pub "$1" >"$WORK/retally.txt" 2>/dev/null
+    cp "$WORK/retally.txt" "$1/result.txt" && "$RESEAL" "$1" central.key --sign-result
+}
+
+# entry_of DIR PRECINCT EVENT: the log index of PRECINCT's entry with EVENT.
+entry_of() {
+    awk -v p="$2" -v e="$3" '/^index: / { i = $2 } /^event: / { ev = $2 }
+        /^precinct: / && $2 == p && ev == e { print i; exit }' "$1/log/entries.txt"
+}
+pfile() { printf '%s/protocols/%08d.txt' "$1" "$2"; }
+
+# --- the referendum ------------------------------------------------------------------
+
+section "a small referendum, published twice"
+
+REF=kz-audit-2026
+ROSTER="AST-0001 AST-D1
+AST-0002 AST-D1
+AST-0003 AST-D1
+ALA-0001 ALA-D1
+ALA-0002 ALA-D1
+ALA-0003 ALA-D1
+KAR-0001 KAR-D1
+KAR-0002 KAR-D1
+KAR-0003 KAR-D2"
+awk '{ print $1 }' <<<"$ROSTER" >ids.txt
+expect_ok "keygen: central, attacker and 9 precinct keys" "" "$DAUYS" keygen --unencrypted -o central
+"$DAUYS" keygen --unencrypted -o attacker >/dev/null 2>&1
+expect_ok "keygen: precinct keys" "" "$DAUYS" keygen --unencrypted --precincts ids.txt -d keys
+
+# protocol FILE PRECINCT N [VERSION] [REFERENDUM]: lawful numbers varied by N.
+protocol() {
+    local on=$((1000 + 37 * $3)) box iss can y no
+    box=$((on * (60 + $3) / 100)) iss=$((box + 2)) can=$((on - box - 2))
+    y=$(((box - 9) * (50 + 3 * $3) / 100)) no=$((box - 9 - (box - 9) * (50 + 3 * $3) / 100))
+    {
+        printf 'format: dauys-protocol 1\nreferendum: %s\nprecinct: %s\nversion: %s\n' "${5:-$REF}" "$2" "${4:-1}"
+        [ "${4:-1}" = 1 ] || printf 'reason: recount ordered by the district commission\n'
+        printf 'citizens_on_list: %s\nballots_received: %s\nballots_issued: %s\n' "$on" "$on" "$iss"
+        printf 'ballots_cancelled: %s\nballots_in_boxes: %s\n' "$can" "$box"
+        printf 'q1_yes: %s\nq1_no: %s\nq1_not_counted: 4\nq1_invalid: 5\n' "$y" "$no"
+    } >"$1"
+}
+
+{
+    printf 'format: dauys-manifest 1\nreferendum: %s\ntitle: Audit test referendum\n' "$REF"
+    printf 'date: 2026-03-15\nmode: test\nversion: 1\nballot: single\n'
+    printf 'question: q1 kz-constitutional Do you approve the amendments to the Constitution?\n'
+    printf 'region: AST capital Astana\nregion: ALA city Almaty\nregion: KAR oblast Karaganda region\n'
+    printf 'district: AST-D1 AST Esil\ndistrict: ALA-D1 ALA Almaly\n'
+    printf 'district: KAR-D1 KAR Karaganda\ndistrict: KAR-D2 KAR Temirtau\n'
+    while read -r p d; do
+        printf 'precinct: %s %s 1100 %s Precinct %s\n' "$p" "$d" "$(pub_b64 "keys/$p.pub")" "$p"
+    done <<<"$ROSTER"
+} >manifest.txt
+sign manifest.txt central.key
+
+mkdir in1 in2
+n=0
+while read -r p _; do
+    n=$((n + 1))
+    dir=in2
+    case $p in AST-* | ALA-0001) dir=in1 ;; esac
+    protocol "$dir/$p.txt" "$p" "$n"
+    sign "$dir/$p.txt" "keys/$p.key"
+done <<<"$ROSTER"
+protocol in1/KAR-0001-unsigned.txt KAR-0001 7 # rejected: no signature
+protocol in2/ALA-0001-v2.txt ALA-0001 9 2     # a correction
+sign in2/ALA-0001-v2.txt keys/ALA-0001.key
+protocol other.txt AST-0002 2 1 kz-other-2025 # the same commission, another referendum
+sign other.txt keys/AST-0002.key
+
+expect_ok "init" "workspace created" "$DAUYS" init -w ws --manifest manifest.txt --central-key central.pub
+expect_exit "ingest round 1 (one rejected)" 1 "4 accepted" "$DAUYS" ingest -w ws in1
+expect_ok "publish bundle0 (provisional)" "published" "$DAUYS" publish -w ws -k central.key bundle0
+expect_ok "ingest round 2 (a correction)" "5 accepted, 1 correction" "$DAUYS" ingest -w ws in2
+expect_ok "publish bundle (final)" "published" "$DAUYS" publish -w ws -k central.key bundle
+check "  ... the result is final" grep -qx "status: final" bundle/result.txt
+
+# --- the clean bundle -------------------------------------------------------------------
+
+section "the clean bundle passes"
+
+expect_ok "verify: all checks pass" "all checks pass" "$AUDIT" verify -p central.pub bundle
+check "  ... 9 of 9 precincts counted, database compared" matches "$OUT" "9 of 9 precincts counted"
+expect_eq "  ... no check fails (--json)" "" "$(failing bundle)"
+expect_eq "  ... every check but C3's summary line ran something" 14 \
+    "$("$AUDIT" verify --json -p central.pub bundle | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(1 for v in d["checks"].values() if v["passed"] > 0))')"
+expect_ok "bundle0 passes too (it is provisional, and says so)" "all checks pass" "$AUDIT" verify -p central.pub bundle0
+expect_ok "retally reproduces the signed result byte for byte" "" "$AUDIT" retally -p central.pub bundle
+"$AUDIT" retally -p central.pub bundle >retally.txt 2>/dev/null
+check "  ... cmp retally.txt bundle/result.txt" cmp -s retally.txt bundle/result.txt
+expect_exit "a bundle checked against another central key fails A1, A2, A4" 1 "FAIL A1" \
+    "$AUDIT" verify -p attacker.pub bundle
+
+# --- outsiders: files edited, no key ----------------------------------------------------
+
+section "outsider attacks"
+
+AST2=$(entry_of bundle AST-0002 accepted)
+copy t1
+sed -i 's/^q1_yes: \([0-9]*\)$/q1_yes: 1\1/' "$(pfile t1 "$AST2")"
+expect_fails "altered count, file only" t1 "I3" "FAIL I3 log entry $AST2: protocols/$(printf %08d "$AST2").txt does not hash"
+run "$AUDIT" verify --json -p central.pub t1
+expect_eq "  ... the areas holding it are unchecked, not failed (T1)" 2 \
+    "$(printf '%s' "$STDOUT" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["checks"]["T1"]["unchecked"])')"
+
+copy t2
+rm "$(pfile t2 "$AST2")"
+expect_fails "bundle file deleted" t2 "I3" "protocols/$(printf %08d "$AST2").txt is missing"
+
+copy t3
+echo "extra" >t3/protocols/99999999.txt
+echo "extra" >t3/notes.txt
+expect_fails "extra unlogged files added" t3 "I4" "FAIL I4 protocols/99999999.txt: is not named by the log"
+check "  ... both named" matches "$OUT" "FAIL I4 notes.txt"
+
+copy t4
+sed -i '0,/^national: /s/yes \([0-9]*\) no/yes 9\1 no/' t4/result.txt
+expect_fails "result statement number edited" t4 "I3" "FAIL I3 result.txt"
+
+copy t5
+"$PYTHON" - t5/checkpoint <<'PY'
+import base64, sys
+lines = open(sys.argv[1]).read().split("\n")
+root = bytearray(base64.b64decode(lines[2])); root[0] ^= 1
+lines[2] = base64.b64encode(bytes(root)).decode()
+open(sys.argv[1], "w").write("\n".join(lines))
+PY
+expect_fails "forged checkpoint root" t5 "A1" "FAIL A1 checkpoint"
+
+copy t6
+"$PYTHON" - t6/log/entries.txt <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+t[3], t[4] = t[4], t[3]
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+expect_fails "log entries reordered (the database still has the true order)" t6 "I1 I2 C3" "FAIL I1 log entry 3"
+
+copy t7
+"$PYTHON" - t7/log/entries.txt <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t[:-1]))
+PY
+expect_fails "log truncated (the result's entry cut off)" t7 "I2 I3 C3 P1" "FAIL I2 checkpoint"
+
+copy t8
+"$SQLITE" t8/dauys.db "UPDATE protocol_answer SET yes = yes + 5, no = no - 5 WHERE precinct = 'KAR-0002'"
+expect_fails "database row edited" t8 "C3" "FAIL C3 dauys.db protocol_answer, district KAR-D1"
+
+# --- insiders: the central key, not the precincts' ---------------------------------------
+
+section "insider attacks (reseal: the central key re-signs the log, checkpoint and result)"
+
+copy s0 nodb
+insider s0
+expect_ok "reseal changes nothing on an untouched bundle (the tool is faithful)" "all checks pass" \
+    "$AUDIT" verify -p central.pub s0
+check "  ... same log bytes" cmp -s s0/log/entries.txt bundle/log/entries.txt
+check "  ... same checkpoint bytes (Ed25519 is deterministic)" cmp -s s0/checkpoint bundle/checkpoint
+check "  ... same result" cmp -s s0/result.txt bundle/result.txt
+
+copy s1 nodb
+sed -i 's/^q1_yes: \([0-9]*\)$/q1_yes: \1X/; s/^q1_no: \([0-9]*\)$/q1_no: \1X/' "$(pfile s1 "$AST2")"
+"$PYTHON" - "$(pfile s1 "$AST2")" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+t = re.sub(r"q1_yes: (\d+)X", lambda m: "q1_yes: %d" % (int(m.group(1)) + 40), t)
+t = re.sub(r"q1_no: (\d+)X", lambda m: "q1_no: %d" % (int(m.group(1)) - 40), t)
+open(sys.argv[1], "w").write(t)
+PY
+insider s1
+expect_fails "altered count re-logged (its signature is now bad)" s1 "A3" \
+    "FAIL A3 log entry $AST2: counted, but not signed by the key the roster gives precinct AST-0002"
+
+copy s2 nodb
+cp "$(pfile s1 "$AST2")" "$(pfile s2 "$AST2")"
+rm -f "$(pfile s2 "$AST2").minisig"
+sign "$(pfile s2 "$AST2")" keys/AST-0003.key
+insider s2
+expect_fails "altered count re-signed with another precinct's key" s2 "A3" "FAIL A3 log entry $AST2"
+
+copy s3 nodb
+cp "$(pfile s1 "$AST2")" "$(pfile s3 "$AST2")"
+rm -f "$(pfile s3 "$AST2").minisig"
+sign "$(pfile s3 "$AST2")" attacker.key
+sed -i "s|^\(precinct: AST-0002 AST-D1 1100 \)[^ ]*|\1$(pub_b64 attacker.pub)|" s3/manifests/v1.txt
+cp s3/manifests/v1.txt s3/manifest.txt
+insider s3
+expect_fails "attacker key substituted in the roster, manifest not re-signed" s3 "A2" \
+    "FAIL A2 log entry 0: manifests/v1.txt is not signed by the central key"
+
+copy s4 nodb
+ALA3=$(entry_of bundle ALA-0003 accepted)
+"$PYTHON" - s4/log/entries.txt "$ALA3" <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+i = int(sys.argv[2])
+t[i] = t[i].replace("event: accepted\n", "event: rejected\n").replace(
+    "previous: ", "reason: signature the signature does not verify\nprevious: ")
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+insider s4
+expect_fails "dropped precinct (a valid protocol logged as rejected)" s4 "C1" \
+    "FAIL C1 log entry $ALA3: logged as rejected, but the files and the roster make it accepted"
+check "  ... the forged result says provisional" grep -qx "status: provisional" s4/result.txt
+
+copy s5 nodb
+KAR2=$(entry_of bundle KAR-0002 accepted)
+"$PYTHON" - s5/log/entries.txt "$KAR2" <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+t.insert(len(t) - 1, t[int(sys.argv[2])])
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+DUP=$(($(grep -c '^format: dauys-log 1$' s5/log/entries.txt) - 2))
+cp "$(pfile s5 "$KAR2")" "$(pfile s5 "$DUP")"
+cp "$(pfile s5 "$KAR2").minisig" "$(pfile s5 "$DUP").minisig"
+insider s5
+expect_fails "duplicated precinct (its protocol logged as accepted twice)" s5 "C2" \
+    "FAIL C2 log entry $DUP: logged as accepted, but precinct KAR-0002 already counted"
+
+copy s6 nodb
+cp other.txt "$(pfile s6 "$AST2")"
+cp other.txt.minisig "$(pfile s6 "$AST2").minisig"
+insider s6
+expect_fails "protocol replayed from another referendum (validly signed by the precinct)" s6 "C1" \
+    "FAIL C1 log entry $AST2: counted, but it is a protocol of another referendum"
+
+copy s7 nodb
+rm s7/result.txt.minisig
+sign s7/result.txt attacker.key
+"$RESEAL" s7 central.key
+expect_fails "result re-signed by a wrong key" s7 "A4" "FAIL A4 result.txt: not signed by the central key"
+
+copy s8 nodb
+sed -i '0,/^national: /s/yes \([0-9]*\) no/yes 1\1 no/' s8/result.txt
+"$RESEAL" s8 central.key --sign-result
+expect_fails "result number edited and re-signed by the centre" s8 "T1" "FAIL T1 result.txt line 14"
+
+copy s9 nodb
+cp bundle0/checkpoint s9/checkpoint
+expect_fails "a validly signed checkpoint of another log size" s9 "I2" "FAIL I2 checkpoint"
+
+# --- rollback and history ----------------------------------------------------------------
+
+section "consistency: the log only grew"
+
+expect_ok "consistency: bundle extends bundle0's checkpoint" "format: dauys-proof 1" \
+    "$AUDIT" consistency -p central.pub bundle0/checkpoint bundle
+printf '%s\n' "$STDOUT" >cons.proof
+expect_ok "check-consistency of that proof, offline" "OK" \
+    "$AUDIT" check-consistency -p central.pub bundle0/checkpoint bundle/checkpoint cons.proof
+expect_exit "rolled back: bundle0 served to someone holding the newer checkpoint" 1 "rolled back" \
+    "$AUDIT" consistency -p central.pub bundle/checkpoint bundle0
+expect_exit "rewritten history: the insider's s1 (an entry of round 1 altered) against bundle0's checkpoint" 1 "history rewritten" \
+    "$AUDIT" consistency -p central.pub bundle0/checkpoint s1
+expect_ok "the insider's s4 (a round 2 entry altered) does extend bundle0: only verify catches it (C1)" "" \
+    "$AUDIT" consistency -p central.pub bundle0/checkpoint s4
+expect_exit "a checkpoint not signed by the key given" 1 "" \
+    "$AUDIT" consistency -p attacker.pub bundle0/checkpoint bundle
+
+# corrupt FILE HOW: the proof in FILE corrupted one way, on stdout.
+corrupt() {
+    "$PYTHON" - "$1" "$2" <<'PY'
+import base64, sys
+text = open(sys.argv[1]).read()
+head, sep, entry = text.partition("format: dauys-log 1\n")
+lines = head.rstrip("\n").split("\n")
+how = sys.argv[2]
+hashes = [i for i, l in enumerate(lines) if l.startswith("hash: ")]
+def setnum(key, delta):
+    for i, l in enumerate(lines):
+        if l.startswith(key):
+            lines[i] = "%s%d" % (key, int(l[len(key):]) + delta)
+if how == "bit":
+    h = bytearray(base64.b64decode(lines[hashes[0]][6:])); h[5] ^= 0x10
+    lines[hashes[0]] = "hash: " + base64.b64encode(bytes(h)).decode()
+elif how == "index+":
+    setnum("index: ", 1)
+elif how == "index-":
+    setnum("index: ", -1)
+elif how == "size+":
+    setnum("size: ", 1)
+elif how == "size-":
+    setnum("size: ", -1)
+elif how == "truncated":
+    del lines[hashes[-1]]
+elif how == "extended":
+    lines.append(lines[hashes[-1]])
+elif how == "swapped" and len(hashes) > 1:
+    lines[hashes[0]], lines[hashes[1]] = lines[hashes[1]], lines[hashes[0]]
+sys.stdout.write("\n".join(lines) + "\n" + sep + entry)
+PY
+}
+
+for how in bit index+ index- size+ size- truncated extended swapped; do
+    corrupt cons.proof "$how" >bad.proof
+    check "consistency proof ($how) differs from the good one" test "$(cat bad.proof)" != "$(cat cons.proof)"
+    expect_exit "consistency proof corrupted ($how) is rejected" 1 "" \
+        "$AUDIT" check-consistency -p central.pub bundle0/checkpoint bundle/checkpoint bad.proof
+done
+
+# --- receipts --------------------------------------------------------------------------
+
+section "receipts: prove and check"
+
+expect_ok "prove ALA-0001 (its correction counts)" "type: inclusion" "$AUDIT" prove bundle ALA-0001
+printf '%s\n' "$STDOUT" >ala.receipt
+check "  ... the receipt holds the correction's entry" grep -qx "event: correction" ala.receipt
+expect_ok "check: the observer's copy of the correction was counted unchanged" \
+    "OK: in2/ALA-0001-v2.txt is precinct ALA-0001's protocol version 2, logged as correction" \
+    "$AUDIT" check -p central.pub in2/ALA-0001-v2.txt ala.receipt bundle/checkpoint
+expect_exit "check: version 1 (superseded) is not the counted file" 1 "its bytes differ" \
+    "$AUDIT" check -p central.pub in1/ALA-0001.txt ala.receipt bundle/checkpoint
+expect_exit "check: another precinct's protocol" 1 "its bytes differ" \
+    "$AUDIT" check -p central.pub in1/AST-0001.txt ala.receipt bundle/checkpoint
+expect_exit "check: an older checkpoint (another size)" 1 "" \
+    "$AUDIT" check -p central.pub in2/ALA-0001-v2.txt ala.receipt bundle0/checkpoint
+expect_exit "check: a checkpoint the attacker signed" 1 "" \
+    "$AUDIT" check -p attacker.pub in2/ALA-0001-v2.txt ala.receipt bundle/checkpoint
+expect_exit "check: a file that does not exist (exit 2)" 2 "" \
+    "$AUDIT" check -p central.pub nosuch.txt ala.receipt bundle/checkpoint
+for how in bit index+ index- size+ size- truncated extended swapped; do
+    corrupt ala.receipt "$how" >bad.receipt
+    check "receipt ($how) differs from the good one" test "$(cat bad.receipt)" != "$(cat ala.receipt)"
+    expect_exit "receipt corrupted ($how) is rejected" 1 "" \
+        "$AUDIT" check -p central.pub in2/ALA-0001-v2.txt bad.receipt bundle/checkpoint
+done
+sed 's/^event: correction$/event: accepted/' ala.receipt >bad.receipt
+expect_exit "receipt whose entry was edited is rejected" 1 "" \
+    "$AUDIT" check -p central.pub in2/ALA-0001-v2.txt bad.receipt bundle/checkpoint
+expect_exit "prove: a precinct with no counted protocol in s4 (dropped)" 1 "has no counted protocol" \
+    "$AUDIT" prove s4 ALA-0003
+expect_exit "prove: a precinct not on the roster" 1 "has no counted protocol" "$AUDIT" prove bundle XXX-0001
+"$AUDIT" prove s1 AST-0002 >s1.receipt 2>/dev/null
+expect_exit "the real protocol against the insider's altered log: refused" 1 "its bytes differ" \
+    "$AUDIT" check -p central.pub in1/AST-0002.txt s1.receipt s1/checkpoint
+
+summary
