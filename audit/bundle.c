@@ -151,10 +151,83 @@ check_manifest_copy(audit *a, const char *suffix)
     dauys_free(y);
 }
 
+/* protocols/index.tsv read line by line beside the log's submission entries. */
+typedef struct index_walk {
+    audit *a;
+    const char *text;
+    size_t len, pos, line;
+    uint64_t n;
+} index_walk;
+
+/* The line protocols/index.tsv must have for the submission entry E. */
+static void
+index_line(char *out, size_t size, const dauys_log_parsed *e)
+{
+    char version[16];
+
+    snprintf(version, sizeof version, "%u", e->version);
+    snprintf(out, size, "%08llu\t%s\t%s\t%s\t%s", (unsigned long long) e->index,
+             e->precinct[0] ? e->precinct : "-", e->version ? version : "-", e->event,
+             e->reason_code[0] ? e->reason_code : "-");
+}
+
+static int
+index_entry(void *ctx, const char *text, size_t len)
+{
+    index_walk *w = ctx;
+    char want[256], where[64];
+    dauys_log_parsed e;
+    dauys_error err;
+    const char *got = w->text + w->pos, *nl;
+    size_t n;
+
+    w->n++;
+    if (dauys_log_entry_parse(&e, text, len, "entry", &err) != 0 ||
+        strcmp(e.event, "manifest") == 0 || strcmp(e.event, "result") == 0) {
+        return 0; /* I1 reports a malformed entry; these have no line */
+    }
+    index_line(want, sizeof want, &e);
+    nl = w->pos < w->len ? memchr(got, '\n', w->len - w->pos) : NULL;
+    n = nl ? (size_t) (nl - got) : 0;
+    snprintf(where, sizeof where, "protocols/index.tsv line %zu", ++w->line);
+    audit_check(w->a, I4, nl != NULL && n == strlen(want) && memcmp(got, want, n) == 0, where,
+                "is \"%.*s\"; log entry %llu gives \"%s\"", (int) (n > 200 ? 200 : n), got,
+                (unsigned long long) e.index, want);
+    w->pos += nl ? n + 1 : 0;
+    return 0;
+}
+
+/* protocols/index.tsv lists the log's submissions (FORMATS.md 17.1), no more. */
+static void
+check_index(audit *a)
+{
+    static const char header[] = "log_index\tprecinct\tversion\toutcome\treason_code\n";
+    index_walk w = {.a = a};
+    char *text;
+    dauys_error err;
+
+    audit_read(a, "protocols/index.tsv", (size_t) 1 << 30, &text, &w.len);
+    if (text == NULL) {
+        return; /* a derived copy: it may be left out */
+    }
+    w.text = text;
+    w.line = 1;
+    audit_check(a, I4, w.len >= sizeof header - 1 && memcmp(text, header, sizeof header - 1) == 0,
+                "protocols/index.tsv line 1", "is not the header line");
+    w.pos = w.len >= sizeof header - 1 ? sizeof header - 1 : w.len;
+    if (audit_log_stream(a->dir, index_entry, &w, &err) != 0) {
+        a->oom = 1;
+    }
+    audit_check(a, I4, w.pos == w.len, "protocols/index.tsv", "has lines after the log's last "
+                "submission");
+    dauys_free(text);
+}
+
 void
 audit_bundle_files(audit *a)
 {
     scan(a, "");
     check_manifest_copy(a, "");
     check_manifest_copy(a, ".minisig");
+    check_index(a);
 }

@@ -134,12 +134,12 @@ print_failure(const dauys_audit_finding *f, void *ctx)
 static void
 print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
 {
-    printf(json ? "\n  ],\n  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
+    printf(json ? "%s\n  ],\n  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
                   "\"expected\": %llu, \"database\": %s,\n  \"checks\": {\n"
-                : "\n%llu log entries, %llu protocols, %llu of %llu precincts counted%s\n\n"
+                : "%s%llu log entries, %llu protocols, %llu of %llu precincts counted%s\n\n"
                   "check  group          passed  failed  unchecked\n",
-           (unsigned long long) s->entries, (unsigned long long) s->protocols,
-           (unsigned long long) s->counted, (unsigned long long) s->expected,
+           json ? "" : failed ? "\n" : "", (unsigned long long) s->entries,
+           (unsigned long long) s->protocols, (unsigned long long) s->counted, (unsigned long long) s->expected,
            json ? (s->database ? "true" : "false")
                 : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"));
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {

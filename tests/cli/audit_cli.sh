@@ -70,9 +70,10 @@ copy() {
 # insider DIR: rewrites DIR's log and checkpoint, then publishes a result that
 # adds up from the rewritten log, signed by the central key.
 insider() {
-    "$RESEAL" "$1" central.key &&
-        "$AUDIT" retally -p central.pub "$1" >"$WORK/retally.txt" 2>/dev/null
-    cp "$WORK/retally.txt" "$1/result.txt" && "$RESEAL" "$1" central.key --sign-result
+    { "$RESEAL" "$1" central.key &&
+        { "$AUDIT" retally -p central.pub "$1" >"$WORK/retally.txt" 2>/dev/null || [ $? = 1 ]; } &&
+        cp "$WORK/retally.txt" "$1/result.txt" && "$RESEAL" "$1" central.key --sign-result; } ||
+        fail_value "insider $1" "the forgery could not be made"
 }
 
 # entry_of DIR PRECINCT EVENT: the log index of PRECINCT's entry with EVENT.
@@ -80,6 +81,7 @@ entry_of() {
     awk -v p="$2" -v e="$3" '/^index: / { i = $2 } /^event: / { ev = $2 }
         /^precinct: / && $2 == p && ev == e { print i; exit }' "$1/log/entries.txt"
 }
+differs() { ! cmp -s "$1" "$2"; }
 pfile() { printf '%s/protocols/%08d.txt' "$1" "$2"; }
 
 # --- the referendum ------------------------------------------------------------------
@@ -212,7 +214,7 @@ t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
 t[3], t[4] = t[4], t[3]
 open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
 PY
-expect_fails "log entries reordered (the database still has the true order)" t6 "I1 I2 C3" "FAIL I1 log entry 3"
+expect_fails "log entries reordered (index.tsv and the database still have the true order)" t6 "I1 I2 I4 C3" "FAIL I1 log entry 3"
 
 copy t7
 "$PYTHON" - t7/log/entries.txt <<'PY'
@@ -221,6 +223,15 @@ t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
 open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t[:-1]))
 PY
 expect_fails "log truncated (the result's entry cut off)" t7 "I2 I3 C3 P1" "FAIL I2 checkpoint"
+
+copy t9
+sed -i 's/\tAST-0003\t1\taccepted\t-$/\tAST-0003\t1\trejected\tsignature/' t9/protocols/index.tsv
+check "  ... index.tsv edited" differs t9/protocols/index.tsv bundle/protocols/index.tsv
+expect_fails "protocols/index.tsv (the readable list) says a counted protocol was rejected" t9 "I4" \
+    "FAIL I4 protocols/index.tsv line"
+copy t10
+sed -i 's/^title: .*/title: Another title/' t10/manifest.txt
+expect_fails "manifest.txt (the copy of the version in force) edited" t10 "I4" "FAIL I4 manifest.txt: differs from manifests/v1.txt"
 
 copy t8
 "$SQLITE" t8/dauys.db "UPDATE protocol_answer SET yes = yes + 5, no = no - 5 WHERE precinct = 'KAR-0002'"
@@ -237,6 +248,7 @@ expect_ok "reseal changes nothing on an untouched bundle (the tool is faithful)"
 check "  ... same log bytes" cmp -s s0/log/entries.txt bundle/log/entries.txt
 check "  ... same checkpoint bytes (Ed25519 is deterministic)" cmp -s s0/checkpoint bundle/checkpoint
 check "  ... same result" cmp -s s0/result.txt bundle/result.txt
+check "  ... same protocols/index.tsv" cmp -s s0/protocols/index.tsv bundle/protocols/index.tsv
 
 copy s1 nodb
 sed -i 's/^q1_yes: \([0-9]*\)$/q1_yes: \1X/; s/^q1_no: \([0-9]*\)$/q1_no: \1X/' "$(pfile s1 "$AST2")"

@@ -6,6 +6,8 @@
  * fresh hash chain; the checkpoint is signed again over the new root. With
  * --sign-result the result statement's log-size and log-root lines are set
  * to the rewritten log and the statement is signed again by the central key.
+ * protocols/index.tsv is rewritten to list the log's submissions, as the
+ * insider's own publishing would.
  * Each attack in the suite is applied with no more of this than it needs, so
  * that the check under test is the only one the forgery cannot get past.
  *
@@ -33,6 +35,8 @@ typedef struct forge {
     size_t out_len, out_cap;
     dauys_merkle_range range;
     uint8_t prev[32];
+    char *index;           /* protocols/index.tsv, rewritten to match */
+    size_t index_len, index_cap;
 } forge;
 
 static void
@@ -126,6 +130,7 @@ sign_result(forge *f, uint64_t size)
         }
         pos += l;
     }
+    out[n] = '\0';
     field(ref, sizeof ref, out, "referendum: ");
     snprintf(comment, sizeof comment, "dauys result of %s covering log size %llu", ref,
              (unsigned long long) size);
@@ -157,6 +162,41 @@ entry_files(char rel[64], char srel[80], const char *text, uint64_t n)
         snprintf(rel, 64, "protocols/%08llu.txt", (unsigned long long) n);
     }
     snprintf(srel, 80, "%s.minisig", rel);
+}
+
+/* Appends text to a growing buffer. */
+static void
+append(char **buf, size_t *len, size_t *cap, const char *text, size_t n)
+{
+    if (*len + n > *cap) {
+        *cap = 2 * (*len + n);
+        if ((*buf = realloc(*buf, *cap)) == NULL) {
+            die("out of memory");
+        }
+    }
+    memcpy(*buf + *len, text, n);
+    *len += n;
+}
+
+/* The line of protocols/index.tsv for a submission entry (FORMATS.md 17.1). */
+static void
+index_line(forge *f, const char *text, uint64_t n)
+{
+    char event[32], precinct[80], version[32], reason[64], line[300];
+    int len;
+
+    field(event, sizeof event, text, "\nevent: ");
+    if (strcmp(event, "manifest") == 0 || strcmp(event, "result") == 0) {
+        return;
+    }
+    field(precinct, sizeof precinct, text, "\nprecinct: ");
+    field(version, sizeof version, text, "\nversion: ");
+    field(reason, sizeof reason, text, "\nreason: ");
+    reason[strcspn(reason, " ")] = '\0';
+    len = snprintf(line, sizeof line, "%08llu\t%s\t%s\t%s\t%s\n", (unsigned long long) n,
+                   precinct[0] ? precinct : "-", version[0] ? version : "-", event,
+                   reason[0] ? reason : "-");
+    append(&f->index, &f->index_len, &f->index_cap, line, (size_t) len);
 }
 
 /* Rewrites one entry (its index, file hashes and chain) and appends it. */
@@ -200,14 +240,8 @@ reseal_entry(forge *f, const char *text, int last)
         dauys_merkle_range_append(&f->range, leaf, NULL, NULL, &err) != 0) {
         die("hashing");
     }
-    if (f->out_len + len > f->out_cap) {
-        f->out_cap = 2 * (f->out_len + len);
-        if ((f->out = realloc(f->out, f->out_cap)) == NULL) {
-            die("out of memory");
-        }
-    }
-    memcpy(f->out + f->out_len, buf, len);
-    f->out_len += len;
+    append(&f->out, &f->out_len, &f->out_cap, buf, len);
+    index_line(f, buf, n);
 }
 
 /* Signs a checkpoint of the rewritten log under the old checkpoint's origin. */
@@ -249,6 +283,8 @@ main(int argc, char **argv)
         die("cannot load the central key");
     }
     dauys_merkle_range_init(&f.range);
+    static const char header[] = "log_index\tprecinct\tversion\toutcome\treason_code\n";
+    append(&f.index, &f.index_len, &f.index_cap, header, sizeof header - 1);
     if ((log = slurp(&f, "log/entries.txt", &len)) == NULL) {
         die("log/entries.txt");
     }
@@ -262,8 +298,10 @@ main(int argc, char **argv)
         reseal_entry(&f, entry, next == NULL);
     }
     spit(&f, "log/entries.txt", f.out, f.out_len);
+    spit(&f, "protocols/index.tsv", f.index, f.index_len);
     sign_checkpoint(&f);
     free(f.out);
+    free(f.index);
     dauys_free(log);
     dauys_keys_seckey_free(f.sk);
     return 0;
