@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "file.h"
 #include "proofs.h"
+#include "protocol.h"
 
 /* CLI_EXIT_BAD for evidence that fails, CLI_EXIT_FAIL for anything else. */
 static int
@@ -87,53 +88,71 @@ static const char check_usage[] =
     "central key signed. RECEIPT comes from dauys-audit prove.\n"
     "exit status: 0 proved, 1 it does not hold, 2 could not run\n";
 
-/* Reads the three files of check; -1 (reported) if one cannot be read. */
-static int
-read_three(char *data[3], size_t len[3], char **paths, const size_t max[3])
-{
+/* The three files of check and check-consistency, and the key. */
+typedef struct three {
+    char **paths;
+    char *data[3];
+    size_t len[3];
+    dauys_pubkey pk;
     dauys_error err;
+} three;
 
-    for (int i = 0; i < 3; i++) {
-        if (dauys_file_read(&data[i], &len[i], paths[i], max[i], &err) != 0) {
-            cli_report(&err);
-            return -1;
+/*
+ * Reads T's three files (each at most MAX[i] bytes), runs VERIFY on them and
+ * frees them. Returns the exit status: VERIFY's failure is reported.
+ */
+static int
+run_three(three *t, const size_t max[3], int (*verify)(three *t))
+{
+    int rc = CLI_EXIT_FAIL, i;
+
+    for (i = 0; i < 3; i++) {
+        t->data[i] = NULL;
+        if (dauys_file_read(&t->data[i], &t->len[i], t->paths[i], max[i], &t->err) != 0) {
+            cli_report(&t->err);
+            break;
         }
     }
+    if (i == 3) {
+        rc = verify(t) == 0 ? CLI_EXIT_OK : exit_for(&t->err);
+        if (rc != CLI_EXIT_OK) {
+            cli_report(&t->err);
+        }
+    }
+    for (i = 0; i < 3; i++) {
+        dauys_free(t->data[i]);
+    }
+    return rc;
+}
+
+static int
+verify_receipt(three *t)
+{
+    dauys_receipt_info info;
+
+    if (dauys_audit_check_receipt(&info, t->data[0], t->len[0], t->data[1], t->len[1],
+                                  t->data[2], t->len[2], &t->pk, &t->err) != 0) {
+        return -1;
+    }
+    printf("OK: %s is precinct %s's protocol version %u, logged as %s in entry %llu of the log "
+           "of %llu entries that the central key signed\n", t->paths[0], info.precinct,
+           info.version, info.event, (unsigned long long) info.index,
+           (unsigned long long) info.size);
     return 0;
 }
 
 int
 cmd_check(int argc, char **argv)
 {
-    static const size_t max[3] = {64u << 10, DAUYS_RECEIPT_MAX, DAUYS_NOTE_MAX};
-    char *data[3] = {NULL, NULL, NULL};
-    size_t len[3];
-    dauys_pubkey pk;
-    dauys_receipt_info info;
-    dauys_error err;
-    int rc = parse(argc, argv, check_usage, &pk, 1, 3);
+    static const size_t max[3] = {DAUYS_PROTOCOL_FILE_MAX, DAUYS_RECEIPT_MAX, DAUYS_NOTE_MAX};
+    three t;
+    int rc = parse(argc, argv, check_usage, &t.pk, 1, 3);
 
     if (rc != 0) {
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
-    rc = CLI_EXIT_FAIL;
-    if (read_three(data, len, argv + optind, max) == 0) {
-        if (dauys_audit_check_receipt(&info, data[0], len[0], data[1], len[1], data[2], len[2],
-                                      &pk, &err) != 0) {
-            cli_report(&err);
-            rc = exit_for(&err);
-        } else {
-            printf("OK: %s is precinct %s's protocol version %u, logged as %s in entry %llu of "
-                   "the log of %llu entries that the central key signed\n", argv[optind],
-                   info.precinct, info.version, info.event, (unsigned long long) info.index,
-                   (unsigned long long) info.size);
-            rc = CLI_EXIT_OK;
-        }
-    }
-    for (int i = 0; i < 3; i++) {
-        dauys_free(data[i]);
-    }
-    return rc;
+    t.paths = argv + optind;
+    return run_three(&t, max, verify_receipt);
 }
 
 static const char consistency_usage[] =
@@ -186,32 +205,27 @@ static const char check_consistency_usage[] =
     "proof --consistency); both checkpoints must be signed by the central key.\n"
     "exit status: 0 consistent, 1 not, 2 could not run\n";
 
+static int
+verify_consistency(three *t)
+{
+    if (dauys_audit_check_consistency(t->data[0], t->len[0], t->data[1], t->len[1], t->data[2],
+                                      t->len[2], &t->pk, &t->err) != 0) {
+        return -1;
+    }
+    printf("OK: %s extends %s\n", t->paths[1], t->paths[0]);
+    return 0;
+}
+
 int
 cmd_check_consistency(int argc, char **argv)
 {
     static const size_t max[3] = {DAUYS_NOTE_MAX, DAUYS_NOTE_MAX, DAUYS_PROOF_TEXT_MAX};
-    char *data[3] = {NULL, NULL, NULL};
-    size_t len[3];
-    dauys_pubkey pk;
-    dauys_error err;
-    int rc = parse(argc, argv, check_consistency_usage, &pk, 1, 3);
+    three t;
+    int rc = parse(argc, argv, check_consistency_usage, &t.pk, 1, 3);
 
     if (rc != 0) {
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
-    rc = CLI_EXIT_FAIL;
-    if (read_three(data, len, argv + optind, max) == 0) {
-        if (dauys_audit_check_consistency(data[0], len[0], data[1], len[1], data[2], len[2], &pk,
-                                          &err) != 0) {
-            cli_report(&err);
-            rc = exit_for(&err);
-        } else {
-            printf("OK: %s extends %s\n", argv[optind + 1], argv[optind]);
-            rc = CLI_EXIT_OK;
-        }
-    }
-    for (int i = 0; i < 3; i++) {
-        dauys_free(data[i]);
-    }
-    return rc;
+    t.paths = argv + optind;
+    return run_three(&t, max, verify_consistency);
 }
