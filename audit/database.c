@@ -179,7 +179,7 @@ static int
 db_log(audit *a, sqlite3 *db)
 {
     db_walk w = {a, NULL, NULL, 0};
-    dauys_error err;
+    dauys_error err = {0};
     int rc = -1;
 
     if (sqlite3_prepare_v2(db, "SELECT idx, entry FROM log_entry ORDER BY idx", -1, &w.log,
@@ -190,6 +190,9 @@ db_log(audit *a, sqlite3 *db)
         audit_check(a, C3, sqlite3_step(w.log) == SQLITE_DONE, "dauys.db log_entry",
                     "has more entries than the bundle's log");
         rc = 0;
+    } else if (err.status == DAUYS_E_NOMEM) {
+        a->oom = 1;
+        rc = 0; /* the audit stops as out of memory, not with a finding */
     }
     sqlite3_finalize(w.log);
     sqlite3_finalize(w.sub);

@@ -77,6 +77,11 @@ void audit_unchecked(audit *a, int ck);
 /* Reads DIR/REL (at most MAX bytes) into *OUT; *OUT NULL if unreadable. */
 void audit_read(audit *a, const char *rel, size_t max, char **out, size_t *len);
 
+/* 1 if SIG (a signature file's text, or NULL) is KEY's signature of DATA;
+ * 0 if not, and then a->oom is set if it was memory that failed. */
+int audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
+                    const dauys_pubkey *key);
+
 /* The bundle name of entry INDEX's protocol file. */
 void audit_protocol_name(char *out, size_t size, uint64_t index);
 

@@ -15,15 +15,20 @@
 #include "internal.h"
 #include "sha256.h"
 
-/* 1 if SIG (text) is a valid signature of DATA by KEY. */
-static int
-signed_by(const char *data, size_t len, const char *sig, size_t sig_len, const dauys_pubkey *key)
+int
+audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
+                const dauys_pubkey *key)
 {
     dauys_signature s;
-    dauys_error err;
+    dauys_error err = {0};
 
-    return sig != NULL && dauys_keys_signature_decode(&s, sig, sig_len, "signature", &err) == 0 &&
-           dauys_keys_verify(&s, data, len, key, &err) == 0;
+    if (sig != NULL && dauys_keys_signature_decode(&s, sig, sig_len, "signature", &err) == 0 &&
+        dauys_keys_verify(&s, data, len, key, &err) == 0) {
+        return 1;
+    }
+    /* running out of memory says nothing about the signature: the audit stops */
+    a->oom |= err.status == DAUYS_E_NOMEM || err.status == DAUYS_E_CRYPTO;
+    return 0;
 }
 
 /* I3: the file REL exists and hashes to WANT (the log's record of it). */
@@ -162,7 +167,7 @@ derive(audit *a, const char *text, size_t len, const char *sig, size_t sig_len,
     if (strcmp(p->referendum, a->m.referendum) != 0) {
         return "replay";
     }
-    *bad_signature = !signed_by(text, len, sig, sig_len, &a->m.precinct[*pi].key);
+    *bad_signature = !audit_signed_by(a, text, len, sig, sig_len, &a->m.precinct[*pi].key);
     if (*bad_signature || !*parsed) {
         return "rejected";
     }
@@ -353,11 +358,15 @@ audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
     audit_read(a, srel, DAUYS_KEYS_FILE_MAX, &sig, &sig_len);
     if (file_matches(a, rel, text, len, e->file_sha256, where) &&
         file_matches(a, srel, sig, sig_len, e->signature_sha256, where)) {
-        audit_check(a, A2, signed_by(text, len, sig, sig_len, &a->central), where,
+        audit_check(a, A2, audit_signed_by(a, text, len, sig, sig_len, &a->central), where,
                     "%s is not signed by the central key", rel);
         /* Followed even when unsigned (A2 says so), so the rest can be checked. */
         if (dauys_manifest_parse(&next, text, len, rel, &err) != 0) {
-            audit_check(a, C1, 0, where, "%s", err.message);
+            if (err.status == DAUYS_E_NOMEM) {
+                a->oom = 1;
+            } else {
+                audit_check(a, C1, 0, where, "%s", err.message);
+            }
         } else if (a->have_manifest && !keeps_shape(a, &next, where)) {
             dauys_manifest_free(&next);
         } else if (adopt_manifest(a, &next) != 0) {

@@ -215,8 +215,6 @@ check_result(audit *a)
     char *text, *sig;
     size_t len, sig_len;
     uint8_t got[32];
-    dauys_signature s;
-    dauys_error err;
 
     audit_check(a, P1, a->after_result == 0, "log",
                 "%llu entries after the last result entry: the result does not cover them",
@@ -235,9 +233,7 @@ check_result(audit *a)
                     "the log recorded");
     } else {
         a->sum->passed[I3]++;
-        audit_check(a, A4, dauys_keys_signature_decode(&s, sig, sig_len, "result.txt.minisig",
-                                                       &err) == 0 &&
-                               dauys_keys_verify(&s, text, len, &a->central, &err) == 0,
+        audit_check(a, A4, audit_signed_by(a, text, len, sig, sig_len, &a->central),
                     "result.txt", "not signed by the central key");
         audit_statement_compare(a, text, len);
     }
@@ -289,12 +285,15 @@ after_log(audit *a, const dauys_audit_options *opt)
         a->sum->counted += a->ps[i].current != 0;
     }
     a->sum->expected = a->m.precinct_count;
-    if (opt->statement != NULL) {
+    if (a->oom) {
+        return -1;
+    }
+    if (opt->statement != NULL) { /* handed out only with a complete audit */
         *opt->statement = a->statement;
         *opt->statement_len = a->statement_len;
         a->statement = NULL;
     }
-    return a->oom ? -1 : 0;
+    return 0;
 }
 
 int

@@ -13,6 +13,7 @@
 #include "alloc.h"
 
 static long fail_after = -1;
+static int fail_once; /* only allocation fail_after + 1 fails, the later ones succeed */
 static long attempts;
 static long outstanding;
 
@@ -20,7 +21,7 @@ static int
 may_allocate(void)
 {
     attempts++;
-    return fail_after < 0 || attempts <= fail_after;
+    return fail_after < 0 || attempts <= fail_after || (fail_once && attempts > fail_after + 1);
 }
 
 static void *
@@ -69,9 +70,17 @@ support_alloc_install(long fail)
         counting_secure_free,
     };
     fail_after = fail;
+    fail_once = 0;
     attempts = 0;
     outstanding = 0;
     dauys_alloc_set(&counting);
+}
+
+void
+support_alloc_install_once(long k)
+{
+    support_alloc_install(k);
+    fail_once = 1;
 }
 
 void

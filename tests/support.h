@@ -17,6 +17,9 @@
 /* Installs the counting allocator; after FAIL_AFTER successful allocations
  * every further one fails (-1: never fail). */
 void support_alloc_install(long fail_after);
+/* Like support_alloc_install, but only allocation K + 1 fails: the code
+ * must notice one failure even when everything after it succeeds. */
+void support_alloc_install_once(long k);
 /* Restores the default allocator. */
 void support_alloc_restore(void);
 /* Allocations (ordinary + secure) not yet freed. */
