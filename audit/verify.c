@@ -34,8 +34,8 @@ static const struct {
     {"C2", "consistency", "no precinct is counted twice"},
     {"C3", "consistency", "the database agrees with the log and the re-tally"},
     {"P1", "completeness", "the result's status and precinct counts are right"},
-    {"T1", "tally", "the result's numbers equal an independent re-tally"},
-    {"T2", "tally", "the rule verdicts follow from the re-tally"},
+    {"T1", "consistency", "the result's numbers equal an independent re-tally"},
+    {"T2", "consistency", "the rule verdicts follow from the re-tally"},
 };
 
 void

@@ -11,8 +11,8 @@
  *                 I4 no unlogged files; copies agree with the log
  *   consistency   C1 each logged outcome re-derived from the files and roster
  *                 C2 no precinct counted twice  C3 the database agrees
+ *                 T1 re-tally = the result's numbers  T2 rule verdicts
  *   completeness  P1 the result's reporting and status claims
- *   tally         T1 re-tally = the result's numbers  T2 rule verdicts
  * docs/OBSERVERS.md explains each for readers, docs/FORMATS.md section 19
  * precisely.
  */

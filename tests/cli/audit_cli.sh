@@ -332,6 +332,40 @@ copy s9 nodb
 cp bundle0/checkpoint s9/checkpoint
 expect_fails "a validly signed checkpoint of another log size" s9 "I2" "FAIL I2 checkpoint"
 
+# --- key rotation: a revoked key ----------------------------------------------------------
+
+section "a rotated key: the old one is revoked by a new manifest version"
+
+"$DAUYS" keygen --unencrypted -o AST-0001-new >/dev/null 2>&1
+sed "s/^version: 1$/version: 2/; s|^\(precinct: AST-0001 AST-D1 1100 \)[^ ]*|\1$(pub_b64 AST-0001-new.pub)|" \
+    manifest.txt >manifest2.txt
+sign manifest2.txt central.key
+expect_ok "update-manifest to version 2 (AST-0001's key replaced)" "" \
+    "$DAUYS" update-manifest -w ws --manifest manifest2.txt
+mkdir in3
+protocol in3/AST-0001-v2-old-key.txt AST-0001 11 2
+sign in3/AST-0001-v2-old-key.txt keys/AST-0001.key
+protocol in3/AST-0001-v3-new-key.txt AST-0001 12 3
+sign in3/AST-0001-v3-new-key.txt AST-0001-new.key
+expect_exit "ingest: the revoked key's protocol is rejected, the new key's is a correction" 1 \
+    "1 correction*1 rejected" "$DAUYS" ingest -w ws in3
+expect_ok "publish bundle2" "published" "$DAUYS" publish -w ws -k central.key bundle2
+expect_ok "verify bundle2: both manifest versions followed, all checks pass" "all checks pass" \
+    "$AUDIT" verify -p central.pub bundle2
+expect_ok "bundle2 extends bundle" "" "$AUDIT" consistency -p central.pub bundle/checkpoint bundle2
+OLDKEY=$(awk '/^index: / { i = $2 } /^event: rejected$/ { r = 1 } /^precinct: AST-0001$/ && r { print i; exit } /^previous: / { r = 0 }' bundle2/log/entries.txt)
+rm -rf r1 && cp -a bundle2 r1 && rm r1/dauys.db
+"$PYTHON" - r1/log/entries.txt "$OLDKEY" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+i = int(sys.argv[2])
+t[i] = re.sub(r"reason: [^\n]*\n", "", t[i].replace("event: rejected\n", "event: correction\n"))
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+insider r1
+expect_fails "insider counts the revoked key's protocol" r1 "A3" \
+    "FAIL A3 log entry $OLDKEY: counted, but not signed by the key the roster gives precinct AST-0001"
+
 # --- rollback and history ----------------------------------------------------------------
 
 section "consistency: the log only grew"
