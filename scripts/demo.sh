@@ -12,7 +12,10 @@
 #      duplicate, a correction, a replay, a broken relation), shows the
 #      status and the provisional tally under the constitution's rules,
 #      signs a checkpoint of the log, prints a proof, and publishes the
-#      signed result and the evidence bundle (verified with stock minisign).
+#      signed result and the evidence bundle (verified with stock minisign);
+#   7. dauys-audit verifies the bundle from its signed files alone (the demo
+#      fails unless every check passes), and an observer checks offline that
+#      their precinct's protocol was counted unchanged.
 # Everything is written under demo-out/ (or $DAUYS_DEMO_DIR), made afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -182,5 +185,11 @@ DAUYS_PASSWORD="demo central password" "$dauys" publish -w "$out/workspace" -k "
 minisign -Vm "$out/bundle/result.txt" -p "$out/bundle/central.pub"
 grep -E '^(status|valid|adopted): ' "$out/bundle/result.txt"
 
+step "14. The independent audit re-derives everything from the bundle (exit 0: all checks pass)"
+"$audit" verify -p "$out/keys/central.pub" "$out/bundle"
+
+step "15. An observer of precinct $first checks their own copy was counted unchanged"
+"$audit" prove "$out/bundle" "$first" > "$out/receipt-$first.txt"
+"$audit" check -p "$out/keys/central.pub" "$in/$first.txt" "$out/receipt-$first.txt" "$out/bundle/checkpoint"
+
 step "Done. Everything is in $out/ (workspace: $out/workspace, usable with -w; bundle: $out/bundle)"
-echo "Next: the independent audit of the bundle (dauys-audit verify)."
