@@ -70,6 +70,29 @@ keys_generate_into(dauys_pubkey *pk, dauys_seckey *sk, dauys_error *err)
     return 0;
 }
 
+int
+dauys_keys_from_seed(dauys_pubkey *pk, dauys_seckey *sk, const uint8_t seed[DAUYS_KEYS_SEED_BYTES],
+                     dauys_error *err)
+{
+    uint8_t id[crypto_generichash_BYTES_MIN];
+
+    /* the key id from the seed too, so the same seed gives the same files */
+    if (crypto_generichash(id, sizeof id, seed, DAUYS_KEYS_SEED_BYTES, NULL, 0) != 0 ||
+        crypto_sign_seed_keypair(pk->pk, sk->sk, seed) != 0) {
+        return dauys_error_set(err, DAUYS_E_CRYPTO, "Ed25519 key derivation failed");
+    }
+    memcpy(sk->id, id, sizeof sk->id);
+    memcpy(pk->id, id, sizeof pk->id);
+    sodium_memzero(id, sizeof id);
+    return 0;
+}
+
+dauys_seckey *
+dauys_keys_seckey_new(void)
+{
+    return keys_seckey_alloc();
+}
+
 dauys_seckey *
 keys_seckey_alloc(void)
 {

@@ -86,6 +86,22 @@ typedef int (*dauys_password_fn)(char *buf, size_t size, const char *name, void 
  */
 int dauys_keys_generate(dauys_pubkey *pk, dauys_seckey **sk, dauys_error *err) DAUYS_WUR;
 
+/* A secret key's storage in secure memory, uninitialised (NULL if out of
+ * memory), to be filled by dauys_keys_from_seed and freed with
+ * dauys_keys_seckey_free. */
+dauys_seckey *dauys_keys_seckey_new(void);
+
+#define DAUYS_KEYS_SEED_BYTES 32
+
+/*
+ * Fills SK and PK with the key pair derived from SEED (Ed25519's seed
+ * derivation; the key id from a BLAKE2b hash of SEED). Deterministic: for
+ * mock referendums and tests, which must be reproducible (dauys demo). A real
+ * commission's key comes from dauys_keys_generate.
+ */
+int dauys_keys_from_seed(dauys_pubkey *pk, dauys_seckey *sk,
+                         const uint8_t seed[DAUYS_KEYS_SEED_BYTES], dauys_error *err) DAUYS_WUR;
+
 /* Wipes and frees SK (NULL is fine). */
 void dauys_keys_seckey_free(dauys_seckey *sk);
 

@@ -14,5 +14,6 @@ int cmd_import_csv(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_update_manifest(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif
