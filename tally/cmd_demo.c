@@ -665,11 +665,11 @@ demo(demo_run *r, uint64_t count, uint64_t seed, const char *profile)
     dauys_error err;
     int audit_rc = CLI_EXIT_FAIL;
 
-    if (find_programs(r) != 0 || make_dirs(r) != 0) {
-        return CLI_EXIT_FAIL;
-    }
     if (dauys_demo_plan(&r->d, (uint32_t) count, seed, profile, &err) != 0) {
         cli_report(&err);
+        return CLI_EXIT_FAIL;
+    }
+    if (find_programs(r) != 0 || make_dirs(r) != 0) {
         return CLI_EXIT_FAIL;
     }
     printf("== 0. A mock referendum shaped like Kazakhstan's: %u precincts in %u districts of 20 "
@@ -706,7 +706,7 @@ cmd_demo(int argc, char **argv)
     if (r.out == tmp) {
         nftw(tmp, remove_one, 64, FTW_DEPTH | FTW_PHYS);
         printf("(everything was in a temporary directory, now removed: --out DIR keeps it)\n");
-    } else {
+    } else if (rc != CLI_EXIT_FAIL) {
         printf("Everything is in %s: keys/, workspace/ (dauys ... -w %s/workspace), bundle/ "
                "(its reports in bundle/reports/), incoming/, later/\n", r.out, r.out);
     }
