@@ -11,6 +11,7 @@
 #ifndef DAUYS_AUDIT_INTERNAL_H
 #define DAUYS_AUDIT_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,7 @@ enum { LOGGED_PROTOCOL = 1, LOGGED_SIGNATURE = 2 };
 
 typedef struct audit {
     const char *dir;
+    unsigned threads;     /* for the batches of prepare.c */
     dauys_pubkey central;
     dauys_audit_summary *sum;
     dauys_audit_fn on_fail;
@@ -78,9 +80,52 @@ void audit_unchecked(audit *a, int ck);
 void audit_read(audit *a, const char *rel, size_t max, char **out, size_t *len);
 
 /* 1 if SIG (a signature file's text, or NULL) is KEY's signature of DATA;
- * 0 if not, and then a->oom is set if it was memory that failed. */
+ * 0 if not, and then *OOM is set if it was memory that failed. Thread-safe. */
+int audit_signature_valid(int *oom, const char *data, size_t len, const char *sig,
+                          size_t sig_len, const dauys_pubkey *key);
+/* The same, setting a->oom. */
 int audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
                     const dauys_pubkey *key);
+
+/* prepare.c: a submission's files and signature, worked out ahead on any thread. */
+typedef struct audit_prepared {
+    char *text, *sig;     /* the files as read; NULL if absent or unreadable */
+    size_t len, sig_len;
+    int text_matches;     /* 1: the protocol hashes to the log's file-sha256 */
+    int sig_matches;      /* 1: so does the signature file (or the entry has none) */
+    uint32_t pi;          /* the precinct the header names, in the roster; UINT32_MAX: none */
+    int sig_valid;        /* with pi: the signature verifies with the roster's key */
+    int oom;              /* memory failed: the audit cannot go on */
+} audit_prepared;
+
+/* One log entry waiting in a batch. */
+typedef struct audit_batch_item {
+    char *text;           /* its bytes (owned) */
+    size_t len;
+    int parsed;           /* e is valid */
+    int is_submission;    /* a protocol's entry: prepared ahead */
+    dauys_log_parsed e;
+    audit_prepared p;
+} audit_batch_item;
+
+void audit_prepare(const audit *a, const dauys_log_parsed *e, audit_prepared *p);
+void audit_prepared_free(audit_prepared *p);
+/*
+ * audit_prepare for every submission among ITEMS, on a->threads threads that
+ * run while the caller goes on (with one thread: done before returning).
+ * Every start is followed by one join, which waits for them.
+ */
+typedef struct audit_prep_job {
+    const audit *a;
+    audit_batch_item *items;
+    size_t count, next;
+    pthread_mutex_t lock;
+    pthread_t tid[64];
+    unsigned started;
+} audit_prep_job;
+
+void audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *items, size_t count);
+void audit_prepare_join(audit_prep_job *j);
 
 /* The bundle name of entry INDEX's protocol file. */
 void audit_protocol_name(char *out, size_t size, uint64_t index);
@@ -92,7 +137,8 @@ int audit_log_stream(const char *dir, audit_entry_fn fn, void *ctx, dauys_error 
 
 /* outcome.c: one manifest or submission entry of the log. */
 void audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where);
-void audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where);
+void audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
+                         const audit_prepared *p);
 void audit_state_free(audit *a);
 
 /* statement.c: the audit's own result statement, and its comparison with result.txt. */

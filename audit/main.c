@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -110,6 +111,8 @@ static const char verify_usage[] =
     "  -P KEY                  trust (default: the bundle's own central.pub, which\n"
     "                          proves less: anyone could have made the bundle)\n"
     "  --json                  machine-readable output\n"
+    "  -j N                    threads reading and verifying protocols (default: one\n"
+    "                          per CPU)\n"
     "exit status: 0 all checks pass, 1 a discrepancy, 2 could not run\n";
 
 static void
@@ -177,6 +180,7 @@ cmd_verify(int argc, char **argv)
         {"central-key", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
     const char *pub_file = NULL, *pub_b64 = NULL;
+    char *end;
     int json[2] = {0, 0}, c;
     uint64_t failed = 0;
     dauys_audit_summary sum;
@@ -184,10 +188,17 @@ cmd_verify(int argc, char **argv)
     dauys_pubkey central;
     dauys_error err;
 
-    while ((c = getopt_long(argc, argv, "p:P:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:P:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': pub_file = optarg; break;
         case 'P': pub_b64 = optarg; break;
+        case 'j':
+            opt.threads = (unsigned) strtoul(optarg, &end, 10);
+            if (*optarg < '1' || *optarg > '9' || *end != '\0' || opt.threads > 64) {
+                cli_message("-j: expected a number of threads from 1 to 64, not \"%s\"", optarg);
+                return CLI_EXIT_FAIL;
+            }
+            break;
         case 'J': json[0] = 1; break;
         case 'h': fputs(verify_usage, stdout); return CLI_EXIT_OK;
         default: fputs(verify_usage, stderr); return CLI_EXIT_FAIL;

@@ -16,8 +16,8 @@
 #include "sha256.h"
 
 int
-audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
-                const dauys_pubkey *key)
+audit_signature_valid(int *oom, const char *data, size_t len, const char *sig, size_t sig_len,
+                      const dauys_pubkey *key)
 {
     dauys_signature s;
     dauys_error err = {0};
@@ -27,8 +27,32 @@ audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t 
         return 1;
     }
     /* running out of memory says nothing about the signature: the audit stops */
-    a->oom |= err.status == DAUYS_E_NOMEM || err.status == DAUYS_E_CRYPTO;
+    *oom |= err.status == DAUYS_E_NOMEM || err.status == DAUYS_E_CRYPTO;
     return 0;
+}
+
+int
+audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
+                const dauys_pubkey *key)
+{
+    return audit_signature_valid(&a->oom, data, len, sig, sig_len, key);
+}
+
+/* I3 from what was found: the file REL is PRESENT and MATCHES the log's hash. */
+static int
+file_found(audit *a, const char *rel, int present, int matches, const char *where)
+{
+    if (!present) {
+        audit_check(a, I3, 0, where, "%s is missing from the bundle", rel);
+        return 0;
+    }
+    if (matches != 1) {
+        a->oom |= matches < 0;
+        audit_check(a, I3, 0, where, "%s does not hash to what the log recorded", rel);
+        return 0;
+    }
+    a->sum->passed[I3]++;
+    return 1;
 }
 
 /* I3: the file REL exists and hashes to WANT (the log's record of it). */
@@ -37,17 +61,10 @@ file_matches(audit *a, const char *rel, const char *data, size_t len, const uint
              const char *where)
 {
     uint8_t got[32];
+    int matches = data == NULL ? 0 : dauys_sha256(got, data, len) != 0 ? -1
+                                                                       : sodium_memcmp(got, want, 32) == 0;
 
-    if (data == NULL) {
-        audit_check(a, I3, 0, where, "%s is missing from the bundle", rel);
-        return 0;
-    }
-    if (dauys_sha256(got, data, len) != 0 || sodium_memcmp(got, want, 32) != 0) {
-        audit_check(a, I3, 0, where, "%s does not hash to what the log recorded", rel);
-        return 0;
-    }
-    a->sum->passed[I3]++;
-    return 1;
+    return file_found(a, rel, data != NULL, matches, where);
 }
 
 /* Adds (SIGN 1) or takes back (SIGN -1) precinct PI's protocol P in its district. */
@@ -148,9 +165,12 @@ apply_logged(audit *a, const dauys_log_parsed *e, uint32_t pi, const dauys_proto
  * from the files and the state before it. *P is parsed when *PARSED.
  */
 static const char *
-derive(audit *a, const char *text, size_t len, const char *sig, size_t sig_len,
-       const uint8_t sha[32], dauys_protocol *p, uint32_t *pi, int *parsed, int *bad_signature)
+derive(audit *a, const audit_prepared *prep, const char *sig, const uint8_t sha[32],
+       dauys_protocol *p, uint32_t *pi, int *parsed, int *bad_signature)
 {
+    const char *text = prep->text;
+    size_t len = prep->len;
+
     dauys_findings f;
     dauys_error err;
     uint8_t old[32];
@@ -167,7 +187,9 @@ derive(audit *a, const char *text, size_t len, const char *sig, size_t sig_len,
     if (strcmp(p->referendum, a->m.referendum) != 0) {
         return "replay";
     }
-    *bad_signature = !audit_signed_by(a, text, len, sig, sig_len, &a->m.precinct[*pi].key);
+    *bad_signature = *pi == prep->pi ? !prep->sig_valid
+                                     : !audit_signed_by(a, text, len, sig, prep->sig_len,
+                                                        &a->m.precinct[*pi].key);
     if (*bad_signature || !*parsed) {
         return "rejected";
     }
@@ -229,26 +251,26 @@ named_precinct(const audit *a, const dauys_log_parsed *e)
 }
 
 void
-audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where)
+audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
+                    const audit_prepared *prep)
 {
-    char rel[64], srel[80], *text, *sig;
-    size_t len, sig_len;
+    char rel[64], srel[80];
     dauys_protocol p;
     uint32_t pi = UINT32_MAX;
     int bad_signature = 0, parsed = 0, files_ok;
 
     audit_protocol_name(rel, sizeof rel, e->index);
     snprintf(srel, sizeof srel, "%s.minisig", rel);
-    audit_read(a, rel, DAUYS_PROTOCOL_FILE_MAX, &text, &len);
-    audit_read(a, srel, DAUYS_KEYS_FILE_MAX, &sig, &sig_len);
     a->sum->protocols++;
-    files_ok = file_matches(a, rel, text, len, e->file_sha256, where) &&
-               (!e->has_signature || file_matches(a, srel, sig, sig_len, e->signature_sha256, where));
+    a->oom |= prep->oom;
+    files_ok = file_found(a, rel, prep->text != NULL, prep->text_matches, where) &&
+               (!e->has_signature ||
+                file_found(a, srel, prep->sig != NULL, prep->sig_matches, where));
     if (!a->have_manifest) {
         audit_check(a, C1, 0, where, "a protocol before any manifest");
     } else if (files_ok) {
-        const char *want = derive(a, text, len, e->has_signature ? sig : NULL, sig_len,
-                                  e->file_sha256, &p, &pi, &parsed, &bad_signature);
+        const char *want = derive(a, prep, e->has_signature ? prep->sig : NULL, e->file_sha256,
+                                  &p, &pi, &parsed, &bad_signature);
         if (pi != UINT32_MAX && strcmp(p.precinct, e->precinct) != 0) {
             audit_check(a, C1, 0, where, "the entry names precinct %s, the file precinct %s",
                         e->precinct[0] ? e->precinct : "none", p.precinct);
@@ -265,8 +287,6 @@ audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where)
     } else if ((pi = named_precinct(a, e)) != UINT32_MAX) {
         apply_logged(a, e, pi, NULL); /* I3 reported; its numbers are unknown */
     }
-    dauys_free(text);
-    dauys_free(sig);
 }
 
 /* Carries the districts' sums over to the roster NEXT, by district id. */

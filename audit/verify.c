@@ -6,10 +6,12 @@
  */
 #include "verify.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -120,92 +122,187 @@ on_result(audit *a, const dauys_log_parsed *e)
     }
 }
 
-/* One log entry: I1 (form, index, chain, referendum), its event, then its leaf. */
+/* One log entry, in order: I1 (form, index, chain, referendum), its event,
+ * then its leaf. A submission's files were prepared ahead (prepare.c). */
 static void
-on_entry(audit *a, const char *text, size_t len)
+on_entry(audit *a, audit_batch_item *it)
 {
     uint64_t n = a->range.size;
     char where[64];
-    dauys_log_parsed e;
+    dauys_log_parsed *e = &it->e;
     dauys_error err;
     uint8_t leaf[DAUYS_HASH_BYTES];
 
     snprintf(where, sizeof where, "log entry %llu", (unsigned long long) n);
     a->sum->entries++;
     a->after_result++;
-    if (dauys_log_entry_parse(&e, text, len, "entry", &err) != 0) {
-        audit_check(a, I1, 0, where, "malformed: %s", err.message);
+    if (!it->parsed) { /* parsed again for its message: the parser is deterministic */
+        int again = dauys_log_entry_parse(e, it->text, it->len, "entry", &err);
+        audit_check(a, I1, again == 0, where, "malformed: %s", err.message);
     } else {
-        audit_check(a, I1, e.index == n && sodium_memcmp(e.previous, a->prev, 32) == 0 &&
-                               (!a->have_manifest || strcmp(e.referendum, a->m.referendum) == 0),
+        audit_check(a, I1, e->index == n && sodium_memcmp(e->previous, a->prev, 32) == 0 &&
+                               (!a->have_manifest || strcmp(e->referendum, a->m.referendum) == 0),
                     where, "index %llu, its previous hash or its referendum %s does not continue "
-                    "the chain", (unsigned long long) e.index, e.referendum);
-        if (strcmp(e.event, "manifest") == 0) {
-            audit_on_manifest(a, &e, where);
-        } else if (strcmp(e.event, "result") == 0) {
-            on_result(a, &e);
+                    "the chain", (unsigned long long) e->index, e->referendum);
+        if (strcmp(e->event, "manifest") == 0) {
+            audit_on_manifest(a, e, where);
+        } else if (strcmp(e->event, "result") == 0) {
+            on_result(a, e);
         } else {
-            note_logged(a, &e);
-            audit_on_submission(a, &e, where);
+            note_logged(a, e);
+            audit_on_submission(a, e, where, &it->p);
         }
     }
-    if (dauys_sha256(a->prev, text, len) != 0 || dauys_merkle_leaf_hash(leaf, text, len) != 0 ||
+    if (dauys_sha256(a->prev, it->text, it->len) != 0 ||
+        dauys_merkle_leaf_hash(leaf, it->text, it->len) != 0 ||
         dauys_merkle_range_append(&a->range, leaf, NULL, NULL, &err) != 0) {
         a->oom = 1;
     }
 }
 
-int
-audit_log_stream(const char *dir, audit_entry_fn fn, void *ctx, dauys_error *err)
-{
-    static const char first[] = "format: dauys-log 1\n";
-    char path[PATH_MAX], *line = NULL, *buf = NULL;
-    size_t line_cap = 0, cap = 0, len = 0;
-    ssize_t n;
-    FILE *fp;
-    int rc = 0;
+/*
+ * Entries wait in batches so that their files are read and their signatures
+ * checked on every core. Two batches take turns: while the threads prepare
+ * one, this thread follows the entries of the other, in order. A manifest
+ * entry drains both (the roster changes) and is followed alone.
+ */
+#define BATCH 512
 
-    err->status = DAUYS_OK;
-    snprintf(path, sizeof path, "%s/log/entries.txt", dir);
-    if ((fp = fopen(path, "r")) == NULL) {
-        return dauys_error_set(err, DAUYS_E_IO, "%s: cannot read the log", path);
-    }
-    while (rc == 0 && (n = getline(&line, &line_cap, fp)) >= 0) {
-        if (strcmp(line, first) == 0 && len > 0) {
-            rc = fn(ctx, buf, len);
-            len = 0;
+typedef struct batcher {
+    audit *a;
+    audit_batch_item item[2][BATCH];
+    size_t count[2];
+    int cur;     /* the batch being filled */
+    int pending; /* the other one is being prepared */
+    audit_prep_job job;
+} batcher;
+
+/* Follows batch K's entries in order, then frees them. */
+static void
+follow(batcher *b, int k)
+{
+    for (size_t i = 0; i < b->count[k]; i++) {
+        if (!b->a->oom) {
+            on_entry(b->a, &b->item[k][i]);
         }
-        if (len + (size_t) n + 1 > cap) {
-            cap = 2 * (len + (size_t) n + 1);
-            char *grown = dauys_realloc(buf, cap);
-            if (grown == NULL) {
-                rc = dauys_error_set(err, DAUYS_E_NOMEM, "out of memory reading %s", path);
-                break;
-            }
-            buf = grown;
-        }
-        memcpy(buf + len, line, (size_t) n);
-        len += (size_t) n;
+        audit_prepared_free(&b->item[k][i].p);
+        dauys_free(b->item[k][i].text);
     }
-    if (rc == 0 && len > 0) {
-        rc = fn(ctx, buf, len);
+    b->count[k] = 0;
+}
+
+/* The current batch is full: it starts being prepared, the one before is followed. */
+static void
+turn(batcher *b)
+{
+    int k = b->cur, other = 1 - b->cur;
+
+    if (b->pending) {
+        audit_prepare_join(&b->job);
     }
-    if (rc != 0 && err->status == DAUYS_OK) {
-        dauys_error_set(err, DAUYS_E_NOMEM, "out of memory reading %s", path);
+    audit_batch_item *items = b->item[k];
+    size_t count = b->count[k];
+    if (b->pending) {
+        audit_prep_job next;
+        audit_prepare_start(&next, b->a, items, count);
+        follow(b, other);
+        b->job = next;
+    } else {
+        audit_prepare_start(&b->job, b->a, items, count);
     }
-    free(line); /* getline's own allocation */
-    dauys_free(buf);
-    fclose(fp);
-    return rc;
+    b->pending = 1;
+    b->cur = other;
+}
+
+/* Prepares and follows everything waiting, in order. */
+static void
+drain(batcher *b)
+{
+    if (b->pending) {
+        audit_prepare_join(&b->job);
+        follow(b, 1 - b->cur);
+        b->pending = 0;
+    }
+    if (b->count[b->cur] > 0) {
+        audit_prepare_start(&b->job, b->a, b->item[b->cur], b->count[b->cur]);
+        audit_prepare_join(&b->job);
+        follow(b, b->cur);
+    }
 }
 
 static int
 entry_fn(void *ctx, const char *text, size_t len)
 {
-    audit *a = ctx;
+    batcher *b = ctx;
+    audit_batch_item *it = &b->item[b->cur][b->count[b->cur]];
+    dauys_error err;
 
-    on_entry(a, text, len);
-    return a->oom ? -1 : 0;
+    memset(it, 0, sizeof *it);
+    if ((it->text = dauys_malloc(len + 1)) == NULL) {
+        b->a->oom = 1;
+        return -1;
+    }
+    memcpy(it->text, text, len);
+    it->text[len] = '\0';
+    it->len = len;
+    it->parsed = dauys_log_entry_parse(&it->e, text, len, "entry", &err) == 0;
+    int manifest = it->parsed && strcmp(it->e.event, "manifest") == 0;
+    it->is_submission = it->parsed && !manifest && strcmp(it->e.event, "result") != 0;
+    if (manifest) { /* the entries before it are judged under the old roster */
+        audit_batch_item held = *it;
+        drain(b);
+        b->item[b->cur][0] = held;
+        b->count[b->cur] = 1;
+        drain(b);
+    } else if (++b->count[b->cur] == BATCH) {
+        turn(b);
+    }
+    return b->a->oom ? -1 : 0;
+}
+
+/* A line of the log read in pieces of at most this many bytes; an entry
+ * kept up to ENTRY_KEEP bytes (the format allows 1023: a longer one is
+ * malformed, I1, and only its first bytes are kept). */
+#define PIECE 2048
+#define ENTRY_KEEP (2 * DAUYS_LOG_ENTRY_MAX)
+
+int
+audit_log_stream(const char *dir, audit_entry_fn fn, void *ctx, dauys_error *err)
+{
+    static const char first[] = "format: dauys-log 1\n";
+    char path[PATH_MAX], piece[PIECE], entry[ENTRY_KEEP];
+    size_t len = 0, n;
+    int fd, rc = 0, line_start = 1;
+    FILE *fp;
+
+    err->status = DAUYS_OK;
+    snprintf(path, sizeof path, "%s/log/entries.txt", dir);
+    if (dauys_file_open_regular(&fd, path, err) != 0) {
+        return -1;
+    }
+    if ((fp = fdopen(fd, "r")) == NULL) {
+        close(fd);
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
+    }
+    while (rc == 0 && fgets(piece, sizeof piece, fp) != NULL) {
+        n = strlen(piece); /* a NUL byte in the log cuts the piece: the entry is then malformed */
+        if (line_start && strcmp(piece, first) == 0 && len > 0) {
+            rc = fn(ctx, entry, len);
+            len = 0;
+        }
+        size_t keep = n < sizeof entry - len ? n : sizeof entry - len;
+        memcpy(entry + len, piece, keep);
+        len += keep;
+        line_start = n > 0 && piece[n - 1] == '\n';
+    }
+    if (rc == 0 && ferror(fp)) {
+        rc = dauys_error_set(err, DAUYS_E_IO, "%s: read error", path);
+    }
+    if (rc == 0 && len > 0) {
+        rc = fn(ctx, entry, len);
+    }
+    fclose(fp);
+    return rc;
 }
 
 /* The bundle's result.txt: the last result the log records, signed, re-tallied. */
@@ -300,11 +397,17 @@ int
 dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
                    const dauys_audit_options *opt, dauys_error *err)
 {
-    audit a = {.dir = bundle, .sum = summary, .on_fail = opt->on_fail, .ctx = opt->ctx};
+    audit a = {.dir = bundle, .sum = summary, .on_fail = opt->on_fail, .ctx = opt->ctx,
+               .threads = opt->threads};
     char path[PATH_MAX];
+    batcher *b = NULL;
     int rc = -1;
 
     memset(summary, 0, sizeof *summary);
+    if (a.threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        a.threads = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned) cpus;
+    }
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
         summary->check[i] = checks[i].id;
         summary->group[i] = checks[i].group;
@@ -317,7 +420,19 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
         return -1;
     }
     dauys_merkle_range_init(&a.range);
-    if (audit_log_stream(bundle, entry_fn, &a, err) != 0) {
+    if ((b = dauys_malloc(sizeof *b)) == NULL) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", bundle);
+        goto done;
+    }
+    b->a = &a;
+    b->count[0] = b->count[1] = 0;
+    b->cur = b->pending = 0;
+    if (audit_log_stream(bundle, entry_fn, b, err) != 0 && !a.oom) {
+        goto done;
+    }
+    drain(b); /* also after running out of memory: no thread may outlive the audit */
+    if (a.oom) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", bundle);
         goto done;
     }
     if (!a.have_manifest) {
@@ -325,12 +440,13 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
                         "nothing can be checked", bundle);
         goto done;
     }
-    if (a.oom || after_log(&a, opt) != 0) {
+    if (after_log(&a, opt) != 0) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", bundle);
         goto done;
     }
     rc = 0;
 done:
+    dauys_free(b);
     audit_state_free(&a);
     dauys_free(a.logged);
     dauys_free(a.statement);

@@ -49,6 +49,9 @@ typedef struct dauys_audit_options {
     void *ctx;
     char **statement;            /* if not NULL: the audit's own result statement (dauys_free) */
     size_t *statement_len;
+    unsigned threads;            /* threads reading and verifying protocols; 0: one per CPU.
+                                  * Callers with a custom allocator that is not thread-safe
+                                  * give 1 */
 } dauys_audit_options;
 
 /*

@@ -131,6 +131,27 @@ done:
 }
 
 int
+dauys_file_open_regular(int *fd_out, const char *path, dauys_error *err)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), flags;
+
+    if (fd < 0) {
+        return dauys_error_set(err, errno == ENOMEM ? DAUYS_E_NOMEM : DAUYS_E_IO, "%s: %s", path,
+                               strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (flags = fcntl(fd, F_GETFL)) < 0 ||
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+        int e = errno;
+        close(fd);
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path,
+                               S_ISREG(st.st_mode) ? strerror(e) : "not a regular file");
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+int
 dauys_file_read(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
 {
     return read_file(out, len, path, max, 0, err);

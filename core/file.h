@@ -23,6 +23,14 @@ int dauys_file_read(char **out, size_t *len, const char *path, size_t max,
                     dauys_error *err) __attribute__((warn_unused_result));
 
 /*
+ * Opens PATH for reading into *FD (the caller closes it) if it is a regular
+ * file; a FIFO, device or directory is refused without blocking
+ * (DAUYS_E_IO, "not a regular file").
+ */
+int dauys_file_open_regular(int *fd, const char *path, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/*
  * Like dauys_file_read for a file holding a secret: refuses a symbolic link
  * and a file that group or others may read (DAUYS_E_PERMISSION), and reads
  * into secure memory that the caller frees with dauys_secure_free.

@@ -1,5 +1,7 @@
 #include "sha256.h"
 
+#include "file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -56,17 +58,12 @@ dauys_sha256_file(uint8_t out[DAUYS_SHA256_BYTES], const char *path, dauys_error
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char buf[65536];
     unsigned int out_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), ok, e = 0;
+    int fd = -1, ok, e = 0;
     ssize_t n;
 
-    if (fd < 0 || ctx == NULL) {
-        e = fd < 0 ? errno : ENOMEM;
+    if (ctx == NULL || dauys_file_open_regular(&fd, path, err) != 0) {
         EVP_MD_CTX_free(ctx);
-        if (fd >= 0) {
-            close(fd);
-        }
-        return dauys_error_set(err, e == ENOMEM ? DAUYS_E_NOMEM : DAUYS_E_IO, "%s: %s", path,
-                               strerror(e));
+        return ctx == NULL ? dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path) : -1;
     }
     ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     while (ok && (n = read(fd, buf, sizeof buf)) != 0) {

@@ -1,0 +1,129 @@
+/*
+ * prepare.c: the part of checking a submission that does not depend on the
+ * log's state, done for a batch of entries on every core before the entries
+ * are followed in order (verify.c): reading its files, hashing them against
+ * the log, and verifying the signature with the key the roster in force
+ * gives the precinct its header names. Reads the audit, never writes it.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "alloc.h"
+#include "file.h"
+#include "internal.h"
+#include "sha256.h"
+
+/* Reads DIR/REL into *OUT; its status (DAUYS_OK, or why not). */
+static dauys_status
+read_rel(const audit *a, const char *rel, size_t max, char **out, size_t *len)
+{
+    char path[PATH_MAX];
+    dauys_error err;
+
+    *out = NULL;
+    *len = 0;
+    snprintf(path, sizeof path, "%s/%s", a->dir, rel);
+    if (dauys_file_read(out, len, path, max, &err) != 0) {
+        *out = NULL;
+        return err.status;
+    }
+    return DAUYS_OK;
+}
+
+/* 1 if DATA (LEN bytes, not NULL) hashes to WANT; -1 if hashing failed. */
+static int
+hashes_to(const char *data, size_t len, const uint8_t want[32])
+{
+    uint8_t got[32];
+
+    if (dauys_sha256(got, data, len) != 0) {
+        return -1;
+    }
+    return sodium_memcmp(got, want, 32) == 0;
+}
+
+void
+audit_prepare(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
+{
+    char rel[64], srel[80];
+    dauys_protocol header;
+    dauys_error err;
+
+    memset(p, 0, sizeof *p);
+    p->pi = UINT32_MAX;
+    audit_protocol_name(rel, sizeof rel, e->index);
+    snprintf(srel, sizeof srel, "%s.minisig", rel);
+    p->oom |= read_rel(a, rel, DAUYS_PROTOCOL_FILE_MAX, &p->text, &p->len) == DAUYS_E_NOMEM;
+    p->oom |= read_rel(a, srel, DAUYS_KEYS_FILE_MAX, &p->sig, &p->sig_len) == DAUYS_E_NOMEM;
+    p->text_matches = p->text != NULL ? hashes_to(p->text, p->len, e->file_sha256) : 0;
+    p->sig_matches = !e->has_signature ||
+                     (p->sig != NULL ? hashes_to(p->sig, p->sig_len, e->signature_sha256) : 0);
+    p->oom |= p->text_matches < 0 || p->sig_matches < 0;
+    if (p->text_matches != 1 || p->sig_matches != 1 || !a->have_manifest ||
+        dauys_protocol_parse_header(&header, p->text, p->len, "protocol", &err) != 0 ||
+        !dauys_manifest_find_precinct(&a->m, header.precinct, strlen(header.precinct), &p->pi)) {
+        return;
+    }
+    p->sig_valid = audit_signature_valid(&p->oom, p->text, p->len, e->has_signature ? p->sig : NULL,
+                                         p->sig_len, &a->m.precinct[p->pi].key);
+}
+
+void
+audit_prepared_free(audit_prepared *p)
+{
+    dauys_free(p->text);
+    dauys_free(p->sig);
+    p->text = p->sig = NULL;
+}
+
+static void *
+worker(void *arg)
+{
+    audit_prep_job *j = arg;
+
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        size_t i = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (i >= j->count) {
+            return NULL;
+        }
+        audit_batch_item *it = &j->items[i];
+        if (it->is_submission) {
+            audit_prepare(j->a, &it->e, &it->p);
+        }
+    }
+}
+
+void
+audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *items, size_t count)
+{
+    j->a = a;
+    j->items = items;
+    j->count = count;
+    j->next = 0;
+    j->started = 0;
+    pthread_mutex_init(&j->lock, NULL);
+    while (a->threads > 1 && j->started < a->threads && j->started < 64 &&
+           pthread_create(&j->tid[j->started], NULL, worker, j) == 0) {
+        j->started++;
+    }
+    if (j->started == 0) {
+        worker(j); /* one thread, or none could start: done here, now */
+    }
+}
+
+void
+audit_prepare_join(audit_prep_job *j)
+{
+    for (unsigned t = 0; t < j->started; t++) {
+        pthread_join(j->tid[t], NULL);
+    }
+    j->started = 0;
+    pthread_mutex_destroy(&j->lock);
+}
