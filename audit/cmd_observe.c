@@ -106,10 +106,11 @@ run_three(three *t, const size_t max[3], int (*verify)(three *t))
 {
     int rc = CLI_EXIT_FAIL, i;
 
+    t->data[0] = t->data[1] = t->data[2] = NULL;
     for (i = 0; i < 3; i++) {
-        t->data[i] = NULL;
         if (dauys_file_read(&t->data[i], &t->len[i], t->paths[i], max[i], &t->err) != 0) {
             cli_report(&t->err);
+            rc = exit_for(&t->err); /* evidence over its size limit is refused: exit 1 */
             break;
         }
     }

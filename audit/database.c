@@ -10,10 +10,12 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "alloc.h"
 #include "internal.h"
 
 /* Writes PATH as a file: URI for read-only, immutable opening. */
@@ -56,8 +58,9 @@ db_entry(void *ctx, const char *text, size_t len)
         strcmp(e.event, "manifest") != 0 && strcmp(e.event, "result") != 0) {
         have = sqlite3_step(w->sub) == SQLITE_ROW;
         snprintf(where, sizeof where, "dauys.db submission of entry %llu", (unsigned long long) w->n);
+        const char *outcome = have ? (const char *) sqlite3_column_text(w->sub, 1) : NULL;
         audit_check(w->a, C3, have && (uint64_t) sqlite3_column_int64(w->sub, 0) == w->n &&
-                                  strcmp((const char *) sqlite3_column_text(w->sub, 1), e.event) == 0 &&
+                                  outcome != NULL && strcmp(outcome, e.event) == 0 &&
                                   sqlite3_column_bytes(w->sub, 2) == 32 &&
                                   memcmp(sqlite3_column_blob(w->sub, 2), e.file_sha256, 32) == 0,
                     where, "missing, or its outcome or protocol hash is not the log's (%s)", e.event);
@@ -66,9 +69,10 @@ db_entry(void *ctx, const char *text, size_t len)
     return 0;
 }
 
-/* Compares one row of per-district numbers (columns FIRST..) with the audit's. */
+/* Compares one row of per-district numbers (columns FIRST..) with the audit's;
+ * SEEN marks each district and question, which may have one row only. */
 static void
-db_sums(audit *a, sqlite3_stmt *st, int first, const char *table)
+db_sums(audit *a, sqlite3_stmt *st, int first, const char *table, uint8_t *seen)
 {
     const char *did = (const char *) sqlite3_column_text(st, 0);
     const char *qid = (const char *) sqlite3_column_text(st, 1);
@@ -86,7 +90,12 @@ db_sums(audit *a, sqlite3_stmt *st, int first, const char *table)
         audit_check(a, C3, 0, where, "names a district or question not in the manifest");
         return;
     }
-    const audit_sums *s = &a->district[(size_t) d * a->m.question_count + q];
+    size_t slot = (size_t) d * a->m.question_count + q;
+    const audit_sums *s = &a->district[slot];
+    if (seen[slot]++) {
+        audit_check(a, C3, 0, where, "a second row for the same district and question");
+        return;
+    }
     uint64_t want[7] = {s->reporting, s->eligible, s->took_part, s->yes, s->no, s->not_counted,
                         s->invalid};
     int same = 1;
@@ -113,16 +122,25 @@ db_sums(audit *a, sqlite3_stmt *st, int first, const char *table)
 static int
 db_districts(audit *a, sqlite3 *db, const char *sql, const char *table)
 {
+    size_t slots = a->m.district_count * a->m.question_count;
+    uint8_t *seen = dauys_malloc(slots ? slots : 1);
     sqlite3_stmt *st;
     uint64_t rows = 0, want = 0;
 
+    if (seen == NULL) {
+        a->oom = 1;
+        return 0;
+    }
+    memset(seen, 0, slots);
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        dauys_free(seen);
         return -1;
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
         rows += sqlite3_column_int64(st, 2) > 0;
-        db_sums(a, st, 2, table);
+        db_sums(a, st, 2, table, seen);
     }
+    dauys_free(seen);
     for (size_t i = 0; i < a->m.district_count * a->m.question_count; i++) {
         want += a->district[i].reporting > 0;
     }
@@ -151,13 +169,19 @@ db_current(audit *a, sqlite3 *db)
         uint64_t entry = (uint64_t) sqlite3_column_int64(st, 1);
         int found = id != NULL && dauys_manifest_find_precinct(&a->m, id, strlen(id), &pi);
         snprintf(where, sizeof where, "dauys.db protocol, precinct %s", id ? id : "NULL");
-        audit_check(a, C3, found && a->ps[pi].current && a->ps[pi].entry == entry, where,
+        /* a precinct may count once: the entry is marked as seen by flipping it */
+        int once = found && a->ps[pi].current != 2;
+        audit_check(a, C3, once && a->ps[pi].current && a->ps[pi].entry == entry, where,
                     "counts the protocol of entry %llu; the log makes it %s",
                     (unsigned long long) entry, found && a->ps[pi].current ? "another" : "none");
+        if (once && a->ps[pi].current) {
+            a->ps[pi].current = 2;
+        }
         rows++;
     }
     for (size_t i = 0; i < a->m.precinct_count; i++) {
-        counted += a->ps[i].current;
+        counted += a->ps[i].current != 0;
+        a->ps[i].current = a->ps[i].current != 0; /* the marks taken back */
     }
     audit_check(a, C3, rows == counted, "dauys.db protocol", "%llu precincts count; the log makes "
                 "it %llu", (unsigned long long) rows, (unsigned long long) counted);
@@ -189,6 +213,8 @@ db_log(audit *a, sqlite3 *db)
         audit_log_stream(a->dir, db_entry, &w, &err) == 0) {
         audit_check(a, C3, sqlite3_step(w.log) == SQLITE_DONE, "dauys.db log_entry",
                     "has more entries than the bundle's log");
+        audit_check(a, C3, sqlite3_step(w.sub) == SQLITE_DONE, "dauys.db submission",
+                    "has submissions the bundle's log does not have");
         rc = 0;
     } else if (err.status == DAUYS_E_NOMEM) {
         a->oom = 1;
@@ -199,20 +225,50 @@ db_log(audit *a, sqlite3 *db)
     return rc;
 }
 
+/*
+ * The database comes with the bundle, so it may be hostile: no schema code
+ * may run (no views or virtual tables under the names queried, untrusted
+ * schema, defensive mode), so reading it does only what the queries say.
+ */
+static int
+harden(sqlite3 *db)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM sqlite_schema WHERE name IN ('log_entry', 'submission', 'protocol',"
+        " 'protocol_answer', 'precinct', 'district_total') AND type = 'table'"
+        " AND sql NOT LIKE 'CREATE VIRTUAL%'";
+    sqlite3_stmt *st;
+    int ok;
+
+    if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
+        sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 6;
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
 void
 audit_database(audit *a)
 {
     char path[PATH_MAX], uri[3 * PATH_MAX + 32];
     sqlite3 *db = NULL;
+    struct stat st;
 
     snprintf(path, sizeof path, "%s/dauys.db", a->dir);
-    if (access(path, F_OK) != 0) {
+    if (lstat(path, &st) != 0) {
         return; /* no database to compare: C3 is not run (the summary says so) */
     }
     a->sum->database = 1;
+    if (!S_ISREG(st.st_mode)) {
+        audit_check(a, C3, 0, "dauys.db", "is not a plain file");
+        return;
+    }
     db_uri(uri, sizeof uri, path);
     if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
-        db_log(a, db) != 0 || db_current(a, db) != 0 ||
+        harden(db) != 0 || db_log(a, db) != 0 || db_current(a, db) != 0 ||
         db_districts(a, db, sums_sql, "protocol_answer") != 0 ||
         db_districts(a, db, totals_sql, "district_total") != 0) {
         audit_check(a, C3, 0, "dauys.db", "cannot be read as a dauys database: %s",

@@ -55,8 +55,8 @@ typedef struct audit {
     uint8_t prev[DAUYS_SHA256_BYTES];
     uint8_t *logged;      /* LOGGED_* per entry index */
     size_t logged_cap;
-    uint32_t manifest_versions_logged[64];
-    size_t manifest_version_count;
+    uint32_t *manifest_versions_logged; /* every manifest entry's version, for I4 */
+    size_t manifest_version_count, manifest_version_cap;
     int result_seen, checkpoint_ok;
     int oom;              /* an allocation failed: the audit could not run */
     uint64_t after_result; /* entries after the last result entry */
@@ -144,6 +144,8 @@ void audit_state_free(audit *a);
 /* statement.c: the audit's own result statement, and its comparison with result.txt. */
 int audit_statement_build(audit *a);
 void audit_statement_compare(audit *a, const char *text, size_t len);
+/* Lines of the audit's statement whose areas hold protocols it could not read. */
+uint64_t audit_statement_unknown_lines(const audit *a);
 
 /* bundle.c: I4, every file in the bundle named by the log or derived from it. */
 void audit_bundle_files(audit *a);

@@ -128,7 +128,9 @@ print_failure(const dauys_audit_finding *f, void *ctx)
         printf("}");
         return;
     }
-    printf("FAIL %s %s: ", f->check, f->where);
+    printf("FAIL %s ", f->check);
+    cli_print_untrusted(stdout, f->where); /* a file name from the bundle */
+    printf(": ");
     cli_print_untrusted(stdout, f->message);
     putchar('\n');
 }
@@ -274,7 +276,7 @@ cmd_retally(int argc, char **argv)
     }
     fwrite(text, 1, len, stdout);
     dauys_free(text);
-    unknown = sum.unchecked[DAUYS_AUDIT_CHECKS - 2] + sum.unchecked[DAUYS_AUDIT_CHECKS - 1];
+    unknown = sum.statement_unknown;
     if (unknown > 0) {
         cli_message("%llu lines hold protocols that could not be read (run verify)",
                     (unsigned long long) unknown);

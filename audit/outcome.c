@@ -124,13 +124,13 @@ stop_counting(audit *a, uint32_t pi)
     for (size_t q = 0; q < a->m.question_count; q++) {
         d[q].reporting--;
     }
-    if (s->known && reread(a, s->entry, &old, NULL) == 0) {
+    if (!s->known) {
+        add_numbers(a, pi, NULL, -1); /* it was counted as unknown: no longer */
+    } else if (reread(a, s->entry, &old, NULL) == 0) {
         add_numbers(a, pi, &old, -1);
     } else {
-        add_numbers(a, pi, NULL, -1);
-        if (s->known) { /* read once, unreadable now: its district cannot be checked */
-            add_numbers(a, pi, NULL, 1);
-        }
+        add_numbers(a, pi, NULL, 1); /* its numbers stay in the sums, unreadable now:
+                                       * the district cannot be checked any more */
     }
     s->current = 0;
 }
@@ -271,13 +271,16 @@ audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
     } else if (files_ok) {
         const char *want = derive(a, prep, e->has_signature ? prep->sig : NULL, e->file_sha256,
                                   &p, &pi, &parsed, &bad_signature);
-        if (pi != UINT32_MAX && strcmp(p.precinct, e->precinct) != 0) {
-            audit_check(a, C1, 0, where, "the entry names precinct %s, the file precinct %s",
-                        e->precinct[0] ? e->precinct : "none", p.precinct);
+        int named = pi == UINT32_MAX || (strcmp(p.precinct, e->precinct) == 0 &&
+                                         p.version == e->version);
+        if (!named) {
+            audit_check(a, C1, 0, where, "the entry names precinct %s version %u, the file "
+                        "precinct %s version %u", e->precinct[0] ? e->precinct : "none",
+                        e->version, p.precinct, p.version);
         } else {
             judge(a, e, want, bad_signature, pi, where);
         }
-        if (pi == UINT32_MAX || strcmp(p.precinct, e->precinct) != 0) {
+        if (!named || pi == UINT32_MAX) {
             pi = named_precinct(a, e);
             parsed = 0;
         }
@@ -338,26 +341,55 @@ adopt_manifest(audit *a, dauys_manifest *next)
     return 0;
 }
 
+/* 1 if the places A and B have the same id (and kind, when KIND). */
+static int
+same_place(const dauys_place *a, const dauys_place *b, int kind)
+{
+    return a->id_len == b->id_len && memcmp(a->id, b->id, a->id_len) == 0 &&
+           (!kind || (a->kind_len == b->kind_len && memcmp(a->kind, b->kind, a->kind_len) == 0));
+}
+
+/* The questions, ballots, regions and referendum of OLD and NEW are the same. */
+static int
+same_frame(const dauys_manifest *old, const dauys_manifest *new)
+{
+    int ok = strcmp(new->referendum, old->referendum) == 0 && new->mode == old->mode &&
+             new->ballot == old->ballot && new->question_count == old->question_count &&
+             new->region_count == old->region_count;
+
+    for (size_t q = 0; ok && q < old->question_count; q++) {
+        const dauys_question *a = &old->question[q], *b = &new->question[q];
+        ok = strcmp(a->id, b->id) == 0 && strcmp(a->profile, b->profile) == 0 &&
+             a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0;
+    }
+    for (size_t r = 0; ok && r < old->region_count; r++) {
+        ok = same_place(&old->region[r], &new->region[r], 1);
+    }
+    return ok;
+}
+
 /*
- * A later version may change keys and add precincts, never the questions,
- * regions or referendum, nor drop a precinct (FORMATS.md 8.4): the re-tally
+ * A later version may change keys, voters and names and add precincts and
+ * districts; everything else of FORMATS.md 8.4 stays: the referendum and
+ * mode, ballots, questions (id, profile, text) and regions (id, kind) by
+ * position, every precinct, in a district of the same id. Else the re-tally
  * could not follow it. Returns 1 if NEXT keeps the shape.
  */
 static int
 keeps_shape(audit *a, const dauys_manifest *next, const char *where)
 {
     uint32_t pi;
-    int ok = next->question_count == a->m.question_count &&
-             next->region_count == a->m.region_count &&
-             strcmp(next->referendum, a->m.referendum) == 0 && next->version > a->m.version;
+    int ok = next->version > a->m.version && same_frame(&a->m, next);
 
     for (size_t i = 0; ok && i < a->m.precinct_count; i++) {
         const dauys_precinct *p = &a->m.precinct[i];
-        ok = dauys_manifest_find_precinct(next, p->id, p->id_len, &pi);
+        ok = dauys_manifest_find_precinct(next, p->id, p->id_len, &pi) &&
+             same_place(&a->m.district[p->district], &next->district[next->precinct[pi].district],
+                        0);
     }
-    audit_check(a, C1, ok, where, "manifest version %u changes the referendum, its questions or "
-                "regions, drops a precinct, or is not after version %u", next->version,
-                a->m.version);
+    audit_check(a, C1, ok, where, "manifest version %u changes what update-manifest keeps (the "
+                "referendum, mode, ballots, questions, regions, a precinct or its district), or "
+                "is not after version %u", next->version, a->m.version);
     return ok;
 }
 
@@ -371,9 +403,17 @@ audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
 
     snprintf(rel, sizeof rel, "manifests/v%u.txt", e->version);
     snprintf(srel, sizeof srel, "%s.minisig", rel);
-    if (a->manifest_version_count < sizeof a->manifest_versions_logged / sizeof(uint32_t)) {
-        a->manifest_versions_logged[a->manifest_version_count++] = e->version;
+    if (a->manifest_version_count == a->manifest_version_cap) {
+        size_t cap = 2 * a->manifest_version_cap + 8;
+        uint32_t *grown = dauys_realloc(a->manifest_versions_logged, cap * sizeof *grown);
+        if (grown == NULL) {
+            a->oom = 1;
+            return;
+        }
+        a->manifest_versions_logged = grown;
+        a->manifest_version_cap = cap;
     }
+    a->manifest_versions_logged[a->manifest_version_count++] = e->version;
     audit_read(a, rel, DAUYS_MANIFEST_FILE_MAX, &text, &len);
     audit_read(a, srel, DAUYS_KEYS_FILE_MAX, &sig, &sig_len);
     if (file_matches(a, rel, text, len, e->file_sha256, where) &&

@@ -174,7 +174,7 @@ typedef struct batcher {
     size_t count[2];
     int cur;     /* the batch being filled */
     int pending; /* the other one is being prepared */
-    audit_prep_job job;
+    audit_prep_job job[2]; /* job[k] prepares batch k (the threads hold its address) */
 } batcher;
 
 /* Follows batch K's entries in order, then frees them. */
@@ -198,17 +198,11 @@ turn(batcher *b)
     int k = b->cur, other = 1 - b->cur;
 
     if (b->pending) {
-        audit_prepare_join(&b->job);
+        audit_prepare_join(&b->job[other]);
     }
-    audit_batch_item *items = b->item[k];
-    size_t count = b->count[k];
+    audit_prepare_start(&b->job[k], b->a, b->item[k], b->count[k]);
     if (b->pending) {
-        audit_prep_job next;
-        audit_prepare_start(&next, b->a, items, count);
         follow(b, other);
-        b->job = next;
-    } else {
-        audit_prepare_start(&b->job, b->a, items, count);
     }
     b->pending = 1;
     b->cur = other;
@@ -218,15 +212,17 @@ turn(batcher *b)
 static void
 drain(batcher *b)
 {
+    int k = b->cur, other = 1 - b->cur;
+
     if (b->pending) {
-        audit_prepare_join(&b->job);
-        follow(b, 1 - b->cur);
+        audit_prepare_join(&b->job[other]);
+        follow(b, other);
         b->pending = 0;
     }
-    if (b->count[b->cur] > 0) {
-        audit_prepare_start(&b->job, b->a, b->item[b->cur], b->count[b->cur]);
-        audit_prepare_join(&b->job);
-        follow(b, b->cur);
+    if (b->count[k] > 0) {
+        audit_prepare_start(&b->job[k], b->a, b->item[k], b->count[k]);
+        audit_prepare_join(&b->job[k]);
+        follow(b, k);
     }
 }
 
@@ -382,6 +378,7 @@ after_log(audit *a, const dauys_audit_options *opt)
         a->sum->counted += a->ps[i].current != 0;
     }
     a->sum->expected = a->m.precinct_count;
+    a->sum->statement_unknown = audit_statement_unknown_lines(a);
     if (a->oom) {
         return -1;
     }
@@ -449,6 +446,7 @@ done:
     dauys_free(b);
     audit_state_free(&a);
     dauys_free(a.logged);
+    dauys_free(a.manifest_versions_logged);
     dauys_free(a.statement);
     dauys_free(a.line_check);
     return rc;

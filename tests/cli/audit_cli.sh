@@ -82,6 +82,7 @@ entry_of() {
         /^precinct: / && $2 == p && ev == e { print i; exit }' "$1/log/entries.txt"
 }
 differs() { ! cmp -s "$1" "$2"; }
+lacks_line() { ! grep -qx "$2" <<<"$1"; }
 pfile() { printf '%s/protocols/%08d.txt' "$1" "$2"; }
 
 # --- the referendum ------------------------------------------------------------------
@@ -460,5 +461,113 @@ expect_exit "prove: a precinct not on the roster" 1 "has no counted protocol" "$
 "$AUDIT" prove s1 AST-0002 >s1.receipt 2>/dev/null
 expect_exit "the real protocol against the insider's altered log: refused" 1 "its bytes differ" \
     "$AUDIT" check -p central.pub in1/AST-0002.txt s1.receipt s1/checkpoint
+
+# --- hostile bundles (found in review) ------------------------------------------------------
+
+section "hostile bundles: no crash, no hang, no false pass"
+
+copy h1
+"$SQLITE" h1/dauys.db "PRAGMA foreign_keys=OFF; CREATE TABLE s2 AS SELECT * FROM submission;
+    DROP TABLE submission; ALTER TABLE s2 RENAME TO submission;
+    UPDATE submission SET outcome = NULL WHERE log_index = 1"
+expect_fails "a NULL outcome in the database" h1 "C3" "FAIL C3 dauys.db submission of entry 1"
+
+copy h2
+"$SQLITE" h2/dauys.db "PRAGMA foreign_keys=OFF; INSERT INTO submission SELECT 999, randomblob(32),
+    signature_sha256, protocol, signature, source, precinct, version, outcome, reason_code, reason,
+    manifest_version, 999 FROM submission WHERE log_index = 1"
+expect_fails "an extra submission row in the database" h2 "C3" "has submissions the bundle's log does not have"
+
+copy h3
+"$SQLITE" h3/dauys.db "PRAGMA foreign_keys=OFF; ALTER TABLE log_entry RENAME TO le;
+    CREATE VIEW log_entry AS SELECT * FROM le"
+expect_fails "a view in place of a table in the database" h3 "C3" "FAIL C3 dauys.db: cannot be read"
+
+copy h4 nodb
+"$PYTHON" - h4/result.txt <<'PY'
+import sys
+t = open(sys.argv[1], "rb").read()
+t = t.replace(b"adopted: yes\n", b"adopted: yes\x00\radopted: NO (forged)\n", 1)
+open(sys.argv[1], "wb").write(t)
+PY
+"$RESEAL" h4 central.key --sign-result
+expect_fails "a NUL byte hiding the rest of a result line" h4 "T2" "FAIL T2 result.txt line 22"
+
+copy h5 nodb
+"$PYTHON" - h5/log/entries.txt "$AST2" <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+i = int(sys.argv[2])
+t[i] = t[i].replace("version: 1\n", "version: 7\n")
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+insider h5
+expect_fails "an entry naming another version than its file" h5 "C1" "names precinct AST-0002 version 7"
+
+copy h6 nodb
+"$PYTHON" - h6/manifests/v1.txt <<'PY'
+import sys
+t = open(sys.argv[1]).read().replace("version: 1\n", "version: 2\n").replace(
+    "kz-constitutional", "custom:m>1/10:of=valid").replace("region: KAR oblast", "region: KAR abroad")
+open(sys.argv[1] + ".v2", "w").write(t)
+PY
+mv h6/manifests/v1.txt.v2 h6/manifests/v2.txt
+sign h6/manifests/v2.txt central.key
+cp h6/manifests/v2.txt h6/manifest.txt
+cp h6/manifests/v2.txt.minisig h6/manifest.txt.minisig
+"$PYTHON" - h6/log/entries.txt <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+m = t[0].replace("version: 1\n", "version: 2\n")
+t.insert(len(t) - 1, m)
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+insider h6
+expect_fails "a centre-signed version that drops the quorum and makes a region abroad (manifest.txt, its copy, then differs from v1 in force)" h6 "I4 C1" \
+    "changes what update-manifest keeps"
+
+copy h7 nodb
+rm "$(pfile h7 "$AST2")" h7/result.txt h7/result.txt.minisig
+expect_exit "retally with a protocol missing says its statement is incomplete" 1 "could not be read" \
+    "$AUDIT" retally -p central.pub h7
+
+copy h8
+mkfifo h8/notes.fifo
+rm h8/protocols/index.tsv && mkfifo h8/protocols/index.tsv
+expect_exit "FIFOs in the bundle are reported, never read (no hang)" 1 "FAIL I4 notes.fifo" \
+    timeout 60 "$AUDIT" verify -p central.pub h8
+copy h9
+rm h9/log/entries.txt && mkfifo h9/log/entries.txt
+expect_exit "a FIFO as the log cannot run the audit (no hang)" 2 "not a regular file" \
+    timeout 60 "$AUDIT" verify -p central.pub h9
+
+copy h10
+echo x >"h10/x: ok
+all checks pass"
+run "$AUDIT" verify -p central.pub h10
+check "a file name cannot forge lines of the report" matches "$OUT" "FAIL I4 x: ok?all checks pass: is not named"
+check "  ... no line of it says all checks pass" lacks_line "$OUT" "all checks pass"
+
+head -c 70000 /dev/zero | tr '\0' 'a' >big.txt
+expect_exit "check: a protocol over the size limit is refused (exit 1), no crash" 1 "big.txt" \
+    "$AUDIT" check -p central.pub big.txt ala.receipt bundle/checkpoint
+mkdir in4 && cp big.txt in4/AST-0003-huge.txt
+expect_exit "ingest a too-large file (rejected, kept empty in the bundle)" 1 "1 rejected" \
+    "$DAUYS" ingest -w ws in4
+expect_ok "publish bundle3" "published" "$DAUYS" publish -w ws -k central.key bundle3
+check "  ... its file is empty in the bundle" test ! -s "$(pfile bundle3 "$(entry_of bundle3 AST-0003 rejected)")"
+expect_ok "a bundle with a too-large rejection passes" "all checks pass" "$AUDIT" verify -p central.pub bundle3
+
+
+section "many manifest versions (more than 64)"
+for v in $(seq 3 68); do
+    sed "s/^version: 2$/version: $v/" manifest2.txt >mv.txt
+    sign mv.txt central.key
+    "$DAUYS" update-manifest -w ws --manifest mv.txt >/dev/null 2>&1 || echo "update-manifest $v failed" >&2
+    rm -f mv.txt.minisig
+done
+expect_ok "publish bundle4 after 66 more manifest versions" "published" "$DAUYS" publish -w ws -k central.key bundle4
+expect_eq "  ... 68 manifest versions in the bundle" 68 "$(ls bundle4/manifests/*.txt | wc -l)"
+expect_ok "  ... every one is accounted for (I4)" "all checks pass" "$AUDIT" verify -p central.pub bundle4
 
 summary
