@@ -4,6 +4,7 @@
  * outcomes, in input order, in one transaction.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 #include "db.h"
 #include "ingest_internal.h"
 
-#define CHUNK 1024
+/* Files verified and recorded per transaction: two such halves take turns. */
+#define HALF 512
 
 typedef enum outcome_e {
     OUT_ACCEPTED,
@@ -322,23 +324,38 @@ verify_worker(void *arg)
     return NULL;
 }
 
-/* Verifies the COUNT items on THREADS threads (the caller's included). */
-static void
-verify_all(ingest_item *items, size_t count, const dauys_manifest *m, unsigned threads)
-{
-    verify_job job = {.items = items, .count = count, .m = m};
+/* Starts verifying the COUNT items on THREADS threads, which run while the
+ * caller goes on (writing the chunk before); with one thread, verifies them
+ * here and now. Every start is followed by one verify_join. */
+typedef struct verifying {
+    verify_job job;
     pthread_t tid[64];
-    unsigned started = 0;
+    unsigned started;
+} verifying;
 
-    atomic_init(&job.next, 0);
-    while (started + 1 < threads && started < 64 &&
-           pthread_create(&tid[started], NULL, verify_worker, &job) == 0) {
-        started++;
+static void
+verify_start(verifying *v, ingest_item *items, size_t count, const dauys_manifest *m,
+             unsigned threads)
+{
+    v->job = (verify_job){.items = items, .count = count, .m = m};
+    atomic_init(&v->job.next, 0);
+    v->started = 0;
+    while (threads > 1 && v->started < threads && v->started < 64 &&
+           pthread_create(&v->tid[v->started], NULL, verify_worker, &v->job) == 0) {
+        v->started++;
     }
-    verify_worker(&job);
-    for (unsigned t = 0; t < started; t++) {
-        pthread_join(tid[t], NULL);
+    if (v->started == 0) {
+        verify_worker(&v->job);
     }
+}
+
+static void
+verify_join(verifying *v)
+{
+    for (unsigned t = 0; t < v->started; t++) {
+        pthread_join(v->tid[t], NULL);
+    }
+    v->started = 0;
 }
 
 /* Records a verified chunk in one transaction. */
@@ -370,6 +387,7 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
     writer w = {.ws = ws, .sum = sum, .hooks = hooks};
     ingest_files files;
     ingest_item *items = NULL;
+    verifying v[2];
     int rc = -1;
 
     memset(sum, 0, sizeof *sum);
@@ -380,30 +398,50 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
         return -1;
     }
     sum->files = files.count;
-    if ((items = dauys_malloc_array(CHUNK, sizeof *items)) == NULL) {
+    if ((items = dauys_malloc_array(2 * HALF, sizeof *items)) == NULL) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
         goto done;
     }
     if (writer_prepare(&w, err) != 0) {
         goto done;
     }
-    for (size_t start = 0; start < files.count; start += CHUNK) {
-        size_t n = files.count - start < CHUNK ? files.count - start : CHUNK;
-        memset(items, 0, n * sizeof *items);
-        for (size_t i = 0; i < n; i++) {
-            items[i].path = files.path[start + i];
+    /* Two halves take turns: the threads verify one while this thread
+     * records the other, so the writer and the verifiers work at once. */
+    for (size_t start = 0, half = 0, pending = 0; start < files.count || pending;) {
+        ingest_item *cur = items + half * HALF, *prev = items + (1 - half) * HALF;
+        size_t n = files.count - start < HALF ? files.count - start : HALF;
+        if (pending) {
+            verify_join(&v[1 - half]);
         }
-        verify_all(items, n, &ws->manifest, threads);
-        int failed = write_chunk(&w, items, n, err);
-        for (size_t i = 0; i < n; i++) {
-            ingest_item_clear(&items[i]);
+        if (n > 0) {
+            for (size_t i = 0; i < n; i++) {
+                /* the fields before the protocol only: the parser and the
+                 * relations fill those (zeroing 30 KB per file cost 6 %) */
+                memset(&cur[i], 0, offsetof(ingest_item, protocol));
+                cur[i].findings.count = cur[i].findings.errors = 0;
+                cur[i].path = files.path[start + i];
+            }
+            verify_start(&v[half], cur, n, &ws->manifest, threads);
+        }
+        int failed = pending ? write_chunk(&w, prev, pending, err) : 0;
+        for (size_t i = 0; i < pending; i++) {
+            ingest_item_clear(&prev[i]);
         }
         if (failed != 0) {
+            if (n > 0) {
+                verify_join(&v[half]);
+                for (size_t i = 0; i < n; i++) {
+                    ingest_item_clear(&cur[i]);
+                }
+            }
             goto done;
         }
-        if (hooks != NULL && hooks->on_progress != NULL) {
-            hooks->on_progress(start + n, files.count, hooks->ctx);
+        if (pending && hooks != NULL && hooks->on_progress != NULL) {
+            hooks->on_progress(start, files.count, hooks->ctx);
         }
+        pending = n;
+        start += n;
+        half = 1 - half;
     }
     rc = 0;
 done:
