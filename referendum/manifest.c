@@ -342,7 +342,7 @@ section_of(const dauys_kv *kv)
 }
 
 static int
-parse_records(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
+parse_records(dauys_manifest *m, dauys_kv *kv, int frame, dauys_error *err)
 {
     size_t region_cap = 0, district_cap = 0, precinct_cap = 0;
     enum section at = SEC_QUESTION, s;
@@ -360,6 +360,9 @@ parse_records(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
             return dauys_kv_fail(kv, err, "out of order: all question lines come first, then "
                                           "region, district and precinct lines");
         }
+        if (frame && s == SEC_PRECINCT) {
+            return dauys_kv_fail(kv, err, "a manifest's frame ends before its precincts");
+        }
         at = s;
         rc = s == SEC_QUESTION   ? parse_question(m, kv, err)
              : s == SEC_REGION   ? parse_place(m, kv, 1, &region_cap, err)
@@ -367,7 +370,7 @@ parse_records(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
                                  : parse_precinct(m, kv, &precinct_cap, err);
     }
     if (rc == 0 && (m->question_count == 0 || m->region_count == 0 || m->district_count == 0 ||
-                    m->precinct_count == 0)) {
+                    (m->precinct_count == 0 && !frame))) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
                                "%s: a manifest needs at least one question, region, district "
                                "and precinct line", kv->name);
@@ -404,9 +407,10 @@ keys_unique(const dauys_manifest *m, const char *name, dauys_error *err)
     return rc;
 }
 
-int
-dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
-                     dauys_error *err)
+/* Copies TEXT into M and parses it (a frame: no precinct lines). */
+static int
+parse_text(dauys_manifest *m, const char *text, size_t len, const char *name, int frame,
+           dauys_error *err)
 {
     dauys_kv kv;
 
@@ -417,12 +421,43 @@ dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char
     memcpy(m->text, text, len);
     m->text[len] = '\0';
     m->text_len = len;
+    m->district_precincts = dauys_malloc(1); /* replaced once the districts are known */
     dauys_kv_init(&kv, m->text, len, name);
-    if (parse_header(m, &kv, err) != 0 || parse_records(m, &kv, err) != 0 ||
-        keys_unique(m, name, err) != 0) {
+    if (m->district_precincts == NULL || parse_header(m, &kv, err) != 0 ||
+        parse_records(m, &kv, frame, err) != 0 || (!frame && keys_unique(m, name, err) != 0)) {
+        if (m->district_precincts == NULL) {
+            dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
+        }
         dauys_manifest_free(m);
         return -1;
     }
+    dauys_free(m->district_precincts);
+    if ((m->district_precincts = dauys_malloc_array(m->district_count, sizeof(uint32_t))) == NULL) {
+        dauys_manifest_free(m);
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
+    }
+    memset(m->district_precincts, 0, m->district_count * sizeof(uint32_t));
+    for (size_t i = 0; i < m->precinct_count; i++) {
+        m->district_precincts[m->precinct[i].district]++;
+    }
+    return 0;
+}
+
+int
+dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
+                     dauys_error *err)
+{
+    return parse_text(m, text, len, name, 0, err);
+}
+
+int
+dauys_manifest_parse_frame(dauys_manifest *m, const char *text, size_t len, const char *name,
+                           dauys_error *err)
+{
+    if (parse_text(m, text, len, name, 1, err) != 0) {
+        return -1;
+    }
+    m->frame = 1;
     return 0;
 }
 
@@ -433,6 +468,7 @@ dauys_manifest_free(dauys_manifest *m)
     dauys_free(m->region);
     dauys_free(m->district);
     dauys_free(m->precinct);
+    dauys_free(m->district_precincts);
     dauys_idmap_free(&m->region_map);
     dauys_idmap_free(&m->district_map);
     dauys_idmap_free(&m->precinct_map);

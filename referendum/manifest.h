@@ -57,7 +57,9 @@ typedef struct dauys_manifest {
     size_t question_count, region_count, district_count, precinct_count;
     dauys_question question[DAUYS_QUESTIONS_MAX];
     dauys_place *region, *district;
-    dauys_precinct *precinct;
+    dauys_precinct *precinct;         /* NULL in a frame */
+    uint32_t *district_precincts;     /* precincts per district */
+    int frame;                        /* only the frame was parsed (no precincts) */
     dauys_idmap region_map, district_map, precinct_map;
 } dauys_manifest;
 
@@ -69,6 +71,16 @@ typedef struct dauys_manifest {
  */
 int dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
                          dauys_error *err) __attribute__((warn_unused_result));
+
+/*
+ * Parses a manifest's FRAME: TEXT holds its lines up to, not including, the
+ * first precinct line (header, questions, regions, districts). Enough to
+ * tally from stored counts without reading a large roster: M has no
+ * precinct array (M->frame is 1); the caller fills district_precincts and
+ * precinct_count from its own records. Freed with dauys_manifest_free.
+ */
+int dauys_manifest_parse_frame(dauys_manifest *m, const char *text, size_t len, const char *name,
+                               dauys_error *err) __attribute__((warn_unused_result));
 
 /* Frees what M holds. Safe on a zeroed or already freed manifest. */
 void dauys_manifest_free(dauys_manifest *m);

@@ -33,10 +33,13 @@ CREATE TABLE region (
     name     TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- precincts: how many the manifest in force lists in the district, so that
+-- a tally needs only the manifest's frame, not its roster (schema version 3).
 CREATE TABLE district (
-    id     TEXT PRIMARY KEY,
-    region TEXT NOT NULL REFERENCES region(id),
-    name   TEXT NOT NULL
+    id        TEXT PRIMARY KEY,
+    region    TEXT NOT NULL REFERENCES region(id),
+    name      TEXT NOT NULL,
+    precincts INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
 CREATE TABLE precinct (

@@ -18,6 +18,6 @@ extern const char dauys_sql_missing_precincts[];
 extern const char dauys_sql_warnings_counting[];
 
 /* The schema version this build writes and reads (meta.schema_version). */
-#define DAUYS_SQL_SCHEMA_VERSION "2"
+#define DAUYS_SQL_SCHEMA_VERSION "3"
 
 #endif

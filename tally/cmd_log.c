@@ -51,7 +51,7 @@ cmd_checkpoint(int argc, char **argv)
     }
     cli_no_core_dumps();
     snprintf(path, sizeof path, "%s/checkpoint.txt", dir);
-    if (dauys_workspace_open(&ws, dir, &err) != 0 ||
+    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
         dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
         dauys_checkpoint_issue(note, sizeof note, &cp, ws, sk, &err) != 0 ||
         dauys_file_write_atomic(path, note, strlen(note), 0644, &err) != 0 ||
@@ -126,7 +126,7 @@ cmd_proof(int argc, char **argv)
         fputs(proof_usage, stderr);
         return CLI_EXIT_FAIL;
     }
-    if (dauys_workspace_open(&ws, dir, &err) != 0) {
+    if (dauys_workspace_open_frame(&ws, dir, &err) != 0) {
         cli_report(&err);
         return CLI_EXIT_FAIL;
     }

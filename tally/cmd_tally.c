@@ -49,7 +49,7 @@ cmd_tally(int argc, char **argv)
         fputs(tally_usage, stderr);
         return CLI_EXIT_FAIL;
     }
-    if (dauys_workspace_open(&ws, dir, &err) != 0 || dauys_tally_compute(&t, ws, &err) != 0) {
+    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 || dauys_tally_compute(&t, ws, &err) != 0) {
         cli_report(&err);
         dauys_workspace_close(ws);
         return CLI_EXIT_FAIL;
@@ -100,7 +100,7 @@ cmd_publish(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     cli_no_core_dumps();
-    if (dauys_workspace_open(&ws, dir, &err) != 0 ||
+    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
         dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
         dauys_publish(&pub, ws, sk, argv[optind], &err) != 0) {
         cli_report(&err);

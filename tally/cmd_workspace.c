@@ -322,7 +322,7 @@ cmd_status(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     if (json == 2) {
-        int rc = dauys_workspace_open(&ws, dir, &err) != 0 ||
+        int rc = dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
                  dauys_status_missing(ws, print_id, NULL, &err) != 0;
         if (rc) {
             cli_report(&err);
@@ -330,7 +330,7 @@ cmd_status(int argc, char **argv)
         dauys_workspace_close(ws);
         return rc ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     }
-    if (dauys_workspace_open(&ws, dir, &err) != 0 || dauys_status_read(&report, ws, &err) != 0) {
+    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 || dauys_status_read(&report, ws, &err) != 0) {
         cli_report(&err);
         dauys_workspace_close(ws);
         return CLI_EXIT_FAIL;

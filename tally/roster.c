@@ -55,8 +55,8 @@ roster_store(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
     if (db_prepare(db, &q, "INSERT OR IGNORE INTO question VALUES (?1, ?2, ?3, ?4)", err) ||
         db_prepare(db, &r, "INSERT INTO region VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
                       "name = excluded.name", err) ||
-        db_prepare(db, &d, "INSERT INTO district VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET "
-                      "name = excluded.name", err) ||
+        db_prepare(db, &d, "INSERT INTO district VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO "
+                      "UPDATE SET name = excluded.name, precincts = excluded.precincts", err) ||
         db_prepare(db, &p, "INSERT INTO precinct VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
                       "UPDATE SET voters = excluded.voters, public_key = excluded.public_key, "
                       "name = excluded.name", err)) {
@@ -78,6 +78,7 @@ roster_store(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
         const dauys_place *x = &m->district[i], *reg = &m->region[x->region];
         db_bind_text_n(d, 1, x->id, x->id_len), db_bind_text_n(d, 2, reg->id, reg->id_len);
         db_bind_text_n(d, 3, x->name, x->name_len);
+        db_bind_int(d, 4, (int64_t) m->district_precincts[i]);
         if (db_step_done(d, err) != 0) goto done;
     }
     for (size_t i = 0; i < m->precinct_count; i++) {

@@ -47,10 +47,8 @@ init_areas(dauys_question_tally *q, const dauys_manifest *m)
     for (size_t i = 0; i < m->district_count; i++) {
         const dauys_place *p = &m->district[i];
         q->district[i] = (dauys_area){.id = p->id, .name = p->name, .id_len = p->id_len,
-                                      .name_len = p->name_len};
-    }
-    for (size_t i = 0; i < m->precinct_count; i++) {
-        q->district[m->precinct[i].district].expected++;
+                                      .name_len = p->name_len,
+                                      .expected = m->district_precincts[i]};
     }
     q->nation = (dauys_area){.id = "national", .id_len = 8, .name = m->title,
                              .name_len = (uint32_t) strlen(m->title), .expected = m->precinct_count};

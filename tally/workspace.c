@@ -260,12 +260,11 @@ read_meta(sqlite3 *db, const char *key, char *out, size_t size, dauys_error *err
 }
 
 /* Loads the central key and the latest manifest (re-verified) into WS. */
+/* The schema version, central key and origin from meta. */
 static int
-open_load(dauys_workspace *ws, dauys_error *err)
+load_meta(dauys_workspace *ws, dauys_error *err)
 {
     char version[16], b64[64];
-    sqlite3_stmt *st = NULL;
-    int rc;
 
     if (read_meta(ws->db, "schema_version", version, sizeof version, err) != 0 ||
         read_meta(ws->db, "central_public_key", b64, sizeof b64, err) != 0 ||
@@ -276,7 +275,16 @@ open_load(dauys_workspace *ws, dauys_error *err)
         return dauys_error_set(err, DAUYS_E_DATABASE, "%s: schema version %s, this build reads %s",
                                ws->path, version, DAUYS_SQL_SCHEMA_VERSION);
     }
-    if (dauys_keys_pubkey_from_base64(&ws->central, b64, strlen(b64), err) != 0 ||
+    return dauys_keys_pubkey_from_base64(&ws->central, b64, strlen(b64), err);
+}
+
+static int
+open_load(dauys_workspace *ws, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (load_meta(ws, err) != 0 ||
         db_prepare(ws->db, &st, "SELECT text, signature FROM manifest ORDER BY version DESC LIMIT 1",
                    err) != 0) {
         return -1;
@@ -293,8 +301,88 @@ open_load(dauys_workspace *ws, dauys_error *err)
     return rc;
 }
 
-int
-dauys_workspace_open(dauys_workspace **out, const char *dir, dauys_error *err)
+/*
+ * Reads the manifest in force up to its first precinct line, in pieces with
+ * SQLite's incremental blob I/O (the roster may be 100 MB; its frame is a few
+ * hundred kB). *TEXT is dauys_malloc'ed.
+ */
+static int
+read_frame_text(dauys_workspace *ws, char **text, size_t *len, dauys_error *err)
+{
+    static const char mark[] = "\nprecinct: ";
+    sqlite3_blob *blob = NULL;
+    sqlite3_stmt *st = NULL;
+    sqlite3_int64 version = 0;
+    size_t size, step = 1 << 16;
+    char *buf = NULL, *at = NULL;
+    int rc;
+
+    if (db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+        return -1;
+    }
+    rc = db_step_row(st, err);
+    version = rc > 0 ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        return -1;
+    }
+    if (sqlite3_blob_open(ws->db, "main", "manifest", "text", version, 0, &blob) != SQLITE_OK) {
+        sqlite3_blob_close(blob);
+        return dauys_error_set(err, DAUYS_E_DATABASE, "%s: no manifest", ws->path);
+    }
+    size = (size_t) sqlite3_blob_bytes(blob);
+    for (*len = 0; at == NULL && *len < size;) {
+        size_t n = size - *len < step ? size - *len : step;
+        char *grown = dauys_realloc(buf, *len + n + 1);
+        if (grown == NULL || sqlite3_blob_read(blob, (buf = grown) + *len, (int) n,
+                                               (int) *len) != SQLITE_OK) {
+            sqlite3_blob_close(blob);
+            dauys_free(grown == NULL ? buf : grown);
+            return dauys_error_set(err, grown ? DAUYS_E_DATABASE : DAUYS_E_NOMEM,
+                                   "%s: cannot read the manifest", ws->path);
+        }
+        size_t from = *len > sizeof mark ? *len - sizeof mark : 0;
+        *len += n;
+        buf[*len] = '\0';
+        at = strstr(buf + from, mark);
+    }
+    sqlite3_blob_close(blob);
+    *len = at ? (size_t) (at - buf) + 1 : *len;
+    *text = buf;
+    return 0;
+}
+
+/* The frame of the manifest in force, and its precincts per district from the district table. */
+static int
+frame_load(dauys_workspace *ws, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    uint32_t d;
+    int rc;
+
+    if (load_meta(ws, err) != 0 || read_frame_text(ws, &text, &len, err) != 0) {
+        return -1;
+    }
+    rc = dauys_manifest_parse_frame(&ws->manifest, text, len, "manifest", err);
+    dauys_free(text);
+    if (rc != 0 || db_prepare(ws->db, &st, "SELECT id, precincts FROM district", err) != 0) {
+        return -1;
+    }
+    while ((rc = db_step_row(st, err)) > 0) {
+        const char *id = (const char *) sqlite3_column_text(st, 0);
+        if (id != NULL && dauys_idmap_get(&ws->manifest.district_map, id, strlen(id), &d)) {
+            ws->manifest.district_precincts[d] = (uint32_t) sqlite3_column_int64(st, 1);
+            ws->manifest.precinct_count += ws->manifest.district_precincts[d];
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int
+workspace_open(dauys_workspace **out, const char *dir, int frame, dauys_error *err)
 {
     dauys_workspace *ws = dauys_malloc(sizeof *ws);
     char path[PATH_MAX];
@@ -309,11 +397,23 @@ dauys_workspace_open(dauys_workspace **out, const char *dir, dauys_error *err)
         dauys_workspace_close(ws);
         return dauys_error_set(err, DAUYS_E_IO, "%s: no workspace here (run dauys init first)", dir);
     }
-    if (ws_open_db(ws, path, 0, err) != 0 || open_load(ws, err) != 0 || ws_prepare(ws, err) != 0 ||
+    if (ws_open_db(ws, path, 0, err) != 0 || (frame ? frame_load(ws, err) : open_load(ws, err)) != 0 || ws_prepare(ws, err) != 0 ||
         dauys_log_load_head(ws, err) != 0) {
         dauys_workspace_close(ws);
         return -1;
     }
     *out = ws;
     return 0;
+}
+
+int
+dauys_workspace_open(dauys_workspace **out, const char *dir, dauys_error *err)
+{
+    return workspace_open(out, dir, 0, err);
+}
+
+int
+dauys_workspace_open_frame(dauys_workspace **out, const char *dir, dauys_error *err)
+{
+    return workspace_open(out, dir, 1, err);
 }

@@ -56,8 +56,21 @@ int dauys_workspace_init(const char *dir, const char *manifest_path, const char 
 int dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_path,
                                     dauys_error *err) __attribute__((warn_unused_result));
 
-/* Opens the workspace in DIR into *WS (the caller closes it). */
+/* Opens the workspace in DIR into *WS (the caller closes it), with the
+ * manifest in force parsed whole and its signature verified again: for
+ * commands that judge protocols (ingest, update-manifest). */
 int dauys_workspace_open(dauys_workspace **ws, const char *dir, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/*
+ * Opens the workspace with only the manifest's frame (dauys_manifest_parse_frame:
+ * its questions, regions and districts, and the precincts per district the
+ * district table keeps), read straight from the database without checking its
+ * signature again (init and update-manifest did): for commands that only
+ * count, report or sign (tally, status, publish, checkpoint, proof), so that
+ * they do not parse a 100 MB roster. ws->manifest.precinct is NULL.
+ */
+int dauys_workspace_open_frame(dauys_workspace **ws, const char *dir, dauys_error *err)
     __attribute__((warn_unused_result));
 
 /* Closes WS and frees it (NULL is fine). */
