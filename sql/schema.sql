@@ -51,6 +51,7 @@ CREATE TABLE precinct (
     name       TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX precinct_region ON precinct(region);
+CREATE INDEX precinct_district ON precinct(district);
 
 -- Every submitted protocol file, whatever became of it. Never deleted.
 -- A duplicate adds no row: the same protocol bytes as a version that already

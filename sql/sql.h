@@ -14,6 +14,10 @@ extern const char dauys_sql_tally_recount[];
 /* Precincts without a counting protocol, by id; ?1 the limit (sql/missing_precincts.sql). */
 extern const char dauys_sql_missing_precincts[];
 
+/* Precincts of one district without a counting protocol; ?1 the district
+ * (sql/missing_in_district.sql). */
+extern const char dauys_sql_missing_in_district[];
+
 /* Warning counts by code on the counting protocols (sql/warnings_counting.sql). */
 extern const char dauys_sql_warnings_counting[];
 

@@ -130,24 +130,50 @@ roll_up(dauys_tally *t, dauys_question_tally *q, dauys_error *err)
     return rc;
 }
 
-/* The first few precincts without a counting protocol, and the warnings on
- * the counting ones. */
+/*
+ * The first few precincts without a counting protocol, looked for only in
+ * the districts whose counts are short (districts in manifest order, ids in
+ * order within each): a final tally of a million precincts asks nothing.
+ */
+static int
+read_missing(dauys_tally *t, sqlite3 *db, dauys_error *err)
+{
+    const dauys_question_tally *q = &t->q[0];
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (t->question_count == 0 || t->missing_count == 0) {
+        return 0;
+    }
+    if (db_prepare(db, &st, dauys_sql_missing_in_district, err) != 0) {
+        return -1;
+    }
+    for (size_t d = 0; rc == 0 && d < t->manifest->district_count &&
+                       t->missing_shown < DAUYS_TALLY_MISSING_SHOWN; d++) {
+        if (q->district[d].reporting == q->district[d].expected) {
+            continue;
+        }
+        sqlite3_reset(st);
+        db_bind_text_n(st, 1, q->district[d].id, q->district[d].id_len);
+        while ((rc = db_step_row(st, err)) > 0 && t->missing_shown < DAUYS_TALLY_MISSING_SHOWN) {
+            snprintf(t->missing[t->missing_shown++], DAUYS_ID_MAX + 1, "%s",
+                     (const char *) sqlite3_column_text(st, 0));
+        }
+        rc = rc < 0 ? -1 : 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The missing precincts shown, and the warnings on the counting protocols. */
 static int
 read_missing_and_warnings(dauys_tally *t, sqlite3 *db, dauys_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (db_prepare(db, &st, dauys_sql_missing_precincts, err) != 0) {
-        return -1;
-    }
-    db_bind_int(st, 1, DAUYS_TALLY_MISSING_SHOWN);
-    while ((rc = db_step_row(st, err)) > 0 && t->missing_shown < DAUYS_TALLY_MISSING_SHOWN) {
-        snprintf(t->missing[t->missing_shown++], DAUYS_ID_MAX + 1, "%s",
-                 (const char *) sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    if (rc < 0 || db_prepare(db, &st, dauys_sql_warnings_counting, err) != 0) {
+    if (read_missing(t, db, err) != 0 ||
+        db_prepare(db, &st, dauys_sql_warnings_counting, err) != 0) {
         return -1;
     }
     while ((rc = db_step_row(st, err)) > 0 && t->warning_codes < DAUYS_TALLY_WARNING_CODES) {
