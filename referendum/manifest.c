@@ -341,12 +341,31 @@ section_of(const dauys_kv *kv)
                                          : SEC_HEADER;
 }
 
+/* The precinct lines in TEXT, counted ahead so that a large roster is
+ * allocated once (no doubling, which costs half as much again at its peak). */
+static size_t
+count_precinct_lines(const char *text)
+{
+    size_t n = strncmp(text, "precinct: ", 10) == 0;
+
+    for (const char *p = text; (p = strstr(p, "\nprecinct: ")) != NULL; p++) {
+        n++;
+    }
+    return n;
+}
+
 static int
 parse_records(dauys_manifest *m, dauys_kv *kv, int frame, dauys_error *err)
 {
     size_t region_cap = 0, district_cap = 0, precinct_cap = 0;
     enum section at = SEC_QUESTION, s;
     int rc = 0;
+
+    if (!frame && (precinct_cap = count_precinct_lines(m->text)) > 0 &&
+        (m->precinct = dauys_malloc_array(precinct_cap + 1, sizeof *m->precinct)) == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", kv->name);
+    }
+    precinct_cap += precinct_cap > 0;
 
     while (rc == 0 && !dauys_kv_done(kv)) {
         if (dauys_kv_next(kv, err) != 0) {
@@ -407,20 +426,14 @@ keys_unique(const dauys_manifest *m, const char *name, dauys_error *err)
     return rc;
 }
 
-/* Copies TEXT into M and parses it (a frame: no precinct lines). */
+/* Parses M->text (M->text_len bytes, NUL-terminated, owned by M; a frame:
+ * no precinct lines). Frees everything on failure. */
 static int
-parse_text(dauys_manifest *m, const char *text, size_t len, const char *name, int frame,
-           dauys_error *err)
+parse_own_text(dauys_manifest *m, const char *name, int frame, dauys_error *err)
 {
     dauys_kv kv;
+    size_t len = m->text_len;
 
-    memset(m, 0, sizeof *m);
-    if ((m->text = dauys_malloc(len + 1)) == NULL) {
-        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
-    }
-    memcpy(m->text, text, len);
-    m->text[len] = '\0';
-    m->text_len = len;
     m->district_precincts = dauys_malloc(1); /* replaced once the districts are known */
     dauys_kv_init(&kv, m->text, len, name);
     if (m->district_precincts == NULL || parse_header(m, &kv, err) != 0 ||
@@ -443,11 +456,37 @@ parse_text(dauys_manifest *m, const char *text, size_t len, const char *name, in
     return 0;
 }
 
+/* Copies TEXT into M and parses it. */
+static int
+parse_text(dauys_manifest *m, const char *text, size_t len, const char *name, int frame,
+           dauys_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if ((m->text = dauys_malloc(len + 1)) == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
+    }
+    memcpy(m->text, text, len);
+    m->text[len] = '\0';
+    m->text_len = len;
+    return parse_own_text(m, name, frame, err);
+}
+
 int
 dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
                      dauys_error *err)
 {
     return parse_text(m, text, len, name, 0, err);
+}
+
+int
+dauys_manifest_parse_owned(dauys_manifest *m, char *text, size_t len, const char *name,
+                           dauys_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->text = text;
+    m->text_len = len;
+    text[len] = '\0';
+    return parse_own_text(m, name, 0, err);
 }
 
 int

@@ -82,6 +82,14 @@ int dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const 
 int dauys_manifest_parse_frame(dauys_manifest *m, const char *text, size_t len, const char *name,
                                dauys_error *err) __attribute__((warn_unused_result));
 
+/*
+ * As dauys_manifest_parse, but takes TEXT itself (dauys_malloc'ed, at least
+ * LEN + 1 bytes) instead of a copy, so a large roster is held once; TEXT
+ * belongs to M from the call on, and is freed even when parsing fails.
+ */
+int dauys_manifest_parse_owned(dauys_manifest *m, char *text, size_t len, const char *name,
+                               dauys_error *err) __attribute__((warn_unused_result));
+
 /* Frees what M holds. Safe on a zeroed or already freed manifest. */
 void dauys_manifest_free(dauys_manifest *m);
 
