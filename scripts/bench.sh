@@ -10,8 +10,9 @@
 #     dauys-audit verify, each with its peak RSS (the demo's --timings);
 #   - the floor: bench_floor verifies the same N minisign signatures with
 #     libsodium alone on every core, from memory, nothing else;
-#   - the audit again, warm, and cold after dropping the page cache (root
-#     only: echo 3 > /proc/sys/vm/drop_caches; otherwise "n/a");
+#   - the audit warm (the demo's own run, right after publish wrote the
+#     bundle) and cold: again after dropping the page cache (root only:
+#     echo 3 > /proc/sys/vm/drop_caches; otherwise "n/a");
 #   - a naive peer on a sample of 1,000 protocols: per protocol, stock
 #     `minisign -V` and one `sqlite3` CLI insert.
 # Prints one table with the ratios; raw numbers go to $DAUYS_BENCH_DIR
@@ -86,7 +87,7 @@ for n in "${sizes[@]}"; do
     read -r ingest ingest_rss < <(step "$dir.timings.tsv" "dauys ingest incoming/")
     read -r tally _ < <(step "$dir.timings.tsv" "dauys tally")
     read -r gen _ < <(step "$dir.timings.tsv" "keys, manifest, signed protocols")
-    read -r audit audit_rss < <(measure "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle")
+    read -r audit audit_rss < <(step "$dir.timings.tsv" "dauys-audit verify")
     read -r cold _ < <(cold_audit "$dir")
     per_naive=$(naive "$dir")
     awk -v n="$n" -v f="$floor" -v i="$ingest" -v a="$audit" -v c="$cold" -v t="$tally" \
