@@ -5,7 +5,6 @@
  */
 #include "demo.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +12,7 @@
 
 #include "alloc.h"
 #include "manifest.h"
+#include "textbuf.h"
 
 /*
  * Kazakhstan's 20 regions with rounded 2024 populations, used only as
@@ -206,45 +206,6 @@ dauys_demo_central_key(dauys_pubkey *pk, dauys_seckey *sk, const dauys_demo *d, 
     return derive_key(pk, sk, d, 0, SALT_CENTRAL, err);
 }
 
-/* A growing text buffer; FAILED is set (and nothing more written) on OOM. */
-typedef struct text {
-    char *buf;
-    size_t len, cap;
-    int failed;
-} text;
-
-static void add(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-add(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (t->failed) {
-        return;
-    }
-    va_start(ap, fmt);
-    n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && t->len + (size_t) n < t->cap) {
-        t->len += (size_t) n;
-        return;
-    }
-    size_t cap = 2 * t->cap + (size_t) n + 4096;
-    char *grown = n < 0 ? NULL : dauys_realloc(t->buf, cap);
-    if (grown == NULL) {
-        t->failed = 1;
-        return;
-    }
-    t->buf = grown;
-    t->cap = cap;
-    va_start(ap, fmt);
-    vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    t->len += (size_t) n;
-}
-
 /* The district id of region R's K-th district. */
 static void
 district_id(char *out, size_t size, uint32_t r, uint32_t k)
@@ -254,7 +215,7 @@ district_id(char *out, size_t size, uint32_t r, uint32_t k)
 
 /* One "district:" line per district, in plan order. */
 static void
-add_districts(text *t, const dauys_demo *d)
+add_districts(dauys_textbuf *t, const dauys_demo *d)
 {
     char id[32];
     uint32_t last = UINT32_MAX, first_of_region = 0;
@@ -266,7 +227,7 @@ add_districts(text *t, const dauys_demo *d)
         }
         if (p->district != last) {
             district_id(id, sizeof id, p->region, p->district - first_of_region);
-            add(t, "district: %s %s District %u of %s\n", id, regions[p->region].code,
+            dauys_textbuf_add(t, "district: %s %s District %u of %s\n", id, regions[p->region].code,
                 p->district - first_of_region + 1, regions[p->region].name);
             last = p->district;
         }
@@ -277,18 +238,18 @@ int
 dauys_demo_manifest(char **out, size_t *len, const dauys_demo *d, const dauys_pubkey *pks,
                     dauys_error *err)
 {
-    text t = {0};
+    dauys_textbuf t = {0};
     char key[57], id[32];
     uint32_t first_of_region = 0;
 
-    add(&t, "format: dauys-manifest 1\nreferendum: %s\n", DAUYS_DEMO_REFERENDUM);
-    add(&t, "title: Mock republican referendum on the Constitution (dauys demo, seed %llu)\n",
+    dauys_textbuf_add(&t, "format: dauys-manifest 1\nreferendum: %s\n", DAUYS_DEMO_REFERENDUM);
+    dauys_textbuf_add(&t, "title: Mock republican referendum on the Constitution (dauys demo, seed %llu)\n",
         (unsigned long long) d->seed);
-    add(&t, "date: 2026-03-15\nmode: test\nversion: 1\nballot: single\n");
-    add(&t, "question: q1 %s Do you accept the new Constitution of the Republic of Kazakhstan?\n",
+    dauys_textbuf_add(&t, "date: 2026-03-15\nmode: test\nversion: 1\nballot: single\n");
+    dauys_textbuf_add(&t, "question: q1 %s Do you accept the new Constitution of the Republic of Kazakhstan?\n",
         d->profile);
     for (int r = 0; r < DAUYS_DEMO_REGIONS; r++) {
-        add(&t, "region: %s %s %s\n", regions[r].code, regions[r].kind, regions[r].name);
+        dauys_textbuf_add(&t, "region: %s %s %s\n", regions[r].code, regions[r].kind, regions[r].name);
     }
     add_districts(&t, d);
     for (uint32_t i = 0; i < d->count; i++) {
@@ -298,7 +259,7 @@ dauys_demo_manifest(char **out, size_t *len, const dauys_demo *d, const dauys_pu
         }
         district_id(id, sizeof id, p->region, p->district - first_of_region);
         dauys_keys_pubkey_to_base64(key, &pks[i]);
-        add(&t, "precinct: %s %s %u %s Polling station %s\n", p->id, id, p->voters, key, p->id);
+        dauys_textbuf_add(&t, "precinct: %s %s %u %s Polling station %s\n", p->id, id, p->voters, key, p->id);
     }
     if (t.failed) {
         dauys_free(t.buf);

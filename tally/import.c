@@ -1,7 +1,6 @@
 #include "import.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "textbuf.h"
 #include "csv.h"
 #include "file.h"
 #include "keys.h"
@@ -290,60 +290,23 @@ read_rows(row **rows, size_t *count, const char *text, size_t len, const char *p
     return rc < 0 ? -1 : 0;
 }
 
-/* A growing string. */
-typedef struct strbuf {
-    char *s;
-    size_t len, cap;
-    int failed;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-sb_add(strbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    while (!b->failed) {
-        n = 0;
-        if (b->s != NULL) { /* no pointer arithmetic on NULL before the first growth */
-            va_start(ap, fmt);
-            n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-            va_end(ap);
-        }
-        if (b->s != NULL && n >= 0 && (size_t) n < b->cap - b->len) {
-            b->len += (size_t) n;
-            return;
-        }
-        size_t cap = 2 * b->cap + (n > 0 ? (size_t) n : 0) + 4096;
-        char *grown = n < 0 ? NULL : dauys_realloc(b->s, cap);
-        if (grown == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->s = grown;
-        b->cap = cap;
-    }
-}
-
 /* The manifest for ROWS, each precinct with its public key PK[i]. */
 static int
-manifest_text(strbuf *b, const row *rows, size_t n, const dauys_pubkey *pk,
+manifest_text(dauys_textbuf *b, const row *rows, size_t n, const dauys_pubkey *pk,
               const dauys_import_map *m, dauys_import_report *rep, dauys_error *err)
 {
     dauys_idmap seen;
     char b64[57];
     uint32_t dummy;
 
-    sb_add(b, "format: dauys-manifest 1\nreferendum: %s\ntitle: %s\ndate: %s\nmode: test\n"
+    dauys_textbuf_add(b, "format: dauys-manifest 1\nreferendum: %s\ntitle: %s\ndate: %s\nmode: test\n"
               "version: 1\nballot: single\nquestion: q1 %s %s\n",
            m->referendum, m->title, m->date, m->profile, m->question);
     dauys_idmap_init(&seen);
     for (size_t i = 0; i < n; i++) {
         int abroad = strcmp(rows[i].region, m->abroad_id) == 0;
         if (dauys_idmap_put(&seen, rows[i].region, strlen(rows[i].region), 0, &dummy) == 0) {
-            sb_add(b, "region: %s %s %s\n", rows[i].region, abroad ? "abroad" : "region",
+            dauys_textbuf_add(b, "region: %s %s %s\n", rows[i].region, abroad ? "abroad" : "region",
                    rows[i].region_name);
             rep->regions++;
         }
@@ -351,7 +314,7 @@ manifest_text(strbuf *b, const row *rows, size_t n, const dauys_pubkey *pk,
     dauys_idmap_free(&seen);
     for (size_t i = 0; i < n; i++) {
         if (dauys_idmap_put(&seen, rows[i].district, strlen(rows[i].district), 0, &dummy) == 0) {
-            sb_add(b, "district: %s %s %s\n", rows[i].district, rows[i].region,
+            dauys_textbuf_add(b, "district: %s %s %s\n", rows[i].district, rows[i].region,
                    rows[i].district_name);
             rep->districts++;
         }
@@ -359,7 +322,7 @@ manifest_text(strbuf *b, const row *rows, size_t n, const dauys_pubkey *pk,
     dauys_idmap_free(&seen);
     for (size_t i = 0; i < n; i++) {
         dauys_keys_pubkey_to_base64(b64, &pk[i]);
-        sb_add(b, "precinct: %s %s %llu %s %s\n", rows[i].id, rows[i].district,
+        dauys_textbuf_add(b, "precinct: %s %s %llu %s %s\n", rows[i].id, rows[i].district,
                (unsigned long long) rows[i].eligible, b64, rows[i].name);
     }
     return b->failed ? dauys_error_set(err, DAUYS_E_NOMEM, "out of memory") : 0;
@@ -502,7 +465,7 @@ dauys_import_csv(dauys_import_report *rep, const char *csv_path, const dauys_imp
     dauys_seckey *central = NULL, **sk = NULL;
     dauys_pubkey cpk, *pk = NULL;
     dauys_manifest m;
-    strbuf text = {0};
+    dauys_textbuf text = {0};
     int rc = -1;
 
     memset(rep, 0, sizeof *rep);
@@ -529,11 +492,11 @@ dauys_import_csv(dauys_import_report *rep, const char *csv_path, const dauys_imp
      * here, before OUTDIR is touched. */
     if (make_keys(&central, &cpk, sk, pk, n, err) != 0 ||
         manifest_text(&text, rows, n, pk, map, rep, err) != 0 ||
-        dauys_manifest_parse(&m, text.s, text.len, "manifest.txt", err) != 0 ||
+        dauys_manifest_parse(&m, text.buf, text.len, "manifest.txt", err) != 0 ||
         make_outdir(outdir, err) != 0 ||
         dauys_keys_keypair_save(pub, sec, &cpk, central, "central commission (replay)", NULL, NULL,
                                 0, err) != 0 ||
-        write_signed(outdir, "manifest.txt", text.s, text.len, central, err) != 0 ||
+        write_signed(outdir, "manifest.txt", text.buf, text.len, central, err) != 0 ||
         write_protocols(rows, n, sk, &m, map, csv_path, outdir, rep, on_flag, ctx, err) != 0 ||
         dauys_file_sync_fs(outdir, err) != 0) {
         goto done;
@@ -547,7 +510,7 @@ done:
     dauys_manifest_free(&m);
     dauys_free(sk);
     dauys_free(pk);
-    dauys_free(text.s);
+    dauys_free(text.buf);
     dauys_free(rows);
     dauys_free(csv);
     return rc;

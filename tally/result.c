@@ -1,62 +1,21 @@
 #include "result.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "alloc.h"
-
-/* A growing text buffer. */
-typedef struct text {
-    char *buf;
-    size_t len, cap;
-    int failed;
-} text;
-
-static void add(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include "textbuf.h"
 
 static void
-add(text *t, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (t->failed) {
-        return;
-    }
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = 1;
-            return;
-        }
-        if ((size_t) n < t->cap - t->len) {
-            t->len += (size_t) n;
-            return;
-        }
-        size_t cap = 2 * t->cap + (size_t) n;
-        char *grown = dauys_realloc(t->buf, cap);
-        if (grown == NULL) {
-            t->failed = 1;
-            return;
-        }
-        t->buf = grown;
-        t->cap = cap;
-    }
-}
-
-static void
-add_counts(text *t, const char *key, const dauys_area *a)
+add_counts(dauys_textbuf *t, const char *key, const dauys_area *a)
 {
     const dauys_counts *c = &a->counts;
 
     int national = strcmp(key, "national") == 0; /* its line names no area id */
 
-    add(t, "%s: %.*s%seligible %llu took-part %llu yes %llu no %llu not-counted %llu invalid %llu "
+    dauys_textbuf_add(t, "%s: %.*s%seligible %llu took-part %llu yes %llu no %llu not-counted %llu invalid %llu "
            "precincts %llu/%llu\n",
         key, national ? 0 : (int) a->id_len, a->id, national ? "" : " ",
         (unsigned long long) c->eligible,
@@ -67,23 +26,23 @@ add_counts(text *t, const char *key, const dauys_area *a)
 }
 
 static void
-add_question(text *t, const dauys_tally *tally, const dauys_question_tally *q)
+add_question(dauys_textbuf *t, const dauys_tally *tally, const dauys_question_tally *q)
 {
     static const char *const names[] = {"quorum", "majority", "regions"};
     const dauys_verdict *v = &q->verdict;
 
-    add(t, "question: %s\nprofile: %s\n", q->question->id, q->question->profile);
+    dauys_textbuf_add(t, "question: %s\nprofile: %s\n", q->question->id, q->question->profile);
     add_counts(t, "national", &q->nation);
     for (size_t i = 0; i < tally->manifest->region_count; i++) {
         add_counts(t, "region", &q->region[i]);
     }
     for (size_t i = 0; i < v->rule_count; i++) {
         const dauys_rule_result *r = &v->rule[i];
-        add(t, "rule: %s %s needed %llu have %llu of %llu\n", names[r->id],
+        dauys_textbuf_add(t, "rule: %s %s needed %llu have %llu of %llu\n", names[r->id],
             r->passed ? "met" : "not-met", (unsigned long long) r->needed,
             (unsigned long long) r->have, (unsigned long long) r->of);
     }
-    add(t, "valid: %s\nadopted: %s\n", v->valid ? "yes" : "no", v->adopted ? "yes" : "no");
+    dauys_textbuf_add(t, "valid: %s\nadopted: %s\n", v->valid ? "yes" : "no", v->adopted ? "yes" : "no");
 }
 
 int
@@ -92,13 +51,13 @@ dauys_result_format(char **out, size_t *len, const dauys_tally *tally, uint64_t 
 {
     const dauys_manifest *m = tally->manifest;
     char root[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
-    text t = {.cap = 4096};
+    dauys_textbuf t = {.cap = 4096};
 
     if ((t.buf = dauys_malloc(t.cap)) == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory writing the result");
     }
     sodium_bin2base64(root, sizeof root, log_root, 32, sodium_base64_VARIANT_ORIGINAL);
-    add(&t, "format: dauys-result 1\nreferendum: %s\ntitle: %s\ndate: %s\nmode: %s\n"
+    dauys_textbuf_add(&t, "format: dauys-result 1\nreferendum: %s\ntitle: %s\ndate: %s\nmode: %s\n"
             "manifest-version: %u\nlog-size: %llu\nlog-root: %s\nstatus: %s\n"
             "precincts-expected: %llu\nprecincts-reporting: %llu\n",
         m->referendum, m->title, m->date, m->mode == DAUYS_MODE_OFFICIAL ? "official" : "test",
