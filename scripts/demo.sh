@@ -21,8 +21,8 @@ rm -rf "$out"
 
 printf '\n== Stock minisign, no dauys code: the signed result and one protocol\n'
 minisign -Vm "$out/bundle/result.txt" -p "$out/keys/central.pub"
-first=$(ls "$out/incoming" | grep -v minisig | head -n 1)
-id=${first%.txt}
+for first in "$out"/incoming/*.txt; do break; done # the first protocol (no pipe: pipefail)
+id=$(basename "$first" .txt)
 if [ -f "$out/keys/precincts/$id.pub" ]; then
-  minisign -Vm "$out/incoming/$first" -p "$out/keys/precincts/$id.pub"
+  minisign -Vm "$first" -p "$out/keys/precincts/$id.pub"
 fi

@@ -5,8 +5,9 @@
 #   2. clang, -Wall -Wextra -Werror, AddressSanitizer + UndefinedBehaviorSanitizer
 #      (leak checking on, any report fails the run)
 # and first compiles the optimised release build the demo uses (gcc -O3 finds
-# warnings the other builds do not).
-# Exits non-zero if any build or test fails.
+# warnings the other builds do not); at the end runs the README's main
+# command, scripts/demo.sh, on 300 precincts (its audit must pass).
+# Exits non-zero if any build, test or the demo fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -27,4 +28,10 @@ echo "== build: release (compile only; the demo's build)"
 scripts/build.sh release
 run_suite gcc
 run_suite asan
-echo "== all tests passed in both builds ($(( $(date +%s) - start )) s)"
+# The README's main command itself, small: it must exit 0 (its audit passed).
+echo "== the main command: scripts/demo.sh --precincts 300"
+demo_dir=$(mktemp -d)
+DAUYS_DEMO_DIR=$demo_dir/out scripts/demo.sh --precincts 300 >"$demo_dir/log" 2>&1 ||
+  { tail -n 40 "$demo_dir/log"; rm -rf "$demo_dir"; echo "scripts/demo.sh failed" >&2; exit 1; }
+rm -rf "$demo_dir"
+echo "== all tests passed in both builds, and the demo ran ($(( $(date +%s) - start )) s)"
