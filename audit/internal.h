@@ -76,6 +76,14 @@ void audit_check(audit *a, int ck, int ok, const char *where, const char *fmt, .
 /* Counts one check as not made (what it needs is missing or broken). */
 void audit_unchecked(audit *a, int ck);
 
+/* Reads DIR/REL (at most MAX bytes) into *OUT; *OUT NULL and the status
+ * returned if unreadable. Thread-safe (prepare.c). */
+dauys_status audit_read_status(const audit *a, const char *rel, size_t max, char **out,
+                               size_t *len);
+
+/* 1 if DATA (LEN bytes) hashes to WANT, 0 if not, -1 if hashing failed. */
+int audit_hashes_to(const char *data, size_t len, const uint8_t want[32]);
+
 /* Reads DIR/REL (at most MAX bytes) into *OUT; *OUT NULL if unreadable. */
 void audit_read(audit *a, const char *rel, size_t max, char **out, size_t *len);
 

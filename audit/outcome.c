@@ -60,11 +60,8 @@ static int
 file_matches(audit *a, const char *rel, const char *data, size_t len, const uint8_t want[32],
              const char *where)
 {
-    uint8_t got[32];
-    int matches = data == NULL ? 0 : dauys_sha256(got, data, len) != 0 ? -1
-                                                                       : sodium_memcmp(got, want, 32) == 0;
-
-    return file_found(a, rel, data != NULL, matches, where);
+    return file_found(a, rel, data != NULL, data == NULL ? 0 : audit_hashes_to(data, len, want),
+                      where);
 }
 
 /* Adds (SIGN 1) or takes back (SIGN -1) precinct PI's protocol P in its district. */

@@ -18,9 +18,8 @@
 #include "internal.h"
 #include "sha256.h"
 
-/* Reads DIR/REL into *OUT; its status (DAUYS_OK, or why not). */
-static dauys_status
-read_rel(const audit *a, const char *rel, size_t max, char **out, size_t *len)
+dauys_status
+audit_read_status(const audit *a, const char *rel, size_t max, char **out, size_t *len)
 {
     char path[PATH_MAX];
     dauys_error err;
@@ -35,9 +34,8 @@ read_rel(const audit *a, const char *rel, size_t max, char **out, size_t *len)
     return DAUYS_OK;
 }
 
-/* 1 if DATA (LEN bytes, not NULL) hashes to WANT; -1 if hashing failed. */
-static int
-hashes_to(const char *data, size_t len, const uint8_t want[32])
+int
+audit_hashes_to(const char *data, size_t len, const uint8_t want[32])
 {
     uint8_t got[32];
 
@@ -58,14 +56,14 @@ audit_prepare(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
     p->pi = UINT32_MAX;
     audit_protocol_name(rel, sizeof rel, e->index);
     snprintf(srel, sizeof srel, "%s.minisig", rel);
-    p->oom |= read_rel(a, rel, DAUYS_PROTOCOL_FILE_MAX, &p->text, &p->len) == DAUYS_E_NOMEM;
-    p->oom |= read_rel(a, srel, DAUYS_KEYS_FILE_MAX, &p->sig, &p->sig_len) == DAUYS_E_NOMEM;
-    p->text_matches = p->text != NULL ? hashes_to(p->text, p->len, e->file_sha256) : 0;
+    p->oom |= audit_read_status(a, rel, DAUYS_PROTOCOL_FILE_MAX, &p->text, &p->len) == DAUYS_E_NOMEM;
+    p->oom |= audit_read_status(a, srel, DAUYS_KEYS_FILE_MAX, &p->sig, &p->sig_len) == DAUYS_E_NOMEM;
+    p->text_matches = p->text != NULL ? audit_hashes_to(p->text, p->len, e->file_sha256) : 0;
     if (strcmp(e->reason_code, "too-large") == 0 && p->text != NULL) {
         p->text_matches = p->len == 0; /* not kept: the bundle has an empty file (17.1) */
     }
     p->sig_matches = !e->has_signature ||
-                     (p->sig != NULL ? hashes_to(p->sig, p->sig_len, e->signature_sha256) : 0);
+                     (p->sig != NULL ? audit_hashes_to(p->sig, p->sig_len, e->signature_sha256) : 0);
     p->oom |= p->text_matches < 0 || p->sig_matches < 0;
     if (p->text_matches != 1 || p->sig_matches != 1 || !a->have_manifest ||
         dauys_protocol_parse_header(&header, p->text, p->len, "protocol", &err) != 0 ||

@@ -69,16 +69,7 @@ audit_unchecked(audit *a, int ck)
 void
 audit_read(audit *a, const char *rel, size_t max, char **out, size_t *len)
 {
-    char path[PATH_MAX];
-    dauys_error err;
-
-    *out = NULL;
-    *len = 0;
-    snprintf(path, sizeof path, "%s/%s", a->dir, rel);
-    if (dauys_file_read(out, len, path, max, &err) != 0) {
-        *out = NULL;
-        a->oom |= err.status == DAUYS_E_NOMEM;
-    }
+    a->oom |= audit_read_status(a, rel, max, out, len) == DAUYS_E_NOMEM;
 }
 
 void
@@ -307,7 +298,6 @@ check_result(audit *a)
 {
     char *text, *sig;
     size_t len, sig_len;
-    uint8_t got[32];
 
     audit_check(a, P1, a->after_result == 0, "log",
                 "%llu entries after the last result entry: the result does not cover them",
@@ -320,8 +310,8 @@ check_result(audit *a)
     if (text == NULL || sig == NULL) {
         audit_check(a, I3, 0, "result.txt", "the logged result%s is missing from the bundle",
                     text == NULL ? "" : "'s signature");
-    } else if (dauys_sha256(got, text, len) != 0 || sodium_memcmp(got, a->result_sha, 32) ||
-               dauys_sha256(got, sig, sig_len) != 0 || sodium_memcmp(got, a->result_sig_sha, 32)) {
+    } else if (audit_hashes_to(text, len, a->result_sha) != 1 ||
+               audit_hashes_to(sig, sig_len, a->result_sig_sha) != 1) {
         audit_check(a, I3, 0, "result.txt", "the statement or its signature does not hash to what "
                     "the log recorded");
     } else {
