@@ -136,24 +136,37 @@ scan(audit *a, const char *sub)
     closedir(dp);
 }
 
+/* The SHA-256 of the bundle file REL, read as a stream. 0, or -1. */
+static int
+hash_file(uint8_t out[DAUYS_SHA256_BYTES], const audit *a, const char *rel)
+{
+    dauys_error err;
+    FILE *fp = audit_source_fopen(a->src, rel, &err);
+    int rc;
+
+    if (fp == NULL) {
+        return -1;
+    }
+    rc = dauys_sha256_stream(out, fp, rel, &err);
+    fclose(fp);
+    return rc;
+}
+
 /* manifest.txt (and its signature) is the copy of the version in force;
  * compared by hash, so a large roster is not held twice. */
 static void
 check_manifest_copy(audit *a, const char *suffix)
 {
-    char rel[64], copy[64], path[PATH_MAX], copy_path[PATH_MAX];
+    char rel[64], copy[64];
     uint8_t x[DAUYS_SHA256_BYTES], y[DAUYS_SHA256_BYTES];
-    dauys_error err;
 
     snprintf(rel, sizeof rel, "manifests/v%u.txt%s", a->m.version, suffix);
     snprintf(copy, sizeof copy, "manifest.txt%s", suffix);
-    snprintf(path, sizeof path, "%s/%s", a->dir, rel);
-    snprintf(copy_path, sizeof copy_path, "%s/%s", a->dir, copy);
-    if (access(copy_path, F_OK) != 0) {
+    if (audit_source_kind(a->src, copy) == 0) {
         return; /* a derived copy: it may be left out */
     }
-    audit_check(a, I4, dauys_sha256_file(x, path, &err) == 0 &&
-                           dauys_sha256_file(y, copy_path, &err) == 0 && memcmp(x, y, sizeof x) == 0,
+    audit_check(a, I4, hash_file(x, a, rel) == 0 && hash_file(y, a, copy) == 0 &&
+                           memcmp(x, y, sizeof x) == 0,
                 copy, "differs from %s, the version in force", rel);
 }
 
@@ -222,22 +235,15 @@ check_index(audit *a)
 {
     static const char header[] = "log_index\tprecinct\tversion\toutcome\treason_code\n";
     index_walk w = {.a = a, .number = 1};
-    char path[PATH_MAX];
     dauys_error err;
-    int fd;
 
-    snprintf(path, sizeof path, "%s/protocols/index.tsv", a->dir);
-    if (dauys_file_open_regular(&fd, path, &err) != 0) {
+    if ((w.fp = audit_source_fopen(a->src, "protocols/index.tsv", &err)) == NULL) {
+        a->oom |= err.status == DAUYS_E_NOMEM;
         return; /* a derived copy: it may be left out (scan names what is not a file) */
-    }
-    if ((w.fp = fdopen(fd, "r")) == NULL) {
-        close(fd);
-        a->oom = 1;
-        return;
     }
     audit_check(a, I4, next_index_line(&w) && strcmp(w.line, header) == 0,
                 "protocols/index.tsv line 1", "is not the header line");
-    if (audit_log_stream(a->dir, index_entry, &w, &err) != 0) {
+    if (audit_log_stream(a, index_entry, &w, &err) != 0) {
         a->oom |= err.status == DAUYS_E_NOMEM;
         audit_check(a, I4, err.status == DAUYS_E_NOMEM, "protocols/index.tsv",
                     "cannot be compared: %s", err.message);
@@ -247,10 +253,58 @@ check_index(audit *a)
     fclose(w.fp);
 }
 
+/* An archive's members (FORMATS.md 17.4): as the directory's files, plus its
+ * own faults: names twice, members out of the protocols' run, damage. */
+static void
+scan_archive(audit *a)
+{
+    static const char *const dirs[] = {"", "manifests", "protocols", "log", "reports", NULL};
+    const audit_source *s = a->src;
+    char dir[DAUYS_TAR_NAME_MAX + 1];
+
+    for (size_t i = 0; i < s->member_count; i++) {
+        const audit_member *m = &s->member[i];
+        const char *slash = strrchr(m->name, '/');
+        size_t dir_len = slash != NULL ? (size_t) (slash - m->name) : 0;
+        int twice = 0;
+        for (size_t k = 0; k < i && !twice; k++) {
+            twice = strcmp(s->member[k].name, m->name) == 0;
+        }
+        memcpy(dir, m->name, dir_len);
+        dir[dir_len] = '\0';
+        if (m->type == '5' && one_of(m->name, dirs)) {
+            if (twice) { /* directories are not counted, as in a directory bundle */
+                audit_check(a, I4, 0, m->name, "appears twice in the archive");
+            }
+            continue;
+        }
+        int ok = one_of(dir, dirs) && allowed(a, dir, slash != NULL ? slash + 1 : m->name);
+        audit_check(a, I4, ok && m->type == '0' && !twice, m->name[0] ? m->name : ".",
+                    !ok ? "is not named by the log nor one of the bundle's derived files"
+                    : twice ? "appears twice in the archive (tar -x would keep the last)"
+                            : "is not a plain file (a link, directory or device)");
+    }
+    a->sum->passed[I4] += s->taken; /* each in its place in the run, as the log names it */
+    for (uint64_t i = 0; i < s->stray_count && i < AUDIT_STRAYS_KEPT; i++) {
+        audit_check(a, I4, 0, a->dir, "member %s", s->stray[i]);
+    }
+    if (s->stray_count > AUDIT_STRAYS_KEPT) {
+        audit_check(a, I4, 0, a->dir, "%llu more members out of place",
+                    (unsigned long long) (s->stray_count - AUDIT_STRAYS_KEPT));
+    }
+    if (s->damage[0] != '\0') {
+        audit_check(a, I4, 0, a->dir, "%s", s->damage);
+    }
+}
+
 void
 audit_bundle_files(audit *a)
 {
-    scan(a, "");
+    if (a->src->archive) {
+        scan_archive(a);
+    } else {
+        scan(a, "");
+    }
     check_manifest_copy(a, "");
     check_manifest_copy(a, ".minisig");
     check_index(a);

@@ -18,21 +18,6 @@
 #include "alloc.h"
 #include "internal.h"
 
-/* Writes PATH as a file: URI for read-only, immutable opening. */
-static void
-db_uri(char *out, size_t size, const char *path)
-{
-    size_t n = (size_t) snprintf(out, size, "file:");
-
-    for (; *path && n + 4 < size; path++) {
-        unsigned char c = (unsigned char) *path;
-        n += (size_t) (c == '%' || c == '?' || c == '#' || c < 0x20
-                           ? snprintf(out + n, size - n, "%%%02X", c)
-                           : snprintf(out + n, size - n, "%c", c));
-    }
-    snprintf(out + n, size - n, "?mode=ro&immutable=1");
-}
-
 typedef struct db_walk {
     audit *a;
     sqlite3_stmt *log, *sub;
@@ -210,7 +195,7 @@ db_log(audit *a, sqlite3 *db)
                            NULL) == SQLITE_OK &&
         sqlite3_prepare_v2(db, "SELECT log_index, outcome, protocol_sha256 FROM submission "
                            "ORDER BY log_index", -1, &w.sub, NULL) == SQLITE_OK &&
-        audit_log_stream(a->dir, db_entry, &w, &err) == 0) {
+        audit_log_stream(a, db_entry, &w, &err) == 0) {
         audit_check(a, C3, sqlite3_step(w.log) == SQLITE_DONE, "dauys.db log_entry",
                     "has more entries than the bundle's log");
         audit_check(a, C3, sqlite3_step(w.sub) == SQLITE_DONE, "dauys.db submission",
@@ -253,21 +238,20 @@ harden(sqlite3 *db)
 void
 audit_database(audit *a)
 {
-    char path[PATH_MAX], uri[3 * PATH_MAX + 32];
+    char uri[3 * PATH_MAX + 128];
     sqlite3 *db = NULL;
-    struct stat st;
+    int kind = audit_source_db_uri(a->src, uri, sizeof uri);
 
-    snprintf(path, sizeof path, "%s/dauys.db", a->dir);
-    if (lstat(path, &st) != 0) {
+    if (kind == 0) {
         return; /* no database to compare: C3 is not run (the summary says so) */
     }
     a->sum->database = 1;
-    if (!S_ISREG(st.st_mode)) {
+    if (kind != 1) {
         audit_check(a, C3, 0, "dauys.db", "is not a plain file");
         return;
     }
-    db_uri(uri, sizeof uri, path);
-    if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
+    if ((a->src->archive && audit_slice_vfs_register() != 0) ||
+        sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
         harden(db) != 0 || db_log(a, db) != 0 || db_current(a, db) != 0 ||
         db_districts(a, db, sums_sql, "protocol_answer") != 0 ||
         db_districts(a, db, totals_sql, "district_total") != 0) {

@@ -19,6 +19,7 @@
 #include "manifest.h"
 #include "merkle.h"
 #include "protocol.h"
+#include "source.h"
 #include "verify.h"
 
 enum { A1, A2, A3, A4, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2 };
@@ -41,7 +42,8 @@ typedef struct audit_sums {
 enum { LOGGED_PROTOCOL = 1, LOGGED_SIGNATURE = 2 };
 
 typedef struct audit {
-    const char *dir;
+    const char *dir;      /* the bundle as named: a directory or an archive */
+    audit_source *src;
     unsigned threads;     /* for the batches of prepare.c */
     dauys_pubkey central;
     dauys_audit_summary *sum;
@@ -116,7 +118,6 @@ typedef struct audit_batch_item {
     audit_prepared p;
 } audit_batch_item;
 
-void audit_prepare(const audit *a, const dauys_log_parsed *e, audit_prepared *p);
 void audit_prepared_free(audit_prepared *p);
 /*
  * audit_prepare for every submission among ITEMS, on a->threads threads that
@@ -138,10 +139,10 @@ void audit_prepare_join(audit_prep_job *j);
 /* The bundle name of entry INDEX's protocol file. */
 void audit_protocol_name(char *out, size_t size, uint64_t index);
 
-/* Calls FN on each entry of DIR/log/entries.txt in turn, as its bytes; stops
- * at FN's first non-zero return. Returns 0, or -1 with ERR filled. */
+/* Calls FN on each entry of the bundle's log/entries.txt in turn, as its
+ * bytes; stops at FN's first non-zero return. Returns 0, or -1 with ERR filled. */
 typedef int (*audit_entry_fn)(void *ctx, const char *text, size_t len);
-int audit_log_stream(const char *dir, audit_entry_fn fn, void *ctx, dauys_error *err);
+int audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err);
 
 /* outcome.c: one manifest or submission entry of the log. */
 void audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where);

@@ -21,17 +21,7 @@
 dauys_status
 audit_read_status(const audit *a, const char *rel, size_t max, char **out, size_t *len)
 {
-    char path[PATH_MAX];
-    dauys_error err;
-
-    *out = NULL;
-    *len = 0;
-    snprintf(path, sizeof path, "%s/%s", a->dir, rel);
-    if (dauys_file_read(out, len, path, max, &err) != 0) {
-        *out = NULL;
-        return err.status;
-    }
-    return DAUYS_OK;
+    return audit_source_read(a->src, rel, max, out, len);
 }
 
 int
@@ -45,19 +35,33 @@ audit_hashes_to(const char *data, size_t len, const uint8_t want[32])
     return sodium_memcmp(got, want, 32) == 0;
 }
 
-void
-audit_prepare(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
+/* Reads the submission's files from the bundle's directory. */
+static void
+read_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
 {
     char rel[64], srel[80];
-    dauys_protocol header;
-    dauys_error err;
 
-    memset(p, 0, sizeof *p);
-    p->pi = UINT32_MAX;
     audit_protocol_name(rel, sizeof rel, e->index);
     snprintf(srel, sizeof srel, "%s.minisig", rel);
     p->oom |= audit_read_status(a, rel, DAUYS_PROTOCOL_FILE_MAX, &p->text, &p->len) == DAUYS_E_NOMEM;
     p->oom |= audit_read_status(a, srel, DAUYS_KEYS_FILE_MAX, &p->sig, &p->sig_len) == DAUYS_E_NOMEM;
+}
+
+/* Takes the submission's files from an archive's protocol run, in log order
+ * (the caller holds the batch's lock). */
+static void
+take_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
+{
+    p->oom |= audit_source_take(a->src, e->index, e->has_signature, &p->text, &p->len, &p->sig,
+                                &p->sig_len) == DAUYS_E_NOMEM;
+}
+
+/* With P's files read: their hashes against the log, then the signature. */
+static void
+check_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
+{
+    dauys_protocol header;
+    dauys_error err;
     p->text_matches = p->text != NULL ? audit_hashes_to(p->text, p->len, e->file_sha256) : 0;
     if (strcmp(e->reason_code, "too-large") == 0 && p->text != NULL) {
         p->text_matches = p->len == 0; /* not kept: the bundle has an empty file (17.1) */
@@ -90,13 +94,23 @@ worker(void *arg)
     for (;;) {
         pthread_mutex_lock(&j->lock);
         size_t i = j->next++;
+        audit_batch_item *it = i < j->count ? &j->items[i] : NULL;
+        if (it != NULL && it->is_submission) {
+            memset(&it->p, 0, sizeof it->p);
+            it->p.pi = UINT32_MAX;
+            if (j->a->src->archive) {
+                take_files(j->a, &it->e, &it->p); /* the archive is read in order */
+            }
+        }
         pthread_mutex_unlock(&j->lock);
-        if (i >= j->count) {
+        if (it == NULL) {
             return NULL;
         }
-        audit_batch_item *it = &j->items[i];
         if (it->is_submission) {
-            audit_prepare(j->a, &it->e, &it->p);
+            if (!j->a->src->archive) {
+                read_files(j->a, &it->e, &it->p);
+            }
+            check_files(j->a, &it->e, &it->p);
         }
     }
 }

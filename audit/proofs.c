@@ -98,17 +98,20 @@ subtree(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx
                : dauys_error_set(err, DAUYS_E_CRYPTO, "hashing failed");
 }
 
-/* Reads BUNDLE's log into L; -1 with ERR. */
+/* Reads BUNDLE's log (a directory or an archive) into L; -1 with ERR. */
 static int
 read_leaves(leaves *l, const char *bundle, dauys_error *err)
 {
-    if (audit_log_stream(bundle, collect, l, err) != 0) {
-        if (err->status == DAUYS_OK) {
-            dauys_error_set(err, DAUYS_E_NOMEM, "out of memory reading %s/log", bundle);
-        }
-        return -1;
+    audit_source src;
+    audit a = {.dir = bundle, .src = &src};
+    int rc = -1;
+
+    if (audit_source_open(&src, bundle, err) == 0 &&
+        (rc = audit_log_stream(&a, collect, l, err)) != 0 && err->status == DAUYS_OK) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "out of memory reading %s/log", bundle);
     }
-    return 0;
+    audit_source_close(&src);
+    return rc;
 }
 
 /* Reads the bundle's checkpoint NOTE and opens it with CENTRAL (or, NULL, only parses it). */
@@ -118,12 +121,21 @@ bundle_checkpoint(dauys_checkpoint *cp, const char *bundle, const dauys_pubkey *
 {
     char path[PATH_MAX], *note = NULL;
     const char *blank;
+    audit_source src;
+    dauys_status st;
     size_t len;
     int rc = -1;
 
     snprintf(path, sizeof path, "%s/checkpoint", bundle);
-    if (dauys_file_read(&note, &len, path, DAUYS_NOTE_MAX, err) != 0) {
+    if (audit_source_open(&src, bundle, err) != 0) {
+        audit_source_close(&src);
         return -1;
+    }
+    st = audit_source_read(&src, "checkpoint", DAUYS_NOTE_MAX, &note, &len);
+    audit_source_close(&src);
+    if (st != DAUYS_OK) {
+        return dauys_error_set(err, st, "%s: %s", path,
+                               st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
     }
     if (central != NULL) {
         rc = dauys_checkpoint_open(cp, note, len, central, origin, path, err);

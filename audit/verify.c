@@ -254,22 +254,17 @@ entry_fn(void *ctx, const char *text, size_t len)
 #define ENTRY_KEEP (2 * DAUYS_LOG_ENTRY_MAX)
 
 int
-audit_log_stream(const char *dir, audit_entry_fn fn, void *ctx, dauys_error *err)
+audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err)
 {
     static const char first[] = "format: dauys-log 1\n";
-    char path[PATH_MAX], piece[PIECE], entry[ENTRY_KEEP];
+    char piece[PIECE], entry[ENTRY_KEEP];
     size_t len = 0, n;
-    int fd, rc = 0, line_start = 1;
+    int rc = 0, line_start = 1;
     FILE *fp;
 
     err->status = DAUYS_OK;
-    snprintf(path, sizeof path, "%s/log/entries.txt", dir);
-    if (dauys_file_open_regular(&fd, path, err) != 0) {
+    if ((fp = audit_source_fopen(a->src, "log/entries.txt", err)) == NULL) {
         return -1;
-    }
-    if ((fp = fdopen(fd, "r")) == NULL) {
-        close(fd);
-        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
     }
     while (rc == 0 && fgets(piece, sizeof piece, fp) != NULL) {
         n = strlen(piece); /* a NUL byte in the log cuts the piece: the entry is then malformed */
@@ -283,7 +278,7 @@ audit_log_stream(const char *dir, audit_entry_fn fn, void *ctx, dauys_error *err
         line_start = n > 0 && piece[n - 1] == '\n';
     }
     if (rc == 0 && ferror(fp)) {
-        rc = dauys_error_set(err, DAUYS_E_IO, "%s: read error", path);
+        rc = dauys_error_set(err, DAUYS_E_IO, "%s: log/entries.txt: read error", a->dir);
     }
     if (rc == 0 && len > 0) {
         rc = fn(ctx, entry, len);
@@ -380,13 +375,35 @@ after_log(audit *a, const dauys_audit_options *opt)
     return 0;
 }
 
+/* The central key: the caller's, or the bundle's central.pub. */
+static int
+central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
+{
+    char *text;
+    size_t len;
+    dauys_status st;
+    int rc;
+
+    if (opt->central != NULL) {
+        a->central = *opt->central;
+        return 0;
+    }
+    if ((st = audit_source_read(a->src, "central.pub", DAUYS_KEYS_FILE_MAX, &text, &len)) != DAUYS_OK) {
+        return dauys_error_set(err, st, "%s: central.pub: %s", a->dir,
+                               st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
+    }
+    rc = dauys_keys_pubkey_decode(&a->central, text, len, "central.pub", err);
+    dauys_free(text);
+    return rc;
+}
+
 int
 dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
                    const dauys_audit_options *opt, dauys_error *err)
 {
-    audit a = {.dir = bundle, .sum = summary, .on_fail = opt->on_fail, .ctx = opt->ctx,
-               .threads = opt->threads};
-    char path[PATH_MAX];
+    audit_source src;
+    audit a = {.dir = bundle, .src = &src, .sum = summary, .on_fail = opt->on_fail,
+               .ctx = opt->ctx, .threads = opt->threads};
     batcher *b = NULL;
     int rc = -1;
 
@@ -400,13 +417,10 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
         summary->group[i] = checks[i].group;
         summary->title[i] = checks[i].title;
     }
-    snprintf(path, sizeof path, "%s/central.pub", bundle);
-    if (opt->central != NULL) {
-        a.central = *opt->central;
-    } else if (dauys_keys_pubkey_load(&a.central, path, err) != 0) {
-        return -1;
-    }
     dauys_merkle_range_init(&a.range);
+    if (audit_source_open(&src, bundle, err) != 0 || central_key(&a, opt, err) != 0) {
+        goto done;
+    }
     if ((b = dauys_malloc(sizeof *b)) == NULL) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", bundle);
         goto done;
@@ -414,10 +428,12 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
     b->a = &a;
     b->count[0] = b->count[1] = 0;
     b->cur = b->pending = 0;
-    if (audit_log_stream(bundle, entry_fn, b, err) != 0 && !a.oom) {
+    if (audit_log_stream(&a, entry_fn, b, err) != 0 && !a.oom) {
         goto done;
     }
     drain(b); /* also after running out of memory: no thread may outlive the audit */
+    audit_source_finish(&src);
+    a.oom |= src.oom;
     if (a.oom) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", bundle);
         goto done;
@@ -433,6 +449,7 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
     }
     rc = 0;
 done:
+    audit_source_close(&src);
     dauys_free(b);
     audit_state_free(&a);
     dauys_free(a.logged);

@@ -53,35 +53,45 @@ dauys_sha256_hex(char out[2 * DAUYS_SHA256_BYTES + 1], const uint8_t in[DAUYS_SH
 }
 
 int
-dauys_sha256_file(uint8_t out[DAUYS_SHA256_BYTES], const char *path, dauys_error *err)
+dauys_sha256_stream(uint8_t out[DAUYS_SHA256_BYTES], FILE *fp, const char *name, dauys_error *err)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char buf[65536];
     unsigned int out_len = 0;
-    int fd = -1, ok, e = 0;
-    ssize_t n;
+    size_t n;
+    int ok;
 
-    if (ctx == NULL || dauys_file_open_regular(&fd, path, err) != 0) {
-        EVP_MD_CTX_free(ctx);
-        return ctx == NULL ? dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path) : -1;
+    if (ctx == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
     }
     ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    while (ok && (n = read(fd, buf, sizeof buf)) != 0) {
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            e = errno;
-            break;
-        }
-        ok = EVP_DigestUpdate(ctx, buf, (size_t) n);
+    while (ok && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
+        ok = EVP_DigestUpdate(ctx, buf, n);
     }
-    ok = ok && e == 0 && EVP_DigestFinal_ex(ctx, out, &out_len);
+    int read_failed = ferror(fp);
+    ok = ok && !read_failed && EVP_DigestFinal_ex(ctx, out, &out_len);
     EVP_MD_CTX_free(ctx);
-    close(fd);
     if (!ok || out_len != DAUYS_SHA256_BYTES) {
-        return dauys_error_set(err, e ? DAUYS_E_IO : DAUYS_E_NOMEM, "%s: %s", path,
-                               e ? strerror(e) : "SHA-256 failed");
+        return dauys_error_set(err, read_failed ? DAUYS_E_IO : DAUYS_E_NOMEM, "%s: %s", name,
+                               read_failed ? "read error" : "SHA-256 failed");
     }
     return 0;
+}
+
+int
+dauys_sha256_file(uint8_t out[DAUYS_SHA256_BYTES], const char *path, dauys_error *err)
+{
+    FILE *fp;
+    int fd, rc;
+
+    if (dauys_file_open_regular(&fd, path, err) != 0) {
+        return -1;
+    }
+    if ((fp = fdopen(fd, "r")) == NULL) {
+        close(fd);
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
+    }
+    rc = dauys_sha256_stream(out, fp, path, err);
+    fclose(fp);
+    return rc;
 }

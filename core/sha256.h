@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -26,6 +27,10 @@ int dauys_sha256(uint8_t out[DAUYS_SHA256_BYTES], const void *data, size_t len)
     __attribute__((warn_unused_result));
 
 /* SHA-256 of the file PATH, read in chunks (any size). Returns 0 or -1 with ERR. */
+/* The SHA-256 of everything left in FP (NAME for errors). 0, or -1 (ERR). */
+int dauys_sha256_stream(uint8_t out[DAUYS_SHA256_BYTES], FILE *fp, const char *name,
+                        dauys_error *err) __attribute__((warn_unused_result));
+
 int dauys_sha256_file(uint8_t out[DAUYS_SHA256_BYTES], const char *path, dauys_error *err)
     __attribute__((warn_unused_result));
 

@@ -6,7 +6,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "archive.h"
 #include "cli.h"
 #include "commands.h"
 #include "file.h"
@@ -63,21 +65,24 @@ cmd_tally(int argc, char **argv)
 }
 
 static const char publish_usage[] =
-    "usage: dauys publish [-w DIR] -k CENTRAL.key [--password-file F] OUTDIR\n"
+    "usage: dauys publish [-w DIR] -k CENTRAL.key [--password-file F] [--archive FILE] OUTDIR\n"
     "\n"
     "Tallies the workspace, signs the result statement with the central key\n"
     "(minisign format: minisign -Vm OUTDIR/result.txt -p OUTDIR/central.pub\n"
     "verifies it), appends it to the log, signs a checkpoint covering it, and\n"
     "writes the evidence bundle into OUTDIR (new or empty). Publishing again with\n"
-    "nothing new gives byte-identical files. Layout: docs/FORMATS.md, \"Bundle\".\n";
+    "nothing new gives byte-identical files. Layout: docs/FORMATS.md, \"Bundle\".\n"
+    "--archive FILE: also write the bundle as one archive (ustar, new file) that\n"
+    "dauys-audit verify reads directly and tar -xf unpacks (dauys archive).\n";
 
 int
 cmd_publish(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"key", required_argument, NULL, 'k'}, {"password-file", required_argument, NULL, 'W'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
-    const char *dir = ".", *key = NULL;
+        {"archive", required_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *dir = ".", *key = NULL, *archive = NULL;
     cli_password_source pw = {0};
     dauys_workspace *ws = NULL;
     dauys_seckey *sk = NULL;
@@ -91,6 +96,7 @@ cmd_publish(int argc, char **argv)
         case 'w': dir = optarg; break;
         case 'k': key = optarg; break;
         case 'W': pw.file = optarg; break;
+        case 'A': archive = optarg; break;
         case 'h': fputs(publish_usage, stdout); return CLI_EXIT_OK;
         default: fputs(publish_usage, stderr); return CLI_EXIT_FAIL;
         }
@@ -100,6 +106,10 @@ cmd_publish(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     cli_no_core_dumps();
+    if (archive != NULL && access(archive, F_OK) == 0) { /* refused before anything is logged */
+        cli_message("%s: exists; the archive is written as a new file", archive);
+        return CLI_EXIT_FAIL;
+    }
     if (dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
         dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
         dauys_publish(&pub, ws, sk, argv[optind], &err) != 0) {
@@ -107,7 +117,8 @@ cmd_publish(int argc, char **argv)
         goto done;
     }
     snprintf(latest, sizeof latest, "%s/checkpoint.txt", dir);
-    if (dauys_file_write_atomic(latest, pub.checkpoint, strlen(pub.checkpoint), 0644, &err) != 0) {
+    if (dauys_file_write_atomic(latest, pub.checkpoint, strlen(pub.checkpoint), 0644, &err) != 0 ||
+        (archive != NULL && dauys_archive_pack(argv[optind], archive, &err) != 0)) {
         cli_report(&err);
         goto done;
     }
@@ -117,11 +128,43 @@ cmd_publish(int argc, char **argv)
            pub.adopted_all ? "adopted" : pub.valid_all ? "valid, not adopted" : "not valid",
            (unsigned long long) pub.log_size,
            pub.appended ? "" : " (unchanged since the last publication)");
+    if (archive != NULL) {
+        printf("archived to %s\n", archive);
+    }
     rc = CLI_EXIT_OK;
 done:
     dauys_keys_seckey_free(sk);
     dauys_workspace_close(ws);
     return rc;
+}
+
+static const char archive_usage[] =
+    "usage: dauys archive BUNDLE FILE\n"
+    "\n"
+    "Writes the published bundle in directory BUNDLE as one archive FILE (a new\n"
+    "file, POSIX ustar): the files other than the protocols, then the protocols\n"
+    "in log order, then protocols/index.tsv. dauys-audit verify FILE audits it in\n"
+    "one sequential read; tar -xf FILE unpacks the bundle. docs/FORMATS.md 17.4.\n";
+
+int
+cmd_archive(int argc, char **argv)
+{
+    dauys_error err;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(archive_usage, stdout);
+        return CLI_EXIT_OK;
+    }
+    if (argc != 3) {
+        fputs(archive_usage, stderr);
+        return CLI_EXIT_FAIL;
+    }
+    if (dauys_archive_pack(argv[1], argv[2], &err) != 0) {
+        cli_report(&err);
+        return CLI_EXIT_FAIL;
+    }
+    printf("archived %s to %s\n", argv[1], argv[2]);
+    return CLI_EXIT_OK;
 }
 
 static const char import_usage[] =

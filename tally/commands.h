@@ -10,6 +10,7 @@ int cmd_ingest(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_tally(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
 int cmd_import_csv(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_update_manifest(int argc, char **argv);

@@ -26,6 +26,7 @@ static const command commands[] = {
     {"status", cmd_status, "precincts expected, accepted, missing; outcomes"},
     {"tally", cmd_tally, "totals and verdicts under the rules (text, --json, --csv)"},
     {"publish", cmd_publish, "sign and log the result; write the evidence bundle"},
+    {"archive", cmd_archive, "a published bundle as one file that the audit reads in one pass"},
     {"import-csv", cmd_import_csv, "replay a real referendum from an official CSV"},
     {"checkpoint", cmd_checkpoint, "sign the log's size and root (C2SP checkpoint)"},
     {"proof", cmd_proof, "inclusion or consistency proof from the log"},

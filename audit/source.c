@@ -1,0 +1,514 @@
+#define _GNU_SOURCE /* fopencookie */
+#include "source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "bundlename.h"
+#include "file.h"
+#include "keys.h"
+#include "protocol.h"
+
+/* Members outside the run an archive may have before it is called damaged. */
+#define MEMBERS_MAX 65536
+
+/* NAME as the bundle names it: "./" before and "/" after removed ("" for the top). */
+static void
+normalise(char *name)
+{
+    size_t len;
+
+    while (name[0] == '.' && name[1] == '/') {
+        memmove(name, name + 2, strlen(name + 2) + 1);
+    }
+    if (strcmp(name, ".") == 0) {
+        name[0] = '\0';
+    }
+    len = strlen(name);
+    while (len > 0 && name[len - 1] == '/') {
+        name[--len] = '\0';
+    }
+}
+
+/* NAME's key if it is a protocol file of protocols/ (dauys_bundle_protocol_key), else UINT64_MAX. */
+static uint64_t
+run_key(const char *name)
+{
+    return strncmp(name, "protocols/", 10) == 0 ? dauys_bundle_protocol_key(name + 10) : UINT64_MAX;
+}
+
+static void
+damaged(audit_source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Notes the first place where the archive cannot be read further; ends the run. */
+static void
+damaged(audit_source *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (s->damage[0] == '\0') {
+        va_start(ap, fmt);
+        vsnprintf(s->damage, sizeof s->damage, fmt, ap);
+        va_end(ap);
+    }
+    s->run_over = 1;
+    s->peeked = 0;
+}
+
+static void
+stray(audit_source *s, const char *name, const char *why)
+{
+    if (s->stray_count < AUDIT_STRAYS_KEPT) {
+        snprintf(s->stray[s->stray_count], sizeof s->stray[0], "%s: %s", name, why);
+    }
+    s->stray_count++;
+}
+
+/* The next member's header, read once; 0 at the end of the archive or where it breaks. */
+static int
+peek(audit_source *s)
+{
+    uint8_t block[DAUYS_TAR_BLOCK];
+    dauys_error err;
+    int rc;
+
+    if (s->peeked || s->run_over) {
+        return s->peeked;
+    }
+    if (fread(block, 1, sizeof block, s->run) != sizeof block) {
+        damaged(s, "byte %" PRIu64 ": the archive ends without its end blocks (cut short?)",
+                s->run_pos);
+        return 0;
+    }
+    if ((rc = dauys_tar_header_parse(&s->peek, block, &err)) <= 0) {
+        if (rc < 0) {
+            damaged(s, "byte %" PRIu64 ": not a readable member header (%s)", s->run_pos,
+                    err.message);
+        }
+        s->run_over = 1;
+        return 0;
+    }
+    normalise(s->peek.name);
+    s->peeked = 1;
+    return 1;
+}
+
+/* Passes over the peeked member's data. */
+static void
+skip(audit_source *s)
+{
+    uint64_t next = s->run_pos + DAUYS_TAR_BLOCK + dauys_tar_padded(s->peek.size);
+
+    s->peeked = 0;
+    if (next > (uint64_t) INT64_MAX || fseeko(s->run, (off_t) next, SEEK_SET) != 0) {
+        damaged(s, "byte %" PRIu64 ": a member's size runs past the end", s->run_pos);
+        return;
+    }
+    s->run_pos = next;
+}
+
+/* Reads the peeked member's data (at most MAX bytes) into *OUT, then passes it. */
+static dauys_status
+take_data(audit_source *s, size_t max, char **out, size_t *len)
+{
+    size_t size = (size_t) s->peek.size;
+
+    *out = NULL;
+    if (s->peek.size > max) {
+        skip(s);
+        return DAUYS_E_TOO_LARGE;
+    }
+    if ((*out = dauys_malloc(size + 1)) == NULL) {
+        skip(s);
+        return DAUYS_E_NOMEM;
+    }
+    if (fread(*out, 1, size, s->run) != size) {
+        dauys_free(*out);
+        *out = NULL;
+        damaged(s, "byte %" PRIu64 ": the archive ends inside %s", s->run_pos, s->peek.name);
+        return DAUYS_E_IO;
+    }
+    (*out)[size] = '\0';
+    *len = size;
+    skip(s); /* past the padding */
+    return DAUYS_OK;
+}
+
+/* Indexes the peeked member (outside the run) and passes over it. */
+static void
+index_member(audit_source *s)
+{
+    audit_member *m;
+    size_t len = strlen(s->peek.name);
+
+    if (s->member_count == MEMBERS_MAX) {
+        damaged(s, "byte %" PRIu64 ": more than %d members outside the protocols", s->run_pos,
+                MEMBERS_MAX);
+        return;
+    }
+    if (s->member_count == s->member_cap) {
+        size_t cap = s->member_cap ? 2 * s->member_cap : 64;
+        audit_member *grown = dauys_realloc(s->member, cap * sizeof *grown);
+        if (grown == NULL) {
+            s->oom = 1;
+            skip(s);
+            return;
+        }
+        s->member = grown;
+        s->member_cap = cap;
+    }
+    m = &s->member[s->member_count];
+    if ((m->name = dauys_malloc(len + 1)) == NULL) {
+        s->oom = 1;
+        skip(s);
+        return;
+    }
+    memcpy(m->name, s->peek.name, len + 1);
+    m->type = s->peek.type;
+    m->data_at = s->run_pos + DAUYS_TAR_BLOCK;
+    m->size = s->peek.size;
+    s->member_count++;
+    skip(s);
+}
+
+int
+audit_source_open(audit_source *s, const char *path, dauys_error *err)
+{
+    struct stat st;
+    int fd2;
+
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    pthread_mutex_init(&s->lock, NULL);
+    snprintf(s->path, sizeof s->path, "%s", path);
+    if (stat(path, &st) != 0) {
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        return 0;
+    }
+    s->archive = 1;
+    if (dauys_file_open_regular(&s->fd, path, err) != 0 ||
+        dauys_file_open_regular(&fd2, path, err) != 0) {
+        return -1;
+    }
+    if ((s->run = fdopen(fd2, "r")) == NULL) {
+        close(fd2);
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
+    }
+    setvbuf(s->run, NULL, _IOFBF, 1u << 20);
+    while (peek(s) && run_key(s->peek.name) == UINT64_MAX) {
+        index_member(s); /* everything before the protocol run */
+    }
+    return s->oom ? dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path) : 0;
+}
+
+void
+audit_source_close(audit_source *s)
+{
+    for (size_t i = 0; i < s->member_count; i++) {
+        dauys_free(s->member[i].name);
+    }
+    dauys_free(s->member);
+    dauys_free(s->protocol_at);
+    if (s->run != NULL) {
+        fclose(s->run);
+    }
+    if (s->fd >= 0) {
+        close(s->fd);
+    }
+    pthread_mutex_destroy(&s->lock);
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+}
+
+/* Records where entry INDEX's protocol header is (under the lock: the main thread reads it). */
+static void
+note_protocol(audit_source *s, uint64_t index)
+{
+    pthread_mutex_lock(&s->lock);
+    if (index >= s->protocol_cap && index < SIZE_MAX / 16) {
+        size_t cap = 2 * (size_t) index + 1024;
+        uint64_t *grown = dauys_realloc(s->protocol_at, cap * sizeof *grown);
+        if (grown != NULL) {
+            memset(grown + s->protocol_cap, 0, (cap - s->protocol_cap) * sizeof *grown);
+            s->protocol_at = grown;
+            s->protocol_cap = cap;
+        }
+    }
+    if (index < s->protocol_cap) {
+        s->protocol_at[index] = s->run_pos + 1;
+    } else {
+        s->oom = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+dauys_status
+audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text, size_t *len,
+                  char **sig, size_t *sig_len)
+{
+    dauys_status st = DAUYS_OK, got;
+
+    *text = *sig = NULL;
+    while (st != DAUYS_E_NOMEM && peek(s)) {
+        uint64_t key = run_key(s->peek.name);
+        int is_sig = key == 2 * index + 1;
+        char **out = is_sig ? sig : text;
+        if (key == UINT64_MAX || key > 2 * index + 1) {
+            break; /* the end of the run, or a later entry's file */
+        }
+        if (key < 2 * index || s->peek.type != '0' || *out != NULL || (is_sig && !want_sig)) {
+            stray(s, s->peek.name, key < 2 * index ? "not in log order, or named by no submission"
+                                   : s->peek.type != '0' ? "not a plain file"
+                                   : *out != NULL        ? "appears twice"
+                                                         : "the log records no signature for it");
+            skip(s);
+            continue;
+        }
+        if (!is_sig) {
+            note_protocol(s, index);
+        }
+        got = take_data(s, is_sig ? DAUYS_KEYS_FILE_MAX : DAUYS_PROTOCOL_FILE_MAX, out,
+                        is_sig ? sig_len : len);
+        s->taken++;
+        st = got == DAUYS_E_NOMEM ? got : st;
+    }
+    return s->oom ? DAUYS_E_NOMEM : st;
+}
+
+void
+audit_source_finish(audit_source *s)
+{
+    while (s->archive && peek(s)) {
+        if (run_key(s->peek.name) != UINT64_MAX) {
+            stray(s, s->peek.name, "outside the protocols' run in log order, or named by no "
+                                   "submission");
+            skip(s);
+        } else {
+            index_member(s);
+        }
+    }
+}
+
+/* Writes the directory bundle's path of REL. 0, or -1 if it is too long. */
+static int
+path_of(char out[PATH_MAX], const audit_source *s, const char *rel)
+{
+    return snprintf(out, PATH_MAX, "%s/%s", s->path, rel) >= PATH_MAX ? -1 : 0;
+}
+
+/* The first member outside the run named REL, or NULL. */
+static const audit_member *
+find(const audit_source *s, const char *rel)
+{
+    for (size_t i = 0; i < s->member_count; i++) {
+        if (strcmp(s->member[i].name, rel) == 0) {
+            return &s->member[i];
+        }
+    }
+    return NULL;
+}
+
+/* Reads LEN bytes at AT of the archive. 0, or -1 (short or failed). */
+static int
+pread_all(const audit_source *s, void *buf, size_t len, uint64_t at)
+{
+    char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = pread(s->fd, p, len, (off_t) at);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        p += n;
+        len -= (size_t) n;
+        at += (uint64_t) n;
+    }
+    return 0;
+}
+
+/* Where a taken protocol's data is (*AT, *SIZE). 0, or -1 if it was not taken. */
+static int
+protocol_place(audit_source *s, uint64_t index, uint64_t *at, uint64_t *size)
+{
+    uint8_t block[DAUYS_TAR_BLOCK];
+    dauys_tar_header h;
+    dauys_error err;
+    uint64_t header = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if (index < s->protocol_cap) {
+        header = s->protocol_at[index];
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (header == 0 || pread_all(s, block, sizeof block, header - 1) != 0 ||
+        dauys_tar_header_parse(&h, block, &err) != 1) {
+        return -1;
+    }
+    *at = header - 1 + DAUYS_TAR_BLOCK;
+    *size = h.size;
+    return 0;
+}
+
+dauys_status
+audit_source_read(audit_source *s, const char *rel, size_t max, char **out, size_t *len)
+{
+    char path[PATH_MAX];
+    const audit_member *m;
+    uint64_t key = run_key(rel), at, size;
+    dauys_error err;
+
+    *out = NULL;
+    *len = 0;
+    if (!s->archive) {
+        if (path_of(path, s, rel) != 0) {
+            return DAUYS_E_IO;
+        }
+        return dauys_file_read(out, len, path, max, &err) != 0 ? err.status : DAUYS_OK;
+    }
+    if (key != UINT64_MAX ? key % 2 != 0 || protocol_place(s, key / 2, &at, &size) != 0
+                          : (m = find(s, rel)) == NULL || m->type != '0') {
+        return DAUYS_E_IO;
+    }
+    if (key == UINT64_MAX) {
+        at = m->data_at;
+        size = m->size;
+    }
+    if (size > max) {
+        return DAUYS_E_TOO_LARGE;
+    }
+    if ((*out = dauys_malloc((size_t) size + 1)) == NULL) {
+        return DAUYS_E_NOMEM;
+    }
+    if (pread_all(s, *out, (size_t) size, at) != 0) {
+        dauys_free(*out);
+        *out = NULL;
+        return DAUYS_E_IO;
+    }
+    (*out)[size] = '\0';
+    *len = (size_t) size;
+    return DAUYS_OK;
+}
+
+int
+audit_source_kind(const audit_source *s, const char *rel)
+{
+    char path[PATH_MAX];
+    const audit_member *m;
+    struct stat st;
+
+    if (!s->archive) {
+        return path_of(path, s, rel) != 0 || lstat(path, &st) != 0 ? 0 : S_ISREG(st.st_mode) ? 1 : 2;
+    }
+    return (m = find(s, rel)) == NULL ? 0 : m->type == '0' ? 1 : 2;
+}
+
+/* A member's bytes as a stream: pread from its place, never past its end. */
+typedef struct slice {
+    int fd;
+    uint64_t at, left;
+} slice;
+
+static ssize_t
+slice_read(void *cookie, char *buf, size_t size)
+{
+    slice *c = cookie;
+    size_t want = size < c->left ? size : (size_t) c->left;
+    ssize_t n;
+
+    do {
+        n = pread(c->fd, buf, want, (off_t) c->at);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        c->at += (uint64_t) n;
+        c->left -= (uint64_t) n;
+    }
+    return n;
+}
+
+static int
+slice_close(void *cookie)
+{
+    dauys_free(cookie);
+    return 0;
+}
+
+FILE *
+audit_source_fopen(const audit_source *s, const char *rel, dauys_error *err)
+{
+    static const cookie_io_functions_t io = {.read = slice_read, .close = slice_close};
+    char path[PATH_MAX];
+    const audit_member *m;
+    slice *c;
+    FILE *fp;
+    int fd;
+
+    if (!s->archive) {
+        if (path_of(path, s, rel) != 0) {
+            dauys_error_set(err, DAUYS_E_IO, "%s/%s: path too long", s->path, rel);
+            return NULL;
+        }
+        if (dauys_file_open_regular(&fd, path, err) != 0) {
+            return NULL;
+        }
+        if ((fp = fdopen(fd, "r")) == NULL) {
+            close(fd);
+            dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
+        }
+        return fp;
+    }
+    if ((m = find(s, rel)) == NULL || m->type != '0') {
+        dauys_error_set(err, DAUYS_E_IO, "%s: %s %s", s->path, rel,
+                        m == NULL ? "is not in the archive" : "is not a plain file");
+        return NULL;
+    }
+    if ((c = dauys_malloc(sizeof *c)) == NULL) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", s->path);
+        return NULL;
+    }
+    *c = (slice){s->fd, m->data_at, m->size};
+    if ((fp = fopencookie(c, "r", io)) == NULL) {
+        dauys_free(c);
+        dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", s->path);
+    }
+    return fp;
+}
+
+int
+audit_source_db_uri(const audit_source *s, char *out, size_t size)
+{
+    const audit_member *m = s->archive ? find(s, "dauys.db") : NULL;
+    char path[PATH_MAX];
+    int kind = audit_source_kind(s, "dauys.db");
+    size_t n = (size_t) snprintf(out, size, "file:");
+
+    if (kind != 1) {
+        return kind;
+    }
+    if (snprintf(path, sizeof path, s->archive ? "%s" : "%s/dauys.db", s->path) >= (int) sizeof path) {
+        return 0;
+    }
+    for (const char *p = path; *p && n + 4 < size; p++) {
+        unsigned char c = (unsigned char) *p;
+        n += (size_t) (c == '%' || c == '?' || c == '#' || c < 0x20
+                           ? snprintf(out + n, size - n, "%%%02X", c)
+                           : snprintf(out + n, size - n, "%c", c));
+    }
+    n += (size_t) snprintf(out + n, size - n, "?mode=ro&immutable=1");
+    if (m != NULL) {
+        snprintf(out + n, size - n, "&vfs=" AUDIT_SLICE_VFS "&slice-offset=%" PRIu64
+                 "&slice-size=%" PRIu64, m->data_at, m->size);
+    }
+    return 1;
+}

@@ -1,0 +1,103 @@
+/*
+ * source.h: where the audit reads a bundle from: its directory, or its
+ * archive (docs/FORMATS.md section 17.4) read front to back. The rest of the
+ * audit asks for files by their bundle names and does not care which.
+ *
+ * An archive is read in one pass: at opening, every member before the
+ * protocol run is indexed (name, place, size); the run is then taken in log
+ * order as the log's submissions are prepared (audit_source_take); after the
+ * log, the members after the run are indexed (audit_source_finish). Members
+ * of the run that are out of log order, twice, not plain files, or named by
+ * no submission are kept as "strays" for I4. Not installed.
+ */
+#ifndef DAUYS_AUDIT_SOURCE_H
+#define DAUYS_AUDIT_SOURCE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "tar.h"
+
+/* A member of an archive outside the protocol run. */
+typedef struct audit_member {
+    char *name;         /* as in the bundle: no "./" before, no "/" after a directory */
+    char type;          /* '0' plain file, '5' directory, other: refused by I4 */
+    uint64_t data_at, size;
+} audit_member;
+
+#define AUDIT_STRAYS_KEPT 64
+
+typedef struct audit_source {
+    char path[4096];
+    int archive;               /* 0: a directory */
+    int fd;                    /* archive: read with pread, from any thread */
+    audit_member *member;      /* outside the run, in archive order */
+    size_t member_count, member_cap;
+    FILE *run;                 /* the archive read front to back */
+    uint64_t run_pos;          /* offset of the next header */
+    int peeked, run_over;
+    dauys_tar_header peek;
+    pthread_mutex_t lock;      /* guards protocol_at (read by the main thread, grown by takers) */
+    uint64_t *protocol_at;     /* per log index: 1 + the offset of its protocol's header */
+    size_t protocol_cap;
+    char stray[AUDIT_STRAYS_KEPT][DAUYS_TAR_NAME_MAX + 80]; /* "NAME: why" */
+    uint64_t stray_count;
+    uint64_t taken;            /* protocol and signature members taken in their place */
+    char damage[DAUYS_ERROR_MESSAGE_MAX + 64]; /* "" or where the archive stops being readable */
+    int oom;
+} audit_source;
+
+/*
+ * Opens PATH, a bundle directory or archive file, into *S (closed with
+ * audit_source_close whatever this returns). 0, or -1 (ERR) if PATH cannot
+ * be opened. A damaged archive opens: its damage is for I4 to report.
+ */
+int audit_source_open(audit_source *s, const char *path, dauys_error *err)
+    __attribute__((warn_unused_result));
+void audit_source_close(audit_source *s);
+
+/*
+ * Reads the bundle file REL (at most MAX bytes) into *OUT (dauys_free; NUL
+ * after the data). DAUYS_OK, DAUYS_E_NOMEM, DAUYS_E_TOO_LARGE, or DAUYS_E_IO
+ * if it is absent or not a plain file. Thread-safe. In an archive a
+ * protocol file can be read again once taken.
+ */
+dauys_status audit_source_read(audit_source *s, const char *rel, size_t max, char **out,
+                               size_t *len);
+
+/* 1 if REL is there as a plain file, 2 if there but not a plain file, 0 if absent. */
+int audit_source_kind(const audit_source *s, const char *rel);
+
+/* A stream of exactly REL's bytes (fclose it), or NULL (ERR) if absent or unreadable. */
+FILE *audit_source_fopen(const audit_source *s, const char *rel, dauys_error *err);
+
+/*
+ * Archive only, called in log order for each submission INDEX (one caller
+ * at a time): its protocol and, with WANT_SIG, signature from the run, each
+ * NULL if not there. DAUYS_OK or DAUYS_E_NOMEM.
+ */
+dauys_status audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text,
+                               size_t *len, char **sig, size_t *sig_len);
+
+/* Archive only, after the log: the rest of the run are strays; what follows is indexed. */
+void audit_source_finish(audit_source *s);
+
+/*
+ * Writes a URI that opens the bundle's dauys.db read-only (for an archive,
+ * through the read-only VFS of dbslice.c). Returns audit_source_kind's value
+ * for "dauys.db"; the URI is written only for 1.
+ */
+int audit_source_db_uri(const audit_source *s, char *out, size_t size);
+
+/*
+ * dbslice.c: a read-only SQLite VFS that opens a database stored inside
+ * another file, from the URI parameters slice-offset and slice-size (both
+ * in bytes), so that dauys.db is compared in place in an archive. Registered
+ * once, process-wide. 0, or -1 if SQLite refused it.
+ */
+#define AUDIT_SLICE_VFS "dauys-slice"
+int audit_slice_vfs_register(void) __attribute__((warn_unused_result));
+
+#endif

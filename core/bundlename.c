@@ -1,0 +1,33 @@
+#include "bundlename.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+dauys_bundle_protocol_name(char *out, size_t size, uint64_t index, int sig)
+{
+    snprintf(out, size, "%08llu.txt%s", (unsigned long long) index, sig ? ".minisig" : "");
+}
+
+uint64_t
+dauys_bundle_protocol_key(const char *name)
+{
+    char canonical[40];
+    char *end;
+    unsigned long long index;
+
+    if (name[0] < '0' || name[0] > '9') {
+        return UINT64_MAX;
+    }
+    errno = 0;
+    index = strtoull(name, &end, 10);
+    dauys_bundle_protocol_name(canonical, sizeof canonical, index, 0);
+    if (errno != 0 || index >= UINT64_MAX / 2 || (size_t) (end - name) + 4 != strlen(canonical) ||
+        strncmp(name, canonical, (size_t) (end - name)) != 0) {
+        return UINT64_MAX;
+    }
+    return strcmp(end, ".txt") == 0 ? 2 * index : strcmp(end, ".txt.minisig") == 0 ? 2 * index + 1
+                                                                                  : UINT64_MAX;
+}

@@ -1,0 +1,76 @@
+/*
+ * tar.h: POSIX ustar archives (IEEE Std 1003.1, "pax", the ustar
+ * interchange format), the sequential form of a bundle (docs/FORMATS.md
+ * section 17.4). Only what a bundle needs: plain files and directories,
+ * names up to 255 bytes, sizes below 8 GiB. A reader sees every other
+ * member type as it is, so that its caller can refuse it.
+ */
+#ifndef DAUYS_CORE_TAR_H
+#define DAUYS_CORE_TAR_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+#define DAUYS_TAR_BLOCK 512
+#define DAUYS_TAR_NAME_MAX 255
+#define DAUYS_TAR_SIZE_MAX 077777777777ULL /* 11 octal digits */
+
+/* One member's header, as stored (the name is prefix "/" name). */
+typedef struct dauys_tar_header {
+    char name[DAUYS_TAR_NAME_MAX + 1];
+    char type; /* '0' plain file ('\0' is read as '0'), '5' directory, or any other flag */
+    uint64_t size;
+} dauys_tar_header;
+
+/* The bytes a member's data takes in the archive (whole blocks). */
+static inline uint64_t
+dauys_tar_padded(uint64_t size)
+{
+    return (size + DAUYS_TAR_BLOCK - 1) / DAUYS_TAR_BLOCK * DAUYS_TAR_BLOCK;
+}
+
+/*
+ * Reads the header block BLOCK into *H. Returns 1 for a member, 0 for an
+ * all-zero block (the end of the archive), -1 if it is not a ustar header
+ * (ERR: bad checksum, magic, number or name).
+ */
+int dauys_tar_header_parse(dauys_tar_header *h, const uint8_t block[DAUYS_TAR_BLOCK],
+                           dauys_error *err) __attribute__((warn_unused_result));
+
+/*
+ * Writes the ustar header of a member NAME of TYPE and SIZE into BLOCK:
+ * mode 0644 (0755 for a directory), owner 0, time 0, so that the same files
+ * always give the same archive. -1 (ERR) if NAME does not fit or SIZE is
+ * too large.
+ */
+int dauys_tar_header_make(uint8_t block[DAUYS_TAR_BLOCK], const char *name, char type,
+                          uint64_t size, dauys_error *err) __attribute__((warn_unused_result));
+
+/* Writes the archive into one new file, member by member. */
+typedef struct dauys_tar_writer {
+    FILE *fp;
+    char path[4096];
+} dauys_tar_writer;
+
+/* Creates PATH (which must not exist; mode 0644 less the umask). 0, or -1 (ERR). */
+int dauys_tar_create(dauys_tar_writer *w, const char *path, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/* Appends a directory member NAME ("dir/"). 0, or -1 (ERR). */
+int dauys_tar_add_dir(dauys_tar_writer *w, const char *name, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/* Appends the plain file NAME with the SIZE bytes read from FP. 0, or -1 (ERR). */
+int dauys_tar_add_stream(dauys_tar_writer *w, const char *name, FILE *fp, uint64_t size,
+                         dauys_error *err) __attribute__((warn_unused_result));
+
+/* Ends the archive (two zero blocks), syncs and closes it. 0, or -1 (ERR;
+ * the file is then removed). */
+int dauys_tar_finish(dauys_tar_writer *w, dauys_error *err) __attribute__((warn_unused_result));
+
+/* Closes and removes an unfinished archive. */
+void dauys_tar_discard(dauys_tar_writer *w);
+
+#endif
