@@ -107,6 +107,8 @@ static const char verify_usage[] =
     "outcome from the files and the roster, re-tallies by plain summation against\n"
     "the signed result, checks that no file is unlogged, and compares the bundle's\n"
     "database (read-only). Every failure is listed with its check id and place.\n"
+    "BUNDLE is the bundle's directory or its archive (dauys archive), read in one\n"
+    "pass.\n"
     "  -p, --central-key FILE  the central commission's public key from a source you\n"
     "  -P KEY                  trust (default: the bundle's own central.pub, which\n"
     "                          proves less: anyone could have made the bundle)\n"
@@ -241,6 +243,7 @@ static const char retally_usage[] =
     "protocols and log, in the format of result.txt, so that the two can be\n"
     "compared with diff. Lines whose area holds a protocol the audit could not\n"
     "read are printed from what could be read, and the command exits 1.\n"
+    "BUNDLE is the bundle's directory or its archive.\n"
     "exit status: 0 printed, 1 some lines are incomplete, 2 could not run\n";
 
 static int

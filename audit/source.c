@@ -44,6 +44,13 @@ run_key(const char *name)
     return strncmp(name, "protocols/", 10) == 0 ? dauys_bundle_protocol_key(name + 10) : UINT64_MAX;
 }
 
+/* 1 if NAME belongs in the protocol run: anything in protocols/ but index.tsv. */
+static int
+in_run(const char *name)
+{
+    return strncmp(name, "protocols/", 10) == 0 && strcmp(name + 10, "index.tsv") != 0;
+}
+
 static void
 damaged(audit_source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -204,7 +211,7 @@ audit_source_open(audit_source *s, const char *path, dauys_error *err)
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
     }
     setvbuf(s->run, NULL, _IOFBF, 1u << 20);
-    while (peek(s) && run_key(s->peek.name) == UINT64_MAX) {
+    while (peek(s) && !in_run(s->peek.name)) {
         index_member(s); /* everything before the protocol run */
     }
     return s->oom ? dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path) : 0;
@@ -258,12 +265,17 @@ audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text, si
     dauys_status st = DAUYS_OK, got;
 
     *text = *sig = NULL;
-    while (st != DAUYS_E_NOMEM && peek(s)) {
+    while (st != DAUYS_E_NOMEM && peek(s) && in_run(s->peek.name)) {
         uint64_t key = run_key(s->peek.name);
         int is_sig = key == 2 * index + 1;
         char **out = is_sig ? sig : text;
-        if (key == UINT64_MAX || key > 2 * index + 1) {
-            break; /* the end of the run, or a later entry's file */
+        if (key == UINT64_MAX) {
+            stray(s, s->peek.name, "not a protocol file's name");
+            skip(s);
+            continue;
+        }
+        if (key > 2 * index + 1) {
+            break; /* a later entry's file */
         }
         if (key < 2 * index || s->peek.type != '0' || *out != NULL || (is_sig && !want_sig)) {
             stray(s, s->peek.name, key < 2 * index ? "not in log order, or named by no submission"
@@ -288,7 +300,7 @@ void
 audit_source_finish(audit_source *s)
 {
     while (s->archive && peek(s)) {
-        if (run_key(s->peek.name) != UINT64_MAX) {
+        if (in_run(s->peek.name)) {
             stray(s, s->peek.name, "outside the protocols' run in log order, or named by no "
                                    "submission");
             skip(s);

@@ -14,7 +14,10 @@
 #     bundle) and cold: again after dropping the page cache (root only:
 #     echo 3 > /proc/sys/vm/drop_caches; otherwise "n/a");
 #   - a naive peer on a sample of 1,000 protocols: per protocol, stock
-#     `minisign -V` and one `sqlite3` CLI insert.
+#     `minisign -V` and one `sqlite3` CLI insert;
+#   - the bundle as one archive (`dauys archive`, FORMATS.md 17.4): reading
+#     it cold (cat), auditing it cold and warm; the cold audit's target is
+#     1.5 x (archive read + floor).
 # Prints one table with the ratios; raw numbers go to $DAUYS_BENCH_DIR
 # (default /var/tmp/dauys-bench), made afresh. Needs minisign, sqlite3,
 # python3 (for peak RSS of child processes).
@@ -68,10 +71,10 @@ naive() {
     echo "$t0 $t1 $n" | awk '{ printf "%.6f\n", ($2 - $1) / $3 }'
 }
 
-cold_audit() {
-    local dir=$1
+# cold CMD...: "SECONDS RSS_KIB" of CMD run with an empty page cache ("n/a n/a" if not root).
+cold() {
     if [ "$(id -u)" -eq 0 ] && sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
-        measure "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle"
+        measure "$@"
     else
         echo "n/a n/a"
     fi
@@ -79,6 +82,7 @@ cold_audit() {
 
 printf '%-9s %9s %9s %7s %9s %7s %9s %9s %7s %10s %9s %9s %11s %9s\n' N floor_s ingest_s \
     x_floor audit_s x_floor audit_cold x_floor tally_ms naive_ms x_faster ingest_MiB audit_MiB keys+sign_s
+archive_rows=()
 for n in "${sizes[@]}"; do
     dir=$work/n$n
     "$bin/tally/dauys" demo --precincts "$n" --out "$dir" --timings "$dir.timings.tsv" >"$dir.demo.log" 2>&1 ||
@@ -88,7 +92,18 @@ for n in "${sizes[@]}"; do
     read -r tally _ < <(step "$dir.timings.tsv" "dauys tally")
     read -r gen _ < <(step "$dir.timings.tsv" "keys, manifest, signed protocols")
     read -r audit audit_rss < <(step "$dir.timings.tsv" "dauys-audit verify")
-    read -r cold _ < <(cold_audit "$dir")
+    read -r cold _ < <(cold "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle")
+    read -r pack _ < <(measure "$bin/tally/dauys" archive "$dir/bundle" "$dir/bundle.tar")
+    read -r read_cold _ < <(cold cat "$dir/bundle.tar")
+    read -r tar_cold tar_rss < <(cold "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar")
+    read -r tar_warm _ < <(measure "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar")
+    tar_mib=$(($(stat -c %s "$dir/bundle.tar") >> 20))
+    archive_rows+=("$(awk -v n="$n" -v f="$floor" -v p="$pack" -v m="$tar_mib" -v r="$read_cold" \
+        -v c="$tar_cold" -v w="$tar_warm" -v rss="$tar_rss" 'BEGIN {
+        x = c == "n/a" ? "n/a" : sprintf("%.2f", c / (r + f))
+        printf "%-9d %9.1f %9d %9s %9s %10s %9.2f %7.2f %9.1f\n",
+            n, p, m, r, c, x, w, w / f, rss == "n/a" ? 0 : rss / 1024
+    }')")
     per_naive=$(naive "$dir")
     awk -v n="$n" -v f="$floor" -v i="$ingest" -v a="$audit" -v c="$cold" -v t="$tally" \
         -v nv="$per_naive" -v ir="$ingest_rss" -v ar="$audit_rss" -v g="$gen" 'BEGIN {
@@ -99,3 +114,10 @@ for n in "${sizes[@]}"; do
 done
 echo "(seconds wall-clock on $cpus CPUs; x_floor = time / floor; x_faster = naive peer per protocol /"
 echo " dauys ingest per protocol; MiB = peak RSS; raw data in $work)"
+echo
+printf '%-9s %9s %9s %9s %9s %10s %9s %7s %9s\n' N pack_s tar_MiB read_cold audit_cold x_read+fl \
+    audit_warm x_floor audit_MiB
+printf '%s\n' "${archive_rows[@]}"
+echo "(the bundle as one archive: pack_s = dauys archive; read_cold = cat of it with an empty page"
+echo " cache; audit_cold / x_read+fl = dauys-audit verify of it, cold, and its ratio to read_cold +"
+echo " floor (target <= 1.5); audit_warm / x_floor = the same, cached; audit_MiB = its peak RSS, cold)"
