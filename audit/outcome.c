@@ -421,6 +421,10 @@ audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
          * The roster is parsed in place: at a million precincts it is 100 MB. */
         int parsed = dauys_manifest_parse_owned(&next, text, len, rel, &err);
         text = NULL;
+        if (parsed == 0 && dauys_manifest_shrink(&next, &err) != 0) { /* keep ids, not 100 MB */
+            dauys_manifest_free(&next);
+            parsed = -1;
+        }
         if (parsed != 0) {
             if (err.status == DAUYS_E_NOMEM) {
                 a->oom = 1;

@@ -1,5 +1,8 @@
 #include "manifest.h"
 
+#include <sodium.h>
+
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -403,30 +406,46 @@ parse_records(dauys_manifest *m, dauys_kv *kv, int frame, dauys_error *err)
 
 /*
  * Fails if two precincts share a public key: a key signs for one precinct
- * only, or a commission could sign another's protocol.
+ * only, or a commission could sign another's protocol. The set holds only
+ * 4-byte precinct indexes (a million precincts: 8 MB, not a copy of the
+ * keys), placed by a keyed SipHash of the key, so a roster made to collide
+ * cannot slow it down.
  */
 static int
 keys_unique(const dauys_manifest *m, const char *name, dauys_error *err)
 {
-    dauys_idmap seen;
-    uint32_t first;
+    unsigned char hash_key[crypto_shorthash_KEYBYTES], h[crypto_shorthash_BYTES];
+    size_t cap = 16, mask;
+    uint32_t *slot;
     int rc = 0;
 
-    dauys_idmap_init(&seen);
+    while (cap < 2 * m->precinct_count) {
+        cap *= 2;
+    }
+    if ((slot = dauys_malloc_array(cap, sizeof *slot)) == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
+    }
+    memset(slot, 0xff, cap * sizeof *slot); /* UINT32_MAX: empty */
+    mask = cap - 1;
+    randombytes_buf(hash_key, sizeof hash_key);
     for (size_t i = 0; i < m->precinct_count && rc == 0; i++) {
         const dauys_precinct *p = &m->precinct[i];
-        int put = dauys_idmap_put(&seen, (const char *) p->key.pk, sizeof p->key.pk, (uint32_t) i,
-                                  &first);
-        if (put < 0) {
-            rc = dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
-        } else if (put > 0) {
-            rc = dauys_error_set(err, DAUYS_E_FORMAT,
-                                 "%s: precincts %.*s and %.*s have the same public key; each "
-                                 "precinct needs its own", name, (int) m->precinct[first].id_len,
-                                 m->precinct[first].id, (int) p->id_len, p->id);
+        uint64_t at;
+        crypto_shorthash(h, p->key.pk, sizeof p->key.pk, hash_key);
+        memcpy(&at, h, sizeof at);
+        for (at &= mask; slot[at] != UINT32_MAX; at = (at + 1) & mask) {
+            const dauys_precinct *q = &m->precinct[slot[at]];
+            if (memcmp(q->key.pk, p->key.pk, sizeof p->key.pk) == 0) {
+                rc = dauys_error_set(err, DAUYS_E_FORMAT,
+                                     "%s: precincts %.*s and %.*s have the same public key; each "
+                                     "precinct needs its own", name, (int) q->id_len, q->id,
+                                     (int) p->id_len, p->id);
+                break;
+            }
         }
+        slot[at] = (uint32_t) i;
     }
-    dauys_idmap_free(&seen);
+    dauys_free(slot);
     return rc;
 }
 
@@ -529,4 +548,69 @@ dauys_manifest_origin(char *out, size_t size, const dauys_manifest *m)
 {
     snprintf(out, size, "dauys/%s/%s", m->referendum,
              m->mode == DAUYS_MODE_OFFICIAL ? "official" : "test");
+}
+
+/* Copies LEN bytes at *S to *AT and points *S there. */
+static void
+move_string(const char **s, uint32_t len, char **at)
+{
+    memcpy(*at, *s, len);
+    *s = *at;
+    *at += len;
+}
+
+/* Points the keys of MAP at the ids as they now are (the values are indexes into PLACES or M's precincts). */
+static void
+repoint(dauys_idmap *map, const dauys_place *places, const dauys_precinct *precincts)
+{
+    for (size_t i = 0; map->slots != NULL && i <= map->mask; i++) {
+        dauys_idmap_slot *slot = &map->slots[i];
+        if (slot->key != NULL) {
+            slot->key = places != NULL ? places[slot->value].id : precincts[slot->value].id;
+        }
+    }
+}
+
+int
+dauys_manifest_shrink(dauys_manifest *m, dauys_error *err)
+{
+    size_t size = 1;
+    char *kept, *at;
+
+    for (size_t i = 0; i < m->question_count; i++) {
+        size += m->question[i].text_len;
+    }
+    for (size_t i = 0; i < m->region_count + m->district_count; i++) {
+        const dauys_place *p = i < m->region_count ? &m->region[i] : &m->district[i - m->region_count];
+        size += (size_t) p->id_len + p->kind_len + p->name_len;
+    }
+    for (size_t i = 0; m->precinct != NULL && i < m->precinct_count; i++) {
+        size += m->precinct[i].id_len;
+    }
+    if ((kept = at = dauys_malloc(size)) == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m->question_count; i++) {
+        move_string(&m->question[i].text, m->question[i].text_len, &at);
+    }
+    for (size_t i = 0; i < m->region_count + m->district_count; i++) {
+        dauys_place *p = i < m->region_count ? &m->region[i] : &m->district[i - m->region_count];
+        move_string(&p->id, p->id_len, &at);
+        move_string(&p->kind, p->kind_len, &at);
+        move_string(&p->name, p->name_len, &at);
+    }
+    for (size_t i = 0; m->precinct != NULL && i < m->precinct_count; i++) {
+        move_string(&m->precinct[i].id, m->precinct[i].id_len, &at);
+        m->precinct[i].name = m->precinct[i].id; /* dropped */
+        m->precinct[i].name_len = 0;
+    }
+    *at = '\0';
+    assert((size_t) (at - kept) + 1 == size);
+    repoint(&m->region_map, m->region, NULL);
+    repoint(&m->district_map, m->district, NULL);
+    repoint(&m->precinct_map, NULL, m->precinct);
+    dauys_free(m->text);
+    m->text = kept;
+    m->text_len = size - 1;
+    return 0;
 }

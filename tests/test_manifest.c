@@ -619,6 +619,54 @@ test_shared_key(void **state)
     free(text);
 }
 
+/* Shrinking keeps every lookup and string a reader uses, in less memory. */
+static void
+test_shrink(void **state)
+{
+    dauys_manifest m, ref;
+    dauys_error err;
+    uint32_t index;
+
+    (void) state;
+    assert_int_equal(dauys_manifest_parse(&m, fx.text, fx.len, "m.txt", &err), 0);
+    assert_int_equal(dauys_manifest_parse(&ref, fx.text, fx.len, "m.txt", &err), 0);
+    support_alloc_install(0); /* out of memory: refused, M as it was */
+    int refused = dauys_manifest_shrink(&m, &err);
+    support_alloc_restore();
+    assert_int_equal(refused, -1);
+    assert_int_equal(err.status, DAUYS_E_NOMEM);
+    assert_ptr_equal(m.precinct[0].id, m.text + (ref.precinct[0].id - ref.text));
+    assert_int_equal(dauys_manifest_shrink(&m, &err), 0);
+    assert_true(m.text_len < ref.text_len / 2);
+    for (size_t i = 0; i < ref.precinct_count; i++) {
+        const dauys_precinct *p = &ref.precinct[i];
+        assert_true(dauys_manifest_find_precinct(&m, p->id, p->id_len, &index));
+        assert_int_equal(index, i);
+        assert_memory_equal(m.precinct[i].id, p->id, p->id_len);
+        assert_int_equal(m.precinct[i].name_len, 0);
+        assert_memory_equal(&m.precinct[i].key, &p->key, sizeof p->key);
+    }
+    for (size_t i = 0; i < ref.region_count; i++) {
+        assert_true(dauys_idmap_get(&m.region_map, ref.region[i].id, ref.region[i].id_len, &index));
+        assert_int_equal(index, i);
+        assert_int_equal(m.region[i].name_len, ref.region[i].name_len);
+        assert_memory_equal(m.region[i].name, ref.region[i].name, ref.region[i].name_len);
+        assert_memory_equal(m.region[i].kind, ref.region[i].kind, ref.region[i].kind_len);
+    }
+    for (size_t i = 0; i < ref.district_count; i++) {
+        assert_true(dauys_idmap_get(&m.district_map, ref.district[i].id, ref.district[i].id_len,
+                                    &index));
+        assert_int_equal(index, i);
+    }
+    for (size_t i = 0; i < ref.question_count; i++) {
+        assert_int_equal(m.question[i].text_len, ref.question[i].text_len);
+        assert_memory_equal(m.question[i].text, ref.question[i].text, ref.question[i].text_len);
+    }
+    assert_false(dauys_manifest_find_precinct(&m, "P-9999", 6, &index));
+    dauys_manifest_free(&m);
+    dauys_manifest_free(&ref);
+}
+
 /* --- out of memory ------------------------------------------------------- */
 
 static int
@@ -805,6 +853,7 @@ main(void)
         cmocka_unit_test(test_rejects_keys_and_ends),
         cmocka_unit_test(test_question_limit),
         cmocka_unit_test(test_shared_key),
+        cmocka_unit_test(test_shrink),
         cmocka_unit_test(test_oom),
         cmocka_unit_test(test_hundred_thousand_precincts),
         cmocka_unit_test(test_late_duplicate),
