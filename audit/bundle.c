@@ -136,19 +136,20 @@ scan(audit *a, const char *sub)
     closedir(dp);
 }
 
-/* The SHA-256 of the bundle file REL, read as a stream. 0, or -1. */
+/* The SHA-256 of the bundle file REL, read as a stream. 0, or -1 (and
+ * a->oom set if memory, not the file, failed). */
 static int
-hash_file(uint8_t out[DAUYS_SHA256_BYTES], const audit *a, const char *rel)
+hash_file(uint8_t out[DAUYS_SHA256_BYTES], audit *a, const char *rel)
 {
     dauys_error err;
     FILE *fp = audit_source_fopen(a->src, rel, &err);
-    int rc;
+    int rc = -1;
 
-    if (fp == NULL) {
-        return -1;
+    if (fp != NULL) {
+        rc = dauys_sha256_stream(out, fp, rel, &err);
+        fclose(fp);
     }
-    rc = dauys_sha256_stream(out, fp, rel, &err);
-    fclose(fp);
+    a->oom |= rc != 0 && err.status == DAUYS_E_NOMEM;
     return rc;
 }
 

@@ -211,6 +211,8 @@ audit_source_open(audit_source *s, const char *path, dauys_error *err)
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
     }
     setvbuf(s->run, NULL, _IOFBF, 1u << 20);
+    posix_fadvise(fd2, 0, 0, POSIX_FADV_SEQUENTIAL); /* hints (larger readahead): may fail */
+    posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);  /* log/entries.txt is read in order */
     while (peek(s) && !in_run(s->peek.name)) {
         index_member(s); /* everything before the protocol run */
     }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "archive.h"
 #include "ingest.h"
 #include "keys.h"
 #include "note.h"
@@ -67,6 +68,7 @@ static struct {
     dauys_pubkey central_pk, attacker_pk, pk[PRECINCTS];
     dauys_seckey *central_sk, *attacker_sk, *sk[PRECINCTS];
     char *bundle0, *bundle; /* first (provisional) and second (final) publication */
+    char *archive;          /* the final bundle as one archive (FORMATS.md 17.4) */
     dauys_publication pub0, pub;
     char proto[PRECINCTS][512]; /* each precinct's version 1 */
     char p00_v2[512];           /* P00's correction */
@@ -278,6 +280,8 @@ build_referendum(void)
     assert_true(fx.pub.final);
     fx.entries = fx.pub.log_size; /* + 6 submissions + result */
     assert_int_equal(fx.entries, 16);
+    fx.archive = support_path(fx.dir, "bundle.tar");
+    assert_int_equal(dauys_archive_pack(fx.bundle, fx.archive, &err), 0);
     dauys_workspace_close(ws);
     free(ws_dir);
     free(in1);
@@ -455,6 +459,36 @@ test_clean_bundle_passes(void **state)
     dauys_free(statement);
 }
 
+/* The archive of the final bundle audits exactly as the directory does: the
+ * same counts for every check, and the same statement, on 1 and 4 threads. */
+static void
+test_archive_same_as_directory(void **state)
+{
+    dauys_audit_options opt = {.central = &fx.central_pk};
+    dauys_audit_summary dir_sum, tar_sum;
+    dauys_error err;
+
+    (void) state;
+    assert_int_equal(dauys_audit_verify(&dir_sum, fx.bundle, &opt, &err), 0);
+    for (unsigned threads = 1; threads <= 4; threads += 3) {
+        opt.threads = threads;
+        assert_int_equal(dauys_audit_verify(&tar_sum, fx.archive, &opt, &err), 0);
+        for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
+            assert_int_equal(tar_sum.failed[i], 0);
+            assert_int_equal(tar_sum.unchecked[i], 0);
+            if (tar_sum.passed[i] != dir_sum.passed[i]) {
+                fail_msg("check %s: %llu passes in the archive, %llu in the directory",
+                         check_ids[i], (unsigned long long) tar_sum.passed[i],
+                         (unsigned long long) dir_sum.passed[i]);
+            }
+        }
+        assert_int_equal(tar_sum.entries, dir_sum.entries);
+        assert_int_equal(tar_sum.protocols, dir_sum.protocols);
+        assert_int_equal(tar_sum.counted, PRECINCTS);
+        assert_int_equal(tar_sum.database, 1);
+    }
+}
+
 /* The first, provisional bundle passes too (with the bundle's own central.pub),
  * and counts the 6 precincts of round 1. */
 static void
@@ -565,7 +599,7 @@ typedef void (*oom_op)(oom_run *r);
 /* dauys_audit_verify on the clean bundle, the statement requested. Done:
  * rc 0 with no finding, or rc -1; the statement is the caller's only on 0. */
 static void
-op_verify(oom_run *r)
+verify_under_oom(oom_run *r, const char *bundle)
 {
     findings fs = {0};
     dauys_audit_summary sum;
@@ -575,7 +609,7 @@ op_verify(oom_run *r)
 
     opt.statement = &statement;
     opt.statement_len = &statement_len;
-    r->rc = dauys_audit_verify(&sum, fx.bundle, &opt, &r->err);
+    r->rc = dauys_audit_verify(&sum, bundle, &opt, &r->err);
     if (r->rc == 0 && fs.count > 0) {
         snprintf(r->bad, sizeof r->bad, "rc 0 but %llu finding(s), first: %s %s: %s",
                  (unsigned long long) fs.count, fs.check[0], fs.where[0], fs.message[0]);
@@ -586,6 +620,18 @@ op_verify(oom_run *r)
                  dauys_status_name(r->err.status));
     }
     dauys_free(statement);
+}
+
+static void
+op_verify(oom_run *r)
+{
+    verify_under_oom(r, fx.bundle);
+}
+
+static void
+op_verify_archive(oom_run *r)
+{
+    verify_under_oom(r, fx.archive);
 }
 
 static char oom_receipt[DAUYS_RECEIPT_MAX];
@@ -679,6 +725,14 @@ test_oom_verify(void **state)
 {
     (void) state;
     oom_loop(op_verify, "dauys_audit_verify");
+}
+
+/* The same for the archive: its index, its protocol run and the database inside. */
+static void
+test_oom_verify_archive(void **state)
+{
+    (void) state;
+    oom_loop(op_verify_archive, "dauys_audit_verify (archive)");
 }
 
 /* Out of memory in prove: clean DAUYS_E_NOMEM, nothing leaked. */
@@ -947,6 +1001,7 @@ teardown(void **state)
     dauys_keys_seckey_free(fx.attacker_sk);
     free(fx.bundle0);
     free(fx.bundle);
+    free(fx.archive);
     support_rmdir(fx.dir);
     return 0;
 }
@@ -961,7 +1016,9 @@ main(void)
         cmocka_unit_test(test_protocol_byte_changed),
         cmocka_unit_test(test_extra_file),
         cmocka_unit_test(test_wrong_central_key),
+        cmocka_unit_test(test_archive_same_as_directory),
         cmocka_unit_test(test_oom_verify),
+        cmocka_unit_test(test_oom_verify_archive),
         cmocka_unit_test(test_oom_prove),
         cmocka_unit_test(test_oom_check_receipt),
         cmocka_unit_test(test_receipt_checks),
