@@ -1,8 +1,9 @@
 /*
  * dbslice.c: SQLite reads the bundle's dauys.db where it lies in an archive
- * (source.h). Only the main database file is opened, read-only: the audit
- * opens it immutable, so there is no journal, no lock and no write; every
- * method that would change the file refuses.
+ * (source.h). The main database file is opened read-only: the audit opens
+ * it immutable, so there is no journal, no lock and no write; every method
+ * that would change it refuses. The temporary files a large query sorts in
+ * are SQLite's own, from the default VFS.
  */
 #include <pthread.h>
 #include <string.h>
@@ -120,10 +121,13 @@ slice_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, 
     int rc;
 
     (void) vfs;
+    if (!(flags & SQLITE_OPEN_MAIN_DB)) { /* a query's temporary files: SQLite's own */
+        return default_vfs->xOpen(default_vfs, name, f, flags, out_flags);
+    }
     s->base.pMethods = NULL;
     s->inner = (sqlite3_file *) (s + 1);
     s->inner->pMethods = NULL;
-    if (name == NULL || !(flags & SQLITE_OPEN_MAIN_DB) || !(flags & SQLITE_OPEN_READONLY)) {
+    if (name == NULL || !(flags & SQLITE_OPEN_READONLY)) {
         return SQLITE_CANTOPEN;
     }
     s->offset = sqlite3_uri_int64(name, "slice-offset", -1);

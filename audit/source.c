@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* fopencookie */
 #include "source.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -94,6 +95,7 @@ peek(audit_source *s)
                 s->run_pos);
         return 0;
     }
+    s->stream_at += sizeof block;
     if ((rc = dauys_tar_header_parse(&s->peek, block, &err)) <= 0) {
         if (rc < 0) {
             damaged(s, "byte %" PRIu64 ": not a readable member header (%s)", s->run_pos,
@@ -107,18 +109,30 @@ peek(audit_source *s)
     return 1;
 }
 
-/* Passes over the peeked member's data. */
+/* Passes over the peeked member's data (or what is left of it). A short gap
+ * is read and dropped: a seek costs a system call per member. */
 static void
 skip(audit_source *s)
 {
     uint64_t next = s->run_pos + DAUYS_TAR_BLOCK + dauys_tar_padded(s->peek.size);
+    uint64_t gap = next - s->stream_at;
+    char drop[4096];
 
     s->peeked = 0;
-    if (next > (uint64_t) INT64_MAX || fseeko(s->run, (off_t) next, SEEK_SET) != 0) {
+    assert(next >= s->stream_at);
+    while (gap > 0 && gap <= 65536) {
+        size_t n = gap < sizeof drop ? (size_t) gap : sizeof drop;
+        if (fread(drop, 1, n, s->run) != n) {
+            damaged(s, "byte %" PRIu64 ": the archive ends inside %s", s->run_pos, s->peek.name);
+            return;
+        }
+        gap -= n;
+    }
+    if (gap > 0 && (next > (uint64_t) INT64_MAX || fseeko(s->run, (off_t) next, SEEK_SET) != 0)) {
         damaged(s, "byte %" PRIu64 ": a member's size runs past the end", s->run_pos);
         return;
     }
-    s->run_pos = next;
+    s->run_pos = s->stream_at = next;
 }
 
 /* Reads the peeked member's data (at most MAX bytes) into *OUT, then passes it. */
@@ -142,6 +156,7 @@ take_data(audit_source *s, size_t max, char **out, size_t *len)
         damaged(s, "byte %" PRIu64 ": the archive ends inside %s", s->run_pos, s->peek.name);
         return DAUYS_E_IO;
     }
+    s->stream_at += size;
     (*out)[size] = '\0';
     *len = size;
     skip(s); /* past the padding */

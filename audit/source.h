@@ -37,6 +37,7 @@ typedef struct audit_source {
     size_t member_count, member_cap;
     FILE *run;                 /* the archive read front to back */
     uint64_t run_pos;          /* offset of the next header */
+    uint64_t stream_at;        /* offset RUN reads at */
     int peeked, run_over;
     dauys_tar_header peek;
     pthread_mutex_t lock;      /* guards protocol_at (read by the main thread, grown by takers) */

@@ -71,12 +71,20 @@ naive() {
     echo "$t0 $t1 $n" | awk '{ printf "%.6f\n", ($2 - $1) / $3 }'
 }
 
-# cold CMD...: "SECONDS RSS_KIB" of CMD run with an empty page cache ("n/a n/a" if not root).
+# timed CMD...: sets T (seconds) and RSS (KiB) of CMD; the bench stops if CMD fails
+# (an audit that does not pass has not done the work it is timed for).
+timed() {
+    local out
+    out=$(measure "$@") || { echo "bench: failed (exit $?): $*" >&2; exit 1; }
+    read -r T RSS <<<"$out"
+}
+
+# cold CMD...: timed, with an empty page cache first (T and RSS "n/a" if not root).
 cold() {
     if [ "$(id -u)" -eq 0 ] && sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
-        measure "$@"
+        timed "$@"
     else
-        echo "n/a n/a"
+        T=n/a RSS=n/a
     fi
 }
 
@@ -92,11 +100,16 @@ for n in "${sizes[@]}"; do
     read -r tally _ < <(step "$dir.timings.tsv" "dauys tally")
     read -r gen _ < <(step "$dir.timings.tsv" "keys, manifest, signed protocols")
     read -r audit audit_rss < <(step "$dir.timings.tsv" "dauys-audit verify")
-    read -r cold _ < <(cold "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle")
-    read -r pack _ < <(measure "$bin/tally/dauys" archive "$dir/bundle" "$dir/bundle.tar")
-    read -r read_cold _ < <(cold cat "$dir/bundle.tar")
-    read -r tar_cold tar_rss < <(cold "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar")
-    read -r tar_warm _ < <(measure "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar")
+    cold "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle"
+    cold=$T
+    timed "$bin/tally/dauys" archive "$dir/bundle" "$dir/bundle.tar"
+    pack=$T
+    cold cat "$dir/bundle.tar"
+    read_cold=$T
+    cold "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar"
+    tar_cold=$T tar_rss=$RSS
+    timed "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar"
+    tar_warm=$T
     tar_mib=$(($(stat -c %s "$dir/bundle.tar") >> 20))
     archive_rows+=("$(awk -v n="$n" -v f="$floor" -v p="$pack" -v m="$tar_mib" -v r="$read_cold" \
         -v c="$tar_cold" -v w="$tar_warm" -v rss="$tar_rss" 'BEGIN {

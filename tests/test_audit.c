@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include "alloc.h"
 #include "archive.h"
 #include "ingest.h"
@@ -26,6 +28,7 @@
 #include "note.h"
 #include "proof.h"
 #include "proofs.h"
+#include "source.h"
 #include "publish.h"
 #include "verify.h"
 #include "workspace.h"
@@ -487,6 +490,54 @@ test_archive_same_as_directory(void **state)
         assert_int_equal(tar_sum.counted, PRECINCTS);
         assert_int_equal(tar_sum.database, 1);
     }
+}
+
+/* Counts the rows of log_entry through URI, copying them into a temporary
+ * table first (so SQLite opens a temporary file through the VFS). */
+static long long
+count_through_temp_file(const char *uri)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long long n = -1;
+
+    assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL),
+                     SQLITE_OK);
+    /* a temporary table far larger than its cache of 2 pages must spill to a file */
+    assert_int_equal(sqlite3_exec(db, "PRAGMA temp_store=FILE; PRAGMA temp.cache_size=2; "
+                                      "CREATE TEMP TABLE t AS SELECT a.entry FROM log_entry a, "
+                                      "log_entry b", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    /* the database itself cannot be changed through the VFS */
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM log_entry", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    return n;
+}
+
+/* dauys.db read in place in the archive: what the directory's copy holds,
+ * temporary files for large queries work, and nothing can be written. */
+static void
+test_archive_database_in_place(void **state)
+{
+    audit_source dir, tar;
+    char dir_uri[8192], tar_uri[8192];
+    dauys_error err;
+
+    (void) state;
+    assert_int_equal(audit_slice_vfs_register(), 0);
+    assert_int_equal(audit_source_open(&dir, fx.bundle, &err), 0);
+    assert_int_equal(audit_source_open(&tar, fx.archive, &err), 0);
+    assert_int_equal(audit_source_db_uri(&dir, dir_uri, sizeof dir_uri), 1);
+    assert_int_equal(audit_source_db_uri(&tar, tar_uri, sizeof tar_uri), 1);
+    assert_non_null(strstr(tar_uri, "vfs=" AUDIT_SLICE_VFS "&slice-offset="));
+    assert_int_equal(count_through_temp_file(tar_uri), (long long) (fx.entries * fx.entries));
+    assert_int_equal(count_through_temp_file(dir_uri), (long long) (fx.entries * fx.entries));
+    audit_source_close(&dir);
+    audit_source_close(&tar);
 }
 
 /* The first, provisional bundle passes too (with the bundle's own central.pub),
@@ -1017,6 +1068,7 @@ main(void)
         cmocka_unit_test(test_extra_file),
         cmocka_unit_test(test_wrong_central_key),
         cmocka_unit_test(test_archive_same_as_directory),
+        cmocka_unit_test(test_archive_database_in_place),
         cmocka_unit_test(test_oom_verify),
         cmocka_unit_test(test_oom_verify_archive),
         cmocka_unit_test(test_oom_prove),
