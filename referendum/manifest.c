@@ -554,7 +554,9 @@ dauys_manifest_origin(char *out, size_t size, const dauys_manifest *m)
 static void
 move_string(const char **s, uint32_t len, char **at)
 {
-    memcpy(*at, *s, len);
+    if (len > 0) { /* an absent string may be NULL */
+        memcpy(*at, *s, len);
+    }
     *s = *at;
     *at += len;
 }
