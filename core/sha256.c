@@ -7,7 +7,34 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
+
+/*
+ * SHA-256 fetched once. EVP_sha256() in OpenSSL 3 makes every digest look
+ * the algorithm up again under a lock; the audit and ingestion hash a few
+ * million small things, on several threads.
+ */
+static const EVP_MD *sha256_md;
+
+static void
+fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (sha256_md == NULL) {
+        sha256_md = EVP_sha256();
+    }
+}
+
+static const EVP_MD *
+sha256(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    pthread_once(&once, fetch_sha256);
+    return sha256_md;
+}
 
 int
 dauys_sha256_parts(uint8_t out[DAUYS_SHA256_BYTES], const void *const *parts,
@@ -20,7 +47,7 @@ dauys_sha256_parts(uint8_t out[DAUYS_SHA256_BYTES], const void *const *parts,
     if (ctx == NULL) {
         return -1;
     }
-    ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    ok = EVP_DigestInit_ex(ctx, sha256(), NULL);
     for (size_t i = 0; ok && i < count; i++) {
         ok = EVP_DigestUpdate(ctx, parts[i], lens[i]);
     }
@@ -34,7 +61,7 @@ dauys_sha256(uint8_t out[DAUYS_SHA256_BYTES], const void *data, size_t len)
 {
     unsigned int out_len = 0;
 
-    if (!EVP_Digest(data, len, out, &out_len, EVP_sha256(), NULL)) {
+    if (!EVP_Digest(data, len, out, &out_len, sha256(), NULL)) {
         return -1;
     }
     return out_len == DAUYS_SHA256_BYTES ? 0 : -1;
@@ -64,7 +91,7 @@ dauys_sha256_stream(uint8_t out[DAUYS_SHA256_BYTES], FILE *fp, const char *name,
     if (ctx == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", name);
     }
-    ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    ok = EVP_DigestInit_ex(ctx, sha256(), NULL);
     while (ok && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
         ok = EVP_DigestUpdate(ctx, buf, n);
     }
