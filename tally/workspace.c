@@ -28,7 +28,8 @@ ws_open_db(dauys_workspace *ws, const char *path, int create, dauys_error *err)
     }
     sqlite3_busy_timeout(ws->db, 60000);
     return db_exec(ws->db,
-                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                   "PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-32768;",
                    err);
 }
 
