@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -348,17 +349,116 @@ check_checkpoint(audit *a)
     dauys_free(note);
 }
 
+/*
+ * C3 reads the organisers' database, a pass as long as the log's, needing
+ * only what the log pass left. With more than one thread it runs beside the
+ * rest of the checks, on a copy of the audit whose findings wait here (the
+ * first DEFERRED_KEPT, then a count) and are reported after those checks:
+ * in the same order as on one thread.
+ */
+#define DEFERRED_KEPT 1000
+
+typedef struct deferred_finding {
+    char check[4], where[160], message[700];
+} deferred_finding;
+
+typedef struct deferred {
+    audit copy;
+    dauys_audit_summary sum;
+    deferred_finding *kept;
+    size_t count;
+    uint64_t dropped;
+    pthread_t tid;
+    int started;
+} deferred;
+
+static void
+keep_finding(const dauys_audit_finding *f, void *ctx)
+{
+    deferred *d = ctx;
+
+    if (d->count == DEFERRED_KEPT) {
+        d->dropped++;
+        return;
+    }
+    deferred_finding *k = &d->kept[d->count++];
+    snprintf(k->check, sizeof k->check, "%s", f->check);
+    snprintf(k->where, sizeof k->where, "%s", f->where);
+    snprintf(k->message, sizeof k->message, "%s", f->message);
+}
+
+static void *
+database_thread(void *arg)
+{
+    deferred *d = arg;
+
+    audit_database(&d->copy);
+    return NULL;
+}
+
+/* Starts C3 on its own thread if it can; if not, it runs in database_finish. */
+static void
+database_start(deferred *d, audit *a)
+{
+    memset(d, 0, sizeof *d);
+    if (a->threads < 2 || (d->kept = dauys_malloc_array(DEFERRED_KEPT, sizeof *d->kept)) == NULL) {
+        return;
+    }
+    d->copy = *a;
+    d->copy.sum = &d->sum;
+    d->copy.on_fail = keep_finding;
+    d->copy.ctx = d;
+    d->started = pthread_create(&d->tid, NULL, database_thread, d) == 0;
+}
+
+/* Waits for C3, then reports what it found and adds its counts. */
+static void
+database_finish(deferred *d, audit *a)
+{
+    if (!d->started) {
+        audit_database(a);
+        dauys_free(d->kept);
+        return;
+    }
+    pthread_join(d->tid, NULL);
+    for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
+        a->sum->passed[i] += d->sum.passed[i];
+        a->sum->failed[i] += d->sum.failed[i];
+        a->sum->unchecked[i] += d->sum.unchecked[i];
+    }
+    a->sum->database |= d->sum.database;
+    a->oom |= d->copy.oom;
+    for (size_t i = 0; i < d->count && a->on_fail != NULL; i++) {
+        dauys_audit_finding f = {d->kept[i].check, d->kept[i].where, d->kept[i].message};
+        a->on_fail(&f, a->ctx);
+    }
+    if (d->dropped > 0 && a->on_fail != NULL) {
+        char message[100];
+        snprintf(message, sizeof message, "%llu more discrepancies, not listed",
+                 (unsigned long long) d->dropped);
+        dauys_audit_finding f = {"C3", "dauys.db", message};
+        a->on_fail(&f, a->ctx);
+    }
+    dauys_free(d->kept);
+}
+
 /* The parts after the log pass; -1 if memory ran out. */
 static int
 after_log(audit *a, const dauys_audit_options *opt)
 {
+    deferred d;
+
+    database_start(&d, a);
     check_checkpoint(a);
-    if (audit_statement_build(a) != 0) {
+    int built = audit_statement_build(a);
+    if (built == 0) {
+        check_result(a);
+        audit_bundle_files(a);
+    }
+    database_finish(&d, a);
+    if (built != 0) {
         return -1;
     }
-    check_result(a);
-    audit_bundle_files(a);
-    audit_database(a);
     for (size_t i = 0; i < a->m.precinct_count; i++) {
         a->sum->counted += a->ps[i].current != 0;
     }
