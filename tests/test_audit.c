@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -593,6 +594,62 @@ test_protocol_byte_changed(void **state)
     free(copy);
 }
 
+/* Every finding, in order, as one text. */
+static void
+append_finding(const dauys_audit_finding *f, void *ctx)
+{
+    char **all = ctx, line[1200];
+    size_t had = *all != NULL ? strlen(*all) : 0;
+
+    snprintf(line, sizeof line, "%s %s: %s\n", f->check, f->where, f->message);
+    *all = realloc(*all, had + strlen(line) + 1);
+    assert_non_null(*all);
+    memcpy(*all + had, line, strlen(line) + 1);
+}
+
+/* C3 runs on its own thread when there are several: the findings, their
+ * order and the counts are those of a run on one thread. */
+static void
+test_database_findings_same_on_threads(void **state)
+{
+    char *copy = copy_bundle("t-db"), *path = support_path(copy, "dauys.db"), *one = NULL,
+         *four = NULL;
+    dauys_audit_options opt = {.central = &fx.central_pk, .on_fail = append_finding};
+    dauys_audit_summary sum1, sum4;
+    dauys_error err;
+    sqlite3 *db;
+
+    (void) state;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE submission SET outcome = 'rejected' WHERE log_index = 2; "
+                                      "DELETE FROM log_entry WHERE idx = 5", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    free(support_write(copy, "protocols/notes.txt", "x", 1, 0644)); /* and an I4 failure */
+    opt.ctx = &one;
+    opt.threads = 1;
+    assert_int_equal(dauys_audit_verify(&sum1, copy, &opt, &err), 0);
+    opt.ctx = &four;
+    opt.threads = 4;
+    assert_int_equal(dauys_audit_verify(&sum4, copy, &opt, &err), 0);
+    assert_non_null(one);
+    assert_non_null(strstr(one, "\nC3 dauys.db"));
+    assert_non_null(strstr(one, "I4 protocols/notes.txt"));
+    assert_true(strstr(one, "I4 protocols/notes.txt") < strstr(one, "C3 "));
+    assert_string_equal(four, one);
+    for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
+        assert_int_equal(sum4.passed[i], sum1.passed[i]);
+        assert_int_equal(sum4.failed[i], sum1.failed[i]);
+        assert_int_equal(sum4.unchecked[i], sum1.unchecked[i]);
+    }
+    assert_true(sum1.failed[CK_C3] >= 2);
+    free(one);
+    free(four);
+    free(path);
+    support_rmdir(copy);
+    free(copy);
+}
+
 /* An unlogged file in protocols/: only I4 fails, naming the file. */
 static void
 test_extra_file(void **state)
@@ -1066,6 +1123,7 @@ main(void)
         cmocka_unit_test(test_provisional_bundle_passes),
         cmocka_unit_test(test_protocol_byte_changed),
         cmocka_unit_test(test_extra_file),
+        cmocka_unit_test(test_database_findings_same_on_threads),
         cmocka_unit_test(test_wrong_central_key),
         cmocka_unit_test(test_archive_same_as_directory),
         cmocka_unit_test(test_archive_database_in_place),
