@@ -7,6 +7,7 @@
  * with it. reports/ holds the tally's own renderings: named, not re-checked
  * (result.txt is the signed statement of the same numbers).
  */
+#define _GNU_SOURCE /* qsort_r */
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -254,6 +255,42 @@ check_index(audit *a)
     fclose(w.fp);
 }
 
+/* Orders member indexes by name, then by place (qsort_r; CTX: the members). */
+static int
+by_name(const void *x, const void *y, void *ctx)
+{
+    const audit_member *members = ctx;
+    uint32_t i = *(const uint32_t *) x, k = *(const uint32_t *) y;
+    int c = strcmp(members[i].name, members[k].name);
+
+    return c != 0 ? c : (i > k) - (i < k);
+}
+
+/* Marks in TWICE[i] each member whose name an earlier member has (sorting:
+ * a hostile archive has up to 65,536 names). NULL if out of memory. */
+static uint8_t *
+repeated_names(const audit_source *s)
+{
+    uint32_t *order = dauys_malloc_array(s->member_count + 1, sizeof *order);
+    uint8_t *twice = dauys_malloc(s->member_count + 1);
+
+    if (order == NULL || twice == NULL) {
+        dauys_free(order);
+        dauys_free(twice);
+        return NULL;
+    }
+    memset(twice, 0, s->member_count + 1);
+    for (size_t i = 0; i < s->member_count; i++) {
+        order[i] = (uint32_t) i;
+    }
+    qsort_r(order, s->member_count, sizeof *order, by_name, s->member);
+    for (size_t i = 1; i < s->member_count; i++) {
+        twice[order[i]] = strcmp(s->member[order[i]].name, s->member[order[i - 1]].name) == 0;
+    }
+    dauys_free(order);
+    return twice;
+}
+
 /* An archive's members (FORMATS.md 17.4): as the directory's files, plus its
  * own faults: names twice, members out of the protocols' run, damage. */
 static void
@@ -262,15 +299,17 @@ scan_archive(audit *a)
     static const char *const dirs[] = {"", "manifests", "protocols", "log", "reports", NULL};
     const audit_source *s = a->src;
     char dir[DAUYS_TAR_NAME_MAX + 1];
+    uint8_t *repeated = repeated_names(s);
 
+    if (repeated == NULL) {
+        a->oom = 1;
+        return;
+    }
     for (size_t i = 0; i < s->member_count; i++) {
         const audit_member *m = &s->member[i];
         const char *slash = strrchr(m->name, '/');
         size_t dir_len = slash != NULL ? (size_t) (slash - m->name) : 0;
-        int twice = 0;
-        for (size_t k = 0; k < i && !twice; k++) {
-            twice = strcmp(s->member[k].name, m->name) == 0;
-        }
+        int twice = repeated[i];
         memcpy(dir, m->name, dir_len);
         dir[dir_len] = '\0';
         if (m->type == '5' && one_of(m->name, dirs)) {
@@ -296,6 +335,7 @@ scan_archive(audit *a)
     if (s->damage[0] != '\0') {
         audit_check(a, I4, 0, a->dir, "%s", s->damage);
     }
+    dauys_free(repeated);
 }
 
 void

@@ -112,6 +112,7 @@ typedef struct audit_prepared {
 typedef struct audit_batch_item {
     char *text;           /* its bytes (owned) */
     size_t len;
+    uint64_t position;    /* its place in the log (0 first), whatever its index claims */
     int parsed;           /* e is valid */
     int is_submission;    /* a protocol's entry: prepared ahead */
     dauys_log_parsed e;

@@ -98,8 +98,11 @@ worker(void *arg)
         if (it != NULL && it->is_submission) {
             memset(&it->p, 0, sizeof it->p);
             it->p.pi = UINT32_MAX;
-            if (j->a->src->archive) {
-                take_files(j->a, &it->e, &it->p); /* the archive is read in order */
+            /* The archive is read in log order. An entry whose index is not
+             * its place (I1 reports it) takes nothing: a wild index would
+             * pass over every file after it, and size the table by it. */
+            if (j->a->src->archive && it->e.index == it->position) {
+                take_files(j->a, &it->e, &it->p);
             }
         }
         pthread_mutex_unlock(&j->lock);

@@ -96,10 +96,15 @@ peek(audit_source *s)
         return 0;
     }
     s->stream_at += sizeof block;
-    if ((rc = dauys_tar_header_parse(&s->peek, block, &err)) <= 0) {
-        if (rc < 0) {
-            damaged(s, "byte %" PRIu64 ": not a readable member header (%s)", s->run_pos,
-                    err.message);
+    if ((rc = dauys_tar_header_parse(&s->peek, block, &err)) < 0) {
+        damaged(s, "byte %" PRIu64 ": not a readable member header (%s)", s->run_pos, err.message);
+        return 0;
+    }
+    if (rc == 0) { /* the end is two zero blocks: GNU tar reads on past a lone one */
+        if (fread(block, 1, sizeof block, s->run) != sizeof block ||
+            dauys_tar_header_parse(&s->peek, block, &err) != 0) {
+            damaged(s, "byte %" PRIu64 ": a lone zero block, not the two that end an archive "
+                    "(tar may read members after it; the audit does not)", s->run_pos);
         }
         s->run_over = 1;
         return 0;
@@ -535,9 +540,9 @@ audit_source_db_uri(const audit_source *s, char *out, size_t size)
                            : snprintf(out + n, size - n, "%c", c));
     }
     n += (size_t) snprintf(out + n, size - n, "?mode=ro&immutable=1");
-    if (m != NULL) {
-        snprintf(out + n, size - n, "&vfs=" AUDIT_SLICE_VFS "&slice-offset=%" PRIu64
-                 "&slice-size=%" PRIu64, m->data_at, m->size);
+    if (m != NULL && n < size) {
+        n += (size_t) snprintf(out + n, size - n, "&vfs=" AUDIT_SLICE_VFS "&slice-offset=%" PRIu64
+                               "&slice-size=%" PRIu64, m->data_at, m->size);
     }
-    return 1;
+    return n < size ? 1 : 2; /* a path too long to name: as if it could not be opened */
 }

@@ -166,6 +166,7 @@ typedef struct batcher {
     size_t count[2];
     int cur;     /* the batch being filled */
     int pending; /* the other one is being prepared */
+    uint64_t seen; /* entries read so far */
     audit_prep_job job[2]; /* job[k] prepares batch k (the threads hold its address) */
 } batcher;
 
@@ -233,6 +234,7 @@ entry_fn(void *ctx, const char *text, size_t len)
     memcpy(it->text, text, len);
     it->text[len] = '\0';
     it->len = len;
+    it->position = b->seen++;
     it->parsed = dauys_log_entry_parse(&it->e, text, len, "entry", &err) == 0;
     int manifest = it->parsed && strcmp(it->e.event, "manifest") == 0;
     it->is_submission = it->parsed && !manifest && strcmp(it->e.event, "result") != 0;
@@ -528,10 +530,12 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
     b->a = &a;
     b->count[0] = b->count[1] = 0;
     b->cur = b->pending = 0;
-    if (audit_log_stream(&a, entry_fn, b, err) != 0 && !a.oom) {
+    b->seen = 0;
+    int streamed = audit_log_stream(&a, entry_fn, b, err);
+    drain(b); /* whatever happened: no thread may outlive the audit */
+    if (streamed != 0 && !a.oom) {
         goto done;
     }
-    drain(b); /* also after running out of memory: no thread may outlive the audit */
     audit_source_finish(&src);
     a.oom |= src.oom;
     if (a.oom) {

@@ -81,6 +81,10 @@ dauys_tar_header_parse(dauys_tar_header *h, const uint8_t block[DAUYS_TAR_BLOCK]
     if (name_len == 0) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "member without a name");
     }
+    if (prefix_len + (prefix_len > 0) + name_len > DAUYS_TAR_NAME_MAX) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "name longer than %d bytes",
+                               DAUYS_TAR_NAME_MAX);
+    }
     h->name[0] = '\0';
     if (prefix_len > 0) {
         memcpy(h->name, block + PREFIX, prefix_len);
@@ -98,6 +102,9 @@ put_name(uint8_t block[DAUYS_TAR_BLOCK], const char *name)
 {
     size_t len = strlen(name);
 
+    if (len > DAUYS_TAR_NAME_MAX) {
+        return -1;
+    }
     if (len <= NAME_LEN) {
         memcpy(block + NAME, name, len);
         return 0;
@@ -139,9 +146,10 @@ dauys_tar_header_make(uint8_t block[DAUYS_TAR_BLOCK], const char *name, char typ
 int
 dauys_tar_create(dauys_tar_writer *w, const char *path, dauys_error *err)
 {
+    struct stat st;
     int fd;
 
-    w->fp = NULL;
+    memset(w, 0, sizeof *w);
     if (snprintf(w->path, sizeof w->path, "%s", path) >= (int) sizeof w->path) {
         return dauys_error_set(err, DAUYS_E_USAGE, "%s: path too long", path);
     }
@@ -149,10 +157,15 @@ dauys_tar_create(dauys_tar_writer *w, const char *path, dauys_error *err)
         return dauys_error_set(err, errno == EEXIST ? DAUYS_E_EXISTS : DAUYS_E_IO, "%s: %s", path,
                                strerror(errno));
     }
+    if (fstat(fd, &st) == 0) {
+        w->dev = st.st_dev;
+        w->ino = st.st_ino;
+    }
     if ((w->fp = fdopen(fd, "w")) == NULL) {
+        int e = errno;
         close(fd);
         unlink(path);
-        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(e));
     }
     return 0;
 }
@@ -201,6 +214,9 @@ dauys_tar_add_stream(dauys_tar_writer *w, const char *name, FILE *fp, uint64_t s
         }
         left -= got;
     }
+    if (fgetc(fp) != EOF) {
+        return dauys_error_set(err, DAUYS_E_IO, "%s: changed size while archiving", name);
+    }
     size_t pad = (size_t) (dauys_tar_padded(size) - size);
     if (fwrite(zeros, 1, pad, w->fp) != pad) {
         return dauys_error_set(err, DAUYS_E_IO, "%s: %s", w->path, strerror(errno));
@@ -214,9 +230,12 @@ dauys_tar_finish(dauys_tar_writer *w, dauys_error *err)
     static const uint8_t zeros[2 * DAUYS_TAR_BLOCK];
     int ok = fwrite(zeros, 1, sizeof zeros, w->fp) == sizeof zeros && fflush(w->fp) == 0 &&
              fsync(fileno(w->fp)) == 0;
-    int e = errno;
+    int e = ok ? 0 : errno;
 
-    ok &= fclose(w->fp) == 0;
+    if (fclose(w->fp) != 0 && ok) {
+        ok = 0;
+        e = errno;
+    }
     w->fp = NULL;
     if (!ok) {
         unlink(w->path);

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -52,6 +53,8 @@ int dauys_tar_header_make(uint8_t block[DAUYS_TAR_BLOCK], const char *name, char
 typedef struct dauys_tar_writer {
     FILE *fp;
     char path[4096];
+    dev_t dev; /* the archive's own file: a packer must not put it inside itself */
+    ino_t ino;
 } dauys_tar_writer;
 
 /* Creates PATH (which must not exist; mode 0644 less the umask). 0, or -1 (ERR). */

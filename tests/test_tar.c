@@ -83,6 +83,10 @@ test_long_names(void **state)
     assert_int_equal(dauys_tar_header_make(block, name, '0', 0, &err), 0);
     assert_int_equal(dauys_tar_header_parse(&h, block, &err), 1);
     assert_string_equal(h.name, name);
+    memset(name, 'd', 256);
+    name[155] = '/';
+    name[256] = '\0'; /* fits the fields (155 + 100), not the 255 bytes */
+    assert_int_equal(dauys_tar_header_make(block, name, '0', 0, &err), -1);
     memset(name, 'c', 101);
     name[101] = '\0'; /* no slash to split at */
     assert_int_equal(dauys_tar_header_make(block, name, '0', 0, &err), -1);
@@ -126,6 +130,15 @@ test_bad_headers(void **state)
     memset(block, 0, 100);
     reseal(block);
     expect_bad(block, "member without a name");
+    memcpy(block, good, sizeof block);
+    memset(block, 'n', 100); /* 155 + "/" + 100 = 256 bytes: one too many */
+    memset(block + 345, 'p', 155);
+    reseal(block);
+    expect_bad(block, "name longer than 255 bytes");
+    memset(block + 345 + 154, 0, 1); /* 154 + 1 + 100 = 255: fits */
+    reseal(block);
+    assert_int_equal(dauys_tar_header_parse(&h, block, &err), 1);
+    assert_int_equal(strlen(h.name), 255);
     memcpy(block, good, sizeof block);
     memcpy(block + 257, "ustar  \0", 8); /* GNU tar's magic: read, without a prefix */
     memset(block + 345, 'x', 10);

@@ -91,6 +91,13 @@ elif op == "smash":       # member NAME's header checksum is wrong
 elif op == "dbedit":      # a log entry's digit inside the dauys.db member changes
     m = find(ms, "dauys.db"); at = data.find(b"\nindex: 3\n", m[0] + 512, m[0] + 512 + m[3])
     assert at > 0; data[at + 8] = ord("4")
+elif op == "lonezero":    # one zero block before member NAME (GNU tar reads on past it)
+    at = find(ms, args[0])[0]; data[at:at] = bytes(512)
+elif op == "sub":         # in member NAME's data, OLD becomes NEW (its size follows)
+    m = find(ms, args[0]); a, b = span(m)
+    content = bytes(data[m[0] + 512:m[0] + 512 + m[3]])
+    assert args[1].encode() in content
+    data[a:b] = block(args[0], content.replace(args[1].encode(), args[2].encode(), 1))
 elif op == "names":       # print the member names, one per line
     print("\n".join(n for _, n, _, _ in ms)); sys.exit(0)
 else:
@@ -143,6 +150,10 @@ expect_exit "a symbolic link in the bundle" 2 "linked/protocols/00000999.txt: no
     "$DAUYS" archive linked c.tar
 check "  ... no half archive left" absent c.tar
 expect_exit "a missing bundle" 2 "nowhere: No such file" "$DAUYS" archive nowhere c.tar
+cp -a "$B" inside
+expect_exit "an archive written inside the bundle" 2 "the archive itself; write it outside" \
+    "$DAUYS" archive inside inside/protocols/self.tar
+check "  ... and removed" absent inside/protocols/self.tar
 
 section "dauys publish --archive"
 cp -a w/workspace ws2
@@ -198,6 +209,14 @@ surgeon smash a.tar t11.tar protocols/00000020.txt.minisig
 expect_fails "a broken header" t11.tar "I3 I4" "not a readable member header"
 surgeon dbedit a.tar t12.tar
 expect_fails "the database inside edited" t12.tar "C3" "dauys.db log_entry 3"
+surgeon lonezero a.tar t14.tar protocols/00000025.txt
+expect_fails "a lone zero block hides the members after it from the audit, not from tar" \
+    t14.tar "I3 I4" "a lone zero block"
+surgeon sub a.tar t15.tar log/entries.txt $'index: 5\n' $'index: 999999999\n'
+expect_exit "a wild index in the log: reported, not followed into the archive" 1 \
+    "I1 log entry 5*index 999999999" "$AUDIT" verify -p w/keys/central.pub t15.tar
+check "  ... its protocol is reported out of place, nothing else is lost" \
+    test "$(failing t15.tar)" = "I1 I2 I3 I4 C3"
 head -c 300 a.tar >t13.tar
 expect_exit "only the first bytes" 2 "t13.tar: log/entries.txt is not in the archive" "$AUDIT" verify -p w/keys/central.pub t13.tar
 expect_exit "an empty file" 2 "" "$AUDIT" verify -p w/keys/central.pub /dev/null
