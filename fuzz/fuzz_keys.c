@@ -1,0 +1,45 @@
+/* fuzz_keys: minisign public key, secret key and signature files (unencrypted
+ * secret keys only: a password would make every input a key derivation). */
+#include "fuzz.h"
+
+#include "alloc.h"
+#include "keys.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void) argc, (void) argv;
+    return dauys_core_init() == 0 ? 0 : (abort(), 0);
+}
+
+static int
+no_password(char *buf, size_t size, const char *name, void *ctx)
+{
+    (void) buf, (void) size, (void) name, (void) ctx;
+    return -1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_copy(data, size);
+    dauys_pubkey pk;
+    dauys_signature sig;
+    dauys_seckey *sk = NULL;
+    dauys_error err;
+    int rc;
+
+    rc = dauys_keys_pubkey_decode(&pk, text, size, "k.pub", &err);
+    fuzz_check_error(rc, &err);
+    rc = dauys_keys_signature_decode(&sig, text, size, "f.minisig", &err);
+    fuzz_check_error(rc, &err);
+    rc = dauys_keys_seckey_decode(&sk, text, size, "k.key", no_password, NULL, &err);
+    fuzz_check_error(rc, &err);
+    dauys_keys_seckey_free(sk);
+    free(text);
+    return 0;
+}

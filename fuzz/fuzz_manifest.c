@@ -1,0 +1,47 @@
+/* fuzz_manifest: a whole manifest, and its frame (the lines before the first precinct). */
+#include "fuzz.h"
+
+#include "alloc.h"
+#include "manifest.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void) argc, (void) argv;
+    return dauys_core_init() == 0 ? 0 : (abort(), 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_copy(data, size);
+    dauys_manifest m;
+    dauys_error err;
+    int rc;
+
+    rc = dauys_manifest_parse(&m, text, size, "manifest", &err);
+    fuzz_check_error(rc, &err);
+    if (rc == 0) {
+        if (dauys_manifest_shrink(&m, &err) == 0) {
+            for (size_t i = 0; i < m.precinct_count; i++) { /* every id still found */
+                uint32_t at;
+                if (!dauys_manifest_find_precinct(&m, m.precinct[i].id, m.precinct[i].id_len, &at) ||
+                    at != i) {
+                    abort();
+                }
+            }
+        }
+        dauys_manifest_free(&m);
+    }
+    rc = dauys_manifest_parse_frame(&m, text, size, "manifest", &err);
+    fuzz_check_error(rc, &err);
+    if (rc == 0) {
+        dauys_manifest_free(&m);
+    }
+    free(text);
+    return 0;
+}

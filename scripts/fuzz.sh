@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Fuzzes every parser of outside input with libFuzzer (clang, ASan + UBSan,
+# -fno-sanitize-recover): protocol, manifest, minisign key and signature
+# files, signed notes and checkpoints, log entries, proofs, the CSV reader of
+# the importer, and the bundle archive's headers (fuzz/).
+#
+#   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
+#
+# Seeds: the files of a 20-precinct `dauys demo` (protocols, manifest, keys,
+# signatures, checkpoint, log entries, proofs, archive), the Italian CSV of
+# tests/data; a dictionary of the formats' keys taken from those seeds.
+# Fails on any crash, leak, timeout (10 s an input) or memory over 2 GiB, and
+# leaves the input that did it in $DAUYS_FUZZ_DIR/artifacts. Prints each
+# target's runs and runs per second. The corpus grows in $DAUYS_FUZZ_DIR
+# (default: a new temporary directory, removed when all passed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-30}
+scripts/build.sh release >/dev/null
+scripts/build.sh fuzz >/dev/null
+bin=$PWD/build
+work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
+mkdir -p "$work"
+targets=(protocol manifest keys note logentry proof csv tar)
+
+seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
+    local t=$1
+    shift
+    mkdir -p "$work/corpus/$t"
+    cp "$@" "$work/corpus/$t/"
+}
+
+rm -rf "$work/demo" "$work/corpus" "$work/artifacts"
+mkdir -p "$work/artifacts"
+"$bin/release/tally/dauys" demo --precincts 20 --seed 5 --out "$work/demo" >/dev/null 2>&1
+d=$work/demo
+seed protocol "$d"/incoming/*.txt "$d"/later/*.txt
+seed manifest "$d/manifest.txt"
+seed keys "$d/keys/central.pub" "$d/keys/central.key" "$d/manifest.txt.minisig" \
+    "$d"/incoming/AST-000[1-3].txt.minisig "$d"/keys/precincts/AST-000[1-3].pub
+seed note "$d/bundle/checkpoint"
+mkdir -p "$work/corpus/logentry"
+awk -v dir="$work/corpus/logentry" '/^format: dauys-log 1$/ { n++ } { print > (dir "/entry" n) }' \
+    "$d/bundle/log/entries.txt"
+mkdir -p "$work/corpus/proof"
+"$bin/release/tally/dauys" proof -w "$d/workspace" --entry 3 >"$work/corpus/proof/inclusion"
+"$bin/release/tally/dauys" proof -w "$d/workspace" --consistency 10 >"$work/corpus/proof/consistency"
+mkdir -p "$work/corpus/csv"
+for f in tests/data/it-2026/*.csv; do head -n 40 "$f" >"$work/corpus/csv/$(basename "$f")"; done
+"$bin/release/tally/dauys" archive "$d/bundle" "$work/bundle.tar" >/dev/null
+mkdir -p "$work/corpus/tar"
+head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
+# The dictionary: every "key: " the seeds use, and a few tokens of the formats.
+{
+    cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \
+        "$d/keys/central.pub" "$d/manifest.txt.minisig" "$work/corpus/proof/inclusion" |
+        grep -o '^[a-z0-9_-]*: ' | sort -u | sed 's/.*/"&"/'
+    printf '"%s"\n' 'untrusted comment: ' 'trusted comment: ' 'RWS' 'RWQ' '\x0a' '\xe2\x80\x94' \
+        'ustar\x0000' 'ustar  \x00' '0000644\x00' '00000000000\x00' '"' '""' ';' '0' '-1' \
+        '18446744073709551616' '1000000000000'
+} >"$work/dauys.dict"
+
+failed=0
+printf '%-10s %12s %10s %8s\n' target runs runs/s corpus
+for t in "${targets[@]}"; do
+    log=$work/fuzz_$t.log
+    if ! "$bin/fuzz/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+        -dict="$work/dauys.dict" -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" \
+        "$work/corpus/$t" >"$log" 2>&1; then
+        echo "fuzz_$t: FAILED (crash, leak or timeout); see $log and $work/artifacts" >&2
+        tail -n 30 "$log" >&2
+        failed=1
+        continue
+    fi
+    runs=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")
+    rate=$(awk '/stat::average_exec_per_sec/ { print $2 }' "$log")
+    printf '%-10s %12s %10s %8s\n' "$t" "$runs" "$rate" "$(ls "$work/corpus/$t" | wc -l)"
+done
+if [ "$failed" -ne 0 ]; then
+    exit 1
+fi
+[ -n "${DAUYS_FUZZ_DIR:-}" ] || rm -rf "$work"
+echo "fuzz: ${#targets[@]} targets, $secs s each: no crash, leak or timeout"
