@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libsodium-dev libssl-dev libsqlite3-dev libcmocka-dev
   sqlite3 minisign
 )
