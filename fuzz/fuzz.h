@@ -12,7 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "error.h"
+
+/* libsodium made ready, once, before any input (LLVMFuzzerInitialize). */
+static inline int
+fuzz_init(void)
+{
+    if (dauys_core_init() != 0) {
+        abort();
+    }
+    return 0;
+}
 
 /* DATA copied into a buffer of exactly SIZE bytes (one if empty); free() it. */
 static inline char *

@@ -2,7 +2,6 @@
  * secret keys only: a password would make every input a key derivation). */
 #include "fuzz.h"
 
-#include "alloc.h"
 #include "keys.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -11,7 +10,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void) argc, (void) argv;
-    return dauys_core_init() == 0 ? 0 : (abort(), 0);
+    return fuzz_init();
 }
 
 static int

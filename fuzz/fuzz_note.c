@@ -2,7 +2,6 @@
  * checkpoint's text. */
 #include "fuzz.h"
 
-#include "alloc.h"
 #include "note.h"
 
 static dauys_pubkey key;
@@ -17,7 +16,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     uint8_t seed[32] = {1};
 
     (void) argc, (void) argv;
-    if (dauys_core_init() != 0 || (sk = dauys_keys_seckey_new()) == NULL ||
+    fuzz_init();
+    if ((sk = dauys_keys_seckey_new()) == NULL ||
         dauys_keys_from_seed(&key, sk, seed, &err) != 0) {
         abort();
     }

@@ -2,7 +2,6 @@
  * 20-precinct demo manifest (both ballot modes come from the seed). */
 #include "fuzz.h"
 
-#include "alloc.h"
 #include "demo.h"
 #include "manifest.h"
 #include "protocol.h"
@@ -22,7 +21,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     size_t len;
 
     (void) argc, (void) argv;
-    if (dauys_core_init() != 0 || (sk = dauys_keys_seckey_new()) == NULL ||
+    fuzz_init();
+    if ((sk = dauys_keys_seckey_new()) == NULL ||
         dauys_demo_plan(&d, 20, 1, "kz-constitutional", &err) != 0) {
         abort();
     }

@@ -116,16 +116,17 @@ add_file(dauys_tar_writer *w, const char *bundle, const char *rel, dauys_error *
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s: not a plain file; a bundle holds only "
                                "files and its four directories", path);
     }
-    if (lstat(path, &st) == 0 && st.st_dev == w->dev && st.st_ino == w->ino) {
-        return dauys_error_set(err, DAUYS_E_USAGE, "%s: the archive itself; write it outside "
-                               "the bundle", path);
-    }
     if (dauys_file_open_regular(&fd, path, err) != 0) {
         return -1;
     }
     if (fstat(fd, &st) != 0 || (fp = fdopen(fd, "r")) == NULL) {
         close(fd);
         return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
+    }
+    if (st.st_dev == w->dev && st.st_ino == w->ino) {
+        fclose(fp);
+        return dauys_error_set(err, DAUYS_E_USAGE, "%s: the archive itself; write it outside "
+                               "the bundle", path);
     }
     rc = dauys_tar_add_stream(w, rel, fp, (uint64_t) st.st_size, err);
     fclose(fp);
