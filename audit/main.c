@@ -308,6 +308,7 @@ main(int argc, char **argv)
         cli_message("libsodium could not be initialised");
         return CLI_EXIT_FAIL;
     }
+    cli_ignore_file_size_signal();
     if (strcmp(argv[1], "verify") == 0) {
         return cmd_verify(argc - 1, argv + 1);
     }

@@ -2,6 +2,7 @@
 
 #include "textout.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -50,6 +51,12 @@ cli_now(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+void
+cli_ignore_file_size_signal(void)
+{
+    (void) signal(SIGXFSZ, SIG_IGN);
 }
 
 void

@@ -33,6 +33,11 @@ void cli_json_string(FILE *fp, const char *s);
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 
+/* Ignores SIGXFSZ: past a file-size limit (ulimit -f) a write then fails
+ * with EFBIG, which SQLite and the file helpers report as an error naming the
+ * cause and roll back, instead of the process being killed mid-write. */
+void cli_ignore_file_size_signal(void);
+
 /* Forbids core dumps and debugger attachment, so a crash never writes a
  * secret key to disk and no other process reads it from memory. */
 void cli_no_core_dumps(void);

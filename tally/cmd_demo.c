@@ -28,7 +28,7 @@
 #include "textout.h"
 
 static const char demo_usage[] =
-    "usage: dauys demo [--precincts N] [--seed S] [--profile P] [--out DIR]\n"
+    "usage: dauys demo [--precincts N] [--seed S] [--profile P] [--out DIR] [--files-only]\n"
     "\n"
     "Runs a mock referendum shaped like Kazakhstan's of 15 March 2026 end to end:\n"
     "20 regions, 10,388 precincts and about 12.48 million citizens on the lists by\n"
@@ -45,6 +45,8 @@ static const char demo_usage[] =
     "                 directory, removed at the end\n"
     "  --timings FILE also write each step's time and peak memory to FILE, tab-separated:\n"
     "                 step, seconds, peak RSS in KiB (0: not measured), protocols\n"
+    "  --files-only   make the keys, the signed manifest and the signed protocols\n"
+    "                 (incoming/, later/) and stop: inputs for runs of your own\n"
     "exit status: 0 the audit passed, 1 it found a discrepancy, 2 any other failure\n";
 
 /* Precinct key files are written up to this size (two files per precinct). */
@@ -66,6 +68,7 @@ typedef struct demo_run {
     stage stage[16];
     size_t stages;
     uint32_t trouble[7]; /* the precincts that get planted trouble */
+    int files_only;      /* --files-only: stop once the inputs are made */
 } demo_run;
 
 /* out/REL as a path in BUF. */
@@ -663,7 +666,7 @@ options(int argc, char **argv, demo_run *r, uint64_t *count, uint64_t *seed, con
         {"precincts", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
         {"profile", required_argument, NULL, 'p'},   {"out", required_argument, NULL, 'o'},
         {"timings", required_argument, NULL, 't'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"files-only", no_argument, NULL, 'f'},      {NULL, 0, NULL, 0}};
     int c;
 
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -673,12 +676,17 @@ options(int argc, char **argv, demo_run *r, uint64_t *count, uint64_t *seed, con
         case 'p': *profile = optarg; break;
         case 'o': r->out = optarg; break;
         case 't': r->timings = optarg; break;
+        case 'f': r->files_only = 1; break;
         case 'h': fputs(demo_usage, stdout); return 1;
         default: fputs(demo_usage, stderr); return -1;
         }
     }
     if (optind != argc) {
         fputs(demo_usage, stderr);
+        return -1;
+    }
+    if (r->files_only && r->out == NULL) {
+        cli_message("--files-only needs --out DIR: the files are all it makes");
         return -1;
     }
     return 0;
@@ -704,7 +712,13 @@ demo(demo_run *r, uint64_t count, uint64_t seed, const char *profile)
            r->d->district_count, (unsigned long long) r->d->voters_total, profile,
            (unsigned long long) seed);
     record(r, "plan", t0, 0, 0);
-    if (prepare(r) != 0 || organise(r) != 0 || audit(r, &audit_rc) != 0 || print_decision(r) != 0) {
+    if (prepare(r) != 0) {
+        return CLI_EXIT_FAIL;
+    }
+    if (r->files_only) {
+        return r->timings != NULL && write_timings(r) != 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    }
+    if (organise(r) != 0 || audit(r, &audit_rc) != 0 || print_decision(r) != 0) {
         return CLI_EXIT_FAIL;
     }
     print_timings(r);
@@ -728,6 +742,7 @@ cmd_demo(int argc, char **argv)
     if (rc != 0) {
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
+    cli_no_core_dumps(); /* it makes the central and every precinct's secret key */
     if (r.out == NULL && (r.out = mkdtemp(tmp)) == NULL) {
         cli_message("cannot make a temporary directory: %s", strerror(errno));
         return CLI_EXIT_FAIL;
@@ -736,6 +751,8 @@ cmd_demo(int argc, char **argv)
     if (r.out == tmp) {
         nftw(tmp, remove_one, 64, FTW_DEPTH | FTW_PHYS);
         printf("(everything was in a temporary directory, now removed: --out DIR keeps it)\n");
+    } else if (rc != CLI_EXIT_FAIL && r.files_only) {
+        printf("The inputs are in %s: keys/, manifest.txt (signed), incoming/, later/\n", r.out);
     } else if (rc != CLI_EXIT_FAIL) {
         printf("Everything is in %s: keys/, workspace/ (dauys ... -w %s/workspace), bundle/ "
                "(its reports in bundle/reports/), incoming/, later/\n", r.out, r.out);

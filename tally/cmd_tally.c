@@ -233,6 +233,7 @@ cmd_import_csv(int argc, char **argv)
         dauys_import_map_free(&file);
         return CLI_EXIT_FAIL;
     }
+    cli_no_core_dumps(); /* it makes every precinct's secret key */
     rc = dauys_import_csv(&rep, argv[optind], map, out, on_flag, NULL, &err);
     dauys_import_map_free(&file);
     if (rc != 0) {

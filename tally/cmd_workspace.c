@@ -207,6 +207,11 @@ cmd_ingest(int argc, char **argv)
     dauys_workspace_close(ws);
     if (rc != 0) {
         cli_report(&err);
+        if (sum.files > 0) {
+            cli_message("stopped before the end: the outcomes counted above are all that was "
+                        "recorded; run the same command again to go on (what was recorded "
+                        "comes back as duplicates)");
+        }
         return CLI_EXIT_FAIL;
     }
     if (sum.unreadable > 0) {

@@ -1,15 +1,56 @@
 #include "db.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+
+/*
+ * Why an I/O operation on the database at FILE failed, as far as can be told,
+ * into BUF ("" if nothing more is known). SQLite keeps the system's errno for
+ * some failures only (not for a full disk, and often not for EFBIG), so the
+ * two usual causes are looked for directly: a full file system, and a
+ * file-size limit (ulimit -f) that a write of the database went past.
+ */
+static void
+io_cause(char *buf, size_t size, sqlite3 *db, const char *file)
+{
+    int code = sqlite3_extended_errcode(db), os = sqlite3_system_errno(db);
+    struct statvfs fs;
+    struct rlimit limit;
+
+    buf[0] = '\0';
+    if ((code & 0xff) == SQLITE_FULL && file != NULL && statvfs(file, &fs) == 0) {
+        snprintf(buf, size, ": the disk is full (%llu KiB left on the file system holding it)",
+                 (unsigned long long) fs.f_bavail * fs.f_frsize / 1024);
+    } else if (os != 0) {
+        snprintf(buf, size, ": %s", strerror(os));
+    } else if (code == SQLITE_IOERR_WRITE && getrlimit(RLIMIT_FSIZE, &limit) == 0 &&
+               limit.rlim_cur != RLIM_INFINITY) {
+        snprintf(buf, size, ": File too large? this process may not write files past %llu KiB "
+                 "(its file-size limit, ulimit -f)", (unsigned long long) limit.rlim_cur / 1024);
+    }
+}
+
+/*
+ * Fills ERR with WHAT, SQLite's message and the database's file name; -1.
+ * An I/O failure (disk full, file too large, a read error) is DAUYS_E_IO and
+ * also names its cause when it can be told (io_cause).
+ */
 int
 db_fail(sqlite3 *db, dauys_error *err, const char *what)
 {
     int code = sqlite3_extended_errcode(db) & 0xff;
-    dauys_status st = code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_CANTOPEN
-                          ? DAUYS_E_IO
-                          : DAUYS_E_DATABASE;
+    const char *file = sqlite3_db_filename(db, "main");
+    char cause[160] = "";
 
-    return dauys_error_set(err, st, "%s: %s (database %s)", what, sqlite3_errmsg(db),
-                           sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") : "");
+    if (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_CANTOPEN) {
+        io_cause(cause, sizeof cause, db, file);
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s%s (database %s)", what,
+                               sqlite3_errmsg(db), cause, file ? file : "");
+    }
+    return dauys_error_set(err, DAUYS_E_DATABASE, "%s: %s (database %s)", what, sqlite3_errmsg(db),
+                           file ? file : "");
 }
 
 int

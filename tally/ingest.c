@@ -90,33 +90,43 @@ writer_finalize(writer *w)
     }
 }
 
+/* Notes what became of IT, to be reported once its chunk is committed. */
 static void
-report(writer *w, const ingest_item *it, const char *outcome, const char *code, const char *reason,
-       size_t warnings)
+tell(ingest_item *it, const char *outcome, const char *code, const char *reason, size_t warnings)
 {
-    dauys_ingest_report r = {
-        .path = it->path, .outcome = outcome,
-        .precinct = it->header_ok ? it->protocol.precinct : NULL,
-        .version = it->header_ok ? it->protocol.version : 0,
-        .reason_code = code, .reason = reason, .warnings = warnings,
-    };
+    it->told_outcome = outcome;
+    it->told_code = code;
+    it->told_reason = reason;
+    it->told_warnings = warnings;
+}
 
-    if (w->hooks != NULL && w->hooks->on_report != NULL) {
+/* Reports what became of each item of a committed chunk. */
+static void
+report_chunk(const writer *w, const ingest_item *items, size_t count)
+{
+    for (size_t i = 0; i < count && w->hooks != NULL && w->hooks->on_report != NULL; i++) {
+        const ingest_item *it = &items[i];
+        dauys_ingest_report r = {
+            .path = it->path, .outcome = it->told_outcome,
+            .precinct = it->header_ok ? it->protocol.precinct : NULL,
+            .version = it->header_ok ? it->protocol.version : 0,
+            .reason_code = it->told_code, .reason = it->told_reason,
+            .warnings = it->told_warnings,
+        };
         w->hooks->on_report(&r, w->hooks->ctx);
     }
 }
 
 /*
- * 1 (and reports it) if the item is a duplicate: the same protocol bytes as
+ * 1 (and tells it) if the item is a duplicate: the same protocol bytes as
  * a version that already counts, or the same protocol and signature files
  * judged under this manifest version. The same bytes after a rejection (say,
  * now with the signature that was missing, or after the roster changed) are a
  * new submission.
  */
 static int
-is_duplicate(writer *w, const ingest_item *it, dauys_error *err)
+is_duplicate(writer *w, ingest_item *it, dauys_error *err)
 {
-    char why[128];
     int rc;
 
     db_bind_blob(w->find_dup, 1, it->text_sha256, 32);
@@ -125,12 +135,13 @@ is_duplicate(writer *w, const ingest_item *it, dauys_error *err)
     if ((rc = db_step_row(w->find_dup, err)) <= 0) {
         return rc;
     }
-    snprintf(why, sizeof why, "the same bytes as submission #%lld (%s)",
+    /* a duplicate is not recorded: its own reason is no longer needed */
+    snprintf(it->reason, sizeof it->reason, "the same bytes as submission #%lld (%s)",
              (long long) sqlite3_column_int64(w->find_dup, 0),
              (const char *) sqlite3_column_text(w->find_dup, 1));
     sqlite3_reset(w->find_dup);
     w->sum->duplicates++;
-    report(w, it, "duplicate", NULL, why, 0);
+    tell(it, "duplicate", NULL, it->reason, 0);
     return 1;
 }
 
@@ -281,7 +292,7 @@ apply(writer *w, ingest_item *it, dauys_error *err)
 
     if (it->verdict == ITEM_UNREADABLE) {
         w->sum->unreadable++;
-        report(w, it, "unreadable", it->reason_code, it->reason, 0);
+        tell(it, "unreadable", it->reason_code, it->reason, 0);
         return 0;
     }
     if ((dup = is_duplicate(w, it, err)) != 0) {
@@ -300,8 +311,8 @@ apply(writer *w, ingest_item *it, dauys_error *err)
     }
     count_outcome(w->sum, o);
     w->sum->warnings += counts ? it->findings.count : 0;
-    report(w, it, outcome_name[o], counts ? NULL : it->reason_code, counts ? NULL : it->reason,
-           counts ? it->findings.count : 0);
+    tell(it, outcome_name[o], counts ? NULL : it->reason_code, counts ? NULL : it->reason,
+         counts ? it->findings.count : 0);
     return 0;
 }
 
@@ -358,26 +369,39 @@ verify_join(verifying *v)
     v->started = 0;
 }
 
-/* Records a verified chunk in one transaction. */
+/*
+ * Records a verified chunk in one transaction, then reports each item. On
+ * failure nothing of the chunk is recorded, reported or counted in the
+ * summary: the summary stays true to what the workspace holds.
+ */
 static int
 write_chunk(writer *w, ingest_item *items, size_t count, dauys_error *err)
 {
+    dauys_ingest_summary before = *w->sum;
+
     if (dauys_workspace_begin(w->ws, err) != 0) {
         return -1;
     }
     /* The chunk was verified against our roster: if another process has
      * accepted a new manifest version since, nothing of it may be recorded. */
     if (dauys_workspace_check_manifest(w->ws, err) != 0) {
-        dauys_workspace_rollback(w->ws);
-        return -1;
+        goto failed;
     }
     for (size_t i = 0; i < count; i++) {
         if (apply(w, &items[i], err) != 0) {
-            dauys_workspace_rollback(w->ws);
-            return -1;
+            goto failed;
         }
     }
-    return dauys_workspace_commit(w->ws, err);
+    if (dauys_workspace_commit(w->ws, err) != 0) { /* rolled back */
+        *w->sum = before;
+        return -1;
+    }
+    report_chunk(w, items, count);
+    return 0;
+failed:
+    dauys_workspace_rollback(w->ws);
+    *w->sum = before;
+    return -1;
 }
 
 int

@@ -37,6 +37,11 @@ typedef struct ingest_item {
     char reason_code[16];
     char reason[512];
     char sig_problem[64]; /* why there is no signature, when has_sig is 0 */
+    /* What the writer decided, told to the caller once the chunk is committed
+     * (a chunk rolled back tells nothing: nothing of it was recorded). */
+    const char *told_outcome;            /* as in dauys_ingest_report */
+    const char *told_code, *told_reason; /* NULL unless not counted */
+    size_t told_warnings;
     dauys_protocol protocol;
     dauys_findings findings;
 } ingest_item;

@@ -65,6 +65,7 @@ main(int argc, char **argv)
         cli_message("libsodium could not be initialised");
         return CLI_EXIT_FAIL;
     }
+    cli_ignore_file_size_signal();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0) {
             return commands[i].run(argc - 1, argv + 1);
