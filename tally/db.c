@@ -35,7 +35,8 @@ io_cause(char *buf, size_t size, sqlite3 *db, const char *file)
 /*
  * Fills ERR with WHAT, SQLite's message and the database's file name; -1.
  * An I/O failure (disk full, file too large, a read error) is DAUYS_E_IO and
- * also names its cause when it can be told (io_cause).
+ * also names its cause when it can be told (io_cause); SQLite out of memory
+ * is DAUYS_E_NOMEM; anything else DAUYS_E_DATABASE.
  */
 int
 db_fail(sqlite3 *db, dauys_error *err, const char *what)
@@ -49,8 +50,8 @@ db_fail(sqlite3 *db, dauys_error *err, const char *what)
         return dauys_error_set(err, DAUYS_E_IO, "%s: %s%s (database %s)", what,
                                sqlite3_errmsg(db), cause, file ? file : "");
     }
-    return dauys_error_set(err, DAUYS_E_DATABASE, "%s: %s (database %s)", what, sqlite3_errmsg(db),
-                           file ? file : "");
+    return dauys_error_set(err, code == SQLITE_NOMEM ? DAUYS_E_NOMEM : DAUYS_E_DATABASE,
+                           "%s: %s (database %s)", what, sqlite3_errmsg(db), file ? file : "");
 }
 
 int

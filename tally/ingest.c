@@ -290,6 +290,9 @@ apply(writer *w, ingest_item *it, dauys_error *err)
     int64_t seq, previous = 0;
     int dup, counts;
 
+    if (it->verdict == ITEM_FAILED) { /* the chunk is rolled back */
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", it->path, it->reason);
+    }
     if (it->verdict == ITEM_UNREADABLE) {
         w->sum->unreadable++;
         tell(it, "unreadable", it->reason_code, it->reason, 0);

@@ -22,6 +22,7 @@ void ingest_files_free(ingest_files *f);
 /* What the verification stage found out about one file. */
 typedef enum item_verdict {
     ITEM_UNREADABLE, /* could not be read at all: nothing to record */
+    ITEM_FAILED,     /* could not be judged (out of memory): the ingest stops */
     ITEM_REJECTED,
     ITEM_REPLAY,
     ITEM_VALID,

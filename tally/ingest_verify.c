@@ -31,7 +31,7 @@ read_protocol(ingest_item *item)
 
     if (dauys_file_read(&item->text, &item->text_len, item->path, DAUYS_PROTOCOL_FILE_MAX, &err) == 0) {
         if (dauys_sha256(item->text_sha256, item->text, item->text_len) != 0) {
-            verdict(item, ITEM_UNREADABLE, "io", "SHA-256 failed");
+            verdict(item, ITEM_FAILED, "nomem", "hashing the protocol failed");
             return -1;
         }
         return 0;
@@ -40,9 +40,14 @@ read_protocol(ingest_item *item)
         verdict(item, ITEM_REJECTED, "too-large", "the file is over the 64 KiB limit for a protocol");
         item->text = dauys_strdup("");
         item->text_len = 0;
-        return item->text == NULL ? (verdict(item, ITEM_UNREADABLE, "io", "out of memory"), -1) : -1;
+        return item->text == NULL ? (verdict(item, ITEM_FAILED, "nomem", "out of memory"), -1) : -1;
     }
-    verdict(item, ITEM_UNREADABLE, "io", err.message);
+    /* Out of memory says nothing about the file: it must not be judged. */
+    if (err.status == DAUYS_E_NOMEM) {
+        verdict(item, ITEM_FAILED, "nomem", "out of memory reading it");
+    } else {
+        verdict(item, ITEM_UNREADABLE, "io", err.message);
+    }
     return -1;
 }
 
@@ -56,6 +61,10 @@ read_signature(ingest_item *item)
 
     snprintf(sig_path, sizeof sig_path, "%s.minisig", item->path);
     if (dauys_file_read(&item->sig, &item->sig_len, sig_path, DAUYS_KEYS_FILE_MAX, &err) != 0) {
+        if (err.status == DAUYS_E_NOMEM) { /* not "no signature": nothing is known */
+            verdict(item, ITEM_FAILED, "nomem", "out of memory reading its signature");
+            return -1;
+        }
         snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
                  err.status == DAUYS_E_TOO_LARGE ? "the signature file is too large"
                                                  : "no readable signature file beside it");
@@ -63,7 +72,7 @@ read_signature(ingest_item *item)
     }
     item->has_sig = 1;
     if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
-        verdict(item, ITEM_UNREADABLE, "io", "SHA-256 failed");
+        verdict(item, ITEM_FAILED, "nomem", "hashing the signature failed");
         return -1;
     }
     return 0;
@@ -111,6 +120,10 @@ check_signature(ingest_item *item, const dauys_precinct *precinct)
     }
     if (dauys_keys_signature_decode(&sig, item->sig, item->sig_len, "signature", &err) != 0 ||
         dauys_keys_verify(&sig, item->text, item->text_len, &precinct->key, &err) != 0) {
+        if (err.status == DAUYS_E_NOMEM) { /* not a bad signature: not checked */
+            verdict(item, ITEM_FAILED, "nomem", "out of memory checking its signature");
+            return -1;
+        }
         snprintf(why, sizeof why, "not signed by precinct %s's key: %.400s",
                  item->protocol.precinct, err.message);
         verdict(item, ITEM_REJECTED, "signature", why);

@@ -1,0 +1,313 @@
+/*
+ * test_ingest.c: an ingest that runs out of memory, at every allocation in
+ * turn, in dauys's own code and in SQLite's (whose allocations are routed
+ * through the same hook here). Each failure must be a clean DAUYS_E_NOMEM
+ * with nothing leaked; the workspace must keep every protocol wholly in or
+ * absent; and the same ingest run again with memory must complete with the
+ * same log as an ingest that never failed. Two modes: every allocation from
+ * the k-th on fails, and only the k-th fails.
+ *
+ * The inputs are a 20-precinct `dauys demo --files-only` (the program is
+ * named by $DAUYS), with its planted trouble: 24 files, every outcome.
+ */
+#include "support.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "file.h"
+#include "ingest.h"
+#include "workspace.h"
+
+static const char *dir;
+static char *pristine_db, *ws_dir, *ws_db, *inputs[2];
+static char *pristine;      /* the empty workspace's database, bytes */
+static size_t pristine_len;
+static char *reference_log; /* the log of an ingest that never failed */
+
+/* --- SQLite's allocations through dauys_malloc (and so the test's hook) --- */
+
+static void *
+sq_malloc(int n)
+{
+    int64_t *p = dauys_malloc((size_t) n + sizeof *p);
+    return p == NULL ? NULL : (p[0] = n, p + 1);
+}
+
+static void
+sq_free(void *p)
+{
+    if (p != NULL) {
+        dauys_free((int64_t *) p - 1);
+    }
+}
+
+static void *
+sq_realloc(void *p, int n)
+{
+    int64_t *q = dauys_realloc((int64_t *) p - 1, (size_t) n + sizeof *q);
+    return q == NULL ? NULL : (q[0] = n, q + 1);
+}
+
+static int sq_size(void *p) { return p == NULL ? 0 : (int) ((int64_t *) p)[-1]; }
+static int sq_roundup(int n) { return (n + 7) & ~7; }
+static int sq_init(void *ctx) { (void) ctx; return SQLITE_OK; }
+static void sq_shutdown(void *ctx) { (void) ctx; }
+
+static void
+route_sqlite_allocations(void)
+{
+    static const sqlite3_mem_methods methods = {sq_malloc, sq_free,   sq_realloc, sq_size,
+                                                sq_roundup, sq_init, sq_shutdown, NULL};
+    assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &methods), SQLITE_OK);
+    /* No lookaside: its slots hide allocations from the hook. */
+    assert_int_equal(sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
+}
+
+/* --- the workspace, as the rows say ------------------------------------- */
+
+/* The first column of SQL's first row in DB, as text (malloc'ed). */
+static char *
+query(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    char *out;
+
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    out = strdup(sqlite3_column_text(st, 0) ? (const char *) sqlite3_column_text(st, 0) : "");
+    sqlite3_finalize(st);
+    return out;
+}
+
+static sqlite3 *
+open_ws_db(void)
+{
+    sqlite3 *db;
+
+    assert_int_equal(sqlite3_open_v2(ws_db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    return db;
+}
+
+/* The queries of assert_whole: each gives "0" (or "ok") when all is well. */
+static const char *const whole[][2] = {
+    {"PRAGMA integrity_check", "ok"},
+    {"SELECT (SELECT count(*) FROM log_entry) - (SELECT count(*) FROM submission) - "
+     "(SELECT count(*) FROM manifest)", "0"},
+    {"SELECT (SELECT count(*) FROM log_entry) - "
+     "(SELECT count(*) FROM merkle_node WHERE level = 0)", "0"},
+    {"SELECT count(*) FROM submission s LEFT JOIN protocol p ON p.submission = s.seq "
+     "WHERE s.outcome IN ('accepted', 'correction') AND p.submission IS NULL", "0"},
+    {"SELECT count(*) FROM protocol p WHERE (SELECT count(*) FROM protocol_answer a "
+     "WHERE a.precinct = p.precinct AND a.version = p.version) != "
+     "(SELECT count(*) FROM question)", "0"},
+};
+
+/* Every protocol wholly in or absent, the log and the rows agreeing. */
+static void
+assert_whole(long k)
+{
+    sqlite3 *db = open_ws_db();
+
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+        char *got = query(db, whole[i][0]);
+        if (strcmp(got, whole[i][1]) != 0) {
+            fail_msg("allocation %ld failed: %s gave %s, not %s", k, whole[i][0], got, whole[i][1]);
+        }
+        free(got);
+    }
+    sqlite3_close(db);
+}
+
+static char *
+log_hashes(void)
+{
+    sqlite3 *db = open_ws_db();
+    char *log = query(db, "SELECT group_concat(h, ',') FROM "
+                          "(SELECT hex(sha256) AS h FROM log_entry ORDER BY idx)");
+    sqlite3_close(db);
+    return log;
+}
+
+/* --- the ingest ------------------------------------------------------------ */
+
+static void
+fresh_workspace(void)
+{
+    char wal[600], shm[600];
+    dauys_error err;
+
+    snprintf(wal, sizeof wal, "%s-wal", ws_db);
+    snprintf(shm, sizeof shm, "%s-shm", ws_db);
+    unlink(wal), unlink(shm), unlink(ws_db);
+    assert_int_equal(dauys_file_write_atomic(ws_db, pristine, pristine_len, 0600, &err), 0);
+}
+
+/* Opens the workspace and ingests both input directories on one thread (so
+ * that allocations come in the same order every time). */
+static int
+ingest(dauys_error *err)
+{
+    dauys_workspace *ws = NULL;
+    dauys_ingest_summary sum;
+    int rc = dauys_workspace_open(&ws, ws_dir, err);
+
+    if (rc == 0) {
+        rc = dauys_ingest(ws, inputs, 2, 1, &sum, NULL, err);
+        dauys_workspace_close(ws);
+    }
+    return rc;
+}
+
+/* Runs the ingest into a fresh workspace with allocation K failing (ONCE: K
+ * alone, else K and every later one); checks what it left. 0 if it
+ * succeeded. */
+static int
+ingest_failing_at(long k, int once)
+{
+    dauys_error err;
+    long leaked;
+    int rc;
+
+    fresh_workspace();
+    once ? support_alloc_install_once(k) : support_alloc_install(k);
+    rc = ingest(&err);
+    leaked = support_alloc_outstanding();
+    support_alloc_restore();
+    if (leaked != 0) {
+        fail_msg("allocation %ld failed%s: %ld allocations leaked", k, once ? " alone" : "", leaked);
+    }
+    if (rc != 0 && err.status != DAUYS_E_NOMEM) {
+        fail_msg("allocation %ld failed%s, but the status is %s: %s", k, once ? " alone" : "",
+                 dauys_status_name(err.status), err.message);
+    }
+    assert_whole(k);
+    if (rc != 0) { /* run again with memory: it completes as if nothing had failed */
+        assert_int_equal(ingest(&err), 0);
+        assert_whole(k);
+    }
+    char *log = log_hashes();
+    if (strcmp(log, reference_log) != 0) {
+        fail_msg("allocation %ld failed%s: the log differs from the reference", k,
+                 once ? " alone" : "");
+    }
+    free(log);
+    return rc;
+}
+
+static void
+test_ingest_out_of_memory_from_k_on(void **state)
+{
+    long k;
+
+    (void) state;
+    for (k = 0; k < 1000000 && ingest_failing_at(k, 0) != 0; k++) {
+    }
+    assert_true(k > 0);
+    assert_true(k < 1000000);
+    print_message("ingest: %ld allocations until it succeeds\n", k);
+}
+
+static void
+test_ingest_out_of_memory_at_k_alone(void **state)
+{
+    dauys_error err;
+    long total, failed = 0;
+
+    (void) state;
+    fresh_workspace();
+    support_alloc_install(-1);
+    assert_int_equal(ingest(&err), 0);
+    total = support_alloc_attempts();
+    support_alloc_restore();
+    for (long k = 0; k < total; k++) {
+        failed += ingest_failing_at(k, 1) != 0;
+    }
+    /* SQLite survives some failures by design (benign allocations); most
+     * failures must still stop the ingest. */
+    assert_true(failed > total / 2);
+    print_message("ingest: %ld of %ld single failures stopped it cleanly\n", failed, total);
+}
+
+/* --- fixtures --------------------------------------------------------------- */
+
+/* A new directory on /dev/shm when there is one (thousands of synced
+ * commits cost nothing there), else in /tmp. */
+static const char *
+fast_tmpdir(void)
+{
+    static char d[64] = "/dev/shm/dauys-test-ingest.XXXXXX";
+    return mkdtemp(d) != NULL ? d : support_tmpdir();
+}
+
+static int
+setup(void **state)
+{
+    const char *dauys = getenv("DAUYS");
+    char cmd[4096];
+    dauys_error err;
+
+    (void) state;
+    if (dauys == NULL) {
+        fprintf(stderr, "test_ingest: $DAUYS must name the dauys program\n");
+        return -1;
+    }
+    dir = fast_tmpdir();
+    snprintf(cmd, sizeof cmd,
+             "'%s' demo --precincts 20 --files-only --out '%s/in' >/dev/null && "
+             "'%s' init -w '%s/pristine' --manifest '%s/in/manifest.txt' "
+             "--central-key '%s/in/keys/central.pub' >/dev/null",
+             dauys, dir, dauys, dir, dir, dir);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    pristine_db = support_path(dir, "pristine/dauys.db");
+    ws_dir = support_path(dir, "ws");
+    ws_db = support_path(dir, "ws/dauys.db");
+    inputs[0] = support_path(dir, "in/incoming");
+    inputs[1] = support_path(dir, "in/later");
+    if (mkdir(ws_dir, 0700) != 0 ||
+        dauys_file_read(&pristine, &pristine_len, pristine_db, SIZE_MAX, &err) != 0) {
+        return -1;
+    }
+    fresh_workspace(); /* the reference, with memory */
+    if (ingest(&err) != 0) {
+        fprintf(stderr, "test_ingest: the reference ingest failed: %s\n", err.message);
+        return -1;
+    }
+    reference_log = log_hashes();
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void) state;
+    support_rmdir(dir);
+    dauys_free(pristine);
+    free(reference_log), free(pristine_db), free(ws_dir), free(ws_db);
+    free(inputs[0]), free(inputs[1]);
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ingest_out_of_memory_from_k_on),
+        cmocka_unit_test(test_ingest_out_of_memory_at_k_alone),
+    };
+
+    route_sqlite_allocations();
+    if (dauys_core_init() != 0) {
+        return 2;
+    }
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
