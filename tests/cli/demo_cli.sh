@@ -58,6 +58,17 @@ expect_ok "another seed" "The audit passed" "$DAUYS" demo --precincts 120 --seed
 check "  ... another manifest" differs a/manifest.txt c/manifest.txt
 check "  ... other numbers" differs a/bundle/result.txt c/bundle/result.txt
 
+section "--files-only: the inputs, nothing run"
+expect_exit "--files-only needs --out" 2 "--files-only needs --out" "$DAUYS" demo --files-only
+expect_ok "--files-only --precincts 120 --seed 7" "The inputs are in" \
+    "$DAUYS" demo --precincts 120 --seed 7 --files-only --out f
+for f in manifest.txt manifest.txt.minisig keys/central.pub incoming/KAR-0002.txt incoming/KAR-0002.txt.minisig; do
+    check "  ... $f is the full demo's, byte for byte" cmp -s "a/$f" "f/$f"
+done
+check "  ... no workspace and no bundle" absent f/workspace f/bundle
+check "  ... every protocol is signed" \
+    test "$(ls f/incoming/*.txt | wc -l)" -eq "$(ls f/incoming/*.minisig | wc -l)"
+
 section "a profile"
 expect_ok "--profile simple-majority" "The audit passed" \
     "$DAUYS" demo --precincts 40 --profile simple-majority --out d
