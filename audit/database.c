@@ -214,6 +214,7 @@ db_log(audit *a, sqlite3 *db)
  * The database comes with the bundle, so it may be hostile: no schema code
  * may run (no views or virtual tables under the names queried, untrusted
  * schema, defensive mode), so reading it does only what the queries say.
+ * 0; 1 if the tables queried are not all there as tables; -1 if SQLite failed.
  */
 static int
 harden(sqlite3 *db)
@@ -231,8 +232,7 @@ harden(sqlite3 *db)
         return -1;
     }
     ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 6;
-    sqlite3_finalize(st);
-    return ok ? 0 : -1;
+    return sqlite3_finalize(st) != SQLITE_OK ? -1 : ok ? 0 : 1;
 }
 
 void
@@ -240,7 +240,7 @@ audit_database(audit *a)
 {
     char uri[3 * PATH_MAX + 128];
     sqlite3 *db = NULL;
-    int kind = audit_source_db_uri(a->src, uri, sizeof uri);
+    int kind = audit_source_db_uri(a->src, uri, sizeof uri), tables = 0;
 
     if (kind == 0) {
         return; /* no database to compare: C3 is not run (the summary says so) */
@@ -252,11 +252,13 @@ audit_database(audit *a)
     }
     if ((a->src->archive && audit_slice_vfs_register() != 0) ||
         sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
-        harden(db) != 0 || db_log(a, db) != 0 || db_current(a, db) != 0 ||
+        (tables = harden(db)) != 0 || db_log(a, db) != 0 || db_current(a, db) != 0 ||
         db_districts(a, db, sums_sql, "protocol_answer") != 0 ||
         db_districts(a, db, totals_sql, "district_total") != 0) {
         audit_check(a, C3, 0, "dauys.db", "cannot be read as a dauys database: %s",
-                    db ? sqlite3_errmsg(db) : "out of memory");
+                    db == NULL   ? "out of memory"
+                    : tables > 0 ? "it lacks the tables of a workspace"
+                                 : sqlite3_errmsg(db));
     }
     sqlite3_close(db);
 }

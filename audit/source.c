@@ -503,8 +503,10 @@ audit_source_fopen(const audit_source *s, const char *rel, dauys_error *err)
         return fp;
     }
     if ((m = find(s, rel)) == NULL || m->type != '0') {
-        dauys_error_set(err, DAUYS_E_IO, "%s: %s %s", s->path, rel,
-                        m == NULL ? "is not in the archive" : "is not a plain file");
+        /* Where the archive broke off may be why REL is not there. */
+        dauys_error_set(err, DAUYS_E_IO, "%s: %s %s%s%.*s", s->path, rel,
+                        m == NULL ? "is not in the archive" : "is not a plain file",
+                        s->damage[0] != '\0' ? "; it is unreadable from " : "", 300, s->damage);
         return NULL;
     }
     if ((c = dauys_malloc(sizeof *c)) == NULL) {

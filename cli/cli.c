@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "kvtext.h"
 #include "textout.h"
 
 #include <signal.h>
@@ -26,15 +27,30 @@ cli_message(const char *fmt, ...)
 void
 cli_report(const dauys_error *err)
 {
-    cli_message("%s", err->message[0] != '\0' ? err->message : dauys_status_name(err->status));
+    /* The message may quote a file's name or bytes: shown as untrusted text. */
+    fprintf(stderr, "%s: ", cli_program);
+    cli_print_untrusted(stderr, err->message[0] != '\0' ? err->message
+                                                        : dauys_status_name(err->status));
+    fputc('\n', stderr);
 }
 
 void
 cli_print_untrusted(FILE *fp, const char *s)
 {
-    for (; *s != '\0'; s++) {
+    while (*s != '\0') {
         unsigned char c = (unsigned char) *s;
-        fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, fp);
+        size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; /* if valid */
+        int valid = strnlen(s, n) == n && dauys_utf8_valid(s, n); /* a NUL cuts it short */
+        /* A byte of no valid UTF-8 character, a C0 control but TAB, DEL, or a
+         * C1 control (U+0080-U+009F: a terminal may take U+009B as CSI) is
+         * shown as one '?'. */
+        if (!valid || (c < 0x20 && c != '\t') || c == 0x7f ||
+            (c == 0xc2 && (unsigned char) s[1] < 0xa0)) {
+            fputc('?', fp);
+        } else {
+            fwrite(s, 1, n, fp);
+        }
+        s += valid ? n : 1;
     }
 }
 

@@ -21,10 +21,12 @@ extern const char *cli_program;
 /* Prints "PROGRAM: message" to stderr. */
 void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints ERR's message, prefixed with the program name, to stderr. */
+/* Prints ERR's message, prefixed with the program name, to stderr, as
+ * untrusted text (cli_print_untrusted): it may quote a file's bytes. */
 void cli_report(const dauys_error *err);
 
-/* Writes S to FP with control characters shown as '?': the text is untrusted. */
+/* Writes S to FP with control characters (C0 but TAB, DEL, C1) and bytes that
+ * are not valid UTF-8 shown as '?': the text is untrusted. */
 void cli_print_untrusted(FILE *fp, const char *s);
 
 /* Writes S as a JSON string (see dauys_out_json_string). */

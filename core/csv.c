@@ -38,7 +38,9 @@ reserve(dauys_csv *csv, size_t n, dauys_error *err)
     return 0;
 }
 
-/* Reads one field starting at P into OUT; returns the position after it. */
+/* Reads one field starting at P into OUT; returns the position after it.
+ * A NUL byte is refused: the fields are C strings, so it would cut one short
+ * without a word ("148\0" "33" read as 148). */
 static const char *
 read_field(dauys_csv *csv, const char *p, char **out, int *bad)
 {
@@ -46,6 +48,10 @@ read_field(dauys_csv *csv, const char *p, char **out, int *bad)
         for (p++;; p++) {
             if (p >= csv->end) {
                 *bad = 1; /* unterminated quote */
+                return p;
+            }
+            if (*p == '\0') {
+                *bad = 3;
                 return p;
             }
             if (*p == '"') {
@@ -65,8 +71,8 @@ read_field(dauys_csv *csv, const char *p, char **out, int *bad)
         return p;
     }
     while (p < csv->end && *p != ',' && *p != '\n' && *p != '\r') {
-        if (*p == '"') {
-            *bad = 2;
+        if (*p == '"' || *p == '\0') {
+            *bad = *p == '"' ? 2 : 3;
             return p;
         }
         *(*out)++ = *p++;
@@ -102,7 +108,9 @@ dauys_csv_next(dauys_csv *csv, dauys_error *err)
         if (bad) {
             return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u:%zu: %s", csv->name, csv->line,
                                    (size_t) (p - start) + 1,
-                                   bad == 1 ? "quoted field never closed" : "stray quote");
+                                   bad == 1   ? "quoted field never closed"
+                                   : bad == 2 ? "stray quote"
+                                              : "NUL byte");
         }
         if (p >= csv->end || *p != ',') {
             break;

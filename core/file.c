@@ -92,21 +92,27 @@ read_open_file(char **out, size_t *len, int fd, const struct stat *st, const cha
     return 0;
 }
 
+/* How read_file treats PATH: as a secret (no link, owner only, secure
+ * memory), as a plain file that may not be a link, or as any file. */
+enum { READ_ANY, READ_NO_LINK, READ_SECRET };
+
 static int
-read_file(char **out, size_t *len, const char *path, size_t max, int secret,
+read_file(char **out, size_t *len, const char *path, size_t max, int how,
           dauys_error *err)
 {
     struct stat st;
+    int secret = how == READ_SECRET;
     /* O_NONBLOCK: opening a FIFO must not hang; it is refused below as not
      * a regular file (for regular files the flag changes nothing). */
-    int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (secret ? O_NOFOLLOW : 0);
+    int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (how != READ_ANY ? O_NOFOLLOW : 0);
     int fd = open(path, flags);
     int rc = -1;
 
     if (fd < 0) {
-        if (secret && errno == ELOOP) {
+        if (how != READ_ANY && errno == ELOOP) {
             return dauys_error_set(err, DAUYS_E_PERMISSION,
-                                   "%s: refusing a secret file behind a symbolic link", path);
+                                   secret ? "%s: refusing a secret file behind a symbolic link"
+                                          : "%s: refusing a symbolic link", path);
         }
         return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
     }
@@ -154,14 +160,21 @@ dauys_file_open_regular(int *fd_out, const char *path, dauys_error *err)
 int
 dauys_file_read(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
 {
-    return read_file(out, len, path, max, 0, err);
+    return read_file(out, len, path, max, READ_ANY, err);
+}
+
+int
+dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t max,
+                        dauys_error *err)
+{
+    return read_file(out, len, path, max, READ_NO_LINK, err);
 }
 
 int
 dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max,
                        dauys_error *err)
 {
-    return read_file(out, len, path, max, 1, err);
+    return read_file(out, len, path, max, READ_SECRET, err);
 }
 
 int

@@ -31,6 +31,15 @@ int dauys_file_open_regular(int *fd, const char *path, dauys_error *err)
     __attribute__((warn_unused_result));
 
 /*
+ * Like dauys_file_read, but refuses a symbolic link (DAUYS_E_PERMISSION,
+ * "refusing a symbolic link"): for a file found by its name beside another
+ * in a directory that others write to, whose link could point anywhere the
+ * reader may read (a secret key), and whose bytes are then kept.
+ */
+int dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t max,
+                            dauys_error *err) __attribute__((warn_unused_result));
+
+/*
  * Like dauys_file_read for a file holding a secret: refuses a symbolic link
  * and a file that group or others may read (DAUYS_E_PERMISSION), and reads
  * into secure memory that the caller frees with dauys_secure_free.

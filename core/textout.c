@@ -1,17 +1,23 @@
 #include "textout.h"
 
+#include "kvtext.h"
+
 void
 dauys_out_json_string(FILE *fp, const char *s, size_t n)
 {
     fputc('"', fp);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0, k; i < n; i += k) {
         unsigned char c = (unsigned char) s[i];
+        k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; /* if valid */
         if (c == '"' || c == '\\') {
             fprintf(fp, "\\%c", c);
         } else if (c < 0x20 || c == 0x7f) {
             fprintf(fp, "\\u%04x", c);
+        } else if (c < 0x80 || (k <= n - i && dauys_utf8_valid(s + i, k))) {
+            fwrite(s + i, 1, k, fp);
         } else {
-            fputc(c, fp);
+            fputs("\\ufffd", fp); /* JSON is UTF-8: a stray byte becomes U+FFFD */
+            k = 1;
         }
     }
     fputc('"', fp);

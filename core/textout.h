@@ -11,7 +11,8 @@
 #include <stdio.h>
 
 /* The N bytes at S as a JSON string: quoted; '"', '\\' and control characters
- * escaped; other bytes as they are (callers give UTF-8). */
+ * escaped; each byte that is not part of valid UTF-8 written as \ufffd (the
+ * text may be a file's name from outside); other bytes as they are. */
 void dauys_out_json_string(FILE *fp, const char *s, size_t n);
 
 /* The N bytes at S as one CSV field (RFC 4180: quoted, quotes doubled). */

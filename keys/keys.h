@@ -190,7 +190,8 @@ int dauys_keys_generate_bulk(const char *dir, char *const *ids, size_t count,
 /* BLAKE2b-512 of MSG, the input "ED" signatures sign. */
 void dauys_keys_prehash(uint8_t out[DAUYS_KEYS_PREHASH_BYTES], const void *msg, size_t len);
 
-/* BLAKE2b-512 of the file PATH, read in chunks (any size). */
+/* BLAKE2b-512 of the regular file PATH, read in chunks (any size); anything
+ * else (a FIFO, a directory, a device) is refused with DAUYS_E_IO. */
 int dauys_keys_prehash_file(uint8_t out[DAUYS_KEYS_PREHASH_BYTES], const char *path,
                             dauys_error *err) DAUYS_WUR;
 

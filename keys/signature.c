@@ -3,7 +3,6 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,11 +35,12 @@ dauys_keys_prehash_file(uint8_t out[DAUYS_KEYS_PREHASH_BYTES], const char *path,
 {
     crypto_generichash_state st;
     unsigned char buf[65536];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     ssize_t n;
+    int fd;
 
-    if (fd < 0) {
-        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
+    /* Only a regular file: opening a FIFO would wait for a writer forever. */
+    if (dauys_file_open_regular(&fd, path, err) != 0) {
+        return -1;
     }
     crypto_generichash_init(&st, NULL, 0, DAUYS_KEYS_PREHASH_BYTES);
     while ((n = read(fd, buf, sizeof buf)) != 0) {

@@ -19,10 +19,13 @@ roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const char 
                       size_t sig_len, const char *name, const dauys_pubkey *central,
                       dauys_error *err)
 {
+    char sig_name[4200];
     dauys_signature sig;
     dauys_error why;
 
-    if (dauys_keys_signature_decode(&sig, sig_text, sig_len, name, &why) != 0 ||
+    /* A fault in the signature file is named in it, not in the manifest. */
+    snprintf(sig_name, sizeof sig_name, "%s.minisig", name);
+    if (dauys_keys_signature_decode(&sig, sig_text, sig_len, sig_name, &why) != 0 ||
         dauys_keys_verify(&sig, text, len, central, &why) != 0) {
         return dauys_error_set(err, why.status == DAUYS_E_NOMEM ? DAUYS_E_NOMEM : DAUYS_E_SIGNATURE,
                                "%s: the manifest's signature does not verify with the central "
