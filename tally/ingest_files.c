@@ -71,7 +71,9 @@ add_dir(ingest_files *f, const char *dir, size_t *skipped, dauys_error *err)
     }
     closedir(d);
     /* A directory's files in name order (readdir's order is the disk's). */
-    qsort(f->path + first, f->count - first, sizeof *f->path, compare_paths);
+    if (f->count > first) { /* f->path is NULL until the first file */
+        qsort(f->path + first, f->count - first, sizeof *f->path, compare_paths);
+    }
     return rc;
 }
 

@@ -23,13 +23,17 @@ verdict(ingest_item *item, item_verdict v, const char *code, const char *reason)
     snprintf(item->reason, sizeof item->reason, "%.*s", (int) sizeof item->reason - 1, reason);
 }
 
-/* Reads the protocol file; too large or unreadable are verdicts, not errors. */
+/* Reads the protocol file; too large or unreadable are verdicts, not errors.
+ * A symbolic link is not followed, even one named on the command line: the
+ * bytes read are kept and published, and a directory's entry checked as a
+ * regular file may have been swapped for a link to a secret key since. */
 static int
 read_protocol(ingest_item *item)
 {
     dauys_error err;
 
-    if (dauys_file_read(&item->text, &item->text_len, item->path, DAUYS_PROTOCOL_FILE_MAX, &err) == 0) {
+    if (dauys_file_read_no_link(&item->text, &item->text_len, item->path,
+                                DAUYS_PROTOCOL_FILE_MAX, &err) == 0) {
         if (dauys_sha256(item->text_sha256, item->text, item->text_len) != 0) {
             verdict(item, ITEM_FAILED, "nomem", "hashing the protocol failed");
             return -1;
@@ -52,7 +56,9 @@ read_protocol(ingest_item *item)
 }
 
 /* Reads PATH.minisig if there is one (its absence is judged later, once the
- * header says which precinct the file claims to be). */
+ * header says which precinct the file claims to be). A symbolic link is not
+ * followed: the bytes read are kept and published, and a link planted
+ * beside a protocol could point at any file dauys may read, a secret key. */
 static int
 read_signature(ingest_item *item)
 {
@@ -60,14 +66,17 @@ read_signature(ingest_item *item)
     dauys_error err;
 
     snprintf(sig_path, sizeof sig_path, "%s.minisig", item->path);
-    if (dauys_file_read(&item->sig, &item->sig_len, sig_path, DAUYS_KEYS_FILE_MAX, &err) != 0) {
+    if (dauys_file_read_no_link(&item->sig, &item->sig_len, sig_path, DAUYS_KEYS_FILE_MAX,
+                                &err) != 0) {
         if (err.status == DAUYS_E_NOMEM) { /* not "no signature": nothing is known */
             verdict(item, ITEM_FAILED, "nomem", "out of memory reading its signature");
             return -1;
         }
         snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
-                 err.status == DAUYS_E_TOO_LARGE ? "the signature file is too large"
-                                                 : "no readable signature file beside it");
+                 err.status == DAUYS_E_TOO_LARGE    ? "the signature file is too large"
+                 : err.status == DAUYS_E_PERMISSION ? "the signature file is a symbolic link "
+                                                      "(not followed)"
+                                                    : "no readable signature file beside it");
         return 0;
     }
     item->has_sig = 1;

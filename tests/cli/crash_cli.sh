@@ -6,8 +6,10 @@
 # A mock referendum of DAUYS_CRASH_PROTOCOLS precincts (default 20,000, with
 # the demo's planted trouble) is ingested once without interruption: the
 # reference. Then, again and again from a fresh workspace, `dauys ingest` is
-# started and killed with SIGKILL at a random moment (uniform over the
-# reference's run time); up to three kills in a row hit the same workspace,
+# started and killed with SIGKILL at a random moment (one kill in four at a
+# time drawn over the reference's run, the others a random time up to 300 ms
+# after the log reached a random size, so that the kills land throughout the
+# run however slow the build or the machine); up to three kills in a row hit the same workspace,
 # each one killing the ingest that resumes the last. After every kill the
 # workspace must be whole (faults.sh, ws_consistent: PRAGMA integrity_check,
 # every protocol wholly in or absent, the log and the rows agree, totals equal
@@ -19,8 +21,8 @@
 # DAUYS_CRASH_KILLS kills land inside a running ingest (default 20; the soak,
 # scripts/soak.sh, asks for many more); a kill that comes after the ingest
 # finished does not count. DAUYS_CRASH_SEED seeds the moments (default: the
-# process id; printed, so a failure can be replayed). The sleep before each
-# kill only picks the moment: no check depends on timing.
+# process id; printed). The waiting before each kill only picks the moment:
+# no check depends on timing.
 #
 # Needs bash, coreutils, util-linux (setsid), sqlite3. Prints every failing
 # check, ends with "N passed, M failed", exits 1 if M > 0.
@@ -60,12 +62,21 @@ REF=$(ws_fingerprint "$WORK/ref")
 TOTAL=$(q "$WORK/ref/dauys.db" 'SELECT count(*) FROM log_entry')
 echo "# the reference: $TOTAL log entries in $DURATION ms"
 
-# kill_at WS MS: starts the whole ingest into WS, kills it with SIGKILL after
-# MS milliseconds; sets STATUS to its exit status (137 if the kill landed).
+# kill_at WS TARGET MS: starts the whole ingest into WS; once the log has
+# TARGET entries (looked at every 50 ms; 0: at once) waits MS milliseconds
+# more and kills it with SIGKILL. Sets STATUS to its exit status (137 if the
+# kill landed).
 kill_at() {
     (exec "$DAUYS" ingest -q -w "$1" "$IN/incoming" "$IN/later" >"$WORK/killed.log" 2>&1) &
     local pid=$!
-    sleep "$(printf '%d.%03d' $(($2 / 1000)) $(($2 % 1000)))"
+    if [ "$2" -gt 0 ]; then
+        while kill -0 "$pid" 2>/dev/null &&
+            [ "$(sqlite3 -cmd '.timeout 2000' "$1/dauys.db" \
+                'SELECT ifnull(max(idx) + 1, 0) FROM log_entry' 2>/dev/null || echo 0)" -lt "$2" ]; do
+            sleep 0.05
+        done
+    fi
+    sleep "$(printf '%d.%03d' $(($3 / 1000)) $(($3 % 1000)))"
     kill -KILL "$pid" 2>/dev/null
     { wait "$pid"; } 2>/dev/null
     STATUS=$?
@@ -81,11 +92,18 @@ while [ "$kills" -lt "$KILLS" ]; do
     for _ in $(seq $((1 + RANDOM % 3))); do
         [ "$kills" -lt "$KILLS" ] || break
         attempts=$((attempts + 1))
-        ms=$(random_ms "$DURATION")
-        kill_at "$WORK/ws" "$ms"
+        # One kill in four at a moment drawn over the reference's whole run
+        # (start-up included); the others once the log has reached a random
+        # size, plus up to 300 ms: anywhere in the run however slow it is.
+        if [ $((RANDOM % 4)) -eq 0 ]; then
+            target=0 ms=$(random_ms "$DURATION")
+        else
+            target=$((2 + RANDOM % (TOTAL - 2))) ms=$(random_ms 300)
+        fi
+        kill_at "$WORK/ws" "$target" "$ms"
         if [ "$STATUS" -ne 137 ]; then
             # It finished before the kill: it must have finished properly.
-            OUT=$(cat "$WORK/killed.log") CMD="dauys ingest (not killed, ${ms} ms)"
+            OUT=$(cat "$WORK/killed.log") CMD="dauys ingest (not killed: $target entries + $ms ms)"
             check "trial $trials: an ingest that was not killed ends with 0 or 1, not 2" \
                 test "$STATUS" -le 1
             break
@@ -94,7 +112,8 @@ while [ "$kills" -lt "$KILLS" ]; do
         entries=$(q "$WORK/ws/dauys.db" 'SELECT count(*) FROM log_entry')
         landed="$landed $entries"
         [ "$entries" -gt 1 ] && [ "$entries" -lt "$TOTAL" ] && inside=$((inside + 1))
-        ws_consistent "kill $kills (trial $trials, at $ms ms, $entries of $TOTAL entries)" "$WORK/ws"
+        ws_consistent "kill $kills (trial $trials, $target entries + $ms ms: $entries of $TOTAL)" \
+            "$WORK/ws"
     done
     run "$DAUYS" ingest -q -w "$WORK/ws" "$IN/incoming" "$IN/later"
     # 1 if it rejects something, 0 if the rejections were recorded before a kill

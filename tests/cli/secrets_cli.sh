@@ -66,7 +66,12 @@ probe "a plain sleep killed by SIGSEGV leaves a core file" line "signal=11 dumpe
     bash -c 'echo ready; exec sleep 60'
 
 section "no core dump while a secret is held"
-NONE="limit=0 signal=11 dumped=0 files=0"
+# Under AddressSanitizer the sanitizer catches the SIGSEGV and aborts (signal
+# 6), and forbids core dumps itself: that build proves less; the gcc build is
+# where this section bites.
+signal=11
+grep -q AddressSanitizer "$DAUYS" && signal=6
+NONE="limit=0 signal=$signal dumped=0 files=0"
 probe "sign, asking for the key's password" prompt "$NONE" \
     "$DAUYS" sign "$WORK/file" -k "$WORK/enc.key"
 probe "checkpoint, asking for the key's password" prompt "$NONE" \
