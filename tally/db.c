@@ -43,15 +43,18 @@ db_fail(sqlite3 *db, dauys_error *err, const char *what)
 {
     int code = sqlite3_extended_errcode(db) & 0xff;
     const char *file = sqlite3_db_filename(db, "main");
-    char cause[160] = "";
+    char cause[160] = "", where[4200] = "";
 
+    if (file != NULL && file[0] != '\0') { /* none if the open itself failed */
+        snprintf(where, sizeof where, " (database %s)", file);
+    }
     if (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_CANTOPEN) {
         io_cause(cause, sizeof cause, db, file);
-        return dauys_error_set(err, DAUYS_E_IO, "%s: %s%s (database %s)", what,
-                               sqlite3_errmsg(db), cause, file ? file : "");
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s%s%s", what, sqlite3_errmsg(db), cause,
+                               where);
     }
-    return dauys_error_set(err, code == SQLITE_NOMEM ? DAUYS_E_NOMEM : DAUYS_E_DATABASE,
-                           "%s: %s (database %s)", what, sqlite3_errmsg(db), file ? file : "");
+    return dauys_error_set(err, code == SQLITE_NOMEM ? DAUYS_E_NOMEM : DAUYS_E_DATABASE, "%s: %s%s",
+                           what, sqlite3_errmsg(db), where);
 }
 
 int

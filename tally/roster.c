@@ -13,6 +13,19 @@
 #include "file.h"
 #include "roster.h"
 
+int
+roster_read_signature(char **sig, size_t *len, const char *sig_path, dauys_error *err)
+{
+    if (dauys_file_read(sig, len, sig_path, DAUYS_KEYS_FILE_MAX, err) != 0) {
+        return err->status == DAUYS_E_TOO_LARGE
+                   ? dauys_error_set(err, DAUYS_E_SIGNATURE,
+                                     "%s: over %d bytes, the limit of a signature file: not a "
+                                     "signature", sig_path, DAUYS_KEYS_FILE_MAX)
+                   : -1;
+    }
+    return 0;
+}
+
 /* Verifies the manifest TEXT against its signature SIG_TEXT with CENTRAL, then parses it. */
 int
 roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const char *sig_text,
@@ -212,7 +225,7 @@ dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_path, 
     memset(&next, 0, sizeof next);
     snprintf(sig_path, sizeof sig_path, "%s.minisig", manifest_path);
     if (dauys_file_read(&text, &len, manifest_path, DAUYS_MANIFEST_FILE_MAX, err) != 0 ||
-        dauys_file_read(&sig, &sig_len, sig_path, DAUYS_KEYS_FILE_MAX, err) != 0 ||
+        roster_read_signature(&sig, &sig_len, sig_path, err) != 0 ||
         roster_verify_parse(&next, text, len, sig, sig_len, manifest_path, &ws->central, err) != 0 ||
         same_shape(&ws->manifest, &next, manifest_path, err) != 0 ||
         keeps_precincts(&ws->manifest, &next, manifest_path, err) != 0 ||

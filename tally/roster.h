@@ -6,6 +6,12 @@
 
 #include "workspace.h"
 
+/* Reads the manifest's signature file SIG_PATH into *SIG (dauys_free). One
+ * over the size limit of a signature file is no signature: DAUYS_E_SIGNATURE
+ * (exit 1, as for any malformed one), not an I/O failure. */
+int roster_read_signature(char **sig, size_t *len, const char *sig_path, dauys_error *err)
+    __attribute__((warn_unused_result));
+
 /* Verifies manifest TEXT against the signature file text SIG_TEXT with
  * CENTRAL (status DAUYS_E_SIGNATURE if it does not hold), then parses it. */
 int roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const char *sig_text,

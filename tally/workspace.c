@@ -13,6 +13,29 @@
 #include "roster.h"
 #include "sql.h"
 
+/* 0 if DB, the database at PATH, has a workspace's tables; else -1 with ERR
+ * saying it is not a workspace (or why it could not be read). */
+static int
+ws_check_tables(sqlite3 *db, const char *path, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(db, &st, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+                            "name IN ('meta', 'manifest', 'submission', 'log_entry')", err) != 0) {
+        return -1;
+    }
+    rc = db_step_row(st, err);
+    rc = rc < 0 ? -1 : rc > 0 && sqlite3_column_int(st, 0) == 4 ? 0 : 1;
+    sqlite3_finalize(st);
+    if (rc > 0) {
+        return dauys_error_set(err, DAUYS_E_DATABASE,
+                               "%s: not a dauys workspace (it lacks a workspace's tables); "
+                               "dauys init makes one", path);
+    }
+    return rc;
+}
+
 /* Opens (or creates) the database at PATH and sets the durability pragmas. */
 static int
 ws_open_db(dauys_workspace *ws, const char *path, int create, dauys_error *err)
@@ -27,6 +50,11 @@ ws_open_db(dauys_workspace *ws, const char *path, int create, dauys_error *err)
                               : dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
     }
     sqlite3_busy_timeout(ws->db, 60000);
+    /* Before any pragma writes to it: a file that is not a workspace (an
+     * empty one is an empty database to SQLite) is left as it was. */
+    if (!create && ws_check_tables(ws->db, path, err) != 0) {
+        return -1;
+    }
     return db_exec(ws->db,
                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                    "PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-32768;",
@@ -186,7 +214,7 @@ init_load(dauys_workspace *ws, char **text, size_t *len, char **sig, size_t *sig
     }
     if (dauys_keys_pubkey_load(&ws->central, central_pub_path, err) != 0 ||
         dauys_file_read(text, len, manifest_path, DAUYS_MANIFEST_FILE_MAX, err) != 0 ||
-        dauys_file_read(sig, sig_len, sig_path, DAUYS_KEYS_FILE_MAX, err) != 0) {
+        roster_read_signature(sig, sig_len, sig_path, err) != 0) {
         return -1;
     }
     if (roster_verify_parse(&ws->manifest, *text, *len, *sig, *sig_len, manifest_path,

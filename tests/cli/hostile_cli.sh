@@ -109,6 +109,7 @@ P50 ingest a FIFO in a directory
 P51 ingest a FIFO named on the command line
 P52 ingest path traversal in the ingested path (in/../elsewhere/FILE)
 P53 ingest SQL metacharacters in a .minisig's trusted comment (validly signed: accepted, stored verbatim)
+P54 ingest a symbolic link named on the command line (refused: not followed)
 M01 init an empty manifest, signed
 M02 init a manifest of only whitespace, signed
 M03 init a UTF-8 byte-order mark before the first line
@@ -135,6 +136,7 @@ M23 update-manifest the version line twice
 M24 update-manifest an empty line among the precincts
 M25 update-manifest a UTF-8 byte-order mark
 M26 init an empty .minisig beside the manifest (named as the fault's file)
+M27 init a .minisig over the 9295-byte limit beside the manifest (a bad signature: exit 1)
 W01 status a directory where the workspace's dauys.db is expected
 W02 status a dauys.db of random bytes
 W03 status an empty dauys.db
@@ -680,6 +682,13 @@ hexit "$HC: init exits 1 (a malformed signature file)" 1 \
     "m/emptysig.txt: the manifest's signature does not verify with the central key: m/emptysig.txt.minisig:1: untrusted comment: missing (file ends early)" \
     "$DAUYS" init -w m/ws-emptysig --manifest m/emptysig.txt --central-key "$CENTRAL_PUB"
 check "$HC: no workspace is left" absent m/ws-emptysig/dauys.db
+hcase M27
+cp "$MANIFEST" m/bigsig.txt
+head -c 12000 /dev/zero | tr '\0' 'A' >m/bigsig.txt.minisig
+hexit "$HC: init exits 1 (a malformed signature file, not an I/O failure)" 1 \
+    "m/bigsig.txt.minisig: over 9295 bytes, the limit of a signature file: not a signature" \
+    "$DAUYS" init -w m/ws-bigsig --manifest m/bigsig.txt --central-key "$CENTRAL_PUB"
+check "$HC: no workspace is left" absent m/ws-bigsig/dauys.db
 hcase M20
 mkdir m/central.pub
 hexit "$HC: init exits 2" 2 "m/central.pub: not a regular file" \
@@ -727,7 +736,17 @@ check "$HC: the file is unchanged" same_file wsg/dauys.db garbage.copy
 hcase W03
 mkdir wse
 : >wse/dauys.db
-hexit "$HC: status exits 2, naming the database" 2 "wse/dauys.db" "$DAUYS" status -w wse
+hexit "$HC: status exits 2: not a workspace" 2 "wse/dauys.db: not a dauys workspace" \
+    "$DAUYS" status -w wse
+hexit "$HC: ingest exits 2: not a workspace" 2 "wse/dauys.db: not a dauys workspace" \
+    "$DAUYS" ingest -w wse demo/incoming/AST-0001.txt
+check "$HC: the file is still empty" test -f wse/dauys.db -a ! -s wse/dauys.db
+hcase P54
+ln -s "$PWD/demo/incoming/AST-0001.txt" link-on-the-command-line.txt
+cp demo/incoming/AST-0001.txt.minisig link-on-the-command-line.txt.minisig
+hexit "$HC: a symbolic link named on the command line is refused, not followed" 2 \
+    "link-on-the-command-line.txt: refusing a symbolic link" \
+    "$DAUYS" ingest -w ws link-on-the-command-line.txt
 
 # --- 4. keys and signatures --------------------------------------------------------
 
