@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -98,6 +99,24 @@ tell(ingest_item *it, const char *outcome, const char *code, const char *reason,
     it->told_code = code;
     it->told_reason = reason;
     it->told_warnings = warnings;
+}
+
+/* Reports each directory entry skipped as no protocol, with what it is. */
+static void
+report_skipped(const ingest_files *skipped, const dauys_ingest_hooks *hooks)
+{
+    struct stat st;
+
+    for (size_t i = 0; i < skipped->count && hooks != NULL && hooks->on_report != NULL; i++) {
+        int known = lstat(skipped->path[i], &st) == 0;
+        dauys_ingest_report r = {
+            .path = skipped->path[i], .outcome = "skipped",
+            .reason = known && S_ISLNK(st.st_mode)   ? "a symbolic link (not followed)"
+                      : known && S_ISDIR(st.st_mode) ? "a directory (not searched)"
+                                                     : "not a regular file",
+        };
+        hooks->on_report(&r, hooks->ctx);
+    }
 }
 
 /* Reports what became of each item of a committed chunk. */
@@ -412,7 +431,7 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
              dauys_ingest_summary *sum, const dauys_ingest_hooks *hooks, dauys_error *err)
 {
     writer w = {.ws = ws, .sum = sum, .hooks = hooks};
-    ingest_files files;
+    ingest_files files, skipped;
     ingest_item *items = NULL;
     verifying v[2];
     int rc = -1;
@@ -421,9 +440,11 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
     if (threads == 0) {
         threads = (unsigned) sysconf(_SC_NPROCESSORS_ONLN);
     }
-    if (ingest_files_collect(&files, paths, count, &sum->skipped, err) != 0) {
-        return -1;
+    if (ingest_files_collect(&files, &skipped, paths, count, err) != 0) {
+        goto done;
     }
+    report_skipped(&skipped, hooks);
+    sum->skipped = skipped.count;
     sum->files = files.count;
     if ((items = dauys_malloc_array(2 * HALF, sizeof *items)) == NULL) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
@@ -475,5 +496,6 @@ done:
     writer_finalize(&w);
     dauys_free(items);
     ingest_files_free(&files);
+    ingest_files_free(&skipped);
     return rc;
 }

@@ -44,9 +44,10 @@ compare_paths(const void *a, const void *b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Adds DIR's regular files (not hidden, not signatures); counts the rest as skipped. */
+/* Adds DIR's regular files (not hidden, not signatures) to F, the other
+ * entries to SKIPPED. */
 static int
-add_dir(ingest_files *f, const char *dir, size_t *skipped, dauys_error *err)
+add_dir(ingest_files *f, ingest_files *skipped, const char *dir, dauys_error *err)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -64,7 +65,7 @@ add_dir(ingest_files *f, const char *dir, size_t *skipped, dauys_error *err)
         }
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int) sizeof path ||
             lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-            (*skipped)++; /* subdirectories, links, devices: not protocols */
+            rc = push_path(skipped, path, err); /* links, subdirectories, devices */
             continue;
         }
         rc = push_path(f, path, err);
@@ -79,20 +80,19 @@ add_dir(ingest_files *f, const char *dir, size_t *skipped, dauys_error *err)
 
 
 int
-ingest_files_collect(ingest_files *f, char *const *paths, size_t count, size_t *skipped,
+ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
                      dauys_error *err)
 {
     struct stat st;
 
     memset(f, 0, sizeof *f);
+    memset(skipped, 0, sizeof *skipped);
     for (size_t i = 0; i < count; i++) {
         if (stat(paths[i], &st) != 0) {
-            ingest_files_free(f);
             return dauys_error_set(err, DAUYS_E_IO, "%s: %s", paths[i], strerror(errno));
         }
-        if ((S_ISDIR(st.st_mode) ? add_dir(f, paths[i], skipped, err)
+        if ((S_ISDIR(st.st_mode) ? add_dir(f, skipped, paths[i], err)
                                  : push_path(f, paths[i], err)) != 0) {
-            ingest_files_free(f);
             return -1;
         }
     }

@@ -13,9 +13,11 @@ typedef struct ingest_files {
     size_t count, cap;
 } ingest_files;
 
-/* Lists the files to ingest (see dauys_ingest): arguments in order, each
- * directory's files sorted by name. */
-int ingest_files_collect(ingest_files *f, char *const *paths, size_t count, size_t *skipped,
+/* Lists the files to ingest into F (see dauys_ingest): arguments in order,
+ * each directory's files sorted by name; and into SKIPPED the directories'
+ * entries that are not regular files (links, subdirectories, devices). The
+ * caller frees both with ingest_files_free, also on failure. */
+int ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
                          dauys_error *err) __attribute__((warn_unused_result));
 void ingest_files_free(ingest_files *f);
 

@@ -552,11 +552,17 @@ expect_eq "$HC: ALM-0002 counts" "1 current" "$(q "$DB" "SELECT version || ' ' |
 hcase P40
 expect_eq "$HC: not recorded (skipped, counted above)" 0 \
     "$(q "$DB" "SELECT count(*) FROM submission WHERE source LIKE '%p40%' OR precinct = 'ABA-0002'")"
+STDERR=$INGEST_ERR
+expect_stderr "$HC: named as skipped" "skipped: in/p40*: a symbolic link (not followed)"
 hcase P42
 expect_eq "$HC: not recorded (skipped, counted above)" 0 "$(q "$DB" "SELECT count(*) FROM submission WHERE source LIKE '%p42%'")"
+STDERR=$INGEST_ERR
+expect_stderr "$HC: named as skipped" "skipped: in/p42*: a directory (not searched)"
 hcase P50
 expect_eq "$HC: not recorded (skipped, counted above; the ingest did not wait on it)" 0 \
     "$(q "$DB" "SELECT count(*) FROM submission WHERE source LIKE '%p50%'")"
+STDERR=$INGEST_ERR
+expect_stderr "$HC: named as skipped" "skipped: in/p50*: not a regular file"
 hmore P41
 expect_eq "$HC: no signature stored for it" "" \
     "$(q "$DB" "SELECT ifnull(signature, '') FROM submission WHERE source = 'in/p41-siglink.txt'")"
