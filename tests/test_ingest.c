@@ -5,13 +5,18 @@
  * with nothing leaked; the workspace must keep every protocol wholly in or
  * absent; and the same ingest run again with memory must complete with the
  * same log as an ingest that never failed. Two modes: every allocation from
- * the k-th on fails, and only the k-th fails.
+ * the k-th on fails, and only the k-th fails. $DAUYS_OOM_STEP (default 1)
+ * takes every STEP-th k: the sanitizer build, several times slower, sets 5;
+ * the gcc build runs every k.
  *
- * The inputs are a 20-precinct `dauys demo --files-only` (the program is
- * named by $DAUYS), with its planted trouble: 24 files, every outcome.
+ * The inputs come from a 20-precinct `dauys demo --files-only` (the program
+ * is named by $DAUYS): the files of the precincts it plants trouble on, and
+ * later/ (12 files, every outcome and a duplicate), so that the thousands of
+ * runs stay quick under the sanitizers.
  */
 #include "support.h"
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +32,12 @@
 #include "workspace.h"
 
 static const char *dir;
-static char *pristine_db, *ws_dir, *ws_db, *inputs[2];
+static char *pristine_db, *ws_dir, *ws_db, *inputs[16];
+static size_t input_count;
 static char *pristine;      /* the empty workspace's database, bytes */
 static size_t pristine_len;
 static char *reference_log; /* the log of an ingest that never failed */
+static long step = 1;       /* every STEP-th allocation is made to fail */
 
 /* --- SQLite's allocations through dauys_malloc (and so the test's hook) --- */
 
@@ -160,7 +167,7 @@ ingest(dauys_error *err)
     int rc = dauys_workspace_open(&ws, ws_dir, err);
 
     if (rc == 0) {
-        rc = dauys_ingest(ws, inputs, 2, 1, &sum, NULL, err);
+        rc = dauys_ingest(ws, inputs, input_count, 1, &sum, NULL, err);
         dauys_workspace_close(ws);
     }
     return rc;
@@ -208,7 +215,7 @@ test_ingest_out_of_memory_from_k_on(void **state)
     long k;
 
     (void) state;
-    for (k = 0; k < 1000000 && ingest_failing_at(k, 0) != 0; k++) {
+    for (k = 0; k < 1000000 && ingest_failing_at(k, 0) != 0; k += step) {
     }
     assert_true(k > 0);
     assert_true(k < 1000000);
@@ -219,7 +226,7 @@ static void
 test_ingest_out_of_memory_at_k_alone(void **state)
 {
     dauys_error err;
-    long total, failed = 0;
+    long total, failed = 0, tried = 0;
 
     (void) state;
     fresh_workspace();
@@ -227,13 +234,14 @@ test_ingest_out_of_memory_at_k_alone(void **state)
     assert_int_equal(ingest(&err), 0);
     total = support_alloc_attempts();
     support_alloc_restore();
-    for (long k = 0; k < total; k++) {
+    for (long k = 0; k < total; k += step, tried++) {
         failed += ingest_failing_at(k, 1) != 0;
     }
     /* SQLite survives some failures by design (benign allocations); most
      * failures must still stop the ingest. */
-    assert_true(failed > total / 2);
-    print_message("ingest: %ld of %ld single failures stopped it cleanly\n", failed, total);
+    assert_true(failed > tried / 2);
+    print_message("ingest: %ld of %ld single failures (every %ld of %ld) stopped it cleanly\n",
+                  failed, tried, step, total);
 }
 
 /* --- fixtures --------------------------------------------------------------- */
@@ -248,6 +256,52 @@ fast_tmpdir(void)
 }
 
 static int
+compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The incoming files of the precincts with planted trouble (a name longer
+ * than "ABC-0001.txt", or a later version in later/), in name order, then
+ * later/ itself. */
+static int
+pick_inputs(void)
+{
+    char trouble[16][9], *later = support_path(dir, "in/later"), *incoming = support_path(dir, "in/incoming");
+    size_t n = 0;
+    struct dirent *e;
+    DIR *d;
+
+    for (int pass = 0; pass < 2; pass++) {
+        if ((d = opendir(pass == 0 ? later : incoming)) == NULL) {
+            return -1;
+        }
+        while ((e = readdir(d)) != NULL && n < 16) {
+            if (strstr(e->d_name, ".minisig") == NULL && strlen(e->d_name) > 12) {
+                snprintf(trouble[n++], sizeof trouble[0], "%.8s", e->d_name);
+            }
+        }
+        closedir(d);
+    }
+    if ((d = opendir(incoming)) == NULL) {
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL && input_count < 15) {
+        for (size_t i = 0; i < n && strstr(e->d_name, ".minisig") == NULL; i++) {
+            if (strncmp(e->d_name, trouble[i], 8) == 0) {
+                inputs[input_count++] = support_path(incoming, e->d_name);
+                break;
+            }
+        }
+    }
+    closedir(d);
+    qsort(inputs, input_count, sizeof inputs[0], compare_names);
+    inputs[input_count++] = later;
+    free(incoming);
+    return input_count > 8 ? 0 : -1;
+}
+
+static int
 setup(void **state)
 {
     const char *dauys = getenv("DAUYS");
@@ -255,6 +309,9 @@ setup(void **state)
     dauys_error err;
 
     (void) state;
+    if (getenv("DAUYS_OOM_STEP") != NULL && (step = atol(getenv("DAUYS_OOM_STEP"))) < 1) {
+        step = 1;
+    }
     if (dauys == NULL) {
         fprintf(stderr, "test_ingest: $DAUYS must name the dauys program\n");
         return -1;
@@ -271,9 +328,7 @@ setup(void **state)
     pristine_db = support_path(dir, "pristine/dauys.db");
     ws_dir = support_path(dir, "ws");
     ws_db = support_path(dir, "ws/dauys.db");
-    inputs[0] = support_path(dir, "in/incoming");
-    inputs[1] = support_path(dir, "in/later");
-    if (mkdir(ws_dir, 0700) != 0 ||
+    if (pick_inputs() != 0 || mkdir(ws_dir, 0700) != 0 ||
         dauys_file_read(&pristine, &pristine_len, pristine_db, SIZE_MAX, &err) != 0) {
         return -1;
     }
@@ -293,7 +348,9 @@ teardown(void **state)
     support_rmdir(dir);
     dauys_free(pristine);
     free(reference_log), free(pristine_db), free(ws_dir), free(ws_db);
-    free(inputs[0]), free(inputs[1]);
+    for (size_t i = 0; i < input_count; i++) {
+        free(inputs[i]);
+    }
     return 0;
 }
 
