@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "alloc.h"
 #include "textbuf.h"
 #include "csv.h"
@@ -413,20 +415,46 @@ flag_row(const row *r, const char *text, size_t len, const dauys_manifest *m, co
     }
 }
 
-/* Writes every row's protocol, signed by its precinct's key, and flags breaks. */
+/* The precinct keys' secret (bytes). */
+#define MASTER_BYTES 32
+
+/* Row I's key pair: its Ed25519 seed is BLAKE2b, keyed with MASTER (a fresh
+ * random secret), of I. One secret in secure memory for every row: a secret
+ * key of its own each, in locked pages of their own, runs out of mappings
+ * past about 20,000 rows ("out of secure memory"). */
 static int
-write_protocols(const row *rows, size_t n, dauys_seckey **sk, const dauys_manifest *m,
-                const dauys_import_map *map, const char *csv_path, const char *outdir,
-                dauys_import_report *rep, dauys_import_flag_fn on_flag, void *ctx,
-                dauys_error *err)
+precinct_key(dauys_pubkey *pk, dauys_seckey *sk, const uint8_t *master, size_t i,
+             dauys_error *err)
+{
+    uint8_t seed[DAUYS_KEYS_SEED_BYTES], index[8];
+    int rc;
+
+    for (unsigned b = 0; b < sizeof index; b++) {
+        index[b] = (uint8_t) ((uint64_t) i >> (8 * b));
+    }
+    crypto_generichash(seed, sizeof seed, index, sizeof index, master, MASTER_BYTES);
+    rc = dauys_keys_from_seed(pk, sk, seed, err);
+    sodium_memzero(seed, sizeof seed);
+    return rc;
+}
+
+/* Writes every row's protocol, signed by its precinct's key (SK, scratch),
+ * and flags breaks. */
+static int
+write_protocols(const row *rows, size_t n, const uint8_t *master, dauys_seckey *sk,
+                const dauys_manifest *m, const dauys_import_map *map, const char *csv_path,
+                const char *outdir, dauys_import_report *rep, dauys_import_flag_fn on_flag,
+                void *ctx, dauys_error *err)
 {
     char text[2048], rel[128];
+    dauys_pubkey pk;
 
     for (size_t i = 0; i < n; i++) {
         int len = protocol_text(text, sizeof text, &rows[i], map);
         snprintf(rel, sizeof rel, "protocols/%s.txt", rows[i].id);
         if (len < 0 || (size_t) len >= sizeof text ||
-            write_signed(outdir, rel, text, (size_t) len, sk[i], err) != 0) {
+            precinct_key(&pk, sk, master, i, err) != 0 ||
+            write_signed(outdir, rel, text, (size_t) len, sk, err) != 0) {
             return len < 0 ? dauys_error_set(err, DAUYS_E_USAGE, "protocol too long") : -1;
         }
         flag_row(&rows[i], text, (size_t) len, m, csv_path, rep, on_flag, ctx);
@@ -439,16 +467,18 @@ write_protocols(const row *rows, size_t n, dauys_seckey **sk, const dauys_manife
     return 0;
 }
 
-/* Keys for the centre (CENTRAL, CPK) and each of the N precincts (SK, PK). */
+/* Keys for the centre (CENTRAL, CPK), and MASTER and the public keys PK of
+ * the N precincts (SK: scratch). */
 static int
-make_keys(dauys_seckey **central, dauys_pubkey *cpk, dauys_seckey **sk, dauys_pubkey *pk, size_t n,
-          dauys_error *err)
+make_keys(dauys_seckey **central, dauys_pubkey *cpk, uint8_t *master, dauys_seckey *sk,
+          dauys_pubkey *pk, size_t n, dauys_error *err)
 {
     if (dauys_keys_generate(cpk, central, err) != 0) {
         return -1;
     }
+    randombytes_buf(master, MASTER_BYTES);
     for (size_t i = 0; i < n; i++) {
-        if (dauys_keys_generate(&pk[i], &sk[i], err) != 0) {
+        if (precinct_key(&pk[i], sk, master, i, err) != 0) {
             return -1;
         }
     }
@@ -462,8 +492,9 @@ dauys_import_csv(dauys_import_report *rep, const char *csv_path, const dauys_imp
     char *csv = NULL, pub[PATH_MAX], sec[PATH_MAX];
     size_t csv_len, n = 0;
     row *rows = NULL;
-    dauys_seckey *central = NULL, **sk = NULL;
+    dauys_seckey *central = NULL, *sk = NULL;
     dauys_pubkey cpk, *pk = NULL;
+    uint8_t *master = NULL;
     dauys_manifest m;
     dauys_textbuf text = {0};
     int rc = -1;
@@ -479,36 +510,39 @@ dauys_import_csv(dauys_import_report *rep, const char *csv_path, const dauys_imp
         goto done;
     }
     rep->rows = n;
-    sk = dauys_malloc_array(n, sizeof *sk);
     pk = dauys_malloc_array(n, sizeof *pk);
-    if (sk == NULL || pk == NULL) {
+    if (pk == NULL) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
         goto done;
     }
-    memset(sk, 0, n * sizeof *sk);
+    sk = dauys_keys_seckey_new();
+    master = dauys_secure_malloc(MASTER_BYTES);
+    if (sk == NULL || master == NULL) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory for the keys");
+        goto done;
+    }
     snprintf(pub, sizeof pub, "%s/central.pub", outdir);
     snprintf(sec, sizeof sec, "%s/central.key", outdir);
     /* Everything that can fail on the data (duplicate ids, bad names) fails
      * here, before OUTDIR is touched. */
-    if (make_keys(&central, &cpk, sk, pk, n, err) != 0 ||
+    if (make_keys(&central, &cpk, master, sk, pk, n, err) != 0 ||
         manifest_text(&text, rows, n, pk, map, rep, err) != 0 ||
         dauys_manifest_parse(&m, text.buf, text.len, "manifest.txt", err) != 0 ||
         make_outdir(outdir, err) != 0 ||
         dauys_keys_keypair_save(pub, sec, &cpk, central, "central commission (replay)", NULL, NULL,
                                 0, err) != 0 ||
         write_signed(outdir, "manifest.txt", text.buf, text.len, central, err) != 0 ||
-        write_protocols(rows, n, sk, &m, map, csv_path, outdir, rep, on_flag, ctx, err) != 0 ||
+        write_protocols(rows, n, master, sk, &m, map, csv_path, outdir, rep, on_flag, ctx,
+                        err) != 0 ||
         dauys_file_sync_fs(outdir, err) != 0) {
         goto done;
     }
     rc = 0;
 done:
-    for (size_t i = 0; sk != NULL && i < n; i++) {
-        dauys_keys_seckey_free(sk[i]);
-    }
+    dauys_keys_seckey_free(sk);
     dauys_keys_seckey_free(central);
+    dauys_secure_free(master);
     dauys_manifest_free(&m);
-    dauys_free(sk);
     dauys_free(pk);
     dauys_free(text.buf);
     dauys_free(rows);

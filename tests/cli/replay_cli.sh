@@ -134,4 +134,34 @@ expect_exit "tamper: checked against another key, the manifest's signature fails
     "FAIL A2 log entry 0: manifests/v1.txt is not signed by the central key" \
     "$AUDIT" verify --central-key attacker.pub bundle
 
+# A file with more rows than separately locked secret keys fit in the
+# process's memory mappings (about 20,000 at vm.max_map_count 65530):
+# import-csv derived every precinct key in locked memory of its own and failed
+# "out of secure memory". The file is $DAUYS_REPLAY_COPIES copies (default 4:
+# 31,581 rows) of Italy's municipalities, the vote abroad only in the first,
+# each copy's codes and names made its own.
+COPIES=${DAUYS_REPLAY_COPIES:-4}
+section "import-csv of a large file ($COPIES copies of the municipalities)"
+python3 - "$CSV" "$COPIES" > big.csv <<'PY2'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+w.writeheader()
+for k in range(int(sys.argv[2])):
+    for r in rows:
+        if k == 0 or r["area"] == "italia":
+            w.writerow(dict(r, cod=f"{k}{r['cod']}", desc_com=r["desc_com"] + (f" {k}" if k else "")))
+PY2
+BIG_ROWS=$(($(wc -l < big.csv) - 1))
+expect_ok "import-csv writes every row" "$BIG_ROWS rows (21 regions, 111 districts)" \
+    "$DAUYS" import-csv --preset it-eligendo big.csv -o big
+expect_eq "  ... one protocol and signature per row" "$BIG_ROWS $BIG_ROWS" \
+    "$(find big/protocols -name '*.txt' | wc -l) $(find big/protocols -name '*.minisig' | wc -l)"
+expect_eq "  ... every precinct has a key of its own" "$BIG_ROWS" \
+    "$(awk '/^precinct: / { print $5 }' big/manifest.txt | sort -u | wc -l)"
+expect_ok "  ... init" "workspace created" "$DAUYS" init -w big-ws --manifest big/manifest.txt --central-key big/central.pub
+expect_exit "  ... every protocol's signature verifies: only the flagged rows are rejected" 1 \
+    "$BIG_ROWS files in*$((BIG_ROWS - 3 * COPIES)) accepted, 0 corrections, $((3 * COPIES)) rejected*reasons: R3 $((2 * COPIES)), R4 $COPIES" \
+    "$DAUYS" ingest -q -w big-ws big/protocols
+
 summary
