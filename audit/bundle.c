@@ -83,7 +83,7 @@ allowed(const audit *a, const char *dir, const char *name)
 {
     static const char *const top[] = {"central.pub", "manifest.txt", "manifest.txt.minisig",
                                       "checkpoint", "dauys.db", NULL};
-    static const char *const reports[] = {"tally.txt", "tally.json", "tally.csv", NULL};
+    static const char *const reports[] = {"tally.txt", "tally.json", "tally.csv", "report.html", NULL};
 
     if (dir[0] == '\0') {
         return one_of(name, top) ||

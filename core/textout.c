@@ -23,6 +23,44 @@ dauys_out_json_string(FILE *fp, const char *s, size_t n)
     fputc('"', fp);
 }
 
+/* The HTML reference for C, or NULL if C needs none. */
+static const char *
+html_reference(unsigned char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default: return NULL;
+    }
+}
+
+void
+dauys_out_html_text(FILE *fp, const char *s, size_t n)
+{
+    for (size_t i = 0, k; i < n; i += k) {
+        unsigned char c = (unsigned char) s[i];
+        const char *ref = html_reference(c);
+        k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; /* if valid */
+        if (ref != NULL) {
+            fputs(ref, fp);
+        } else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+            fputs("\xef\xbf\xbd", fp);
+        } else if (c < 0x80) {
+            fputc(c, fp);
+        } else if (k > n - i || !dauys_utf8_valid(s + i, k)) {
+            fputs("\xef\xbf\xbd", fp); /* U+FFFD for the stray byte */
+            k = 1;
+        } else if (c == 0xc2 && (unsigned char) s[i + 1] < 0xa0) {
+            fputs("\xef\xbf\xbd", fp); /* a C1 control */
+        } else {
+            fwrite(s + i, 1, k, fp);
+        }
+    }
+}
+
 void
 dauys_out_csv_field(FILE *fp, const char *s, size_t n)
 {

@@ -15,6 +15,13 @@
  * text may be a file's name from outside); other bytes as they are. */
 void dauys_out_json_string(FILE *fp, const char *s, size_t n);
 
+/* The N bytes at S as HTML text, safe in element content and in quoted
+ * attribute values: & < > " ' as character references; control characters
+ * (C0 but tab and newline, DEL, C1) and bytes that are not valid UTF-8 as
+ * U+FFFD, so text from outside (a manifest's names, a file's reason) can
+ * neither inject markup nor reach the reader as invisible controls. */
+void dauys_out_html_text(FILE *fp, const char *s, size_t n);
+
 /* The N bytes at S as one CSV field (RFC 4180: quoted, quotes doubled). */
 void dauys_out_csv_field(FILE *fp, const char *s, size_t n);
 

@@ -7,7 +7,9 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libsodium-dev libssl-dev libsqlite3-dev libcmocka-dev
-  sqlite3 minisign
+  sqlite3 minisign python3 util-linux
+  valgrind                  # scripts/valgrind.sh: memcheck over the end-to-end tests
+  chromium fonts-dejavu-core  # tests/cli/report_cli.sh renders the HTML report headless
 )
 
 missing=()

@@ -21,6 +21,13 @@ extern const char dauys_sql_missing_in_district[];
 /* Warning counts by code on the counting protocols (sql/warnings_counting.sql). */
 extern const char dauys_sql_warnings_counting[];
 
+/* Each counting protocol's region, on-list, in-boxes, yes and no for question
+ * ?1, by precinct (sql/counting_precincts.sql). */
+extern const char dauys_sql_counting_precincts[];
+
+/* Submissions that do not count, by log index; ?1 the limit (sql/refusals.sql). */
+extern const char dauys_sql_refusals[];
+
 /* The schema version this build writes and reads (meta.schema_version). */
 #define DAUYS_SQL_SCHEMA_VERSION "3"
 

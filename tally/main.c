@@ -25,6 +25,7 @@ static const command commands[] = {
     {"ingest", cmd_ingest, "verify and record signed protocols"},
     {"status", cmd_status, "precincts expected, accepted, missing; outcomes"},
     {"tally", cmd_tally, "totals and verdicts under the rules (text, --json, --csv)"},
+    {"report", cmd_report, "the result as one self-contained HTML page (--html FILE)"},
     {"publish", cmd_publish, "sign and log the result; write the evidence bundle"},
     {"archive", cmd_archive, "a published bundle as one file that the audit reads in one pass"},
     {"import-csv", cmd_import_csv, "replay a real referendum from an official CSV"},

@@ -14,6 +14,7 @@
 #include "checkpoint.h"
 #include "db.h"
 #include "file.h"
+#include "html.h"
 #include "report.h"
 #include "result.h"
 #include "tally.h"
@@ -24,6 +25,7 @@ typedef struct outputs {
     char *result;
     size_t result_len;
     char result_sig[DAUYS_KEYS_SIGNATURE_TEXT_MAX];
+    uint8_t covered_root[32]; /* the root of the entries the result covers */
     char checkpoint[DAUYS_CHECKPOINT_NOTE_MAX];
 } outputs;
 
@@ -74,38 +76,55 @@ last_entry_is_result(dauys_workspace *ws, const char *text, size_t len, dauys_er
     return rc;
 }
 
+int
+dauys_publish_statement(char **text, size_t *len, uint64_t *covered, uint8_t root[32], int *logged,
+                        dauys_workspace *ws, const dauys_tally *t, dauys_error *err)
+{
+    uint64_t size = ws->head.range.size;
+    int same;
+
+    *text = NULL, *logged = 0;
+    if (size > 1) {
+        if (dauys_merkle_root(root, size - 1, dauys_log_node, ws, err) != 0 ||
+            dauys_result_format(text, len, t, size - 1, root, err) != 0 ||
+            (same = last_entry_is_result(ws, *text, *len, err)) < 0) {
+            return -1;
+        }
+        if (same) {
+            *covered = size - 1, *logged = 1;
+            return 0;
+        }
+        dauys_free(*text);
+        *text = NULL;
+    }
+    if (dauys_log_root(ws, &size, root, err) != 0 || dauys_result_format(text, len, t, size, root, err) != 0) {
+        return -1;
+    }
+    *covered = size;
+    return 0;
+}
+
 /*
- * Builds the result for the log as it stands. If the log already ends with
- * the same result (covering everything before it), reuses it, so that
- * publishing again without new entries changes nothing.
+ * Builds the result for the log as it stands and signs it. If the log
+ * already ends with the same result (covering everything before it),
+ * reuses it, so that publishing again without new entries changes nothing;
+ * else appends it to the log.
  */
 static int
 record_result(outputs *o, dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *sk,
               dauys_error *err)
 {
-    uint64_t size = ws->head.range.size, index;
-    uint8_t root[DAUYS_HASH_BYTES];
-    int same;
+    uint64_t index;
+    int logged;
 
-    if (size > 1) {
-        if (dauys_merkle_root(root, size - 1, dauys_log_node, ws, err) != 0 ||
-            dauys_result_format(&o->result, &o->result_len, &o->tally, size - 1, root, err) != 0 ||
-            (same = last_entry_is_result(ws, o->result, o->result_len, err)) < 0) {
-            return -1;
-        }
-        if (same) {
-            pub->covered = size - 1;
-            return sign_result(o, ws, pub->covered, sk, err);
-        }
-        dauys_free(o->result);
-        o->result = NULL;
-    }
-    if (dauys_log_root(ws, &size, root, err) != 0 ||
-        dauys_result_format(&o->result, &o->result_len, &o->tally, size, root, err) != 0 ||
-        sign_result(o, ws, size, sk, err) != 0) {
+    if (dauys_publish_statement(&o->result, &o->result_len, &pub->covered, o->covered_root, &logged,
+                                ws, &o->tally, err) != 0 ||
+        sign_result(o, ws, pub->covered, sk, err) != 0) {
         return -1;
     }
-    pub->covered = size;
+    if (logged) {
+        return 0;
+    }
     pub->appended = 1;
     dauys_log_event e = {.event = "result", .referendum = ws->manifest.referendum,
                          .version = ws->manifest.version, .has_signature = 1};
@@ -289,8 +308,31 @@ put_log(const char *outdir, dauys_workspace *ws, dauys_error *err)
     return close_checked(fp, outdir, "log/entries.txt", err) != 0 || rc < 0 ? -1 : 0;
 }
 
+/* reports/report.html: the page for people (html.h), of the result just signed. */
 static int
-put_reports(const char *outdir, const dauys_tally *t, dauys_error *err)
+put_html(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t covered,
+         dauys_error *err)
+{
+    static const char rel[] = "reports/report.html";
+    dauys_html_page page;
+    FILE *fp = NULL;
+    int rc = -1;
+
+    if (dauys_html_page_load(&page, ws, &o->tally, err) != 0 || (fp = open_new(outdir, rel, err)) == NULL) {
+        goto done;
+    }
+    page.covered = covered, page.published = 1;
+    memcpy(page.covered_root, o->covered_root, sizeof page.covered_root);
+    dauys_html_write(fp, &page);
+    rc = close_checked(fp, outdir, rel, err);
+done:
+    dauys_html_page_free(&page);
+    return rc;
+}
+
+static int
+put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t covered,
+            dauys_error *err)
 {
     static const char *const names[] = {"reports/tally.txt", "reports/tally.json", "reports/tally.csv"};
     void (*const render[])(FILE *, const dauys_tally *) = {dauys_report_text, dauys_report_json,
@@ -301,12 +343,12 @@ put_reports(const char *outdir, const dauys_tally *t, dauys_error *err)
         if (fp == NULL) {
             return -1;
         }
-        render[i](fp, t);
+        render[i](fp, &o->tally);
         if (close_checked(fp, outdir, names[i], err) != 0) {
             return -1;
         }
     }
-    return 0;
+    return put_html(outdir, ws, o, covered, err);
 }
 
 /* dauys.db: a consistent copy made with SQLite's backup API. */
@@ -343,7 +385,8 @@ put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
 }
 
 static int
-write_bundle(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_error *err)
+write_bundle(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t covered,
+             dauys_error *err)
 {
     char pub[DAUYS_KEYS_PUBKEY_TEXT_MAX];
 
@@ -355,7 +398,7 @@ write_bundle(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_er
                    put(outdir, "checkpoint", o->checkpoint, strlen(o->checkpoint), err) != 0 ||
                    put(outdir, "result.txt", o->result, o->result_len, err) != 0 ||
                    put(outdir, "result.txt.minisig", o->result_sig, strlen(o->result_sig), err) != 0 ||
-                   put_reports(outdir, &o->tally, err) != 0 || put_database(outdir, ws, err) != 0 ||
+                   put_reports(outdir, ws, o, covered, err) != 0 || put_database(outdir, ws, err) != 0 ||
                    dauys_file_sync_fs(outdir, err) != 0
                ? -1
                : 0;
@@ -382,7 +425,7 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
     }
     /* The output directory first: a refusal must leave the workspace as it was. */
     if (make_outdir(outdir, err) != 0 || record(o, pub, ws, sk, err) != 0 ||
-        write_bundle(outdir, ws, o, err) != 0) {
+        write_bundle(outdir, ws, o, pub->covered, err) != 0) {
         goto done;
     }
     snprintf(pub->checkpoint, sizeof pub->checkpoint, "%s", o->checkpoint);

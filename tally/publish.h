@@ -12,6 +12,7 @@
  *   checkpoint                       the signed checkpoint covering the whole log
  *   result.txt, result.txt.minisig   the result statement, signed by the centre
  *   reports/tally.txt, .json, .csv   the tally for people and programs
+ *   reports/report.html              the result as a page for people (html.h)
  *   dauys.db                         a consistent copy of the database
  *
  * Publishing twice from the same state gives byte-identical files: the
@@ -24,6 +25,7 @@
 
 #include "keys.h"
 #include "note.h"
+#include "tally.h"
 #include "workspace.h"
 
 typedef struct dauys_publication {
@@ -41,5 +43,16 @@ typedef struct dauys_publication {
  */
 int dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *sk,
                   const char *outdir, dauys_error *err) __attribute__((warn_unused_result));
+
+/*
+ * The result statement tally T of WS would be published with now, into
+ * *TEXT (dauys_malloc'ed; the caller frees it, also after a failure) and
+ * *LEN: if the log already ends with this very statement, that one
+ * (*LOGGED 1; it covers the entries before it), else one covering the
+ * whole log (*LOGGED 0). *COVERED and ROOT: the log state it covers.
+ */
+int dauys_publish_statement(char **text, size_t *len, uint64_t *covered, uint8_t root[32],
+                            int *logged, dauys_workspace *ws, const dauys_tally *t,
+                            dauys_error *err) __attribute__((warn_unused_result));
 
 #endif

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "alloc.h"
+#include "keys.h"
 
 static long fail_after = -1;
 static int fail_once; /* only allocation fail_after + 1 fails, the later ones succeed */
@@ -170,4 +171,24 @@ support_assert_error(const dauys_error *err, dauys_status st, const char *needle
                        err->message);
         _fail(file, line);
     }
+}
+
+void
+support_write_signed(const char *dir, const char *name, const char *text,
+                     const dauys_seckey *key)
+{
+    char sigtext[DAUYS_KEYS_SIGNATURE_TEXT_MAX], signame[256];
+    uint8_t h[DAUYS_KEYS_PREHASH_BYTES];
+    dauys_signature sig;
+    dauys_error err;
+
+    free(support_write(dir, name, text, strlen(text), 0644));
+    if (key == NULL) {
+        return;
+    }
+    dauys_keys_prehash(h, text, strlen(text));
+    assert_int_equal(dauys_keys_sign_prehashed(&sig, h, "test", key, &err), 0);
+    assert_int_equal(dauys_keys_signature_encode(sigtext, sizeof sigtext, &sig, NULL, &err), 0);
+    snprintf(signame, sizeof signame, "%s.minisig", name);
+    free(support_write(dir, signame, sigtext, strlen(sigtext), 0644));
 }

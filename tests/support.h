@@ -36,6 +36,13 @@ char *support_write(const char *dir, const char *name, const void *data, size_t 
 /* Joins DIR and NAME into a malloc'ed path. */
 char *support_path(const char *dir, const char *name);
 
+struct dauys_seckey;
+
+/* Writes TEXT to DIR/NAME and, if KEY, its minisign signature by KEY to
+ * DIR/NAME.minisig (trusted comment "test"); asserts on any failure. */
+void support_write_signed(const char *dir, const char *name, const char *text,
+                          const struct dauys_seckey *key);
+
 /* A well-formed minisign public key in base64 ("Ed", key id and key bytes
  * derived from N), distinct for every N: for rosters where no one signs. */
 void support_fake_pubkey(char out[57], uint32_t n);

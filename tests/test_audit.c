@@ -156,26 +156,6 @@ copy_bundle(const char *name)
 
 /* --- building the referendum ---------------------------------------------------------- */
 
-/* Writes TEXT to WHERE/NAME and, if KEY, its signature to WHERE/NAME.minisig. */
-static void
-write_signed(const char *where, const char *name, const char *text, const dauys_seckey *key)
-{
-    char sigtext[DAUYS_KEYS_SIGNATURE_TEXT_MAX], signame[256];
-    uint8_t h[DAUYS_KEYS_PREHASH_BYTES];
-    dauys_signature sig;
-    dauys_error err;
-
-    free(support_write(where, name, text, strlen(text), 0644));
-    if (key == NULL) {
-        return;
-    }
-    dauys_keys_prehash(h, text, strlen(text));
-    assert_int_equal(dauys_keys_sign_prehashed(&sig, h, "test", key, &err), 0);
-    assert_int_equal(dauys_keys_signature_encode(sigtext, sizeof sigtext, &sig, NULL, &err), 0);
-    snprintf(signame, sizeof signame, "%s.minisig", name);
-    free(support_write(where, signame, sigtext, strlen(sigtext), 0644));
-}
-
 /* Precinct I's protocol, version VERSION (2: with a reason), YES of 690 valid. */
 static void
 protocol_text(char *out, size_t size, int i, unsigned version, unsigned yes)
@@ -207,7 +187,7 @@ make_workspace(const char *ws)
         dauys_keys_pubkey_to_base64(b64, &fx.pk[i]);
         p += sprintf(p, "precinct: P%02d %s 1000 %s School %d\n", i, district_of[i], b64, i);
     }
-    write_signed(fx.dir, "manifest.txt", text, fx.central_sk);
+    support_write_signed(fx.dir, "manifest.txt", text, fx.central_sk);
     assert_int_equal(dauys_keys_pubkey_encode(pub, sizeof pub, &fx.central_pk, NULL, &err), 0);
     free(support_write(fx.dir, "central.pub", pub, strlen(pub), 0644));
     char *mp = support_path(fx.dir, "manifest.txt"), *cp = support_path(fx.dir, "central.pub");
@@ -260,13 +240,13 @@ build_referendum(void)
     for (int i = 0; i < PRECINCTS; i++) {
         protocol_text(fx.proto[i], sizeof fx.proto[i], i, 1, 300 + 10 * (unsigned) i);
         snprintf(name, sizeof name, "P%02d.txt", i);
-        write_signed(i < 6 ? in1 : in2, name, fx.proto[i], fx.sk[i]);
+        support_write_signed(i < 6 ? in1 : in2, name, fx.proto[i], fx.sk[i]);
     }
-    write_signed(in1, "P06-unsigned.txt", fx.proto[6], NULL);
+    support_write_signed(in1, "P06-unsigned.txt", fx.proto[6], NULL);
     protocol_text(fx.p00_v2, sizeof fx.p00_v2, 0, 2, 333);
-    write_signed(in2, "P00-v2.txt", fx.p00_v2, fx.sk[0]);
+    support_write_signed(in2, "P00-v2.txt", fx.p00_v2, fx.sk[0]);
     protocol_text(text, sizeof text, 3, 2, 100);
-    write_signed(in2, "P03-v2-forged.txt", text, fx.attacker_sk);
+    support_write_signed(in2, "P03-v2-forged.txt", text, fx.attacker_sk);
 
     assert_int_equal(dauys_workspace_open(&ws, ws_dir, &err), 0);
     ingest(ws, "in1", &sum);

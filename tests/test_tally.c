@@ -33,23 +33,6 @@ static const char *dir;
 static dauys_seckey *sk[PRECINCTS];
 static dauys_pubkey pk[PRECINCTS];
 
-/* Writes TEXT to DIR/NAME and its signature by KEY to DIR/NAME.minisig. */
-static void
-write_signed(const char *where, const char *name, const char *text, const dauys_seckey *key)
-{
-    char sigtext[DAUYS_KEYS_SIGNATURE_TEXT_MAX], signame[256];
-    uint8_t h[DAUYS_KEYS_PREHASH_BYTES];
-    dauys_signature sig;
-    dauys_error err;
-
-    dauys_keys_prehash(h, text, strlen(text));
-    assert_int_equal(dauys_keys_sign_prehashed(&sig, h, "test", key, &err), 0);
-    assert_int_equal(dauys_keys_signature_encode(sigtext, sizeof sigtext, &sig, NULL, &err), 0);
-    free(support_write(where, name, text, strlen(text), 0644));
-    snprintf(signame, sizeof signame, "%s.minisig", name);
-    free(support_write(where, signame, sigtext, strlen(sigtext), 0644));
-}
-
 /* A workspace for 20 regions x 3 precincts with a constitutional question. */
 static char *
 make_workspace(const char *name)
@@ -75,7 +58,7 @@ make_workspace(const char *name)
         p += sprintf(p, "precinct: P%03d D%02d 1000 %s School %d\n", i, i / PER_REGION, b64, i);
     }
     snprintf(m, sizeof m, "%s-manifest.txt", name);
-    write_signed(dir, m, text, central);
+    support_write_signed(dir, m, text, central);
     assert_int_equal(dauys_keys_pubkey_encode(pub, sizeof pub, &central_pk, NULL, &err), 0);
     snprintf(c, sizeof c, "%s-central.pub", name);
     free(support_write(dir, c, pub, strlen(pub), 0644));
@@ -117,7 +100,7 @@ run(dauys_tally *t, dauys_workspace **ws, const char *name, int majority_regions
         unsigned yes = i / PER_REGION < majority_regions ? 351 : 350;
         protocol_text(proto, sizeof proto, i, yes);
         snprintf(file, sizeof file, "P%03d.txt", i);
-        write_signed(in, file, proto, sk[i]);
+        support_write_signed(in, file, proto, sk[i]);
         *yes_sum += yes;
     }
     assert_int_equal(dauys_workspace_open(ws, wsdir, &err), 0);
@@ -195,10 +178,10 @@ test_totals_match_recount(void **state)
         snprintf(text, sizeof text, "%.*sversion: 2\nreason: recount\n%s", (int) (v - proto), proto,
                  v + strlen("version: 1\n"));
         snprintf(file, sizeof file, "P%03d-v2.txt", i);
-        write_signed(in, file, text, sk[i]);
+        support_write_signed(in, file, text, sk[i]);
     }
     protocol_text(proto, sizeof proto, 10, 349); /* a second, different version 1: conflict */
-    write_signed(in, "P010-b.txt", proto, sk[10]);
+    support_write_signed(in, "P010-b.txt", proto, sk[10]);
     assert_int_equal(dauys_ingest(ws, &in, 1, 2, &sum, NULL, &err), 0);
     assert_int_equal(sum.corrections, 6);
     assert_int_equal(sum.conflicts, 1);

@@ -458,7 +458,8 @@ check_bundle() {
     want=$( {
         printf '%s\n' central.pub manifest.txt manifest.txt.minisig manifests manifests/v1.txt \
             manifests/v1.txt.minisig protocols protocols/index.tsv log log/entries.txt checkpoint \
-            result.txt result.txt.minisig reports reports/tally.txt reports/tally.json reports/tally.csv dauys.db
+            result.txt result.txt.minisig reports reports/tally.txt reports/tally.json reports/tally.csv \
+            reports/report.html dauys.db
         q "$ws/dauys.db" "SELECT printf('protocols/%08d.txt', log_index) FROM submission;
                           SELECT printf('protocols/%08d.txt.minisig', log_index) FROM submission WHERE signature IS NOT NULL"
     } | sort)
@@ -539,6 +540,8 @@ print("adopted: " + ("yes" if a == "true" else "no"))' 2>/dev/null)" \
     check "$name: reports/tally.csv is dauys tally --csv" cmp -s "$out.now.csv" "$out/reports/tally.csv"
     "$DAUYS" tally -w "$ws" </dev/null >"$out.now.txt" 2>/dev/null
     check "$name: reports/tally.txt is dauys tally" cmp -s "$out.now.txt" "$out/reports/tally.txt"
+    "$DAUYS" report -w "$ws" --html "$out.now.html" </dev/null >/dev/null 2>&1
+    check "$name: reports/report.html is dauys report --html" cmp -s "$out.now.html" "$out/reports/report.html"
     # the database copy
     expect_eq "$name: dauys.db: PRAGMA integrity_check" ok "$(q "$out/dauys.db" 'PRAGMA integrity_check')"
     expect_eq "$name: dauys.db: the same log as the workspace" "$n $(q "$ws/dauys.db" 'SELECT hex(sha256) FROM log_entry ORDER BY idx DESC LIMIT 1')" \
