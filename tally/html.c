@@ -39,8 +39,9 @@ static const char page_style[] =
     "svg .rule{stroke:#b2182b;stroke-width:1.5;stroke-dasharray:5 3}"
     "svg .rule-label{fill:#b2182b;text-anchor:middle}\n"
     "p.caption{font-size:.85rem;color:#333;margin-top:0}\n"
+    ".wide{overflow-x:auto}\n"
     ".caveat{color:#555;font-style:italic}\n"
-    "@media print{body{max-width:none;padding:0}h2{break-before:page}"
+    "@media print{body{max-width:none;padding:0}h2{break-before:page}.wide{overflow:visible}"
     "svg.chart,table,.banner{break-inside:avoid}a{color:inherit;text-decoration:none}}\n";
 
 /* Writes the NUL-terminated S escaped. */
@@ -272,7 +273,7 @@ base_name(const char *profile)
 static void
 area_table(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
 {
-    fprintf(fp, "<table id=\"areas-%s\">\n<thead><tr><th>id</th><th>region</th>"
+    fprintf(fp, "<div class=\"wide\"><table id=\"areas-%s\">\n<thead><tr><th>id</th><th>region</th>"
                 "<th>reporting</th><th>expected</th><th>eligible</th><th>took part</th>"
                 "<th>turnout</th><th>yes</th><th>no</th><th>not counted</th><th>invalid</th>"
                 "<th>yes (of %s)</th><th>majority</th></tr></thead>\n<tbody>\n",
@@ -281,7 +282,7 @@ area_table(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
         area_row(fp, &q->region[i], q->question->profile, 0);
     }
     area_row(fp, &q->nation, q->question->profile, 1);
-    fputs("</tbody>\n</table>\n", fp);
+    fputs("</tbody>\n</table></div>\n", fp);
 }
 
 /* Turnout by region against the 50% line. */
@@ -497,7 +498,7 @@ forensics(FILE *fp, const dauys_html_page *page, size_t qi)
                 "(&chi;&sup2;, 9 degrees of freedom). <code>dauys-audit forensics</code> gives the "
                 "same from the bundle; docs/FORENSICS.md explains each test.</p>\n",
             f->options.resamples, (unsigned long long) f->options.seed);
-    fprintf(fp, "<table id=\"forensics-%s\">\n<thead><tr><th>area</th><th>precincts</th>"
+    fprintf(fp, "<div class=\"wide\"><table id=\"forensics-%s\">\n<thead><tr><th>area</th><th>precincts</th>"
                 "<th>whole-%% turnout</th><th>expected (99.9th pct)</th><th>whole-%% yes</th>"
                 "<th>expected (99.9th pct)</th><th>last digits</th><th>&chi;&sup2;</th><th>p</th>"
                 "<th>r(turnout, yes)</th><th>ballots in 90/90 precincts</th></tr></thead>\n<tbody>\n",
@@ -506,7 +507,7 @@ forensics(FILE *fp, const dauys_html_page *page, size_t qi)
         forensics_row(fp, q->region[i].id, q->region[i].id_len, &f->region[i]);
     }
     forensics_row(fp, "national", 8, &f->nation);
-    fputs("</tbody>\n</table>\n", fp);
+    fputs("</tbody>\n</table></div>\n", fp);
     forensics_flag_list(fp, page, qi);
 }
 
@@ -570,12 +571,12 @@ refusals(FILE *fp, const dauys_html_page *page)
     }
     fputs("</p>\n", fp);
     if (page->refusal_count > 0) {
-        fputs("<table id=\"refusal-table\">\n<thead><tr><th>log entry</th><th>precinct</th>"
+        fputs("<div class=\"wide\"><table id=\"refusal-table\">\n<thead><tr><th>log entry</th><th>precinct</th>"
               "<th>version</th><th>outcome</th><th>code</th><th>reason</th></tr></thead>\n<tbody>\n", fp);
         for (size_t i = 0; i < page->refusal_count; i++) {
             refusal_row(fp, &page->refusal[i]);
         }
-        fputs("</tbody>\n</table>\n", fp);
+        fputs("</tbody>\n</table></div>\n", fp);
     }
     fputs("</section>\n", fp);
 }

@@ -17,7 +17,8 @@ SIGSEGV, and prints one line:
 L the soft limit CMD runs under ("0" when it forbade core dumps itself), S
 the signal it died of, dumped the kernel's "core dumped" flag, K the files
 named core* in DIR afterwards. Exits 0 when it printed that line, 2 when the
-moment never came (CMD ended first, or 60 s passed).
+moment never came (CMD ended first, or 60 s passed: $DAUYS_PROBE_TIMEOUT s
+if set, for slow runs such as under valgrind).
 """
 import os
 import pty
@@ -27,7 +28,7 @@ import signal
 import sys
 import time
 
-TIMEOUT = 60.0
+TIMEOUT = float(os.environ.get("DAUYS_PROBE_TIMEOUT", "60"))
 
 
 def raise_core_limit():
@@ -85,7 +86,16 @@ def main(argv):
         return 2
     limit = core_limit(pid)
     os.kill(pid, signal.SIGSEGV)
-    _, status = os.waitpid(pid, 0)
+    # Under valgrind a signal sent as CMD enters a blocking system call (the
+    # password's read) can wait there unseen: sent again each second until
+    # CMD is gone.
+    polls = 0
+    while (waited := os.waitpid(pid, os.WNOHANG))[0] == 0:
+        time.sleep(0.05)
+        polls += 1
+        if polls % 20 == 0:
+            os.kill(pid, signal.SIGSEGV)
+    status = waited[1]
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
     dumped = int(os.WIFSIGNALED(status) and os.WCOREDUMP(status))
     files = len([n for n in os.listdir(directory) if n.startswith("core")])
