@@ -363,6 +363,18 @@ yes_chart(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
     regions_caption(fp, q, with_majority, n);
 }
 
+/* Ends a chart's caption, saying how many precincts it LEFT_OUT and why. */
+static void
+caption_end(FILE *fp, uint64_t left_out, const char *why)
+{
+    if (left_out > 0) {
+        fputs(" Left out: ", fp);
+        count(fp, left_out);
+        fprintf(fp, " %s.", why);
+    }
+    fputs("</p>\n", fp);
+}
+
 /* The turnout histogram over precincts. */
 static void
 histogram(FILE *fp, const dauys_html_page *page, size_t qi)
@@ -373,12 +385,7 @@ histogram(FILE *fp, const dauys_html_page *page, size_t qi)
     fputs("<p class=\"caption\">Precincts by turnout, to the nearest 0.1%. A clean count gives a "
           "smooth hill; tall spikes at whole percents (50%, 60%, 70%...) are what Kobak et al. "
           "(2016) found where results were written rather than counted.", fp);
-    if (page->no_list[qi] > 0) {
-        fputs(" Left out: ", fp);
-        count(fp, page->no_list[qi]);
-        fputs(" precincts with an empty list.", fp);
-    }
-    fputs("</p>\n", fp);
+    caption_end(fp, page->no_list[qi], "precincts with an empty list");
 }
 
 /* The turnout x yes share 2-D histogram ("election fingerprint"). */
@@ -395,12 +402,7 @@ fingerprint(FILE *fp, const dauys_html_page *page, size_t qi)
     fputs("<p class=\"caption\">Precincts by whole percent of turnout and of yes (Klimek et al., "
           "PNAS 2012). A clean count gives one compact cloud; a smear or a second cluster towards "
           "100% turnout and 100% yes is the pattern ballot stuffing leaves.", fp);
-    if (page->no_base[qi] > 0) {
-        fputs(" Left out: ", fp);
-        count(fp, page->no_base[qi]);
-        fputs(" precincts with no votes to take a share of.", fp);
-    }
-    fputs("</p>\n", fp);
+    caption_end(fp, page->no_base[qi], "precincts with no votes to take a share of");
 }
 
 /* An integer-percentage result: observed, and what resampling expects. */
