@@ -150,6 +150,9 @@ void audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where);
 void audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
                          const audit_prepared *p);
 void audit_state_free(audit *a);
+/* Hands C the manifest in force and each counting precinct's protocol, read
+ * again; 0, or -1 (ERR) if a callback failed or memory ran out. */
+int audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err);
 
 /* statement.c: the audit's own result statement, and its comparison with result.txt. */
 int audit_statement_build(audit *a);

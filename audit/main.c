@@ -29,6 +29,7 @@ static const char main_usage[] =
     "  consistency        check that a bundle's log extends a checkpoint you hold\n"
     "  check-consistency  check a consistency proof between two checkpoints\n"
     "  verify-signatures  check minisign signatures on many files, reporting every failure\n"
+    "  forensics          statistical flags on a verified bundle's results (not verdicts)\n"
     "\nexit status: 0 all checks pass, 1 a discrepancy, 2 could not run\n";
 
 static const char sigs_usage[] =
@@ -329,6 +330,9 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "check-consistency") == 0) {
         return cmd_check_consistency(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "forensics") == 0) {
+        return cmd_forensics(argc - 1, argv + 1);
     }
     cli_message("unknown command \"%s\" (try dauys-audit --help)", argv[1]);
     return CLI_EXIT_FAIL;

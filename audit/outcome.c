@@ -442,6 +442,31 @@ audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
     dauys_free(sig);
 }
 
+int
+audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err)
+{
+    dauys_protocol p;
+
+    if (c->begin != NULL && c->begin(c->ctx, &a->m, err) != 0) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < a->m.precinct_count && c->precinct != NULL; i++) {
+        const precinct_state *s = &a->ps[i];
+        if (!s->current) {
+            continue;
+        }
+        /* the file the log pass judged, by the same path (its numbers were summed) */
+        int known = s->known && reread(a, s->entry, &p, NULL) == 0;
+        if (a->oom) {
+            return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", a->dir);
+        }
+        if (c->precinct(c->ctx, &a->m, i, known ? &p : NULL, err) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 void
 audit_state_free(audit *a)
 {

@@ -551,6 +551,13 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", bundle);
         goto done;
     }
+    if (opt->counting != NULL && audit_counting_each(&a, opt->counting, err) != 0) {
+        if (opt->statement != NULL) { /* handed out by after_log: the audit failed after all */
+            dauys_free(*opt->statement);
+            *opt->statement = NULL;
+        }
+        goto done;
+    }
     rc = 0;
 done:
     audit_source_close(&src);

@@ -24,6 +24,8 @@
 
 #include "error.h"
 #include "keys.h"
+#include "manifest.h"
+#include "protocol.h"
 
 typedef struct dauys_audit_finding {
     const char *check;    /* "A1".. */
@@ -45,6 +47,21 @@ typedef struct dauys_audit_summary {
                                              * not complete (protocols unreadable) */
 } dauys_audit_summary;
 
+/*
+ * The counting set, handed over after a complete audit (dauys-audit
+ * forensics): BEGIN with the manifest in force, then PRECINCT for each
+ * precinct whose protocol the log makes count, in roster order, with that
+ * protocol as read again from the bundle, or NULL if it cannot be read (I3
+ * reported it). Either may be NULL. A non-zero return, with ERR filled,
+ * stops the audit, which then fails with that error.
+ */
+typedef struct dauys_audit_counting {
+    int (*begin)(void *ctx, const dauys_manifest *m, dauys_error *err);
+    int (*precinct)(void *ctx, const dauys_manifest *m, uint32_t index, const dauys_protocol *p,
+                    dauys_error *err);
+    void *ctx;
+} dauys_audit_counting;
+
 typedef struct dauys_audit_options {
     const dauys_pubkey *central; /* from a source the auditor trusts; NULL: the bundle's central.pub */
     dauys_audit_fn on_fail;      /* called for every failure (may be NULL) */
@@ -54,6 +71,7 @@ typedef struct dauys_audit_options {
     unsigned threads;            /* threads reading and verifying protocols; 0: one per CPU.
                                   * Callers with a custom allocator that is not thread-safe
                                   * give 1 */
+    const dauys_audit_counting *counting; /* if not NULL: given the counting set */
 } dauys_audit_options;
 
 /*

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "forensics.h"
+#include "kvtext.h"
 #include "textout.h"
 
 static const struct {
@@ -124,6 +125,31 @@ dauys_forensics_explain(char *buf, size_t size, const dauys_forensics_area *a, u
 
 /* --- text ------------------------------------------------------------------ */
 
+/*
+ * Writes S, a name from the manifest, for a terminal: control characters (C0,
+ * DEL and the C1 range U+0080-U+009F, whose CSI a terminal obeys) and bytes
+ * that are not UTF-8 become '?'. The manifest's lines already refuse C0 and
+ * invalid UTF-8, but not C1.
+ */
+static void
+put_label(FILE *fp, const char *s)
+{
+    size_t n = strlen(s);
+
+    for (size_t i = 0, k; i < n; i += k) {
+        unsigned char c = (unsigned char) s[i];
+        k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if (k > n - i || !dauys_utf8_valid(s + i, k)) {
+            fputc('?', fp); /* a stray byte: one '?' each */
+            k = 1;
+        } else if (c < 0x20 || c == 0x7f || (c == 0xc2 && (unsigned char) s[i + 1] < 0xa0)) {
+            fputc('?', fp); /* a control character: one '?' for all its bytes */
+        } else {
+            fwrite(s + i, 1, k, fp);
+        }
+    }
+}
+
 /* The names of A's flags, comma-separated, or "-". */
 static void
 flag_list(FILE *fp, unsigned set)
@@ -138,6 +164,20 @@ flag_list(FILE *fp, unsigned set)
     fputs(any ? "\n" : "-\n", fp);
 }
 
+/* ID in a column WIDTH characters wide, then a space (dauys_out_column, made safe). */
+static void
+put_column(FILE *fp, const char *id, int width)
+{
+    char safe[256];
+    size_t n = 0;
+
+    for (const unsigned char *c = (const unsigned char *) id; *c && n + 4 < sizeof safe; c++) {
+        /* ids are [A-Za-z0-9._-] in the manifest; anything else is shown as '?' */
+        safe[n++] = *c < 0x80 && *c >= 0x20 && *c != 0x7f ? (char) *c : '?';
+    }
+    dauys_out_column(fp, safe, n, width);
+}
+
 static void
 text_row(FILE *fp, const char *id, const dauys_forensics_area *a)
 {
@@ -147,7 +187,7 @@ text_row(FILE *fp, const char *id, const dauys_forensics_area *a)
     if (a->correlation_defined) {
         snprintf(r, sizeof r, "%.2f", a->correlation);
     }
-    dauys_out_column(fp, id, strlen(id), 10);
+    put_column(fp, id, 10);
     fprintf(fp, "%9llu %10llu %6llu %8.1f %5llu %6llu %8.1f %5llu %7llu %7.1f %8.2g %6s %7.2f%%  ",
             (unsigned long long) a->precincts, (unsigned long long) a->considered,
             (unsigned long long) a->turnout.observed, a->turnout.expected,
@@ -170,8 +210,14 @@ text_flags(FILE *fp, const dauys_forensics_area *a, const char *id, const char *
             continue;
         }
         dauys_forensics_explain(sentence, sizeof sentence, a, flags[i].flag);
-        fprintf(fp, "  %s%s%s%s: %s\n    %s\n    caveat: %s\n", id, name ? " (" : "",
-                name ? name : "", name ? ")" : "", flags[i].name, sentence, flags[i].caveat);
+        fputs("  ", fp);
+        put_label(fp, id);
+        if (name != NULL) {
+            fputs(" (", fp);
+            put_label(fp, name);
+            fputs(")", fp);
+        }
+        fprintf(fp, ": %s\n    %s\n    caveat: %s\n", flags[i].name, sentence, flags[i].caveat);
         n++;
     }
     return n;
