@@ -29,6 +29,7 @@
 
 static const char demo_usage[] =
     "usage: dauys demo [--precincts N] [--seed S] [--profile P] [--out DIR] [--files-only]\n"
+    "                  [--stuff REGION[:TURNOUT:YES[:SHARE]]]\n"
     "\n"
     "Runs a mock referendum shaped like Kazakhstan's of 15 March 2026 end to end:\n"
     "20 regions, 10,388 precincts and about 12.48 million citizens on the lists by\n"
@@ -47,6 +48,13 @@ static const char demo_usage[] =
     "                 step, seconds, peak RSS in KiB (0: not measured), protocols\n"
     "  --files-only   make the keys, the signed manifest and the signed protocols\n"
     "                 (incoming/, later/) and stop: inputs for runs of your own\n"
+    "  --stuff REGION[:TURNOUT:YES[:SHARE]]\n"
+    "                 ballot stuffing for dauys-audit forensics to find: SHARE% of\n"
+    "                 REGION's precincts (a region code such as TUR; chosen from the\n"
+    "                 seed) report TURNOUT% turnout and YES% yes, each rounded to the\n"
+    "                 nearest ballot, as targets written by hand would be (whole\n"
+    "                 percents; default 85:90:30). Their protocols are lawful, so they\n"
+    "                 are accepted and the audit passes: only the statistics show them\n"
     "exit status: 0 the audit passed, 1 it found a discrepancy, 2 any other failure\n";
 
 /* Precinct key files are written up to this size (two files per precinct). */
@@ -69,6 +77,7 @@ typedef struct demo_run {
     size_t stages;
     uint32_t trouble[7]; /* the precincts that get planted trouble */
     int files_only;      /* --files-only: stop once the inputs are made */
+    const char *stuff;   /* --stuff SPEC, or NULL */
 } demo_run;
 
 /* out/REL as a path in BUF. */
@@ -666,7 +675,8 @@ options(int argc, char **argv, demo_run *r, uint64_t *count, uint64_t *seed, con
         {"precincts", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
         {"profile", required_argument, NULL, 'p'},   {"out", required_argument, NULL, 'o'},
         {"timings", required_argument, NULL, 't'},   {"help", no_argument, NULL, 'h'},
-        {"files-only", no_argument, NULL, 'f'},      {NULL, 0, NULL, 0}};
+        {"files-only", no_argument, NULL, 'f'},      {"stuff", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0}};
     int c;
 
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -677,6 +687,7 @@ options(int argc, char **argv, demo_run *r, uint64_t *count, uint64_t *seed, con
         case 'o': r->out = optarg; break;
         case 't': r->timings = optarg; break;
         case 'f': r->files_only = 1; break;
+        case 'S': r->stuff = optarg; break;
         case 'h': fputs(demo_usage, stdout); return 1;
         default: fputs(demo_usage, stderr); return -1;
         }
@@ -692,6 +703,25 @@ options(int argc, char **argv, demo_run *r, uint64_t *count, uint64_t *seed, con
     return 0;
 }
 
+/* What --stuff did, if given: how many of the region's precincts. */
+static void
+print_stuffing(const dauys_demo *d)
+{
+    uint32_t stuffed = 0, of = 0;
+
+    if (!d->stuffed) {
+        return;
+    }
+    for (uint32_t i = 0; i < d->count; i++) {
+        of += d->precinct[i].region == d->stuff_region;
+        stuffed += (uint32_t) dauys_demo_stuffed(d, i);
+    }
+    printf("   stuffed: %u of %s's %u precincts report %u%% turnout and %u%% yes (--stuff; "
+           "dauys-audit forensics should flag %s)\n", stuffed,
+           dauys_demo_region_code(d->stuff_region), of, d->stuff_turnout, d->stuff_yes,
+           dauys_demo_region_code(d->stuff_region));
+}
+
 /* Everything after the options; the exit status. */
 static int
 demo(demo_run *r, uint64_t count, uint64_t seed, const char *profile)
@@ -700,7 +730,8 @@ demo(demo_run *r, uint64_t count, uint64_t seed, const char *profile)
     dauys_error err;
     int audit_rc = CLI_EXIT_FAIL;
 
-    if (dauys_demo_plan(&r->d, (uint32_t) count, seed, profile, &err) != 0) {
+    if (dauys_demo_plan(&r->d, (uint32_t) count, seed, profile, &err) != 0 ||
+        (r->stuff != NULL && dauys_demo_stuff(r->d, r->stuff, &err) != 0)) {
         cli_report(&err);
         return CLI_EXIT_FAIL;
     }
@@ -712,6 +743,7 @@ demo(demo_run *r, uint64_t count, uint64_t seed, const char *profile)
            r->d->district_count, (unsigned long long) r->d->voters_total, profile,
            (unsigned long long) seed);
     record(r, "plan", t0, 0, 0);
+    print_stuffing(r->d);
     if (prepare(r) != 0) {
         return CLI_EXIT_FAIL;
     }

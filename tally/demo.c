@@ -49,7 +49,7 @@ static const struct {
 #define VOTERS_AT_DEFAULT 12480000ull
 #define PRECINCTS_PER_DISTRICT 60
 
-enum { SALT_SIZE = 1, SALT_DAY, SALT_KEY, SALT_REGION, SALT_CENTRAL };
+enum { SALT_SIZE = 1, SALT_DAY, SALT_KEY, SALT_REGION, SALT_CENTRAL, SALT_STUFF };
 
 /* splitmix64: a good 64-bit mix of its input. */
 static uint64_t
@@ -270,6 +270,63 @@ dauys_demo_manifest(char **out, size_t *len, const dauys_demo *d, const dauys_pu
     return 0;
 }
 
+const char *
+dauys_demo_region_code(uint32_t r)
+{
+    return r < DAUYS_DEMO_REGIONS ? regions[r].code : NULL;
+}
+
+/* Reads ":N" (a whole percent from LO to 100) at *S into *OUT, moving *S on. */
+static int
+percent(const char **s, uint32_t *out, uint32_t lo)
+{
+    uint32_t v = 0;
+    int digits = 0;
+
+    if (**s != ':') {
+        return -1;
+    }
+    for ((*s)++; **s >= '0' && **s <= '9' && digits < 4; (*s)++, digits++) {
+        v = v * 10 + (uint32_t) (**s - '0');
+    }
+    *out = v;
+    return digits > 0 && digits < 4 && v >= lo && v <= 100 ? 0 : -1;
+}
+
+int
+dauys_demo_stuff(dauys_demo *d, const char *spec, dauys_error *err)
+{
+    size_t n = strcspn(spec, ":");
+    const char *s = spec + n;
+    uint32_t r;
+
+    for (r = 0; r < DAUYS_DEMO_REGIONS; r++) {
+        if (strlen(regions[r].code) == n && strncmp(regions[r].code, spec, n) == 0) {
+            break;
+        }
+    }
+    d->stuff_turnout = 85, d->stuff_yes = 90, d->stuff_share = 30;
+    if (r == DAUYS_DEMO_REGIONS ||
+        (*s != '\0' && (percent(&s, &d->stuff_turnout, 1) != 0 ||
+                         percent(&s, &d->stuff_yes, 0) != 0 ||
+                         (*s != '\0' && percent(&s, &d->stuff_share, 1) != 0))) ||
+        *s != '\0') {
+        return dauys_error_set(err, DAUYS_E_USAGE, "--stuff: expected REGION[:TURNOUT:YES[:SHARE]] "
+                               "(a region code such as TUR, then whole percents), not \"%s\"",
+                               spec);
+    }
+    d->stuffed = 1;
+    d->stuff_region = r;
+    return 0;
+}
+
+int
+dauys_demo_stuffed(const dauys_demo *d, uint32_t i)
+{
+    return d->stuffed && i < d->count && d->precinct[i].region == d->stuff_region &&
+           rnd(d, i, SALT_STUFF, 0) % 100 < d->stuff_share;
+}
+
 /* The numbers of one protocol. */
 typedef struct counts {
     uint64_t on_list, received, issued, cancelled, in_boxes, yes, no, not_counted, invalid;
@@ -310,6 +367,29 @@ day(counts *c, const dauys_demo *d, uint32_t i)
     c->no = valid - c->yes;
 }
 
+/*
+ * A stuffed precinct's day (dauys_demo_stuff): the target turnout and yes
+ * share, rounded to the nearest ballot; 0-2 ballots still taken home while
+ * the list allows; invalid and not counted as on a lawful day but within
+ * what yes leaves. Every control relation holds.
+ */
+static void
+stuffed_day(counts *c, const dauys_demo *d, uint32_t i)
+{
+    uint64_t left;
+
+    c->in_boxes = (c->on_list * d->stuff_turnout + 50) / 100;
+    c->issued = c->in_boxes + (c->in_boxes + 2 <= c->on_list ? rnd(d, i, SALT_DAY, 3) % 3 : 0);
+    c->cancelled = c->received - c->issued;
+    c->yes = (c->in_boxes * d->stuff_yes + 50) / 100;
+    left = c->in_boxes - c->yes;
+    c->invalid = c->in_boxes * (5 + rnd(d, i, SALT_DAY, 4) % 21) / 1000;
+    c->invalid = c->invalid < left ? c->invalid : left;
+    c->not_counted = c->in_boxes * (rnd(d, i, SALT_DAY, 5) % 11) / 1000;
+    c->not_counted = c->not_counted < left - c->invalid ? c->not_counted : left - c->invalid;
+    c->no = left - c->invalid - c->not_counted;
+}
+
 /* Applies VARIANT's change to the genuine numbers. */
 static void
 vary(counts *c, dauys_demo_variant variant)
@@ -333,6 +413,9 @@ dauys_demo_protocol(char *out, size_t size, size_t *len, const dauys_demo *d, ui
         return dauys_error_set(err, DAUYS_E_USAGE, "no precinct %u, version %u", i, version);
     }
     day(&c, d, i);
+    if (dauys_demo_stuffed(d, i)) {
+        stuffed_day(&c, d, i);
+    }
     vary(&c, variant);
     n = snprintf(out, size,
                  "format: dauys-protocol 1\nreferendum: %s\nprecinct: %s\nversion: %u\n%s"

@@ -37,6 +37,9 @@ typedef struct dauys_demo {
     dauys_demo_precinct *precinct;
     uint32_t turnout_permille[DAUYS_DEMO_REGIONS], yes_permille[DAUYS_DEMO_REGIONS];
     uint64_t voters_total;
+    /* --stuff (dauys_demo_stuff): 0 for none */
+    int stuffed;
+    uint32_t stuff_region, stuff_turnout, stuff_yes, stuff_share; /* whole percents */
 } dauys_demo;
 
 /* Kinds of protocol the demo writes: the genuine one, and planted trouble. */
@@ -56,6 +59,25 @@ int dauys_demo_plan(dauys_demo **out, uint32_t count, uint64_t seed, const char 
                     dauys_error *err) __attribute__((warn_unused_result));
 
 void dauys_demo_free(dauys_demo *d);
+
+/*
+ * Ballot stuffing for dauys-audit forensics to find (dauys demo --stuff):
+ * SPEC is "REGION[:TURNOUT:YES[:SHARE]]", REGION a region's code (TUR), the
+ * rest whole percents (default 85:90:30). SHARE% of REGION's precincts,
+ * chosen from the seed, then report TURNOUT% turnout and YES% of their
+ * ballots yes, each rounded to the nearest whole ballot, as an organiser
+ * writing target numbers would (Kobak et al. 2016). Their protocols stay
+ * lawful: every control relation holds, and they are accepted. Returns 0,
+ * or -1 (ERR: DAUYS_E_USAGE) if SPEC is not one.
+ */
+int dauys_demo_stuff(dauys_demo *d, const char *spec, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/* 1 if precinct I's protocol is stuffed. */
+int dauys_demo_stuffed(const dauys_demo *d, uint32_t i);
+
+/* The code of region R ("TUR"). */
+const char *dauys_demo_region_code(uint32_t r);
 
 /* Precinct I's key pair, derived from the demo's seed into SK (see
  * dauys_keys_seckey_new) and PK. */
