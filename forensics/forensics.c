@@ -4,10 +4,14 @@
  * last digits, the turnout-yes moments); then the Monte Carlo resamples
  * every considered precinct; then each area's numbers become flags.
  *
- * Reproducibility: each precinct and test draws from its own stream
- * (seed, 2 * precinct index + test), so a precinct's resamples depend only on
- * the seed, its place in the input and its own counts: changing one
- * region's data leaves every other region's results as they were.
+ * Reproducibility: the precincts are first put in one canonical order (by
+ * region, then eligible, took part, yes, no), so the results depend on the
+ * seed and the precincts given, never on the order they come in: the HTML
+ * report (from SQL) and dauys-audit forensics (from the bundle) agree to
+ * the last digit. Then each precinct and test draws from its own stream
+ * (seed, 2 * its place in that order + test): regions come in blocks, so
+ * changing one region's data leaves every other region's results as they
+ * were.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -310,13 +314,30 @@ run(work *w, const dauys_forensics_options *o)
     conclude(w, o);
 }
 
+/* The canonical order: region, then the counts. */
+static int
+canonical_cmp(const void *x, const void *y)
+{
+    const dauys_forensics_precinct *a = x, *b = y;
+    const uint64_t ka[5] = {a->region, a->eligible, a->took_part, a->yes, a->no};
+    const uint64_t kb[5] = {b->region, b->eligible, b->took_part, b->yes, b->no};
+
+    for (size_t i = 0; i < 5; i++) {
+        if (ka[i] != kb[i]) {
+            return ka[i] < kb[i] ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 int
 dauys_forensics_compute(dauys_forensics *out, const dauys_forensics_precinct *p, size_t n,
                         size_t region_count, const dauys_forensics_options *opt,
                         dauys_error *err)
 {
     dauys_forensics_options o;
-    work w = {.p = p, .n = n};
+    work w = {.n = n};
+    dauys_forensics_precinct *sorted = NULL;
     int rc = -1;
 
     if (out == NULL) {
@@ -342,7 +363,8 @@ dauys_forensics_compute(dauys_forensics *out, const dauys_forensics_precinct *p,
     w.mom = dauys_malloc_array(w.areas, sizeof *w.mom);
     /* region_count <= UINT32_MAX (validate): 2 * areas fits; the product is checked */
     w.count = dauys_malloc_array(w.areas * 2, o.resamples * sizeof *w.count);
-    if (out->region == NULL || w.area == NULL || w.mom == NULL || w.count == NULL) {
+    w.p = sorted = dauys_malloc_array(n, sizeof *sorted);
+    if (out->region == NULL || w.area == NULL || w.mom == NULL || w.count == NULL || sorted == NULL) {
         dauys_error_set(err, DAUYS_E_NOMEM, "forensics: out of memory for %zu regions and %u "
                         "resamples", region_count, o.resamples);
         goto done;
@@ -354,9 +376,14 @@ dauys_forensics_compute(dauys_forensics *out, const dauys_forensics_precinct *p,
         w.area[i] = &out->region[i];
     }
     w.area[region_count] = &out->nation;
+    if (n > 0) {
+        memcpy(sorted, p, n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, canonical_cmp);
+    }
     run(&w, &o);
     rc = 0;
 done:
+    dauys_free(sorted);
     dauys_free(w.area);
     dauys_free(w.mom);
     dauys_free(w.count);

@@ -104,7 +104,8 @@ typedef struct dauys_forensics {
 
 /*
  * Computes every test over the N precincts P (regions 0..REGION_COUNT-1)
- * into *OUT, with OPT (NULL: the defaults). Returns 0, or -1 with ERR set
+ * into *OUT, with OPT (NULL: the defaults); the results do not depend on
+ * the order of P (forensics.c). Returns 0, or -1 with ERR set
  * (DAUYS_E_USAGE for a region out of range, took part above eligible, or
  * yes + no above took part; DAUYS_E_NOMEM). The caller frees *OUT with
  * dauys_forensics_free, also after a failure.

@@ -42,7 +42,8 @@
 # volume): DAUYS_CONCURRENT_PROTOCOLS (default here 2000), DAUYS_CRASH_PROTOCOLS
 # (2000), DAUYS_CRASH_KILLS (4), DAUYS_DISKFULL_PROTOCOLS (2000, its own),
 # DAUYS_REPLAY_COPIES (1: replay_cli.sh's large file is the CSV once, 7,896
-# rows); and DAUYS_PROBE_TIMEOUT (600 s here) for tests/tools/coredump_probe.py.
+# rows), DAUYS_FORENSICS_PRECINCTS (400); and DAUYS_PROBE_TIMEOUT (600 s
+# here) for tests/tools/coredump_probe.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -63,6 +64,7 @@ export DAUYS_CRASH_PROTOCOLS=${DAUYS_CRASH_PROTOCOLS:-2000}
 export DAUYS_CRASH_KILLS=${DAUYS_CRASH_KILLS:-4}
 export DAUYS_DISKFULL_PROTOCOLS=${DAUYS_DISKFULL_PROTOCOLS:-2000}
 export DAUYS_REPLAY_COPIES=${DAUYS_REPLAY_COPIES:-1}
+export DAUYS_FORENSICS_PRECINCTS=${DAUYS_FORENSICS_PRECINCTS:-400}
 # secrets_cli.sh's probe waits for import-csv's first line (60 s natively).
 export DAUYS_PROBE_TIMEOUT=${DAUYS_PROBE_TIMEOUT:-600}
 

@@ -407,11 +407,11 @@ fingerprint(FILE *fp, const dauys_html_page *page, size_t qi)
 
 /* An integer-percentage result: observed, and what resampling expects. */
 static void
-integer_cells(FILE *fp, const dauys_forensics_integer *x, int flagged)
+integer_cells(FILE *fp, const dauys_forensics_integer *x, int flagged, const char *field)
 {
-    fprintf(fp, "<td class=\"n\"%s>", flagged ? " style=\"font-weight:bold\"" : "");
+    fprintf(fp, "<td class=\"n\" data-field=\"%s\"%s>", field, flagged ? " style=\"font-weight:bold\"" : "");
     count(fp, x->observed);
-    fprintf(fp, "</td><td class=\"n\">%.1f (", x->expected);
+    fprintf(fp, "</td><td class=\"n\" data-field=\"%s-expected\">%.1f (", field, x->expected);
     count(fp, x->p999);
     fputs(")</td>", fp);
 }
@@ -426,8 +426,9 @@ forensics_row(FILE *fp, const char *id, size_t id_len, const dauys_forensics_are
     dauys_out_html_text(fp, id, id_len);
     fputs("</td>", fp);
     cell(fp, "considered", a->considered);
-    integer_cells(fp, &a->turnout, (a->flags & DAUYS_FORENSICS_INTEGER_TURNOUT) != 0);
-    integer_cells(fp, &a->yes, (a->flags & DAUYS_FORENSICS_INTEGER_YES) != 0);
+    integer_cells(fp, &a->turnout, (a->flags & DAUYS_FORENSICS_INTEGER_TURNOUT) != 0,
+                  "integer-turnout");
+    integer_cells(fp, &a->yes, (a->flags & DAUYS_FORENSICS_INTEGER_YES) != 0, "integer-yes");
     cell(fp, "digits", a->digits.n);
     fprintf(fp, "<td class=\"n\">%.2f</td><td class=\"n\">%.4f</td>", a->digits.chi2, a->digits.p_value);
     if (a->correlation_defined) {

@@ -731,6 +731,35 @@ test_out_of_memory(void **state)
     free(p);
 }
 
+/* The same precincts in another order give the same results, bit for bit:
+ * the HTML report and dauys-audit forensics read them in different orders. */
+static void
+test_order_does_not_matter(void **state)
+{
+    dauys_forensics_precinct *p = synth_new(3000, 21), *q = malloc(3000 * sizeof *q);
+    dauys_forensics a, b;
+    dauys_forensics_options o;
+    trng g = {.x = 99};
+
+    (void) state;
+    assert_non_null(q);
+    memcpy(q, p, 3000 * sizeof *q);
+    for (size_t i = 2999; i > 0; i--) { /* Fisher-Yates */
+        size_t j = (size_t) (tnext(&g) % (i + 1));
+        dauys_forensics_precinct t = q[i];
+        q[i] = q[j], q[j] = t;
+    }
+    assert_true(memcmp(p, q, 3000 * sizeof *q) != 0);
+    dauys_forensics_options_default(&o);
+    compute_ok(&a, p, 3000, &o);
+    compute_ok(&b, q, 3000, &o);
+    assert_memory_equal(&a.nation, &b.nation, sizeof a.nation);
+    assert_memory_equal(a.region, b.region, REGIONS * sizeof *a.region);
+    dauys_forensics_free(&a);
+    dauys_forensics_free(&b);
+    free(p), free(q);
+}
+
 static void
 test_reproducible(void **state)
 {
@@ -940,6 +969,7 @@ main(void)
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_order_does_not_matter),
         cmocka_unit_test(test_words),
         cmocka_unit_test(test_writers),
     };

@@ -131,6 +131,17 @@ expect_check "  ... control: a blank page fails that check" 1 png blank.png
 browse pdf "$PAGE" page.pdf
 expect_check "it prints: a PDF of several pages" 0 pdf page.pdf
 
+section "the page's forensics are dauys-audit forensics'"
+expect_ok "dauys demo --stuff TUR:85:90:50 (whole-percent targets in half of TUR)" "The audit passed" \
+    "$DAUYS" demo --precincts "$PRECINCTS" --seed 11 --stuff TUR:85:90:50 --out s
+browse dom "$WORK/s/bundle/reports/report.html" sdom.html
+check "  ... the page flags TUR's turnout" grep -q 'data-flag="integer-turnout"><strong>Turkistan Region: ' sdom.html
+run "$AUDIT" forensics --json -p s/keys/central.pub s/bundle
+printf '%s\n' "$OUT" >forensics.json
+check "  ... dauys-audit forensics ran (exit 0)" test "$RC" = 0
+expect_check "  ... every area's numbers and every flag on the page are the audit's" 0 forensics sdom.html forensics.json
+expect_check "  ... and the clean demo's page is not (its numbers differ)" 1 forensics dom.html forensics.json
+
 section "names from the manifest are text, not markup"
 # The demo's manifest with a region and the question renamed to markup,
 # signed again with the demo's central key: the protocols still verify.

@@ -4,6 +4,8 @@
   report_check.py static PAGE          the page is self-contained
   report_check.py numbers DOM RESULT   every number of the result statement
                                        RESULT is in the rendered DOM, equal
+  report_check.py forensics DOM JSON   the page's forensics table and flags
+                                       are dauys-audit forensics --json's
   report_check.py png FILE             a screenshot is not blank
   report_check.py pdf FILE             a printout has pages
 
@@ -13,6 +15,7 @@ Only the standard library: the PNG reader below decodes what headless
 Chromium writes (8-bit RGB or RGBA, not interlaced).
 """
 import html.parser
+import json
 import re
 import struct
 import sys
@@ -271,6 +274,37 @@ def check_numbers(dom_path, result_path):
                                    "the precincts and the log state equal the statement")
 
 
+# --- forensics: the page's against dauys-audit forensics --json ----------
+
+def check_forensics(dom_path, json_path):
+    dom = Dom()
+    dom.feed(open(dom_path, encoding="utf-8").read())
+    audit = json.load(open(json_path, encoding="utf-8"))
+    problems, areas = [], 0
+    for q in audit["questions"]:
+        table = f"forensics-{q['question']}"
+        for a in q["regions"] + [dict(q["national"], id="national")]:
+            areas += 1
+            for field, key in (("integer-turnout", "integer_turnout"), ("integer-yes", "integer_yes")):
+                want = f"{a[key]['observed']:,}"
+                got = dom.fields.get((table, a["id"], field))
+                if got != want:
+                    problems.append(f"{a['id']} {field}: the page says {got!r}, the audit {want!r}")
+                want = f"{a[key]['expected']:.1f} ({a[key]['p999']:,})"
+                got = dom.fields.get((table, a["id"], field + "-expected"))
+                if got != want:
+                    problems.append(f"{a['id']} {field} expected: the page says {got!r}, the audit {want!r}")
+            got = dom.fields.get((table, a["id"], "digits"))
+            if got != f"{a['last_digit']['counts']:,}":
+                problems.append(f"{a['id']} last digits: the page says {got!r}, the audit {a['last_digit']['counts']}")
+        names = {r["id"]: r["name"] for r in q["regions"]}
+        want_flags = sorted(("national" if f["area"] is None else names[f["area"]], f["flag"]) for f in q["flags"])
+        got_flags = sorted((text.split(": ")[0], flag) for (_, flag, text) in dom.flags)
+        if got_flags != want_flags:
+            problems.append(f"flags: the page has {got_flags}, the audit {want_flags}")
+    return problems_exit(problems, f"forensics: {areas} areas and {len(dom.flags)} flags equal dauys-audit forensics'")
+
+
 # --- png: a screenshot that is not blank ---------------------------------
 
 def png_pixels(path):
@@ -361,6 +395,8 @@ def main(argv):
             return check_static(argv[2])
         if len(argv) == 4 and argv[1] == "numbers":
             return check_numbers(argv[2], argv[3])
+        if len(argv) == 4 and argv[1] == "forensics":
+            return check_forensics(argv[2], argv[3])
         if len(argv) == 3 and argv[1] == "png":
             return check_png(argv[2])
         if len(argv) == 3 and argv[1] == "pdf":
