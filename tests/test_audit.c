@@ -722,6 +722,55 @@ op_verify_archive(oom_run *r)
     verify_under_oom(r, fx.archive);
 }
 
+/* The counting set handed to the caller (dauys-audit forensics' way in):
+ * each counted precinct's yes, in an array made when the set begins. */
+typedef struct counted {
+    uint64_t *yes;
+    size_t cap, n;
+} counted;
+
+static int
+counted_begin(void *ctx, const dauys_manifest *m, dauys_error *err)
+{
+    counted *c = ctx;
+
+    c->cap = m->precinct_count;
+    c->yes = dauys_malloc_array(c->cap > 0 ? c->cap : 1, sizeof *c->yes);
+    return c->yes == NULL ? dauys_error_set(err, DAUYS_E_NOMEM, "out of memory") : 0;
+}
+
+static int
+counted_precinct(void *ctx, const dauys_manifest *m, uint32_t index, const dauys_protocol *p,
+                 dauys_error *err)
+{
+    counted *c = ctx;
+
+    (void) m, (void) index, (void) err;
+    if (p != NULL && c->n < c->cap) {
+        c->yes[c->n++] = p->answer[0].yes;
+    }
+    return 0;
+}
+
+/* dauys_audit_verify handing over the counting set: done, every counted
+ * precinct was handed over, readable. */
+static void
+op_verify_counting(oom_run *r)
+{
+    counted c = {0};
+    const dauys_audit_counting counting = {counted_begin, counted_precinct, &c};
+    findings fs = {0};
+    dauys_audit_summary sum;
+    dauys_audit_options opt = {.on_fail = on_fail, .ctx = &fs, .threads = 1, .counting = &counting};
+
+    r->rc = dauys_audit_verify(&sum, fx.bundle, &opt, &r->err);
+    if (r->rc == 0 && (fs.count > 0 || c.n != sum.counted || c.n == 0)) {
+        snprintf(r->bad, sizeof r->bad, "rc 0 but %llu finding(s) and %zu of %llu precincts handed over",
+                 (unsigned long long) fs.count, c.n, (unsigned long long) sum.counted);
+    }
+    dauys_free(c.yes);
+}
+
 static char oom_receipt[DAUYS_RECEIPT_MAX];
 
 static void
@@ -821,6 +870,14 @@ test_oom_verify_archive(void **state)
 {
     (void) state;
     oom_loop(op_verify_archive, "dauys_audit_verify (archive)");
+}
+
+/* The same with the counting set handed over (dauys-audit forensics). */
+static void
+test_oom_verify_counting(void **state)
+{
+    (void) state;
+    oom_loop(op_verify_counting, "dauys_audit_verify (counting set)");
 }
 
 /* Out of memory in prove: clean DAUYS_E_NOMEM, nothing leaked. */
@@ -1109,6 +1166,7 @@ main(void)
         cmocka_unit_test(test_archive_database_in_place),
         cmocka_unit_test(test_oom_verify),
         cmocka_unit_test(test_oom_verify_archive),
+        cmocka_unit_test(test_oom_verify_counting),
         cmocka_unit_test(test_oom_prove),
         cmocka_unit_test(test_oom_check_receipt),
         cmocka_unit_test(test_receipt_checks),
