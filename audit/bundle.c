@@ -4,8 +4,8 @@
  * one of the derived files of docs/FORMATS.md section 17.1; anything else,
  * and anything that is not a plain file, is reported. The copies the
  * bundle derives from the log (manifest.txt, protocols/index.tsv) must agree
- * with it. reports/ holds the tally's own renderings: named, not re-checked
- * (result.txt is the signed statement of the same numbers).
+ * with it. reports/ holds the tally's own renderings: named here; the page
+ * and the CSV are compared with the re-tally by reports.c (T3).
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <dirent.h>

@@ -22,7 +22,7 @@
 #include "source.h"
 #include "verify.h"
 
-enum { A1, A2, A3, A4, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2 };
+enum { A1, A2, A3, A4, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2, T3 };
 
 /* What the log says about one precinct so far (indexed like m.precinct). */
 typedef struct precinct_state {
@@ -160,6 +160,9 @@ void audit_statement_compare(audit *a, const char *text, size_t len);
 /* Lines of the audit's statement whose areas hold protocols it could not read. */
 uint64_t audit_statement_unknown_lines(const audit *a);
 
+/* reports.c: T3, reports/report.html and reports/tally.csv against RESULT
+ * (LEN bytes), the signed result.txt, and the re-tally's districts. */
+void audit_reports_check(audit *a, const char *result, size_t len);
 /* bundle.c: I4, every file in the bundle named by the log or derived from it. */
 void audit_bundle_files(audit *a);
 

@@ -2,7 +2,8 @@
  * verify.c: the audit's driver. One streaming pass over the bundle's log, in
  * order (I1, I2, and each entry's files and outcome through outcome.c), then
  * the checkpoint (A1, I2), the result statement against the audit's own
- * (A4, I2, P1, T1, T2), the bundle's other files (I4) and its database (C3).
+ * (A4, I2, P1, T1, T2), the renderings in reports/ against the result (T3),
+ * the bundle's other files (I4) and its database (C3).
  */
 #include "verify.h"
 
@@ -39,6 +40,7 @@ static const struct {
     {"P1", "completeness", "the result's status and precinct counts are right"},
     {"T1", "consistency", "the result's numbers equal an independent re-tally"},
     {"T2", "consistency", "the rule verdicts follow from the re-tally"},
+    {"T3", "consistency", "the published HTML page and CSV show the signed result"},
 };
 
 void
@@ -317,6 +319,7 @@ check_result(audit *a)
         audit_check(a, A4, audit_signed_by(a, text, len, sig, sig_len, &a->central),
                     "result.txt", "not signed by the central key");
         audit_statement_compare(a, text, len);
+        audit_reports_check(a, text, len);
     }
     dauys_free(text);
     dauys_free(sig);

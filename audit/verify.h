@@ -35,7 +35,7 @@ typedef struct dauys_audit_finding {
 
 typedef void (*dauys_audit_fn)(const dauys_audit_finding *f, void *ctx);
 
-#define DAUYS_AUDIT_CHECKS 14
+#define DAUYS_AUDIT_CHECKS 15
 
 typedef struct dauys_audit_summary {
     uint64_t entries, protocols, counted, expected;

@@ -277,3 +277,44 @@ dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *
     }
     return 0;
 }
+
+/* 1 if PROFILE's majority is taken of valid votes (yes + no), 0 if of all
+ * who took part. */
+static int
+by_valid_votes(const char *profile)
+{
+    dauys_custom_profile c;
+
+    if (strncmp(profile, "custom:", 7) == 0) {
+        return dauys_rules_custom_parse(&c, profile, NULL) == 0 && c.of_valid;
+    }
+    return strcmp(profile, "simple-majority") == 0 || strcmp(profile, "quorum-majority") == 0;
+}
+
+uint64_t
+dauys_rules_yes_base(const char *profile, const dauys_counts *c)
+{
+    return by_valid_votes(profile) ? c->yes + c->no : c->took_part;
+}
+
+uint64_t
+dauys_rules_majority_needed(const char *profile, uint64_t base)
+{
+    dauys_custom_profile c;
+
+    if (strncmp(profile, "custom:", 7) == 0 && dauys_rules_custom_parse(&c, profile, NULL) == 0) {
+        return dauys_rules_threshold(base, &c.majority);
+    }
+    return dauys_rules_more_than_half(base);
+}
+
+void
+dauys_rules_majority_fraction(const char *profile, uint32_t *num, uint32_t *den)
+{
+    dauys_custom_profile c;
+
+    *num = 1, *den = 2;
+    if (strncmp(profile, "custom:", 7) == 0 && dauys_rules_custom_parse(&c, profile, NULL) == 0) {
+        *num = c.majority.num, *den = c.majority.den;
+    }
+}

@@ -109,4 +109,15 @@ uint64_t dauys_rules_two_thirds(uint64_t whole);
 /* Formats N with thousands separators ("11,734,642") into OUT (at least 27 bytes). */
 void dauys_rules_group(char *out, size_t size, uint64_t n);
 
+/* What yes is shown as a share of under PROFILE: valid votes (yes + no) for
+ * the profiles whose majority is of valid votes, else all who took part. */
+uint64_t dauys_rules_yes_base(const char *profile, const dauys_counts *c);
+
+/* The least yes that is a majority of BASE under PROFILE (exact). */
+uint64_t dauys_rules_majority_needed(const char *profile, uint64_t base);
+
+/* PROFILE's majority as the fraction NUM/DEN of the base, for drawing its
+ * line (1/2 for the named profiles; the decision is majority_needed's). */
+void dauys_rules_majority_fraction(const char *profile, uint32_t *num, uint32_t *den);
+
 #endif

@@ -2,13 +2,14 @@
 # Fuzzes every parser of outside input with libFuzzer (clang, ASan + UBSan,
 # -fno-sanitize-recover): protocol, manifest, minisign key and signature
 # files, signed notes and checkpoints, log entries, proofs, the CSV reader of
-# the importer, and the bundle archive's headers (fuzz/).
+# the importer, the bundle archive's headers, and the audit's scanner of the
+# HTML report (fuzz/).
 #
 #   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
 #
 # Seeds: the files of a 20-precinct `dauys demo` (protocols, manifest, keys,
-# signatures, checkpoint, log entries, proofs, archive), the Italian CSV of
-# tests/data; a dictionary of the formats' keys taken from those seeds.
+# signatures, checkpoint, log entries, proofs, archive, HTML report), the
+# Italian CSV of tests/data; a dictionary of the formats' keys taken from those seeds.
 # Fails on any crash, leak, timeout (10 s an input) or memory over 2 GiB, and
 # leaves the input that did it in $DAUYS_FUZZ_DIR/artifacts. Prints each
 # target's runs and runs per second. The corpus grows in $DAUYS_FUZZ_DIR
@@ -21,7 +22,7 @@ scripts/build.sh fuzz >/dev/null
 bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
-targets=(protocol manifest keys note logentry proof csv tar)
+targets=(protocol manifest keys note logentry proof csv tar page)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -50,6 +51,7 @@ for f in tests/data/it-2026/*.csv; do head -n 40 "$f" >"$work/corpus/csv/$(basen
 "$bin/release/tally/dauys" archive "$d/bundle" "$work/bundle.tar" >/dev/null
 mkdir -p "$work/corpus/tar"
 head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
+seed page "$d/bundle/reports/report.html"
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \
@@ -57,7 +59,8 @@ head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
         grep -o '^[a-z0-9_-]*: ' | sort -u | sed 's/.*/"&"/'
     printf '"%s"\n' 'untrusted comment: ' 'trusted comment: ' 'RWS' 'RWQ' '\x0a' '\xe2\x80\x94' \
         'ustar\x0000' 'ustar  \x00' '0000644\x00' '00000000000\x00' '"' '""' ';' '0' '-1' \
-        '18446744073709551616' '1000000000000'
+        '18446744073709551616' '1000000000000' '<!--' '-->' ' data-field=\"' ' data-area=\"' \
+        ' data-rule=\"' ' data-passed=\"' '<table id=\"areas-' '<div id=\"decision-' '</tr>' '</table>'
 } >"$work/dauys.dict"
 
 failed=0

@@ -237,8 +237,8 @@ static void
 area_row(FILE *fp, const dauys_area *a, const char *profile, int total)
 {
     const dauys_counts *c = &a->counts;
-    uint64_t base = dauys_report_yes_base(profile, c);
-    int majority = c->yes >= dauys_report_majority_needed(profile, base);
+    uint64_t base = dauys_rules_yes_base(profile, c);
+    int majority = c->yes >= dauys_rules_majority_needed(profile, base);
 
     fprintf(fp, "<tr%s data-area=\"", total ? " class=\"total\"" : "");
     dauys_out_html_text(fp, a->id, a->id_len);
@@ -258,7 +258,7 @@ area_row(FILE *fp, const dauys_area *a, const char *profile, int total)
     cell(fp, "yes", c->yes), cell(fp, "no", c->no), cell(fp, "not-counted", c->not_counted);
     cell(fp, "invalid", c->invalid);
     fputs("<td class=\"n\" data-field=\"yes-share\">", fp), percent(fp, c->yes, base);
-    fprintf(fp, "</td><td>%s</td></tr>\n", majority ? "yes" : "no");
+    fprintf(fp, "</td><td data-field=\"majority\">%s</td></tr>\n", majority ? "yes" : "no");
 }
 
 /* What PROFILE takes yes as a share of, in words. */
@@ -266,7 +266,7 @@ static const char *
 base_name(const char *profile)
 {
     dauys_counts probe = {.yes = 1}; /* took part 0: the base is 1 only if it is yes + no */
-    return dauys_report_yes_base(profile, &probe) == 1 ? "valid votes" : "took part";
+    return dauys_rules_yes_base(profile, &probe) == 1 ? "valid votes" : "took part";
 }
 
 /* The table of regions and the nation for question Q. */
@@ -342,7 +342,7 @@ yes_chart(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
     dauys_svg_line line = {.label = NULL};
     char label[200], title[120];
 
-    dauys_report_majority_fraction(profile, &line.num, &line.den);
+    dauys_rules_majority_fraction(profile, &line.num, &line.den);
     snprintf(label, sizeof label, "majority (%u/%u): %s", line.num, line.den,
              majority != NULL ? majority->clause : profile);
     snprintf(title, sizeof title, "Yes by region (of %s) against the majority line", base_name(profile));
@@ -351,11 +351,11 @@ yes_chart(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
     dauys_svg_bars_begin(fp, title, n + 1, 1);
     for (size_t i = 0; i <= n; i++) {
         const dauys_area *a = i < n ? &q->region[i] : &q->nation;
-        uint64_t base = dauys_report_yes_base(profile, &a->counts);
+        uint64_t base = dauys_rules_yes_base(profile, &a->counts);
         dauys_svg_bar b = {.label = i < n ? a->name : "whole country", .label_len = i < n ? a->name_len : 13,
                            .part = a->counts.yes,
                            .whole = base, .total = i == n,
-                           .marked = base > 0 && a->counts.yes >= dauys_report_majority_needed(profile, base)};
+                           .marked = base > 0 && a->counts.yes >= dauys_rules_majority_needed(profile, base)};
         with_majority += i < n && b.marked;
         dauys_svg_bars_row(fp, i, &b, "\xe2\x9c\x93 majority");
     }

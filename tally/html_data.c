@@ -86,7 +86,7 @@ bin_question(dauys_html_page *page, size_t q, dauys_error *err)
     for (size_t i = 0; i < page->precinct_count[q]; i++) {
         const dauys_forensics_precinct *p = &page->precinct[q][i];
         dauys_counts c = {.took_part = p->took_part, .yes = p->yes, .no = p->no};
-        uint64_t base = dauys_report_yes_base(profile, &c);
+        uint64_t base = dauys_rules_yes_base(profile, &c);
         if (p->eligible == 0) {
             page->no_list[q]++;
             continue;

@@ -8,47 +8,6 @@
 #include "report.h"
 #include "textout.h"
 
-/* 1 if PROFILE's majority is taken of valid votes (yes + no), 0 if of all
- * who took part. */
-static int
-by_valid_votes(const char *profile)
-{
-    dauys_custom_profile c;
-
-    if (strncmp(profile, "custom:", 7) == 0) {
-        return dauys_rules_custom_parse(&c, profile, NULL) == 0 && c.of_valid;
-    }
-    return strcmp(profile, "simple-majority") == 0 || strcmp(profile, "quorum-majority") == 0;
-}
-
-uint64_t
-dauys_report_yes_base(const char *profile, const dauys_counts *c)
-{
-    return by_valid_votes(profile) ? c->yes + c->no : c->took_part;
-}
-
-uint64_t
-dauys_report_majority_needed(const char *profile, uint64_t base)
-{
-    dauys_custom_profile c;
-
-    if (strncmp(profile, "custom:", 7) == 0 && dauys_rules_custom_parse(&c, profile, NULL) == 0) {
-        return dauys_rules_threshold(base, &c.majority);
-    }
-    return dauys_rules_more_than_half(base);
-}
-
-void
-dauys_report_majority_fraction(const char *profile, uint32_t *num, uint32_t *den)
-{
-    dauys_custom_profile c;
-
-    *num = 1, *den = 2;
-    if (strncmp(profile, "custom:", 7) == 0 && dauys_rules_custom_parse(&c, profile, NULL) == 0) {
-        *num = c.majority.num, *den = c.majority.den;
-    }
-}
-
 static void
 text_row(FILE *fp, const dauys_area *a, const char *profile)
 {
@@ -59,13 +18,13 @@ text_row(FILE *fp, const dauys_area *a, const char *profile)
     dauys_rules_group(y, sizeof y, a->counts.yes);
     dauys_out_percent(tp, sizeof tp, a->counts.took_part, a->counts.eligible);
     /* yes as a share of what the profile's majority is taken of */
-    uint64_t base = dauys_report_yes_base(profile, &a->counts);
+    uint64_t base = dauys_rules_yes_base(profile, &a->counts);
     dauys_out_percent(yp, sizeof yp, a->counts.yes, base);
     dauys_out_column(fp, a->id, a->id_len, 10);
     dauys_out_column(fp, a->name, a->name_len, 26);
     fprintf(fp, "%6llu/%-6llu %13s %13s %8s %13s %8s %s\n", (unsigned long long) a->reporting,
            (unsigned long long) a->expected, e, t, tp, y, yp,
-           a->counts.yes >= dauys_report_majority_needed(profile, base) ? "yes" : "no");
+           a->counts.yes >= dauys_rules_majority_needed(profile, base) ? "yes" : "no");
 }
 
 static void

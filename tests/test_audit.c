@@ -53,10 +53,11 @@ enum {
     CK_C3,
     CK_P1,
     CK_T1,
-    CK_T2
+    CK_T2,
+    CK_T3
 };
 static const char *const check_ids[DAUYS_AUDIT_CHECKS] = {
-    "A1", "A2", "A3", "A4", "I1", "I2", "I3", "I4", "C1", "C2", "C3", "P1", "T1", "T2",
+    "A1", "A2", "A3", "A4", "I1", "I2", "I3", "I4", "C1", "C2", "C3", "P1", "T1", "T2", "T3",
 };
 #define BIT(ck) (1u << (ck))
 #define UNKNOWN_ID_BIT (1u << 31)
@@ -156,7 +157,8 @@ copy_bundle(const char *name)
 
 /* --- building the referendum ---------------------------------------------------------- */
 
-/* Precinct I's protocol, version VERSION (2: with a reason), YES of 690 valid. */
+/* Precinct I's protocol, version VERSION (2: with a reason), YES of 690 valid
+ * on q1; q2 the other way round. */
 static void
 protocol_text(char *out, size_t size, int i, unsigned version, unsigned yes)
 {
@@ -164,9 +166,10 @@ protocol_text(char *out, size_t size, int i, unsigned version, unsigned yes)
              "format: dauys-protocol 1\nreferendum: " REFERENDUM "\nprecinct: P%02d\n"
              "version: %u\n%scitizens_on_list: 1000\nballots_received: 800\n"
              "ballots_issued: 700\nballots_cancelled: 100\nballots_in_boxes: 700\n"
-             "q1_yes: %u\nq1_no: %u\nq1_not_counted: 5\nq1_invalid: 5\n",
+             "q1_yes: %u\nq1_no: %u\nq1_not_counted: 5\nq1_invalid: 5\n"
+             "q2_yes: %u\nq2_no: %u\nq2_not_counted: 5\nq2_invalid: 5\n",
              i, version, version > 1 ? "reason: recount ordered by the district commission\n" : "",
-             yes, 690 - yes);
+             yes, 690 - yes, 690 - yes, yes);
 }
 
 /* The signed manifest and central.pub under the temp root; the workspace WS made from them. */
@@ -179,6 +182,7 @@ make_workspace(const char *ws)
     p += sprintf(p, "format: dauys-manifest 1\nreferendum: " REFERENDUM "\n"
                     "title: Audit unit test\ndate: 2026-03-15\nmode: test\nversion: 1\n"
                     "ballot: single\nquestion: q1 kz-constitutional Do you approve?\n"
+                    "question: q2 simple-majority Do you approve of the other?\n"
                     "region: AST capital Astana\nregion: ALA city Almaty\n"
                     "region: KAR oblast Karaganda region\n"
                     "district: AST-D1 AST Esil\ndistrict: ALA-D1 ALA Almaly\n"
@@ -404,6 +408,7 @@ test_check_order(void **state)
     }
     assert_string_equal(sum.group[CK_A1], "authenticity");
     assert_string_equal(sum.group[CK_T2], "consistency");
+    assert_string_equal(sum.group[CK_T3], "consistency");
 }
 
 /* The clean final bundle: every check runs and passes, all 10 precincts are
@@ -566,6 +571,7 @@ test_protocol_byte_changed(void **state)
     assert_int_equal(sum.failed[CK_I3], 1);
     assert_true(sum.unchecked[CK_T1] > 0);
     assert_int_equal(sum.failed[CK_T1], 0);
+    assert_true(sum.unchecked[CK_T3] > 0); /* the page's rows of those areas, too */
     snprintf(where, sizeof where, "log entry %llu", (unsigned long long) entry);
     assert_string_equal(fs.check[0], "I3");
     assert_string_equal(fs.where[0], where);
@@ -647,6 +653,141 @@ test_extra_file(void **state)
     assert_string_equal(fs.check[0], "I4");
     assert_string_equal(fs.where[0], "protocols/99999999.txt");
     assert_int_equal(sum.counted, PRECINCTS);
+    support_rmdir(copy);
+    free(copy);
+}
+
+/* --- the renderings in reports/ (T3) ------------------------------------------------------- */
+
+/* In a copy of the bundle, FILE under reports/ with its first FROM replaced
+ * by TO (FROM must be there), or with the line holding FROM removed when TO
+ * is NULL; audited: exactly T3 fails, and the first finding is at WHERE (a
+ * prefix) and says SAYS. */
+static void
+assert_report_tamper_fails(const char *file, const char *from, const char *to, const char *where,
+                           const char *says)
+{
+    static unsigned copies;
+    char name[32], rel[64], *copy, *text, *at, *edited;
+    dauys_audit_summary sum;
+    findings fs;
+    size_t len, cut, put;
+
+    snprintf(name, sizeof name, "t-report-%u", copies++);
+    copy = copy_bundle(name);
+    snprintf(rel, sizeof rel, "reports/%s", file);
+    text = slurp_in(copy, rel, &len);
+    if ((at = strstr(text, from)) == NULL) {
+        fail_msg("%s has no \"%s\"", rel, from);
+    }
+    cut = strlen(from), put = to ? strlen(to) : 0;
+    if (to == NULL) { /* the whole line */
+        while (at > text && at[-1] != '\n') {
+            at--;
+        }
+        cut = (size_t) (strchr(at, '\n') + 1 - at);
+    }
+    edited = malloc(len - cut + put + 1);
+    assert_non_null(edited);
+    memcpy(edited, text, (size_t) (at - text));
+    memcpy(edited + (at - text), to ? to : "", put);
+    memcpy(edited + (at - text) + put, at + cut, len - (size_t) (at - text) - cut);
+    free(support_write(copy, rel, edited, len - cut + put, 0644));
+
+    audit(copy, &fx.central_pk, &sum, &fs);
+    assert_fails(&fs, &sum, BIT(CK_T3));
+    assert_int_equal(strncmp(fs.where[0], where, strlen(where)), 0);
+    if (strstr(fs.message[0], says) == NULL) {
+        fail_msg("finding \"%s: %s\" does not say \"%s\"", fs.where[0], fs.message[0], says);
+    }
+    free(edited);
+    free(text);
+    support_rmdir(copy);
+    free(copy);
+}
+
+/* The clean bundle's page and CSV are compared, number by number. */
+static void
+test_reports_compared(void **state)
+{
+    dauys_audit_summary sum;
+    findings fs;
+
+    (void) state;
+    audit(fx.bundle, &fx.central_pk, &sum, &fs);
+    assert_int_equal(sum.failed[CK_T3], 0);
+    /* for each of the 2 questions: 3 regions + the nation on the page (8
+     * counts, turnout, share, majority) and in the CSV with 4 districts (8
+     * counts), at least */
+    assert_true(sum.passed[CK_T3] >= 2 * (4 * 11 + 8 * 8));
+}
+
+/* A count, a percentage or a decision altered on the page after publishing. */
+static void
+test_report_page_altered(void **state)
+{
+    (void) state;
+    assert_report_tamper_fails("report.html", "data-field=\"yes\">", "data-field=\"yes\">9",
+                               "reports/report.html line ", "yes is \"9");
+    assert_report_tamper_fails("report.html", "data-field=\"turnout\">", "data-field=\"turnout\">1",
+                               "reports/report.html line ", "turnout is \"1");
+    assert_report_tamper_fails("report.html", "data-field=\"adopted\">", "data-field=\"adopted\">X",
+                               "reports/report.html line ", "adopted is \"X");
+    assert_report_tamper_fails("report.html", "data-passed=\"1\"", "data-passed=\"0\"",
+                               "reports/report.html line ", "rule quorum is \"0\"");
+    assert_report_tamper_fails("report.html", "data-field=\"log-size\">", "data-field=\"log-size\">1",
+                               "reports/report.html line ", "log-size is \"1");
+}
+
+/* A row of the page or the CSV removed, or shown twice, or for no such area. */
+static void
+test_report_rows(void **state)
+{
+    (void) state;
+    assert_report_tamper_fails("report.html", "<tr data-area=\"ALA\"", NULL, "reports/report.html",
+                               "does not show ALA (question q1)");
+    assert_report_tamper_fails("report.html", "<tr data-area=\"ALA\"", "<tr data-area=\"AST\"",
+                               "reports/report.html line ", "AST (question q1) is shown a second time");
+    assert_report_tamper_fails("report.html", "<tr data-area=\"ALA\"", "<tr data-area=\"XXX\"",
+                               "reports/report.html line ", "a row for \"XXX\"");
+    assert_report_tamper_fails("tally.csv", "\"KAR-D2\"", NULL, "reports/tally.csv",
+                               "does not show KAR-D2 (question q1)");
+    assert_report_tamper_fails("tally.csv", "region,q2,\"ALA\"", NULL, "reports/tally.csv",
+                               "does not show ALA (question q2)");
+    assert_report_tamper_fails("report.html", "<table id=\"areas-q2\">", "<table id=\"areas-q3\">",
+                               "reports/report.html line ", "a row for \"AST\" (question \"q3\")");
+    assert_report_tamper_fails("tally.csv", "district,q1,\"KAR-D2\"", "region,q1,\"KAR-D2\"",
+                               "reports/tally.csv line ", "a row for region \"KAR-D2\"");
+    assert_report_tamper_fails("tally.csv", ",invalid", ",spoilt", "reports/tally.csv line 1",
+                               "the header has no column invalid");
+}
+
+/* A page that is not the shape dauys writes is reported where it breaks. */
+static void
+test_report_page_unreadable(void **state)
+{
+    (void) state;
+    assert_report_tamper_fails("report.html", "<table id=\"areas-q1\">", "<table id=areas-q1>",
+                               "reports/report.html line ", "not in double quotes");
+    assert_report_tamper_fails("report.html", "</html>", "<!-- </html>", "reports/report.html line ",
+                               "a comment is not closed");
+}
+
+/* A bundle without reports/ has nothing for T3 to compare: it is not made. */
+static void
+test_reports_absent(void **state)
+{
+    char *copy = copy_bundle("t-noreports");
+    dauys_audit_summary sum;
+    findings fs;
+
+    (void) state;
+    char *reports = support_path(copy, "reports");
+    support_rmdir(reports);
+    free(reports);
+    audit(copy, &fx.central_pk, &sum, &fs);
+    assert_fails(&fs, &sum, 0);
+    assert_int_equal(sum.passed[CK_T3], 0);
     support_rmdir(copy);
     free(copy);
 }
@@ -1162,6 +1303,11 @@ main(void)
         cmocka_unit_test(test_extra_file),
         cmocka_unit_test(test_database_findings_same_on_threads),
         cmocka_unit_test(test_wrong_central_key),
+        cmocka_unit_test(test_reports_compared),
+        cmocka_unit_test(test_report_page_altered),
+        cmocka_unit_test(test_report_rows),
+        cmocka_unit_test(test_report_page_unreadable),
+        cmocka_unit_test(test_reports_absent),
         cmocka_unit_test(test_archive_same_as_directory),
         cmocka_unit_test(test_archive_database_in_place),
         cmocka_unit_test(test_oom_verify),

@@ -68,8 +68,11 @@ copy() {
 }
 
 # insider DIR: rewrites DIR's log and checkpoint, then publishes a result that
-# adds up from the rewritten log, signed by the central key.
+# adds up from the rewritten log, signed by the central key. The renderings
+# of reports/ are removed: an insider would make them again from the forged
+# result, and stale ones would fail T3 beside the check each forgery is for.
 insider() {
+    rm -rf "$1/reports"
     { "$RESEAL" "$1" central.key &&
         { "$AUDIT" retally -p central.pub "$1" >"$WORK/retally.txt" 2>/dev/null || [ $? = 1 ]; } &&
         cp "$WORK/retally.txt" "$1/result.txt" && "$RESEAL" "$1" central.key --sign-result; } ||
@@ -160,7 +163,7 @@ section "the clean bundle passes"
 expect_ok "verify: all checks pass" "all checks pass" "$AUDIT" verify -p central.pub bundle
 check "  ... 9 of 9 precincts counted, database compared" matches "$OUT" "9 of 9 precincts counted"
 expect_eq "  ... no check fails (--json)" "" "$(failing bundle)"
-expect_eq "  ... every check but C3's summary line ran something" 14 \
+expect_eq "  ... every check ran something" 15 \
     "$("$AUDIT" verify --json -p central.pub bundle | "$PYTHON" -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -327,11 +330,22 @@ expect_fails "result re-signed by a wrong key" s7 "A4" "FAIL A4 result.txt: not 
 copy s8 nodb
 sed -i '0,/^national: /s/yes \([0-9]*\) no/yes 1\1 no/' s8/result.txt
 "$RESEAL" s8 central.key --sign-result
-expect_fails "result number edited and re-signed by the centre" s8 "T1" "FAIL T1 result.txt line 14"
+# T1 finds the number; the page and the CSV, which still show the true one, no
+# longer show the signed result (T3).
+expect_fails "result number edited and re-signed by the centre" s8 "T1 T3" "FAIL T1 result.txt line 14"
 
 copy s9 nodb
 cp bundle0/checkpoint s9/checkpoint
 expect_fails "a validly signed checkpoint of another log size" s9 "I2" "FAIL I2 checkpoint"
+
+# The renderings are not signed, but the audit compares them (T3).
+copy rp1 nodb
+sed -i '0,/data-field="yes">/s//&1/' rp1/reports/report.html
+expect_fails "a count on the web page edited after publishing" rp1 "T3" "FAIL T3 reports/report.html line "
+copy rp2 nodb
+sed -i '/^national,/d' rp2/reports/tally.csv
+expect_fails "the nation's row removed from the CSV" rp2 "T3" \
+    "FAIL T3 reports/tally.csv: does not show national (question q1)"
 
 # --- key rotation: a revoked key ----------------------------------------------------------
 

@@ -1,0 +1,689 @@
+/*
+ * reports.c: T3, the bundle's renderings show the signed result.
+ * reports/report.html (docs/FORMATS.md section 20.3, read by page.c) and
+ * reports/tally.csv (section 17.1) are not signed, and are what most people
+ * read: every number they mark for machines is compared with the signed
+ * result.txt (whose own numbers are T1's to check against the re-tally, so
+ * that one wrong number is reported once), or, for the CSV's districts,
+ * which the statement does not hold, with the audit's own sums per
+ * district; every area of every question must be shown exactly once.
+ * Percentages and the majority column are recomputed here in integers, with
+ * the rules module's base for yes, never with the tally's code.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "csv.h"
+#include "internal.h"
+#include "page.h"
+#include "rules.h"
+
+#define FIELDS 8
+#define REPORT_MAX (64u << 20)
+
+static const char *const html_field[FIELDS] = {"eligible", "took-part", "yes", "no", "not-counted",
+                                               "invalid", "precincts-reporting", "precincts-expected"};
+static const char *const csv_field[FIELDS] = {"eligible", "took_part", "yes", "no", "not_counted",
+                                              "invalid", "precincts_reporting", "precincts_expected"};
+static const char *const rule_name[] = {"quorum", "majority", "regions"};
+
+/* One area of one question as result.txt (or the re-tally, for a district)
+ * gives it, and whether a rendering showed it. */
+typedef struct want_area {
+    uint64_t v[FIELDS];
+    int listed;  /* result.txt has its line (districts: always) */
+    int unknown; /* a district holding a protocol the audit could not read */
+    int seen;
+} want_area;
+
+typedef struct want_question {
+    int valid, adopted;
+    int rule[3]; /* -1 absent, 0 not met, 1 met */
+    uint64_t regions_have, regions_of;
+} want_question;
+
+/* The signed result statement, parsed (FORMATS 16.1). */
+typedef struct wanted {
+    want_area *area; /* [q * areas_per_question + r]: the regions, the nation, the districts */
+    want_question q[DAUYS_QUESTIONS_MAX];
+    uint64_t log_size, reporting, expected;
+    char log_root[64];
+} wanted;
+
+/* The row a rendering shows for one area. */
+typedef struct shown_row {
+    size_t q, area;
+    unsigned line, have;
+    uint64_t v[FIELDS];
+    const char *raw[FIELDS]; /* the page's text of each field, for messages */
+    size_t raw_len[FIELDS];
+    audit_page_span turnout, share, majority;
+} shown_row;
+
+typedef struct check_ctx {
+    audit *a;
+    wanted *w;
+    const char *file;
+    char where[96];
+    shown_row row;
+    int in_row;
+} check_ctx;
+
+/* The areas of one question: the regions, the nation (at region_count), the districts. */
+static size_t
+areas_per_question(const audit *a)
+{
+    return a->m.region_count + 1 + a->m.district_count;
+}
+
+/* The area named ID (LEN bytes) at LEVEL ("national", "region", "district";
+ * NULL: the nation or a region, as the page's table of areas has them): its
+ * index among areas_per_question, or SIZE_MAX. */
+static size_t
+area_index(const audit *a, const char *level, const char *id, size_t len)
+{
+    int national = len == 8 && memcmp(id, "national", 8) == 0;
+    int district = level != NULL && strcmp(level, "district") == 0;
+
+    if (level != NULL && national != (strcmp(level, "national") == 0)) {
+        return SIZE_MAX;
+    }
+    if (national) {
+        return a->m.region_count;
+    }
+    if (level != NULL && !district && strcmp(level, "region") != 0) {
+        return SIZE_MAX;
+    }
+    size_t count = district ? a->m.district_count : a->m.region_count;
+    const dauys_place *pl = district ? a->m.district : a->m.region;
+    for (size_t i = 0; i < count; i++) {
+        if (pl[i].id_len == len && memcmp(pl[i].id, id, len) == 0) {
+            return district ? a->m.region_count + 1 + i : i;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* The place of area R (NULL for the nation). */
+static const dauys_place *
+area_place(const audit *a, size_t r)
+{
+    return r < a->m.region_count ? &a->m.region[r]
+         : r == a->m.region_count ? NULL : &a->m.district[r - a->m.region_count - 1];
+}
+
+/* The districts' sums, which the statement does not hold. */
+static void
+want_districts(wanted *w, const audit *a)
+{
+    for (size_t q = 0; q < a->m.question_count; q++) {
+        for (size_t d = 0; d < a->m.district_count; d++) {
+            const audit_sums *s = &a->district[d * a->m.question_count + q];
+            want_area *wa = &w->area[q * areas_per_question(a) + a->m.region_count + 1 + d];
+            uint64_t v[FIELDS] = {s->eligible, s->took_part, s->yes, s->no, s->not_counted,
+                                  s->invalid, s->reporting, a->m.district_precincts[d]};
+            memcpy(wa->v, v, sizeof v);
+            wa->listed = 1;
+            wa->unknown = s->unknown != 0;
+        }
+    }
+}
+
+static size_t
+question_index(const audit *a, const char *id, size_t len)
+{
+    for (size_t q = 0; q < a->m.question_count; q++) {
+        if (strlen(a->m.question[q].id) == len && memcmp(a->m.question[q].id, id, len) == 0) {
+            return q;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* A header line of the statement (NUL-terminated S): the log and the precincts. */
+static void
+parse_header_line(wanted *w, const char *s)
+{
+    unsigned long long n;
+
+    if (sscanf(s, "log-size: %llu", &n) == 1) {
+        w->log_size = n;
+    } else if (sscanf(s, "precincts-expected: %llu", &n) == 1) {
+        w->expected = n;
+    } else if (sscanf(s, "precincts-reporting: %llu", &n) == 1) {
+        w->reporting = n;
+    } else {
+        (void) sscanf(s, "log-root: %63s", w->log_root);
+    }
+}
+
+/* An area line of question Q (NUL-terminated S); 0 if S is not one. */
+static int
+parse_area_line(const audit *a, wanted *w, size_t q, const char *s)
+{
+    unsigned long long v[FIELDS];
+    char id[80];
+    size_t r;
+
+    if (sscanf(s, "region: %79s eligible %llu took-part %llu yes %llu no %llu not-counted %llu "
+               "invalid %llu precincts %llu/%llu", id, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+               &v[6], &v[7]) == 9) {
+        r = area_index(a, "region", id, strlen(id));
+    } else if (sscanf(s, "national: eligible %llu took-part %llu yes %llu no %llu not-counted %llu "
+                      "invalid %llu precincts %llu/%llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                      &v[6], &v[7]) == 8) {
+        r = a->m.region_count;
+    } else {
+        return 0;
+    }
+    if (q < a->m.question_count && r != SIZE_MAX) {
+        want_area *wa = &w->area[q * areas_per_question(a) + r];
+        for (int f = 0; f < FIELDS; f++) {
+            wa->v[f] = v[f];
+        }
+        wa->listed = 1;
+    }
+    return 1;
+}
+
+/* A rule or decision line of question WQ (NUL-terminated S). */
+static void
+parse_decision_line(want_question *wq, const char *s)
+{
+    unsigned long long needed, have, of;
+    char name[16], met[16];
+
+    if (sscanf(s, "rule: %15s %15s needed %llu have %llu of %llu", name, met, &needed, &have, &of) == 5) {
+        for (int i = 0; i < 3; i++) {
+            if (strcmp(name, rule_name[i]) == 0) {
+                wq->rule[i] = strcmp(met, "met") == 0;
+            }
+        }
+        if (strcmp(name, "regions") == 0) {
+            wq->regions_have = have, wq->regions_of = of;
+        }
+    } else if (strncmp(s, "valid: ", 7) == 0) {
+        wq->valid = strcmp(s + 7, "yes") == 0;
+    } else if (strncmp(s, "adopted: ", 9) == 0) {
+        wq->adopted = strcmp(s + 9, "yes") == 0;
+    }
+}
+
+/* One line of the statement (NUL-terminated S) into W, under question *Q
+ * (SIZE_MAX until the first; a question the manifest lacks: its lines are T1's). */
+static void
+parse_result_line(const audit *a, wanted *w, size_t *q, int *in_question, const char *s)
+{
+    if (strncmp(s, "question: ", 10) == 0) {
+        *q = question_index(a, s + 10, strlen(s + 10));
+        *in_question = 1;
+    } else if (!*in_question) {
+        parse_header_line(w, s);
+    } else if (!parse_area_line(a, w, *q, s) && *q < a->m.question_count) {
+        parse_decision_line(&w->q[*q], s);
+    }
+}
+
+/* Parses the signed statement RESULT (LEN bytes) into *W, with the re-tally's
+ * districts (w->area allocated: dauys_free). -1 if memory ran out. */
+static int
+wanted_build(wanted *w, const audit *a, const char *result, size_t len)
+{
+    size_t q = SIZE_MAX, pos = 0;
+    int in_question = 0;
+    char line[1100];
+
+    memset(w, 0, sizeof *w);
+    w->area = dauys_malloc_array(a->m.question_count * areas_per_question(a), sizeof *w->area);
+    if (w->area == NULL) {
+        return -1;
+    }
+    memset(w->area, 0, a->m.question_count * areas_per_question(a) * sizeof *w->area);
+    for (size_t i = 0; i < DAUYS_QUESTIONS_MAX; i++) {
+        w->q[i].rule[0] = w->q[i].rule[1] = w->q[i].rule[2] = -1;
+    }
+    while (pos < len) {
+        const char *nl = memchr(result + pos, '\n', len - pos);
+        size_t n = nl ? (size_t) (nl - (result + pos)) : len - pos;
+        snprintf(line, sizeof line, "%.*s", (int) (n < sizeof line ? n : sizeof line - 1), result + pos);
+        parse_result_line(a, w, &q, &in_question, line);
+        pos += n + 1;
+    }
+    want_districts(w, a);
+    return 0;
+}
+
+/* "12,495,720" (GROUPED) or "12495720" as a count; 0, or -1 if it is not one. */
+static int
+parse_count(uint64_t *out, const char *s, size_t len, int grouped)
+{
+    uint64_t v = 0;
+    size_t digits = 0;
+
+    if (len == 0 || len > 26) {
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        size_t from_end = len - i;
+        if (grouped && from_end % 4 == 0 && i > 0) {
+            if (s[i] != ',') {
+                return -1;
+            }
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10) {
+            return -1;
+        }
+        v = v * 10 + (uint64_t) (s[i] - '0');
+        digits++;
+    }
+    if ((grouped && len % 4 == 0) || (digits > 1 && s[0] == '0')) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* PART of WHOLE as the pages show it: two decimals, half up, "-" of nothing. */
+static void
+percent_text(char *out, size_t size, uint64_t part, uint64_t whole)
+{
+    if (whole == 0) {
+        snprintf(out, size, "-");
+        return;
+    }
+    unsigned __int128 h = ((unsigned __int128) part * 20000 + whole) / ((unsigned __int128) whole * 2);
+    snprintf(out, size, "%llu.%02llu%%", (unsigned long long) (h / 100), (unsigned long long) (h % 100));
+}
+
+static int
+span_equals(audit_page_span sp, const char *s)
+{
+    return sp.at != NULL && sp.len == strlen(s) && memcmp(sp.at, s, sp.len) == 0;
+}
+
+/* Where WA's numbers come from, for messages. */
+static const char *
+source_of(const check_ctx *c, const shown_row *row)
+{
+    return row->area > c->a->m.region_count ? "the re-tally" : "result.txt";
+}
+
+/* The page's turnout, yes share and majority for a row whose counts are WA's. */
+static void
+check_shares(check_ctx *c, const shown_row *row, const want_area *wa, const char *area)
+{
+    const char *from = source_of(c, row);
+    const char *profile = c->a->m.question[row->q].profile, *qid = c->a->m.question[row->q].id;
+    dauys_counts k = {wa->v[0], wa->v[1], wa->v[2], wa->v[3], wa->v[4], wa->v[5]};
+    uint64_t base = dauys_rules_yes_base(profile, &k);
+    const char *majority = k.yes >= dauys_rules_majority_needed(profile, base) ? "yes" : "no";
+    char turnout[32], share[32];
+
+    percent_text(turnout, sizeof turnout, k.took_part, k.eligible);
+    percent_text(share, sizeof share, k.yes, base);
+    audit_check(c->a, T3, span_equals(row->turnout, turnout), c->where,
+                "%s (question %s): turnout is \"%.*s\"; %s gives %s", area, qid,
+                (int) row->turnout.len, row->turnout.at ? row->turnout.at : "", from, turnout);
+    audit_check(c->a, T3, span_equals(row->share, share), c->where,
+                "%s (question %s): yes share is \"%.*s\"; %s gives %s", area, qid,
+                (int) row->share.len, row->share.at ? row->share.at : "", from, share);
+    audit_check(c->a, T3, span_equals(row->majority, majority), c->where,
+                "%s (question %s): majority is \"%.*s\"; %s gives %s", area, qid,
+                (int) row->majority.len, row->majority.at ? row->majority.at : "", from, majority);
+}
+
+/* A whole row shown for area row->area of question row->q, against the statement. */
+static void
+check_row(check_ctx *c, const shown_row *row, int html)
+{
+    want_area *wa = &c->w->area[row->q * areas_per_question(c->a) + row->area];
+    const dauys_place *pl = area_place(c->a, row->area);
+    const char *area = pl ? pl->id : "national", *qid = c->a->m.question[row->q].id;
+    const char *const *names = html ? html_field : csv_field;
+    int n = pl ? (int) pl->id_len : 8;
+
+    snprintf(c->where, sizeof c->where, "reports/%s line %u", c->file, row->line);
+    if (wa->seen) {
+        audit_check(c->a, T3, 0, c->where, "%.*s (question %s) is shown a second time", n, area, qid);
+        return;
+    }
+    wa->seen = 1;
+    if (wa->unknown || !wa->listed) { /* an unreadable protocol (I3), or a line result.txt lacks (T1) */
+        audit_unchecked(c->a, T3);
+        return;
+    }
+    for (int f = 0; f < FIELDS; f++) {
+        char want[32];
+        if (html) {
+            dauys_rules_group(want, sizeof want, wa->v[f]);
+        } else {
+            snprintf(want, sizeof want, "%llu", (unsigned long long) wa->v[f]);
+        }
+        audit_check(c->a, T3, (row->have >> f & 1) && row->v[f] == wa->v[f], c->where,
+                    "%.*s (question %s): %s is \"%.*s\"; %s gives %s", n, area, qid, names[f],
+                    (int) row->raw_len[f], row->raw[f] ? row->raw[f] : "", source_of(c, row), want);
+    }
+    if (html) {
+        char id[80];
+        snprintf(id, sizeof id, "%.*s", n, area);
+        check_shares(c, row, wa, id);
+    }
+}
+
+/* Every area of every question a rendering must show and did not: the
+ * regions and the nation, and with DISTRICTS the districts too. */
+static void
+check_all_shown(check_ctx *c, int districts)
+{
+    size_t shown = districts ? areas_per_question(c->a) : c->a->m.region_count + 1;
+
+    for (size_t q = 0; q < c->a->m.question_count; q++) {
+        for (size_t r = 0; r < shown; r++) {
+            want_area *wa = &c->w->area[q * areas_per_question(c->a) + r];
+            const dauys_place *pl = area_place(c->a, r);
+            snprintf(c->where, sizeof c->where, "reports/%s", c->file);
+            audit_check(c->a, T3, wa->seen, c->where, "does not show %.*s (question %s)",
+                        pl ? (int) pl->id_len : 8, pl ? pl->id : "national", c->a->m.question[q].id);
+        }
+    }
+}
+
+/* --- reports/report.html ---------------------------------------------------- */
+
+enum { SHOWN_LOG_SIZE = 1, SHOWN_LOG_ROOT = 2, SHOWN_REPORTING = 4, SHOWN_EXPECTED = 8 };
+enum { SHOWN_VALID = 1, SHOWN_ADOPTED = 2 };
+
+typedef struct page_ctx {
+    check_ctx c;
+    unsigned header_shown;
+    unsigned question_shown[DAUYS_QUESTIONS_MAX];
+} page_ctx;
+
+/* One cell of the open row of areas. */
+static void
+row_field(check_ctx *c, const audit_page_item *it)
+{
+    shown_row *row = &c->row;
+
+    if (!c->in_row) {
+        memset(row, 0, sizeof *row);
+        row->q = question_index(c->a, it->question.at, it->question.len);
+        row->area = area_index(c->a, NULL, it->area.at, it->area.len);
+        c->in_row = 1;
+    }
+    for (int f = 0; f < FIELDS; f++) {
+        if (it->field.len == strlen(html_field[f]) && memcmp(it->field.at, html_field[f], it->field.len) == 0) {
+            row->raw[f] = it->value.at, row->raw_len[f] = it->value.len;
+            row->have |= (unsigned) (parse_count(&row->v[f], it->value.at, it->value.len, 1) == 0) << f;
+        }
+    }
+    if (span_equals(it->field, "turnout")) {
+        row->turnout = it->value;
+    } else if (span_equals(it->field, "yes-share")) {
+        row->share = it->value;
+    } else if (span_equals(it->field, "majority")) {
+        row->majority = it->value;
+    }
+}
+
+/* The end of a row of areas: the whole row against the statement. */
+static void
+row_end(check_ctx *c, const audit_page_item *it)
+{
+    shown_row *row = &c->row;
+
+    row->line = it->line;
+    if (!c->in_row) { /* a row without a cell: its ids are still to be known */
+        memset(row, 0, sizeof *row);
+        row->q = question_index(c->a, it->question.at, it->question.len);
+        row->area = area_index(c->a, NULL, it->area.at, it->area.len);
+    }
+    c->in_row = 0;
+    if (row->q == SIZE_MAX || row->area == SIZE_MAX) {
+        snprintf(c->where, sizeof c->where, "reports/%s line %u", c->file, it->line);
+        audit_check(c->a, T3, 0, c->where, "a row for \"%.*s\" (question \"%.*s\"), which the manifest "
+                    "does not have", (int) it->area.len, it->area.at, (int) it->question.len,
+                    it->question.at);
+        return;
+    }
+    check_row(c, row, 1);
+}
+
+/* A count or root the banner shows for the whole result. */
+static void
+header_field(page_ctx *p, const audit_page_item *it)
+{
+    static const char *const names[] = {"log-size", "log-root", "precincts-reporting", "precincts-expected"};
+    check_ctx *c = &p->c;
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < 4; i++) {
+        if (!span_equals(it->field, names[i])) {
+            continue;
+        }
+        uint64_t want = i == 0 ? c->w->log_size : i == 2 ? c->w->reporting : c->w->expected;
+        int ok = i == 1 ? span_equals(it->value, c->w->log_root)
+                        : parse_count(&v, it->value.at, it->value.len, 1) == 0 && v == want;
+        p->header_shown |= 1u << i;
+        char want_text[64];
+        if (i == 1) {
+            snprintf(want_text, sizeof want_text, "%s", c->w->log_root);
+        } else {
+            dauys_rules_group(want_text, sizeof want_text, want);
+        }
+        audit_check(c->a, T3, ok, c->where, "%s is \"%.*s\"; result.txt gives %s", names[i],
+                    (int) it->value.len, it->value.at, want_text);
+    }
+}
+
+/* A question's decision, rule or regional count as the page shows it. */
+static void
+question_item(page_ctx *p, const audit_page_item *it)
+{
+    check_ctx *c = &p->c;
+    size_t q = question_index(c->a, it->question.at, it->question.len);
+    const want_question *wq = q < c->a->m.question_count ? &c->w->q[q] : NULL;
+    int ok = 0, known = 1;
+    char want[40] = "";
+
+    if (wq == NULL) {
+        audit_check(c->a, T3, 0, c->where, "shows question \"%.*s\", which the manifest does not have",
+                    (int) it->question.len, it->question.at);
+        return;
+    }
+    if (it->kind == AUDIT_PAGE_RULE) {
+        int i = span_equals(it->field, "quorum") ? 0 : span_equals(it->field, "majority") ? 1
+              : span_equals(it->field, "regions") ? 2 : -1;
+        int rule = i < 0 ? -1 : wq->rule[i];
+        snprintf(want, sizeof want, "%s", rule < 0 ? "no such rule" : rule ? "1" : "0");
+        ok = span_equals(it->value, want);
+    } else if (span_equals(it->field, "valid") || span_equals(it->field, "adopted")) {
+        int v = it->field.at[0] == 'v';
+        snprintf(want, sizeof want, "%s%s", (v ? wq->valid : wq->adopted) ? "" : "NOT ",
+                 v ? "VALID" : "ADOPTED");
+        ok = span_equals(it->value, want);
+        p->question_shown[q] |= v ? SHOWN_VALID : SHOWN_ADOPTED;
+    } else if ((span_equals(it->field, "regions-with-majority") || span_equals(it->field, "regions")) &&
+               wq->rule[2] >= 0) {
+        uint64_t n = 0, w = it->field.len == 7 ? wq->regions_of : wq->regions_have;
+        snprintf(want, sizeof want, "%llu", (unsigned long long) w);
+        ok = parse_count(&n, it->value.at, it->value.len, 1) == 0 && n == w;
+    } else {
+        known = 0;
+    }
+    if (known) {
+        audit_check(c->a, T3, ok, c->where, "question %s: %s%.*s is \"%.*s\"; result.txt gives %s",
+                    c->a->m.question[q].id, it->kind == AUDIT_PAGE_RULE ? "rule " : "", (int) it->field.len,
+                    it->field.at, (int) it->value.len, it->value.at, want);
+    }
+}
+
+static int
+on_page_item(const audit_page_item *it, void *ctx)
+{
+    page_ctx *p = ctx;
+
+    snprintf(p->c.where, sizeof p->c.where, "reports/report.html line %u", it->line);
+    if (it->kind == AUDIT_PAGE_ROW_END) {
+        row_end(&p->c, it);
+    } else if (it->area.len > 0) {
+        row_field(&p->c, it);
+    } else if (it->question.len == 0) {
+        header_field(p, it);
+    } else {
+        question_item(p, it);
+    }
+    return p->c.a->oom;
+}
+
+/* What the page must show and did not: the header's fields, each decision. */
+static void
+check_page_complete(page_ctx *p)
+{
+    static const char *const header[] = {"the log size", "the log root", "the precincts reporting",
+                                         "the precincts expected"};
+    audit *a = p->c.a;
+
+    snprintf(p->c.where, sizeof p->c.where, "reports/report.html");
+    for (unsigned i = 0; i < 4; i++) {
+        audit_check(a, T3, p->header_shown >> i & 1, p->c.where, "does not show %s", header[i]);
+    }
+    for (size_t q = 0; q < a->m.question_count; q++) {
+        audit_check(a, T3, p->question_shown[q] == (SHOWN_VALID | SHOWN_ADOPTED), p->c.where,
+                    "does not show whether question %s is valid and adopted", a->m.question[q].id);
+    }
+    check_all_shown(&p->c, 0);
+}
+
+static void
+check_html(audit *a, wanted *w, const char *text, size_t len)
+{
+    page_ctx p = {.c = {.a = a, .w = w, .file = "report.html"}};
+    dauys_error err;
+
+    if (audit_page_scan(text, len, "reports/report.html", on_page_item, &p, &err) != 0) {
+        const char *what = strstr(err.message, ": "); /* "reports/report.html line N: what" */
+        snprintf(p.c.where, sizeof p.c.where, "%.*s", what ? (int) (what - err.message) : 0, err.message);
+        audit_check(a, T3, 0, p.c.where, "%s", what ? what + 2 : err.message);
+        return;
+    }
+    check_page_complete(&p);
+}
+
+/* --- reports/tally.csv ------------------------------------------------------ */
+
+/* The columns the CSV must have, by header name; -1 (T3 failed) if one is missing. */
+static int
+csv_columns(check_ctx *c, const dauys_csv *csv, int col[FIELDS + 3])
+{
+    static const char *const fixed[] = {"level", "question", "id"};
+
+    for (int i = 0; i < FIELDS + 3; i++) {
+        const char *name = i < 3 ? fixed[i] : csv_field[i - 3];
+        col[i] = dauys_csv_column(csv, name);
+        if (col[i] < 0) {
+            audit_check(c->a, T3, 0, "reports/tally.csv line 1", "the header has no column %s", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One data record of the CSV, as a row. */
+static void
+csv_record(check_ctx *c, const dauys_csv *csv, const int col[FIELDS + 3])
+{
+    shown_row *row = &c->row;
+    const char *id = (size_t) col[2] < csv->count ? csv->field[col[2]] : "";
+    const char *qid = (size_t) col[1] < csv->count ? csv->field[col[1]] : "";
+    const char *level = (size_t) col[0] < csv->count ? csv->field[col[0]] : "";
+
+    memset(row, 0, sizeof *row);
+    row->line = csv->line;
+    row->q = question_index(c->a, qid, strlen(qid));
+    row->area = area_index(c->a, level, id, strlen(id));
+    for (int f = 0; f < FIELDS; f++) {
+        if ((size_t) col[f + 3] < csv->count) {
+            const char *s = csv->field[col[f + 3]];
+            row->raw[f] = s, row->raw_len[f] = strlen(s);
+            row->have |= (unsigned) (parse_count(&row->v[f], s, strlen(s), 0) == 0) << f;
+        }
+    }
+    if (row->q == SIZE_MAX || row->area == SIZE_MAX) {
+        snprintf(c->where, sizeof c->where, "reports/tally.csv line %u", csv->line);
+        audit_check(c->a, T3, 0, c->where, "a row for %s \"%s\" (question \"%s\"), which the manifest "
+                    "does not have", level, id, qid);
+        return;
+    }
+    check_row(c, row, 0);
+}
+
+static void
+check_csv(audit *a, wanted *w, const char *text, size_t len)
+{
+    check_ctx c = {.a = a, .w = w, .file = "tally.csv"};
+    int col[FIELDS + 3], rc;
+    dauys_csv csv;
+    dauys_error err;
+
+    dauys_csv_init(&csv, text, len, "reports/tally.csv");
+    if ((rc = dauys_csv_next(&csv, &err)) > 0 && csv_columns(&c, &csv, col) == 0) {
+        while ((rc = dauys_csv_next(&csv, &err)) > 0 && !a->oom) {
+            csv_record(&c, &csv, col);
+        }
+        if (rc == 0) {
+            check_all_shown(&c, 1);
+        }
+    }
+    if (rc < 0) {
+        a->oom |= err.status == DAUYS_E_NOMEM;
+        audit_check(a, T3, 0, "reports/tally.csv", "%s", err.message);
+    } else if (csv.line == 0) {
+        audit_check(a, T3, 0, "reports/tally.csv", "is empty");
+    }
+    dauys_csv_free(&csv);
+}
+
+/* --- both ------------------------------------------------------------------- */
+
+typedef void (*report_checker)(audit *a, wanted *w, const char *text, size_t len);
+
+/* Reads reports/NAME, if the bundle has it, and hands it to CHECK. */
+static void
+check_file(audit *a, wanted *w, const char *name, report_checker check)
+{
+    char rel[64], *text;
+    size_t len;
+    dauys_status st;
+
+    snprintf(rel, sizeof rel, "reports/%s", name);
+    if (audit_source_kind(a->src, rel) != 1) {
+        return; /* absent: nothing to compare; not a plain file: I4 reports it */
+    }
+    if ((st = audit_read_status(a, rel, REPORT_MAX, &text, &len)) != DAUYS_OK) {
+        a->oom |= st == DAUYS_E_NOMEM;
+        audit_check(a, T3, 0, rel, "%s", st == DAUYS_E_TOO_LARGE ? "is over 64 MiB" : "cannot be read");
+        return;
+    }
+    for (size_t i = 0; i < a->m.question_count * areas_per_question(a); i++) {
+        w->area[i].seen = 0; /* what another rendering showed */
+    }
+    check(a, w, text, len);
+    dauys_free(text);
+}
+
+void
+audit_reports_check(audit *a, const char *result, size_t len)
+{
+    wanted w;
+
+    if (wanted_build(&w, a, result, len) != 0) {
+        a->oom = 1;
+        return;
+    }
+    check_file(a, &w, "report.html", check_html);
+    check_file(a, &w, "tally.csv", check_csv);
+    dauys_free(w.area);
+}
