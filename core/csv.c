@@ -11,6 +11,9 @@ dauys_csv_init(dauys_csv *csv, const char *text, size_t len, const char *name)
     csv->pos = text;
     csv->end = text + len;
     csv->name = name;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        csv->pos += 3; /* the UTF-8 byte order mark spreadsheets write ("CSV UTF-8") */
+    }
 }
 
 void

@@ -21,7 +21,8 @@ typedef struct dauys_csv {
     size_t cap;
 } dauys_csv;
 
-/* Starts reading TEXT (LEN bytes; kept, not copied) named NAME. */
+/* Starts reading TEXT (LEN bytes; kept, not copied) named NAME; a UTF-8
+ * byte order mark before the first record is skipped. */
 void dauys_csv_init(dauys_csv *csv, const char *text, size_t len, const char *name);
 
 /* Reads the next record: 1 if one was read, 0 at the end, -1 on error

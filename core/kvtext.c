@@ -74,6 +74,10 @@ dauys_kv_fail(const dauys_kv *kv, dauys_error *err, const char *fmt, ...)
 static int
 line_bytes_ok(const dauys_kv *kv, const char *s, size_t n, dauys_error *err)
 {
+    if (kv->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) { /* invisible on a terminal */
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:1: a UTF-8 byte order mark (BOM) is not "
+                               "allowed: save the file as UTF-8 without it", kv->name);
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char) s[i];
         if (c < 0x20 || c == 0x7f) {

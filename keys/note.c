@@ -127,6 +127,9 @@ name_problem(const char *s, size_t n)
         if ((k = utf8_decode(s + i, n - i, &cp)) == 0) {
             return "is not valid UTF-8";
         }
+        if (cp == '\r') { /* most often a file saved with Windows line ends */
+            return "CR is not allowed: lines end in LF only";
+        }
         if (is_unicode_space(cp)) {
             return "contains a space";
         }

@@ -750,6 +750,8 @@ test_checkpoint_parse_errors(void **state)
     expect_cp_error("dauys\tkz\n1\n" SAMPLE_ROOT_B64 "\n", "c:1: origin: contains a space");
     expect_cp_error("dauys\x01kz\n1\n" SAMPLE_ROOT_B64 "\n",
                     "c:1: origin: contains a control character");
+    expect_cp_error("dauys/kz\r\n1\r\n" SAMPLE_ROOT_B64 "\r\n",
+                    "c:1: origin: CR is not allowed: lines end in LF only");
     /* 31 bytes of root, 33 bytes, and a non-canonical spelling of 32. */
     expect_cp_error("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxqw==\n",
                     "c:3: root hash: 31 bytes, not 32");
