@@ -166,10 +166,15 @@ make_dirs(const demo_run *r)
     static const char *const sub[] = {"keys", "keys/precincts", "incoming", "later"};
     char path[PATH_MAX];
 
-    if (mkdir(r->out, 0755) != 0 && !(errno == EEXIST && rmdir(r->out) == 0 &&
-                                      mkdir(r->out, 0755) == 0)) {
-        cli_message("%s: not a new or empty directory (%s)", r->out, strerror(errno));
-        return -1;
+    if (mkdir(r->out, 0755) != 0) {
+        int e = errno;
+        /* an existing directory is fine if empty: rmdir succeeds only then */
+        if (e != EEXIST || rmdir(r->out) != 0 || mkdir(r->out, 0755) != 0) {
+            cli_message("%s: %s", r->out, e == EEXIST ? "must be a new or empty directory"
+                                          : e == ENOENT ? "its parent directory does not exist"
+                                                        : strerror(e));
+            return -1;
+        }
     }
     for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
         if (mkdir(at(r, path, sub[i]), 0755) != 0) {

@@ -27,7 +27,9 @@ expect_exit "too many precincts" 2 "not 1000001" "$DAUYS" demo --precincts 10000
 expect_exit "not a number" 2 "--precincts: expected a number" "$DAUYS" demo --precincts 12x
 expect_exit "an unknown profile" 2 "unknown rules profile \"nonsense\"" "$DAUYS" demo --profile nonsense --out a
 mkdir full && echo keep >full/file
-expect_exit "--out not empty" 2 "not a new or empty directory" "$DAUYS" demo --precincts 20 --out full
+expect_exit "--out not empty" 2 "full: must be a new or empty directory" "$DAUYS" demo --precincts 20 --out full
+expect_exit "--out under a directory that does not exist" 2 "no/such: its parent directory does not exist" \
+    "$DAUYS" demo --precincts 20 --out no/such
 check "  ... its file untouched" test "$(cat full/file)" = keep
 expect_exit "a stray argument" 2 "usage" "$DAUYS" demo extra
 
