@@ -5,7 +5,9 @@
 
 #include "kvtext.h"
 
-/* Copies S into OUT (SIZE bytes) as one safe line of valid UTF-8. */
+/* Copies S into OUT (SIZE bytes) as one safe line of valid UTF-8: control
+ * characters (C0, DEL and C1, which terminals obey) and bytes of invalid
+ * UTF-8 become '?'. */
 static void
 one_line(char *out, size_t size, const char *s)
 {
@@ -18,6 +20,11 @@ one_line(char *out, size_t size, const char *s)
                                                     !dauys_utf8_valid(s + i, seq)))) {
             out[n++] = '?';
             i++;
+            continue;
+        }
+        if (c == 0xc2 && (unsigned char) s[i + 1] < 0xa0) { /* U+0080 to U+009F */
+            out[n++] = '?';
+            i += seq;
             continue;
         }
         memcpy(out + n, s + i, seq);

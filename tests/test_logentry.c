@@ -16,7 +16,7 @@ make(char *out, size_t size, size_t *len, int with_precinct, int with_reason)
                          .referendum = "kz-2026", .precinct = with_precinct ? "AST-0001" : NULL,
                          .version = with_precinct ? 2 : 0, .has_signature = with_precinct,
                          .reason_code = with_reason ? "R4" : NULL,
-                         .reason = with_reason ? "q1: yes 1 + no 1 = 2 != 1\nnext\x01" : NULL};
+                         .reason = with_reason ? "q1: yes 1 + no 1 = 2 != 1\nnext\x01\xc2\x9b" "2J \xc2\xa0\xd0\x90" : NULL};
     dauys_error err;
 
     memset(e.file_sha256, 0xab, 32);
@@ -48,8 +48,9 @@ test_roundtrip(void **state)
     assert_memory_equal(p.signature_sha256, one, 32);
     assert_string_equal(p.reason_code, "R4");
     assert_memory_equal(p.previous, fe, 32);
-    /* the reason's control bytes were made safe, so the entry is one line per field */
-    assert_non_null(strstr(text, "reason: R4 q1: yes 1 + no 1 = 2 != 1?next?\n"));
+    /* the reason's control bytes were made safe, so the entry is one line per
+     * field; a C1 control (U+009B, CSI) too, but not other characters */
+    assert_non_null(strstr(text, "reason: R4 q1: yes 1 + no 1 = 2 != 1?next??2J \xc2\xa0\xd0\x90\n"));
     make(text, sizeof text, &len, 0, 0);
     assert_int_equal(dauys_log_entry_parse(&p, text, len, "e", &err), 0);
     assert_string_equal(p.precinct, "");
