@@ -25,7 +25,8 @@ typedef struct outputs {
     char *result;
     size_t result_len;
     char result_sig[DAUYS_KEYS_SIGNATURE_TEXT_MAX];
-    uint8_t covered_root[32]; /* the root of the entries the result covers */
+    uint64_t covered;         /* the entries the result covers */
+    uint8_t covered_root[32]; /* and their root */
     char checkpoint[DAUYS_CHECKPOINT_NOTE_MAX];
 } outputs;
 
@@ -117,11 +118,12 @@ record_result(outputs *o, dauys_publication *pub, dauys_workspace *ws, const dau
     uint64_t index;
     int logged;
 
-    if (dauys_publish_statement(&o->result, &o->result_len, &pub->covered, o->covered_root, &logged,
+    if (dauys_publish_statement(&o->result, &o->result_len, &o->covered, o->covered_root, &logged,
                                 ws, &o->tally, err) != 0 ||
-        sign_result(o, ws, pub->covered, sk, err) != 0) {
+        sign_result(o, ws, o->covered, sk, err) != 0) {
         return -1;
     }
+    pub->covered = o->covered;
     if (logged) {
         return 0;
     }
@@ -310,8 +312,7 @@ put_log(const char *outdir, dauys_workspace *ws, dauys_error *err)
 
 /* reports/report.html: the page for people (html.h), of the result just signed. */
 static int
-put_html(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t covered,
-         dauys_error *err)
+put_html(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_error *err)
 {
     static const char rel[] = "reports/report.html";
     dauys_html_page page;
@@ -321,7 +322,7 @@ put_html(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t cov
     if (dauys_html_page_load(&page, ws, &o->tally, err) != 0 || (fp = open_new(outdir, rel, err)) == NULL) {
         goto done;
     }
-    page.covered = covered, page.published = 1;
+    page.covered = o->covered, page.published = 1;
     memcpy(page.covered_root, o->covered_root, sizeof page.covered_root);
     dauys_html_write(fp, &page);
     rc = close_checked(fp, outdir, rel, err);
@@ -330,9 +331,9 @@ done:
     return rc;
 }
 
+/* reports/: the tally as text, JSON and CSV, and the page. */
 static int
-put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t covered,
-            dauys_error *err)
+put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_error *err)
 {
     static const char *const names[] = {"reports/tally.txt", "reports/tally.json", "reports/tally.csv"};
     void (*const render[])(FILE *, const dauys_tally *) = {dauys_report_text, dauys_report_json,
@@ -348,7 +349,7 @@ put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t 
             return -1;
         }
     }
-    return put_html(outdir, ws, o, covered, err);
+    return put_html(outdir, ws, o, err);
 }
 
 /* dauys.db: a consistent copy made with SQLite's backup API. */
@@ -384,9 +385,9 @@ put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Every file of the bundle (docs/FORMATS.md 17.1), then one sync of the file system. */
 static int
-write_bundle(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t covered,
-             dauys_error *err)
+write_bundle(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_error *err)
 {
     char pub[DAUYS_KEYS_PUBKEY_TEXT_MAX];
 
@@ -398,7 +399,7 @@ write_bundle(const char *outdir, dauys_workspace *ws, const outputs *o, uint64_t
                    put(outdir, "checkpoint", o->checkpoint, strlen(o->checkpoint), err) != 0 ||
                    put(outdir, "result.txt", o->result, o->result_len, err) != 0 ||
                    put(outdir, "result.txt.minisig", o->result_sig, strlen(o->result_sig), err) != 0 ||
-                   put_reports(outdir, ws, o, covered, err) != 0 || put_database(outdir, ws, err) != 0 ||
+                   put_reports(outdir, ws, o, err) != 0 || put_database(outdir, ws, err) != 0 ||
                    dauys_file_sync_fs(outdir, err) != 0
                ? -1
                : 0;
@@ -425,7 +426,7 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
     }
     /* The output directory first: a refusal must leave the workspace as it was. */
     if (make_outdir(outdir, err) != 0 || record(o, pub, ws, sk, err) != 0 ||
-        write_bundle(outdir, ws, o, pub->covered, err) != 0) {
+        write_bundle(outdir, ws, o, err) != 0) {
         goto done;
     }
     snprintf(pub->checkpoint, sizeof pub->checkpoint, "%s", o->checkpoint);
