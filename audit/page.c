@@ -1,35 +1,61 @@
 /*
  * page.c: the scanner of page.h. One pass, no allocation: the page is read
- * tag by tag; text between tags matters only right after a data-field tag.
+ * tag by tag, keeping the open contexts (a decision, a question's section,
+ * a table, an area's row) by the depth of their elements; text between tags
+ * matters only right after a data-field tag.
  */
 #include "page.h"
 
 #include <stddef.h>
 #include <string.h>
 
-#define VALUE_MAX 200
+/* An open element that gives a context, closed at its own depth. */
+typedef struct context {
+    audit_page_span question; /* empty: not open */
+    unsigned depth;           /* of its element among the elements of its name */
+} context;
 
 typedef struct scanner {
-    const char *p, *end, *name;
-    unsigned line;
-    audit_page_span decision, section, table; /* question ids of the open contexts */
-    int in_areas, in_table;                   /* inside a table of areas; inside any table */
-    audit_page_span area;                     /* the open row of areas, len 0 if none */
+    const char *p, *end;
+    unsigned line, tag_line;
+    unsigned divs, sections;  /* open <div> and <section> elements */
+    context decision, section;
+    int in_table, in_areas;   /* inside a table; a table of areas */
+    audit_page_span table;    /* the question of the table of areas */
+    audit_page_span area;     /* the open area's row, empty if none */
     unsigned area_line;
     audit_page_fn fn;
     void *ctx;
+    unsigned *bad_line;
     dauys_error *err;
 } scanner;
 
 /* The attributes of one start tag that the scan reads. */
 typedef struct tag {
     audit_page_span name, id, area, field, rule, passed;
+    unsigned seen; /* which of the kept attributes were given, to refuse a second */
 } tag;
 
+/* -1, with ERR saying WHAT and the scan's bad line set to LINE. */
+static int
+fail_at(scanner *s, unsigned line, const char *what)
+{
+    *s->bad_line = line;
+    return dauys_error_set(s->err, DAUYS_E_FORMAT, "%s", what);
+}
+
+/* fail_at the current tag's line. */
 static int
 fail(scanner *s, const char *what)
 {
-    return dauys_error_set(s->err, DAUYS_E_FORMAT, "%s line %u: %s", s->name, s->line, what);
+    return fail_at(s, s->tag_line, what);
+}
+
+/* An empty span at P (never NULL). */
+static audit_page_span
+empty_at(const char *p)
+{
+    return (audit_page_span){p, 0};
 }
 
 /* Moves to END (within the page), counting the lines passed. */
@@ -42,24 +68,26 @@ advance(scanner *s, const char *end)
     s->p = end;
 }
 
+/* 1 if SP is exactly WORD. */
 static int
 span_is(audit_page_span sp, const char *word)
 {
     size_t n = strlen(word);
-    return sp.len == n && strncmp(sp.at, word, n) == 0;
+    return sp.len == n && memcmp(sp.at, word, n) == 0;
 }
 
-/* SP with PREFIX taken off, or len 0 if it does not start with it (or is only it). */
+/* SP with PREFIX taken off, or empty if it does not start with it (or is only it). */
 static audit_page_span
 after_prefix(audit_page_span sp, const char *prefix)
 {
     size_t n = strlen(prefix);
-    if (sp.len <= n || strncmp(sp.at, prefix, n) != 0) {
-        return (audit_page_span){NULL, 0};
+    if (sp.len <= n || memcmp(sp.at, prefix, n) != 0) {
+        return empty_at(sp.at);
     }
     return (audit_page_span){sp.at + n, sp.len - n};
 }
 
+/* 1 for the bytes of tag and attribute names. */
 static int
 name_char(char c)
 {
@@ -67,22 +95,60 @@ name_char(char c)
            c == ':' || c == '_';
 }
 
-/* Keeps the attribute NAME = VALUE if it is one the scan reads. */
-static void
-keep_attribute(tag *t, audit_page_span name, audit_page_span value)
+/* 1 if SP has an upper-case letter. */
+static int
+has_upper(audit_page_span sp)
 {
-    static const struct {
-        const char *name;
-        size_t offset;
-    } kept[] = {{"id", offsetof(tag, id)},          {"data-area", offsetof(tag, area)},
-                {"data-field", offsetof(tag, field)}, {"data-rule", offsetof(tag, rule)},
-                {"data-passed", offsetof(tag, passed)}};
-
-    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-        if (span_is(name, kept[i].name)) {
-            *(audit_page_span *) (void *) ((char *) t + kept[i].offset) = value;
+    for (size_t i = 0; i < sp.len; i++) {
+        if (sp.at[i] >= 'A' && sp.at[i] <= 'Z') {
+            return 1;
         }
     }
+    return 0;
+}
+
+/* Keeps the attribute NAME = VALUE if it is one the scan reads; -1 on a
+ * second one, or a value an HTML parser would read otherwise. */
+static int
+keep_attribute(scanner *s, tag *t, audit_page_span name, audit_page_span value)
+{
+    static const char *const kept[] = {"id", "data-area", "data-field", "data-rule", "data-passed"};
+    audit_page_span *slot[] = {&t->id, &t->area, &t->field, &t->rule, &t->passed};
+
+    if (has_upper(name) && !span_is(name, "viewBox")) { /* SVG's one mixed-case name */
+        return fail(s, "an attribute name in upper case");
+    }
+    for (unsigned i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        if (!span_is(name, kept[i])) {
+            continue;
+        }
+        if (t->seen >> i & 1) {
+            return fail(s, "an attribute given twice");
+        }
+        if (value.len > AUDIT_PAGE_VALUE_MAX || memchr(value.at, '&', value.len) != NULL) {
+            return fail(s, "a marking attribute's value over 200 bytes or with '&'");
+        }
+        t->seen |= 1u << i;
+        *slot[i] = value;
+    }
+    return 0;
+}
+
+/* The value of the attribute whose '=' is at Q: its span, and the position
+ * after it in *NEXT. -1 if it is not in double quotes. */
+static int
+attribute_value(scanner *s, const char *q, audit_page_span *value, const char **next)
+{
+    if (q + 1 >= s->end || q[1] != '"') {
+        return fail(s, "an attribute value is not in double quotes");
+    }
+    const char *close = memchr(q + 2, '"', (size_t) (s->end - q - 2));
+    if (close == NULL) {
+        return fail(s, "an attribute value is not closed");
+    }
+    *value = (audit_page_span){q + 2, (size_t) (close - q - 2)};
+    *next = close + 1;
+    return 0;
 }
 
 /* Reads the attributes of the tag whose name ends at s->p, up to its '>'. */
@@ -95,171 +161,251 @@ read_attributes(scanner *s, tag *t)
             q++;
         }
         advance(s, q);
-        if (q < s->end && *q == '/' && q + 1 < s->end && q[1] == '>') {
+        if (q + 1 < s->end && q[0] == '/' && q[1] == '>') {
             q++;
         }
-        if (q >= s->end || !name_char(*q)) {
-            if (q >= s->end || *q != '>') {
-                return fail(s, q >= s->end ? "a tag is not closed" : "a tag is not the shape dauys writes");
+        if (q >= s->end) {
+            return fail(s, "a tag is not closed");
+        }
+        if (!name_char(*q)) {
+            if (*q != '>') {
+                return fail(s, "a tag is not the shape dauys writes");
             }
             advance(s, q + 1);
             return 0;
         }
-        audit_page_span name = {q, 0}, value = {NULL, 0};
+        audit_page_span name = {q, 0}, value = empty_at(q);
         while (q < s->end && name_char(*q)) {
             q++;
         }
         name.len = (size_t) (q - name.at);
-        if (q < s->end && *q == '=') {
-            if (q + 1 >= s->end || q[1] != '"') {
-                return fail(s, "an attribute value is not in double quotes");
-            }
-            const char *close = memchr(q + 2, '"', (size_t) (s->end - q - 2));
-            if (close == NULL) {
-                return fail(s, "an attribute value is not closed");
-            }
-            value = (audit_page_span){q + 2, (size_t) (close - q - 2)};
-            q = close + 1;
+        if (q < s->end && *q == '=' && attribute_value(s, q, &value, &q) != 0) {
+            return -1;
         }
-        keep_attribute(t, name, value);
+        if (keep_attribute(s, t, name, value) != 0) {
+            return -1;
+        }
         advance(s, q);
     }
 }
 
-/* The "-->" at or after P, or NULL. */
-static const char *
-comment_end(const char *p, const char *end)
-{
-    while (end - p >= 3 && (p = memchr(p, '-', (size_t) (end - p - 2))) != NULL) {
-        if (p[1] == '-' && p[2] == '>') {
-            return p;
-        }
-        p++;
-    }
-    return NULL;
-}
-
+/* Hands FN one item, in the innermost open context. 1 if FN stopped the scan. */
 static int
 emit(scanner *s, audit_page_kind kind, audit_page_span field, audit_page_span value, unsigned line)
 {
-    audit_page_item it = {kind, line, s->in_areas ? s->table : s->decision.len ? s->decision : s->section,
-                          s->in_areas ? s->area : (audit_page_span){NULL, 0}, field, value};
-    return s->fn(&it, s->ctx);
+    audit_page_item it = {kind, AUDIT_PAGE_BANNER, line, empty_at(s->p), empty_at(s->p), field, value};
+
+    if (s->in_areas && s->area.len > 0) {
+        it.context = AUDIT_PAGE_AREA_ROW, it.question = s->table, it.area = s->area;
+    } else if (s->in_table) {
+        it.context = AUDIT_PAGE_OTHER_TABLE;
+        it.question = s->section.question.len ? s->section.question : it.question;
+    } else if (s->decision.question.len > 0) {
+        it.context = AUDIT_PAGE_DECISION, it.question = s->decision.question;
+    } else if (s->section.question.len > 0) {
+        it.context = AUDIT_PAGE_SECTION, it.question = s->section.question;
+    }
+    return s->fn(&it, s->ctx) != 0;
 }
 
-/* A closing tag NAME: ends the context it opened. 1 if FN stopped the scan. */
+/* The end tag NAME: closes the context it opened. 1 if FN stopped the scan, -1 on error. */
 static int
 close_tag(scanner *s, audit_page_span name)
 {
     if (span_is(name, "tr") && s->area.len > 0) {
-        int stop = emit(s, AUDIT_PAGE_ROW_END, (audit_page_span){NULL, 0}, (audit_page_span){NULL, 0},
-                        s->area_line);
-        s->area.len = 0;
+        int stop = emit(s, AUDIT_PAGE_ROW_END, empty_at(s->p), empty_at(s->p), s->area_line);
+        s->area = empty_at(s->p);
         return stop;
     }
     if (span_is(name, "table")) {
+        if (s->area.len > 0) {
+            return fail_at(s, s->area_line, "a row of an area not closed before its table ends");
+        }
         s->in_areas = s->in_table = 0;
-        s->area.len = 0;
     } else if (span_is(name, "div")) {
-        s->decision.len = 0;
+        if (s->decision.question.len > 0 && s->divs == s->decision.depth) {
+            s->decision.question.len = 0;
+        }
+        s->divs -= s->divs > 0;
     } else if (span_is(name, "section")) {
-        s->section.len = 0;
+        if (s->section.question.len > 0 && s->sections == s->section.depth) {
+            s->section.question.len = 0;
+        }
+        s->sections -= s->sections > 0;
     }
     return 0;
 }
 
-/* Opens the contexts tag T starts. -1 (ERR) on a row out of place. */
+/* Opens what a <table> starts. */
+static int
+open_table(scanner *s, const tag *t)
+{
+    if (s->in_table) {
+        return fail(s, "a table inside a table");
+    }
+    s->in_table = 1;
+    s->table = after_prefix(t->id, "areas-");
+    s->in_areas = s->table.len > 0;
+    return 0;
+}
+
+/* Opens what a <tr> starts: an area's row in a table of areas. */
+static int
+open_row(scanner *s, const tag *t)
+{
+    if (s->in_areas && s->area.len > 0) {
+        return fail(s, "a row of an area (data-area) before the last one was closed");
+    }
+    if (!(t->seen >> 1 & 1)) {
+        return 0; /* no data-area: a header row */
+    }
+    if (!s->in_table) {
+        return fail(s, "a row of an area (data-area) outside a table");
+    }
+    if (s->in_areas && t->area.len == 0) {
+        return fail(s, "an empty data-area");
+    }
+    if (s->in_areas) {
+        s->area = t->area;
+        s->area_line = s->tag_line;
+    }
+    return 0;
+}
+
+/* Opens the context the element T opens, if any. -1 (ERR) if it is out of place. */
 static int
 open_contexts(scanner *s, const tag *t)
 {
+    audit_page_span q;
+
     if (span_is(t->name, "table")) {
-        s->in_table = 1;
-        s->table = after_prefix(t->id, "areas-");
-        s->in_areas = s->table.len > 0;
-    } else if (span_is(t->name, "div") && after_prefix(t->id, "decision-").len > 0) {
-        s->decision = after_prefix(t->id, "decision-");
-    } else if (span_is(t->name, "section") && after_prefix(t->id, "question-").len > 0) {
-        s->section = after_prefix(t->id, "question-");
-    } else if (span_is(t->name, "tr") && t->area.at != NULL) {
-        if (!s->in_table) {
-            return fail(s, "a row of an area (data-area) outside a table");
+        return open_table(s, t);
+    }
+    if (span_is(t->name, "tr")) {
+        return open_row(s, t);
+    }
+    if (span_is(t->name, "div")) {
+        s->divs++;
+        if ((q = after_prefix(t->id, "decision-")).len > 0) {
+            if (s->decision.question.len > 0) {
+                return fail(s, "a decision inside a decision");
+            }
+            s->decision = (context){q, s->divs};
         }
-        if (s->in_areas && s->area.len > 0) {
-            return fail(s, "a row of an area (data-area) before the last one was closed");
+    } else if (span_is(t->name, "section")) {
+        s->sections++;
+        if ((q = after_prefix(t->id, "question-")).len > 0) {
+            if (s->section.question.len > 0) {
+                return fail(s, "a question's section inside another");
+            }
+            s->section = (context){q, s->sections};
         }
-        if (s->in_areas && t->area.len == 0) {
-            return fail(s, "an empty data-area");
-        }
-        s->area = s->in_areas ? t->area : (audit_page_span){NULL, 0};
-        s->area_line = s->line;
     }
     return 0;
 }
 
-/* The items tag T marks: a data-field and its text, or a rule. 1 if FN stopped. */
+/* The text of the data-field element T, which starts at s->p: up to its own
+ * end tag, which must come next. */
 static int
-tag_items(scanner *s, const tag *t, unsigned line)
+field_text(scanner *s, const tag *t, audit_page_span *value)
 {
-    if (t->rule.at != NULL) {
-        return emit(s, AUDIT_PAGE_RULE, t->rule, t->passed, line);
-    }
-    if (t->field.at == NULL || t->field.len == 0) {
-        return 0;
-    }
     const char *lt = memchr(s->p, '<', (size_t) (s->end - s->p));
-    const char *stop = lt != NULL ? lt : s->end;
-    if (stop - s->p > VALUE_MAX) {
-        return fail(s, "a data-field's text is over 200 bytes");
+    size_t left;
+
+    if (lt == NULL || lt - s->p > AUDIT_PAGE_VALUE_MAX) {
+        return fail(s, lt == NULL ? "a data-field's text is not closed by its own end tag"
+                                  : "a data-field's text is over 200 bytes");
     }
-    return emit(s, AUDIT_PAGE_FIELD, t->field, (audit_page_span){s->p, (size_t) (stop - s->p)}, line);
+    left = (size_t) (s->end - lt);
+    if (left < t->name.len + 3 || lt[1] != '/' || memcmp(lt + 2, t->name.at, t->name.len) != 0 ||
+        lt[2 + t->name.len] != '>') {
+        return fail(s, "a data-field's text is not closed by its own end tag");
+    }
+    *value = (audit_page_span){s->p, (size_t) (lt - s->p)};
+    return 0;
 }
 
-/* One markup construct at s->p ('<'). 1 if FN stopped the scan, -1 on error. */
+/* The items tag T marks: a data-field and its text, or a rule. 1 if FN stopped, -1 on error. */
+static int
+tag_items(scanner *s, const tag *t)
+{
+    int field = t->seen >> 2 & 1, rule = t->seen >> 3 & 1;
+    audit_page_span value;
+
+    if (field && rule) {
+        return fail(s, "both a data-field and a data-rule on one element");
+    }
+    if ((field && t->field.len == 0) || (rule && t->rule.len == 0)) {
+        return fail(s, "an empty data-field or data-rule");
+    }
+    if (rule) {
+        return emit(s, AUDIT_PAGE_RULE, t->rule, (t->seen >> 4 & 1) ? t->passed : empty_at(s->p),
+                    s->tag_line);
+    }
+    if (!field) {
+        return 0;
+    }
+    if (s->in_areas && s->area.len == 0) {
+        return fail(s, "a data-field in a table of areas outside an area's row");
+    }
+    if (field_text(s, t, &value) != 0) {
+        return -1;
+    }
+    return emit(s, AUDIT_PAGE_FIELD, t->field, value, s->tag_line);
+}
+
+/* The name of the tag starting at Q; empty if none. */
+static audit_page_span
+tag_name(const scanner *s, const char *q)
+{
+    const char *e = q;
+    while (e < s->end && name_char(*e)) {
+        e++;
+    }
+    return (audit_page_span){q, (size_t) (e - q)};
+}
+
+/* One tag at s->p ('<'). 1 if FN stopped the scan, -1 on error. */
 static int
 markup(scanner *s)
 {
     const char *q = s->p + 1;
-    size_t left = (size_t) (s->end - q);
+    int declaration = q < s->end && *q == '!', closing = q < s->end && *q == '/';
     tag t = {0};
-    unsigned line = s->line;
 
-    if (left >= 3 && memcmp(q, "!--", 3) == 0) {
-        const char *close = comment_end(q + 3, s->end);
-        if (close == NULL) {
-            return fail(s, "a comment is not closed");
-        }
-        advance(s, close + 3);
-        return 0;
+    s->tag_line = s->line;
+    q += declaration || closing;
+    t.name = tag_name(s, q);
+    if (declaration && !span_is(t.name, "DOCTYPE")) {
+        return fail(s, "a comment or declaration (dauys writes none)");
     }
-    int closing = left > 0 && (*q == '/' || *q == '!');
-    q += closing;
-    t.name.at = q;
-    while (q < s->end && name_char(*q)) {
-        q++;
-    }
-    t.name.len = (size_t) (q - t.name.at);
     if (t.name.len == 0) {
         return fail(s, "a '<' that starts no tag");
     }
-    advance(s, q);
+    if (!declaration && has_upper(t.name)) {
+        return fail(s, "a tag name in upper case");
+    }
+    advance(s, q + t.name.len);
     if (read_attributes(s, &t) != 0) {
         return -1;
+    }
+    if (declaration) {
+        return 0;
     }
     if (closing) {
         return close_tag(s, t.name);
     }
-    if (open_contexts(s, &t) != 0) {
-        return -1;
-    }
-    return tag_items(s, &t, line);
+    return open_contexts(s, &t) != 0 ? -1 : tag_items(s, &t);
 }
 
 int
-audit_page_scan(const char *text, size_t len, const char *name, audit_page_fn fn, void *ctx,
+audit_page_scan(const char *text, size_t len, audit_page_fn fn, void *ctx, unsigned *line,
                 dauys_error *err)
 {
-    scanner s = {.p = text, .end = text + len, .name = name, .line = 1, .fn = fn, .ctx = ctx, .err = err};
+    scanner s = {.p = text, .end = text + len, .line = 1, .fn = fn, .ctx = ctx,
+                 .bad_line = line, .err = err};
 
+    s.area = s.table = s.decision.question = s.section.question = empty_at(text);
     while (s.p < s.end) {
         const char *lt = memchr(s.p, '<', (size_t) (s.end - s.p));
         if (lt == NULL) {
@@ -272,7 +418,7 @@ audit_page_scan(const char *text, size_t len, const char *name, audit_page_fn fn
         }
     }
     if (s.area.len > 0) {
-        return fail(&s, "the page ends inside a row of an area");
+        return fail_at(&s, s.area_line, "the page ends inside a row of an area");
     }
     return 0;
 }

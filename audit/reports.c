@@ -40,7 +40,8 @@ typedef struct want_area {
 typedef struct want_question {
     int valid, adopted;
     int rule[3]; /* -1 absent, 0 not met, 1 met */
-    uint64_t regions_have, regions_of;
+    int regions_known;                /* result.txt gives the next two, or every region's line */
+    uint64_t regions_have, regions_of; /* regions with a majority, of how many */
 } want_question;
 
 /* The signed result statement, parsed (FORMATS 16.1). */
@@ -54,7 +55,8 @@ typedef struct wanted {
 /* The row a rendering shows for one area. */
 typedef struct shown_row {
     size_t q, area;
-    unsigned line, have;
+    unsigned line, have; /* HAVE: the counts that parsed */
+    unsigned shown;      /* the row's data-fields met so far (row_field_index bits) */
     uint64_t v[FIELDS];
     const char *raw[FIELDS]; /* the page's text of each field, for messages */
     size_t raw_len[FIELDS];
@@ -130,6 +132,7 @@ want_districts(wanted *w, const audit *a)
     }
 }
 
+/* The index of the question whose id is ID (LEN bytes), or SIZE_MAX. */
 static size_t
 question_index(const audit *a, const char *id, size_t len)
 {
@@ -201,7 +204,7 @@ parse_decision_line(want_question *wq, const char *s)
             }
         }
         if (strcmp(name, "regions") == 0) {
-            wq->regions_have = have, wq->regions_of = of;
+            wq->regions_have = have, wq->regions_of = of, wq->regions_known = 1;
         }
     } else if (strncmp(s, "valid: ", 7) == 0) {
         wq->valid = strcmp(s + 7, "yes") == 0;
@@ -222,6 +225,25 @@ parse_result_line(const audit *a, wanted *w, size_t *q, int *in_question, const 
         parse_header_line(w, s);
     } else if (!parse_area_line(a, w, *q, s) && *q < a->m.question_count) {
         parse_decision_line(&w->q[*q], s);
+    }
+}
+
+/* For question Q without a regions rule, the regions with a majority as the
+ * page counts them (every region, abroad too, with yes at least the
+ * profile's majority of a base above 0), from result.txt's region lines. */
+static void
+count_regions(wanted *w, const audit *a, size_t q)
+{
+    want_question *wq = &w->q[q];
+    const char *profile = a->m.question[q].profile;
+
+    wq->regions_have = 0, wq->regions_of = a->m.region_count, wq->regions_known = 1;
+    for (size_t r = 0; r < a->m.region_count; r++) {
+        const want_area *wa = &w->area[q * areas_per_question(a) + r];
+        dauys_counts k = {wa->v[0], wa->v[1], wa->v[2], wa->v[3], wa->v[4], wa->v[5]};
+        uint64_t base = dauys_rules_yes_base(profile, &k);
+        wq->regions_known &= wa->listed;
+        wq->regions_have += base > 0 && k.yes >= dauys_rules_majority_needed(profile, base);
     }
 }
 
@@ -249,6 +271,11 @@ wanted_build(wanted *w, const audit *a, const char *result, size_t len)
         snprintf(line, sizeof line, "%.*s", (int) (n < sizeof line ? n : sizeof line - 1), result + pos);
         parse_result_line(a, w, &q, &in_question, line);
         pos += n + 1;
+    }
+    for (q = 0; q < a->m.question_count; q++) {
+        if (w->q[q].rule[2] < 0) {
+            count_regions(w, a, q);
+        }
     }
     want_districts(w, a);
     return 0;
@@ -297,6 +324,7 @@ percent_text(char *out, size_t size, uint64_t part, uint64_t whole)
     snprintf(out, size, "%llu.%02llu%%", (unsigned long long) (h / 100), (unsigned long long) (h % 100));
 }
 
+/* 1 if SP is exactly S. */
 static int
 span_equals(audit_page_span sp, const char *s)
 {
@@ -392,8 +420,8 @@ check_all_shown(check_ctx *c, int districts)
 
 /* --- reports/report.html ---------------------------------------------------- */
 
-enum { SHOWN_LOG_SIZE = 1, SHOWN_LOG_ROOT = 2, SHOWN_REPORTING = 4, SHOWN_EXPECTED = 8 };
-enum { SHOWN_VALID = 1, SHOWN_ADOPTED = 2 };
+/* What a page showed: the banner's fields, and per question its decision. */
+enum { SHOWN_VALID = 1, SHOWN_ADOPTED = 2, SHOWN_RULE = 4, SHOWN_REGIONS = 32, SHOWN_WITH_MAJORITY = 64 };
 
 typedef struct page_ctx {
     check_ctx c;
@@ -401,81 +429,156 @@ typedef struct page_ctx {
     unsigned question_shown[DAUYS_QUESTIONS_MAX];
 } page_ctx;
 
-/* One cell of the open row of areas. */
+/* The data-fields of an area's row: the counts, then these. */
+static const char *const share_field[] = {"turnout", "yes-share", "majority"};
+
+/* T3 fails at IT: it is marked where dauys writes no such mark. */
+static void
+unexpected(check_ctx *c, const audit_page_item *it)
+{
+    audit_check(c->a, T3, 0, c->where, "an unexpected data-%s \"%.*s\" here (dauys writes none)",
+                it->kind == AUDIT_PAGE_RULE ? "rule" : "field", (int) it->field.len, it->field.at);
+}
+
+/* T3 fails at IT: WHAT is shown a second time. */
+static void
+shown_twice(check_ctx *c, const audit_page_item *it)
+{
+    audit_check(c->a, T3, 0, c->where, "%.*s is shown a second time", (int) it->field.len, it->field.at);
+}
+
+/* The index of FIELD among the row's data-fields (counts, then shares), or -1. */
+static int
+row_field_index(audit_page_span field)
+{
+    for (int f = 0; f < FIELDS + 3; f++) {
+        if (span_equals(field, f < FIELDS ? html_field[f] : share_field[f - FIELDS])) {
+            return f;
+        }
+    }
+    return -1;
+}
+
+/* Opens the row IT belongs to, unless it is the one open. */
+static void
+row_open(check_ctx *c, const audit_page_item *it)
+{
+    shown_row *row = &c->row;
+    size_t q = question_index(c->a, it->question.at, it->question.len);
+    size_t area = area_index(c->a, NULL, it->area.at, it->area.len);
+
+    if (c->in_row && row->q == q && row->area == area) {
+        return;
+    }
+    memset(row, 0, sizeof *row);
+    row->q = q, row->area = area;
+    c->in_row = 1;
+}
+
+/* One cell of an area's row. */
 static void
 row_field(check_ctx *c, const audit_page_item *it)
 {
     shown_row *row = &c->row;
+    int f = row_field_index(it->field);
 
-    if (!c->in_row) {
-        memset(row, 0, sizeof *row);
-        row->q = question_index(c->a, it->question.at, it->question.len);
-        row->area = area_index(c->a, NULL, it->area.at, it->area.len);
-        c->in_row = 1;
-    }
-    for (int f = 0; f < FIELDS; f++) {
-        if (it->field.len == strlen(html_field[f]) && memcmp(it->field.at, html_field[f], it->field.len) == 0) {
-            row->raw[f] = it->value.at, row->raw_len[f] = it->value.len;
-            row->have |= (unsigned) (parse_count(&row->v[f], it->value.at, it->value.len, 1) == 0) << f;
-        }
-    }
-    if (span_equals(it->field, "turnout")) {
-        row->turnout = it->value;
-    } else if (span_equals(it->field, "yes-share")) {
-        row->share = it->value;
-    } else if (span_equals(it->field, "majority")) {
-        row->majority = it->value;
+    row_open(c, it);
+    if (f < 0) {
+        unexpected(c, it);
+    } else if (row->shown >> f & 1) {
+        shown_twice(c, it);
+    } else if (f < FIELDS) {
+        row->shown |= 1u << f;
+        row->raw[f] = it->value.at, row->raw_len[f] = it->value.len;
+        row->have |= (unsigned) (parse_count(&row->v[f], it->value.at, it->value.len, 1) == 0) << f;
+    } else {
+        row->shown |= 1u << f;
+        *(f == FIELDS ? &row->turnout : f == FIELDS + 1 ? &row->share : &row->majority) = it->value;
     }
 }
 
-/* The end of a row of areas: the whole row against the statement. */
+/* The end of an area's row: the whole row against the statement. */
 static void
 row_end(check_ctx *c, const audit_page_item *it)
 {
     shown_row *row = &c->row;
 
+    row_open(c, it); /* a row without a cell opens here */
     row->line = it->line;
-    if (!c->in_row) { /* a row without a cell: its ids are still to be known */
-        memset(row, 0, sizeof *row);
-        row->q = question_index(c->a, it->question.at, it->question.len);
-        row->area = area_index(c->a, NULL, it->area.at, it->area.len);
-    }
     c->in_row = 0;
-    if (row->q == SIZE_MAX || row->area == SIZE_MAX) {
-        snprintf(c->where, sizeof c->where, "reports/%s line %u", c->file, it->line);
-        audit_check(c->a, T3, 0, c->where, "a row for \"%.*s\" (question \"%.*s\"), which the manifest "
-                    "does not have", (int) it->area.len, it->area.at, (int) it->question.len,
-                    it->question.at);
-        return;
+    if (row->q == SIZE_MAX) {
+        audit_check(c->a, T3, 0, c->where, "a row of question \"%.*s\", which the manifest does not have",
+                    (int) it->question.len, it->question.at);
+    } else if (row->area == SIZE_MAX) {
+        audit_check(c->a, T3, 0, c->where, "a row for \"%.*s\" (question %s), which is not a region of "
+                    "the manifest", (int) it->area.len, it->area.at, c->a->m.question[row->q].id);
+    } else {
+        check_row(c, row, 1);
     }
-    check_row(c, row, 1);
 }
 
-/* A count or root the banner shows for the whole result. */
+/* A count or root the banner shows for the whole result (the checkpoint's are A1's). */
 static void
 header_field(page_ctx *p, const audit_page_item *it)
 {
     static const char *const names[] = {"log-size", "log-root", "precincts-reporting", "precincts-expected"};
     check_ctx *c = &p->c;
+    char want_text[64];
     uint64_t v = 0;
+    unsigned i = 0;
 
-    for (unsigned i = 0; i < 4; i++) {
-        if (!span_equals(it->field, names[i])) {
-            continue;
-        }
-        uint64_t want = i == 0 ? c->w->log_size : i == 2 ? c->w->reporting : c->w->expected;
-        int ok = i == 1 ? span_equals(it->value, c->w->log_root)
-                        : parse_count(&v, it->value.at, it->value.len, 1) == 0 && v == want;
-        p->header_shown |= 1u << i;
-        char want_text[64];
-        if (i == 1) {
-            snprintf(want_text, sizeof want_text, "%s", c->w->log_root);
-        } else {
-            dauys_rules_group(want_text, sizeof want_text, want);
-        }
-        audit_check(c->a, T3, ok, c->where, "%s is \"%.*s\"; result.txt gives %s", names[i],
-                    (int) it->value.len, it->value.at, want_text);
+    while (i < 4 && !span_equals(it->field, names[i])) {
+        i++;
     }
+    if (i == 4) {
+        if (!span_equals(it->field, "checkpoint-size") && !span_equals(it->field, "checkpoint-root")) {
+            unexpected(c, it);
+        }
+        return;
+    }
+    if (p->header_shown >> i & 1) {
+        shown_twice(c, it);
+        return;
+    }
+    p->header_shown |= 1u << i;
+    uint64_t want = i == 0 ? c->w->log_size : i == 2 ? c->w->reporting : c->w->expected;
+    int ok = i == 1 ? span_equals(it->value, c->w->log_root)
+                    : parse_count(&v, it->value.at, it->value.len, 1) == 0 && v == want;
+    if (i == 1) {
+        snprintf(want_text, sizeof want_text, "%s", c->w->log_root);
+    } else {
+        dauys_rules_group(want_text, sizeof want_text, want);
+    }
+    audit_check(c->a, T3, ok, c->where, "%s is \"%.*s\"; result.txt gives %s", names[i],
+                (int) it->value.len, it->value.at, want_text);
+}
+
+/* What IT (in question Q's decision or section) shows, as BIT of
+ * SHOWN_*, and what result.txt gives in WANT; 0 if it is no such thing. */
+static unsigned
+question_mark(const check_ctx *c, const audit_page_item *it, size_t q, char want[40])
+{
+    const want_question *wq = &c->w->q[q];
+
+    if (it->context == AUDIT_PAGE_DECISION && it->kind == AUDIT_PAGE_RULE) {
+        for (int i = 0; i < 3; i++) {
+            if (span_equals(it->field, rule_name[i]) && wq->rule[i] >= 0) {
+                snprintf(want, 40, "%d", wq->rule[i]);
+                return SHOWN_RULE << i;
+            }
+        }
+    } else if (it->context == AUDIT_PAGE_DECISION &&
+               (span_equals(it->field, "valid") || span_equals(it->field, "adopted"))) {
+        int v = it->field.at[0] == 'v';
+        snprintf(want, 40, "%s%s", (v ? wq->valid : wq->adopted) ? "" : "NOT ", v ? "VALID" : "ADOPTED");
+        return v ? SHOWN_VALID : SHOWN_ADOPTED;
+    } else if (it->context == AUDIT_PAGE_SECTION && it->kind == AUDIT_PAGE_FIELD &&
+               (span_equals(it->field, "regions") || span_equals(it->field, "regions-with-majority"))) {
+        int all = it->field.len == 7;
+        dauys_rules_group(want, 40, all ? wq->regions_of : wq->regions_have);
+        return all ? SHOWN_REGIONS : SHOWN_WITH_MAJORITY;
+    }
+    return 0;
 }
 
 /* A question's decision, rule or regional count as the page shows it. */
@@ -484,66 +587,67 @@ question_item(page_ctx *p, const audit_page_item *it)
 {
     check_ctx *c = &p->c;
     size_t q = question_index(c->a, it->question.at, it->question.len);
-    const want_question *wq = q < c->a->m.question_count ? &c->w->q[q] : NULL;
-    int ok = 0, known = 1;
-    char want[40] = "";
+    char want[40];
+    unsigned bit;
 
-    if (wq == NULL) {
+    if (q == SIZE_MAX) {
         audit_check(c->a, T3, 0, c->where, "shows question \"%.*s\", which the manifest does not have",
                     (int) it->question.len, it->question.at);
-        return;
-    }
-    if (it->kind == AUDIT_PAGE_RULE) {
-        int i = span_equals(it->field, "quorum") ? 0 : span_equals(it->field, "majority") ? 1
-              : span_equals(it->field, "regions") ? 2 : -1;
-        int rule = i < 0 ? -1 : wq->rule[i];
-        snprintf(want, sizeof want, "%s", rule < 0 ? "no such rule" : rule ? "1" : "0");
-        ok = span_equals(it->value, want);
-    } else if (span_equals(it->field, "valid") || span_equals(it->field, "adopted")) {
-        int v = it->field.at[0] == 'v';
-        snprintf(want, sizeof want, "%s%s", (v ? wq->valid : wq->adopted) ? "" : "NOT ",
-                 v ? "VALID" : "ADOPTED");
-        ok = span_equals(it->value, want);
-        p->question_shown[q] |= v ? SHOWN_VALID : SHOWN_ADOPTED;
-    } else if ((span_equals(it->field, "regions-with-majority") || span_equals(it->field, "regions")) &&
-               wq->rule[2] >= 0) {
-        uint64_t n = 0, w = it->field.len == 7 ? wq->regions_of : wq->regions_have;
-        snprintf(want, sizeof want, "%llu", (unsigned long long) w);
-        ok = parse_count(&n, it->value.at, it->value.len, 1) == 0 && n == w;
+    } else if ((bit = question_mark(c, it, q, want)) == 0) {
+        unexpected(c, it);
+    } else if (p->question_shown[q] & bit) {
+        shown_twice(c, it);
+    } else if ((p->question_shown[q] |= bit, bit >= SHOWN_REGIONS) && !c->w->q[q].regions_known) {
+        audit_unchecked(c->a, T3); /* result.txt lacks a region's line: T1 reports it */
     } else {
-        known = 0;
-    }
-    if (known) {
-        audit_check(c->a, T3, ok, c->where, "question %s: %s%.*s is \"%.*s\"; result.txt gives %s",
-                    c->a->m.question[q].id, it->kind == AUDIT_PAGE_RULE ? "rule " : "", (int) it->field.len,
-                    it->field.at, (int) it->value.len, it->value.at, want);
+        audit_check(c->a, T3, span_equals(it->value, want), c->where,
+                    "question %s: %s%.*s is \"%.*s\"; result.txt gives %s", c->a->m.question[q].id,
+                    it->kind == AUDIT_PAGE_RULE ? "rule " : "", (int) it->field.len, it->field.at,
+                    (int) it->value.len, it->value.at, want);
     }
 }
 
+/* page.h's callback: each marked item to its check. */
 static int
 on_page_item(const audit_page_item *it, void *ctx)
 {
     page_ctx *p = ctx;
 
     snprintf(p->c.where, sizeof p->c.where, "reports/report.html line %u", it->line);
-    if (it->kind == AUDIT_PAGE_ROW_END) {
-        row_end(&p->c, it);
-    } else if (it->area.len > 0) {
-        row_field(&p->c, it);
-    } else if (it->question.len == 0) {
-        header_field(p, it);
-    } else {
+    switch (it->context) {
+    case AUDIT_PAGE_OTHER_TABLE: /* the forensics and the refusals: not the result */
+        break;
+    case AUDIT_PAGE_AREA_ROW:
+        if (it->kind == AUDIT_PAGE_ROW_END) {
+            row_end(&p->c, it);
+        } else if (it->kind == AUDIT_PAGE_FIELD) {
+            row_field(&p->c, it);
+        } else {
+            unexpected(&p->c, it);
+        }
+        break;
+    case AUDIT_PAGE_BANNER:
+        if (it->kind == AUDIT_PAGE_FIELD) {
+            header_field(p, it);
+        } else {
+            unexpected(&p->c, it);
+        }
+        break;
+    default:
         question_item(p, it);
     }
     return p->c.a->oom;
 }
 
-/* What the page must show and did not: the header's fields, each decision. */
+/* What the page must show and did not: the banner's fields, each question's
+ * decision, every rule result.txt has, and the regional counts. */
 static void
 check_page_complete(page_ctx *p)
 {
     static const char *const header[] = {"the log size", "the log root", "the precincts reporting",
                                          "the precincts expected"};
+    static const char *const part[] = {"valid", "adopted", "rule quorum", "rule majority", "rule regions",
+                                       "regions", "regions-with-majority"};
     audit *a = p->c.a;
 
     snprintf(p->c.where, sizeof p->c.where, "reports/report.html");
@@ -551,22 +655,30 @@ check_page_complete(page_ctx *p)
         audit_check(a, T3, p->header_shown >> i & 1, p->c.where, "does not show %s", header[i]);
     }
     for (size_t q = 0; q < a->m.question_count; q++) {
-        audit_check(a, T3, p->question_shown[q] == (SHOWN_VALID | SHOWN_ADOPTED), p->c.where,
-                    "does not show whether question %s is valid and adopted", a->m.question[q].id);
+        const want_question *wq = &p->c.w->q[q];
+        unsigned need = SHOWN_VALID | SHOWN_ADOPTED | SHOWN_REGIONS | SHOWN_WITH_MAJORITY;
+        for (int i = 0; i < 3; i++) {
+            need |= wq->rule[i] >= 0 ? SHOWN_RULE << i : 0;
+        }
+        for (unsigned k = 0; k < 7; k++) {
+            audit_check(a, T3, !(need >> k & 1) || (p->question_shown[q] >> k & 1), p->c.where,
+                        "does not show question %s's %s", a->m.question[q].id, part[k]);
+        }
     }
     check_all_shown(&p->c, 0);
 }
 
+/* T3 for reports/report.html (TEXT, LEN bytes). */
 static void
 check_html(audit *a, wanted *w, const char *text, size_t len)
 {
     page_ctx p = {.c = {.a = a, .w = w, .file = "report.html"}};
+    unsigned line = 0;
     dauys_error err;
 
-    if (audit_page_scan(text, len, "reports/report.html", on_page_item, &p, &err) != 0) {
-        const char *what = strstr(err.message, ": "); /* "reports/report.html line N: what" */
-        snprintf(p.c.where, sizeof p.c.where, "%.*s", what ? (int) (what - err.message) : 0, err.message);
-        audit_check(a, T3, 0, p.c.where, "%s", what ? what + 2 : err.message);
+    if (audit_page_scan(text, len, on_page_item, &p, &line, &err) != 0) {
+        snprintf(p.c.where, sizeof p.c.where, "reports/report.html line %u", line);
+        audit_check(a, T3, 0, p.c.where, "%s", err.message);
         return;
     }
     check_page_complete(&p);
@@ -582,16 +694,21 @@ csv_columns(check_ctx *c, const dauys_csv *csv, int col[FIELDS + 3])
 
     for (int i = 0; i < FIELDS + 3; i++) {
         const char *name = i < 3 ? fixed[i] : csv_field[i - 3];
+        int twice = 0;
         col[i] = dauys_csv_column(csv, name);
-        if (col[i] < 0) {
-            audit_check(c->a, T3, 0, "reports/tally.csv line 1", "the header has no column %s", name);
+        for (size_t k = (size_t) col[i] + 1; col[i] >= 0 && k < csv->count; k++) {
+            twice |= strcmp(csv->field[k], name) == 0; /* readers differ on which one counts */
+        }
+        if (col[i] < 0 || twice) {
+            audit_check(c->a, T3, 0, "reports/tally.csv line 1", "the header has %s column %s",
+                        twice ? "more than one" : "no", name);
             return -1;
         }
     }
     return 0;
 }
 
-/* One data record of the CSV, as a row. */
+/* One data record of the CSV, as a row, against result.txt or the re-tally. */
 static void
 csv_record(check_ctx *c, const dauys_csv *csv, const int col[FIELDS + 3])
 {
@@ -620,6 +737,7 @@ csv_record(check_ctx *c, const dauys_csv *csv, const int col[FIELDS + 3])
     check_row(c, row, 0);
 }
 
+/* T3 for reports/tally.csv (TEXT, LEN bytes): the header, then every row. */
 static void
 check_csv(audit *a, wanted *w, const char *text, size_t len)
 {
@@ -638,8 +756,17 @@ check_csv(audit *a, wanted *w, const char *text, size_t len)
         }
     }
     if (rc < 0) {
+        /* the reader's "NAME:LINE:BYTE: what" as "NAME line LINE: what (byte BYTE)" */
+        unsigned line = 0;
+        size_t byte = 0;
+        int at = 0;
         a->oom |= err.status == DAUYS_E_NOMEM;
-        audit_check(a, T3, 0, "reports/tally.csv", "%s", err.message);
+        if (sscanf(err.message, "reports/tally.csv:%u:%zu: %n", &line, &byte, &at) == 2 && at > 0) {
+            snprintf(c.where, sizeof c.where, "reports/tally.csv line %u", line);
+            audit_check(a, T3, 0, c.where, "%s (byte %zu)", err.message + at, byte);
+        } else {
+            audit_check(a, T3, 0, "reports/tally.csv", "%s", err.message);
+        }
     } else if (csv.line == 0) {
         audit_check(a, T3, 0, "reports/tally.csv", "is empty");
     }

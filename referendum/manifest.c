@@ -262,6 +262,10 @@ parse_place(dauys_manifest *m, const dauys_kv *kv, int is_region, size_t *cap, d
     if (take_id(kv, &c, &id, is_region ? "region id" : "district id", err) != 0) {
         return -1;
     }
+    if (id.n == 8 && memcmp(id.s, "national", 8) == 0) { /* the nation's row in every report */
+        return dauys_kv_fail(kv, err, "%s \"national\": reserved for the whole country",
+                             is_region ? "region id" : "district id");
+    }
     if (take_token(&c, &mid) != 0) {
         return dauys_kv_fail(kv, err, "%s: missing", is_region ? "region kind" : "region id");
     }

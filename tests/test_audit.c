@@ -755,7 +755,25 @@ test_report_rows(void **state)
     assert_report_tamper_fails("tally.csv", "region,q2,\"ALA\"", NULL, "reports/tally.csv",
                                "does not show ALA (question q2)");
     assert_report_tamper_fails("report.html", "<table id=\"areas-q2\">", "<table id=\"areas-q3\">",
-                               "reports/report.html line ", "a row for \"AST\" (question \"q3\")");
+                               "reports/report.html line ", "a row of question \"q3\"");
+    /* a second cell for one field (a DOM reader takes the first) */
+    assert_report_tamper_fails("report.html", "<td class=\"n\" data-field=\"yes\">",
+                               "<td class=\"n\" data-field=\"yes\">9,999</td><td class=\"n\" data-field=\"yes\">",
+                               "reports/report.html line ", "yes is shown a second time");
+    /* a row left open: browsers close it, and the next one would merge with it */
+    assert_report_tamper_fails("report.html", "</td></tr>\n<tr data-area", "</td>\n<tr data-area",
+                               "reports/report.html line ", "before the last one was closed");
+    /* a mark where dauys writes none */
+    assert_report_tamper_fails("report.html", "<section id=\"question-q1\">",
+                               "<section id=\"question-q1\"><p data-field=\"yes\">1</p>",
+                               "reports/report.html line ", "an unexpected data-field \"yes\"");
+    /* a decision's rule or regional count no longer marked */
+    assert_report_tamper_fails("report.html", "data-rule=\"quorum\" ", "", "reports/report.html",
+                               "does not show question q1's rule quorum");
+    assert_report_tamper_fails("report.html", "data-field=\"regions-with-majority\"", "",
+                               "reports/report.html", "does not show question q1's regions-with-majority");
+    assert_report_tamper_fails("tally.csv", ",invalid", ",invalid,yes", "reports/tally.csv line 1",
+                               "the header has more than one column yes");
     assert_report_tamper_fails("tally.csv", "district,q1,\"KAR-D2\"", "region,q1,\"KAR-D2\"",
                                "reports/tally.csv line ", "a row for region \"KAR-D2\"");
     assert_report_tamper_fails("tally.csv", ",invalid", ",spoilt", "reports/tally.csv line 1",
@@ -770,7 +788,9 @@ test_report_page_unreadable(void **state)
     assert_report_tamper_fails("report.html", "<table id=\"areas-q1\">", "<table id=areas-q1>",
                                "reports/report.html line ", "not in double quotes");
     assert_report_tamper_fails("report.html", "</html>", "<!-- </html>", "reports/report.html line ",
-                               "a comment is not closed");
+                               "a comment or declaration (dauys writes none)");
+    assert_report_tamper_fails("report.html", "data-field=\"yes\">", "data-field=\"yes\"><!---->",
+                               "reports/report.html line ", "a data-field's text is not closed by its own end tag");
 }
 
 /* A bundle without reports/ has nothing for T3 to compare: it is not made. */

@@ -461,6 +461,8 @@ test_rejects(void **state)
          "m.txt:10: title: unknown key (expected question, region, district or precinct)"},
         {"region: KZ-10 oblast", "Region: KZ-10 oblast", "m.txt:10: Region: unknown key"},
         {"region: KZ-10 oblast", "regions: KZ-10 oblast", "m.txt:10: regions: unknown key"},
+        {"region: KZ-10 oblast", "region: national oblast",
+         "m.txt:10: region: region id \"national\": reserved for the whole country"},
         {"region: KZ-10 oblast", "\nregion: KZ-10 oblast", "m.txt:10: expected \"key: value\""},
         {"region: KZ-10 oblast", "# Абай\nregion: KZ-10 oblast",
          "m.txt:10: expected \"key: value\""},
