@@ -37,20 +37,17 @@ cli_report(const dauys_error *err)
 void
 cli_print_untrusted(FILE *fp, const char *s)
 {
-    while (*s != '\0') {
-        unsigned char c = (unsigned char) *s;
-        size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; /* if valid */
-        int valid = strnlen(s, n) == n && dauys_utf8_valid(s, n); /* a NUL cuts it short */
-        /* A byte of no valid UTF-8 character, a C0 control but TAB, DEL, or a
-         * C1 control (U+0080-U+009F: a terminal may take U+009B as CSI) is
-         * shown as one '?'. */
-        if (!valid || (c < 0x20 && c != '\t') || c == 0x7f ||
-            (c == 0xc2 && (unsigned char) s[1] < 0xa0)) {
-            fputc('?', fp);
+    size_t left = strlen(s), k;
+
+    /* A byte of no valid UTF-8 character and every control a terminal obeys
+     * (C0 but TAB, DEL, C1, bidi overrides and isolates) show as one '?'. */
+    for (; left > 0; s += k, left -= k) {
+        dauys_char_kind kind = dauys_utf8_next(s, left, &k);
+        if (kind == DAUYS_CHAR_TEXT || *s == '\t') {
+            fwrite(s, 1, k, fp);
         } else {
-            fwrite(s, 1, n, fp);
+            fputc('?', fp);
         }
-        s += valid ? n : 1;
     }
 }
 

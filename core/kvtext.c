@@ -1,5 +1,6 @@
 #include "kvtext.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,44 @@ dauys_utf8_valid(const char *str, size_t n)
         i += need + 1;
     }
     return 1;
+}
+
+/* 1 if the valid UTF-8 character at S (K bytes) is a Unicode Bidi_Control. */
+static int
+is_bidi_control(const unsigned char *s, size_t k)
+{
+    if (k == 2) {
+        return s[0] == 0xd8 && s[1] == 0x9c; /* U+061C ARABIC LETTER MARK */
+    }
+    if (k != 3 || s[0] != 0xe2) {
+        return 0;
+    }
+    return (s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f ||   /* U+200E, U+200F */
+                             (s[2] >= 0xaa && s[2] <= 0xae))) || /* U+202A-U+202E */
+           (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9);       /* U+2066-U+2069 */
+}
+
+dauys_char_kind
+dauys_utf8_next(const char *str, size_t n, size_t *len)
+{
+    const unsigned char *s = (const unsigned char *) str;
+    unsigned c = s[0];
+    size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; /* if valid */
+
+    assert(n >= 1);
+    if (c < 0x80) {
+        *len = 1;
+        return c < 0x20 || c == 0x7f ? DAUYS_CHAR_CONTROL : DAUYS_CHAR_TEXT;
+    }
+    if (k > n || !dauys_utf8_valid(str, k)) { /* a NUL is no continuation byte */
+        *len = 1;
+        return DAUYS_CHAR_INVALID;
+    }
+    *len = k;
+    if ((c == 0xc2 && s[1] < 0xa0) || is_bidi_control(s, k)) {
+        return DAUYS_CHAR_CONTROL;
+    }
+    return DAUYS_CHAR_TEXT;
 }
 
 int

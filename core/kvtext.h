@@ -66,6 +66,25 @@ int dauys_kv_fail(const dauys_kv *kv, dauys_error *err, const char *fmt, ...)
 /* 1 if the N bytes at S are valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int dauys_utf8_valid(const char *s, size_t n);
 
+/* What one character of outside text is, for a reader (dauys_utf8_next). */
+typedef enum dauys_char_kind {
+    DAUYS_CHAR_TEXT,    /* valid UTF-8 to show as it is */
+    DAUYS_CHAR_CONTROL, /* valid, but obeyed rather than shown: C0, DEL, C1, bidi */
+    DAUYS_CHAR_INVALID  /* a byte that starts no valid UTF-8 character */
+} dauys_char_kind;
+
+/*
+ * Classifies the character that starts at S, with N >= 1 bytes left, and sets
+ * *LEN to its length in bytes (1 for an invalid byte). CONTROL is every
+ * character a terminal or a bidi-aware renderer obeys instead of showing: C0 controls (tab and newline included;
+ * callers that keep them test for them first), DEL, the C1 controls U+0080 to
+ * U+009F (a terminal takes U+009B as CSI), and the Unicode Bidi_Control
+ * characters U+061C, U+200E, U+200F, U+202A to U+202E and U+2066 to U+2069,
+ * which reorder what follows them (a right-to-left override shows "7654" as
+ * "4567"). Everything that shows text from outside to people uses this.
+ */
+dauys_char_kind dauys_utf8_next(const char *s, size_t n, size_t *len);
+
 /* Parses N decimal digits at S as a count like dauys_kv_count; 0 or -1. */
 int dauys_parse_count(uint64_t *out, const char *s, size_t n);
 

@@ -2,22 +2,34 @@
 
 #include "kvtext.h"
 
+/* The code point of the valid UTF-8 character of K bytes at S. */
+static uint32_t
+code_point(const char *s, size_t k)
+{
+    static const unsigned char lead_mask[5] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    uint32_t cp = (unsigned char) s[0] & lead_mask[k];
+
+    for (size_t i = 1; i < k; i++) {
+        cp = (cp << 6) | ((unsigned char) s[i] & 0x3f);
+    }
+    return cp;
+}
+
 void
 dauys_out_json_string(FILE *fp, const char *s, size_t n)
 {
     fputc('"', fp);
     for (size_t i = 0, k; i < n; i += k) {
         unsigned char c = (unsigned char) s[i];
-        k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; /* if valid */
+        dauys_char_kind kind = dauys_utf8_next(s + i, n - i, &k);
         if (c == '"' || c == '\\') {
             fprintf(fp, "\\%c", c);
-        } else if (c < 0x20 || c == 0x7f) {
-            fprintf(fp, "\\u%04x", c);
-        } else if (c < 0x80 || (k <= n - i && dauys_utf8_valid(s + i, k))) {
+        } else if (kind == DAUYS_CHAR_TEXT) {
             fwrite(s + i, 1, k, fp);
+        } else if (kind == DAUYS_CHAR_CONTROL) {
+            fprintf(fp, "\\u%04x", (unsigned) code_point(s + i, k)); /* same text, escaped */
         } else {
             fputs("\\ufffd", fp); /* JSON is UTF-8: a stray byte becomes U+FFFD */
-            k = 1;
         }
     }
     fputc('"', fp);
@@ -43,20 +55,13 @@ dauys_out_html_text(FILE *fp, const char *s, size_t n)
     for (size_t i = 0, k; i < n; i += k) {
         unsigned char c = (unsigned char) s[i];
         const char *ref = html_reference(c);
-        k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2; /* if valid */
+        dauys_char_kind kind = dauys_utf8_next(s + i, n - i, &k);
         if (ref != NULL) {
             fputs(ref, fp);
-        } else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
-            fputs("\xef\xbf\xbd", fp);
-        } else if (c < 0x80) {
-            fputc(c, fp);
-        } else if (k > n - i || !dauys_utf8_valid(s + i, k)) {
-            fputs("\xef\xbf\xbd", fp); /* U+FFFD for the stray byte */
-            k = 1;
-        } else if (c == 0xc2 && (unsigned char) s[i + 1] < 0xa0) {
-            fputs("\xef\xbf\xbd", fp); /* a C1 control */
-        } else {
+        } else if (kind == DAUYS_CHAR_TEXT || c == '\t' || c == '\n') {
             fwrite(s + i, 1, k, fp);
+        } else {
+            fputs("\xef\xbf\xbd", fp); /* U+FFFD for a control or a stray byte */
         }
     }
 }
@@ -81,11 +86,13 @@ dauys_out_column(FILE *fp, const char *s, size_t n, int width)
     size_t i = 0;
 
     while (i < n && chars < width) {
-        size_t start = i++;
-        while (i < n && ((unsigned char) s[i] & 0xc0) == 0x80) {
-            i++; /* continuation bytes of the same character */
+        size_t k;
+        if (dauys_utf8_next(s + i, n - i, &k) == DAUYS_CHAR_TEXT) {
+            fwrite(s + i, 1, k, fp);
+        } else {
+            fputc('?', fp); /* a terminal would obey it */
         }
-        fwrite(s + start, 1, i - start, fp);
+        i += k;
         chars++;
     }
     fprintf(fp, "%*s", width - chars + 1, "");

@@ -127,9 +127,9 @@ dauys_forensics_explain(char *buf, size_t size, const dauys_forensics_area *a, u
 
 /*
  * Writes S, a name from the manifest, for a terminal: control characters (C0,
- * DEL and the C1 range U+0080-U+009F, whose CSI a terminal obeys) and bytes
- * that are not UTF-8 become '?'. The manifest's lines already refuse C0 and
- * invalid UTF-8, but not C1.
+ * DEL, C1 and bidi controls, dauys_utf8_next) and bytes that are not UTF-8
+ * become '?'. The manifest's lines already refuse C0 and invalid UTF-8, but
+ * not C1 or bidi controls.
  */
 static void
 put_label(FILE *fp, const char *s)
@@ -137,15 +137,10 @@ put_label(FILE *fp, const char *s)
     size_t n = strlen(s);
 
     for (size_t i = 0, k; i < n; i += k) {
-        unsigned char c = (unsigned char) s[i];
-        k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if (k > n - i || !dauys_utf8_valid(s + i, k)) {
-            fputc('?', fp); /* a stray byte: one '?' each */
-            k = 1;
-        } else if (c < 0x20 || c == 0x7f || (c == 0xc2 && (unsigned char) s[i + 1] < 0xa0)) {
-            fputc('?', fp); /* a control character: one '?' for all its bytes */
-        } else {
+        if (dauys_utf8_next(s + i, n - i, &k) == DAUYS_CHAR_TEXT) {
             fwrite(s + i, 1, k, fp);
+        } else {
+            fputc('?', fp); /* a control: one '?' for all its bytes; a stray byte: each */
         }
     }
 }

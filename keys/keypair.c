@@ -176,6 +176,53 @@ dauys_keys_pubkey_encode(char *out, size_t size, const dauys_pubkey *pk, const c
     return 0;
 }
 
+/*
+ * The encodings, sign bit (bit 255) aside, of the eight points of small order
+ * (the identity, the point of order 2, two of order 4 and four of order 8):
+ * y = 0, 1, and p - 1, the two y of the points of order 8, and the aliases p
+ * and p + 1 of 0 and 1. test_keyfile checks each one with libsodium's own
+ * arithmetic ([8]P is the identity).
+ */
+static const uint8_t small_order_y[7][32] = {
+    {0x00},                                                                  /* 0, order 4 */
+    {0x01},                                                                  /* 1, order 1 */
+    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+     0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+     0xfc, 0x05},                                                            /* order 8 */
+    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+     0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+     0x03, 0x7a},                                                            /* order 8 */
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0x7f},                                                            /* p - 1, order 2 */
+    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0x7f},                                                            /* p = 0 */
+    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0x7f},                                                            /* p + 1 = 1 */
+};
+
+const char *
+dauys_keys_pubkey_weakness(const uint8_t pk[DAUYS_KEYS_PUBLIC_BYTES])
+{
+    int high = 1; /* bytes 1 to 30 all 0xff */
+
+    for (size_t i = 0; i < sizeof small_order_y / sizeof small_order_y[0]; i++) {
+        if (memcmp(pk, small_order_y[i], 31) == 0 && (pk[31] & 0x7f) == small_order_y[i][31]) {
+            return "is a point of small order (signatures under it prove nothing, and "
+                   "verifiers disagree on them)";
+        }
+    }
+    for (size_t i = 1; i < 31; i++) {
+        high &= pk[i] == 0xff;
+    }
+    if (high && (pk[31] & 0x7f) == 0x7f && pk[0] >= 0xed) { /* y >= p = 2^255 - 19 */
+        return "is not in canonical form (y is not below 2^255 - 19)";
+    }
+    return NULL;
+}
+
 /* Fills PK from the binary form BIN, or fails naming the place in T. */
 static int
 pubkey_from_bin(dauys_pubkey *pk, const uint8_t bin[PK_BYTES], const keys_text *t,
@@ -185,6 +232,12 @@ pubkey_from_bin(dauys_pubkey *pk, const uint8_t bin[PK_BYTES], const keys_text *
         return dauys_error_set(err, DAUYS_E_ALGORITHM,
                                "%s:%u: public key: unknown algorithm tag 0x%02x%02x "
                                "(expected \"Ed\")", t->name, t->line, bin[0], bin[1]);
+    }
+    const char *weak = dauys_keys_pubkey_weakness(bin + 2 + DAUYS_KEYS_ID_BYTES);
+
+    if (weak != NULL) { /* never trusted anywhere, so never accepted in a roster */
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: public key: the Ed25519 key %s",
+                               t->name, t->line, weak);
     }
     memcpy(pk->id, bin + 2, DAUYS_KEYS_ID_BYTES);
     memcpy(pk->pk, bin + 2 + DAUYS_KEYS_ID_BYTES, DAUYS_KEYS_PUBLIC_BYTES);

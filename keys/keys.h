@@ -121,6 +121,18 @@ void dauys_keys_id_hex(char out[2 * DAUYS_KEYS_ID_BYTES + 1],
 int dauys_keys_pubkey_encode(char *out, size_t size, const dauys_pubkey *pk,
                              const char *label, dauys_error *err) DAUYS_WUR;
 
+/*
+ * Why the 32-byte Ed25519 public key PK must not be trusted, or NULL if it may:
+ * a point of small order (the identity and the seven others of order 2, 4 or
+ * 8, in any sign) or an encoding that is not canonical (y >= 2^255 - 19).
+ * libsodium refuses every signature under such a key, but other verifiers
+ * (OpenSSL's among them) accept forgeries under a small-order key, so a roster
+ * holding one would mean different things to different auditors. Every
+ * public key dauys reads (decode, from_base64, load) is checked: a weak key is
+ * refused wherever it appears. A static string; cheap (no curve arithmetic).
+ */
+const char *dauys_keys_pubkey_weakness(const uint8_t pk[DAUYS_KEYS_PUBLIC_BYTES]);
+
 /* Parses the bare base64 form of a public key (as `minisign -P` takes it). */
 int dauys_keys_pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len,
                                   dauys_error *err) DAUYS_WUR;

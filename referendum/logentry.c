@@ -6,30 +6,20 @@
 #include "kvtext.h"
 
 /* Copies S into OUT (SIZE bytes) as one safe line of valid UTF-8: control
- * characters (C0, DEL and C1, which terminals obey) and bytes of invalid
- * UTF-8 become '?'. */
+ * characters (C0, DEL, C1 and bidi controls, which terminals and renderers
+ * obey; dauys_utf8_next) and bytes of invalid UTF-8 become '?'. */
 static void
 one_line(char *out, size_t size, const char *s)
 {
-    size_t n = 0;
+    size_t n = 0, left = strlen(s), k;
 
-    for (size_t i = 0; s[i] != '\0' && n + 4 < size;) {
-        unsigned char c = (unsigned char) s[i];
-        size_t seq = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && (strnlen(s + i, seq) < seq ||
-                                                    !dauys_utf8_valid(s + i, seq)))) {
-            out[n++] = '?';
-            i++;
-            continue;
+    for (size_t i = 0; i < left && n + 4 < size; i += k) {
+        if (dauys_utf8_next(s + i, left - i, &k) == DAUYS_CHAR_TEXT) {
+            memcpy(out + n, s + i, k);
+            n += k;
+        } else {
+            out[n++] = '?'; /* a control: one '?' for all its bytes; a stray byte: each */
         }
-        if (c == 0xc2 && (unsigned char) s[i + 1] < 0xa0) { /* U+0080 to U+009F */
-            out[n++] = '?';
-            i += seq;
-            continue;
-        }
-        memcpy(out + n, s + i, seq);
-        n += seq;
-        i += seq;
     }
     while (n > 0 && out[n - 1] == ' ') {
         n--; /* canonical lines have no trailing space */

@@ -857,13 +857,14 @@ test_words(void **state)
 }
 
 /* Region ids and names for the writers; one name needs JSON escaping, and ends
- * in U+009B, a C1 control (a terminal's CSI), valid UTF-8 the manifest allows. */
+ * in U+009B, a C1 control (a terminal's CSI), and U+202E, a right-to-left
+ * override: valid UTF-8 the manifest allows. */
 static const char *const region_id[REGIONS] = {"R00", "R01", "R02", "R03", "R04", "R05", "R06",
                                                "R07", "R08", "R09", "R10", "R11", "R12", "R13",
                                                "R14", "R15", "R16", "R17", "R18", "R19"};
 static const char *const region_name[REGIONS] = {
-    "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven \"the stuffed\"\xc2\x9b", "Eight",
-    "Nine", "Ten", "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen",
+    "Zero", "One", "Two", "Three", "Four", "Five", "Six",
+    "Seven \"the stuffed\"\xc2\x9b\xe2\x80\xae", "Eight", "Nine", "Ten", "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen",
     "Seventeen", "Eighteen", "Nineteen"};
 
 /* What a writer wrote, as a string (free it). */
@@ -922,7 +923,8 @@ test_writers(void **state)
     assert_non_null(strstr(text, "none: no test reaches its threshold"));
     assert_true(json_balanced(json));
     assert_non_null(strstr(json, "{\"question\": \"q1\""));
-    assert_non_null(strstr(json, "\"name\": \"Seven \\\"the stuffed\\\"\xc2\x9b\""));
+    /* controls escaped, so a JSON viewer shows them rather than obeys them */
+    assert_non_null(strstr(json, "\"name\": \"Seven \\\"the stuffed\\\"\\u009b\\u202e\""));
     assert_non_null(strstr(json, "\"flags\": []\n  }"));
     free(text);
     free(json);
@@ -935,8 +937,9 @@ test_writers(void **state)
     compute_ok(&f, p, PRECINCTS, NULL);
     text = written(&f, 0);
     json = written(&f, 1);
-    assert_non_null(strstr(text, "  R07 (Seven \"the stuffed\"?): integer-turnout\n    "));
+    assert_non_null(strstr(text, "  R07 (Seven \"the stuffed\"?" "?): integer-turnout\n    "));
     assert_null(strstr(text, "\xc2\x9b")); /* shown as '?' for a terminal */
+    assert_null(strstr(text, "\xe2\x80\xae"));
     assert_non_null(strstr(text, "\n    caveat: Whole percentages"));
     assert_null(strstr(text, "none: no test"));
     assert_true(json_balanced(json));

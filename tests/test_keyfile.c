@@ -248,6 +248,78 @@ test_seckey_corruption(void **state)
     dauys_keys_seckey_free(sk);
 }
 
+/* The identity's encoding: y = 1, x = 0. */
+static const uint8_t identity[32] = {1};
+
+/* The torsion group, from one point of order 8 by libsodium's own addition:
+ * its eight multiples are all distinct, the eighth is the identity, and every
+ * one (in either sign) is refused; so is every encoding with y >= p. */
+static void
+test_weak_public_keys(void **state)
+{
+    uint8_t t[32] = {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+                     0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+                     0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05};
+    uint8_t multiple[8][32], k[32];
+
+    (void) state;
+    memcpy(multiple[0], t, 32);
+    for (int i = 1; i < 8; i++) {
+        assert_int_equal(crypto_core_ed25519_add(multiple[i], multiple[i - 1], t), 0);
+    }
+    assert_memory_equal(multiple[7], identity, 32); /* t has order 8 */
+    for (int i = 0; i < 8; i++) {
+        for (int j = 0; j < i; j++) {
+            assert_memory_not_equal(multiple[i], multiple[j], 32);
+        }
+        memcpy(k, multiple[i], 32);
+        assert_non_null(strstr(dauys_keys_pubkey_weakness(k), "small order"));
+        k[31] ^= 0x80; /* the other sign: the same y */
+        assert_non_null(dauys_keys_pubkey_weakness(k));
+        assert_false(crypto_core_ed25519_is_valid_point(multiple[i]));
+    }
+    for (int y0 = 0xed; y0 <= 0xff; y0++) { /* y = p .. 2^255 - 1 */
+        memset(k, 0xff, 32);
+        k[0] = (uint8_t) y0;
+        k[31] = 0x7f;
+        assert_non_null(dauys_keys_pubkey_weakness(k));
+        k[31] = 0xff;
+        assert_non_null(dauys_keys_pubkey_weakness(k));
+    }
+    memset(k, 0xff, 32);
+    k[0] = 0xeb, k[31] = 0x7f; /* y = p - 2: canonical, not small order */
+    assert_null(dauys_keys_pubkey_weakness(k));
+    for (int i = 0; i < 200; i++) { /* real keys never are */
+        uint8_t sk[crypto_sign_SECRETKEYBYTES];
+        crypto_sign_keypair(k, sk);
+        assert_null(dauys_keys_pubkey_weakness(k));
+    }
+}
+
+/* A small-order key is refused when read, naming the place and the reason. */
+static void
+test_weak_public_key_refused(void **state)
+{
+    uint8_t bin[42] = {'E', 'd', 1, 2, 3, 4, 5, 6, 7, 8};
+    char b64[64], text[160];
+    dauys_pubkey pk;
+    dauys_error err;
+
+    (void) state;
+    sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+    assert_int_equal(dauys_keys_pubkey_from_base64(&pk, b64, strlen(b64), &err), -1);
+    assert_non_null(strstr(err.message, "public key: the Ed25519 key is a point of small order"));
+    snprintf(text, sizeof text, "untrusted comment: zero\n%s\n", b64);
+    assert_int_equal(dauys_keys_pubkey_decode(&pk, text, strlen(text), "zero.pub", &err), -1);
+    assert_non_null(strstr(err.message, "zero.pub:2: public key: the Ed25519 key is a point "
+                                        "of small order"));
+    memset(bin + 10, 0xff, 32);
+    bin[41] = 0x7f; /* y = 2^255 - 1 */
+    sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+    assert_int_equal(dauys_keys_pubkey_from_base64(&pk, b64, strlen(b64), &err), -1);
+    assert_non_null(strstr(err.message, "is not in canonical form"));
+}
+
 static void
 test_keypair_files(void **state)
 {
@@ -376,6 +448,8 @@ main(void)
         cmocka_unit_test(test_seckey_roundtrip),
         cmocka_unit_test(test_seckey_wrong_or_missing_password),
         cmocka_unit_test(test_seckey_corruption),
+        cmocka_unit_test(test_weak_public_keys),
+        cmocka_unit_test(test_weak_public_key_refused),
         cmocka_unit_test(test_keypair_files),
         cmocka_unit_test(test_bulk),
         cmocka_unit_test(test_bulk_rollback),

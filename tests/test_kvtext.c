@@ -78,6 +78,56 @@ test_utf8_valid(void **state)
     assert_false(dauys_utf8_valid("\xf0\x9f\x97\xb3", 3));
 }
 
+/* dauys_utf8_next: every character a terminal or a bidi renderer obeys is a
+ * control, whole; text stays text; a stray byte is one invalid byte. */
+static void
+test_utf8_next(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t n, len;
+        dauys_char_kind kind;
+    } cases[] = {
+        {"a", 1, 1, DAUYS_CHAR_TEXT},
+        {"\t", 1, 1, DAUYS_CHAR_CONTROL},
+        {"\x1b[31m", 5, 1, DAUYS_CHAR_CONTROL},
+        {"\x7f", 1, 1, DAUYS_CHAR_CONTROL},
+        {"\xc2\x80", 2, 2, DAUYS_CHAR_CONTROL},     /* U+0080, first C1 */
+        {"\xc2\x9b", 2, 2, DAUYS_CHAR_CONTROL},     /* U+009B, CSI */
+        {"\xc2\x9f", 2, 2, DAUYS_CHAR_CONTROL},     /* U+009F, last C1 */
+        {"\xc2\xa0", 2, 2, DAUYS_CHAR_TEXT},        /* U+00A0, no-break space */
+        {"\xd8\x9c", 2, 2, DAUYS_CHAR_CONTROL},     /* U+061C ARABIC LETTER MARK */
+        {"\xd8\x9b", 2, 2, DAUYS_CHAR_TEXT},        /* U+061B, a semicolon */
+        {"\xe2\x80\x8d", 3, 3, DAUYS_CHAR_TEXT},    /* U+200D, joiner: no reordering */
+        {"\xe2\x80\x8e", 3, 3, DAUYS_CHAR_CONTROL}, /* U+200E LRM */
+        {"\xe2\x80\x8f", 3, 3, DAUYS_CHAR_CONTROL}, /* U+200F RLM */
+        {"\xe2\x80\xa9", 3, 3, DAUYS_CHAR_TEXT},    /* U+2029, paragraph separator */
+        {"\xe2\x80\xaa", 3, 3, DAUYS_CHAR_CONTROL}, /* U+202A LRE */
+        {"\xe2\x80\xae", 3, 3, DAUYS_CHAR_CONTROL}, /* U+202E RLO */
+        {"\xe2\x80\xaf", 3, 3, DAUYS_CHAR_TEXT},    /* U+202F, narrow no-break space */
+        {"\xe2\x81\xa5", 3, 3, DAUYS_CHAR_TEXT},    /* U+2065, unassigned */
+        {"\xe2\x81\xa6", 3, 3, DAUYS_CHAR_CONTROL}, /* U+2066 LRI */
+        {"\xe2\x81\xa9", 3, 3, DAUYS_CHAR_CONTROL}, /* U+2069 PDI */
+        {"\xe2\x81\xaa", 3, 3, DAUYS_CHAR_TEXT},    /* U+206A, deprecated, not bidi */
+        {"\xd0\x90", 2, 2, DAUYS_CHAR_TEXT},        /* Cyrillic A */
+        {"\xf0\x9f\x97\xb3", 4, 4, DAUYS_CHAR_TEXT},
+        {"\xe2\x80\xae", 2, 1, DAUYS_CHAR_INVALID}, /* cut short by N */
+        {"\xe2\x80", 3, 1, DAUYS_CHAR_INVALID},     /* cut short by a NUL */
+        {"\xff", 1, 1, DAUYS_CHAR_INVALID},
+        {"\xc0\xae", 2, 1, DAUYS_CHAR_INVALID},     /* overlong '.' */
+    };
+
+    (void) state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = 99;
+        dauys_char_kind kind = dauys_utf8_next(cases[i].s, cases[i].n, &len);
+        if (kind != cases[i].kind || len != cases[i].len) {
+            fail_msg("case %zu: kind %d length %zu, expected %d and %zu", i, (int) kind, len,
+                     (int) cases[i].kind, cases[i].len);
+        }
+    }
+}
+
 static void
 test_parse_count(void **state)
 {
@@ -309,6 +359,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_utf8_next),
         cmocka_unit_test(test_parse_count),
         cmocka_unit_test(test_reads_lines),
         cmocka_unit_test(test_line_rules),
