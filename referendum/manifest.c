@@ -57,12 +57,19 @@ take_id(const dauys_kv *kv, cursor *c, cursor *tok, const char *field, dauys_err
     return 0;
 }
 
-/* The rest of the line as a free-text name; must be non-empty. */
+/* The rest of the line as a free-text name; must be non-empty and at most
+ * DAUYS_NAME_MAX bytes (question text: DAUYS_QUESTION_TEXT_MAX), so that no
+ * lawful manifest makes a report too large to audit. */
 static int
 take_rest(const dauys_kv *kv, cursor *c, cursor *rest, const char *field, dauys_error *err)
 {
+    size_t max = strcmp(field, "question text") == 0 ? DAUYS_QUESTION_TEXT_MAX : DAUYS_NAME_MAX;
+
     if (c->n == 0 || c->s[0] == ' ') {
         return dauys_kv_fail(kv, err, "%s: missing (or a double space before it)", field);
+    }
+    if (c->n > max) {
+        return dauys_kv_fail(kv, err, "%s: %zu bytes, longer than %zu", field, c->n, max);
     }
     *rest = *c;
     return 0;
@@ -108,6 +115,53 @@ expect_choice(dauys_kv *kv, const char *key, const char *const *choices, size_t 
                          count > 1 ? ", " : "", count > 1 ? choices[1] : "");
 }
 
+/* Parses N bytes at S, all digits (no leading zero but "0"), up to MAX. */
+static int
+small_number(uint32_t *out, const char *s, size_t n, uint32_t max)
+{
+    uint64_t v;
+
+    if (dauys_parse_count(&v, s, n) != 0 || v > max) {
+        return -1;
+    }
+    *out = (uint32_t) v;
+    return 0;
+}
+
+/*
+ * The optional line after `ballot`: `list-allowance: P% + K` (RULES.md 2.3).
+ * Absent, the allowance is 25% + 500. Read ahead on a copy of KV, so that a
+ * manifest without it goes on with its first record.
+ */
+static int
+parse_allowance(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
+{
+    dauys_kv ahead = *kv;
+    const char *v;
+    size_t digits = 0, n;
+
+    m->allowance_percent = DAUYS_ALLOWANCE_PERCENT_DEFAULT;
+    m->allowance_add = DAUYS_ALLOWANCE_ADD_DEFAULT;
+    if (dauys_kv_done(&ahead) || dauys_kv_next(&ahead, err) != 0 ||
+        !dauys_kv_is(&ahead, "list-allowance")) {
+        return 0; /* no such line: the records' parser reads (and judges) it */
+    }
+    *kv = ahead;
+    v = kv->value, n = kv->value_len;
+    while (digits < n && v[digits] >= '0' && v[digits] <= '9') {
+        digits++;
+    }
+    if (n < digits + 5 || memcmp(v + digits, "% + ", 4) != 0 ||
+        small_number(&m->allowance_percent, v, digits, DAUYS_ALLOWANCE_PERCENT_MAX) != 0 ||
+        small_number(&m->allowance_add, v + digits + 4, n - digits - 4, DAUYS_ALLOWANCE_ADD_MAX) != 0) {
+        return dauys_kv_fail(kv, err, "expected \"P%% + K\" with P from 0 to %d and K from 0 to "
+                                      "%d (for example \"25%% + 500\")",
+                             DAUYS_ALLOWANCE_PERCENT_MAX, DAUYS_ALLOWANCE_ADD_MAX);
+    }
+    m->allowance_stated = 1;
+    return 0;
+}
+
 static int
 parse_header(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
 {
@@ -149,7 +203,7 @@ parse_header(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
         return -1;
     }
     m->ballot = which == 0 ? DAUYS_BALLOT_SINGLE : DAUYS_BALLOT_SEPARATE;
-    return 0;
+    return parse_allowance(m, kv, err);
 }
 
 /* question: QID PROFILE TEXT */
@@ -545,6 +599,13 @@ int
 dauys_manifest_find_precinct(const dauys_manifest *m, const char *id, size_t len, uint32_t *index)
 {
     return dauys_idmap_get(&m->precinct_map, id, len, index);
+}
+
+uint64_t
+dauys_manifest_list_bound(const dauys_manifest *m, uint64_t voters)
+{
+    assert(voters <= DAUYS_COUNT_MAX && m->allowance_percent <= DAUYS_ALLOWANCE_PERCENT_MAX);
+    return voters + voters * m->allowance_percent / 100 + m->allowance_add;
 }
 
 void

@@ -19,6 +19,16 @@
 #define DAUYS_QUESTION_ID_MAX 16
 #define DAUYS_PROFILE_MAX 48
 #define DAUYS_MANIFEST_FILE_MAX (512u << 20)
+/* The longest name of a region, district or precinct, and question text. */
+#define DAUYS_NAME_MAX 1000
+#define DAUYS_QUESTION_TEXT_MAX 10000
+
+/* The list allowance when the manifest states none (`list-allowance: 25% + 500`,
+ * docs/RULES.md section 2.3), and the most a manifest may state. */
+#define DAUYS_ALLOWANCE_PERCENT_DEFAULT 25
+#define DAUYS_ALLOWANCE_ADD_DEFAULT 500
+#define DAUYS_ALLOWANCE_PERCENT_MAX 100
+#define DAUYS_ALLOWANCE_ADD_MAX 100000
 
 typedef enum dauys_mode { DAUYS_MODE_TEST, DAUYS_MODE_OFFICIAL } dauys_mode;
 typedef enum dauys_ballot_mode { DAUYS_BALLOT_SINGLE, DAUYS_BALLOT_SEPARATE } dauys_ballot_mode;
@@ -55,6 +65,10 @@ typedef struct dauys_manifest {
     dauys_mode mode;
     uint32_t version;
     dauys_ballot_mode ballot;
+    /* How far a precinct's list at close may exceed its voters before the
+     * day: VOTERS * allowance_percent / 100 + allowance_add (R5, R6). */
+    uint32_t allowance_percent, allowance_add;
+    int allowance_stated; /* the manifest has a list-allowance line */
     size_t question_count, region_count, district_count, precinct_count;
     dauys_question question[DAUYS_QUESTIONS_MAX];
     dauys_place *region, *district;
@@ -113,6 +127,14 @@ int dauys_manifest_find_precinct(const dauys_manifest *m, const char *id, size_t
  * verify as an official one. Writes at most SIZE bytes.
  */
 void dauys_manifest_origin(char *out, size_t size, const dauys_manifest *m);
+
+/*
+ * The most citizens a protocol of a precinct with VOTERS on its list before
+ * the day may give on its list at close, and the most ballots it may have
+ * received, under M's list allowance: VOTERS + VOTERS * P / 100 + K. No
+ * overflow: VOTERS is at most 10^12 and P at most 100.
+ */
+uint64_t dauys_manifest_list_bound(const dauys_manifest *m, uint64_t voters);
 
 /* 1 if NAME is a rules profile this build knows. */
 int dauys_rules_profile_known(const char *name);

@@ -72,7 +72,9 @@ typedef struct dauys_findings {
 /*
  * Checks P's control relations (docs/FORMATS.md lists them) for the
  * precinct PRECINCT of M into OUT. Errors (R*) reject the protocol;
- * warnings (W*) flag lawful but odd numbers.
+ * warnings (W*) flag lawful but odd numbers. The relations with the roster
+ * (R5, R6: M's list allowance over the precinct's voters; W2, W3) need
+ * PRECINCT; without it (NULL) they are not checked.
  */
 void dauys_protocol_check(dauys_findings *out, const dauys_protocol *p, const dauys_manifest *m,
                           const dauys_precinct *precinct);

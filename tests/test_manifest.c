@@ -482,6 +482,94 @@ test_rejects(void **state)
 }
 
 /* Cases built from the keys or cut from the end of the valid text. */
+/* The list allowance (RULES.md 2.3): absent, 25% + 500; stated, only in its
+ * one spelling, right after `ballot`, within its bounds. */
+static void
+test_list_allowance(void **state)
+{
+    static const struct {
+        const char *value, *needle;
+    } bad[] = {
+        {"25%+500", "m.txt:8: list-allowance: expected \"P% + K\" with P from 0 to 100 and K from "
+                    "0 to 100000 (for example \"25% + 500\")"},
+        {"101% + 0", "m.txt:8: list-allowance: expected"},
+        {"25% + 100001", "m.txt:8: list-allowance: expected"},
+        {"025% + 500", "m.txt:8: list-allowance: expected"},
+        {"25% + 0500", "m.txt:8: list-allowance: expected"},
+        {"25% + 500 more", "m.txt:8: list-allowance: expected"},
+        {"% + 500", "m.txt:8: list-allowance: expected"},
+        {"25% + ", "m.txt:8: list-allowance: value is empty or has spaces"},
+        {"-5% + 500", "m.txt:8: list-allowance: expected"},
+        {"25 + 500", "m.txt:8: list-allowance: expected"},
+    };
+    char line[80], *text;
+    dauys_manifest m;
+
+    (void) state;
+    accept_variant("ballot: single\n", "ballot: single\n", &m);
+    assert_int_equal(m.allowance_percent, DAUYS_ALLOWANCE_PERCENT_DEFAULT);
+    assert_int_equal(m.allowance_add, DAUYS_ALLOWANCE_ADD_DEFAULT);
+    assert_false(m.allowance_stated);
+    assert_int_equal(dauys_manifest_list_bound(&m, 1007), 1007 + 251 + 500);
+    dauys_manifest_free(&m);
+    accept_variant("ballot: single\n", "ballot: single\nlist-allowance: 0% + 0\n", &m);
+    assert_int_equal(m.allowance_percent, 0);
+    assert_int_equal(m.allowance_add, 0);
+    assert_true(m.allowance_stated);
+    assert_int_equal(dauys_manifest_list_bound(&m, 1480), 1480);
+    dauys_manifest_free(&m);
+    accept_variant("ballot: single\n", "ballot: single\nlist-allowance: 100% + 100000\n", &m);
+    assert_int_equal(dauys_manifest_list_bound(&m, DAUYS_COUNT_MAX), 2 * DAUYS_COUNT_MAX + 100000);
+    dauys_manifest_free(&m);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(line, sizeof line, "ballot: single\nlist-allowance: %s\n", bad[i].value);
+        reject_variant("ballot: single\n", line, bad[i].needle);
+    }
+    /* Only right after `ballot`, once. */
+    reject_variant("ballot: single\n", "list-allowance: 25% + 500\nballot: single\n",
+                   "m.txt:7: ballot: expected here, found \"list-allowance\"");
+    reject_variant("ballot: single\n",
+                   "ballot: single\nlist-allowance: 25% + 500\nlist-allowance: 25% + 500\n",
+                   "m.txt:9: list-allowance: unknown key (expected question, region, district "
+                   "or precinct)");
+    text = replaced(fx.text, "region: KZ-10 ", "list-allowance: 25% + 500\nregion: KZ-10 ");
+    expect_reject(text, "m.txt:10: list-allowance: unknown key");
+    free(text);
+}
+
+/* Names and question texts are bounded, so no lawful manifest makes a page
+ * too large to audit: 1000 and 10000 bytes pass, one more does not. */
+static void
+test_name_bounds(void **state)
+{
+    char *name = malloc(DAUYS_QUESTION_TEXT_MAX + 2), *text;
+    dauys_manifest m;
+
+    (void) state;
+    assert_non_null(name);
+    memset(name, 'n', DAUYS_QUESTION_TEXT_MAX + 1);
+    name[DAUYS_NAME_MAX] = '\0';
+    accept_variant("№1 мектеп-гимназия, Семей", name, &m);
+    dauys_manifest_free(&m);
+    accept_variant("Абай облысы", name, &m);
+    dauys_manifest_free(&m);
+    name[DAUYS_NAME_MAX] = 'n', name[DAUYS_NAME_MAX + 1] = '\0';
+    reject_variant("№1 мектеп-гимназия, Семей", name,
+                   "m.txt:17: precinct: name: 1001 bytes, longer than 1000");
+    reject_variant("Абай облысы", name, "m.txt:10: region: name: 1001 bytes, longer than 1000");
+    reject_variant("Семей қаласы", name, "m.txt:13: district: name: 1001 bytes, longer than 1000");
+    name[DAUYS_NAME_MAX + 1] = 'n';
+    name[DAUYS_QUESTION_TEXT_MAX] = '\0';
+    text = replaced(fx.text, "Жаңа Конституцияны қабылдайсыз ба?", name);
+    accept_variant(fx.text, text, &m); /* the whole text replaced */
+    dauys_manifest_free(&m);
+    free(text);
+    name[DAUYS_QUESTION_TEXT_MAX] = 'n', name[DAUYS_QUESTION_TEXT_MAX + 1] = '\0';
+    reject_variant("Жаңа Конституцияны қабылдайсыз ба?", name,
+                   "m.txt:8: question: question text: 10001 bytes, longer than 10000");
+    free(name);
+}
+
 static void
 test_rejects_keys_and_ends(void **state)
 {
@@ -852,6 +940,8 @@ main(void)
         cmocka_unit_test(test_accepts_edges),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_rejects_keys_and_ends),
+        cmocka_unit_test(test_list_allowance),
+        cmocka_unit_test(test_name_bounds),
         cmocka_unit_test(test_question_limit),
         cmocka_unit_test(test_shared_key),
         cmocka_unit_test(test_shrink),

@@ -1020,6 +1020,75 @@ test_largest_counts(void **state)
                         "invalid 1000000000000 = 4000000000000 != ballots in the boxes 0");
 }
 
+/* R5 and R6: the roster bounds the list at close and the ballots received:
+ * voters + voters * 25 / 100 + 500 by default, exactly at the boundary. */
+static void
+test_roster_bound(void **state)
+{
+    dauys_precinct pr = precinct_with(1007), empty = precinct_with(0);
+    dauys_manifest tight = fx.single;
+    dauys_ballots b[2] = {{1000, 900, 100, 900}, {1800, 900, 900, 900}};
+    dauys_protocol p;
+    dauys_findings out;
+
+    (void) state;
+    assert_int_equal(fx.single.allowance_percent, 25); /* the manifest states none */
+    assert_int_equal(fx.single.allowance_add, 500);
+    /* 1007 + 251 + 500 = 1758 is the most. */
+    assert_int_equal(dauys_manifest_list_bound(&fx.single, 1007), 1758);
+    single(&p, 1758, 1758, 1000, 758, 990);
+    dauys_protocol_check(&out, &p, &fx.single, &pr);
+    assert_only(&out, "W2", "the list grew from 1007 before the day to 1758 at close (over 10%)");
+    single(&p, 1759, 1758, 1000, 758, 990);
+    dauys_protocol_check(&out, &p, &fx.single, &pr);
+    assert_only(&out, "R5", "citizens on the list 1759 > 1758, the most the roster allows "
+                            "(voters 1007 before the day + 25% + 500)");
+    single(&p, 1758, 1759, 1000, 759, 990);
+    dauys_protocol_check(&out, &p, &fx.single, &pr);
+    assert_string_equal(out.item[0].code, "R6");
+    assert_string_equal(out.item[0].message, "ballots received 1759 > 1758, the most the roster "
+                                             "allows (voters 1007 + 25% + 500)");
+    assert_int_equal(out.errors, 1);
+    /* The review's attack: 10^12 on the list, all in the boxes and "no".
+     * Every identity holds; R5 comes first, so it is the rejection's code. */
+    single(&p, DAUYS_COUNT_MAX, DAUYS_COUNT_MAX, DAUYS_COUNT_MAX, 0, DAUYS_COUNT_MAX);
+    dauys_protocol_check(&out, &p, &fx.single, &pr);
+    assert_int_equal(out.errors, 2);
+    assert_string_equal(out.item[0].code, "R5");
+    assert_string_equal(out.item[1].code, "R6");
+    for (size_t i = 0; i < out.count; i++) {
+        assert_string_not_equal(out.item[i].code, "W2"); /* R5 said it */
+    }
+    /* An empty list before the day (a hospital's): only the 500. */
+    single(&p, 500, 500, 400, 100, 400);
+    dauys_protocol_check(&out, &p, &fx.single, &empty);
+    assert_only(&out, "W2", "the list grew from 0 before the day to 500 at close (over 10%)");
+    single(&p, 501, 500, 400, 100, 400);
+    dauys_protocol_check(&out, &p, &fx.single, &empty);
+    assert_only(&out, "R5", "citizens on the list 501 > 500, the most the roster allows (voters 0 "
+                            "before the day + 25% + 500)");
+    /* A stated allowance of 0% + 0: the list may not grow at all (W2 is
+     * then never reached). */
+    tight.allowance_percent = 0, tight.allowance_add = 0;
+    single(&p, 1007, 1007, 800, 207, 798);
+    dauys_protocol_check(&out, &p, &tight, &pr);
+    assert_none(&out);
+    single(&p, 1008, 1007, 800, 207, 798);
+    dauys_protocol_check(&out, &p, &tight, &pr);
+    assert_only(&out, "R5", "citizens on the list 1008 > 1007, the most the roster allows (voters "
+                            "1007 before the day + 0% + 0)");
+    /* Separate papers: R6 for each question's ballots, named. */
+    separate(&p, 2, 1000, b);
+    dauys_protocol_check(&out, &p, &fx.separate, &pr);
+    assert_only(&out, "R6", "q2: ballots received 1800 > 1758, the most the roster allows (voters "
+                            "1007 + 25% + 500)");
+    /* Without a precinct there is no bound. */
+    single(&p, DAUYS_COUNT_MAX, DAUYS_COUNT_MAX, DAUYS_COUNT_MAX, 0, DAUYS_COUNT_MAX);
+    dauys_protocol_check(&out, &p, &fx.single, NULL);
+    assert_only(&out, "W4", "turnout of 98% or more: 1000000000000 of 1000000000000 citizens on "
+                            "the list");
+}
+
 /* Sixteen questions on separate papers, all broken: every finding fits. */
 static void
 test_findings_cap(void **state)
@@ -1064,6 +1133,7 @@ main(void)
         cmocka_unit_test(test_warning_w4_turnout),
         cmocka_unit_test(test_separate_mode),
         cmocka_unit_test(test_largest_counts),
+        cmocka_unit_test(test_roster_bound),
         cmocka_unit_test(test_findings_cap),
     };
 
