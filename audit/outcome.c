@@ -425,6 +425,11 @@ audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
             dauys_manifest_free(&next);
             parsed = -1;
         }
+        if (parsed == 0 && next.weak_key_count > 0) { /* reported, and the roster followed */
+            audit_check(a, C1, 0, where, "%s (%zu weak key%s in all)",
+                        next.weak_key_problem.message, next.weak_key_count,
+                        next.weak_key_count == 1 ? "" : "s");
+        }
         if (parsed != 0) {
             if (err.status == DAUYS_E_NOMEM) {
                 a->oom = 1;

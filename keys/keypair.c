@@ -223,9 +223,10 @@ dauys_keys_pubkey_weakness(const uint8_t pk[DAUYS_KEYS_PUBLIC_BYTES])
     return NULL;
 }
 
-/* Fills PK from the binary form BIN, or fails naming the place in T. */
+/* Fills PK from the binary form BIN, or fails naming the place in T; a weak
+ * key fails too unless ANY_POINT. */
 static int
-pubkey_from_bin(dauys_pubkey *pk, const uint8_t bin[PK_BYTES], const keys_text *t,
+pubkey_from_bin(dauys_pubkey *pk, const uint8_t bin[PK_BYTES], const keys_text *t, int any_point,
                 dauys_error *err)
 {
     if (memcmp(bin, alg_ed, 2) != 0) {
@@ -235,7 +236,7 @@ pubkey_from_bin(dauys_pubkey *pk, const uint8_t bin[PK_BYTES], const keys_text *
     }
     const char *weak = dauys_keys_pubkey_weakness(bin + 2 + DAUYS_KEYS_ID_BYTES);
 
-    if (weak != NULL) { /* never trusted anywhere, so never accepted in a roster */
+    if (weak != NULL && !any_point) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: public key: the Ed25519 key %s",
                                t->name, t->line, weak);
     }
@@ -244,8 +245,10 @@ pubkey_from_bin(dauys_pubkey *pk, const uint8_t bin[PK_BYTES], const keys_text *
     return 0;
 }
 
-int
-dauys_keys_pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len, dauys_error *err)
+/* The bare base64 form B64 (LEN bytes) into PK; a weak key fails unless ANY_POINT. */
+static int
+pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len, int any_point,
+                   dauys_error *err)
 {
     uint8_t bin[PK_BYTES];
     keys_text t;
@@ -255,7 +258,20 @@ dauys_keys_pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len, dau
     if (keys_text_base64(&t, bin, sizeof bin, b64, len, "public key", err) != 0) {
         return -1;
     }
-    return pubkey_from_bin(pk, bin, &t, err);
+    return pubkey_from_bin(pk, bin, &t, any_point, err);
+}
+
+int
+dauys_keys_pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len, dauys_error *err)
+{
+    return pubkey_from_base64(pk, b64, len, 0, err);
+}
+
+int
+dauys_keys_pubkey_from_base64_any(dauys_pubkey *pk, const char *b64, size_t len,
+                                  dauys_error *err)
+{
+    return pubkey_from_base64(pk, b64, len, 1, err);
 }
 
 int
@@ -268,7 +284,7 @@ dauys_keys_pubkey_decode(dauys_pubkey *pk, const char *text, size_t len, const c
     keys_text_init(&t, text, len, name);
     if (keys_text_comment_line(&t, err) != 0 ||
         keys_text_base64_line(&t, bin, sizeof bin, "public key", err) != 0 ||
-        pubkey_from_bin(pk, bin, &t, err) != 0) {
+        pubkey_from_bin(pk, bin, &t, 0, err) != 0) {
         return -1;
     }
     return keys_text_end(&t, err);

@@ -137,6 +137,12 @@ const char *dauys_keys_pubkey_weakness(const uint8_t pk[DAUYS_KEYS_PUBLIC_BYTES]
 int dauys_keys_pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len,
                                   dauys_error *err) DAUYS_WUR;
 
+/* As dauys_keys_pubkey_from_base64, but a weak key is decoded too: for a
+ * reader that must report it where it stands and go on (the audit reading a
+ * roster), never for a key about to be trusted. */
+int dauys_keys_pubkey_from_base64_any(dauys_pubkey *pk, const char *b64, size_t len,
+                                      dauys_error *err) DAUYS_WUR;
+
 /* The bare base64 form of PK into OUT (at least 57 bytes). */
 void dauys_keys_pubkey_to_base64(char out[57], const dauys_pubkey *pk);
 

@@ -349,6 +349,15 @@ parse_place(dauys_manifest *m, const dauys_kv *kv, int is_region, size_t *cap, d
     return 0;
 }
 
+/* The key parser's MESSAGE without its own place ("(public key string):1:
+ * public key: "): the manifest's line is the place. */
+static const char *
+key_problem(const char *message)
+{
+    const char *at = strstr(message, ": public key: ");
+    return at != NULL ? at + strlen(": public key: ") : message;
+}
+
 /* precinct: PID DID VOTERS PUBKEY NAME */
 static int
 parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *err)
@@ -357,6 +366,7 @@ parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *
            rest = {0};
     dauys_precinct *p;
     dauys_error key_err;
+    const char *weak;
 
     if (take_id(kv, &c, &id, "precinct id", err) != 0) {
         return -1;
@@ -381,8 +391,18 @@ parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *
     if (dauys_parse_count(&p->voters, voters.s, voters.n) != 0) {
         return dauys_kv_fail(kv, err, "voters \"%.*s\" is not a count", (int) (voters.n > 20 ? 20 : voters.n), voters.s);
     }
-    if (dauys_keys_pubkey_from_base64(&p->key, key.s, key.n, &key_err) != 0) {
-        return dauys_kv_fail(kv, err, "public key: %s", key_err.message);
+    if (dauys_keys_pubkey_from_base64_any(&p->key, key.s, key.n, &key_err) != 0) {
+        return dauys_kv_fail(kv, err, "public key: %s", key_problem(key_err.message));
+    }
+    if ((weak = dauys_keys_pubkey_weakness(p->key.pk)) != NULL) {
+        dauys_kv_fail(kv, &key_err, "public key: the Ed25519 key %s", weak);
+        if (m->refuse_weak_keys) {
+            *err = key_err;
+            return -1;
+        }
+        if (m->weak_key_count++ == 0) {
+            m->weak_key_problem = key_err;
+        }
     }
     if (register_id(&m->precinct_map, kv, id, m->precinct_count, "precinct", err) != 0) {
         return -1;
@@ -549,6 +569,7 @@ parse_text(dauys_manifest *m, const char *text, size_t len, const char *name, in
     memcpy(m->text, text, len);
     m->text[len] = '\0';
     m->text_len = len;
+    m->refuse_weak_keys = 1;
     return parse_own_text(m, name, frame, err);
 }
 

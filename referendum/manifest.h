@@ -69,12 +69,18 @@ typedef struct dauys_manifest {
      * day: VOTERS * allowance_percent / 100 + allowance_add (R5, R6). */
     uint32_t allowance_percent, allowance_add;
     int allowance_stated; /* the manifest has a list-allowance line */
+    /* Weak public keys (dauys_keys_pubkey_weakness) in the roster: only
+     * dauys_manifest_parse_owned gets this far with one; the first's place
+     * and reason, as an error message. */
+    size_t weak_key_count;
+    dauys_error weak_key_problem;
     size_t question_count, region_count, district_count, precinct_count;
     dauys_question question[DAUYS_QUESTIONS_MAX];
     dauys_place *region, *district;
     dauys_precinct *precinct;         /* NULL in a frame */
     uint32_t *district_precincts;     /* precincts per district */
     int frame;                        /* only the frame was parsed (no precincts) */
+    int refuse_weak_keys;             /* set by dauys_manifest_parse: a weak key fails */
     dauys_idmap region_map, district_map, precinct_map;
 } dauys_manifest;
 
@@ -100,7 +106,11 @@ int dauys_manifest_parse_frame(dauys_manifest *m, const char *text, size_t len, 
 /*
  * As dauys_manifest_parse, but takes TEXT itself (dauys_malloc'ed, at least
  * LEN + 1 bytes) instead of a copy, so a large roster is held once; TEXT
- * belongs to M from the call on, and is freed even when parsing fails.
+ * belongs to M from the call on, and is freed even when parsing fails. And
+ * a weak public key (small order, not canonical) does not fail the parse:
+ * it is counted in M->weak_key_count, the first described in weak_key_problem,
+ * for a reader that reports it and goes on (the audit). dauys_manifest_parse
+ * refuses a weak key at its line, so no workspace ever trusts one.
  */
 int dauys_manifest_parse_owned(dauys_manifest *m, char *text, size_t len, const char *name,
                                dauys_error *err) __attribute__((warn_unused_result));
