@@ -129,7 +129,7 @@ small_number(uint32_t *out, const char *s, size_t n, uint32_t max)
 }
 
 /*
- * The optional line after `ballot`: `list-allowance: P% + K` (RULES.md 2.3).
+ * The optional line after `ballot`: `list-allowance: P% + K` (RULES.md 2.4).
  * Absent, the allowance is 25% + 500. Read ahead on a copy of KV, so that a
  * manifest without it goes on with its first record.
  */

@@ -24,7 +24,7 @@
 #define DAUYS_QUESTION_TEXT_MAX 10000
 
 /* The list allowance when the manifest states none (`list-allowance: 25% + 500`,
- * docs/RULES.md section 2.3), and the most a manifest may state. */
+ * docs/RULES.md section 2.4), and the most a manifest may state. */
 #define DAUYS_ALLOWANCE_PERCENT_DEFAULT 25
 #define DAUYS_ALLOWANCE_ADD_DEFAULT 500
 #define DAUYS_ALLOWANCE_PERCENT_MAX 100

@@ -33,7 +33,7 @@ add(dauys_findings *out, const char *code, int is_error, const char *fmt, ...)
 }
 
 /* The roster's bound on a protocol (R5, R6): its voters before the day and
- * what the manifest allows on top (RULES.md 2.3); MAX is UINT64_MAX without a
+ * what the manifest allows on top (RULES.md 2.4); MAX is UINT64_MAX without a
  * precinct. */
 typedef struct list_bound {
     uint64_t max, voters;
@@ -58,7 +58,7 @@ check_ballots(dauys_findings *out, const char *who, const dauys_ballots *b, uint
         add(out, "R3", 1, "%sballots issued %llu > citizens on the list %llu", who, iss,
             (unsigned long long) on_list);
     }
-    if (rec > bound->max) { /* REQ: RULES 2.3, the roster bounds the ballots too */
+    if (rec > bound->max) { /* REQ: RULES 2.4, the roster bounds the ballots too */
         add(out, "R6", 1, "%sballots received %llu > %llu, the most the roster allows (voters "
                           "%llu + %u%% + %u)", who, rec, (unsigned long long) bound->max,
             (unsigned long long) bound->voters, bound->percent, bound->add);
@@ -87,7 +87,7 @@ check_answers(dauys_findings *out, const char *qid, const dauys_answers *a)
     }
 }
 
-/* R5: the list at close within what the roster allows (REQ: RULES 2.3: the
+/* R5: the list at close within what the roster allows (REQ: RULES 2.4: the
  * day adds citizens to a list, within an allowance the manifest states). */
 static void
 check_list_bound(dauys_findings *out, uint64_t on_list, const list_bound *bound)

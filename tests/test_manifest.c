@@ -482,7 +482,7 @@ test_rejects(void **state)
 }
 
 /* Cases built from the keys or cut from the end of the valid text. */
-/* The list allowance (RULES.md 2.3): absent, 25% + 500; stated, only in its
+/* The list allowance (RULES.md 2.4): absent, 25% + 500; stated, only in its
  * one spelling, right after `ballot`, within its bounds. */
 static void
 test_list_allowance(void **state)
