@@ -15,7 +15,8 @@
 # rejection, a bad signature, an audit finding; 2: an operational error), a
 # message naming the file and, where the format has lines, the line and the
 # field, and that the output is safe for a terminal: no control byte but TAB
-# and LF, no C1 control (U+0080-U+009F, U+009B is CSI), only valid UTF-8.
+# and LF, no C1 control (U+0080-U+009F, U+009B is CSI), no bidi control,
+# only valid UTF-8.
 # And that nothing else is affected: the hostile protocols are ingested in
 # one directory together with good ones; the good ones are accepted, each
 # hostile one gets a recorded outcome with its reason (a row of the
@@ -264,10 +265,13 @@ hmore() { HC="$1 (${CASE_WHAT[$1]:-?})"; }
 # --- helpers ------------------------------------------------------------------------
 
 # clean TEXT: safe for a terminal: no control byte but TAB and LF, no C1
-# control, valid UTF-8.
+# control, no bidi control (U+061C, U+200E, U+200F, U+202A-U+202E,
+# U+2066-U+2069), valid UTF-8.
 clean() {
     local t=${1//[$'\t\n']/}
     [[ $t != *[$'\x01'-$'\x1f'$'\x7f']* && $t != *$'\xc2'[$'\x80'-$'\x9f']* ]] &&
+        [[ $t != *$'\xd8\x9c'* && $t != *$'\xe2\x80'[$'\x8e'$'\x8f'$'\xaa'-$'\xae']* ]] &&
+        [[ $t != *$'\xe2\x81'[$'\xa6'-$'\xa9']* ]] &&
         { [[ $t != *[$'\x80'-$'\xff']* ]] || iconv -f UTF-8 -t UTF-8 <<<"$t" >/dev/null 2>&1; }
 }
 
