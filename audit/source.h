@@ -8,7 +8,10 @@
  * order as the log's submissions are prepared (audit_source_take); after the
  * log, the members after the run are indexed (audit_source_finish). Members
  * of the run that are out of log order, twice, not plain files, or named by
- * no submission are kept as "strays" for I4. Not installed.
+ * no submission are kept as "strays" for I4. Every member is named by the
+ * path GNU tar unpacks it to (dauys_tar_extract_path); one tar would not
+ * unpack to a path of its own is a stray too, and one tar would read
+ * otherwise than by its size is damage. Not installed.
  */
 #ifndef DAUYS_AUDIT_SOURCE_H
 #define DAUYS_AUDIT_SOURCE_H
