@@ -338,9 +338,11 @@ scan_archive(audit *a)
             continue;
         }
         int ok = one_of(dir, dirs) && allowed(a, dir, slash != NULL ? slash + 1 : m->name);
-        audit_check(a, I4, ok && m->type == '0', m->name[0] ? m->name : ".",
+        audit_check(a, I4, ok && m->type == '0', m->name[0] ? m->name : ".", "%s%s%s%s",
                     !ok ? "is not named by the log nor one of the bundle's derived files"
-                        : "is not a plain file (a link, directory or device)");
+                        : "is not a plain file (a link, directory or device)",
+                    m->stored != NULL ? " (spelled \"" : "", m->stored != NULL ? m->stored : "",
+                    m->stored != NULL ? "\" in the archive)" : "");
     }
     a->sum->passed[I4] += s->taken; /* each in its place in the run, as the log names it */
     for (uint64_t i = 0; i < s->stray_count && i < AUDIT_STRAYS_KEPT; i++) {
