@@ -266,29 +266,48 @@ by_name(const void *x, const void *y, void *ctx)
     return c != 0 ? c : (i > k) - (i < k);
 }
 
-/* Marks in TWICE[i] each member whose name an earlier member has (sorting:
- * a hostile archive has up to 65,536 names). NULL if out of memory. */
-static uint8_t *
-repeated_names(const audit_source *s)
+/* For each member, 1 + the index of the member before it that tar unpacks to
+ * the same path (0 if none), found by sorting: a hostile archive has up to
+ * 65,536 names. NULL if out of memory (dauys_free the result). */
+static uint32_t *
+earlier_copies(const audit_source *s)
 {
     uint32_t *order = dauys_malloc_array(s->member_count + 1, sizeof *order);
-    uint8_t *twice = dauys_malloc(s->member_count + 1);
+    uint32_t *earlier = dauys_malloc_array(s->member_count + 1, sizeof *earlier);
 
-    if (order == NULL || twice == NULL) {
+    if (order == NULL || earlier == NULL) {
         dauys_free(order);
-        dauys_free(twice);
+        dauys_free(earlier);
         return NULL;
     }
-    memset(twice, 0, s->member_count + 1);
     for (size_t i = 0; i < s->member_count; i++) {
         order[i] = (uint32_t) i;
+        earlier[i] = 0;
     }
     qsort_r(order, s->member_count, sizeof *order, by_name, s->member);
     for (size_t i = 1; i < s->member_count; i++) {
-        twice[order[i]] = strcmp(s->member[order[i]].name, s->member[order[i - 1]].name) == 0;
+        if (strcmp(s->member[order[i]].name, s->member[order[i - 1]].name) == 0) {
+            earlier[order[i]] = order[i - 1] + 1;
+        }
     }
     dauys_free(order);
-    return twice;
+    return earlier;
+}
+
+/* Member M's name as the archive spells it. */
+static const char *
+spelled(const audit_member *m)
+{
+    return m->stored != NULL ? m->stored : m->name[0] != '\0' ? m->name : ".";
+}
+
+/* I4 fails for member M, a second copy of EARLIER's path: tar -x keeps the last. */
+static void
+second_copy(audit *a, const audit_member *m, const audit_member *earlier)
+{
+    audit_check(a, I4, 0, m->name[0] ? m->name : ".",
+                "appears twice in the archive, as \"%s\" and \"%s\" (tar -x unpacks both to "
+                "this path and keeps the last)", spelled(earlier), spelled(m));
 }
 
 /* An archive's members (FORMATS.md 17.4): as the directory's files, plus its
@@ -299,9 +318,9 @@ scan_archive(audit *a)
     static const char *const dirs[] = {"", "manifests", "protocols", "log", "reports", NULL};
     const audit_source *s = a->src;
     char dir[DAUYS_TAR_NAME_MAX + 1];
-    uint8_t *repeated = repeated_names(s);
+    uint32_t *earlier = earlier_copies(s);
 
-    if (repeated == NULL) {
+    if (earlier == NULL) {
         a->oom = 1;
         return;
     }
@@ -309,20 +328,21 @@ scan_archive(audit *a)
         const audit_member *m = &s->member[i];
         const char *slash = strrchr(m->name, '/');
         size_t dir_len = slash != NULL ? (size_t) (slash - m->name) : 0;
-        int twice = repeated[i];
         memcpy(dir, m->name, dir_len);
         dir[dir_len] = '\0';
+        if (earlier[i] != 0) { /* directories too: each is one in a directory bundle */
+            second_copy(a, m, &s->member[earlier[i] - 1]);
+            continue;
+        }
         if (m->type == '5' && one_of(m->name, dirs)) {
-            if (twice) { /* directories are not counted, as in a directory bundle */
-                audit_check(a, I4, 0, m->name, "appears twice in the archive");
-            }
             continue;
         }
         int ok = one_of(dir, dirs) && allowed(a, dir, slash != NULL ? slash + 1 : m->name);
-        audit_check(a, I4, ok && m->type == '0' && !twice, m->name[0] ? m->name : ".",
+        audit_check(a, I4, ok && m->type == '0', m->name[0] ? m->name : ".", "%s%s%s%s",
                     !ok ? "is not named by the log nor one of the bundle's derived files"
-                    : twice ? "appears twice in the archive (tar -x would keep the last)"
-                            : "is not a plain file (a link, directory or device)");
+                        : "is not a plain file (a link, directory or device)",
+                    m->stored != NULL ? " (spelled \"" : "", m->stored != NULL ? m->stored : "",
+                    m->stored != NULL ? "\" in the archive)" : "");
     }
     a->sum->passed[I4] += s->taken; /* each in its place in the run, as the log names it */
     for (uint64_t i = 0; i < s->stray_count && i < AUDIT_STRAYS_KEPT; i++) {
@@ -335,7 +355,7 @@ scan_archive(audit *a)
     if (s->damage[0] != '\0') {
         audit_check(a, I4, 0, a->dir, "%s", s->damage);
     }
-    dauys_free(repeated);
+    dauys_free(earlier);
 }
 
 void

@@ -138,18 +138,35 @@ print_failure(const dauys_audit_finding *f, void *ctx)
     putchar('\n');
 }
 
+/* What T3 could not compare, for the counts line (text) or as a JSON list. */
+static const char *
+reports_absent(unsigned absent, int json)
+{
+    static const char *const text[] = {"", "; no reports/report.html in the bundle, T3 compared "
+                                           "only reports/tally.csv",
+                                       "; no reports/tally.csv in the bundle, T3 compared only "
+                                       "reports/report.html",
+                                       "; no reports/ in the bundle, T3 not run"};
+    static const char *const list[] = {"[]", "[\"report.html\"]", "[\"tally.csv\"]",
+                                       "[\"report.html\", \"tally.csv\"]"};
+
+    return json ? list[absent & 3] : text[absent & 3];
+}
+
 /* The summary after the failures: counts per check, then the verdict. */
 static void
 print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
 {
     printf(json ? "%s\n  ],\n  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
-                  "\"expected\": %llu, \"database\": %s,\n  \"checks\": {\n"
-                : "%s%llu log entries, %llu protocols, %llu of %llu precincts counted%s\n\n"
+                  "\"expected\": %llu, \"database\": %s, \"reports_absent\": %s,\n"
+                  "  \"checks\": {\n"
+                : "%s%llu log entries, %llu protocols, %llu of %llu precincts counted%s%s\n\n"
                   "check  group          passed  failed  unchecked\n",
            json ? "" : failed ? "\n" : "", (unsigned long long) s->entries,
            (unsigned long long) s->protocols, (unsigned long long) s->counted, (unsigned long long) s->expected,
            json ? (s->database ? "true" : "false")
-                : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"));
+                : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"),
+           reports_absent(s->reports_absent, json));
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
         printf(json ? "    \"%s\": {\"group\": \"%s\", \"passed\": %llu, \"failed\": %llu, "
                       "\"unchecked\": %llu, \"title\": \"%s\"}%s\n"

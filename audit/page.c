@@ -118,6 +118,10 @@ keep_attribute(scanner *s, tag *t, audit_page_span name, audit_page_span value)
     if (has_upper(name) && !span_is(name, "viewBox")) { /* SVG's one mixed-case name */
         return fail(s, "an attribute name in upper case");
     }
+    if (span_is(name, "hidden")) { /* a browser shows nothing of the element, styles or not */
+        return fail(s, "the hidden attribute (dauys writes none; a browser does not show the "
+                       "element)");
+    }
     for (unsigned i = 0; i < sizeof kept / sizeof kept[0]; i++) {
         if (!span_is(name, kept[i])) {
             continue;
@@ -365,6 +369,43 @@ tag_name(const scanner *s, const char *q)
     return (audit_page_span){q, (size_t) (e - q)};
 }
 
+/* 1 if NAME is an element dauys never writes whose content a browser does not
+ * show as the page's text: not rendered at all, or hidden until opened. */
+static int
+unshown_element(audit_page_span name)
+{
+    static const char *const names[] = {"template", "script", "noscript", "textarea", "details",
+                                        "dialog", "iframe", "object", "noembed", "noframes",
+                                        "xmp", "plaintext", "select", NULL};
+
+    for (const char *const *n = names; *n != NULL; n++) {
+        if (span_is(name, *n)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An element T whose content a browser reads as text it does not show in the
+ * page (the document's or a drawing's title, a style sheet, a drawing's
+ * description): nothing but text may follow up to its own end tag, so no mark
+ * hides inside it. -1 (ERR) if a tag does. */
+static int
+text_only(scanner *s, const tag *t)
+{
+    const char *lt;
+
+    if (!span_is(t->name, "title") && !span_is(t->name, "style") && !span_is(t->name, "desc")) {
+        return 0;
+    }
+    lt = memchr(s->p, '<', (size_t) (s->end - s->p));
+    if (lt == NULL || (size_t) (s->end - lt) < t->name.len + 3 || lt[1] != '/' ||
+        memcmp(lt + 2, t->name.at, t->name.len) != 0 || lt[2 + t->name.len] != '>') {
+        return fail(s, "a tag inside a <title>, <style> or <desc> (a browser shows none of it)");
+    }
+    return 0;
+}
+
 /* One tag at s->p ('<'). 1 if FN stopped the scan, -1 on error. */
 static int
 markup(scanner *s)
@@ -385,6 +426,10 @@ markup(scanner *s)
     if (!declaration && has_upper(t.name)) {
         return fail(s, "a tag name in upper case");
     }
+    if (!declaration && !closing && unshown_element(t.name)) {
+        return fail(s, "an element whose content a browser does not show as text (dauys writes "
+                       "none)");
+    }
     advance(s, q + t.name.len);
     if (read_attributes(s, &t) != 0) {
         return -1;
@@ -395,7 +440,7 @@ markup(scanner *s)
     if (closing) {
         return close_tag(s, t.name);
     }
-    return open_contexts(s, &t) != 0 ? -1 : tag_items(s, &t);
+    return open_contexts(s, &t) != 0 || text_only(s, &t) != 0 ? -1 : tag_items(s, &t);
 }
 
 int

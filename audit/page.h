@@ -6,8 +6,10 @@
  * it refuses what dauys never writes and an HTML parser would read otherwise:
  * comments, upper-case tag or attribute names, a marking attribute given
  * twice or holding '&', a marked text not closed by its own end tag, nested
- * tables, a row left open. It knows nothing of CSS or of what a browser
- * would show. Not installed.
+ * tables, a row left open; and what HTML itself hides from a browser: the
+ * hidden attribute, elements whose content is not shown as text (template,
+ * script, noscript, textarea, details, dialog, ...), tags inside a title,
+ * style or desc. It knows nothing of CSS. Not installed.
  */
 #ifndef DAUYS_AUDIT_PAGE_H
 #define DAUYS_AUDIT_PAGE_H

@@ -10,6 +10,7 @@
  * Percentages and the majority column are recomputed here in integers, with
  * the rules module's base for yes, never with the tally's code.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +21,18 @@
 #include "rules.h"
 
 #define FIELDS 8
-#define REPORT_MAX (64u << 20)
+
+/* The parts of a rendering whose size a constant bounds (the head and style,
+ * the banner, at most DAUYS_HTML_REFUSALS_SHOWN refusals and
+ * DAUYS_TALLY_MISSING_SHOWN missing precincts), with room to spare. */
+#define REPORT_FIXED_MAX ((uint64_t) 64 << 20)
+/* Per area (national, region, district) and question: its rows in the table,
+ * charts, forensics table and flags, and the CSV, without the names. */
+#define REPORT_AREA_MAX ((uint64_t) 16 << 10)
+/* Each byte of a name becomes at most 6 on the page ('"' is "&quot;"), and
+ * a name is written at most 16 times per question (in the table, each chart,
+ * the forensics table, each of its flags and the CSV). */
+#define REPORT_NAME_COPIES (6 * 16)
 
 static const char *const html_field[FIELDS] = {"eligible", "took-part", "yes", "no", "not-counted",
                                                "invalid", "precincts-reporting", "precincts-expected"};
@@ -775,23 +787,70 @@ check_csv(audit *a, wanted *w, const char *text, size_t len)
 
 /* --- both ------------------------------------------------------------------- */
 
+/* The bytes of PLACES' ids, kinds and names. */
+static uint64_t
+place_bytes(const dauys_place *places, size_t count)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < count; i++) {
+        n += (uint64_t) places[i].id_len + places[i].kind_len + places[i].name_len;
+    }
+    return n;
+}
+
+/*
+ * The most bytes a rendering dauys writes for the manifest in force can
+ * take (tally/html.c, the CSV writer): a constant part, then per question a
+ * part per area and each name's copies. Sized from the manifest, so that no
+ * genuine page passes it however long its lawful names, and a hostile one
+ * is still not read without end. At most SIZE_MAX - 1.
+ */
+static size_t
+report_max(const audit *a)
+{
+    const dauys_manifest *m = &a->m;
+    uint64_t areas = 1 + (uint64_t) m->region_count + m->district_count;
+    uint64_t names = place_bytes(m->region, m->region_count) +
+                     place_bytes(m->district, m->district_count) + sizeof m->title;
+    uint64_t texts = 0, max;
+
+    for (size_t i = 0; i < m->question_count; i++) {
+        texts += m->question[i].text_len;
+    }
+    /* No overflow: a manifest is at most DAUYS_MANIFEST_FILE_MAX (2^29) bytes,
+     * so areas and names are below 2^29, and there are at most 16 questions. */
+    max = REPORT_FIXED_MAX + REPORT_NAME_COPIES * texts +
+          (uint64_t) m->question_count * (areas * REPORT_AREA_MAX + REPORT_NAME_COPIES * names);
+    return max < (uint64_t) SIZE_MAX ? (size_t) max : SIZE_MAX - 1;
+}
+
 typedef void (*report_checker)(audit *a, wanted *w, const char *text, size_t len);
 
-/* Reads reports/NAME, if the bundle has it, and hands it to CHECK. */
+/* Reads reports/NAME, if the bundle has it, and hands it to CHECK; if it
+ * does not, notes ABSENT_BIT in the summary (which says so). */
 static void
-check_file(audit *a, wanted *w, const char *name, report_checker check)
+check_file(audit *a, wanted *w, const char *name, unsigned absent_bit, report_checker check)
 {
     char rel[64], *text;
     size_t len;
     dauys_status st;
+    int kind;
 
     snprintf(rel, sizeof rel, "reports/%s", name);
-    if (audit_source_kind(a->src, rel) != 1) {
-        return; /* absent: nothing to compare; not a plain file: I4 reports it */
+    if ((kind = audit_source_kind(a->src, rel)) != 1) {
+        a->sum->reports_absent |= kind == 0 ? absent_bit : 0; /* not a plain file: I4's */
+        return;
     }
-    if ((st = audit_read_status(a, rel, REPORT_MAX, &text, &len)) != DAUYS_OK) {
+    size_t max = report_max(a);
+    if ((st = audit_read_status(a, rel, max, &text, &len)) != DAUYS_OK) {
         a->oom |= st == DAUYS_E_NOMEM;
-        audit_check(a, T3, 0, rel, "%s", st == DAUYS_E_TOO_LARGE ? "is over 64 MiB" : "cannot be read");
+        if (st == DAUYS_E_TOO_LARGE) {
+            audit_check(a, T3, 0, rel, "is over %zu bytes, more than dauys writes for this "
+                        "manifest", max);
+        } else {
+            audit_check(a, T3, 0, rel, "cannot be read");
+        }
         return;
     }
     for (size_t i = 0; i < a->m.question_count * areas_per_question(a); i++) {
@@ -810,7 +869,7 @@ audit_reports_check(audit *a, const char *result, size_t len)
         a->oom = 1;
         return;
     }
-    check_file(a, &w, "report.html", check_html);
-    check_file(a, &w, "tally.csv", check_csv);
+    check_file(a, &w, "report.html", 1, check_html);
+    check_file(a, &w, "tally.csv", 2, check_csv);
     dauys_free(w.area);
 }

@@ -20,24 +20,6 @@
 /* Members outside the run an archive may have before it is called damaged. */
 #define MEMBERS_MAX 65536
 
-/* NAME as the bundle names it: "./" before and "/" after removed ("" for the top). */
-static void
-normalise(char *name)
-{
-    size_t len;
-
-    while (name[0] == '.' && name[1] == '/') {
-        memmove(name, name + 2, strlen(name + 2) + 1);
-    }
-    if (strcmp(name, ".") == 0) {
-        name[0] = '\0';
-    }
-    len = strlen(name);
-    while (len > 0 && name[len - 1] == '/') {
-        name[--len] = '\0';
-    }
-}
-
 /* NAME's key if it is a protocol file of protocols/ (dauys_bundle_protocol_key), else UINT64_MAX. */
 static uint64_t
 run_key(const char *name)
@@ -70,26 +52,25 @@ damaged(audit_source *s, const char *fmt, ...)
     s->peeked = 0;
 }
 
+/* Notes a member of the run (or one tar would not unpack) for I4: "NAME: WHY". */
 static void
 stray(audit_source *s, const char *name, const char *why)
 {
     if (s->stray_count < AUDIT_STRAYS_KEPT) {
-        snprintf(s->stray[s->stray_count], sizeof s->stray[0], "%s: %s", name, why);
+        /* every reason is shorter than the 77 bytes a line keeps beside the longest name */
+        snprintf(s->stray[s->stray_count], sizeof s->stray[0], "%s: %.77s", name, why);
     }
     s->stray_count++;
 }
 
-/* The next member's header, read once; 0 at the end of the archive or where it breaks. */
+/* Reads the next member's header into s->peek. 0 at the end of the archive or where it breaks. */
 static int
-peek(audit_source *s)
+peek_header(audit_source *s)
 {
     uint8_t block[DAUYS_TAR_BLOCK];
     dauys_error err;
     int rc;
 
-    if (s->peeked || s->run_over) {
-        return s->peeked;
-    }
     if (fread(block, 1, sizeof block, s->run) != sizeof block) {
         damaged(s, "byte %" PRIu64 ": the archive ends without its end blocks (cut short?)",
                 s->run_pos);
@@ -109,8 +90,6 @@ peek(audit_source *s)
         s->run_over = 1;
         return 0;
     }
-    normalise(s->peek.name);
-    s->peeked = 1;
     return 1;
 }
 
@@ -138,6 +117,46 @@ skip(audit_source *s)
         return;
     }
     s->run_pos = s->stream_at = next;
+}
+
+/*
+ * Gives the peeked member the name of the path tar unpacks it to
+ * (dauys_tar_extract_path), keeping its stored spelling. 1 if it has one;
+ * 0 if tar would not unpack it to a path of its own (a stray, passed over)
+ * or would read its data as members (damage: the audit reads no further).
+ */
+static int
+extract_path(audit_source *s)
+{
+    dauys_error err;
+    int rc;
+
+    memcpy(s->stored, s->peek.name, sizeof s->stored);
+    if ((rc = dauys_tar_extract_path(&s->peek, &err)) == 0) {
+        return 1;
+    }
+    if (rc == -2) {
+        damaged(s, "byte %" PRIu64 ": member %s: %s", s->run_pos, s->stored, err.message);
+        return 0;
+    }
+    stray(s, s->stored, err.message);
+    s->peeked = 1; /* so that skip passes over it */
+    skip(s);
+    return 0;
+}
+
+/* The next member's header, read once, named as tar unpacks it (members tar
+ * would not unpack are passed over as strays); 0 at the end of the archive
+ * or where it breaks. */
+static int
+peek(audit_source *s)
+{
+    while (!s->peeked && !s->run_over) {
+        if (peek_header(s) && extract_path(s)) {
+            s->peeked = 1;
+        }
+    }
+    return s->peeked;
 }
 
 /* Reads the peeked member's data (at most MAX bytes) into *OUT, then passes it. */
@@ -198,6 +217,13 @@ index_member(audit_source *s)
         return;
     }
     memcpy(m->name, s->peek.name, len + 1);
+    m->stored = NULL;
+    if (strcmp(s->stored, s->peek.name) != 0 && (m->stored = dauys_strdup(s->stored)) == NULL) {
+        dauys_free(m->name);
+        s->oom = 1;
+        skip(s);
+        return;
+    }
     m->type = s->peek.type;
     m->data_at = s->run_pos + DAUYS_TAR_BLOCK;
     m->size = s->peek.size;
@@ -244,6 +270,7 @@ audit_source_close(audit_source *s)
 {
     for (size_t i = 0; i < s->member_count; i++) {
         dauys_free(s->member[i].name);
+        dauys_free(s->member[i].stored);
     }
     dauys_free(s->member);
     dauys_free(s->protocol_at);
@@ -292,7 +319,7 @@ audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text, si
         int is_sig = key == 2 * index + 1;
         char **out = is_sig ? sig : text;
         if (key == UINT64_MAX) {
-            stray(s, s->peek.name, "not a protocol file's name");
+            stray(s, s->stored, "not a protocol file's name");
             skip(s);
             continue;
         }
@@ -300,7 +327,7 @@ audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text, si
             break; /* a later entry's file */
         }
         if (key < 2 * index || s->peek.type != '0' || *out != NULL || (is_sig && !want_sig)) {
-            stray(s, s->peek.name, key < 2 * index ? "not in log order, or named by no submission"
+            stray(s, s->stored, key < 2 * index ? "not in log order, or named by no submission"
                                    : s->peek.type != '0' ? "not a plain file"
                                    : *out != NULL        ? "appears twice"
                                                          : "the log records no signature for it");
@@ -323,7 +350,7 @@ audit_source_finish(audit_source *s)
 {
     while (s->archive && peek(s)) {
         if (in_run(s->peek.name)) {
-            stray(s, s->peek.name, "outside the protocols' run in log order, or named by no "
+            stray(s, s->stored, "outside the protocols' run in log order, or named by no "
                                    "submission");
             skip(s);
         } else {

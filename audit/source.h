@@ -8,7 +8,10 @@
  * order as the log's submissions are prepared (audit_source_take); after the
  * log, the members after the run are indexed (audit_source_finish). Members
  * of the run that are out of log order, twice, not plain files, or named by
- * no submission are kept as "strays" for I4. Not installed.
+ * no submission are kept as "strays" for I4. Every member is named by the
+ * path GNU tar unpacks it to (dauys_tar_extract_path); one tar would not
+ * unpack to a path of its own is a stray too, and one tar would read
+ * otherwise than by its size is damage. Not installed.
  */
 #ifndef DAUYS_AUDIT_SOURCE_H
 #define DAUYS_AUDIT_SOURCE_H
@@ -22,7 +25,8 @@
 
 /* A member of an archive outside the protocol run. */
 typedef struct audit_member {
-    char *name;         /* as in the bundle: no "./" before, no "/" after a directory */
+    char *name;         /* the path tar unpacks it to (dauys_tar_extract_path); "" the top */
+    char *stored;       /* its spelling in the archive, if not NAME; else NULL */
     char type;          /* '0' plain file, '5' directory, other: refused by I4 */
     uint64_t data_at, size;
 } audit_member;
@@ -39,7 +43,8 @@ typedef struct audit_source {
     uint64_t run_pos;          /* offset of the next header */
     uint64_t stream_at;        /* offset RUN reads at */
     int peeked, run_over;
-    dauys_tar_header peek;
+    dauys_tar_header peek;     /* named as tar unpacks it */
+    char stored[DAUYS_TAR_NAME_MAX + 1]; /* the peeked member's name as stored */
     pthread_mutex_t lock;      /* guards protocol_at (read by the main thread, grown by takers) */
     uint64_t *protocol_at;     /* per log index: 1 + the offset of its protocol's header */
     size_t protocol_cap;

@@ -43,6 +43,8 @@ typedef struct dauys_audit_summary {
     uint64_t passed[DAUYS_AUDIT_CHECKS], failed[DAUYS_AUDIT_CHECKS];
     uint64_t unchecked[DAUYS_AUDIT_CHECKS]; /* could not be made: what they need is broken */
     int database;                           /* the bundle had a dauys.db to compare */
+    unsigned reports_absent;                /* renderings T3 looked for and did not find:
+                                             * 1 reports/report.html, 2 reports/tally.csv */
     uint64_t statement_unknown;             /* lines of the audit's own statement it could
                                              * not complete (protocols unreadable) */
 } dauys_audit_summary;

@@ -1,5 +1,6 @@
 #include "tar.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -94,6 +95,63 @@ dauys_tar_header_parse(dauys_tar_header *h, const uint8_t block[DAUYS_TAR_BLOCK]
     h->name[prefix_len + name_len] = '\0';
     h->type = block[TYPE] == '\0' ? '0' : (char) block[TYPE];
     return 1;
+}
+
+/* 1 if the component of LEN bytes at P is "..". */
+static int
+is_dot_dot(const char *p, size_t len)
+{
+    return len == 2 && p[0] == '.' && p[1] == '.';
+}
+
+int
+dauys_tar_extract_path(dauys_tar_header *h, dauys_error *err)
+{
+    char path[DAUYS_TAR_NAME_MAX + 1];
+    size_t len = strlen(h->name), out = 0;
+    int dir = h->type == '5';
+    int trailing_slash = len > 0 && h->name[len - 1] == '/';
+
+    assert(len <= DAUYS_TAR_NAME_MAX);
+    if (dir && h->size != 0) { /* tar passes no data after a directory's header */
+        dauys_error_set(err, DAUYS_E_FORMAT, "a directory with %llu bytes of data, which "
+                        "tar reads as further members", (unsigned long long) h->size);
+        return -2;
+    }
+    if (!dir && trailing_slash) { /* tar makes a directory of it, and reads its data as members */
+        dauys_error_set(err, DAUYS_E_FORMAT, "a file whose name ends in '/', which tar "
+                        "makes a directory%s",
+                        h->size != 0 ? ", reading its data as further members" : "");
+        return h->size != 0 ? -2 : -1;
+    }
+    for (size_t at = 0; at < len;) {
+        size_t n = strcspn(h->name + at, "/");
+        const char *part = h->name + at;
+        if (is_dot_dot(part, n)) {
+            return dauys_error_set(err, DAUYS_E_FORMAT, "a name with a '..' component, which "
+                                   "tar refuses");
+        }
+        if (!dir && at + n == len && n == 1 && part[0] == '.') {
+            return dauys_error_set(err, DAUYS_E_FORMAT, "a file whose name ends in '.', which "
+                                   "tar cannot unpack");
+        }
+        if (n > 0 && !(n == 1 && part[0] == '.')) {
+            if (out > 0) {
+                path[out++] = '/';
+            }
+            memcpy(path + out, part, n);
+            out += n;
+        }
+        at += n + (at + n < len);
+    }
+    if (!dir && out == 0) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "a file named as the directory tar "
+                               "unpacks into");
+    }
+    assert(out <= len);
+    memcpy(h->name, path, out);
+    h->name[out] = '\0';
+    return 0;
 }
 
 /* Splits NAME over the name and prefix fields. -1 if it cannot be. */

@@ -41,6 +41,24 @@ int dauys_tar_header_parse(dauys_tar_header *h, const uint8_t block[DAUYS_TAR_BL
                            dauys_error *err) __attribute__((warn_unused_result));
 
 /*
+ * Rewrites H->name as the path GNU tar (1.34, run as `tar -xf`, without -P)
+ * extracts the member to, relative to the directory it unpacks into
+ * (docs/FORMATS.md section 17.4): leading '/' dropped, "." components and
+ * empty ones ("//") dropped, a directory's trailing '/' dropped; "" is that
+ * directory itself. Every spelling tar unpacks to one path so becomes one
+ * name, and a second copy of a path can be seen as such.
+ *
+ * Returns 0; or -1 (ERR saying why) if tar would not unpack the member
+ * to a path of its own: a ".." component (tar skips the member), a plain file
+ * whose name ends in '/' or "/." (tar makes a directory or fails); or -2 (ERR)
+ * if tar would read the member's data as further members: a directory with
+ * data, or a file that tar makes a directory. H->name is left as stored on
+ * failure.
+ */
+int dauys_tar_extract_path(dauys_tar_header *h, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/*
  * Writes the ustar header of a member NAME of TYPE and SIZE into BLOCK:
  * mode 0644 (0755 for a directory), owner 0, time 0, so that the same files
  * always give the same archive. -1 (ERR) if NAME does not fit or SIZE is

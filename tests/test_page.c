@@ -187,6 +187,38 @@ test_refused_syntax(void **state)
 
 /* NUL bytes and bytes past the length given are data, never ends: the scan
  * stays inside LEN. */
+/* What HTML itself hides, without a style: the hidden attribute (a browser
+ * shows the text beside the mark, not the mark), an element whose content is
+ * not shown as text, a tag inside a title, style sheet or description. */
+static void
+test_refused_hiding(void **state)
+{
+    (void) state;
+    assert_refused("<p>\n<span hidden data-field=\"yes\">26,789</span>6,530</p>", 2,
+                   "the hidden attribute (dauys writes none; a browser does not show the element)");
+    assert_refused("<td><span data-field=\"yes\" hidden=\"\">26,789</span></td>", 1,
+                   "the hidden attribute (dauys writes none; a browser does not show the element)");
+    assert_refused("<div hidden>\n<span data-field=\"yes\">26,789</span></div>", 1,
+                   "the hidden attribute (dauys writes none; a browser does not show the element)");
+    for (const char *const *name = (const char *const[]){"template", "script", "noscript",
+                                                          "textarea", "details", "dialog", NULL};
+         *name != NULL; name++) {
+        char page[128];
+        snprintf(page, sizeof page, "<p>\n<%s><span data-field=\"yes\">26,789</span></%s>6,530",
+                 *name, *name);
+        assert_refused(page, 2, "an element whose content a browser does not show as text "
+                                "(dauys writes none)");
+    }
+    assert_refused("<title><span data-field=\"yes\">26,789</span></title>", 1,
+                   "a tag inside a <title>, <style> or <desc> (a browser shows none of it)");
+    assert_refused("<style>\n</style><svg><desc><i data-field=\"a\">1</i></desc></svg>", 2,
+                   "a tag inside a <title>, <style> or <desc> (a browser shows none of it)");
+    /* What dauys writes still reads: text alone in them, and "hidden" as a value. */
+    assert_scans("<title>Result</title><style>\nb { x: 1 }\n</style><svg><desc>d</desc></svg>\n"
+                 "<span class=\"hidden\" data-field=\"a\">1</span>",
+                 "FB   a=1 @4\n");
+}
+
 static void
 test_length_bounds(void **state)
 {
@@ -218,6 +250,7 @@ main(void)
         cmocka_unit_test(test_refused_ambiguities),
         cmocka_unit_test(test_refused_structure),
         cmocka_unit_test(test_refused_syntax),
+        cmocka_unit_test(test_refused_hiding),
         cmocka_unit_test(test_length_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

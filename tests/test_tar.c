@@ -149,6 +149,72 @@ test_bad_headers(void **state)
 
 /* The writer's archive: headers, data padded to blocks, two zero blocks; an
  * existing file is refused and left alone. */
+/* Rewrites NAME of TYPE and SIZE as tar unpacks it; the return value. */
+static int
+extract_path(char *out, const char *name, char type, uint64_t size, dauys_error *err)
+{
+    dauys_tar_header h = {.type = type, .size = size};
+
+    snprintf(h.name, sizeof h.name, "%s", name);
+    int rc = dauys_tar_extract_path(&h, err);
+    strcpy(out, h.name);
+    return rc;
+}
+
+/* Member names become the path GNU tar 1.34 unpacks them to (found by running
+ * it); the members it refuses, or whose data it reads as members, fail. */
+static void
+test_extract_paths(void **state)
+{
+    static const struct {
+        const char *stored, *path;
+        char type;
+    } same[] = {
+        {"result.txt", "result.txt", '0'},      {"/result.txt", "result.txt", '0'},
+        {"//result.txt", "result.txt", '0'},    {"./result.txt", "result.txt", '0'},
+        {"/././/result.txt", "result.txt", '0'}, {"log//entries.txt", "log/entries.txt", '0'},
+        {"log/./entries.txt", "log/entries.txt", '0'}, {"a.b/..c/c..", "a.b/..c/c..", '0'},
+        {"log/", "log", '5'},                   {"log", "log", '5'},
+        {"/log//", "log", '5'},                 {"./", "", '5'},
+        {".", "", '5'},                         {"/", "", '5'},
+        {"log/.", "log", '5'},                  {"result.txt", "result.txt", '2'},
+    };
+    static const struct {
+        const char *stored;
+        char type;
+        uint64_t size;
+        int rc;
+        const char *message;
+    } refused[] = {
+        {"reports/../result.txt", '0', 1, -1, "a name with a '..' component, which tar refuses"},
+        {"../result.txt", '0', 1, -1, "a name with a '..' component, which tar refuses"},
+        {"log/..", '5', 0, -1, "a name with a '..' component, which tar refuses"},
+        {"..", '0', 0, -1, "a name with a '..' component, which tar refuses"},
+        {"result.txt/", '0', 0, -1, "a file whose name ends in '/', which tar makes a directory"},
+        {"result.txt/", '0', 9, -2, "a file whose name ends in '/', which tar makes a directory, "
+                                    "reading its data as further members"},
+        {"result.txt/.", '0', 9, -1, "a file whose name ends in '.', which tar cannot unpack"},
+        {".", '0', 0, -1, "a file whose name ends in '.', which tar cannot unpack"},
+        {"reports", '5', 1024, -2, "a directory with 1024 bytes of data, which tar reads as "
+                                   "further members"},
+    };
+    char out[DAUYS_TAR_NAME_MAX + 1];
+    dauys_error err;
+
+    (void) state;
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        assert_int_equal(extract_path(out, same[i].stored, same[i].type, 0, &err), 0);
+        assert_string_equal(out, same[i].path);
+    }
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_int_equal(extract_path(out, refused[i].stored, refused[i].type, refused[i].size, &err),
+                         refused[i].rc);
+        assert_int_equal(err.status, DAUYS_E_FORMAT);
+        assert_string_equal(err.message, refused[i].message);
+        assert_string_equal(out, refused[i].stored); /* left as stored */
+    }
+}
+
 static void
 test_writer(void **state)
 {
@@ -236,6 +302,7 @@ main(void)
         cmocka_unit_test(test_header_round_trip),
         cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_bad_headers),
+        cmocka_unit_test(test_extract_paths),
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_bundle_names),
     };

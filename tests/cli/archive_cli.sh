@@ -9,8 +9,13 @@
 #
 #   usage: bash tests/cli/archive_cli.sh /path/to/dauys /path/to/dauys-audit
 #
+# Then the archive's member names are spelled every way GNU tar unpacks to the
+# same path, or a way it refuses, and each archive is unpacked by the real
+# tar -xf: what the audit accepts is exactly what tar unpacks (the issue-15
+# attack: /result.txt appended with a forged result signed by another key).
+#
 # Hermetic (mktemp -d), non-interactive. Needs bash, coreutils, util-linux
-# (setsid), GNU tar and python3.
+# (setsid), GNU tar, python3 and minisign.
 set -u
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -18,7 +23,7 @@ set -u
 
 cli_args "$@"
 PYTHON=${PYTHON3:-python3}
-for tool in "$PYTHON" tar setsid; do
+for tool in "$PYTHON" tar setsid minisign; do
     command -v "$tool" >/dev/null 2>&1 || { echo "$0: $tool is needed" >&2; exit 2; }
 done
 cli_workdir archive
@@ -98,6 +103,17 @@ elif op == "sub":         # in member NAME's data, OLD becomes NEW (its size fol
     content = bytes(data[m[0] + 512:m[0] + 512 + m[3]])
     assert args[1].encode() in content
     data[a:b] = block(args[0], content.replace(args[1].encode(), args[2].encode(), 1))
+elif op == "appendfile":  # new members NAME with FILE's bytes, at the end (pairs NAME FILE)
+    for name, path in zip(args[0::2], args[1::2]):
+        data[end:end] = block(name, open(path, "rb").read()); end = members(data)[1]
+elif op == "hide":        # a directory member DIR whose data is the member NAME with FILE's bytes
+    inner = block(args[1], open(args[2], "rb").read())
+    data[end:end] = bytes(header(args[0], len(inner), "5")) + inner
+elif op == "respell":     # each member's name N becomes the Python expression EXPR of N
+    for at, name, _, _ in ms:
+        h = bytearray(data[at:at + 512]); new = eval(args[0], {"n": name}).encode()
+        assert len(new) <= 100 and h[345] == 0
+        h[0:100] = new + bytes(100 - len(new)); data[at:at + 512] = fix(h)
 elif op == "names":       # print the member names, one per line
     print("\n".join(n for _, n, _, _ in ms)); sys.exit(0)
 else:
@@ -220,5 +236,84 @@ check "  ... its protocol is reported out of place, nothing else is lost" \
 head -c 300 a.tar >t13.tar
 expect_exit "only the first bytes" 2 "t13.tar: log/entries.txt is not in the archive" "$AUDIT" verify -p w/keys/central.pub t13.tar
 expect_exit "an empty file" 2 "" "$AUDIT" verify -p w/keys/central.pub /dev/null
+
+section "member names as tar unpacks them (FORMATS.md 17.4)"
+# judge NAME ARCHIVE pass|fail [PATTERN]: the audit's verdict on ARCHIVE;
+# then real tar -xf unpacks it into a fresh directory. What the audit accepts
+# must unpack to exactly the bundle it read, and that directory passes too.
+judge() {
+    local name=$1 file=$2 verdict=$3 pat=${4:-}
+    if [ "$verdict" = pass ]; then
+        expect_ok "$name: verify accepts it" "all checks pass" \
+            "$AUDIT" verify -p w/keys/central.pub "$file"
+    else
+        expect_fails "$name: verify refuses it" "$file" "I4" "$pat"
+    fi
+    mkdir "x.$file" && tar -xf "$file" -C "x.$file" 2>/dev/null
+    if [ "$verdict" = pass ]; then
+        expect_ok "  ... tar -xf unpacks exactly the bundle the audit read" "" diff -r "x.$file" "$B"
+        expect_ok "  ... which passes the audit too" "all checks pass" \
+            "$AUDIT" verify -p w/keys/central.pub "x.$file"
+    fi
+}
+# unpacked_forged ARCHIVE: tar -xf put the forged result in place of the
+# genuine one, and the audit of what it unpacked fails as the archive's did.
+unpacked_forged() {
+    check "  ... tar -xf unpacks the forged result" cmp -s "x.$1/result.txt" forged/result.txt
+    expect_exit "  ... and the audit of that directory fails too" 1 "result.txt" \
+        "$AUDIT" verify -p w/keys/central.pub "x.$1"
+}
+mkdir forged
+minisign -G -W -p forged/other.pub -s forged/other.key >/dev/null 2>&1 ||
+    fail_value "minisign -G" "no key pair made"
+sed 's/^national: eligible 48104 took-part 33970 yes 26789 no 6530 /national: eligible 48104 took-part 33970 yes 6530 no 26789 /' \
+    "$B/result.txt" >forged/result.txt
+expect_exit "a forged result (the national yes and no exchanged)" 1 "" \
+    cmp -s forged/result.txt "$B/result.txt"
+minisign -S -s forged/other.key -m forged/result.txt \
+    -t "$(sed -n 's/^trusted comment: //p' "$B/result.txt.minisig")" >/dev/null 2>&1 ||
+    fail_value "minisign -S" "the forged result not signed"
+
+surgeon appendfile a.tar evil.tar /central.pub forged/other.pub /result.txt forged/result.txt \
+    /result.txt.minisig forged/result.txt.minisig
+judge "the forged central.pub, result.txt and its signature appended as /NAME" evil.tar fail \
+    'central.pub: appears twice in the archive, as "central.pub" and "/central.pub"*result.txt: appears twice*result.txt.minisig: appears twice'
+unpacked_forged evil.tar
+expect_ok "  ... which stock minisign verifies against the unpacked central.pub" "" \
+    minisign -Vm x.evil.tar/result.txt -p x.evil.tar/central.pub
+n=0
+for spelling in ./result.txt //result.txt .//result.txt /./result.txt ././/./result.txt; do
+    surgeon appendfile a.tar "s$((++n)).tar" "$spelling" forged/result.txt \
+        "$spelling.minisig" forged/result.txt.minisig
+    judge "a second result.txt spelled $spelling" "s$n.tar" fail \
+        "result.txt: appears twice in the archive, as \"result.txt\" and \"$spelling\""
+    unpacked_forged "s$n.tar"
+done
+surgeon appendfile a.tar s_log.tar log//entries.txt "$B/log/entries.txt"
+judge "log/entries.txt again as log//entries.txt (the same bytes)" s_log.tar fail \
+    'log/entries.txt: appears twice in the archive, as "log/entries.txt" and "log//entries.txt"'
+surgeon appendfile a.tar s_dir.tar ./log/ forged/other.pub
+judge "a plain file named ./log/ (tar makes a directory and reads its data as members)" \
+    s_dir.tar fail "member ./log/: a file whose name ends in '/'"
+surgeon appendfile a.tar s_dot.tar reports/../result.txt forged/result.txt
+judge "reports/../result.txt (tar refuses a '..' component)" s_dot.tar fail \
+    "reports/../result.txt: a name with a '..' component, which tar refuses"
+surgeon appendfile a.tar s_dot2.tar result.txt/. forged/result.txt
+judge "result.txt/. (tar cannot unpack it)" s_dot2.tar fail "result.txt/.: a file whose name ends in '.'"
+surgeon appendfile a.tar s_run.tar /protocols/00000003.txt "$B/protocols/00000003.txt"
+judge "a protocol again as /protocols/00000003.txt" s_run.tar fail \
+    "/protocols/00000003.txt: outside the protocols' run"
+surgeon hide a.tar s_hide.tar reports/ result.txt forged/result.txt
+judge "a directory member whose data is a member (tar unpacks it; a reader by sizes skips it)" \
+    s_hide.tar fail "member reports/: a directory with*bytes of data, which tar reads as"
+unpacked_forged s_hide.tar
+surgeon respell a.tar r1.tar '"/" + n'
+judge "every name with a leading /" r1.tar pass
+surgeon respell a.tar r2.tar '"./" + n'
+judge "every name with a leading ./" r2.tar pass
+surgeon respell a.tar r3.tar 'n.replace("/", "//") if n.count("/") == 1 and not n.endswith("/") else n'
+judge "every / inside a file's name doubled" r3.tar pass
+surgeon respell a.tar r4.tar '"/./" + n.replace("/", "/./", 1)'
+judge "/./ before and inside every name" r4.tar pass
 
 summary
