@@ -1,8 +1,8 @@
 /*
  * verify.c: the audit's driver. One streaming pass over the bundle's log, in
  * order (I1, I2, and each entry's files and outcome through outcome.c), then
- * the pins (A5), the checkpoint (A1, I2), the result statement against the audit's own
- * (A4, I2, P1, T1, T2), the renderings in reports/ against the result (T3),
+ * the pins (A5), the checkpoint (A1, I2), the result statement against the
+ * audit's own (A4, I2, P1, T1, T2), the renderings in reports/ against the result (T3),
  * the bundle's other files (I4) and its database (C3).
  */
 #include "verify.h"
