@@ -841,6 +841,43 @@ test_wrong_central_key(void **state)
     }
 }
 
+/* The trust pins (issue 15): no key and no trust_bundle_key cannot run; a
+ * pinned origin other than the manifest's fails A5 alone; the summary names
+ * the referendum, mode, origin and the key used. */
+static void
+test_trust_pins(void **state)
+{
+    dauys_audit_options bare = {0};
+    dauys_audit_options opt = {.central = &fx.central_pk, .on_fail = on_fail};
+    dauys_audit_summary sum;
+    findings fs = {0};
+    char want_id[2 * DAUYS_KEYS_ID_BYTES + 1];
+    dauys_error err;
+
+    (void) state;
+    assert_int_equal(dauys_audit_verify(&sum, fx.bundle, &bare, &err), -1);
+    assert_error(&err, DAUYS_E_USAGE, "no trusted central key");
+
+    opt.ctx = &fs;
+    opt.origin = "dauys/" REFERENDUM "/official";
+    assert_int_equal(dauys_audit_verify(&sum, fx.bundle, &opt, &err), 0);
+    assert_fails(&fs, &sum, BIT(CK_A5));
+    assert_int_equal(sum.passed[CK_A5], 1); /* its central.pub is the pinned key */
+    assert_string_equal(fs.where[0], "manifest");
+    assert_string_equal(sum.checked.referendum, REFERENDUM);
+    assert_string_equal(sum.checked.mode, "test");
+    assert_string_equal(sum.checked.origin, "dauys/" REFERENDUM "/test");
+    dauys_keys_id_hex(want_id, fx.central_pk.id);
+    assert_string_equal(sum.checked.key_id, want_id);
+    assert_int_equal(sum.checked.key_from_bundle, 0);
+
+    memset(&fs, 0, sizeof fs);
+    opt.origin = "dauys/" REFERENDUM "/test";
+    assert_int_equal(dauys_audit_verify(&sum, fx.bundle, &opt, &err), 0);
+    assert_fails(&fs, &sum, 0);
+    assert_int_equal(sum.passed[CK_A5], 2);
+}
+
 /* --- out of memory ---------------------------------------------------------------------- */
 
 /* What one run under the failing allocator did. */
@@ -1345,6 +1382,7 @@ main(void)
         cmocka_unit_test(test_extra_file),
         cmocka_unit_test(test_database_findings_same_on_threads),
         cmocka_unit_test(test_wrong_central_key),
+        cmocka_unit_test(test_trust_pins),
         cmocka_unit_test(test_reports_compared),
         cmocka_unit_test(test_report_page_altered),
         cmocka_unit_test(test_report_rows),
