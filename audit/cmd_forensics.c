@@ -19,8 +19,8 @@
 #include "verify.h"
 
 static const char forensics_usage[] =
-    "usage: dauys-audit forensics [-p CENTRAL.pub | -P KEY] [--json] [--seed N]\n"
-    "                             [--question ID] BUNDLE\n"
+    "usage: dauys-audit forensics (-p CENTRAL.pub | -P KEY | --trust-bundle-key)\n"
+    "                             [--json] [--seed N] [--question ID] BUNDLE\n"
     "\n"
     "Statistical flags on a published bundle's precinct results, for a person to look\n"
     "at: never verdicts. The bundle is first audited as by dauys-audit verify; the\n"
@@ -33,7 +33,10 @@ static const char forensics_usage[] =
     "test's definition, threshold, false-positive rate and caveats.\n"
     "BUNDLE is the bundle's directory or its archive (dauys archive).\n"
     "  -p, --central-key FILE  the central commission's public key from a source you\n"
-    "  -P KEY                  trust (default: the bundle's central.pub, as verify)\n"
+    "  -P KEY                  trust (pinned, as verify)\n"
+    "  --trust-bundle-key      check with the bundle's own central.pub (a warning says\n"
+    "                          this proves nothing about who made the bundle)\n"
+    "  --origin dauys/REF/MODE the log you expect, as verify\n"
     "  --json                  machine-readable output (fields: docs/FORENSICS.md)\n"
     "  --seed N                the resamples' seed (default 1): the same seed gives\n"
     "                          the same numbers and flags on every machine\n"
@@ -140,26 +143,27 @@ count_failure(const dauys_audit_finding *f, void *ctx)
 
 /* The command's options. */
 typedef struct forensics_run {
-    const char *bundle, *question, *pub_file, *pub_b64;
+    const char *bundle, *question;
+    audit_trust trust;
     int json;
     dauys_forensics_options opt;
 } forensics_run;
 
-/* Parses the options into R; 1 for --help, -1 (usage printed) on an error. */
+/* Parses the options into R; 1 for --help, -1 (the usage or the reason printed) on an error. */
 static int
 parse_options(int argc, char **argv, forensics_run *r)
 {
     static const struct option longopts[] = {
-        {"central-key", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'J'},
-        {"seed", required_argument, NULL, 's'},        {"question", required_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
+        AUDIT_TRUST_LONGOPTS, {"json", no_argument, NULL, 'J'}, {"seed", required_argument, NULL, 's'},
+        {"question", required_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
     char *end;
     int c;
 
     while ((c = getopt_long(argc, argv, "p:P:h", longopts, NULL)) != -1) {
+        if (audit_trust_option(&r->trust, c, optarg)) {
+            continue;
+        }
         switch (c) {
-        case 'p': r->pub_file = optarg; break;
-        case 'P': r->pub_b64 = optarg; break;
         case 'J': r->json = 1; break;
         case 'q': r->question = optarg; break;
         case 's':
@@ -179,7 +183,7 @@ parse_options(int argc, char **argv, forensics_run *r)
         return -1;
     }
     r->bundle = argv[optind];
-    return 0;
+    return audit_trust_load(&r->trust, "forensics", 1);
 }
 
 /* The index of the question --question names, or -1 (printed) if none. Every
@@ -310,7 +314,6 @@ cmd_forensics(int argc, char **argv)
     dauys_audit_counting counting = {on_begin, on_precinct, &c};
     dauys_audit_options opt = {.on_fail = count_failure, .ctx = &failed, .counting = &counting};
     dauys_audit_summary sum;
-    dauys_pubkey central;
     dauys_error err;
     int rc;
 
@@ -318,11 +321,9 @@ cmd_forensics(int argc, char **argv)
     if ((rc = parse_options(argc, argv, &r)) != 0) {
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
-    if ((r.pub_file != NULL || r.pub_b64 != NULL) &&
-        cli_load_pubkey(&central, r.pub_file, r.pub_b64) != 0) {
-        return CLI_EXIT_FAIL;
-    }
-    opt.central = r.pub_file != NULL || r.pub_b64 != NULL ? &central : NULL;
+    opt.central = audit_trust_key(&r.trust);
+    opt.trust_bundle_key = r.trust.bundle_key;
+    opt.origin = r.trust.origin;
     if (dauys_audit_verify(&sum, r.bundle, &opt, &err) != 0) {
         cli_report(&err);
         rc = refuse(&r, CLI_EXIT_FAIL, "could not run", err.message);

@@ -22,7 +22,7 @@
 #include "source.h"
 #include "verify.h"
 
-enum { A1, A2, A3, A4, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2, T3 };
+enum { A1, A2, A3, A4, A5, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2, T3 };
 
 /* What the log says about one precinct so far (indexed like m.precinct). */
 typedef struct precinct_state {

@@ -30,6 +30,10 @@ static const char main_usage[] =
     "  check-consistency  check a consistency proof between two checkpoints\n"
     "  verify-signatures  check minisign signatures on many files, reporting every failure\n"
     "  forensics          statistical flags on a verified bundle's results (not verdicts)\n"
+    "\nEvery command that checks the central key's signatures needs that key from a\n"
+    "source you trust: -p CENTRAL.pub or -P KEY. Without one, verify, retally, prove\n"
+    "and forensics take --trust-bundle-key (the bundle's own central.pub, with a loud\n"
+    "warning: it proves nothing about who made the bundle); otherwise they refuse.\n"
     "\nexit status: 0 all checks pass, 1 a discrepancy, 2 could not run\n";
 
 static const char sigs_usage[] =
@@ -100,19 +104,25 @@ cmd_verify_signatures(int argc, char **argv)
 }
 
 static const char verify_usage[] =
-    "usage: dauys-audit verify [-p CENTRAL.pub | -P KEY] [--json] BUNDLE\n"
+    "usage: dauys-audit verify (-p CENTRAL.pub | -P KEY | --trust-bundle-key)\n"
+    "                          [--origin dauys/REF/MODE] [--json] [-j N] BUNDLE\n"
     "\n"
     "Audits a bundle published by dauys publish, trusting none of its database,\n"
     "result or software: re-verifies the checkpoint, manifest, protocol and result\n"
     "signatures, the hash chain and the Merkle roots, re-derives every logged\n"
     "outcome from the files and the roster, re-tallies by plain summation against\n"
     "the signed result, checks that no file is unlogged, and compares the bundle's\n"
-    "database (read-only). Every failure is listed with its check id and place.\n"
+    "database (read-only). Every failure is listed with its check id and place;\n"
+    "the summary names the referendum, mode, origin and key ID checked.\n"
     "BUNDLE is the bundle's directory or its archive (dauys archive), read in one\n"
     "pass.\n"
-    "  -p, --central-key FILE  the central commission's public key from a source you\n"
-    "  -P KEY                  trust (default: the bundle's own central.pub, which\n"
-    "                          proves less: anyone could have made the bundle)\n"
+    "  -p, --central-key FILE  the central commission's public key, from a source you\n"
+    "  -P KEY                  trust (pinned): the bundle's central.pub must be it (A5)\n"
+    "  --trust-bundle-key      without a trusted key: check with the bundle's own\n"
+    "                          central.pub. Proves only that the bundle is consistent,\n"
+    "                          not who made it (anyone can): a warning says so\n"
+    "  --origin dauys/REF/MODE the log you expect (MODE official or test): another\n"
+    "                          referendum's or mode's log fails A5\n"
     "  --json                  machine-readable output\n"
     "  -j N                    threads reading and verifying protocols (default: one\n"
     "                          per CPU)\n"
@@ -153,16 +163,24 @@ reports_absent(unsigned absent, int json)
     return json ? list[absent & 3] : text[absent & 3];
 }
 
-/* The summary after the failures: counts per check, then the verdict. */
+/* The summary after the failures: what was checked, counts per check, then
+ * the verdict. */
 static void
 print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
 {
-    printf(json ? "%s\n  ],\n  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
+    if (json) {
+        printf("\n  ],\n");
+        audit_identity_json(stdout, &s->checked);
+    } else {
+        printf("%s", failed ? "\n" : "");
+        audit_identity_print(stdout, &s->checked);
+    }
+    printf(json ? "  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
                   "\"expected\": %llu, \"database\": %s, \"reports_absent\": %s,\n"
                   "  \"checks\": {\n"
-                : "%s%llu log entries, %llu protocols, %llu of %llu precincts counted%s%s\n\n"
+                : "%llu log entries, %llu protocols, %llu of %llu precincts counted%s%s\n\n"
                   "check  group          passed  failed  unchecked\n",
-           json ? "" : failed ? "\n" : "", (unsigned long long) s->entries,
+           (unsigned long long) s->entries,
            (unsigned long long) s->protocols, (unsigned long long) s->counted, (unsigned long long) s->expected,
            json ? (s->database ? "true" : "false")
                 : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"),
@@ -175,45 +193,32 @@ print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
                (unsigned long long) s->failed[i], (unsigned long long) s->unchecked[i], s->title[i],
                json ? (i + 1 < DAUYS_AUDIT_CHECKS ? "," : "") : "");
     }
-    printf(json ? "  },\n  \"result\": \"%s\"\n}\n" : "\n%s\n",
+    printf(json ? "  },\n  \"result\": \"%s\"\n}\n" : "\n%s%s\n",
            failed ? (json ? "discrepancies" : "DISCREPANCIES FOUND (exit 1)")
-                  : (json ? "pass" : "all checks pass"));
-}
-
-/* Loads the central key from -p FILE or -P KEY; NULL (no key given) is fine. */
-static int
-load_central(dauys_pubkey *pk, const dauys_pubkey **use, const char *file, const char *b64)
-{
-    *use = NULL;
-    if (file == NULL && b64 == NULL) {
-        return 0;
-    }
-    if (cli_load_pubkey(pk, file, b64) != 0) {
-        return -1;
-    }
-    *use = pk;
-    return 0;
+                  : (json ? "pass" : "all checks pass"),
+           json || !s->checked.key_from_bundle ? ""
+                                               : " (with the bundle's own key: internal "
+                                                 "consistency only, not who signed it)");
 }
 
 static int
 cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"central-key", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'J'},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
-    const char *pub_file = NULL, *pub_b64 = NULL;
+        AUDIT_TRUST_LONGOPTS, {"json", no_argument, NULL, 'J'}, {NULL, 0, NULL, 0}};
     char *end;
     int json[2] = {0, 0}, c;
     uint64_t failed = 0;
     dauys_audit_summary sum;
     dauys_audit_options opt = {.on_fail = print_failure, .ctx = json};
-    dauys_pubkey central;
+    audit_trust t = {0};
     dauys_error err;
 
     while ((c = getopt_long(argc, argv, "p:P:j:h", longopts, NULL)) != -1) {
+        if (audit_trust_option(&t, c, optarg)) {
+            continue;
+        }
         switch (c) {
-        case 'p': pub_file = optarg; break;
-        case 'P': pub_b64 = optarg; break;
         case 'j':
             opt.threads = (unsigned) strtoul(optarg, &end, 10);
             if (*optarg < '1' || *optarg > '9' || *end != '\0' || opt.threads > 64) {
@@ -230,9 +235,12 @@ cmd_verify(int argc, char **argv)
         fputs(verify_usage, stderr);
         return CLI_EXIT_FAIL;
     }
-    if (load_central(&central, &opt.central, pub_file, pub_b64) != 0) {
+    if (audit_trust_load(&t, "verify", 1) != 0) {
         return CLI_EXIT_FAIL;
     }
+    opt.central = audit_trust_key(&t);
+    opt.trust_bundle_key = t.bundle_key;
+    opt.origin = t.origin;
     if (json[0]) {
         printf("{\n  \"bundle\": ");
         cli_json_string(stdout, argv[optind]);
@@ -255,22 +263,27 @@ cmd_verify(int argc, char **argv)
 }
 
 static const char retally_usage[] =
-    "usage: dauys-audit retally [-p CENTRAL.pub | -P KEY] BUNDLE\n"
+    "usage: dauys-audit retally (-p CENTRAL.pub | -P KEY | --trust-bundle-key) BUNDLE\n"
     "\n"
     "Prints the result statement as the audit derives it from the bundle's signed\n"
     "protocols and log, in the format of result.txt, so that the two can be\n"
     "compared with diff. Lines whose area holds a protocol the audit could not\n"
     "read are printed from what could be read, and the command exits 1.\n"
-    "BUNDLE is the bundle's directory or its archive.\n"
+    "BUNDLE is the bundle's directory or its archive. On stderr: the referendum,\n"
+    "mode, origin and key ID checked. It lists no failures: run verify for them.\n"
+    "  -p, --central-key FILE  the central commission's public key, from a source you\n"
+    "  -P KEY                  trust (pinned)\n"
+    "  --trust-bundle-key      check with the bundle's own central.pub (a warning says\n"
+    "                          this proves nothing about who made the bundle)\n"
     "exit status: 0 printed, 1 some lines are incomplete, 2 could not run\n";
 
 static int
 cmd_retally(int argc, char **argv)
 {
-    const char *pub_file = NULL, *pub_b64 = NULL;
+    static const struct option longopts[] = {AUDIT_TRUST_LONGOPTS, {NULL, 0, NULL, 0}};
     dauys_audit_summary sum;
     dauys_audit_options opt = {0};
-    dauys_pubkey central;
+    audit_trust t = {0};
     dauys_error err;
     char *text = NULL;
     size_t len = 0;
@@ -279,24 +292,32 @@ cmd_retally(int argc, char **argv)
 
     opt.statement = &text;
     opt.statement_len = &len;
-    while ((c = getopt_long(argc, argv, "p:P:h", NULL, NULL)) != -1) {
-        switch (c) {
-        case 'p': pub_file = optarg; break;
-        case 'P': pub_b64 = optarg; break;
-        case 'h': fputs(retally_usage, stdout); return CLI_EXIT_OK;
-        default: fputs(retally_usage, stderr); return CLI_EXIT_FAIL;
+    while ((c = getopt_long(argc, argv, "p:P:h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(retally_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (c == AUDIT_OPT_ORIGIN || !audit_trust_option(&t, c, optarg)) {
+            fputs(retally_usage, stderr); /* --origin: retally lists no failures to pin with */
+            return CLI_EXIT_FAIL;
         }
     }
-    if (argc - optind != 1 || load_central(&central, &opt.central, pub_file, pub_b64) != 0) {
+    if (argc - optind != 1) {
         fputs(retally_usage, stderr);
         return CLI_EXIT_FAIL;
     }
+    if (audit_trust_load(&t, "retally", 1) != 0) {
+        return CLI_EXIT_FAIL;
+    }
+    opt.central = audit_trust_key(&t);
+    opt.trust_bundle_key = t.bundle_key;
     if (dauys_audit_verify(&sum, argv[optind], &opt, &err) != 0) {
         cli_report(&err);
         return CLI_EXIT_FAIL;
     }
     fwrite(text, 1, len, stdout);
     dauys_free(text);
+    audit_identity_print(stderr, &sum.checked);
     unknown = sum.statement_unknown;
     if (unknown > 0) {
         cli_message("%llu lines hold protocols that could not be read (run verify)",

@@ -114,16 +114,21 @@ read_leaves(leaves *l, const char *bundle, dauys_error *err)
     return rc;
 }
 
-/* Reads the bundle's checkpoint NOTE and opens it with CENTRAL (or, NULL, only parses it). */
+/*
+ * Reads the bundle's checkpoint and opens it with CENTRAL, or when CENTRAL
+ * is NULL with the bundle's own central.pub; the key used in *USED. ORIGIN,
+ * if not NULL, is the origin it must have. Returns 0, or -1 with ERR
+ * (DAUYS_E_SIGNATURE, DAUYS_E_KEY_ID or DAUYS_E_PROOF: it does not hold).
+ */
 static int
-bundle_checkpoint(dauys_checkpoint *cp, const char *bundle, const dauys_pubkey *central,
-                  const char *origin, dauys_error *err)
+bundle_checkpoint(dauys_checkpoint *cp, dauys_pubkey *used, const char *bundle,
+                  const dauys_pubkey *central, const char *origin, dauys_error *err)
 {
-    char path[PATH_MAX], *note = NULL;
-    const char *blank;
+    char path[PATH_MAX], *note = NULL, *key = NULL;
     audit_source src;
-    dauys_status st;
-    size_t len;
+    dauys_status st = DAUYS_OK;
+    const char *failed = "checkpoint";
+    size_t len, key_len = 0;
     int rc = -1;
 
     snprintf(path, sizeof path, "%s/checkpoint", bundle);
@@ -131,20 +136,26 @@ bundle_checkpoint(dauys_checkpoint *cp, const char *bundle, const dauys_pubkey *
         audit_source_close(&src);
         return -1;
     }
-    st = audit_source_read(&src, "checkpoint", DAUYS_NOTE_MAX, &note, &len);
+    if (central == NULL) {
+        st = audit_source_read(&src, "central.pub", DAUYS_KEYS_FILE_MAX, &key, &key_len);
+        failed = "central.pub";
+    }
+    if (st == DAUYS_OK) {
+        st = audit_source_read(&src, "checkpoint", DAUYS_NOTE_MAX, &note, &len);
+        failed = "checkpoint";
+    }
     audit_source_close(&src);
     if (st != DAUYS_OK) {
-        return dauys_error_set(err, st, "%s: %s", path,
-                               st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
-    }
-    if (central != NULL) {
-        rc = dauys_checkpoint_open(cp, note, len, central, origin, path, err);
-    } else if ((blank = find(note, len, "\n\n", 2)) == NULL) {
-        dauys_error_set(err, DAUYS_E_FORMAT, "%s: not a signed note", path);
-    } else {
-        rc = dauys_checkpoint_parse(cp, note, (size_t) (blank - note) + 1, path, err);
+        dauys_error_set(err, st, "%s/%s: %s", bundle, failed,
+                        st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
+    } else if (central != NULL) {
+        *used = *central;
+        rc = dauys_checkpoint_open(cp, note, len, used, origin, path, err);
+    } else if (dauys_keys_pubkey_decode(used, key, key_len, "central.pub", err) == 0) {
+        rc = dauys_checkpoint_open(cp, note, len, used, origin, path, err);
     }
     dauys_free(note);
+    dauys_free(key);
     return rc;
 }
 
@@ -167,17 +178,22 @@ covers(const dauys_checkpoint *cp, leaves *l, dauys_error *err)
 
 int
 dauys_audit_prove(char *out, size_t size, uint64_t *entry, const char *bundle,
-                  const char *precinct, dauys_error *err)
+                  const char *precinct, const dauys_pubkey *central, const char *origin,
+                  dauys_audit_identity *checked, dauys_error *err)
 {
     leaves l = {.precinct = precinct, .counting = UINT64_MAX};
     dauys_checkpoint cp;
+    dauys_pubkey used;
     dauys_proof_text p = {.type = DAUYS_PROOF_INCLUSION};
     size_t n;
     int rc = -1;
 
-    if (read_leaves(&l, bundle, err) != 0 || bundle_checkpoint(&cp, bundle, NULL, NULL, err) != 0 ||
-        covers(&cp, &l, err) != 0) {
+    if (bundle_checkpoint(&cp, &used, bundle, central, origin, err) != 0 ||
+        read_leaves(&l, bundle, err) != 0 || covers(&cp, &l, err) != 0) {
         goto done;
+    }
+    if (checked != NULL) {
+        dauys_audit_identity_set(checked, cp.origin, &used, central == NULL);
     }
     if (l.counting == UINT64_MAX || l.entry_len == 0) {
         dauys_error_set(err, DAUYS_E_PROOF, "precinct %s has no counted protocol in the log of %s",
@@ -302,6 +318,7 @@ dauys_audit_check_receipt(dauys_receipt_info *info, const char *protocol, size_t
     *info = (dauys_receipt_info){.index = e.index, .size = cp.size, .version = e.version};
     snprintf(info->event, sizeof info->event, "%s", e.event);
     snprintf(info->precinct, sizeof info->precinct, "%s", e.precinct);
+    snprintf(info->origin, sizeof info->origin, "%s", cp.origin);
     return 0;
 }
 
@@ -340,12 +357,13 @@ dauys_audit_consistency(dauys_proof_text *proof, dauys_checkpoint *old_cp,
                         const char *bundle, const dauys_pubkey *central, dauys_error *err)
 {
     leaves l = {.counting = UINT64_MAX};
+    dauys_pubkey used;
     int rc = -1;
 
     memset(proof, 0, sizeof *proof);
     proof->type = DAUYS_PROOF_CONSISTENCY;
     if (dauys_checkpoint_open(old_cp, old_note, old_len, central, NULL, "old checkpoint", err) != 0 ||
-        bundle_checkpoint(new_cp, bundle, central, old_cp->origin, err) != 0 ||
+        bundle_checkpoint(new_cp, &used, bundle, central, old_cp->origin, err) != 0 ||
         read_leaves(&l, bundle, err) != 0 || covers(new_cp, &l, err) != 0) {
         goto done;
     }

@@ -21,22 +21,31 @@
 #include "keys.h"
 #include "note.h"
 #include "proof.h"
+#include "verify.h"
 
 #define DAUYS_RECEIPT_MAX (DAUYS_PROOF_TEXT_MAX + 1024)
 
 /*
  * Writes the receipt for PRECINCT's counting protocol in the bundle's log,
  * against the bundle's checkpoint, to OUT (SIZE >= DAUYS_RECEIPT_MAX); its
- * entry index in *ENTRY. DAUYS_E_PROOF if the precinct has no counting
- * protocol, or the bundle's checkpoint is not of its log.
+ * entry index in *ENTRY. The checkpoint must be signed by CENTRAL (the key
+ * the caller trusts; NULL: the bundle's own central.pub, which shows only
+ * that the bundle is consistent) and, if ORIGIN is not NULL, be of that
+ * origin. CHECKED (if not NULL) says what was checked. DAUYS_E_PROOF if the
+ * precinct has no counting protocol, the bundle's checkpoint is not of its
+ * log or of another origin; DAUYS_E_SIGNATURE or DAUYS_E_KEY_ID if CENTRAL
+ * did not sign it.
  */
 int dauys_audit_prove(char *out, size_t size, uint64_t *entry, const char *bundle,
-                      const char *precinct, dauys_error *err) __attribute__((warn_unused_result));
+                      const char *precinct, const dauys_pubkey *central, const char *origin,
+                      dauys_audit_identity *checked, dauys_error *err)
+    __attribute__((warn_unused_result));
 
 typedef struct dauys_receipt_info {
     uint64_t index, size;
     char event[16], precinct[65];
     uint32_t version;
+    char origin[DAUYS_NOTE_NAME_MAX + 1]; /* the checkpoint's */
 } dauys_receipt_info;
 
 /*

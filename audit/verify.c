@@ -1,8 +1,8 @@
 /*
  * verify.c: the audit's driver. One streaming pass over the bundle's log, in
  * order (I1, I2, and each entry's files and outcome through outcome.c), then
- * the checkpoint (A1, I2), the result statement against the audit's own
- * (A4, I2, P1, T1, T2), the renderings in reports/ against the result (T3),
+ * the pins (A5), the checkpoint (A1, I2), the result statement against the
+ * audit's own (A4, I2, P1, T1, T2), the renderings in reports/ against the result (T3),
  * the bundle's other files (I4) and its database (C3).
  */
 #include "verify.h"
@@ -30,6 +30,8 @@ static const struct {
     {"A2", "authenticity", "every manifest version is signed by the central key"},
     {"A3", "authenticity", "every counted protocol is signed by its precinct's key in the roster"},
     {"A4", "authenticity", "the result statement is signed by the central key"},
+    {"A5", "authenticity", "the bundle is the one pinned: its central.pub is the trusted key, "
+                           "its origin the expected one"},
     {"I1", "integrity", "log entries are well formed, numbered and hash-chained"},
     {"I2", "integrity", "the Merkle roots match the checkpoint and the result"},
     {"I3", "integrity", "every file the log names is present with the logged hash"},
@@ -447,13 +449,32 @@ database_finish(deferred *d, audit *a)
     dauys_free(d->kept);
 }
 
+/* The origin the caller pinned (A5; nothing if none was) against the logged
+ * manifest's, which the checkpoint and every entry must carry (A1, I1). */
+static void
+check_origin(audit *a, const char *pinned)
+{
+    char origin[DAUYS_NOTE_NAME_MAX + 1];
+
+    if (pinned == NULL) {
+        return;
+    }
+    dauys_manifest_origin(origin, sizeof origin, &a->m);
+    audit_check(a, A5, strcmp(origin, pinned) == 0, "manifest", "the bundle is the log of %s, "
+                "not the pinned %s", origin, pinned);
+}
+
 /* The parts after the log pass; -1 if memory ran out. */
 static int
 after_log(audit *a, const dauys_audit_options *opt)
 {
+    char origin[DAUYS_NOTE_NAME_MAX + 1];
     deferred d;
 
     database_start(&d, a);
+    check_origin(a, opt->origin);
+    dauys_manifest_origin(origin, sizeof origin, &a->m);
+    dauys_audit_identity_set(&a->sum->checked, origin, &a->central, opt->central == NULL);
     check_checkpoint(a);
     int built = audit_statement_build(a);
     if (built == 0) {
@@ -480,26 +501,97 @@ after_log(audit *a, const dauys_audit_options *opt)
     return 0;
 }
 
-/* The central key: the caller's, or the bundle's central.pub. */
-static int
-central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
+/*
+ * The bundle's central.pub, decoded into *KEY. Returns DAUYS_OK, or the
+ * status of what failed with ERR filled (its message names the file).
+ */
+static dauys_status
+bundle_key(dauys_pubkey *key, audit *a, dauys_error *err)
 {
     char *text;
     size_t len;
     dauys_status st;
-    int rc;
 
-    if (opt->central != NULL) {
-        a->central = *opt->central;
+    if ((st = audit_source_read(a->src, "central.pub", DAUYS_KEYS_FILE_MAX, &text, &len)) != DAUYS_OK) {
+        dauys_error_set(err, st, "%s: central.pub: %s", a->dir,
+                        st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
+        return st;
+    }
+    int rc = dauys_keys_pubkey_decode(key, text, len, "central.pub", err);
+    dauys_free(text);
+    return rc == 0 ? DAUYS_OK : err->status;
+}
+
+/*
+ * The central key. Pinned (the caller's): the bundle's central.pub must be
+ * that very key, for readers who unpack the bundle check with it (A5). Not
+ * pinned: the bundle's own central.pub, only when the caller said so
+ * (trust_bundle_key); A5 is then not made. Returns 0, or -1 with ERR when
+ * the audit cannot run.
+ */
+static int
+central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
+{
+    char want[2 * DAUYS_KEYS_ID_BYTES + 1], got[2 * DAUYS_KEYS_ID_BYTES + 1];
+    dauys_pubkey found;
+    dauys_error why;
+    dauys_status st;
+
+    if (opt->central == NULL) {
+        if (!opt->trust_bundle_key) {
+            return dauys_error_set(err, DAUYS_E_USAGE, "%s: no trusted central key given: anyone "
+                                   "can make a bundle and sign it with their own central.pub",
+                                   a->dir);
+        }
+        audit_unchecked(a, A5);
+        return bundle_key(&a->central, a, err) == DAUYS_OK ? 0 : -1;
+    }
+    a->central = *opt->central;
+    if ((st = bundle_key(&found, a, &why)) == DAUYS_E_NOMEM) {
+        *err = why;
+        return -1;
+    }
+    dauys_keys_id_hex(want, a->central.id);
+    dauys_keys_id_hex(got, found.id);
+    if (st != DAUYS_OK) {
+        audit_check(a, A5, 0, "central.pub", "not the trusted key %s: %s", want, why.message);
+    } else {
+        audit_check(a, A5, sodium_memcmp(&found, &a->central, sizeof found) == 0, "central.pub",
+                    "is key ID %s%s, not the trusted key ID %s: readers who check the unpacked "
+                    "bundle with it are misled", got,
+                    memcmp(found.id, a->central.id, sizeof found.id) == 0 ? " with other key bytes"
+                                                                          : "",
+                    want);
+    }
+    return 0;
+}
+
+void
+dauys_audit_identity_set(dauys_audit_identity *id, const char *origin, const dauys_pubkey *key,
+                         int key_from_bundle)
+{
+    const char *first = strchr(origin, '/'), *last = strrchr(origin, '/');
+
+    memset(id, 0, sizeof *id);
+    snprintf(id->origin, sizeof id->origin, "%s", origin);
+    if (first != NULL && last > first + 1) {
+        snprintf(id->referendum, sizeof id->referendum, "%.*s", (int) (last - first - 1),
+                 first + 1);
+        snprintf(id->mode, sizeof id->mode, "%s", last + 1);
+    }
+    dauys_keys_id_hex(id->key_id, key->id);
+    id->key_from_bundle = key_from_bundle;
+}
+
+int
+dauys_audit_origin_valid(const char *origin)
+{
+    const char *ref = origin + 6, *slash;
+
+    if (strncmp(origin, "dauys/", 6) != 0 || (slash = strchr(ref, '/')) == NULL || slash == ref) {
         return 0;
     }
-    if ((st = audit_source_read(a->src, "central.pub", DAUYS_KEYS_FILE_MAX, &text, &len)) != DAUYS_OK) {
-        return dauys_error_set(err, st, "%s: central.pub: %s", a->dir,
-                               st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
-    }
-    rc = dauys_keys_pubkey_decode(&a->central, text, len, "central.pub", err);
-    dauys_free(text);
-    return rc;
+    return strcmp(slash + 1, "official") == 0 || strcmp(slash + 1, "test") == 0;
 }
 
 int

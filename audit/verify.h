@@ -6,6 +6,8 @@
  *
  *   authenticity  A1 checkpoint signature      A2 manifest signatures
  *                 A3 counted protocols signed  A4 result signature
+ *                 A5 the bundle is the one pinned: its central.pub is the
+ *                    trusted key, its origin the expected one
  *   integrity     I1 hash chain and indexes    I2 Merkle roots = checkpoint, result
  *                 I3 logged files present with their hashes
  *                 I4 no unlogged files; copies agree with the log
@@ -25,6 +27,7 @@
 #include "error.h"
 #include "keys.h"
 #include "manifest.h"
+#include "note.h"
 #include "protocol.h"
 
 typedef struct dauys_audit_finding {
@@ -35,7 +38,30 @@ typedef struct dauys_audit_finding {
 
 typedef void (*dauys_audit_fn)(const dauys_audit_finding *f, void *ctx);
 
-#define DAUYS_AUDIT_CHECKS 15
+#define DAUYS_AUDIT_CHECKS 16
+
+/*
+ * What an audit or a receipt check checked, for its output: the referendum,
+ * its mode, the log's origin ("dauys/REFERENDUM/MODE") and the id of the
+ * central key signatures were checked with (hex, as minisign prints it).
+ */
+typedef struct dauys_audit_identity {
+    char referendum[DAUYS_NOTE_NAME_MAX + 1];
+    char mode[DAUYS_NOTE_NAME_MAX + 1];
+    char origin[DAUYS_NOTE_NAME_MAX + 1];
+    char key_id[2 * DAUYS_KEYS_ID_BYTES + 1];
+    int key_from_bundle; /* that key was the bundle's own central.pub, trusted on
+                          * the caller's word (--trust-bundle-key), not pinned */
+} dauys_audit_identity;
+
+/* Fills ID from ORIGIN (its referendum and mode are the parts between its
+ * slashes; empty if it has not that form) and KEY. */
+void dauys_audit_identity_set(dauys_audit_identity *id, const char *origin,
+                              const dauys_pubkey *key, int key_from_bundle);
+
+/* 1 if ORIGIN has the form of a dauys log's origin: "dauys/REF/official" or
+ * "dauys/REF/test", REF not empty and without a slash; 0 if not. */
+int dauys_audit_origin_valid(const char *origin);
 
 typedef struct dauys_audit_summary {
     uint64_t entries, protocols, counted, expected;
@@ -47,6 +73,8 @@ typedef struct dauys_audit_summary {
                                              * 1 reports/report.html, 2 reports/tally.csv */
     uint64_t statement_unknown;             /* lines of the audit's own statement it could
                                              * not complete (protocols unreadable) */
+    dauys_audit_identity checked;           /* the referendum of the logged manifest in
+                                             * force, its origin, the key used */
 } dauys_audit_summary;
 
 /*
@@ -65,7 +93,14 @@ typedef struct dauys_audit_counting {
 } dauys_audit_counting;
 
 typedef struct dauys_audit_options {
-    const dauys_pubkey *central; /* from a source the auditor trusts; NULL: the bundle's central.pub */
+    const dauys_pubkey *central; /* from a source the auditor trusts (pinned): the bundle's
+                                  * central.pub must be this key (A5). NULL only with
+                                  * trust_bundle_key */
+    int trust_bundle_key;        /* with central NULL: check with the bundle's own
+                                  * central.pub, which shows internal consistency only
+                                  * (anyone can make a bundle); A5 is then unchecked */
+    const char *origin;          /* if not NULL: the origin the auditor expects
+                                  * ("dauys/REF/MODE"); another is an A5 failure */
     dauys_audit_fn on_fail;      /* called for every failure (may be NULL) */
     void *ctx;
     char **statement;            /* if not NULL: the audit's own result statement (dauys_free) */
@@ -79,7 +114,8 @@ typedef struct dauys_audit_options {
 /*
  * Audits the bundle in directory BUNDLE. Returns 0 when the audit ran,
  * failures or not (see SUMMARY), -1 when it could not run (ERR: no log, no
- * central key, out of memory).
+ * central key, out of memory; DAUYS_E_USAGE when OPT gives no central key
+ * and no trust_bundle_key).
  */
 int dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
                        const dauys_audit_options *opt, dauys_error *err)

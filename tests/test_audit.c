@@ -44,6 +44,7 @@ enum {
     CK_A2,
     CK_A3,
     CK_A4,
+    CK_A5,
     CK_I1,
     CK_I2,
     CK_I3,
@@ -57,7 +58,7 @@ enum {
     CK_T3
 };
 static const char *const check_ids[DAUYS_AUDIT_CHECKS] = {
-    "A1", "A2", "A3", "A4", "I1", "I2", "I3", "I4", "C1", "C2", "C3", "P1", "T1", "T2", "T3",
+    "A1", "A2", "A3", "A4", "A5", "I1", "I2", "I3", "I4", "C1", "C2", "C3", "P1", "T1", "T2", "T3",
 };
 #define BIT(ck) (1u << (ck))
 #define UNKNOWN_ID_BIT (1u << 31)
@@ -347,7 +348,8 @@ mask_text(unsigned m, char *out, size_t size)
 static void
 audit(const char *bundle, const dauys_pubkey *central, dauys_audit_summary *sum, findings *fs)
 {
-    dauys_audit_options opt = {.central = central, .on_fail = on_fail, .ctx = fs};
+    dauys_audit_options opt = {.central = central, .trust_bundle_key = central == NULL,
+                               .on_fail = on_fail, .ctx = fs};
     dauys_error err;
     uint64_t failures = 0;
 
@@ -386,7 +388,9 @@ counting_entry(const char *bundle, const char *precinct)
     uint64_t entry = UINT64_MAX;
     dauys_error err;
 
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, bundle, precinct, &err), 0);
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, bundle, precinct,
+                                       &fx.central_pk, NULL, NULL, &err),
+                     0);
     return entry;
 }
 
@@ -813,7 +817,8 @@ test_reports_absent(void **state)
 }
 
 /* Audited against another central key, the checkpoint (A1), the manifest
- * (A2) and the result (A4) are not its signatures; nothing else fails. */
+ * (A2) and the result (A4) are not its signatures, and the bundle's
+ * central.pub is not that key (A5); nothing else fails. */
 static void
 test_wrong_central_key(void **state)
 {
@@ -822,9 +827,11 @@ test_wrong_central_key(void **state)
 
     (void) state;
     audit(fx.bundle, &fx.attacker_pk, &sum, &fs);
-    assert_fails(&fs, &sum, BIT(CK_A1) | BIT(CK_A2) | BIT(CK_A4));
+    assert_fails(&fs, &sum, BIT(CK_A1) | BIT(CK_A2) | BIT(CK_A4) | BIT(CK_A5));
     for (uint64_t i = 0; i < fs.count && i < 8; i++) {
-        if (strcmp(fs.check[i], "A1") == 0) {
+        if (strcmp(fs.check[i], "A5") == 0) {
+            assert_string_equal(fs.where[i], "central.pub");
+        } else if (strcmp(fs.check[i], "A1") == 0) {
             assert_string_equal(fs.where[i], "checkpoint");
         } else if (strcmp(fs.check[i], "A2") == 0) {
             assert_string_equal(fs.where[i], "log entry 0");
@@ -832,6 +839,43 @@ test_wrong_central_key(void **state)
             assert_string_equal(fs.where[i], "result.txt");
         }
     }
+}
+
+/* The trust pins (issue 15): no key and no trust_bundle_key cannot run; a
+ * pinned origin other than the manifest's fails A5 alone; the summary names
+ * the referendum, mode, origin and the key used. */
+static void
+test_trust_pins(void **state)
+{
+    dauys_audit_options bare = {0};
+    dauys_audit_options opt = {.central = &fx.central_pk, .on_fail = on_fail};
+    dauys_audit_summary sum;
+    findings fs = {0};
+    char want_id[2 * DAUYS_KEYS_ID_BYTES + 1];
+    dauys_error err;
+
+    (void) state;
+    assert_int_equal(dauys_audit_verify(&sum, fx.bundle, &bare, &err), -1);
+    assert_error(&err, DAUYS_E_USAGE, "no trusted central key");
+
+    opt.ctx = &fs;
+    opt.origin = "dauys/" REFERENDUM "/official";
+    assert_int_equal(dauys_audit_verify(&sum, fx.bundle, &opt, &err), 0);
+    assert_fails(&fs, &sum, BIT(CK_A5));
+    assert_int_equal(sum.passed[CK_A5], 1); /* its central.pub is the pinned key */
+    assert_string_equal(fs.where[0], "manifest");
+    assert_string_equal(sum.checked.referendum, REFERENDUM);
+    assert_string_equal(sum.checked.mode, "test");
+    assert_string_equal(sum.checked.origin, "dauys/" REFERENDUM "/test");
+    dauys_keys_id_hex(want_id, fx.central_pk.id);
+    assert_string_equal(sum.checked.key_id, want_id);
+    assert_int_equal(sum.checked.key_from_bundle, 0);
+
+    memset(&fs, 0, sizeof fs);
+    opt.origin = "dauys/" REFERENDUM "/test";
+    assert_int_equal(dauys_audit_verify(&sum, fx.bundle, &opt, &err), 0);
+    assert_fails(&fs, &sum, 0);
+    assert_int_equal(sum.passed[CK_A5], 2);
 }
 
 /* --- out of memory ---------------------------------------------------------------------- */
@@ -852,7 +896,9 @@ verify_under_oom(oom_run *r, const char *bundle)
 {
     findings fs = {0};
     dauys_audit_summary sum;
-    dauys_audit_options opt = {.on_fail = on_fail, .ctx = &fs, .threads = 1}; /* the counting allocator is not thread-safe */
+    /* one thread: the counting allocator is not thread-safe */
+    dauys_audit_options opt = {.central = &fx.central_pk, .on_fail = on_fail, .ctx = &fs,
+                               .threads = 1};
     char *statement = NULL;
     size_t statement_len = 0;
 
@@ -922,7 +968,8 @@ op_verify_counting(oom_run *r)
     const dauys_audit_counting counting = {counted_begin, counted_precinct, &c};
     findings fs = {0};
     dauys_audit_summary sum;
-    dauys_audit_options opt = {.on_fail = on_fail, .ctx = &fs, .threads = 1, .counting = &counting};
+    dauys_audit_options opt = {.central = &fx.central_pk, .on_fail = on_fail, .ctx = &fs,
+                               .threads = 1, .counting = &counting};
 
     r->rc = dauys_audit_verify(&sum, fx.bundle, &opt, &r->err);
     if (r->rc == 0 && (fs.count > 0 || c.n != sum.counted || c.n == 0)) {
@@ -940,7 +987,8 @@ op_prove(oom_run *r)
     static char out[DAUYS_RECEIPT_MAX];
     uint64_t entry;
 
-    r->rc = dauys_audit_prove(out, sizeof out, &entry, fx.bundle, "P00", &r->err);
+    r->rc = dauys_audit_prove(out, sizeof out, &entry, fx.bundle, "P00", &fx.central_pk, NULL, NULL,
+                              &r->err);
     if (r->rc == 0 && strcmp(out, oom_receipt) != 0) {
         snprintf(r->bad, sizeof r->bad, "rc 0 but another receipt");
     }
@@ -1049,8 +1097,9 @@ test_oom_prove(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(
-        dauys_audit_prove(oom_receipt, sizeof oom_receipt, &entry, fx.bundle, "P00", &err), 0);
+    assert_int_equal(dauys_audit_prove(oom_receipt, sizeof oom_receipt, &entry, fx.bundle, "P00",
+                                       &fx.central_pk, NULL, NULL, &err),
+                     0);
     oom_loop(op_prove, "dauys_audit_prove");
 }
 
@@ -1062,8 +1111,9 @@ test_oom_check_receipt(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(
-        dauys_audit_prove(oom_receipt, sizeof oom_receipt, &entry, fx.bundle, "P00", &err), 0);
+    assert_int_equal(dauys_audit_prove(oom_receipt, sizeof oom_receipt, &entry, fx.bundle, "P00",
+                                       &fx.central_pk, NULL, NULL, &err),
+                     0);
     oom_checkpoint = slurp_in(fx.bundle, "checkpoint", &oom_checkpoint_len);
     oom_loop(op_check_receipt, "dauys_audit_check_receipt");
     free(oom_checkpoint);
@@ -1083,7 +1133,9 @@ test_receipt_checks(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P00", &err), 0);
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P00",
+                                       &fx.central_pk, NULL, NULL, &err),
+                     0);
     assert_non_null(strstr(receipt, "\nevent: correction\n"));
     cp = slurp_in(fx.bundle, "checkpoint", &cp_len);
     memset(&info, 0, sizeof info);
@@ -1110,7 +1162,9 @@ test_receipt_other_protocol(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P00", &err), 0);
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P00",
+                                       &fx.central_pk, NULL, NULL, &err),
+                     0);
     cp = slurp_in(fx.bundle, "checkpoint", &cp_len);
     assert_int_equal(dauys_audit_check_receipt(&info, fx.proto[1], strlen(fx.proto[1]), receipt,
                                                strlen(receipt), cp, cp_len, &fx.central_pk, &err),
@@ -1136,7 +1190,9 @@ test_receipt_flips_rejected(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P05", &err), 0);
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P05",
+                                       &fx.central_pk, NULL, NULL, &err),
+                     0);
     cp = slurp_in(fx.bundle, "checkpoint", &cp_len);
     len = strlen(receipt);
     entry_at = strstr(receipt, "format: dauys-log 1\n");
@@ -1177,13 +1233,16 @@ test_prove_uncounted(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle0, "P06", &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle0, "P06",
+                                       &fx.central_pk, NULL, NULL, &err),
                      -1);
     assert_error(&err, DAUYS_E_PROOF, "has no counted protocol");
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle0, "P07", &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle0, "P07",
+                                       &fx.central_pk, NULL, NULL, &err),
                      -1);
     assert_error(&err, DAUYS_E_PROOF, "has no counted protocol");
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P99", &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P99",
+                                       &fx.central_pk, NULL, NULL, &err),
                      -1);
     assert_error(&err, DAUYS_E_PROOF, "has no counted protocol");
     assert_int_equal(entry, 77); /* untouched on failure */
@@ -1323,6 +1382,7 @@ main(void)
         cmocka_unit_test(test_extra_file),
         cmocka_unit_test(test_database_findings_same_on_threads),
         cmocka_unit_test(test_wrong_central_key),
+        cmocka_unit_test(test_trust_pins),
         cmocka_unit_test(test_reports_compared),
         cmocka_unit_test(test_report_page_altered),
         cmocka_unit_test(test_report_rows),

@@ -188,9 +188,9 @@ expect_eq "  ... the same table, check by check" "$STDOUT" "${archive_table//a.t
 expect_ok "retally a.tar" "" "$AUDIT" retally -p w/keys/central.pub a.tar
 check "  ... is result.txt byte for byte" test "$STDOUT" = "$(cat "$B/result.txt")"
 precinct=$(awk -F'\t' 'NR == 2 { print $2 }' "$B/protocols/index.tsv")
-expect_ok "prove from the archive" "" "$AUDIT" prove a.tar "$precinct"
+expect_ok "prove from the archive" "" "$AUDIT" prove -p w/keys/central.pub a.tar "$precinct"
 from_archive=$STDOUT
-expect_ok "prove from the directory" "" "$AUDIT" prove "$B" "$precinct"
+expect_ok "prove from the directory" "" "$AUDIT" prove -p w/keys/central.pub "$B" "$precinct"
 expect_eq "  ... the same receipt" "$STDOUT" "$from_archive"
 expect_ok "-j 1 reads it the same" "all checks pass" "$AUDIT" verify -j 1 -p w/keys/central.pub a.tar
 tar --sort=name --format=gnu -cf gnu.tar -C "$B" .

@@ -163,7 +163,7 @@ section "the clean bundle passes"
 expect_ok "verify: all checks pass" "all checks pass" "$AUDIT" verify -p central.pub bundle
 check "  ... 9 of 9 precincts counted, database compared" matches "$OUT" "9 of 9 precincts counted"
 expect_eq "  ... no check fails (--json)" "" "$(failing bundle)"
-expect_eq "  ... every check ran something" 15 \
+expect_eq "  ... every check ran something" 16 \
     "$("$AUDIT" verify --json -p central.pub bundle | "$PYTHON" -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -444,7 +444,7 @@ done
 
 section "receipts: prove and check"
 
-expect_ok "prove ALA-0001 (its correction counts)" "type: inclusion" "$AUDIT" prove bundle ALA-0001
+expect_ok "prove ALA-0001 (its correction counts)" "type: inclusion" "$AUDIT" prove -p central.pub bundle ALA-0001
 printf '%s\n' "$STDOUT" >ala.receipt
 check "  ... the receipt holds the correction's entry" grep -qx "event: correction" ala.receipt
 expect_ok "check: the observer's copy of the correction was counted unchanged" \
@@ -470,11 +470,153 @@ sed 's/^event: correction$/event: accepted/' ala.receipt >bad.receipt
 expect_exit "receipt whose entry was edited is rejected" 1 "" \
     "$AUDIT" check -p central.pub in2/ALA-0001-v2.txt bad.receipt bundle/checkpoint
 expect_exit "prove: a precinct with no counted protocol in s4 (dropped)" 1 "has no counted protocol" \
-    "$AUDIT" prove s4 ALA-0003
-expect_exit "prove: a precinct not on the roster" 1 "has no counted protocol" "$AUDIT" prove bundle XXX-0001
-"$AUDIT" prove s1 AST-0002 >s1.receipt 2>/dev/null
+    "$AUDIT" prove -p central.pub s4 ALA-0003
+expect_exit "prove: a precinct not on the roster" 1 "has no counted protocol" "$AUDIT" prove -p central.pub bundle XXX-0001
+"$AUDIT" prove -p central.pub s1 AST-0002 >s1.receipt 2>/dev/null
 expect_exit "the real protocol against the insider's altered log: refused" 1 "its bytes differ" \
     "$AUDIT" check -p central.pub in1/AST-0002.txt s1.receipt s1/checkpoint
+
+# --- trust: the key and the origin the audit is pinned to (issue 15, item 5) ----------------
+
+section "trust: a self-made bundle, the bundle's own key, pins"
+
+# key_id PUBFILE: the key ID as minisign prints it, from the key file's bytes.
+key_id() {
+    "$PYTHON" -c 'import base64, sys
+b = base64.b64decode(open(sys.argv[1]).read().splitlines()[1])
+print("%016X" % int.from_bytes(b[2:10], "little"))' "$1"
+}
+CENTRAL_ID=$(key_id central.pub) ATTACKER_ID=$(key_id attacker.pub)
+ORIGIN=dauys/$REF/test
+CHECKED="checked: referendum $REF, mode test, origin $ORIGIN, central key ID $CENTRAL_ID (pinned"
+
+# A bundle anyone can make: the same referendum, signed with the attacker's own key.
+mkdir self && cp manifest.txt self/manifest.txt && sign self/manifest.txt attacker.key
+"$DAUYS" init -w ws-self --manifest self/manifest.txt --central-key attacker.pub >/dev/null 2>&1
+"$DAUYS" ingest -w ws-self in1 >/dev/null 2>&1
+expect_ok "a self-made bundle (the attacker's key, the same referendum)" "published" \
+    "$DAUYS" publish -w ws-self -k attacker.key selfmade
+expect_exit "verify without -p: refused (exit 2), it says why" 2 \
+    "verify: no trusted central key*-p CENTRAL.pub*--trust-bundle-key" "$AUDIT" verify selfmade
+check "  ... no line says all checks pass" lacks_line "$OUT" "all checks pass"
+expect_exit "retally without -p: refused" 2 "retally: no trusted central key" "$AUDIT" retally selfmade
+expect_exit "prove without -p: refused" 2 "prove: no trusted central key" "$AUDIT" prove selfmade AST-0001
+expect_exit "forensics without -p: refused" 2 "forensics: no trusted central key" "$AUDIT" forensics selfmade
+expect_exit "check without -p: refused" 2 "check: no trusted central key" \
+    "$AUDIT" check in2/ALA-0001-v2.txt ala.receipt bundle/checkpoint
+expect_exit "check does not take --trust-bundle-key" 2 "--trust-bundle-key is not offered" \
+    "$AUDIT" check --trust-bundle-key in2/ALA-0001-v2.txt ala.receipt bundle/checkpoint
+expect_exit "-p and --trust-bundle-key together: refused" 2 "not both" \
+    "$AUDIT" verify -p central.pub --trust-bundle-key bundle
+expect_ok "verify --trust-bundle-key: it passes, loudly" \
+    "mode test, origin $ORIGIN, central key ID $ATTACKER_ID (the bundle's own, NOT pinned)*WARNING: the central key is the bundle's own central.pub*all checks pass (with the bundle's own key: internal consistency only" \
+    "$AUDIT" verify --trust-bundle-key selfmade
+expect_stderr "  ... and warns on stderr at once" "WARNING: --trust-bundle-key*not who signed it"
+run "$AUDIT" verify --json --trust-bundle-key selfmade
+expect_eq "  ... --json says so: key, key_id, warning" "bundle $ATTACKER_ID True pass" \
+    "$(printf '%s' "$STDOUT" | "$PYTHON" -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["key"], d["key_id"], "internal consistency only" in d["warning"], d["result"])')"
+expect_ok "retally --trust-bundle-key: the statement, and the warning on stderr" "" \
+    "$AUDIT" retally --trust-bundle-key selfmade
+expect_stderr "  ... naming the key ID" "central key ID $ATTACKER_ID (the bundle's own, NOT pinned)*WARNING"
+expect_ok "prove --trust-bundle-key: the receipt, and the warning on stderr" "format: dauys-proof 1" \
+    "$AUDIT" prove --trust-bundle-key selfmade AST-0001
+expect_stderr "  ... naming the key ID" "central key ID $ATTACKER_ID (the bundle's own, NOT pinned)*WARNING"
+expect_exit "the self-made bundle with the real key pinned: A5 and the signatures fail" 1 \
+    "FAIL A5 central.pub: is key ID $ATTACKER_ID, not the trusted key ID $CENTRAL_ID" \
+    "$AUDIT" verify -p central.pub selfmade
+expect_eq "  ... exactly A1, A2, A4, A5 fail" "A1 A2 A4 A5" "$(failing selfmade)"
+expect_exit "prove with the real key pinned: the checkpoint is not its signature" 1 "checkpoint" \
+    "$AUDIT" prove -p central.pub selfmade AST-0001
+
+copy k1
+cp attacker.pub k1/central.pub
+expect_fails "the genuine bundle with another key as its central.pub" k1 "A5" \
+    "FAIL A5 central.pub: is key ID $ATTACKER_ID, not the trusted key ID $CENTRAL_ID"
+copy k2
+"$PYTHON" - central.pub attacker.pub k2/central.pub <<'PY'
+import base64, sys
+lines = open(sys.argv[1]).read().splitlines()
+ours, theirs = base64.b64decode(lines[1]), base64.b64decode(open(sys.argv[2]).read().splitlines()[1])
+lines[1] = base64.b64encode(ours[:10] + theirs[10:]).decode()
+open(sys.argv[3], "w").write("\n".join(lines) + "\n")
+PY
+expect_fails "central.pub with the trusted key's ID but other key bytes" k2 "A5" \
+    "FAIL A5 central.pub: is key ID $CENTRAL_ID with other key bytes, not the trusted key ID $CENTRAL_ID"
+copy k3
+rm k3/central.pub
+expect_fails "no central.pub in the bundle" k3 "A5" "FAIL A5 central.pub: not the trusted key $CENTRAL_ID"
+
+section "trust: --origin, and what every output names"
+
+expect_ok "verify --origin $ORIGIN (the bundle's own): passes" "all checks pass" \
+    "$AUDIT" verify -p central.pub --origin "$ORIGIN" bundle
+expect_exit "verify --origin dauys/$REF/official: a test-mode bundle signed with the real key fails A5" 1 \
+    "FAIL A5 manifest: the bundle is the log of $ORIGIN, not the pinned dauys/$REF/official" \
+    "$AUDIT" verify -p central.pub --origin "dauys/$REF/official" bundle
+expect_eq "  ... exactly A5 fails" "A5" "$("$AUDIT" verify --json -p central.pub --origin "dauys/$REF/official" bundle 2>/dev/null | "$PYTHON" -c '
+import json, sys
+print(" ".join(k for k, v in json.load(sys.stdin)["checks"].items() if v["failed"]))')"
+expect_exit "verify --origin of another referendum fails A5" 1 "FAIL A5 manifest:*not the pinned dauys/kz-other-2025/test" \
+    "$AUDIT" verify -p central.pub --origin dauys/kz-other-2025/test bundle
+expect_exit "an --origin of no such form: exit 2" 2 "--origin: expected dauys/REFERENDUM/official" \
+    "$AUDIT" verify -p central.pub --origin "$REF" bundle
+expect_ok "check --origin $ORIGIN" "OK: in2/ALA-0001-v2.txt is precinct ALA-0001's protocol" \
+    "$AUDIT" check -p central.pub --origin "$ORIGIN" in2/ALA-0001-v2.txt ala.receipt bundle/checkpoint
+expect_exit "check --origin dauys/$REF/official: the test-mode checkpoint fails" 1 \
+    "the checkpoint is for $ORIGIN, not the pinned dauys/$REF/official" \
+    "$AUDIT" check -p central.pub --origin "dauys/$REF/official" in2/ALA-0001-v2.txt ala.receipt bundle/checkpoint
+expect_ok "consistency --origin $ORIGIN" "format: dauys-proof 1" \
+    "$AUDIT" consistency -p central.pub --origin "$ORIGIN" bundle0/checkpoint bundle
+expect_exit "consistency --origin dauys/$REF/official fails" 1 \
+    "the checkpoint is for $ORIGIN, not the pinned dauys/$REF/official" \
+    "$AUDIT" consistency -p central.pub --origin "dauys/$REF/official" bundle0/checkpoint bundle
+expect_exit "check-consistency --origin dauys/$REF/official fails" 1 \
+    "the checkpoint is for $ORIGIN, not the pinned dauys/$REF/official" \
+    "$AUDIT" check-consistency -p central.pub --origin "dauys/$REF/official" bundle0/checkpoint bundle/checkpoint cons.proof
+expect_exit "prove --origin dauys/$REF/official fails" 1 "checkpoint is for origin $ORIGIN, not dauys/$REF/official" \
+    "$AUDIT" prove -p central.pub --origin "dauys/$REF/official" bundle ALA-0001
+
+expect_ok "verify names referendum, mode, origin and key ID" "$CHECKED with -p/-P)*all checks pass" \
+    "$AUDIT" verify -p central.pub bundle
+expect_eq "  ... and in --json" "$REF test $ORIGIN $CENTRAL_ID pinned" \
+    "$("$AUDIT" verify --json -p central.pub bundle | "$PYTHON" -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["referendum"], d["mode"], d["origin"], d["key_id"], d["key"])')"
+expect_exit "a failing verify names them too" 1 "FAIL I3*$CHECKED with -p/-P)*DISCREPANCIES FOUND" \
+    "$AUDIT" verify -p central.pub t1
+run "$AUDIT" retally -p central.pub bundle
+expect_stderr "retally names them (stderr: its stdout is the statement)" "$CHECKED with -p/-P)"
+check "  ... its stdout is still result.txt byte for byte" test "$STDOUT" = "$(cat bundle/result.txt)"
+run "$AUDIT" prove -p central.pub bundle ALA-0001
+expect_stderr "prove names them (stderr: its stdout is the receipt)" "$CHECKED with -p/-P)"
+check "  ... its stdout is still the receipt" test "$STDOUT" = "$(cat ala.receipt)"
+expect_ok "check names them" "OK: *$CHECKED with -p/-P)" \
+    "$AUDIT" check -p central.pub in2/ALA-0001-v2.txt ala.receipt bundle/checkpoint
+expect_ok "consistency names them (stderr)" "" "$AUDIT" consistency -p central.pub bundle0/checkpoint bundle
+expect_stderr "  ..." "OK: the log*$CHECKED with -p/-P)"
+expect_ok "check-consistency names them" "OK: *$CHECKED with -p/-P)" \
+    "$AUDIT" check-consistency -p central.pub bundle0/checkpoint bundle/checkpoint cons.proof
+
+# --- --help on every subcommand (issue 15, item 17) ------------------------------------------
+
+section "--help on every subcommand of both programs"
+
+for prog in "$DAUYS" "$AUDIT"; do
+    name=${prog##*/}
+    # The commands as the program's own usage lists them: a new one cannot be missed.
+    cmds=$("$prog" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }')
+    check "$name --help lists its commands" test "$(wc -w <<<"$cmds")" -ge 8
+    for cmd in $cmds; do
+        expect_ok "$name $cmd --help: exit 0" "usage: $name $cmd" "$prog" "$cmd" --help
+        check "  ... the usage is the start of stdout" test "${STDOUT#"usage: $name $cmd"}" != "$STDOUT"
+        expect_eq "  ... nothing on stderr" "" "$STDERR"
+    done
+done
+check "  ... dauys-audit's list holds the five that refused --help" \
+    test "$(printf '%s\n' $("$AUDIT" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }') |
+        grep -cxE 'check|retally|prove|consistency|check-consistency')" = 5
 
 # --- hostile bundles (found in review) ------------------------------------------------------
 

@@ -57,10 +57,10 @@ expect_exit "two bundles" 2 "usage: dauys-audit forensics" "$AUDIT" forensics a 
 expect_exit "an unknown option" 2 "usage: dauys-audit forensics" "$AUDIT" forensics --frobnicate x
 expect_exit "a seed that is no number" 2 "--seed: expected a number" "$AUDIT" forensics --seed 12x x
 expect_exit "a negative seed" 2 "--seed: expected a number" "$AUDIT" forensics --seed -1 x
-expect_exit "a bundle that is not there" 2 "nosuch" "$AUDIT" forensics nosuch
+expect_exit "a bundle that is not there" 2 "nosuch" "$AUDIT" forensics --trust-bundle-key nosuch
 mkdir empty
-expect_exit "a directory that is no bundle" 2 "empty" "$AUDIT" forensics empty
-expect_exit "... and in JSON, says why" 2 '"error": ' "$AUDIT" forensics --json empty
+expect_exit "a directory that is no bundle" 2 "empty" "$AUDIT" forensics --trust-bundle-key empty
+expect_exit "... and in JSON, says why" 2 '"error": ' "$AUDIT" forensics --json --trust-bundle-key empty
 check "  ... as JSON" test "$(json_get "d['audit']")" = "could not run"
 for bad in XXX TUR:85 TUR:101:90 TUR:0:90 TUR:85:90:0 TUR:85:90:30:1 TUR:85:x TUR:: tur; do
     expect_exit "dauys demo --stuff $bad" 2 "--stuff: expected REGION[:TURNOUT:YES[:SHARE]]" \
@@ -84,12 +84,12 @@ check "  ... the national line counts every precinct" \
 CLEAN_TEXT=$STDOUT
 expect_ok "the same with --question q1" "" "$AUDIT" forensics --question q1 -p clean/keys/central.pub clean/bundle
 check "  ... the same output" test "$STDOUT" = "$CLEAN_TEXT"
-expect_ok "the same seed again: the same output" "" "$AUDIT" forensics --seed 1 clean/bundle
+expect_ok "the same seed again: the same output" "" "$AUDIT" forensics --seed 1 -p clean/keys/central.pub clean/bundle
 check "  ... byte for byte" test "$STDOUT" = "$CLEAN_TEXT"
-expect_ok "another seed" "seed 7, 1000 resamples" "$AUDIT" forensics --seed 7 clean/bundle
+expect_ok "another seed" "seed 7, 1000 resamples" "$AUDIT" forensics --seed 7 -p clean/keys/central.pub clean/bundle
 check "  ... other resamples" test "$STDOUT" != "$CLEAN_TEXT"
 expect_exit "--question of no question" 2 'has no question "q9" (its questions: q1)' \
-    "$AUDIT" forensics --question q9 clean/bundle
+    "$AUDIT" forensics --question q9 -p clean/keys/central.pub clean/bundle
 expect_ok "--json" "" "$AUDIT" forensics --json -p clean/keys/central.pub clean/bundle
 check "  ... parses, with what it should say" test "$(json_get "(d['audit'], d['counted'], d['seed'], \
 d['resamples'], d['flag_count'], len(d['questions']), d['questions'][0]['question'], \
@@ -113,7 +113,7 @@ check "  ... no other region has any flag" test \
     "$(printf '%s\n' "$STDOUT" | grep -oE '^  [A-Z]{3} \(' | cut -c3-5 | sort -u)" = TUR
 check "  ... TUR's line in the table says so" matches "$STDOUT" "\
 TUR  *integer-turnout,integer-yes"
-expect_ok "--json" "" "$AUDIT" forensics --json stuffed/bundle
+expect_ok "--json" "" "$AUDIT" forensics --json -p stuffed/keys/central.pub stuffed/bundle
 check "  ... integer flags for TUR alone" test "$(regions_flagged integer-)" = TUR
 check "  ... no other region flagged" test "$(regions_flagged '')" = TUR
 # (stuffing also ties yes to turnout in TUR, so its correlation may be flagged as well)
@@ -131,7 +131,7 @@ sed -i 's/^q1_yes: \([0-9]*\)$/q1_yes: 1\1/' "$proto"
 expect_exit "an altered protocol: exit 1" 1 "fails its audit*dauys-audit verify lists them" \
     "$AUDIT" forensics -p clean/keys/central.pub tampered
 check "  ... and no table" test -z "$STDOUT"
-expect_exit "  ... in JSON too" 1 '"audit": "discrepancies"' "$AUDIT" forensics --json tampered
+expect_exit "  ... in JSON too" 1 '"audit": "discrepancies"' "$AUDIT" forensics --json -p clean/keys/central.pub tampered
 check "  ... as JSON" test "$(json_get "d['audit']")" = discrepancies
 expect_exit "verify agrees: exit 1" 1 "FAIL I3" "$AUDIT" verify -p clean/keys/central.pub tampered
 "$DAUYS" keygen --unencrypted -o other </dev/null >/dev/null 2>&1 || fail_value "dauys keygen" "no key made"

@@ -1131,7 +1131,7 @@ hexit "$HC: verify exits 2" 2 "t15.tar: log/entries.txt is not in the archive" "
 section "dauys-audit check: hostile receipts and checkpoints"
 
 mkdir r
-expect_ok "prove AST-0002's protocol (the receipt)" "format: dauys-proof 1" "$AUDIT" prove "$B" AST-0002
+expect_ok "prove AST-0002's protocol (the receipt)" "format: dauys-proof 1" "$AUDIT" prove -p "$CENTRAL_PUB" "$B" AST-0002
 printf '%s\n' "$STDOUT" >r/good.txt
 PROTO=$B/protocols/$(awk -F'\t' '$2 == "AST-0002" && $4 == "accepted" { print $1 }' "$B/protocols/index.tsv").txt
 CP=$B/checkpoint

@@ -109,24 +109,24 @@ section "audit (dauys-audit verify)"
 expect_ok "the published bundle passes every check" "all checks pass" \
     "$AUDIT" verify --central-key replay/central.pub bundle
 check "  ... 7896 protocols re-derived, 7893 precincts counted" matches "$OUT" "7896 protocols, 7893 of 7896 precincts counted"
-run "$AUDIT" verify --json bundle
+run "$AUDIT" verify --json -p replay/central.pub bundle
 expect_eq "  ... --json says pass" pass "$(printf '%s' "$OUT" | python3 -c "import json,sys; print(json.load(sys.stdin)['result'])")"
 tamper() { rm -rf t && cp -a bundle t; }
 tamper; sed -i 's/^q1_yes: \([0-9]*\)$/q1_yes: 1\1/' t/protocols/00000002.txt
 expect_exit "tamper: a count altered after signing is caught (I3, at its log entry)" 1 \
-    "FAIL I3 log entry 2: protocols/00000002.txt does not hash" "$AUDIT" verify t
+    "FAIL I3 log entry 2: protocols/00000002.txt does not hash" "$AUDIT" verify -p replay/central.pub t
 tamper; rm t/protocols/00000005.txt
 expect_exit "tamper: a deleted protocol file is caught (I3)" 1 "FAIL I3 log entry 5: protocols/00000005.txt is missing" \
-    "$AUDIT" verify t
+    "$AUDIT" verify -p replay/central.pub t
 tamper; sed -i '0,/^national: /s/yes \([0-9]*\) no/yes 9\1 no/' t/result.txt
-expect_exit "tamper: an edited result is caught (I3)" 1 "FAIL I3 result.txt: the statement or its signature does not hash" "$AUDIT" verify t
+expect_exit "tamper: an edited result is caught (I3)" 1 "FAIL I3 result.txt: the statement or its signature does not hash" "$AUDIT" verify -p replay/central.pub t
 tamper; python3 - <<'PY'
 t = open('t/log/entries.txt').read().split('format: dauys-log 1\n')[1:]
 t[3], t[4] = t[4], t[3]
 open('t/log/entries.txt', 'w').write(''.join('format: dauys-log 1\n' + e for e in t))
 PY
 expect_exit "tamper: reordered log entries break the chain (I1) and the root (I2)" 1 \
-    "FAIL I1 log entry 3: index 4*FAIL I2 checkpoint" "$AUDIT" verify t
+    "FAIL I1 log entry 3: index 4*FAIL I2 checkpoint" "$AUDIT" verify -p replay/central.pub t
 expect_exit "a file that is not a public key cannot run the audit (exit 2)" 2 "public key: not 42 bytes" \
     "$AUDIT" verify --central-key replay/manifest.txt.minisig bundle
 $DAUYS keygen --unencrypted -o attacker >/dev/null 2>&1
