@@ -220,10 +220,11 @@ cmd_ingest(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     if (sum.secret_keys > 0) {
-        cli_message("%zu of the files given %s a minisign secret key: refused, nothing of %s "
-                    "was recorded; move secret keys out of the protocols' directories, and "
-                    "check how %s got there", sum.secret_keys, sum.secret_keys == 1 ? "is" : "are",
-                    sum.secret_keys == 1 ? "it" : "them", sum.secret_keys == 1 ? "it" : "they");
+        cli_message("%zu minisign secret key file%s refused (as protocols or signature files): "
+                    "nothing of %s was recorded; move secret keys out of the protocols' "
+                    "directories, and find out how %s got there", sum.secret_keys,
+                    sum.secret_keys == 1 ? "" : "s", sum.secret_keys == 1 ? "it" : "them",
+                    sum.secret_keys == 1 ? "it" : "they");
     }
     if (sum.unreadable + sum.secret_keys > 0) {
         return CLI_EXIT_FAIL;
