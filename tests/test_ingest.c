@@ -13,6 +13,11 @@
  * is named by $DAUYS): the files of the precincts it plants trouble on, and
  * later/ (12 files, every outcome and a duplicate), so that the thousands of
  * runs stay quick under the sanitizers.
+ *
+ * Then the cost of hostile inputs, counted rather than timed: one protocol
+ * sent with thousands of signature files (SQLite's steps per copy must not
+ * grow with the copies before it), and a sparse file of a gigabyte (the
+ * bytes read must stay those of the limit, /proc/self/io's rchar).
  */
 #include "support.h"
 
