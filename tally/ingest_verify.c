@@ -32,7 +32,7 @@ verdict(ingest_item *item, item_verdict v, const char *code, const char *reason)
 /*
  * Hashes the first bytes of the file PATH, at most DAUYS_PROTOCOL_FILE_MAX + 1
  * of them (enough to show it is over the limit), into OUT, and their count
- * into *READ: a file over the limit costs the same whatever its size, not a
+ * into *READ_COUNT: a file over the limit costs the same whatever its size, not a
  * hash of gigabytes. Like the read before it, it does not follow a symbolic
  * link. Returns 0, or -1 with ERR filled (DAUYS_E_NOMEM, DAUYS_E_IO).
  */
