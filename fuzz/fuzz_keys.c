@@ -1,5 +1,7 @@
 /* fuzz_keys: minisign public key, secret key and signature files (unencrypted
- * secret keys only: a password would make every input a key derivation). */
+ * secret keys only: a password would make every input a key derivation), and
+ * the search for a secret key in any text (dauys_keys_text_holds_seckey),
+ * which must find every key the decoder reads. */
 #include "fuzz.h"
 
 #include "keys.h"
@@ -30,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dauys_signature sig;
     dauys_seckey *sk = NULL;
     dauys_error err;
-    int rc;
+    int rc, holds;
 
     rc = dauys_keys_pubkey_decode(&pk, text, size, "k.pub", &err);
     fuzz_check_error(rc, &err);
@@ -38,6 +40,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check_error(rc, &err);
     rc = dauys_keys_seckey_decode(&sk, text, size, "k.key", no_password, NULL, &err);
     fuzz_check_error(rc, &err);
+    holds = dauys_keys_text_holds_seckey(text, size);
+    if (holds < 0 || (rc == 0 && holds != 1)) {
+        abort(); /* a key that dauys reads, which ingest would have kept and published */
+    }
     dauys_keys_seckey_free(sk);
     free(text);
     return 0;

@@ -423,6 +423,14 @@ cleanup:
     return rc;
 }
 
+/* 1 if the binary secret key BIN has the tags of one that dauys and minisign read. */
+static int
+seckey_tags_known(const uint8_t *bin)
+{
+    return memcmp(bin + SK_ALG, alg_ed, 2) == 0 && memcmp(bin + SK_CHK_ALG, chk_blake2b, 2) == 0 &&
+           (memcmp(bin + SK_KDF, kdf_scrypt, 2) == 0 || memcmp(bin + SK_KDF, kdf_none, 2) == 0);
+}
+
 /* Parses the two lines of a secret key file into the binary form BIN. */
 static int
 seckey_parse(uint8_t *bin, const char *text, size_t len, const char *name, dauys_error *err)
@@ -435,13 +443,53 @@ seckey_parse(uint8_t *bin, const char *text, size_t len, const char *name, dauys
         keys_text_end(&t, err) != 0) {
         return -1;
     }
-    if (memcmp(bin + SK_ALG, alg_ed, 2) != 0 || memcmp(bin + SK_CHK_ALG, chk_blake2b, 2) != 0 ||
-        (memcmp(bin + SK_KDF, kdf_scrypt, 2) != 0 && memcmp(bin + SK_KDF, kdf_none, 2) != 0)) {
+    if (!seckey_tags_known(bin)) {
         return dauys_error_set(err, DAUYS_E_ALGORITHM,
                                "%s:2: secret key: unknown algorithm tags (expected \"Ed\", "
                                "\"Sc\" or none, \"B2\")", name);
     }
     return 0;
+}
+
+/* 1 if the line S (N bytes) is a secret key's base64, decoded into BIN
+ * (SK_BYTES of secure memory, which the caller wipes). */
+static int
+seckey_line(uint8_t *bin, const char *s, size_t n)
+{
+    static const int variants[] = {sodium_base64_VARIANT_ORIGINAL,
+                                   sodium_base64_VARIANT_ORIGINAL_NO_PADDING};
+    const size_t shortest = sodium_base64_ENCODED_LEN(SK_BYTES,
+                                                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING) - 1;
+    const char *stop;
+    size_t got;
+
+    for (size_t v = 0; n >= shortest && v < sizeof variants / sizeof variants[0]; v++) {
+        if (sodium_base642bin(bin, SK_BYTES, s, n, " \t\r", &got, &stop, variants[v]) == 0 &&
+            stop == s + n && got == SK_BYTES && seckey_tags_known(bin)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+dauys_keys_text_holds_seckey(const char *text, size_t len)
+{
+    uint8_t *bin = dauys_secure_malloc(SK_BYTES);
+    size_t at = 0;
+    int found = 0;
+
+    if (bin == NULL) {
+        return -1;
+    }
+    while (!found && at < len) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t n = nl != NULL ? (size_t) (nl - (text + at)) : len - at;
+        found = seckey_line(bin, text + at, n);
+        at += n + 1;
+    }
+    dauys_secure_free(bin);
+    return found;
 }
 
 /* Decrypts BIN in place with a password from GET_PASSWORD. */

@@ -182,6 +182,17 @@ int dauys_keys_seckey_load(dauys_seckey **sk, const char *path,
                            dauys_error *err) DAUYS_WUR;
 
 /*
+ * 1 if TEXT (LEN bytes, any content) holds a minisign secret key: a line
+ * that is the base64 of a secret key's 158 bytes with its algorithm tags
+ * ("Ed", then "Sc" or two zero bytes, then "B2"), padded or not, spaces, tabs
+ * and a CR ignored, wherever the line stands; else 0; -1 if no secure
+ * memory could be had (nothing is known). For readers that keep and publish
+ * what they read (ingest): a secret key must never be among it. The bytes
+ * are decoded into secure memory and wiped.
+ */
+int dauys_keys_text_holds_seckey(const char *text, size_t len) DAUYS_WUR;
+
+/*
  * Writes a key pair: SEC_PATH (created exclusively, O_NOFOLLOW, mode 0600)
  * and PUB_PATH (exclusively, mode 0644). Neither may exist. On failure
  * neither is left behind. PASSWORD and KDF as for dauys_keys_seckey_encode.

@@ -126,7 +126,7 @@ cmd_proof(int argc, char **argv)
         fputs(proof_usage, stderr);
         return CLI_EXIT_FAIL;
     }
-    if (dauys_workspace_open_frame(&ws, dir, &err) != 0) {
+    if (dauys_workspace_open_reader(&ws, dir, &err) != 0) {
         cli_report(&err);
         return CLI_EXIT_FAIL;
     }

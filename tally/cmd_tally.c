@@ -54,7 +54,7 @@ cmd_tally(int argc, char **argv)
         fputs(tally_usage, stderr);
         return CLI_EXIT_FAIL;
     }
-    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 || dauys_tally_compute(&t, ws, &err) != 0) {
+    if (dauys_workspace_open_reader(&ws, dir, &err) != 0 || dauys_tally_compute(&t, ws, &err) != 0) {
         cli_report(&err);
         dauys_workspace_close(ws);
         return CLI_EXIT_FAIL;
@@ -145,7 +145,7 @@ cmd_report(int argc, char **argv)
         fputs(report_usage, stderr);
         return CLI_EXIT_FAIL;
     }
-    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 || dauys_tally_compute(&t, ws, &err) != 0 ||
+    if (dauys_workspace_open_reader(&ws, dir, &err) != 0 || dauys_tally_compute(&t, ws, &err) != 0 ||
         report_render(&page, &len, ws, &t, &err) != 0 || report_save(out, page, len, &err) != 0) {
         cli_report(&err);
         goto done;

@@ -68,8 +68,10 @@ static const char ingest_usage[] =
     "  -w DIR   the workspace (default: the current directory)\n"
     "  -j N     verification threads (default: one per CPU)\n"
     "  -q       print only the summary, not each rejection\n"
+    "A file that is a minisign secret key is refused: nothing of it is recorded.\n"
     "exit status: 0 all recorded and none rejected, 1 something was rejected,\n"
-    "             2 an operational failure (what was committed stays)\n";
+    "             2 an unreadable file, a secret key refused, or an operational\n"
+    "             failure (what was committed stays)\n";
 
 #define CODES_MAX 32
 
@@ -148,6 +150,9 @@ print_summary(const dauys_ingest_summary *s, const ingest_view *v, uint64_t log_
     if (s->unreadable > 0) {
         printf(", %zu UNREADABLE", s->unreadable);
     }
+    if (s->secret_keys > 0) {
+        printf(", %zu SECRET KEYS REFUSED", s->secret_keys);
+    }
     printf("; %zu warnings\n", s->warnings);
     if (v->code_count > 0) {
         printf("reasons:");
@@ -214,7 +219,14 @@ cmd_ingest(int argc, char **argv)
         }
         return CLI_EXIT_FAIL;
     }
-    if (sum.unreadable > 0) {
+    if (sum.secret_keys > 0) {
+        cli_message("%zu minisign secret key file%s refused (as protocols or signature files): "
+                    "nothing of %s was recorded; move secret keys out of the protocols' "
+                    "directories, and find out how %s got there", sum.secret_keys,
+                    sum.secret_keys == 1 ? "" : "s", sum.secret_keys == 1 ? "it" : "them",
+                    sum.secret_keys == 1 ? "it" : "they");
+    }
+    if (sum.unreadable + sum.secret_keys > 0) {
         return CLI_EXIT_FAIL;
     }
     return sum.rejected + sum.replays + sum.conflicts + sum.stale > 0 ? CLI_EXIT_BAD : CLI_EXIT_OK;
@@ -327,7 +339,7 @@ cmd_status(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     if (json == 2) {
-        int rc = dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
+        int rc = dauys_workspace_open_reader(&ws, dir, &err) != 0 ||
                  dauys_status_missing(ws, print_id, NULL, &err) != 0;
         if (rc) {
             cli_report(&err);
@@ -335,7 +347,7 @@ cmd_status(int argc, char **argv)
         dauys_workspace_close(ws);
         return rc ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     }
-    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 || dauys_status_read(&report, ws, &err) != 0) {
+    if (dauys_workspace_open_reader(&ws, dir, &err) != 0 || dauys_status_read(&report, ws, &err) != 0) {
         cli_report(&err);
         dauys_workspace_close(ws);
         return CLI_EXIT_FAIL;

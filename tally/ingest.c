@@ -43,7 +43,7 @@ typedef struct writer {
     dauys_workspace *ws;
     dauys_ingest_summary *sum;
     const dauys_ingest_hooks *hooks;
-    sqlite3_stmt *find_dup, *insert_submission, *latest, *supersede, *mark_conflict;
+    sqlite3_stmt *find_same_files, *find_counted, *insert_submission, *latest, *supersede, *mark_conflict;
     sqlite3_stmt *insert_protocol, *insert_answer, *insert_warning;
 } writer;
 
@@ -52,9 +52,19 @@ writer_prepare(writer *w, dauys_error *err)
 {
     sqlite3 *db = w->ws->db;
 
-    return db_prepare(db, &w->find_dup, "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1 AND "
-                              "(outcome IN ('accepted', 'correction') OR "
-                              "(signature_sha256 IS ?2 AND manifest_version = ?3)) LIMIT 1", err) ||
+    /* Both lookups of a duplicate go through a unique key, so that one
+     * protocol sent with thousands of signature files costs O(log n) a file,
+     * not a scan of its earlier copies: the expression is the one index
+     * submission_files is built on, and a protocol that counts is found by
+     * the primary key (precinct, version) of its protocol row. */
+    return db_prepare(db, &w->find_same_files,
+                      "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1 AND "
+                      "ifnull(signature_sha256, x'') = ifnull(?2, x'') AND manifest_version = ?3",
+                      err) ||
+                   db_prepare(db, &w->find_counted,
+                              "SELECT s.seq, s.outcome FROM protocol p JOIN submission s ON "
+                              "s.seq = p.submission WHERE p.precinct = ?1 AND p.version = ?2 AND "
+                              "s.protocol_sha256 = ?3", err) ||
                    db_prepare(db, &w->insert_submission,
                               "INSERT INTO submission(protocol_sha256, signature_sha256, protocol, "
                               "signature, source, precinct, version, outcome, reason_code, reason, "
@@ -83,7 +93,7 @@ writer_prepare(writer *w, dauys_error *err)
 static void
 writer_finalize(writer *w)
 {
-    sqlite3_stmt *all[] = {w->find_dup, w->insert_submission, w->latest, w->supersede,
+    sqlite3_stmt *all[] = {w->find_same_files, w->find_counted, w->insert_submission, w->latest, w->supersede,
                            w->mark_conflict, w->insert_protocol, w->insert_answer, w->insert_warning};
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
@@ -136,32 +146,54 @@ report_chunk(const writer *w, const ingest_item *items, size_t count)
     }
 }
 
+/* Steps ST, a duplicate lookup: 1 (and tells IT which submission it repeats)
+ * for a row, 0 for none, -1 on error. */
+static int
+found_duplicate(writer *w, sqlite3_stmt *st, ingest_item *it, dauys_error *err)
+{
+    int rc;
+
+    if ((rc = db_step_row(st, err)) <= 0) {
+        return rc;
+    }
+    /* a duplicate is not recorded: its own reason is no longer needed */
+    snprintf(it->reason, sizeof it->reason, "the same bytes as submission #%lld (%s)%s",
+             (long long) sqlite3_column_int64(st, 0), (const char *) sqlite3_column_text(st, 1),
+             it->sig_secret ? "; its signature file is a minisign secret key (refused: nothing "
+                              "of it is kept)" : "");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    w->sum->duplicates++;
+    tell(it, "duplicate", NULL, it->reason, 0);
+    return 1;
+}
+
 /*
  * 1 (and tells it) if the item is a duplicate: the same protocol bytes as
  * a version that already counts, or the same protocol and signature files
  * judged under this manifest version. The same bytes after a rejection (say,
  * now with the signature that was missing, or after the roster changed) are a
- * new submission.
+ * new submission. A protocol that counts had its header read, and the same
+ * bytes have the same header: so only an item whose header was read can
+ * repeat one, and it names the protocol row to look at.
  */
 static int
 is_duplicate(writer *w, ingest_item *it, dauys_error *err)
 {
     int rc;
 
-    db_bind_blob(w->find_dup, 1, it->text_sha256, 32);
-    db_bind_blob(w->find_dup, 2, it->has_sig ? it->sig_sha256 : NULL, 32);
-    db_bind_int(w->find_dup, 3, w->ws->manifest.version);
-    if ((rc = db_step_row(w->find_dup, err)) <= 0) {
-        return rc;
+    if (it->header_ok) {
+        db_bind_text(w->find_counted, 1, it->protocol.precinct);
+        db_bind_int(w->find_counted, 2, it->protocol.version);
+        db_bind_blob(w->find_counted, 3, it->text_sha256, 32);
+        if ((rc = found_duplicate(w, w->find_counted, it, err)) != 0) {
+            return rc;
+        }
     }
-    /* a duplicate is not recorded: its own reason is no longer needed */
-    snprintf(it->reason, sizeof it->reason, "the same bytes as submission #%lld (%s)",
-             (long long) sqlite3_column_int64(w->find_dup, 0),
-             (const char *) sqlite3_column_text(w->find_dup, 1));
-    sqlite3_reset(w->find_dup);
-    w->sum->duplicates++;
-    tell(it, "duplicate", NULL, it->reason, 0);
-    return 1;
+    db_bind_blob(w->find_same_files, 1, it->text_sha256, 32);
+    db_bind_blob(w->find_same_files, 2, it->has_sig ? it->sig_sha256 : NULL, 32);
+    db_bind_int(w->find_same_files, 3, w->ws->manifest.version);
+    return found_duplicate(w, w->find_same_files, it, err);
 }
 
 /*
@@ -317,6 +349,14 @@ apply(writer *w, ingest_item *it, dauys_error *err)
         tell(it, "unreadable", it->reason_code, it->reason, 0);
         return 0;
     }
+    /* A secret key is not a submission: nothing of it is recorded, so that
+     * neither its bytes nor their hash reach the log and the bundles. */
+    if (it->verdict == ITEM_SECRET) {
+        w->sum->secret_keys++;
+        tell(it, "refused", it->reason_code, it->reason, 0);
+        return 0;
+    }
+    w->sum->secret_keys += it->sig_secret != 0; /* the protocol goes on, as unsigned */
     if ((dup = is_duplicate(w, it, err)) != 0) {
         return dup < 0 ? -1 : 0;
     }

@@ -9,7 +9,9 @@
  * (the same version with different content: both kept as evidence, and the
  * precinct counts nothing until a higher version arrives); stale (an older
  * version than one already received). The same bytes again are a duplicate:
- * reported, nothing recorded.
+ * reported, nothing recorded. A file that is a minisign secret key is
+ * refused: nothing of it (bytes, hash) is recorded, kept or published; as a
+ * signature file it counts as none.
  */
 #ifndef DAUYS_TALLY_INGEST_H
 #define DAUYS_TALLY_INGEST_H
@@ -21,12 +23,13 @@
 typedef struct dauys_ingest_summary {
     size_t files, accepted, corrections, rejected, replays, conflicts, stale, duplicates;
     size_t unreadable, skipped, warnings;
+    size_t secret_keys; /* protocol or signature files refused as secret keys */
 } dauys_ingest_summary;
 
 /* What became of one input file, for the caller to show. */
 typedef struct dauys_ingest_report {
     const char *path;
-    const char *outcome; /* as in the log, or "duplicate", "unreadable" */
+    const char *outcome; /* as in the log, or "duplicate", "unreadable", "refused" */
     const char *precinct; /* NULL if unknown */
     unsigned version;     /* 0 if unknown */
     const char *reason_code, *reason; /* NULL unless rejected */
@@ -40,11 +43,12 @@ typedef struct dauys_ingest_hooks {
 } dauys_ingest_hooks;
 
 /*
- * Ingests the protocol files named by PATHS, in the order given (a directory
- * stands for its regular files not ending in .minisig, in name order), each with
- * FILE.minisig beside it. Verification runs on THREADS threads (0: one per
- * CPU); one writer records outcomes in input order, in transactions of up to
- * a thousand protocols, each protocol wholly in or out. Returns 0 when every
+ * Ingests the protocol files named by PATHS (a directory stands for its
+ * regular files not ending in .minisig), all in the byte order of their
+ * paths whatever order PATHS come in, each with FILE.minisig beside it.
+ * Verification runs on THREADS threads (0: one per CPU); one writer records
+ * outcomes in that order, in transactions of up to 512 protocols, each
+ * protocol wholly in or out. Returns 0 when every
  * file was read and recorded (rejections are outcomes, not failures), -1 on
  * an operational failure with ERR filled (what was committed stays).
  */

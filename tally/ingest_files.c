@@ -45,7 +45,8 @@ compare_paths(const void *a, const void *b)
 }
 
 /* Adds DIR's regular files (not hidden, not signatures) to F, the other
- * entries to SKIPPED. */
+ * entries to SKIPPED, each as DIR/NAME: one slash between, however many DIR
+ * ends with, so that "in" and "in/" name a file the same way. */
 static int
 add_dir(ingest_files *f, ingest_files *skipped, const char *dir, dauys_error *err)
 {
@@ -53,8 +54,12 @@ add_dir(ingest_files *f, ingest_files *skipped, const char *dir, dauys_error *er
     struct dirent *e;
     char path[PATH_MAX];
     struct stat st;
-    size_t first = f->count;
+    size_t dir_len = strlen(dir);
     int rc = 0;
+
+    while (dir_len > 1 && dir[dir_len - 1] == '/') { /* "/" itself stays "/" */
+        dir_len--;
+    }
 
     if (d == NULL) {
         return dauys_error_set(err, DAUYS_E_IO, "%s: %s", dir, strerror(errno));
@@ -63,7 +68,8 @@ add_dir(ingest_files *f, ingest_files *skipped, const char *dir, dauys_error *er
         if (e->d_name[0] == '.' || ends_with(e->d_name, ".minisig")) {
             continue;
         }
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int) sizeof path ||
+        if (snprintf(path, sizeof path, "%.*s%s%s", (int) dir_len, dir,
+                     dir[dir_len - 1] == '/' ? "" : "/", e->d_name) >= (int) sizeof path ||
             lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
             rc = push_path(skipped, path, err); /* links, subdirectories, devices */
             continue;
@@ -71,13 +77,17 @@ add_dir(ingest_files *f, ingest_files *skipped, const char *dir, dauys_error *er
         rc = push_path(f, path, err);
     }
     closedir(d);
-    /* A directory's files in name order (readdir's order is the disk's). */
-    if (f->count > first) { /* f->path is NULL until the first file */
-        qsort(f->path + first, f->count - first, sizeof *f->path, compare_paths);
-    }
     return rc;
 }
 
+/* Sorts F's paths in byte order (qsort of NULL is undefined: none yet). */
+static void
+sort_paths(ingest_files *f)
+{
+    if (f->count > 1) {
+        qsort(f->path, f->count, sizeof *f->path, compare_paths);
+    }
+}
 
 int
 ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
@@ -96,6 +106,10 @@ ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths,
             return -1;
         }
     }
+    /* All the files in one byte order, whatever order the arguments came in
+     * (readdir's order is the disk's): the log must not depend on either. */
+    sort_paths(f);
+    sort_paths(skipped);
     return 0;
 }
 

@@ -13,10 +13,11 @@ typedef struct ingest_files {
     size_t count, cap;
 } ingest_files;
 
-/* Lists the files to ingest into F (see dauys_ingest): arguments in order,
- * each directory's files sorted by name; and into SKIPPED the directories'
- * entries that are not regular files (links, subdirectories, devices). The
- * caller frees both with ingest_files_free, also on failure. */
+/* Lists the files to ingest into F (see dauys_ingest): the files named and
+ * the directories' files, all sorted together in the byte order of their
+ * paths; and into SKIPPED, sorted too, the directories' entries that are not
+ * regular files (links, subdirectories, devices). The caller frees both with
+ * ingest_files_free, also on failure. */
 int ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
                          dauys_error *err) __attribute__((warn_unused_result));
 void ingest_files_free(ingest_files *f);
@@ -24,6 +25,7 @@ void ingest_files_free(ingest_files *f);
 /* What the verification stage found out about one file. */
 typedef enum item_verdict {
     ITEM_UNREADABLE, /* could not be read at all: nothing to record */
+    ITEM_SECRET,     /* a secret key: refused, nothing of it recorded */
     ITEM_FAILED,     /* could not be judged (out of memory): the ingest stops */
     ITEM_REJECTED,
     ITEM_REPLAY,
@@ -36,10 +38,11 @@ typedef struct ingest_item {
     size_t text_len, sig_len;
     uint8_t text_sha256[32], sig_sha256[32];
     int has_sig, header_ok;
+    int sig_secret; /* the signature file was a secret key (refused: has_sig is 0) */
     item_verdict verdict;
     char reason_code[16];
     char reason[512];
-    char sig_problem[64]; /* why there is no signature, when has_sig is 0 */
+    char sig_problem[128]; /* why there is no signature, when has_sig is 0 */
     /* What the writer decided, told to the caller once the chunk is committed
      * (a chunk rolled back tells nothing: nothing of it was recorded). */
     const char *told_outcome;            /* as in dauys_ingest_report */

@@ -5,8 +5,14 @@
  * size, signature file present, header, referendum and precinct (replay),
  * signature by the roster's key, full parse, control relations.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "alloc.h"
 #include "file.h"
@@ -23,6 +29,85 @@ verdict(ingest_item *item, item_verdict v, const char *code, const char *reason)
     snprintf(item->reason, sizeof item->reason, "%.*s", (int) sizeof item->reason - 1, reason);
 }
 
+/*
+ * Hashes the first bytes of the file PATH, at most DAUYS_PROTOCOL_FILE_MAX + 1
+ * of them (enough to show it is over the limit), into OUT, and their count
+ * into *READ_COUNT: a file over the limit costs the same whatever its size, not a
+ * hash of gigabytes. Like the read before it, it does not follow a symbolic
+ * link. Returns 0, or -1 with ERR filled (DAUYS_E_NOMEM, DAUYS_E_IO).
+ */
+static int
+hash_head(uint8_t out[32], size_t *read_count, const char *path, dauys_error *err)
+{
+    const size_t cap = DAUYS_PROTOCOL_FILE_MAX + 1;
+    char *buf = dauys_malloc(cap);
+    struct stat st;
+    size_t got = 0;
+    int fd = -1, rc = -1;
+
+    if (buf == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
+    }
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)) < 0 ||
+        fstat(fd, &st) != 0) {
+        dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) { /* swapped since it was read: O_NONBLOCK kept a FIFO from hanging */
+        dauys_error_set(err, DAUYS_E_IO, "%s: not a regular file", path);
+        goto done;
+    }
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
+            goto done;
+        }
+        if (n == 0) {
+            break;
+        }
+        got += (size_t) n;
+    }
+    if (dauys_sha256(out, buf, got) != 0) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory hashing it", path);
+        goto done;
+    }
+    *read_count = got;
+    rc = 0;
+done:
+    if (fd >= 0) {
+        close(fd);
+    }
+    dauys_free(buf);
+    return rc;
+}
+
+/*
+ * 1 if the LEN bytes at *DATA are a secret key (keys.h): then they are wiped
+ * and freed, *DATA is NULL, and nothing of them (not even a hash) is kept,
+ * since whatever ingest keeps goes into the log and every bundle. 0 if not;
+ * -1 (the item's verdict: failed) if it could not be told for want of memory.
+ */
+static int
+refuse_secret(char **data, size_t len, ingest_item *item)
+{
+    int secret = dauys_keys_text_holds_seckey(*data, len);
+
+    if (secret < 0) {
+        verdict(item, ITEM_FAILED, "nomem", "out of secure memory looking for a secret key in it");
+        return -1;
+    }
+    if (secret) {
+        sodium_memzero(*data, len);
+        dauys_free(*data);
+        *data = NULL;
+    }
+    return secret;
+}
+
 /* Reads the protocol file; too large or unreadable are verdicts, not errors.
  * A symbolic link is not followed, even one named on the command line: the
  * bytes read are kept and published, and a directory's entry checked as a
@@ -30,18 +115,30 @@ verdict(ingest_item *item, item_verdict v, const char *code, const char *reason)
 static int
 read_protocol(ingest_item *item)
 {
+    char why[200];
+    size_t head = 0;
     dauys_error err;
 
     if (dauys_file_read_no_link(&item->text, &item->text_len, item->path,
                                 DAUYS_PROTOCOL_FILE_MAX, &err) == 0) {
+        if (refuse_secret(&item->text, item->text_len, item) != 0) {
+            if (item->verdict != ITEM_FAILED) {
+                verdict(item, ITEM_SECRET, "secret-key",
+                        "the file is a minisign secret key: refused, and nothing of it (its bytes "
+                        "or their hash) is recorded; keep secret keys away from the protocols");
+            }
+            return -1;
+        }
         if (dauys_sha256(item->text_sha256, item->text, item->text_len) != 0) {
             verdict(item, ITEM_FAILED, "nomem", "hashing the protocol failed");
             return -1;
         }
         return 0;
     }
-    if (err.status == DAUYS_E_TOO_LARGE && dauys_sha256_file(item->text_sha256, item->path, &err) == 0) {
-        verdict(item, ITEM_REJECTED, "too-large", "the file is over the 64 KiB limit for a protocol");
+    if (err.status == DAUYS_E_TOO_LARGE && hash_head(item->text_sha256, &head, item->path, &err) == 0) {
+        snprintf(why, sizeof why, "the file is over the 64 KiB limit for a protocol (only its "
+                 "first %zu bytes were read; file-sha256 is theirs)", head);
+        verdict(item, ITEM_REJECTED, "too-large", why);
         item->text = dauys_strdup("");
         item->text_len = 0;
         return item->text == NULL ? (verdict(item, ITEM_FAILED, "nomem", "out of memory"), -1) : -1;
@@ -77,6 +174,15 @@ read_signature(ingest_item *item)
                  : err.status == DAUYS_E_PERMISSION ? "the signature file is a symbolic link "
                                                       "(not followed)"
                                                     : "no readable signature file beside it");
+        return 0;
+    }
+    if ((item->sig_secret = refuse_secret(&item->sig, item->sig_len, item)) != 0) {
+        if (item->sig_secret < 0) {
+            return -1;
+        }
+        item->sig_len = 0;
+        snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
+                 "the signature file is a minisign secret key (refused: nothing of it is kept)");
         return 0;
     }
     item->has_sig = 1;

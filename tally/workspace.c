@@ -61,6 +61,104 @@ ws_open_db(dauys_workspace *ws, const char *path, int create, dauys_error *err)
                    err);
 }
 
+/* PATH as an SQLite URI's path ("%XX" for every byte but [A-Za-z0-9/._~-]),
+ * with QUERY after it, into OUT (SIZE bytes); -1 if it does not fit. */
+static int
+sqlite_uri(char *out, size_t size, const char *path, const char *query)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = (size_t) snprintf(out, size, "file:");
+
+    for (const unsigned char *p = (const unsigned char *) path; *p != '\0' && n + 4 < size; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/._~-", *p) != NULL) {
+            out[n++] = (char) *p;
+        } else {
+            out[n++] = '%', out[n++] = hex[*p >> 4], out[n++] = hex[*p & 15];
+        }
+    }
+    out[n] = '\0';
+    return n + 4 < size && (size_t) snprintf(out + n, size - n, "%s", query) < size - n ? 0 : -1;
+}
+
+/* 1 if PATH-wal exists and holds something (changes not yet in PATH). */
+static int
+wal_has_changes(const char *path)
+{
+    char wal[PATH_MAX + 8];
+    struct stat st;
+
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    return stat(wal, &st) == 0 && st.st_size > 0;
+}
+
+/* Opens the database at PATH read-only, as the URI of PATH with QUERY
+ * ("?mode=ro..."), into WS->db, and checks it is a workspace. */
+static int
+ws_try_read_only(dauys_workspace *ws, const char *path, const char *query, dauys_error *err)
+{
+    char uri[PATH_MAX * 3 + 64];
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+
+    if (sqlite_uri(uri, sizeof uri, path, query) != 0) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "%s: path too long", path);
+    }
+    sqlite3_close(ws->db);
+    ws->db = NULL;
+    if (sqlite3_open_v2(uri, &ws->db, flags, NULL) != SQLITE_OK) {
+        return ws->db != NULL ? db_fail(ws->db, err, path)
+                              : dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
+    }
+    sqlite3_busy_timeout(ws->db, 60000);
+    return ws_check_tables(ws->db, path, err);
+}
+
+/*
+ * Opens the database at PATH, which this user may not write (or whose
+ * directory cannot take SQLite's -wal and -shm files), only to read it. In
+ * WAL mode SQLite reads through a shared-memory index, the -shm file: when
+ * it exists or can be made beside the database, the open is an ordinary
+ * read-only one, which sees another process's changes as they commit. When
+ * it cannot be made and no -wal holds changes, everything is in the database
+ * file itself, which is then read as immutable (no locks, no -shm): right
+ * for a copy or a read-only mount that nobody changes. When a -wal holds
+ * changes that cannot be read without its index, the open fails and says
+ * so: reading the database file alone would show an older state as if it
+ * were the current one.
+ */
+static int
+ws_open_db_read_only(dauys_workspace *ws, const char *path, dauys_error *err)
+{
+    dauys_error first;
+
+    if ((ws->path = dauys_strdup(path)) == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+    }
+    ws->read_only = 1;
+    if (ws_try_read_only(ws, path, "?mode=ro", &first) == 0) {
+        return db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
+    }
+    /* SQLite says READONLY or CANTOPEN when it cannot make the -shm; any
+     * other failure (not a workspace, out of memory) is the answer. */
+    int code = ws->db != NULL ? sqlite3_errcode(ws->db) & 0xff : SQLITE_NOMEM;
+    if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) {
+        *err = first;
+        return -1;
+    }
+    if (wal_has_changes(path)) {
+        return dauys_error_set(err, DAUYS_E_IO,
+                               "%s: the workspace is read-only here, and its write-ahead log "
+                               "(%s-wal) holds changes that SQLite reads only through %s-shm, "
+                               "which cannot be made: copy the workspace's directory to a "
+                               "writable place and read the copy (%s)", path, path, path,
+                               first.message);
+    }
+    if (ws_try_read_only(ws, path, "?mode=ro&immutable=1", err) != 0) {
+        return -1;
+    }
+    return db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
+}
+
 /* Prepares the statements the log needs. */
 static int
 ws_prepare(dauys_workspace *ws, dauys_error *err)
@@ -97,6 +195,10 @@ dauys_workspace_close(dauys_workspace *ws)
 int
 dauys_workspace_begin(dauys_workspace *ws, dauys_error *err)
 {
+    if (ws->read_only) { /* opened by dauys_workspace_open_reader: a bug, said plainly */
+        return dauys_error_set(err, DAUYS_E_PERMISSION, "%s: the workspace was opened read-only",
+                               ws->path);
+    }
     if (db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0) {
         return -1;
     }
@@ -410,23 +512,74 @@ frame_load(dauys_workspace *ws, dauys_error *err)
     return rc;
 }
 
+/*
+ * 0 if this user may write the workspace at DIR (its database PATH, and DIR
+ * itself, where SQLite makes its -wal and -shm files); else -1 with ERR
+ * naming what is read-only and why (a mode, a read-only file system).
+ */
 static int
-workspace_open(dauys_workspace **out, const char *dir, int frame, dauys_error *err)
+ws_writable(const char *dir, const char *path, dauys_error *err)
+{
+    const char *denied = access(path, W_OK) != 0 ? path : access(dir, W_OK) != 0 ? dir : NULL;
+
+    if (denied == NULL) {
+        return 0;
+    }
+    return dauys_error_set(err, DAUYS_E_PERMISSION,
+                           "%s: the workspace is read-only: %s cannot be written (%s); this "
+                           "command writes to it, while status, tally, report and proof can "
+                           "read it as it is", dir, denied, strerror(errno));
+}
+
+/* How workspace_open opens: WS_WRITE refuses a workspace it may not write;
+ * WS_READ opens that one read-only. */
+enum { WS_WRITE, WS_READ };
+
+/* Opens the database at PATH (the workspace DIR) for HOW into WS. */
+static int
+ws_open_for(dauys_workspace *ws, const char *dir, const char *path, int how, dauys_error *err)
+{
+    dauys_error why;
+    struct stat st;
+
+    if (stat(path, &st) != 0) {
+        return errno == ENOENT || errno == ENOTDIR
+                   ? dauys_error_set(err, DAUYS_E_IO, "%s: no workspace here (run dauys init first)",
+                                     dir)
+                   : dauys_error_set(err, DAUYS_E_IO, "%s: cannot reach the workspace's database: "
+                                     "%s", path, strerror(errno));
+    }
+    if (access(path, R_OK) != 0) {
+        return dauys_error_set(err, DAUYS_E_PERMISSION, "%s: cannot read the workspace's database: %s",
+                               path, strerror(errno));
+    }
+    if (ws_writable(dir, path, &why) == 0) {
+        return ws_open_db(ws, path, 0, err);
+    }
+    if (how == WS_WRITE) {
+        *err = why;
+        return -1;
+    }
+    return ws_open_db_read_only(ws, path, err);
+}
+
+static int
+workspace_open(dauys_workspace **out, const char *dir, int frame, int how, dauys_error *err)
 {
     dauys_workspace *ws = dauys_malloc(sizeof *ws);
     char path[PATH_MAX];
-    struct stat st;
 
     *out = NULL;
     if (ws == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }
     memset(ws, 0, sizeof *ws);
-    if (db_path(path, dir) != 0 || stat(path, &st) != 0) {
+    if (db_path(path, dir) != 0) {
         dauys_workspace_close(ws);
-        return dauys_error_set(err, DAUYS_E_IO, "%s: no workspace here (run dauys init first)", dir);
+        return dauys_error_set(err, DAUYS_E_USAGE, "%s: path too long", dir);
     }
-    if (ws_open_db(ws, path, 0, err) != 0 || (frame ? frame_load(ws, err) : open_load(ws, err)) != 0 || ws_prepare(ws, err) != 0 ||
+    if (ws_open_for(ws, dir, path, how, err) != 0 ||
+        (frame ? frame_load(ws, err) : open_load(ws, err)) != 0 || ws_prepare(ws, err) != 0 ||
         dauys_log_load_head(ws, err) != 0) {
         dauys_workspace_close(ws);
         return -1;
@@ -438,11 +591,17 @@ workspace_open(dauys_workspace **out, const char *dir, int frame, dauys_error *e
 int
 dauys_workspace_open(dauys_workspace **out, const char *dir, dauys_error *err)
 {
-    return workspace_open(out, dir, 0, err);
+    return workspace_open(out, dir, 0, WS_WRITE, err);
 }
 
 int
 dauys_workspace_open_frame(dauys_workspace **out, const char *dir, dauys_error *err)
 {
-    return workspace_open(out, dir, 1, err);
+    return workspace_open(out, dir, 1, WS_WRITE, err);
+}
+
+int
+dauys_workspace_open_reader(dauys_workspace **out, const char *dir, dauys_error *err)
+{
+    return workspace_open(out, dir, 1, WS_READ, err);
 }

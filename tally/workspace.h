@@ -34,6 +34,7 @@ typedef struct dauys_workspace {
     dauys_pubkey central;    /* the central commission's key */
     char origin[128];        /* the log's origin, "dauys/REFERENDUM/MODE" */
     dauys_loghead head, saved; /* saved: the head at BEGIN, restored on rollback */
+    int read_only;           /* opened by dauys_workspace_open_reader on a read-only one */
     sqlite3_stmt *log_insert, *node_insert, *node_get, *log_size;
 } dauys_workspace;
 
@@ -58,7 +59,9 @@ int dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_pa
 
 /* Opens the workspace in DIR into *WS (the caller closes it), with the
  * manifest in force parsed whole and its signature verified again: for
- * commands that judge protocols (ingest, update-manifest). */
+ * commands that judge protocols (ingest, update-manifest). A workspace this
+ * user may not write is refused (DAUYS_E_PERMISSION, "the workspace is
+ * read-only", naming the file or directory), as by dauys_workspace_open_frame. */
 int dauys_workspace_open(dauys_workspace **ws, const char *dir, dauys_error *err)
     __attribute__((warn_unused_result));
 
@@ -71,6 +74,18 @@ int dauys_workspace_open(dauys_workspace **ws, const char *dir, dauys_error *err
  * they do not parse a 100 MB roster. ws->manifest.precinct is NULL.
  */
 int dauys_workspace_open_frame(dauys_workspace **ws, const char *dir, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/*
+ * As dauys_workspace_open_frame, for the commands that only read (status,
+ * tally, report, proof). A workspace this user may write is opened as
+ * usual. One it may not (the database or its directory not writable, a
+ * read-only file system) is opened read-only: through SQLite's -shm when it
+ * exists or can be made, else as an immutable file when no -wal holds
+ * changes; ws->read_only is 1 and no transaction can begin. When a -wal holds
+ * changes that cannot be read, it fails and says so (DAUYS_E_IO).
+ */
+int dauys_workspace_open_reader(dauys_workspace **ws, const char *dir, dauys_error *err)
     __attribute__((warn_unused_result));
 
 /* Closes WS and frees it (NULL is fine). */

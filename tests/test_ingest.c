@@ -13,10 +13,16 @@
  * is named by $DAUYS): the files of the precincts it plants trouble on, and
  * later/ (12 files, every outcome and a duplicate), so that the thousands of
  * runs stay quick under the sanitizers.
+ *
+ * Then the cost of hostile inputs, counted rather than timed: one protocol
+ * sent with thousands of signature files (SQLite's steps per copy must not
+ * grow with the copies before it), and a sparse file of a gigabyte (the
+ * bytes read must stay those of the limit, /proc/self/io's rchar).
  */
 #include "support.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +35,8 @@
 #include "alloc.h"
 #include "file.h"
 #include "ingest.h"
+#include "protocol.h"
+#include "sha256.h"
 #include "workspace.h"
 
 static const char *dir;
@@ -244,6 +252,160 @@ test_ingest_out_of_memory_at_k_alone(void **state)
                   failed, tried, step, total);
 }
 
+/* --- the cost of hostile inputs ---------------------------------------------- */
+
+static uint64_t vm_steps; /* SQLite's virtual-machine steps, summed over statements */
+
+/* SQLITE_TRACE_PROFILE: adds the steps of the statement that just finished. */
+static int
+count_steps(unsigned type, void *ctx, void *stmt, void *x)
+{
+    (void) type, (void) ctx, (void) x;
+    vm_steps += (uint64_t) sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
+    return 0;
+}
+
+/* Ingests the files PATHS on one thread into the workspace, counting SQLite's
+ * steps; returns them. */
+static uint64_t
+steps_to_ingest(char **paths, size_t count, dauys_ingest_summary *sum)
+{
+    dauys_workspace *ws = NULL;
+    dauys_error err;
+
+    assert_int_equal(dauys_workspace_open(&ws, ws_dir, &err), 0);
+    vm_steps = 0;
+    assert_int_equal(sqlite3_trace_v2(ws->db, SQLITE_TRACE_PROFILE, count_steps, NULL), SQLITE_OK);
+    assert_int_equal(dauys_ingest(ws, paths, count, 1, sum, NULL, &err), 0);
+    dauys_workspace_close(ws);
+    return vm_steps;
+}
+
+/* Writes copies FROM .. FROM + COUNT - 1 of TEXT into the directory D (made
+ * here), each beside a signature file of its own (not a valid one). */
+static void
+write_copies(const char *d, const char *text, size_t len, long from, long count)
+{
+    char name[512], sig[64];
+    dauys_error err;
+
+    assert_true(strlen(d) + 32 < sizeof name);
+    assert_int_equal(mkdir(d, 0700), 0);
+    for (long i = from; i < from + count; i++) {
+        snprintf(name, sizeof name, "%s/copy-%06ld.txt", d, i);
+        assert_int_equal(dauys_file_write_new(name, text, len, 0600, 0, &err), 0);
+        int n = snprintf(sig, sizeof sig, "untrusted comment: signature file %ld\n", i);
+        strcat(name, ".minisig");
+        assert_int_equal(dauys_file_write_new(name, sig, (size_t) n, 0600, 0, &err), 0);
+    }
+}
+
+/*
+ * One protocol sent again with thousands of different signature files: each
+ * copy is a new submission (rejected), and deciding that it is no duplicate
+ * must not read every earlier copy. Measured in SQLite's steps, not in time:
+ * ingesting 100 copies after 3,000 takes no more steps than the first 100
+ * (give or take the log's Merkle tree, one node per level). On the lookup
+ * that scanned the earlier copies it took 30 times as many.
+ */
+static void
+test_ingest_resubmissions_cost_log_n(void **state)
+{
+    char *early = support_path(dir, "copies-early"), *bulk = support_path(dir, "copies-bulk"),
+         *late = support_path(dir, "copies-late"), *text;
+    dauys_ingest_summary sum;
+    uint64_t first, last;
+    size_t len;
+    dauys_error err;
+
+    (void) state;
+    fresh_workspace();
+    assert_int_equal(dauys_file_read(&text, &len, inputs[0], SIZE_MAX, &err), 0);
+    write_copies(early, text, len, 0, 100);
+    write_copies(bulk, text, len, 100, 3000);
+    write_copies(late, text, len, 3100, 100);
+    first = steps_to_ingest(&early, 1, &sum);
+    assert_int_equal(sum.duplicates, 0);
+    (void) steps_to_ingest(&bulk, 1, &sum);
+    assert_int_equal(sum.duplicates, 0);
+    last = steps_to_ingest(&late, 1, &sum);
+    assert_int_equal(sum.files, 100);
+    assert_int_equal(sum.duplicates, 0);
+    print_message("ingest: 100 copies of one protocol took %llu SQLite steps first, %llu after "
+                  "3,100 copies\n", (unsigned long long) first, (unsigned long long) last);
+    assert_true(last < 2 * first);
+    dauys_free(text);
+    free(early), free(bulk), free(late);
+}
+
+/* The bytes this process has read so far (rchar of /proc/self/io). */
+static uint64_t
+bytes_read(void)
+{
+    char line[128];
+    unsigned long long n = 0;
+    FILE *f = fopen("/proc/self/io", "r");
+    int found = 0;
+
+    if (f == NULL) {
+        fail_msg("/proc/self/io cannot be read: this test counts the bytes ingest reads with it");
+    }
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        found = sscanf(line, "rchar: %llu", &n) == 1;
+    }
+    fclose(f);
+    assert_true(found);
+    return n;
+}
+
+/*
+ * A file over the protocol limit is read only as far as the limit and one
+ * byte: a sparse file of a gigabyte costs what a small one does, and the log
+ * records the hash of those 65,537 bytes, which the reason says. Counted in
+ * bytes read (deterministic), not in time; hashing it whole read the
+ * gigabyte.
+ */
+static void
+test_ingest_reads_a_huge_file_only_to_the_limit(void **state)
+{
+    char *huge_dir = support_path(dir, "huge"), *huge = support_path(dir, "huge/protocol.txt");
+    char *zeros = calloc(DAUYS_PROTOCOL_FILE_MAX + 1, 1), want[65], *got, sql[320];
+    dauys_ingest_summary sum;
+    uint8_t sha[32];
+    uint64_t before, used;
+    sqlite3 *db;
+    int fd;
+
+    (void) state;
+    assert_non_null(zeros);
+    fresh_workspace();
+    assert_int_equal(mkdir(huge_dir, 0700), 0);
+    assert_true((fd = open(huge, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+    assert_int_equal(ftruncate(fd, (off_t) 1 << 30), 0);
+    close(fd);
+    before = bytes_read();
+    (void) steps_to_ingest(&huge, 1, &sum);
+    used = bytes_read() - before;
+    print_message("ingest: a 1 GiB file over the limit: %llu bytes read in all\n",
+                  (unsigned long long) used);
+    assert_int_equal(sum.rejected, 1);
+    assert_true(used < 16u << 20);
+    /* the log's file-sha256 is that of the first 65,537 bytes (all zeros) */
+    assert_int_equal(dauys_sha256(sha, zeros, DAUYS_PROTOCOL_FILE_MAX + 1), 0);
+    for (int i = 0; i < 32; i++) {
+        snprintf(want + 2 * i, 3, "%02x", sha[i]);
+    }
+    db = open_ws_db();
+    snprintf(sql, sizeof sql, "SELECT instr(entry, 'file-sha256: %s') > 0 AND reason_code = "
+             "'too-large' AND instr(reason, '65537 bytes') > 0 FROM submission JOIN log_entry "
+             "ON idx = log_index", want);
+    got = query(db, sql);
+    assert_string_equal(got, "1");
+    free(got);
+    sqlite3_close(db);
+    free(zeros), free(huge), free(huge_dir);
+}
+
 /* --- fixtures --------------------------------------------------------------- */
 
 /* A new directory on /dev/shm when there is one (thousands of synced
@@ -360,6 +522,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ingest_out_of_memory_from_k_on),
         cmocka_unit_test(test_ingest_out_of_memory_at_k_alone),
+        cmocka_unit_test(test_ingest_resubmissions_cost_log_n),
+        cmocka_unit_test(test_ingest_reads_a_huge_file_only_to_the_limit),
     };
 
     route_sqlite_allocations();

@@ -318,6 +318,58 @@ test_weak_public_key_refused(void **state)
     sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
     assert_int_equal(dauys_keys_pubkey_from_base64(&pk, b64, strlen(b64), &err), -1);
     assert_non_null(strstr(err.message, "is not in canonical form"));
+/* 1 if TEXT (a C string) holds a secret key, per dauys_keys_text_holds_seckey. */
+static int
+holds(const char *text)
+{
+    return dauys_keys_text_holds_seckey(text, strlen(text));
+}
+
+/*
+ * A secret key is found in any text that carries its base64 line, however
+ * the line is dressed (alone, after other lines, with CRLF or spaces, without
+ * its padding, encrypted or not), so that ingest can refuse it; a public key,
+ * a signature, a protocol and a near miss (other tags) are not.
+ */
+static void
+test_seckey_found_in_any_text(void **state)
+{
+    dauys_pubkey pk;
+    dauys_seckey *sk;
+    dauys_error err;
+    char *plain, *enc, line[300], text[1200], pub[DAUYS_KEYS_PUBKEY_TEXT_MAX];
+    uint8_t bin[158];
+
+    (void) state;
+    assert_int_equal(dauys_keys_generate(&pk, &sk, &err), 0);
+    assert_int_equal(dauys_keys_seckey_encode(&plain, &(size_t){0}, sk, NULL, NULL, &err), 0);
+    assert_int_equal(dauys_keys_seckey_encode(&enc, &(size_t){0}, sk, "pw", &cheap_kdf, &err), 0);
+    assert_int_equal(holds(plain), 1);
+    assert_int_equal(holds(enc), 1);
+    sscanf(strchr(plain, '\n') + 1, "%299s", line);
+    assert_int_equal(strlen(line), 212);
+    snprintf(text, sizeof text, "format: dauys-protocol 1\nreferendum: x\n%s\nprecinct: y\n", line);
+    assert_int_equal(holds(text), 1);
+    snprintf(text, sizeof text, "untrusted comment: k\r\n  %s \r\n", line);
+    assert_int_equal(holds(text), 1);
+    snprintf(text, sizeof text, "untrusted comment: k\n%.211s", line); /* no '=', no LF */
+    assert_int_equal(holds(text), 1);
+    assert_int_equal(holds(line), 1);
+
+    seckey_bin(bin, plain); /* other tags: not a key anyone reads */
+    bin[0] = 'X';
+    seckey_text(text, sizeof text, bin);
+    assert_int_equal(holds(text), 0);
+    snprintf(text, sizeof text, "comment: %s\n", line); /* not a line of its own */
+    assert_int_equal(holds(text), 0);
+    assert_int_equal(dauys_keys_pubkey_encode(pub, sizeof pub, &pk, "k", &err), 0);
+    assert_int_equal(holds(pub), 0);
+    assert_int_equal(holds(""), 0);
+    assert_int_equal(holds("format: dauys-protocol 1\nprecinct: AST-0001\n"), 0);
+
+    dauys_secure_free(plain);
+    dauys_secure_free(enc);
+    dauys_keys_seckey_free(sk);
 }
 
 static void
@@ -450,6 +502,7 @@ main(void)
         cmocka_unit_test(test_seckey_corruption),
         cmocka_unit_test(test_weak_public_keys),
         cmocka_unit_test(test_weak_public_key_refused),
+        cmocka_unit_test(test_seckey_found_in_any_text),
         cmocka_unit_test(test_keypair_files),
         cmocka_unit_test(test_bulk),
         cmocka_unit_test(test_bulk_rollback),

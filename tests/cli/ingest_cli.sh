@@ -666,6 +666,167 @@ for ws in ws1 ws2 ws3 ws4 ws5; do
     expect_eq "$ws: PRAGMA foreign_key_check is empty" "" "$(q $ws/dauys.db 'PRAGMA foreign_key_check')"
 done
 
+# --- 9. secret keys never enter the log (issue 15, item 7) -----------------------
+
+section "secret keys are refused, and nothing of them is recorded"
+
+# leaks FILE...: names each FILE that holds the central secret key in any form
+# ingest could have kept: its base64 line, its 158 bytes, or the SHA-256 of
+# the key file (hex, as in a log entry, or binary, as in a row).
+leaks() {
+    python3 - central.key "$@" <<'PY'
+import base64, hashlib, sys
+key = open(sys.argv[1], 'rb').read()
+line = key.split(b'\n')[1]
+sha = hashlib.sha256(key)
+needles = [line, base64.b64decode(line), sha.hexdigest().encode(), sha.digest()]
+for name in sys.argv[2:]:
+    data = open(name, 'rb').read()
+    if any(n in data for n in needles):
+        print(name)
+PY
+}
+
+expect_ok "init ws-secret" "" "$DAUYS" init -w ws-secret --manifest manifest.txt --central-key central.pub
+mkdir in-secret
+good in-secret/AST-0001.txt AST-0001 51
+sign in-secret/AST-0001.txt AST-0001
+ln central.key in-secret/AST-0002.txt # a hard link planted among the protocols
+good in-secret/ALA-0001.txt ALA-0001 52
+ln central.key in-secret/ALA-0001.txt.minisig # and as a protocol's signature file
+expect_exit "ingest of a directory holding the central secret key, and of the key's own path: exit 2" \
+    2 "4 files in * s: 1 accepted, 0 corrections, 1 rejected, 0 replays, 0 conflicts, 0 stale, 0 duplicates, 3 SECRET KEYS REFUSED" \
+    "$DAUYS" ingest -w ws-secret central.key in-secret
+expect_stderr "  ... refuses the planted hard link, saying what it is" \
+    "refused: in-secret/AST-0002.txt: [secret-key] the file is a minisign secret key"
+expect_stderr "  ... and the key named as a path" "refused: central.key: [secret-key] the file is a minisign secret key"
+expect_stderr "  ... rejects the protocol whose signature file is the key, saying so" \
+    "rejected: in-secret/ALA-0001.txt (precinct ALA-0001, version 1): [signature] the signature file is a minisign secret key"
+expect_stderr "  ... and tells the operator what to do" \
+    "3 minisign secret key files refused (as protocols or signature files): nothing of them was recorded; move secret keys out of the protocols' directories"
+expect_eq "  ... records the two protocols, nothing for the keys" \
+    "in-secret/ALA-0001.txt rejected signature;in-secret/AST-0001.txt accepted ;" \
+    "$(q ws-secret/dauys.db "SELECT source, outcome, ifnull(reason_code, '') FROM submission ORDER BY seq" | tr '|\n' ' ;')"
+expect_eq "  ... the rejected protocol's signature is none, in its row and its log entry" "1 1" \
+    "$(q ws-secret/dauys.db "SELECT signature IS NULL AND signature_sha256 IS NULL, instr(entry, 'signature-sha256: none')
+                             > 0 FROM submission JOIN log_entry ON idx = log_index WHERE source = 'in-secret/ALA-0001.txt'" | tr '|' ' ')"
+expect_eq "  ... no trace of the key in the workspace's files" "" "$(leaks ws-secret/*)"
+q ws-secret/dauys.db "SELECT entry FROM log_entry ORDER BY idx" >secret-log.txt
+expect_eq "  ... nor in the log" "" "$(leaks secret-log.txt)"
+expect_ok "publish ws-secret" "published to bundle-secret/" \
+    "$DAUYS" publish -w ws-secret -k central.key bundle-secret
+expect_eq "  ... no trace of the key in any file of the bundle" "" \
+    "$(find bundle-secret -type f -print0 | xargs -0 bash -c "$(declare -f leaks); leaks \"\$@\"" _)"
+check "  (the search would find it: it finds the key in the key file)" test "$(leaks central.key)" = central.key
+expect_ok "  ... and the bundle passes the audit" "all checks pass" "$AUDIT" verify -p central.pub bundle-secret
+expect_exit "the protocols again: duplicates, the signature file refused again (exit 2)" 2 \
+    "2 duplicates, 1 SECRET KEYS REFUSED" \
+    "$DAUYS" ingest -w ws-secret in-secret/AST-0001.txt in-secret/ALA-0001.txt
+expect_stderr "  ... the duplicate's line says its signature file is a secret key" \
+    "duplicate: in-secret/ALA-0001.txt (precinct ALA-0001, version 1): the same bytes as submission #1 (rejected); its signature file is a minisign secret key"
+
+# --- 10. a file over the limit is read only so far (issue 15, item 8) --------------
+
+section "a file over the limit"
+
+expect_ok "init ws-large" "" "$DAUYS" init -w ws-large --manifest manifest.txt --central-key central.pub
+mkdir in-large
+good in-large/AST-0001.txt AST-0001 53
+head -c 70000 /dev/urandom >>in-large/AST-0001.txt
+expect_exit "ingest of a 70 KB protocol: rejected, too-large" 1 "[too-large]" \
+    "$DAUYS" ingest -w ws-large in-large
+expect_eq "  ... its log entry's file-sha256 is that of the first 65537 bytes, as the reason says" "1 1" \
+    "$(q ws-large/dauys.db "SELECT instr(entry, 'file-sha256: $(head -c 65537 in-large/AST-0001.txt | sha256sum | cut -d' ' -f1)') > 0,
+                            instr(reason, 'only its first 65537 bytes were read') > 0
+                            FROM submission JOIN log_entry ON idx = log_index" | tr '|' ' ')"
+
+# --- 11. one order for all the inputs (issue 15, item 9) --------------------------
+
+section "one order, whatever the order of the arguments"
+
+# dA and dB (section 4) hold in1's files between them. Four spellings of the
+# same set: two argument orders, directories with a trailing slash, and the
+# files one by one in reverse order.
+for n in 1 2 3 4; do
+    expect_ok "init ws-order$n" "" "$DAUYS" init -w ws-order$n --manifest manifest.txt --central-key central.pub
+done
+run "$DAUYS" ingest -w ws-order1 dA dB
+run "$DAUYS" ingest -w ws-order2 dB dA
+run "$DAUYS" ingest -w ws-order3 dB/ dA//
+mapfile -t ORDER_FILES < <(find dA dB -type f ! -name '*.minisig' | sort -r)
+run "$DAUYS" ingest -w ws-order4 "${ORDER_FILES[@]}"
+LOG_SQL="SELECT hex(entry) FROM log_entry ORDER BY idx"
+SOURCE_SQL="SELECT source FROM submission ORDER BY seq"
+expect_eq "  (the log has an entry for each file but the duplicate)" 18 "$(nlog ws-order1)"
+for n in 2 3 4; do
+    expect_eq "ws-order$n: the same log as ws-order1, byte for byte" \
+        "$(q ws-order1/dauys.db "$LOG_SQL" | sha256sum)" "$(q ws-order$n/dauys.db "$LOG_SQL" | sha256sum)"
+    expect_eq "ws-order$n: the same sources, in the same order" \
+        "$(q ws-order1/dauys.db "$SOURCE_SQL")" "$(q ws-order$n/dauys.db "$SOURCE_SQL")"
+done
+expect_eq "  ... in byte order of the paths" "$(q ws-order1/dauys.db "$SOURCE_SQL" | LC_ALL=C sort)" \
+    "$(q ws-order1/dauys.db "$SOURCE_SQL")"
+
+# --- 12. a read-only workspace (issue 15, item 10) -----------------------------------
+
+section "a read-only workspace"
+
+# The workspace is made read-only with chmod. Modes do not stop root, so as
+# root the commands run without any capability (setpriv: root then meets the
+# modes as the files' owner; still uid 0, so valgrind's logs can be written
+# as usual). When that cannot be done the checks below fail and say why.
+RO=()
+if [ "$(id -u)" = 0 ]; then
+    RO=(setpriv --bounding-set -all --inh-caps -all)
+fi
+ro_copy() { # ro_copy SRC DST: a copy of the workspace SRC, read-only to that user
+    cp -r "$1" "$2" && chmod -R a+rX,a-w "$2"
+}
+ro_copy ws1 ws-ro
+check "the test's user may run dauys (${RO[*]:-this user})" "${RO[@]}" "$DAUYS" --help >/dev/null
+check "  ... and may not write in the read-only copy (else this test proves nothing)" \
+    bash -c '! "$@" touch ws-ro/probe 2>/dev/null' _ "${RO[@]}"
+for c in "status" "status --json" "status --missing" "tally" "tally --json" "proof --entry 3" "proof --consistency 2"; do
+    read -ra args <<<"$c"
+    run "$DAUYS" "${args[0]}" -w ws1 "${args[@]:1}"
+    want=$STDOUT
+    expect_ok "dauys $c on the read-only workspace: exit 0" "" "${RO[@]}" "$DAUYS" "${args[0]}" -w ws-ro "${args[@]:1}"
+    expect_eq "  ... the same output as on the writable one" "$want" "$STDOUT"
+done
+check "  ... and nothing was written there" test -z "$(find ws-ro -newer ws-ro/dauys.db ! -path ws-ro)"
+expect_exit "dauys ingest on the read-only workspace: exit 2, saying it is read-only" 2 \
+    "ws-ro: the workspace is read-only: ws-ro* cannot be written (Permission denied)" \
+    "${RO[@]}" "$DAUYS" ingest -w ws-ro in2
+expect_exit "dauys update-manifest on it: exit 2, the same" 2 "ws-ro: the workspace is read-only" \
+    "${RO[@]}" "$DAUYS" update-manifest -w ws-ro --manifest manifest.txt
+expect_exit "dauys checkpoint on it: exit 2, the same" 2 "ws-ro: the workspace is read-only" \
+    "${RO[@]}" "$DAUYS" checkpoint -w ws-ro -k central.key
+expect_eq "  ... and the log is as it was" "$(nlog ws1)" "$(nlog ws-ro)"
+
+# A workspace whose write-ahead log holds a change not yet in dauys.db (a
+# copy taken while a writer had it open): with its -shm beside it, the
+# change is read; without, the command fails and says why rather than show
+# the older state.
+python3 - ws1/dauys.db ws-wal <<'PY'
+import os, shutil, sqlite3, sys
+os.mkdir(sys.argv[2])
+shutil.copy(sys.argv[1], sys.argv[2])
+db = sqlite3.connect(os.path.join(sys.argv[2], 'dauys.db'))
+db.execute('PRAGMA wal_autocheckpoint=0')
+db.execute("UPDATE submission SET outcome = 'stale' WHERE seq = (SELECT max(seq) FROM submission WHERE outcome = 'rejected')")
+db.commit()
+os._exit(0) # no close: the change stays in dauys.db-wal
+PY
+check "  (the change is in ws-wal/dauys.db-wal, with its -shm)" test -s ws-wal/dauys.db-wal -a -s ws-wal/dauys.db-shm
+cp -r ws-wal ws-wal-noshm && rm ws-wal-noshm/dauys.db-shm
+chmod -R a+rX,a-w ws-wal ws-wal-noshm
+expect_ok "status on a read-only workspace with changes in its -wal: exit 0" "" "${RO[@]}" "$DAUYS" status -w ws-wal
+expect_stdout "  ... and it shows the change" "5 rejected, 2 replays, 1 conflicts, 1 stale"
+expect_exit "status on one whose -wal cannot be read (no -shm, none can be made): exit 2" 2 \
+    "ws-wal-noshm/dauys.db: the workspace is read-only here, and its write-ahead log (ws-wal-noshm/dauys.db-wal) holds changes" \
+    "${RO[@]}" "$DAUYS" status -w ws-wal-noshm
+chmod -R u+w ws-ro ws-wal ws-wal-noshm # for the cleanup
+
 # --- summary ----------------------------------------------------------------------
 
 summary
