@@ -318,6 +318,8 @@ test_weak_public_key_refused(void **state)
     sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
     assert_int_equal(dauys_keys_pubkey_from_base64(&pk, b64, strlen(b64), &err), -1);
     assert_non_null(strstr(err.message, "is not in canonical form"));
+}
+
 /* 1 if TEXT (a C string) holds a secret key, per dauys_keys_text_holds_seckey. */
 static int
 holds(const char *text)
