@@ -126,6 +126,19 @@ is_id_byte(char c)
            c == '.' || c == '_' || c == '-';
 }
 
+/* Why the N bytes at S are not an id, or NULL: a letter of another script
+ * is named as such, since "may hold only letters" would not explain it. */
+static const char *
+id_problem(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char) s[i] >= 0x80) {
+            return "holds a character that is not ASCII";
+        }
+    }
+    return dauys_id_problem(s, n);
+}
+
 /* Parses the value TEXT, of kind KIND, into *T (its columns unresolved).
  * Returns NULL, or why TEXT is not a value of that kind. A column's name is
  * anything between the braces but a brace: spaces, commas, any script. */
@@ -137,7 +150,7 @@ template_parse(tmpl *t, const char *text, value_kind kind)
     memset(t, 0, sizeof *t);
     t->text = text;
     if (kind == ID || kind == TEXT || (kind == SUM_OR_NONE && strcmp(text, "-") == 0)) {
-        return kind == ID ? dauys_id_problem(text, strlen(text)) : NULL;
+        return kind == ID ? id_problem(text, strlen(text)) : NULL;
     }
     for (const char *p = text; *p != '\0';) {
         if (*p == '{') {
@@ -173,7 +186,7 @@ template_parse(tmpl *t, const char *text, value_kind kind)
                                : "a sum is \"{COLUMN}\" or \"{COLUMN} + {COLUMN}\"..., or \"-\"";
         }
         if (kind == ID_TEMPLATE && !is_id_byte(*p)) {
-            return "outside the braces an id may hold only letters, digits, '.', '_' and '-'";
+            return "outside the braces an id may hold only ASCII letters, digits, '.', '_' and '-'";
         }
         p++;
     }
@@ -403,7 +416,7 @@ id_from(char *out, const tmpl *t, const dauys_csv *csv, const char *what, dauys_
 {
     char id[4 * DAUYS_ID_MAX];
     size_t n = template_fill(t, csv, id, sizeof id);
-    const char *problem = n > DAUYS_ID_MAX ? "longer than 64 bytes" : dauys_id_problem(id, n);
+    const char *problem = n > DAUYS_ID_MAX ? "longer than 64 bytes" : id_problem(id, n);
 
     if (problem != NULL) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
@@ -725,6 +738,22 @@ add_areas(dauys_textbuf *b, const row *rows, size_t n, int kind, size_t *added, 
         rc = rc > 0 ? 0 : rc;
     }
     dauys_idmap_free(&seen);
+    return rc;
+}
+
+int
+dauys_import_check(size_t *rows, const char *csv, size_t len, const char *name,
+                   const dauys_import_map *map, dauys_error *err)
+{
+    row *read;
+    int rc;
+
+    *rows = 0;
+    rc = read_rows(&read, rows, csv, len, name, map, err) != 0 ||
+                 check_ids(read, *rows, name, err) != 0
+             ? -1
+             : 0;
+    dauys_free(read);
     return rc;
 }
 

@@ -58,6 +58,17 @@ int dauys_import_map_parse(dauys_import_map_file *out, char *text, size_t len, c
                            dauys_error *err) __attribute__((warn_unused_result));
 void dauys_import_map_free(dauys_import_map_file *m);
 
+/*
+ * Reads and checks the table CSV (LEN bytes, named NAME in errors) with MAP
+ * as dauys_import_csv does before it writes anything: every row has the
+ * header's fields, every id and count is valid, and no two rows share a
+ * precinct id nor two regions or districts an id. *ROWS gets the number of
+ * data rows. Nothing is written and no key is made.
+ */
+int dauys_import_check(size_t *rows, const char *csv, size_t len, const char *name,
+                       const dauys_import_map *map, dauys_error *err)
+    __attribute__((warn_unused_result));
+
 typedef struct dauys_import_report {
     size_t rows, regions, districts, breaking; /* rows breaking a control relation */
     uint64_t eligible, took_part, yes, no, invalid;
