@@ -176,6 +176,27 @@ expect_exit "a literal abroad-precinct with two rows abroad: refused at both lin
     'ru.csv:6: precinct "ABROAD" is also the precinct at ru.csv:5' \
     "$DAUYS" import-csv --map one-abroad.map ru.csv -o x4
 
+# glued.csv: ids glued from two columns with no separator
+printf 'a,b,n,e,t,y,no,inv\n1,23,1,10,5,3,2,0\n12,3,2,10,5,3,2,0\n' >glued.csv
+glued_map() { # glued_map REGION DISTRICT: a map of glued.csv with those id templates
+    printf 'format: dauys-csv-map 2\nprecinct: {n}\nprecinct-name: P{n}\nregion: %s\nregion-name: R\n' "$1"
+    printf 'district: %s\ndistrict-name: D\neligible: {e}\nreceived: -\nissued: -\ncancelled: -\n' "$2"
+    printf 'took-part: {t}\nyes: {y}\nno: {no}\nnot-counted: -\ninvalid: {inv}\nabroad-id: ABROAD\n'
+    printf 'abroad-name: Abroad\nabroad-precinct: A{n}\nreferendum: r\ntitle: T\ndate: 2020-07-01\n'
+    printf 'profile: simple-majority\nquestion: Q?\n'
+}
+glued_map '{a}{b}' '{a}{b}' >glued-region.map
+expect_exit "one region id made from other values (1 + 23, 12 + 3): refused at both lines" 2 \
+    'glued.csv:3: region "123" is made from "12" "3" here and from "1" "23" at glued.csv:2: two regions would become one' \
+    "$DAUYS" import-csv --map glued-region.map glued.csv -o x14
+glued_map 'R' 'R-{a}{b}' >glued-district.map
+expect_exit "one district id made from other values: refused at both lines" 2 \
+    'glued.csv:3: district "R-123" is made from "12" "3" here and from "1" "23" at glued.csv:2: two districts would become one' \
+    "$DAUYS" import-csv --map glued-district.map glued.csv -o x15
+glued_map 'R' 'R-{a}-{b}' >glued-ok.map
+expect_ok "  ... with a separator they are two districts" "2 rows (1 regions, 2 districts)" \
+    "$DAUYS" import-csv --map glued-ok.map glued.csv -o glued
+
 section "item 15: the map file's errors"
 sed 's/^invalid: .*/invalid: {Недействительных} + {Нет голоса}/' ru.map >missing.map
 expect_exit "a column the CSV lacks is named, spaces and all" 2 'ru.csv:1: no column "Нет голоса" (map missing.map)' \
