@@ -53,8 +53,12 @@ typedef enum value_kind {
     SUM,           /* "{a}" or "{a} + {b} ..." */
     SUM_OR_NONE,   /* a sum, or "-": the table lacks it */
     ID,            /* a literal id */
+    NAME,          /* a literal name, at most NAME_SIZE - 1 bytes */
     TEXT           /* literal text (the manifest's parser checks it) */
 } value_kind;
+
+/* A name's size in the manifest, with its NUL. */
+#define NAME_SIZE 128
 
 /* The templates, by their index in the resolved columns. */
 enum {
@@ -87,7 +91,7 @@ static const struct map_key {
     {"not-counted", offsetof(dauys_import_map, not_counted), SUM_OR_NONE, T_NOT_COUNTED},
     {"invalid", offsetof(dauys_import_map, invalid), SUM, T_INVALID},
     {"abroad-id", offsetof(dauys_import_map, abroad_id), ID, -1},
-    {"abroad-name", offsetof(dauys_import_map, abroad_name), TEXT, -1},
+    {"abroad-name", offsetof(dauys_import_map, abroad_name), NAME, -1},
     {"abroad-precinct", offsetof(dauys_import_map, abroad_precinct), ID_TEMPLATE,
      T_ABROAD_PRECINCT},
     {"referendum", offsetof(dauys_import_map, referendum), ID, -1},
@@ -149,8 +153,14 @@ template_parse(tmpl *t, const char *text, value_kind kind)
 
     memset(t, 0, sizeof *t);
     t->text = text;
-    if (kind == ID || kind == TEXT || (kind == SUM_OR_NONE && strcmp(text, "-") == 0)) {
-        return kind == ID ? id_problem(text, strlen(text)) : NULL;
+    if (kind == ID) {
+        return id_problem(text, strlen(text));
+    }
+    if (kind == NAME) {
+        return strlen(text) >= NAME_SIZE ? "a name is at most 127 bytes" : NULL;
+    }
+    if (kind == TEXT || (kind == SUM_OR_NONE && strcmp(text, "-") == 0)) {
+        return NULL;
     }
     for (const char *p = text; *p != '\0';) {
         if (*p == '{') {
@@ -275,9 +285,6 @@ dauys_import_map_free(dauys_import_map_file *m)
  * The values of a valid id are id bytes, so the quotes are unambiguous, and
  * they fit: at most 64 bytes plus the quotes and spaces of 8 columns. */
 #define FROM_SIZE (DAUYS_ID_MAX + 3 * TEMPLATE_COLUMNS_MAX + 1)
-
-/* A name's size in the manifest, with its NUL. */
-#define NAME_SIZE 128
 
 /* One row, as the manifest and its protocol need it. */
 typedef struct row {
@@ -432,7 +439,7 @@ id_from(char *out, const tmpl *t, const dauys_csv *csv, const char *what, dauys_
 }
 
 /* The name WHAT made by template T from the current record, into OUT
- * (NAME_SIZE bytes): control bytes become spaces, spaces at either end
+ * (NAME_SIZE bytes): control bytes and DEL become spaces, spaces at either end
  * go, and a longer name is cut at a character's start; FALLBACK if it
  * comes out empty. Fails if the text is not UTF-8, naming the line. */
 static int
@@ -451,7 +458,7 @@ name_from(char *out, const tmpl *t, const dauys_csv *csv, const char *what, cons
                                csv->name, csv->line, what, t->text);
     }
     for (size_t i = 0; i < n; i++) {
-        text[i] = (unsigned char) text[i] < 0x20 ? ' ' : text[i];
+        text[i] = (unsigned char) text[i] < 0x20 || text[i] == 0x7f ? ' ' : text[i];
     }
     while (start < n && text[start] == ' ') {
         start++;

@@ -219,6 +219,9 @@ expect_exit "a version 1 map is refused with what changed" 2 \
 sed 's/^not-counted: -$/not-counted: {Да}-/' ru.map >sumtail.map
 expect_exit "text after a sum's last column is refused" 2 'sumtail.map:15: not-counted: a sum is' \
     "$DAUYS" import-csv --map sumtail.map ru.csv -o x10
+sed "s/^abroad-name: .*/abroad-name: $(printf 'x%.0s' {1..128})/" ru.map >longname.map
+expect_exit "an abroad-name that would be cut is refused at its line" 2 'longname.map:18: abroad-name: a name is at most 127 bytes' \
+    "$DAUYS" import-csv --map longname.map ru.csv -o x16
 sed '1s/$/,Да/; 2,$s/$/,0/' ru.csv >twice.csv
 expect_exit "a column the header has twice is refused" 2 'twice.csv:1: column "Да" is in the header twice' \
     "$DAUYS" import-csv --map ru.map twice.csv -o x11
