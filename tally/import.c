@@ -123,6 +123,7 @@ typedef struct tmpl {
     int column[TEMPLATE_COLUMNS_MAX];
 } tmpl;
 
+/* 1 if C may be in an id (FORMATS.md, section 7). */
 static int
 is_id_byte(char c)
 {
