@@ -28,6 +28,7 @@ it_csv() {
     echo "cod,cod_reg,cod_prov,desc_reg,desc_prov,desc_com,elettori_t,votanti_t,voti_si,voti_no,sk_bianche,sk_nulle,sk_contestate" >"$name"
     for r in "$@"; do echo "$r,COMUNE,100,60,30,28,1,1,0" >>"$name"; done
 }
+not_matches() { ! matches "$@"; }
 # the ids of KIND (region, district or precinct) in manifest DIR/manifest.txt
 ids() { awk -v k="$2:" '$1 == k { print $2 }' "$1/manifest.txt" | tr '\n' ' '; }
 
@@ -50,7 +51,7 @@ it_csv dup.csv "1,01,001,A,B" "2,01,001,A,B" "1,01,001,A,B"
 expect_exit "a precinct id twice is refused at both CSV lines, not at a manifest line" 2 \
     'dup.csv:4: precinct "1" is also the precinct at dup.csv:2: two precincts would become one' \
     "$DAUYS" import-csv --preset it-eligendo dup.csv -o o4
-check "  ... no manifest line is named" eval '! matches "$OUT" "manifest.txt"'
+check "  ... no manifest line is named" not_matches "$OUT" "manifest.txt"
 it_csv names.csv "1,01,001,PIEMONTE,B" "2,01,002,LOMBARDIA,C"
 expect_exit "one region id with two names is refused at both lines" 2 \
     'names.csv:3: region "01" is named "LOMBARDIA" here and "PIEMONTE" at names.csv:2: two regions would become one' \
