@@ -22,7 +22,7 @@ scripts/build.sh fuzz >/dev/null
 bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
-targets=(protocol manifest keys note logentry proof csv tar page)
+targets=(protocol manifest keys note logentry proof csv importmap tar page)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -48,6 +48,9 @@ mkdir -p "$work/corpus/proof"
 "$bin/release/tally/dauys" proof -w "$d/workspace" --consistency 10 >"$work/corpus/proof/consistency"
 mkdir -p "$work/corpus/csv"
 for f in tests/data/it-2026/*.csv; do head -n 40 "$f" >"$work/corpus/csv/$(basename "$f")"; done
+mkdir -p "$work/corpus/importmap" # a map, an empty line, the first rows of its table
+{ cat tests/data/it-2026/it-eligendo.map; echo; head -n 20 tests/data/it-2026/municipalities.csv; } \
+    >"$work/corpus/importmap/it-eligendo"
 "$bin/release/tally/dauys" archive "$d/bundle" "$work/bundle.tar" >/dev/null
 mkdir -p "$work/corpus/tar"
 head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"

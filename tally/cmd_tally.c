@@ -274,8 +274,12 @@ static const char import_usage[] =
     "  (ingest exits 1 when it rejects the flagged rows, as it should)\n"
     "presets: it-eligendo (Italy, results by municipality from the Ministry of the\n"
     "         Interior's Eligendo, as collected by ondata/referendum-download)\n"
-    "--map FILE: a column mapping of your own (docs/FORMATS.md, \"Importing official\n"
-    "         results\"; tests/data/it-2026/it-eligendo.map is the preset written out)\n";
+    "--map FILE: a column map of your own, \"dauys-csv-map 2\" (docs/FORMATS.md, 18.6;\n"
+    "         tests/data/it-2026/it-eligendo.map is the preset written out): column\n"
+    "         names in braces, ids composed from several columns (\"{region}-{number}\"),\n"
+    "         sums (\"{a} + {b}\"), ballots received, issued and cancelled, any number\n"
+    "         of precincts abroad. Two rows with one precinct id, or two regions or\n"
+    "         districts under one id, are refused at both CSV lines.\n";
 
 static void
 on_flag(const char *where, const char *code, const char *message, void *ctx)

@@ -909,16 +909,16 @@ check "$HC: one precinct per data row" \
 badcsv C04 plus.csv '2s/,14833,/,+14833,/' 'c/plus.csv:2: elettori_t: "+14833" is not a count'
 badcsv C05 zero.csv '2s/,14833,/,014833,/' 'c/zero.csv:2: elettori_t: "014833" is not a count'
 badcsv C06 2p64.csv '2s/,14833,/,18446744073709551616,/' 'c/2p64.csv:2: elettori_t: "18446744073709551616" is not a count'
-badcsv C07 trav.csv '2s|^010020010,|../../evil,|' 'c/trav.csv:2: cod "../../evil": must start with a letter or digit'
+badcsv C07 trav.csv '2s|^010020010,|../../evil,|' 'c/trav.csv:2: precinct "../../evil" (from {cod}): must start with a letter or digit'
 check "$HC: nothing is written outside" absent evil.txt ../evil.txt ../../evil.txt c/evil.txt
-badcsv C10 utf8.csv '2s/ACQUI TERME/ACQUI\xffTERME/' "manifest.txt:11: not valid UTF-8"
+badcsv C10 utf8.csv '2s/ACQUI TERME/ACQUI\xffTERME/' "c/utf8.csv:2: precinct-name (from {desc_com}): not valid UTF-8"
 badcsv C11 quote.csv "\$s/\$/,\"never closed/" "c/quote.csv:4:"
 check "$HC: the reason" matches "$OUT" "quoted field never closed"
 badcsv C12 stray.csv '2s/ACQUI TERME/ACQUI"TERME/' "c/stray.csv:2:42: stray quote"
 badcsv C13 wide.csv "1s/\$/$(for i in $(seq 300); do printf ',x%d' "$i"; done)/" "c/wide.csv:1: more than 256 fields"
 badcsv C17 nul-count.csv '2s/,14833,/,148\x0033,/' "c/nul-count.csv:2:77: NUL byte"
 badcsv C18 nul-id.csv '2s/^010020010,/0100\x0020010,/' "c/nul-id.csv:2:5: NUL byte"
-badcsv C14 dup.csv '3s/^010020020,/010020010,/' 'manifest.txt:12: precinct: precinct id "010020010" is listed twice'
+badcsv C14 dup.csv '3s/^010020020,/010020010,/' 'c/dup.csv:3: precinct "010020010" is also the precinct at c/dup.csv:2'
 hcase C08
 SQL_CSV="'; DROP TABLE submission; --"
 edit c/base.csv c/sql.csv "2s/ACQUI TERME/$SQL_CSV/"

@@ -61,11 +61,11 @@ expect_eq "  ... writes the same protocols, byte for byte" "$(cat replay/protoco
     "$(cat replay-map/protocols/*.txt | sha256sum)"
 expect_eq "  ... and the same manifest but for the fresh keys" \
     "$(sed 's/ RW[^ ]* / KEY /' replay/manifest.txt | sha256sum)" "$(sed 's/ RW[^ ]* / KEY /' replay-map/manifest.txt | sha256sum)"
-sed 's/^no: voti_no$/no: voti_nein/' "$MAP" > bad-column.map
+sed 's/^no: {voti_no}$/no: {voti_nein}/' "$MAP" > bad-column.map
 expect_exit "  ... a column the CSV lacks is named" 2 'no column "voti_nein"' \
     "$DAUYS" import-csv --map bad-column.map "$CSV" -o x1
 grep -v '^yes: ' "$MAP" > bad-order.map
-expect_exit "  ... a missing key is named with its line" 2 "bad-order.map:10: yes: expected here, found \"no\"" \
+expect_exit "  ... a missing key is named with its line" 2 "bad-order.map:13: yes: expected here, found \"no\"" \
     "$DAUYS" import-csv --map bad-order.map "$CSV" -o x2
 expect_exit "  ... --preset and --map together are refused" 2 "give one of --preset and --map" \
     "$DAUYS" import-csv --preset it-eligendo --map "$MAP" "$CSV" -o x3
