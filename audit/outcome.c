@@ -477,7 +477,8 @@ keeps_shape(audit *a, const dauys_manifest *next, const char *where)
     const char *change = shape_change(a, next);
 
     audit_check(a, C1, change == NULL, where, "manifest version %u changes what update-manifest "
-                "keeps: %s (version %u is in force)", next->version, change ? change : "", a->m.version);
+                "keeps: %s (version %u is in force)", next->version, change ? change : "",
+                a->m.version);
     return change == NULL;
 }
 
@@ -505,7 +506,7 @@ audit_manifest_file_logged(const audit *a, const char *name)
     unsigned long v;
     size_t n;
 
-    if (name[0] != 'v' || name[1] < '0' || name[1] > '9') {
+    if (a->manifest_version_count == 0 || name[0] != 'v' || name[1] < '0' || name[1] > '9') {
         return 0;
     }
     v = strtoul(name + 1, NULL, 10);

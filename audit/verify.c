@@ -314,7 +314,8 @@ line_done(log_reader *r, int ended)
                                                                : sizeof r->entry - r->len;
         memcpy(r->entry + r->len, r->line, keep);
         r->len += keep;
-        if (ended && r->line_kept >= sizeof last - 1 && memcmp(r->line, last, sizeof last - 1) == 0) {
+        if (ended && r->line_kept >= sizeof last - 1 &&
+            memcmp(r->line, last, sizeof last - 1) == 0) {
             entry_done(r);
         }
     } else {
