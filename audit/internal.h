@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "logentry.h"
 #include "manifest.h"
@@ -150,6 +151,9 @@ typedef int (*audit_entry_fn)(void *ctx, const char *text, size_t len);
 typedef void (*audit_stray_fn)(void *ctx, uint64_t offset, uint64_t len, uint64_t entries);
 int audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray, void *ctx,
                             dauys_error *err);
+/* The splitting itself, from FP (not closed): FN's first non-zero return, or
+ * 0 (then a read error, if any, is left in ferror(FP) for the caller). */
+int audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx);
 /* The same, bytes outside the entries passed over. */
 int audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err);
 

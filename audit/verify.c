@@ -347,32 +347,43 @@ read_bytes(log_reader *r, const char *p, size_t n)
 }
 
 int
-audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray, void *ctx,
-                        dauys_error *err)
+audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx)
 {
     log_reader r = {.fn = fn, .stray = stray, .ctx = ctx};
     char piece[PIECE];
     size_t n;
-    FILE *fp;
 
-    err->status = DAUYS_OK;
-    if ((fp = audit_source_fopen(a->src, "log/entries.txt", err)) == NULL) {
-        return -1;
-    }
     while (r.rc == 0 && (n = fread(piece, 1, sizeof piece, fp)) > 0) {
         read_bytes(&r, piece, n);
     }
     if (r.rc == 0 && ferror(fp)) {
-        fclose(fp);
-        return dauys_error_set(err, DAUYS_E_IO, "%s: log/entries.txt: read error", a->dir);
+        return 0; /* the caller reports it */
     }
-    fclose(fp);
     if (r.line_len > 0) {
         line_done(&r, 0); /* the last line has no LF */
     }
     entry_done(&r);
     stray_done(&r);
     return r.rc;
+}
+
+int
+audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray, void *ctx,
+                        dauys_error *err)
+{
+    FILE *fp;
+    int rc;
+
+    err->status = DAUYS_OK;
+    if ((fp = audit_source_fopen(a->src, "log/entries.txt", err)) == NULL) {
+        return -1;
+    }
+    rc = audit_log_split(fp, fn, stray, ctx);
+    if (rc == 0 && ferror(fp)) {
+        rc = dauys_error_set(err, DAUYS_E_IO, "%s: log/entries.txt: read error", a->dir);
+    }
+    fclose(fp);
+    return rc;
 }
 
 int

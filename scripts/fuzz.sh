@@ -2,8 +2,8 @@
 # Fuzzes every parser of outside input with libFuzzer (clang, ASan + UBSan,
 # -fno-sanitize-recover): protocol, manifest, minisign key and signature
 # files, signed notes and checkpoints, log entries, proofs, the CSV reader of
-# the importer, the bundle archive's headers, and the audit's scanner of the
-# HTML report (fuzz/).
+# the importer, the bundle archive's headers, the audit's scanner of the
+# HTML report and its splitting of the log into entries (fuzz/).
 #
 #   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
 #
@@ -22,7 +22,7 @@ scripts/build.sh fuzz >/dev/null
 bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
-targets=(protocol manifest keys note logentry proof csv tar page)
+targets=(protocol manifest keys note logentry proof csv tar page logstream)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -52,6 +52,7 @@ for f in tests/data/it-2026/*.csv; do head -n 40 "$f" >"$work/corpus/csv/$(basen
 mkdir -p "$work/corpus/tar"
 head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
 seed page "$d/bundle/reports/report.html"
+seed logstream "$d/bundle/log/entries.txt"
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \

@@ -1328,15 +1328,17 @@ write_small_manifest(const char *dir, unsigned v)
 
     dauys_keys_pubkey_to_base64(b64, &fx.pk[0]);
     snprintf(text, sizeof text,
-             "format: dauys-manifest 1\nreferendum: kz-versions\ntitle: Versions\n"
+             "format: dauys-manifest 1\nreferendum: " REFERENDUM "\ntitle: Versions\n"
              "date: 2026-03-15\nmode: test\nversion: %u\nballot: single\n"
-             "question: q1 simple-majority Do you approve?\nregion: AST capital Astana\n"
-             "district: AST-D1 AST Esil\nprecinct: P00 AST-D1 1000 %s School\n", v, b64);
+             "question: q1 kz-constitutional Do you approve?\n"
+             "question: q2 simple-majority Do you approve of the other?\n"
+             "region: AST capital Astana\ndistrict: AST-D1 AST Esil\n"
+             "precinct: P00 AST-D1 1000 %s School\n", v, b64);
     support_write_signed(dir, "mv.txt", text, fx.central_sk);
 }
 
 /* A bundle ROOT/NAME (and ROOT/NAME.tar) of a workspace whose manifest has
- * VERSIONS versions; the caller frees both names. */
+ * VERSIONS versions, then P00's protocol; the caller frees both names. */
 static void
 versions_bundle(const char *root, const char *name, unsigned versions, char **bundle, char **tar)
 {
@@ -1358,6 +1360,13 @@ versions_bundle(const char *root, const char *name, unsigned versions, char **bu
             fail_msg("version %u: %s", v, err.message);
         }
     }
+    char *in = support_path(ws_dir, "in");
+    dauys_ingest_summary sum;
+    assert_int_equal(mkdir(in, 0700), 0);
+    support_write_signed(in, "P00.txt", fx.proto[0], fx.sk[0]);
+    assert_int_equal(dauys_ingest(ws, &in, 1, 1, &sum, NULL, &err), 0);
+    assert_int_equal(sum.accepted, 1);
+    free(in);
     *bundle = support_path(root, name);
     assert_int_equal(dauys_publish(&pub, ws, fx.central_sk, *bundle, &err), 0);
     snprintf(sub, sizeof sub, "%s.tar", name);
@@ -1388,7 +1397,8 @@ audit_cpu_seconds(const char *bundle, unsigned versions)
         for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
             assert_int_equal(sum.failed[i], 0);
         }
-        assert_int_equal(sum.entries, versions + 1); /* the versions and the result */
+        assert_int_equal(sum.entries, versions + 2); /* the versions, P00 and the result */
+        assert_int_equal(sum.counted, 1);
     }
     return best;
 }
