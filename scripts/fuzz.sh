@@ -52,7 +52,8 @@ for f in tests/data/it-2026/*.csv; do head -n 40 "$f" >"$work/corpus/csv/$(basen
 mkdir -p "$work/corpus/tar"
 head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
 seed page "$d/bundle/reports/report.html"
-seed logstream "$d/bundle/log/entries.txt"
+mkdir -p "$work/corpus/logstream"
+head -c 4096 "$d/bundle/log/entries.txt" >"$work/corpus/logstream/head"
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \
