@@ -61,20 +61,7 @@ logged_protocol_file(const audit *a, const char *name)
 static int
 logged_manifest_file(const audit *a, const char *name)
 {
-    char want[64];
-
-    for (size_t i = 0; i < a->manifest_version_count; i++) {
-        unsigned v = a->manifest_versions_logged[i];
-        snprintf(want, sizeof want, "v%u.txt", v);
-        if (strcmp(name, want) == 0) {
-            return 1;
-        }
-        snprintf(want, sizeof want, "v%u.txt.minisig", v);
-        if (strcmp(name, want) == 0) {
-            return 1;
-        }
-    }
-    return 0;
+    return audit_manifest_file_logged(a, name);
 }
 
 /* Whether DIR/NAME (DIR "" for the top) is a file the bundle may hold. */

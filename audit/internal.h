@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "logentry.h"
 #include "manifest.h"
@@ -141,8 +142,19 @@ void audit_prepare_join(audit_prep_job *j);
 void audit_protocol_name(char *out, size_t size, uint64_t index);
 
 /* Calls FN on each entry of the bundle's log/entries.txt in turn, as its
- * bytes; stops at FN's first non-zero return. Returns 0, or -1 with ERR filled. */
+ * bytes; stops at FN's first non-zero return. Returns 0, or -1 with ERR filled.
+ * An entry runs from a line "format: dauys-log 1" to its "previous:" line (or
+ * to the next such first line, when it is malformed); every byte is kept,
+ * NULs too. Bytes outside any entry are not handed to FN but to STRAY (when
+ * not NULL) as runs: at OFFSET in the file, LEN bytes, after ENTRIES entries. */
 typedef int (*audit_entry_fn)(void *ctx, const char *text, size_t len);
+typedef void (*audit_stray_fn)(void *ctx, uint64_t offset, uint64_t len, uint64_t entries);
+int audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray, void *ctx,
+                            dauys_error *err);
+/* The splitting itself, from FP (not closed): FN's first non-zero return, or
+ * 0 (then a read error, if any, is left in ferror(FP) for the caller). */
+int audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx);
+/* The same, bytes outside the entries passed over. */
 int audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err);
 
 /* outcome.c: one manifest or submission entry of the log. */
@@ -150,6 +162,12 @@ void audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where);
 void audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
                          const audit_prepared *p);
 void audit_state_free(audit *a);
+/* Sorts the manifest versions the log named, once the whole log is read. */
+void audit_manifest_versions_sort(audit *a);
+/* 1 if NAME (in manifests/) is the file or signature of a logged manifest
+ * version, as dauys names it: "vN.txt" or "vN.txt.minisig". Needs
+ * audit_manifest_versions_sort first; O(log versions). */
+int audit_manifest_file_logged(const audit *a, const char *name);
 /* Hands C the manifest in force and each counting precinct's protocol, read
  * again; 0, or -1 (ERR) if a callback failed or memory ran out. */
 int audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err);
@@ -157,6 +175,9 @@ int audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *er
 /* statement.c: the audit's own result statement, and its comparison with result.txt. */
 int audit_statement_build(audit *a);
 void audit_statement_compare(audit *a, const char *text, size_t len);
+/* A4 for result.txt.minisig (SIG, SIG_LEN bytes), a valid signature of the
+ * statement by the central key: its trusted comment is FORMATS.md 16.2's. */
+void audit_result_comment_check(audit *a, const char *sig, size_t sig_len);
 /* Lines of the audit's statement whose areas hold protocols it could not read. */
 uint64_t audit_statement_unknown_lines(const audit *a);
 

@@ -7,6 +7,8 @@
  * its entry, and the re-tally checks the result's arithmetic against the
  * organisers' own decisions rather than failing again for the same cause.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -14,6 +16,9 @@
 #include "alloc.h"
 #include "internal.h"
 #include "sha256.h"
+
+/* A reason code as logged (FORMATS.md 12.1), with its NUL. */
+#define AUDIT_CODE_MAX 16
 
 int
 audit_signature_valid(int *oom, const char *data, size_t len, const char *sig, size_t sig_len,
@@ -157,41 +162,72 @@ apply_logged(audit *a, const dauys_log_parsed *e, uint32_t pi, const dauys_proto
     add_numbers(a, pi, p, 1);
 }
 
+/* Copies CODE, a reason code of FORMATS.md 11.2 or 11.3, into OUT (AUDIT_CODE_MAX bytes). */
+static void
+set_code(char *out, const char *code)
+{
+    snprintf(out, AUDIT_CODE_MAX, "%s", code);
+}
+
+/* The reason code of the first broken relation among F (an R code). */
+static const char *
+first_error(const dauys_findings *f)
+{
+    for (size_t i = 0; i < f->count; i++) {
+        if (f->item[i].is_error) {
+            return f->item[i].code;
+        }
+    }
+    return "";
+}
+
 /*
  * The outcome ingestion must have given this protocol (FORMATS.md 11.2, 11.3),
- * from the files and the state before it. *P is parsed when *PARSED.
+ * from the files, entry E and the state before it: the event is returned,
+ * its reason code ("" for none) written to CODE (AUDIT_CODE_MAX bytes). The
+ * checks run in ingestion's order (tally/ingest_verify.c), since the first
+ * that fails decides the reason. *P is parsed when *PARSED; *PI is the
+ * precinct the header names in the roster, UINT32_MAX if none.
  */
 static const char *
-derive(audit *a, const audit_prepared *prep, const char *sig, const uint8_t sha[32],
-       dauys_protocol *p, uint32_t *pi, int *parsed, int *bad_signature)
+derive(audit *a, const audit_prepared *prep, const dauys_log_parsed *e, dauys_protocol *p,
+       uint32_t *pi, int *parsed, int *bad_signature, char *code)
 {
-    const char *text = prep->text;
+    const char *text = prep->text, *sig = e->has_signature ? prep->sig : NULL;
     size_t len = prep->len;
-
     dauys_findings f;
     dauys_error err;
     uint8_t old[32];
 
-    if (dauys_protocol_parse_header(p, text, len, "protocol", &err) != 0) {
+    set_code(code, "");
+    if (strcmp(e->reason_code, "too-large") == 0 && len == 0) {
+        set_code(code, "too-large"); /* not kept: an empty file is all that can be seen (17.1) */
         return "rejected";
     }
-    if (!dauys_manifest_find_precinct(&a->m, p->precinct, strlen(p->precinct), pi)) {
-        *pi = UINT32_MAX;
-        return "replay";
+    if (dauys_protocol_parse_header(p, text, len, "protocol", &err) != 0) {
+        set_code(code, "parse");
+        return "rejected";
     }
-    /* a replay's numbers are still read: if it was counted, they were counted */
-    *parsed = dauys_protocol_parse(p, text, len, "protocol", &a->m, &err) == 0;
-    if (strcmp(p->referendum, a->m.referendum) != 0) {
+    int on_roster = dauys_manifest_find_precinct(&a->m, p->precinct, strlen(p->precinct), pi);
+    if (!on_roster) {
+        *pi = UINT32_MAX;
+    } else { /* a replay's numbers are still read: if it was counted, they were counted */
+        *parsed = dauys_protocol_parse(p, text, len, "protocol", &a->m, &err) == 0;
+    }
+    if (strcmp(p->referendum, a->m.referendum) != 0 || !on_roster) {
+        set_code(code, strcmp(p->referendum, a->m.referendum) != 0 ? "referendum" : "precinct");
         return "replay";
     }
     *bad_signature = *pi == prep->pi ? !prep->sig_valid
                                      : !audit_signed_by(a, text, len, sig, prep->sig_len,
                                                         &a->m.precinct[*pi].key);
     if (*bad_signature || !*parsed) {
+        set_code(code, *bad_signature ? "signature" : "parse");
         return "rejected";
     }
     dauys_protocol_check(&f, p, &a->m, &a->m.precinct[*pi]);
     if (f.errors > 0) {
+        set_code(code, first_error(&f));
         return "rejected";
     }
     const precinct_state *s = &a->ps[*pi];
@@ -199,19 +235,44 @@ derive(audit *a, const audit_prepared *prep, const char *sig, const uint8_t sha[
         return "accepted";
     }
     if (p->version != s->latest) {
+        set_code(code, p->version > s->latest ? "" : "stale");
         return p->version > s->latest ? "correction" : "stale";
     }
-    return reread(a, s->entry, NULL, old) == 0 && memcmp(old, sha, 32) == 0 ? "duplicate"
-                                                                            : "conflict";
+    if (reread(a, s->entry, NULL, old) == 0 && memcmp(old, e->file_sha256, 32) == 0) {
+        return "duplicate";
+    }
+    set_code(code, "conflict");
+    return "conflict";
 }
 
-/* C1, C2, A3 for one submission whose files are as logged; PI its precinct. */
+/* 1 if EVENT is one that ingestion logs for a submission (FORMATS.md 12.1). */
+static int
+logged_by_ingest(const char *event)
+{
+    static const char *const events[] = {"accepted", "correction", "rejected",
+                                         "replay",   "conflict",   "stale"};
+
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        if (strcmp(event, events[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* C1, C2, A3 for one submission whose files are as logged; PI its precinct,
+ * WANT and CODE the outcome derive() gave. */
 static void
-judge(audit *a, const dauys_log_parsed *e, const char *want, int bad_signature, uint32_t pi,
-      const char *where)
+judge(audit *a, const dauys_log_parsed *e, const char *want, const char *code, int bad_signature,
+      uint32_t pi, const char *where)
 {
     int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
 
+    if (!logged_by_ingest(e->event)) { /* "duplicate" above all: ingestion never logs one */
+        audit_check(a, C1, 0, where, "logged as %s, an event ingestion never writes for a "
+                    "protocol (the files and the roster make it %s)", e->event, want);
+        return;
+    }
     if (counts && strcmp(want, "replay") == 0) {
         audit_check(a, C1, 0, where, "counted, but it is a protocol of another referendum or of a "
                     "precinct not on the roster (%s)", e->precinct[0] ? e->precinct : "unnamed");
@@ -233,8 +294,14 @@ judge(audit *a, const dauys_log_parsed *e, const char *want, int bad_signature, 
             return;
         }
     }
-    audit_check(a, C1, strcmp(want, e->event) == 0, where,
-                "logged as %s, but the files and the roster make it %s", e->event, want);
+    if (strcmp(want, e->event) != 0) {
+        audit_check(a, C1, 0, where, "logged as %s, but the files and the roster make it %s",
+                    e->event, want);
+        return;
+    }
+    audit_check(a, C1, strcmp(code, e->reason_code) == 0, where, "logged as %s with reason "
+                "code %s, but the files and the roster give %s", e->event,
+                e->reason_code[0] ? e->reason_code : "(none)", code[0] ? code : "none");
 }
 
 /* The precinct an entry names, when the roster has it; UINT32_MAX if not. */
@@ -266,8 +333,8 @@ audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
     if (!a->have_manifest) {
         audit_check(a, C1, 0, where, "a protocol before any manifest");
     } else if (files_ok) {
-        const char *want = derive(a, prep, e->has_signature ? prep->sig : NULL, e->file_sha256,
-                                  &p, &pi, &parsed, &bad_signature);
+        char code[AUDIT_CODE_MAX];
+        const char *want = derive(a, prep, e, &p, &pi, &parsed, &bad_signature, code);
         int named = pi == UINT32_MAX || (strcmp(p.precinct, e->precinct) == 0 &&
                                          p.version == e->version);
         if (!named) {
@@ -275,7 +342,7 @@ audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
                         "precinct %s version %u", e->precinct[0] ? e->precinct : "none",
                         e->version, p.precinct, p.version);
         } else {
-            judge(a, e, want, bad_signature, pi, where);
+            judge(a, e, want, code, bad_signature, pi, where);
         }
         if (!named || pi == UINT32_MAX) {
             pi = named_precinct(a, e);
@@ -366,28 +433,94 @@ same_frame(const dauys_manifest *old, const dauys_manifest *new)
 }
 
 /*
- * A later version may change keys, voters and names and add precincts and
- * districts; everything else of FORMATS.md 8.4 stays: the referendum and
- * mode, ballots, questions (id, profile, text) and regions (id, kind) by
- * position, every precinct, in a district of the same id. Else the re-tally
- * could not follow it. Returns 1 if NEXT keeps the shape.
+ * What NEXT changes of what update-manifest keeps (FORMATS.md 8.4, the
+ * checks of tally/roster.c): NULL if nothing, else which. A later version
+ * may change keys, voters and names and add precincts and districts; the
+ * referendum and mode, ballots, questions (id, profile, text) and regions
+ * (id, kind) stay by position, every district in the region of the same
+ * position, every precinct in a district of the same id. Else the re-tally
+ * could not follow it: the sums are carried over by district id.
  */
+static const char *
+shape_change(const audit *a, const dauys_manifest *next)
+{
+    uint32_t i2;
+
+    if (next->version <= a->m.version) {
+        return "its version is not higher";
+    }
+    if (!same_frame(&a->m, next)) {
+        return "the referendum, mode, ballots, questions or regions differ";
+    }
+    for (size_t i = 0; i < a->m.district_count; i++) {
+        const dauys_place *d = &a->m.district[i];
+        if (!dauys_idmap_get(&next->district_map, d->id, d->id_len, &i2) ||
+            next->district[i2].region != d->region) {
+            return "a district is dropped or moved to another region";
+        }
+    }
+    for (size_t i = 0; i < a->m.precinct_count; i++) {
+        const dauys_precinct *p = &a->m.precinct[i];
+        if (!dauys_manifest_find_precinct(next, p->id, p->id_len, &i2) ||
+            !same_place(&a->m.district[p->district], &next->district[next->precinct[i2].district],
+                        0)) {
+            return "a precinct is dropped or moved to another district";
+        }
+    }
+    return NULL;
+}
+
+/* C1 for manifest version NEXT: 1 if it keeps what update-manifest keeps. */
 static int
 keeps_shape(audit *a, const dauys_manifest *next, const char *where)
 {
-    uint32_t pi;
-    int ok = next->version > a->m.version && same_frame(&a->m, next);
+    const char *change = shape_change(a, next);
 
-    for (size_t i = 0; ok && i < a->m.precinct_count; i++) {
-        const dauys_precinct *p = &a->m.precinct[i];
-        ok = dauys_manifest_find_precinct(next, p->id, p->id_len, &pi) &&
-             same_place(&a->m.district[p->district], &next->district[next->precinct[pi].district],
-                        0);
+    audit_check(a, C1, change == NULL, where, "manifest version %u changes what update-manifest "
+                "keeps: %s (version %u is in force)", next->version, change ? change : "",
+                a->m.version);
+    return change == NULL;
+}
+
+static int
+compare_versions(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *) x, b = *(const uint32_t *) y;
+
+    return (a > b) - (a < b);
+}
+
+void
+audit_manifest_versions_sort(audit *a)
+{
+    if (a->manifest_version_count > 1) {
+        qsort(a->manifest_versions_logged, a->manifest_version_count,
+              sizeof *a->manifest_versions_logged, compare_versions);
     }
-    audit_check(a, C1, ok, where, "manifest version %u changes what update-manifest keeps (the "
-                "referendum, mode, ballots, questions, regions, a precinct or its district), or "
-                "is not after version %u", next->version, a->m.version);
-    return ok;
+}
+
+int
+audit_manifest_file_logged(const audit *a, const char *name)
+{
+    char canonical[64];
+    unsigned long v;
+    size_t n;
+
+    if (a->manifest_version_count == 0 || name[0] != 'v' || name[1] < '0' || name[1] > '9') {
+        return 0;
+    }
+    v = strtoul(name + 1, NULL, 10);
+    if (v > UINT32_MAX) {
+        return 0;
+    }
+    n = (size_t) snprintf(canonical, sizeof canonical, "v%lu.txt", v);
+    if (strncmp(name, canonical, n) != 0 ||
+        (name[n] != '\0' && strcmp(name + n, ".minisig") != 0)) {
+        return 0; /* not how dauys names version V: "v007.txt", "v7.txtx" */
+    }
+    uint32_t want = (uint32_t) v;
+    return bsearch(&want, a->manifest_versions_logged, a->manifest_version_count,
+                   sizeof want, compare_versions) != NULL;
 }
 
 void

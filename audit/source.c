@@ -227,6 +227,13 @@ index_member(audit_source *s)
     m->type = s->peek.type;
     m->data_at = s->run_pos + DAUYS_TAR_BLOCK;
     m->size = s->peek.size;
+    /* a second member of the same name keeps the first's place in the map (find) */
+    if (dauys_idmap_put(&s->by_name, m->name, len, (uint32_t) s->member_count, NULL) < 0) {
+        dauys_free(m->name);
+        s->oom = 1;
+        skip(s);
+        return;
+    }
     s->member_count++;
     skip(s);
 }
@@ -239,6 +246,7 @@ audit_source_open(audit_source *s, const char *path, dauys_error *err)
 
     memset(s, 0, sizeof *s);
     s->fd = -1;
+    dauys_idmap_init(&s->by_name);
     pthread_mutex_init(&s->lock, NULL);
     snprintf(s->path, sizeof s->path, "%s", path);
     if (stat(path, &st) != 0) {
@@ -273,6 +281,7 @@ audit_source_close(audit_source *s)
         dauys_free(s->member[i].stored);
     }
     dauys_free(s->member);
+    dauys_idmap_free(&s->by_name);
     dauys_free(s->protocol_at);
     if (s->run != NULL) {
         fclose(s->run);
@@ -366,16 +375,14 @@ path_of(char out[PATH_MAX], const audit_source *s, const char *rel)
     return snprintf(out, PATH_MAX, "%s/%s", s->path, rel) >= PATH_MAX ? -1 : 0;
 }
 
-/* The first member outside the run named REL, or NULL. */
+/* The first member outside the run named REL, or NULL. A hash lookup: the
+ * audit asks for each manifest version's files, and there may be thousands. */
 static const audit_member *
 find(const audit_source *s, const char *rel)
 {
-    for (size_t i = 0; i < s->member_count; i++) {
-        if (strcmp(s->member[i].name, rel) == 0) {
-            return &s->member[i];
-        }
-    }
-    return NULL;
+    uint32_t i;
+
+    return dauys_idmap_get(&s->by_name, rel, strlen(rel), &i) ? &s->member[i] : NULL;
 }
 
 /* Reads LEN bytes at AT of the archive. 0, or -1 (short or failed). */

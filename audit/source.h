@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "idmap.h"
 #include "tar.h"
 
 /* A member of an archive outside the protocol run. */
@@ -39,6 +40,7 @@ typedef struct audit_source {
     int fd;                    /* archive: read with pread, from any thread */
     audit_member *member;      /* outside the run, in archive order */
     size_t member_count, member_cap;
+    dauys_idmap by_name;       /* member name -> index of the first member so named */
     FILE *run;                 /* the archive read front to back */
     uint64_t run_pos;          /* offset of the next header */
     uint64_t stream_at;        /* offset RUN reads at */

@@ -248,3 +248,24 @@ audit_statement_unknown_lines(const audit *a)
     }
     return n;
 }
+
+void
+audit_result_comment_check(audit *a, const char *sig, size_t sig_len)
+{
+    char want[DAUYS_KEYS_TRUSTED_COMMENT_MAX + 1];
+    dauys_signature s;
+    dauys_error err;
+
+    /* the statement's own referendum and log-size lines are T1's and I2's:
+     * the comment that minisign -V shows readers must say the same */
+    snprintf(want, sizeof want, "dauys result of %s covering log size %llu", a->m.referendum,
+             (unsigned long long) a->result_size);
+    if (dauys_keys_signature_decode(&s, sig, sig_len, "result.txt.minisig", &err) != 0) {
+        a->oom |= err.status == DAUYS_E_NOMEM;
+        audit_check(a, A4, 0, "result.txt.minisig", "%s", err.message);
+        return;
+    }
+    audit_check(a, A4, strcmp(s.trusted_comment, want) == 0, "result.txt.minisig",
+                "its trusted comment is \"%s\", not \"%s\" (FORMATS.md 16.2)", s.trusted_comment,
+                want);
+}

@@ -254,44 +254,159 @@ entry_fn(void *ctx, const char *text, size_t len)
     return b->a->oom ? -1 : 0;
 }
 
-/* A line of the log read in pieces of at most this many bytes; an entry
- * kept up to ENTRY_KEEP bytes (the format allows 1023: a longer one is
- * malformed, I1, and only its first bytes are kept). */
-#define PIECE 2048
+/* The log is read in pieces of this many bytes; an entry and a line are kept
+ * up to ENTRY_KEEP bytes (the format allows 1023: a longer one is malformed,
+ * I1, and only its first bytes are kept). */
+#define PIECE 16384
 #define ENTRY_KEEP (2 * DAUYS_LOG_ENTRY_MAX)
 
-int
-audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err)
+/* Where audit_log_stream_strays is in the log. */
+typedef struct log_reader {
+    audit_entry_fn fn;
+    audit_stray_fn stray;
+    void *ctx;
+    int rc;                   /* FN's first non-zero return */
+    int in_entry;             /* ENTRY holds an entry's first lines */
+    char entry[ENTRY_KEEP];
+    size_t len;
+    char line[ENTRY_KEEP];    /* the line being read: its first bytes */
+    size_t line_kept;
+    uint64_t line_len;        /* all its bytes */
+    uint64_t offset;          /* of the line in the log */
+    uint64_t entries;         /* handed to FN */
+    uint64_t stray_at, stray_len; /* the run of bytes outside entries, not yet reported */
+} log_reader;
+
+/* Hands the entry read so far to FN. */
+static void
+entry_done(log_reader *r)
 {
-    static const char first[] = "format: dauys-log 1\n";
-    char piece[PIECE], entry[ENTRY_KEEP];
-    size_t len = 0, n;
-    int rc = 0, line_start = 1;
+    if (r->in_entry && r->rc == 0) {
+        r->rc = r->fn(r->ctx, r->entry, r->len);
+        r->entries++;
+    }
+    r->in_entry = 0;
+    r->len = 0;
+}
+
+/* Reports the run of bytes outside entries read so far. */
+static void
+stray_done(log_reader *r)
+{
+    if (r->stray_len > 0 && r->stray != NULL && r->rc == 0) {
+        r->stray(r->ctx, r->stray_at, r->stray_len, r->entries);
+    }
+    r->stray_len = 0;
+}
+
+/* The line read is complete (ENDED: with its LF): it starts an entry, is
+ * part of one (and may end it), or lies outside any. */
+static void
+line_done(log_reader *r, int ended)
+{
+    static const char first[] = "format: dauys-log 1\n", last[] = "previous: ";
+
+    if (ended && r->line_len == sizeof first - 1 && memcmp(r->line, first, r->line_len) == 0) {
+        entry_done(r); /* an entry without its last line ends here: malformed (I1) */
+        stray_done(r);
+        r->in_entry = 1;
+    }
+    if (r->in_entry) {
+        size_t keep = r->line_kept < sizeof r->entry - r->len ? r->line_kept
+                                                               : sizeof r->entry - r->len;
+        memcpy(r->entry + r->len, r->line, keep);
+        r->len += keep;
+        if (ended && r->line_kept >= sizeof last - 1 &&
+            memcmp(r->line, last, sizeof last - 1) == 0) {
+            entry_done(r);
+        }
+    } else {
+        r->stray_at = r->stray_len == 0 ? r->offset : r->stray_at;
+        r->stray_len += r->line_len;
+    }
+    r->offset += r->line_len;
+    r->line_kept = 0;
+    r->line_len = 0;
+}
+
+/* Takes N bytes of the log at P, line by line. */
+static void
+read_bytes(log_reader *r, const char *p, size_t n)
+{
+    while (n > 0 && r->rc == 0) {
+        const char *lf = memchr(p, '\n', n);
+        size_t take = lf != NULL ? (size_t) (lf - p) + 1 : n;
+        size_t keep = take < sizeof r->line - r->line_kept ? take : sizeof r->line - r->line_kept;
+        memcpy(r->line + r->line_kept, p, keep);
+        r->line_kept += keep;
+        r->line_len += take;
+        if (lf != NULL) {
+            line_done(r, 1);
+        }
+        p += take;
+        n -= take;
+    }
+}
+
+int
+audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx)
+{
+    log_reader r = {.fn = fn, .stray = stray, .ctx = ctx};
+    char piece[PIECE];
+    size_t n;
+
+    while (r.rc == 0 && (n = fread(piece, 1, sizeof piece, fp)) > 0) {
+        read_bytes(&r, piece, n);
+    }
+    if (r.rc == 0 && ferror(fp)) {
+        return 0; /* the caller reports it */
+    }
+    if (r.line_len > 0) {
+        line_done(&r, 0); /* the last line has no LF */
+    }
+    entry_done(&r);
+    stray_done(&r);
+    return r.rc;
+}
+
+int
+audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray, void *ctx,
+                        dauys_error *err)
+{
     FILE *fp;
+    int rc;
 
     err->status = DAUYS_OK;
     if ((fp = audit_source_fopen(a->src, "log/entries.txt", err)) == NULL) {
         return -1;
     }
-    while (rc == 0 && fgets(piece, sizeof piece, fp) != NULL) {
-        n = strlen(piece); /* a NUL byte in the log cuts the piece: the entry is then malformed */
-        if (line_start && strcmp(piece, first) == 0 && len > 0) {
-            rc = fn(ctx, entry, len);
-            len = 0;
-        }
-        size_t keep = n < sizeof entry - len ? n : sizeof entry - len;
-        memcpy(entry + len, piece, keep);
-        len += keep;
-        line_start = n > 0 && piece[n - 1] == '\n';
-    }
+    rc = audit_log_split(fp, fn, stray, ctx);
     if (rc == 0 && ferror(fp)) {
         rc = dauys_error_set(err, DAUYS_E_IO, "%s: log/entries.txt: read error", a->dir);
     }
-    if (rc == 0 && len > 0) {
-        rc = fn(ctx, entry, len);
-    }
     fclose(fp);
     return rc;
+}
+
+int
+audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err)
+{
+    return audit_log_stream_strays(a, fn, NULL, ctx, err);
+}
+
+/* I1: bytes of the log that belong to no entry. */
+static void
+stray_bytes(void *ctx, uint64_t offset, uint64_t len, uint64_t entries)
+{
+    batcher *b = ctx;
+    char after[64] = "before the first entry";
+
+    if (entries > 0) {
+        snprintf(after, sizeof after, "after log entry %llu", (unsigned long long) entries - 1);
+    }
+    audit_check(b->a, I1, 0, "log/entries.txt", "byte %llu: %llu bytes %s that are part of no "
+                "entry (an entry runs from \"format: dauys-log 1\" to its \"previous:\" line)",
+                (unsigned long long) offset, (unsigned long long) len, after);
 }
 
 /* The bundle's result.txt: the last result the log records, signed, re-tallied. */
@@ -318,8 +433,11 @@ check_result(audit *a)
                     "the log recorded");
     } else {
         a->sum->passed[I3]++;
-        audit_check(a, A4, audit_signed_by(a, text, len, sig, sig_len, &a->central),
-                    "result.txt", "not signed by the central key");
+        if (audit_signed_by(a, text, len, sig, sig_len, &a->central)) {
+            audit_result_comment_check(a, sig, sig_len);
+        } else {
+            audit_check(a, A4, 0, "result.txt", "not signed by the central key");
+        }
         audit_statement_compare(a, text, len);
         audit_reports_check(a, text, len);
     }
@@ -626,8 +744,9 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
     b->count[0] = b->count[1] = 0;
     b->cur = b->pending = 0;
     b->seen = 0;
-    int streamed = audit_log_stream(&a, entry_fn, b, err);
+    int streamed = audit_log_stream_strays(&a, entry_fn, stray_bytes, b, err);
     drain(b); /* whatever happened: no thread may outlive the audit */
+    audit_manifest_versions_sort(&a); /* for I4, after the log */
     if (streamed != 0 && !a.oom) {
         goto done;
     }

@@ -2,8 +2,8 @@
 # Fuzzes every parser of outside input with libFuzzer (clang, ASan + UBSan,
 # -fno-sanitize-recover): protocol, manifest, minisign key and signature
 # files, signed notes and checkpoints, log entries, proofs, the CSV reader of
-# the importer, the bundle archive's headers, and the audit's scanner of the
-# HTML report (fuzz/).
+# the importer, the bundle archive's headers, the audit's scanner of the
+# HTML report and its splitting of the log into entries (fuzz/).
 #
 #   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
 #
@@ -22,7 +22,7 @@ scripts/build.sh fuzz >/dev/null
 bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
-targets=(protocol manifest keys note logentry proof csv importmap tar page)
+targets=(protocol manifest keys note logentry proof csv importmap tar page logstream)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -55,6 +55,8 @@ mkdir -p "$work/corpus/importmap" # a map, an empty line, the first rows of its 
 mkdir -p "$work/corpus/tar"
 head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
 seed page "$d/bundle/reports/report.html"
+mkdir -p "$work/corpus/logstream"
+head -c 4096 "$d/bundle/log/entries.txt" >"$work/corpus/logstream/head"
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \

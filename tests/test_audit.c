@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -1333,6 +1334,174 @@ test_consistency_corrupted(void **state)
     free(new_note);
 }
 
+/* --- bytes outside the log's entries (issue 15, item 6) ------------------------------------ */
+
+/* Appends LEN bytes of DATA to DIR/REL. */
+static void
+append_to(const char *dir, const char *rel, const char *data, size_t len)
+{
+    char *path = support_path(dir, rel);
+    FILE *fp = fopen(path, "ab");
+
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+    free(path);
+}
+
+/* NUL-led bytes after the last entry belong to no entry: I1 says so, and
+ * nothing else fails (the entries, and so the roots and the database, are
+ * unchanged), in the directory and in its archive. */
+static void
+test_log_stray_bytes(void **state)
+{
+    static const char garbage[] = "\0status: final\n";
+    char *dir = copy_bundle("stray"), *tar = support_path(fx.dir, "stray.tar");
+    dauys_audit_summary sum;
+    dauys_error err;
+    findings fs;
+
+    (void) state;
+    append_to(dir, "log/entries.txt", garbage, sizeof garbage - 1);
+    assert_int_equal(dauys_archive_pack(dir, tar, &err), 0);
+    for (int k = 0; k < 2; k++) {
+        audit(k == 0 ? dir : tar, &fx.central_pk, &sum, &fs);
+        assert_fails(&fs, &sum, BIT(CK_I1));
+        assert_int_equal(fs.count, 1);
+        assert_string_equal(fs.where[0], "log/entries.txt");
+        assert_non_null(strstr(fs.message[0], "15 bytes after log entry 15"));
+        assert_int_equal(sum.entries, fx.entries);
+        assert_int_equal(sum.database, 1); /* C3 ran, and passed */
+    }
+    free(dir);
+    free(tar);
+}
+
+/* --- cost in manifest versions (issue 15, item 8) ---------------------------------------- */
+
+/* Writes the one-precinct manifest of version V, signed, as DIR/mv.txt. */
+static void
+write_small_manifest(const char *dir, unsigned v)
+{
+    char text[1024], b64[57];
+
+    dauys_keys_pubkey_to_base64(b64, &fx.pk[0]);
+    snprintf(text, sizeof text,
+             "format: dauys-manifest 1\nreferendum: " REFERENDUM "\ntitle: Versions\n"
+             "date: 2026-03-15\nmode: test\nversion: %u\nballot: single\n"
+             "question: q1 kz-constitutional Do you approve?\n"
+             "question: q2 simple-majority Do you approve of the other?\n"
+             "region: AST capital Astana\ndistrict: AST-D1 AST Esil\n"
+             "precinct: P00 AST-D1 1000 %s School\n", v, b64);
+    support_write_signed(dir, "mv.txt", text, fx.central_sk);
+}
+
+/* A bundle ROOT/NAME (and ROOT/NAME.tar) of a workspace whose manifest has
+ * VERSIONS versions, then P00's protocol; the caller frees both names. */
+static void
+versions_bundle(const char *root, const char *name, unsigned versions, char **bundle, char **tar)
+{
+    char sub[64], *ws_dir, *mv, *cp = support_path(fx.dir, "central.pub");
+    dauys_workspace *ws;
+    dauys_publication pub;
+    dauys_error err;
+
+    snprintf(sub, sizeof sub, "%s-ws", name);
+    ws_dir = support_path(root, sub);
+    mv = support_path(ws_dir, "mv.txt");
+    assert_int_equal(mkdir(ws_dir, 0700), 0);
+    write_small_manifest(ws_dir, 1);
+    assert_int_equal(dauys_workspace_init(ws_dir, mv, cp, &err), 0);
+    assert_int_equal(dauys_workspace_open(&ws, ws_dir, &err), 0);
+    for (unsigned v = 2; v <= versions; v++) {
+        write_small_manifest(ws_dir, v);
+        if (dauys_workspace_update_manifest(ws, mv, &err) != 0) {
+            fail_msg("version %u: %s", v, err.message);
+        }
+    }
+    char *in = support_path(ws_dir, "in");
+    dauys_ingest_summary sum;
+    assert_int_equal(mkdir(in, 0700), 0);
+    support_write_signed(in, "P00.txt", fx.proto[0], fx.sk[0]);
+    assert_int_equal(dauys_ingest(ws, &in, 1, 1, &sum, NULL, &err), 0);
+    assert_int_equal(sum.accepted, 1);
+    free(in);
+    *bundle = support_path(root, name);
+    assert_int_equal(dauys_publish(&pub, ws, fx.central_sk, *bundle, &err), 0);
+    snprintf(sub, sizeof sub, "%s.tar", name);
+    *tar = support_path(root, sub);
+    assert_int_equal(dauys_archive_pack(*bundle, *tar, &err), 0);
+    dauys_workspace_close(ws);
+    free(ws_dir);
+    free(mv);
+    free(cp);
+}
+
+/* The least CPU time (seconds) of three audits of BUNDLE on one thread, which must pass. */
+static double
+audit_cpu_seconds(const char *bundle, unsigned versions)
+{
+    dauys_audit_options opt = {.central = &fx.central_pk, .threads = 1};
+    dauys_audit_summary sum;
+    dauys_error err;
+    double best = 1e9;
+
+    for (int run = 0; run < 3; run++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        assert_int_equal(dauys_audit_verify(&sum, bundle, &opt, &err), 0);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+        double t = (double) (t1.tv_sec - t0.tv_sec) + 1e-9 * (double) (t1.tv_nsec - t0.tv_nsec);
+        best = t < best ? t : best;
+        for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
+            assert_int_equal(sum.failed[i], 0);
+        }
+        assert_int_equal(sum.entries, versions + 2); /* the versions, P00 and the result */
+        assert_int_equal(sum.counted, 1);
+    }
+    return best;
+}
+
+/* The audit's cost grows linearly (or n log n) with the manifest versions,
+ * not with their square: sixteen times the versions cost at most 24 times
+ * the CPU time (linear: 16 at most, fixed costs make it less), in a
+ * directory and in an archive. Measured as a ratio of two sizes in one run,
+ * on one thread, as CPU time, the least of three: the machine's speed and
+ * load cancel out. Quadratic, as it was, the ratio was over 30. */
+static void
+test_manifest_versions_linear(void **state)
+{
+    enum { SMALL = 125, LARGE = 16 * SMALL };
+    char shm[] = "/dev/shm/dauys-versions.XXXXXX", *root = mkdtemp(shm), *fallback = NULL;
+    char *small_dir, *small_tar, *large_dir, *large_tar;
+
+    (void) state;
+    if (root == NULL) { /* no tmpfs: the same test, slower (a commit per version syncs) */
+        root = fallback = support_path(fx.dir, "versions");
+        assert_int_equal(mkdir(root, 0700), 0);
+    }
+    versions_bundle(root, "small", SMALL, &small_dir, &small_tar);
+    versions_bundle(root, "large", LARGE, &large_dir, &large_tar);
+    for (int k = 0; k < 2; k++) {
+        double small = audit_cpu_seconds(k == 0 ? small_dir : small_tar, SMALL);
+        double large = audit_cpu_seconds(k == 0 ? large_dir : large_tar, LARGE);
+        print_message("  %s: %u versions %.3f s, %u versions %.3f s, ratio %.1f\n",
+                      k == 0 ? "directory" : "archive", SMALL, small, LARGE, large, large / small);
+        if (large > 24 * small) {
+            fail_msg("%s: %u manifest versions cost %.1f times the CPU time of %u",
+                     k == 0 ? "directory" : "archive", LARGE, large / small, SMALL);
+        }
+    }
+    free(small_dir);
+    free(small_tar);
+    free(large_dir);
+    free(large_tar);
+    if (fallback == NULL) {
+        support_rmdir(root);
+    }
+    free(fallback);
+}
+
 /* --- fixture ----------------------------------------------------------------------------- */
 
 static int
@@ -1402,6 +1571,8 @@ main(void)
         cmocka_unit_test(test_consistency_holds),
         cmocka_unit_test(test_consistency_rolled_back),
         cmocka_unit_test(test_consistency_corrupted),
+        cmocka_unit_test(test_log_stray_bytes),
+        cmocka_unit_test(test_manifest_versions_linear),
     };
 
     if (dauys_core_init() != 0) {

@@ -726,4 +726,115 @@ expect_ok "publish bundle4 after 66 more manifest versions" "published" "$DAUYS"
 expect_eq "  ... 68 manifest versions in the bundle" 68 "$(ls bundle4/manifests/*.txt | wc -l)"
 expect_ok "  ... every one is accounted for (I4)" "all checks pass" "$AUDIT" verify -p central.pub bundle4
 
+# --- every logged word checked (issue 15, item 6) -----------------------------------------
+
+section "every logged word: reason codes, events, the result's comment, districts, stray bytes"
+
+# A rejection's reason code is re-derived: the unsigned protocol logged as a parse error.
+UNSIGNED=$(entry_of bundle KAR-0001 rejected)
+copy w6a nodb
+"$PYTHON" - w6a/log/entries.txt "$UNSIGNED" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+i = int(sys.argv[2])
+assert "reason: signature " in t[i]
+t[i] = re.sub(r"reason: signature [^\n]*\n", "reason: parse protocol: line 1: malformed\n", t[i])
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+insider w6a
+check "  ... index.tsv now says parse too" grep -q "	KAR-0001	1	rejected	parse$" w6a/protocols/index.tsv
+expect_fails "a rejection logged with another reason code" w6a "C1" \
+    "FAIL C1 log entry $UNSIGNED: logged as rejected with reason code parse, but the files and the roster give signature"
+
+# An event ingestion never writes: a counted protocol logged again as "duplicate".
+copy w6b nodb
+"$PYTHON" - w6b/log/entries.txt "$KAR2" <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+t.insert(len(t) - 1, t[int(sys.argv[2])].replace("event: accepted\n", "event: duplicate\n"))
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+W6DUP=$(($(grep -c '^format: dauys-log 1$' w6b/log/entries.txt) - 2))
+cp "$(pfile w6b "$KAR2")" "$(pfile w6b "$W6DUP")"
+cp "$(pfile w6b "$KAR2").minisig" "$(pfile w6b "$W6DUP").minisig"
+insider w6b
+expect_fails "an entry with an event ingestion never logs (duplicate)" w6b "C1" \
+    "FAIL C1 log entry $W6DUP: logged as duplicate, an event ingestion never writes"
+
+# The result's trusted comment, which minisign -V shows readers, is FORMATS 16.2's.
+copy w6c nodb
+W6SIZE=$(awk '/^log-size: / { print $2 }' w6c/result.txt)
+rm w6c/result.txt.minisig
+"$DAUYS" sign w6c/result.txt -k central.key -c "result signed by the central commission" \
+    -t "dauys result of $REF covering log size $W6SIZE: NOT ADOPTED" </dev/null >/dev/null 2>&1 ||
+    fail_value "sign w6c/result.txt" "could not sign"
+"$RESEAL" w6c central.key
+check "  ... the forged comment verifies with the central key" "$DAUYS" verify w6c/result.txt -p central.pub -q
+expect_fails "the result signed with another trusted comment" w6c "A4" \
+    "FAIL A4 result.txt.minisig: its trusted comment is \"dauys result of $REF covering log size $W6SIZE: NOT ADOPTED\""
+
+# A district moved to another region by a later version (update-manifest refuses it),
+# re-tallied and published by the insider as if it were lawful.
+copy w6d nodb
+sed 's/^version: 1$/version: 2/; s/^district: KAR-D2 KAR /district: KAR-D2 ALA /' \
+    w6d/manifests/v1.txt >w6d/manifests/v2.txt
+sign w6d/manifests/v2.txt central.key
+cp w6d/manifests/v2.txt w6d/manifest.txt
+cp w6d/manifests/v2.txt.minisig w6d/manifest.txt.minisig
+"$PYTHON" - w6d/log/entries.txt <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+t.insert(len(t) - 1, t[0].replace("version: 1\n", "version: 2\n"))
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+sed 's/^version: 2$/version: 999/' w6d/manifest.txt >w6d-v999.txt
+sign w6d-v999.txt central.key
+expect_exit "  ... update-manifest refuses such a version" 2 "district KAR-D2 is missing or moved to another region" \
+    "$DAUYS" update-manifest -w ws --manifest w6d-v999.txt
+insider w6d
+expect_fails "a district moved to another region by a later manifest version" w6d "I4 C1" \
+    "changes what update-manifest keeps: a district is dropped or moved to another region"
+
+# Bytes after the last entry, or between two entries, are part of no entry (I1);
+# an outsider can add them without a key. The database is kept: C3 still passes.
+copy w6e
+printf '\0forged line after the last entry\n' >>w6e/log/entries.txt
+expect_fails "NUL-led garbage after the last log entry" w6e "I1" \
+    "FAIL I1 log/entries.txt: byte $(($(stat -c %s bundle/log/entries.txt))): 34 bytes after log entry"
+copy w6f
+"$PYTHON" - w6f/log/entries.txt <<'PY'
+import sys
+t = open(sys.argv[1], "rb").read().split(b"format: dauys-log 1\n")[1:]
+t[2] += b"\x00status: final\n"
+open(sys.argv[1], "wb").write(b"".join(b"format: dauys-log 1\n" + e for e in t))
+PY
+expect_fails "a NUL-led line between two log entries" w6f "I1" \
+    "FAIL I1 log/entries.txt: byte *: 15 bytes after log entry 2"
+
+# After a key rotation, the same protocol and signature files are judged again
+# under the new roster (FORMATS 11.3): a duplicate only under the same version.
+section "a key rotation: the same bytes submitted again (FORMATS 11.3)"
+
+"$DAUYS" keygen --unencrypted -o w6-new >/dev/null 2>&1
+expect_ok "init a workspace for the rotation" "workspace created" \
+    "$DAUYS" init -w w6ws --manifest manifest.txt --central-key central.pub
+mkdir w6rot
+protocol w6rot/AST-0003.txt AST-0003 3
+sign w6rot/AST-0003.txt w6-new.key
+expect_exit "signed with the key of the next version: rejected (signature)" 1 "1 rejected" \
+    "$DAUYS" ingest -w w6ws w6rot
+expect_ok "the same files again under the same version: a duplicate, not logged" "1 duplicate" \
+    "$DAUYS" ingest -w w6ws w6rot
+sed "s/^version: 1$/version: 2/; s|^\(precinct: AST-0003 AST-D1 1100 \)[^ ]*|\1$(pub_b64 w6-new.pub)|" \
+    manifest.txt >w6-m2.txt
+sign w6-m2.txt central.key
+expect_ok "update-manifest: AST-0003's key replaced" "" "$DAUYS" update-manifest -w w6ws --manifest w6-m2.txt
+expect_ok "the same files after the rotation: judged again, accepted" "1 accepted" \
+    "$DAUYS" ingest -w w6ws w6rot
+expect_ok "publish the rotation's bundle" "published" "$DAUYS" publish -w w6ws -k central.key w6rb
+expect_eq "  ... the log holds both judgements of the same files" "rejected signature
+accepted -" "$(awk -F'\t' '$2 == "AST-0003" { print $4, $5 }' w6rb/protocols/index.tsv)"
+expect_ok "  ... and passes the audit (C1 re-derives both)" "all checks pass" \
+    "$AUDIT" verify -p central.pub w6rb
+
 summary
