@@ -137,19 +137,57 @@ record_result(outputs *o, dauys_publication *pub, dauys_workspace *ws, const dau
     return dauys_log_append(ws, &e, &index, err);
 }
 
-/* The transaction: tally, result, log entry, checkpoint. */
+/*
+ * Leaves *HOLD, a statement of WS's connection stepped onto the log's last
+ * entry and not reset, and checks that entry is the one the checkpoint CP
+ * ends with. Must run inside the write transaction, before COMMIT: while a
+ * statement is active, SQLite keeps the connection's read transaction open
+ * across COMMIT, on the snapshot of that very commit (WAL mode), and
+ * releases only the write lock. So every later read of the bundle sees the
+ * state this publication committed, while other processes (an ingest on
+ * election night) go on committing. The caller finalizes *HOLD (NULL on
+ * failure), which ends that read transaction.
+ */
 static int
-record(outputs *o, dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *sk,
-       dauys_error *err)
+hold_snapshot(sqlite3_stmt **hold, dauys_workspace *ws, const dauys_checkpoint *cp,
+              dauys_error *err)
+{
+    int rc;
+
+    if (db_prepare(ws->db, hold, "SELECT idx FROM log_entry ORDER BY idx DESC LIMIT 1", err) != 0) {
+        return -1;
+    }
+    if ((rc = sqlite3_step(*hold)) != SQLITE_ROW) {
+        rc = rc == SQLITE_DONE ? dauys_error_set(err, DAUYS_E_DATABASE, "the log is empty")
+                               : db_fail(ws->db, err, "log");
+    } else if ((uint64_t) sqlite3_column_int64(*hold, 0) + 1 != cp->size) {
+        rc = dauys_error_set(err, DAUYS_E_DATABASE, "the log has %llu entries, the checkpoint "
+                             "just signed %llu", (unsigned long long) sqlite3_column_int64(*hold, 0) + 1,
+                             (unsigned long long) cp->size);
+    } else {
+        return 0;
+    }
+    sqlite3_finalize(*hold);
+    *hold = NULL;
+    return rc;
+}
+
+/* The transaction: tally, result, log entry, checkpoint; then *HOLD keeps
+ * the connection on the snapshot of its commit (hold_snapshot). */
+static int
+record(outputs *o, dauys_publication *pub, sqlite3_stmt **hold, dauys_workspace *ws,
+       const dauys_seckey *sk, dauys_error *err)
 {
     dauys_checkpoint cp;
 
+    *hold = NULL;
     if (dauys_workspace_begin(ws, err) != 0) {
         return -1;
     }
     if (dauys_workspace_check_manifest(ws, err) != 0 ||
         dauys_tally_compute(&o->tally, ws, err) != 0 || record_result(o, pub, ws, sk, err) != 0 ||
-        dauys_checkpoint_issue_locked(o->checkpoint, sizeof o->checkpoint, &cp, ws, sk, err) != 0) {
+        dauys_checkpoint_issue_locked(o->checkpoint, sizeof o->checkpoint, &cp, ws, sk, err) != 0 ||
+        hold_snapshot(hold, ws, &cp, err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
     }
@@ -352,7 +390,9 @@ put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_err
     return put_html(outdir, ws, o, err);
 }
 
-/* dauys.db: a consistent copy made with SQLite's backup API. */
+/* dauys.db: a copy made with SQLite's backup API, inside the read
+ * transaction record() left open, so it is the snapshot the rest of the
+ * bundle was read from. */
 static int
 put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
 {
@@ -410,6 +450,7 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
               const char *outdir, dauys_error *err)
 {
     outputs *o = dauys_malloc(sizeof *o);
+    sqlite3_stmt *hold = NULL; /* the snapshot every read of the bundle comes from */
     dauys_pubkey pk;
     int rc = -1;
 
@@ -425,7 +466,7 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
         goto done;
     }
     /* The output directory first: a refusal must leave the workspace as it was. */
-    if (make_outdir(outdir, err) != 0 || record(o, pub, ws, sk, err) != 0 ||
+    if (make_outdir(outdir, err) != 0 || record(o, pub, &hold, ws, sk, err) != 0 ||
         write_bundle(outdir, ws, o, err) != 0) {
         goto done;
     }
@@ -438,6 +479,7 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
     }
     rc = 0;
 done:
+    sqlite3_finalize(hold);
     dauys_tally_free(&o->tally);
     dauys_free(o->result);
     dauys_free(o);
