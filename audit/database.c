@@ -895,6 +895,32 @@ db_roster(audit *a, sqlite3 *db)
 static const char schema_sql[] =
     "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name";
 
+/* 1 if column C of the rows of A and B are the same value. */
+static int
+schema_same(sqlite3_stmt *a, sqlite3_stmt *b, int c)
+{
+    return sqlite3_column_type(a, c) == sqlite3_column_type(b, c) &&
+           sqlite3_column_bytes(a, c) == sqlite3_column_bytes(b, c) &&
+           memcmp(sqlite3_column_blob(a, c), sqlite3_column_blob(b, c),
+                  (size_t) sqlite3_column_bytes(b, c)) == 0;
+}
+
+/* The order of two schema rows by (type, name), as schema_sql sorts them
+ * (SQLite's BINARY collation: memcmp, then length). */
+static int
+schema_order(sqlite3_stmt *a, sqlite3_stmt *b)
+{
+    for (int c = 0; c < 2; c++) {
+        int la = sqlite3_column_bytes(a, c), lb = sqlite3_column_bytes(b, c);
+        const void *pa = sqlite3_column_text(a, c), *pb = sqlite3_column_text(b, c);
+        int r = memcmp(pa ? pa : "", pb ? pb : "", (size_t) (la < lb ? la : lb));
+        if (r != 0 || la != lb) {
+            return r != 0 ? (r < 0 ? -1 : 1) : (la < lb ? -1 : 1);
+        }
+    }
+    return 0;
+}
+
 /*
  * The database comes with the bundle, so it may be hostile: no schema code
  * may run (no views or virtual tables under the names queried, untrusted
@@ -924,28 +950,24 @@ harden(audit *a, sqlite3 *db)
         sqlite3_prepare_v2(ref, schema_sql, -1, &want, NULL) != SQLITE_OK) {
         goto done;
     }
-    for (;;) {
-        int h = sqlite3_step(have) == SQLITE_ROW, w = sqlite3_step(want) == SQLITE_ROW;
-        if (!h && !w) {
-            break;
-        }
-        const char *name = (const char *) sqlite3_column_text(h ? have : want, 1);
+    /* both sorted by (type, name): merged, so each object is judged once */
+    int h = sqlite3_step(have) == SQLITE_ROW, w = sqlite3_step(want) == SQLITE_ROW;
+    while (h || w) {
+        int order = !h ? 1 : !w ? -1 : schema_order(have, want);
+        sqlite3_stmt *at = order <= 0 ? have : want;
+        const char *name = (const char *) sqlite3_column_text(at, 1);
         char where[160];
         snprintf(where, sizeof where, "dauys.db schema %s %.100s",
-                 (const char *) sqlite3_column_text(h ? have : want, 0), name ? name : "NULL");
-        int same = h && w;
-        for (int c = 0; same && c < 4; c++) {
-            same = sqlite3_column_type(have, c) == sqlite3_column_type(want, c) &&
-                   sqlite3_column_bytes(have, c) == sqlite3_column_bytes(want, c) &&
-                   memcmp(sqlite3_column_blob(have, c), sqlite3_column_blob(want, c),
-                          (size_t) sqlite3_column_bytes(want, c)) == 0;
+                 (const char *) sqlite3_column_text(at, 0), name ? name : "NULL");
+        int same = order == 0;
+        for (int c = 2; same && c < 4; c++) {
+            same = schema_same(have, want, c);
         }
-        audit_check(a, C3, same, where, "%s", !h ? "missing: dauys creates it"
-                                              : !w ? "not one dauys creates"
-                                                   : "not as dauys creates it (sql/schema.sql)");
-        if (!same) {
-            break; /* the rest is out of step: one finding says it */
-        }
+        audit_check(a, C3, same, where, "%s", order < 0   ? "not one dauys creates"
+                                              : order > 0 ? "missing: dauys creates it"
+                                                          : "not as dauys creates it (sql/schema.sql)");
+        h = order <= 0 ? sqlite3_step(have) == SQLITE_ROW : h;
+        w = order >= 0 ? sqlite3_step(want) == SQLITE_ROW : w;
     }
     if (sqlite3_prepare_v2(db, tables_sql, -1, &st, NULL) != SQLITE_OK) {
         goto done;

@@ -390,6 +390,70 @@ put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_err
     return put_html(outdir, ws, o, err);
 }
 
+/* The reason text of log entry ENTRY's "reason:" line, after the code, into
+ * OUT (SIZE bytes); 0 if the entry has no such line. */
+static int
+logged_reason(const char *entry, size_t len, char *out, size_t size)
+{
+    static const char key[] = "\nreason: ";
+    const char *at = memmem(entry, len, key, sizeof key - 1), *end, *text;
+
+    if (at == NULL) {
+        return 0;
+    }
+    at += sizeof key - 1;
+    end = memchr(at, '\n', len - (size_t) (at - entry));
+    end = end != NULL ? end : entry + len;
+    text = memchr(at, ' ', (size_t) (end - at));
+    text = text != NULL ? text + 1 : end;
+    snprintf(out, size, "%.*s", (int) (end - text), text);
+    return 1;
+}
+
+/*
+ * In the copy DEST: each submission's reason becomes the log's copy of it
+ * (one line, at most DAUYS_LOG_REASON_MAX bytes; FORMATS.md 12.1), so that
+ * every column of the bundle's database is one the audit can derive from
+ * the log (C3). The workspace keeps the full text.
+ */
+static int
+reasons_as_logged(sqlite3 *dest, dauys_error *err)
+{
+    sqlite3_stmt *rd = NULL, *up = NULL;
+    char reason[DAUYS_LOG_REASON_MAX + 2];
+    int rc = -1;
+
+    if (db_exec(dest, "BEGIN IMMEDIATE", err) != 0) {
+        return -1;
+    }
+    if (db_prepare(dest, &rd, "SELECT s.seq, s.reason, l.entry FROM submission s JOIN log_entry l"
+                              " ON l.idx = s.log_index WHERE s.reason IS NOT NULL", err) != 0 ||
+        db_prepare(dest, &up, "UPDATE submission SET reason = ?1 WHERE seq = ?2", err) != 0) {
+        goto done;
+    }
+    while ((rc = db_step_row(rd, err)) > 0) {
+        const char *had = (const char *) sqlite3_column_text(rd, 1);
+        int logged = logged_reason(sqlite3_column_blob(rd, 2), (size_t) sqlite3_column_bytes(rd, 2),
+                                   reason, sizeof reason);
+        if (logged && had != NULL && strcmp(had, reason) == 0) {
+            continue;
+        }
+        db_bind_text(up, 1, logged ? reason : NULL);
+        db_bind_int(up, 2, sqlite3_column_int64(rd, 0));
+        if ((rc = db_step_done(up, err)) != 0) {
+            break;
+        }
+    }
+done:
+    sqlite3_finalize(rd);
+    sqlite3_finalize(up);
+    if (rc != 0) {
+        (void) sqlite3_exec(dest, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return db_exec(dest, "COMMIT", err);
+}
+
 /* dauys.db: a copy made with SQLite's backup API, inside the read
  * transaction record() left open, so it is the snapshot the rest of the
  * bundle was read from. */
@@ -416,6 +480,9 @@ put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
     sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE) {
         db_fail(dest, err, "backup");
+    }
+    if (rc == SQLITE_DONE && reasons_as_logged(dest, err) != 0) {
+        rc = SQLITE_ERROR;
     }
     if (rc == SQLITE_DONE) {
         rc = sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) == SQLITE_OK
