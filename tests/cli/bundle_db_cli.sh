@@ -13,9 +13,11 @@
 #   2. one edit of every table and column a dauys command reads (FORMATS.md
 #      19.2, "The bundle's database"), each on a fresh copy of the database:
 #      C3, and only C3, fails, naming the table, the row and the column;
-#   3. the columns no command reads (submission.source, precinct.name,
+#   3. a correction with a warning (W1) is ingested and published: the
+#      warning rows are compared with the findings the numbers give;
+#   4. the columns no command reads (submission.source, precinct.name,
 #      checkpoint.note) may change: the audit still passes;
-#   4. a reason the log cut or made one line is shipped as the log has it,
+#   5. a reason the log cut or made one line is shipped as the log has it,
 #      and the audit passes (publish writes the log's copy into the bundle).
 #
 # Needs bash, coreutils, util-linux (setsid), sqlite3. Prints every failing
@@ -141,6 +143,24 @@ tampered "UPDATE district_total SET yes = yes + 1 WHERE district = $D1" 'FAIL C3
 tampered "CREATE TRIGGER later AFTER INSERT ON log_entry BEGIN DELETE FROM protocol; END" \
     'FAIL C3 dauys.db schema trigger later: not one dauys creates'
 tampered "DROP INDEX precinct_region" 'FAIL C3 dauys.db schema index precinct_region: missing'
+
+section "warnings: a correction with W1 (23 ballots missing from the boxes)"
+rm -rf ws1 && cp -a demo/workspace ws1 && mkdir w1
+printf '%s\n' 'format: dauys-protocol 1' 'referendum: kz-2026-demo' 'precinct: ABA-0001' 'version: 2' \
+    'reason: recount' 'citizens_on_list: 1203' 'ballots_received: 1250' 'ballots_issued: 923' \
+    'ballots_cancelled: 327' 'ballots_in_boxes: 900' 'q1_yes: 575' 'q1_no: 320' \
+    'q1_not_counted: 1' 'q1_invalid: 4' >w1/ABA-0001-v2.txt
+"$DAUYS" sign -k demo/keys/precincts/ABA-0001.key w1/ABA-0001-v2.txt >/dev/null 2>&1
+"$DAUYS" ingest -q -w ws1 w1 >/dev/null 2>&1
+expect_ok "publish with the warning" 'published to' "$DAUYS" publish -w ws1 -k demo/keys/central.key b1
+expect_eq "the bundle has one warning, W1" W1 "$(sqlite3 b1/dauys.db 'SELECT code FROM warning')"
+expect_ok "the audit passes: the warning is the one the numbers give" 'all checks pass' \
+    "$AUDIT" verify -p "$PUB" b1
+cp b1/dauys.db pristine.db
+rm -rf demo/bundle && mv b1 demo/bundle
+tampered "UPDATE warning SET message = 'nothing odd'" 'warning 1 (columns code, message)'
+tampered "UPDATE warning SET code = 'W4'" 'warning 1 (columns code, message)'
+tampered "DELETE FROM warning" 'has 0 warning rows; its numbers give 1'
 
 section "what no dauys command reads"
 untouched "UPDATE submission SET source = '/elsewhere/file.txt'"
