@@ -899,10 +899,11 @@ static const char schema_sql[] =
 static int
 schema_same(sqlite3_stmt *a, sqlite3_stmt *b, int c)
 {
-    return sqlite3_column_type(a, c) == sqlite3_column_type(b, c) &&
-           sqlite3_column_bytes(a, c) == sqlite3_column_bytes(b, c) &&
-           memcmp(sqlite3_column_blob(a, c), sqlite3_column_blob(b, c),
-                  (size_t) sqlite3_column_bytes(b, c)) == 0;
+    const void *pa = sqlite3_column_blob(a, c), *pb = sqlite3_column_blob(b, c);
+    int la = sqlite3_column_bytes(a, c), lb = sqlite3_column_bytes(b, c);
+
+    return sqlite3_column_type(a, c) == sqlite3_column_type(b, c) && la == lb &&
+           (la == 0 || memcmp(pa, pb, (size_t) la) == 0);
 }
 
 /* The order of two schema rows by (type, name), as schema_sql sorts them
@@ -911,9 +912,9 @@ static int
 schema_order(sqlite3_stmt *a, sqlite3_stmt *b)
 {
     for (int c = 0; c < 2; c++) {
-        int la = sqlite3_column_bytes(a, c), lb = sqlite3_column_bytes(b, c);
         const void *pa = sqlite3_column_text(a, c), *pb = sqlite3_column_text(b, c);
-        int r = memcmp(pa ? pa : "", pb ? pb : "", (size_t) (la < lb ? la : lb));
+        int la = sqlite3_column_bytes(a, c), lb = sqlite3_column_bytes(b, c);
+        int r = la && lb ? memcmp(pa, pb, (size_t) (la < lb ? la : lb)) : 0;
         if (r != 0 || la != lb) {
             return r != 0 ? (r < 0 ? -1 : 1) : (la < lb ? -1 : 1);
         }
