@@ -5,7 +5,7 @@
 #   usage: bash tests/cli/publish_ingest_cli.sh /path/to/dauys /path/to/dauys-audit
 #
 # One ingest of a mock referendum of DAUYS_PUBLISH_INGEST_PROTOCOLS precincts
-# (default 8,000, about 16 chunks of 512 files) runs in the background with
+# (default 6,000, about 12 chunks of 512 files) runs in the background with
 # one verifying thread (-j 1: the writer then holds no lock while the next
 # chunk is verified, as where verifying is the bottleneck; where writing is,
 # as under the sanitizers with -j 2, the writer goes from one transaction to
@@ -48,7 +48,7 @@ done
 cli_workdir publish-ingest
 run() { run_split "$@"; }
 
-N=${DAUYS_PUBLISH_INGEST_PROTOCOLS:-8000}
+N=${DAUYS_PUBLISH_INGEST_PROTOCOLS:-6000}
 ROUNDS=${DAUYS_PUBLISH_INGEST_ROUNDS:-3}
 CHUNK=512 # files per ingest transaction (FORMATS.md 11.4)
 
