@@ -95,20 +95,21 @@ col_blob(sqlite3_stmt *st, int col, const void *want, size_t len)
 {
     return sqlite3_column_type(st, col) == SQLITE_BLOB &&
            (size_t) sqlite3_column_bytes(st, col) == len &&
-           memcmp(sqlite3_column_blob(st, col), want, len) == 0;
+           (len == 0 || memcmp(sqlite3_column_blob(st, col), want, len) == 0);
 }
 
-/* 1 if column COL of ST is a blob (or, with EMPTY_OK, an empty value) whose
- * SHA-256 is WANT. */
+/* 1 if column COL of ST is a blob whose SHA-256 is WANT. */
 static int
 col_hashes_to(sqlite3_stmt *st, int col, const uint8_t want[32])
 {
     uint8_t h[32];
+
+    if (sqlite3_column_type(st, col) != SQLITE_BLOB) { /* asked first: reading may convert */
+        return 0;
+    }
     const void *data = sqlite3_column_blob(st, col);
     int len = sqlite3_column_bytes(st, col);
-
-    return sqlite3_column_type(st, col) == SQLITE_BLOB && dauys_sha256(h, data, (size_t) len) == 0 &&
-           memcmp(h, want, 32) == 0;
+    return dauys_sha256(h, data, (size_t) len) == 0 && memcmp(h, want, 32) == 0;
 }
 
 /* Reports D for table row WHERE, if it holds a difference. */
@@ -287,7 +288,7 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
                 w->m->question_count);
 }
 
-/* The warning rows of submission SEQ against the W findings of P, checked
+/* The warning rows of the walk's submission (W->seq) against the W findings of P, checked
  * again under the roster in force at its entry. */
 static void
 db_warnings(db_walk *w, const dauys_protocol *p, const char *where)
