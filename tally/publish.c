@@ -137,19 +137,57 @@ record_result(outputs *o, dauys_publication *pub, dauys_workspace *ws, const dau
     return dauys_log_append(ws, &e, &index, err);
 }
 
-/* The transaction: tally, result, log entry, checkpoint. */
+/*
+ * Leaves *HOLD, a statement of WS's connection stepped onto the log's last
+ * entry and not reset, and checks that entry is the one the checkpoint CP
+ * ends with. Must run inside the write transaction, before COMMIT: while a
+ * statement is active, SQLite keeps the connection's read transaction open
+ * across COMMIT, on the snapshot of that very commit (WAL mode), and
+ * releases only the write lock. So every later read of the bundle sees the
+ * state this publication committed, while other processes (an ingest on
+ * election night) go on committing. The caller finalizes *HOLD (NULL on
+ * failure), which ends that read transaction.
+ */
 static int
-record(outputs *o, dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *sk,
-       dauys_error *err)
+hold_snapshot(sqlite3_stmt **hold, dauys_workspace *ws, const dauys_checkpoint *cp,
+              dauys_error *err)
+{
+    int rc;
+
+    if (db_prepare(ws->db, hold, "SELECT idx FROM log_entry ORDER BY idx DESC LIMIT 1", err) != 0) {
+        return -1;
+    }
+    if ((rc = sqlite3_step(*hold)) != SQLITE_ROW) {
+        rc = rc == SQLITE_DONE ? dauys_error_set(err, DAUYS_E_DATABASE, "the log is empty")
+                               : db_fail(ws->db, err, "log");
+    } else if ((uint64_t) sqlite3_column_int64(*hold, 0) + 1 != cp->size) {
+        rc = dauys_error_set(err, DAUYS_E_DATABASE, "the log has %llu entries, the checkpoint "
+                             "just signed %llu", (unsigned long long) sqlite3_column_int64(*hold, 0) + 1,
+                             (unsigned long long) cp->size);
+    } else {
+        return 0;
+    }
+    sqlite3_finalize(*hold);
+    *hold = NULL;
+    return rc;
+}
+
+/* The transaction: tally, result, log entry, checkpoint; then *HOLD keeps
+ * the connection on the snapshot of its commit (hold_snapshot). */
+static int
+record(outputs *o, dauys_publication *pub, sqlite3_stmt **hold, dauys_workspace *ws,
+       const dauys_seckey *sk, dauys_error *err)
 {
     dauys_checkpoint cp;
 
+    *hold = NULL;
     if (dauys_workspace_begin(ws, err) != 0) {
         return -1;
     }
     if (dauys_workspace_check_manifest(ws, err) != 0 ||
         dauys_tally_compute(&o->tally, ws, err) != 0 || record_result(o, pub, ws, sk, err) != 0 ||
-        dauys_checkpoint_issue_locked(o->checkpoint, sizeof o->checkpoint, &cp, ws, sk, err) != 0) {
+        dauys_checkpoint_issue_locked(o->checkpoint, sizeof o->checkpoint, &cp, ws, sk, err) != 0 ||
+        hold_snapshot(hold, ws, &cp, err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
     }
@@ -352,7 +390,73 @@ put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_err
     return put_html(outdir, ws, o, err);
 }
 
-/* dauys.db: a consistent copy made with SQLite's backup API. */
+/* The reason text of log entry ENTRY's "reason:" line, after the code, into
+ * OUT (SIZE bytes); 0 if the entry has no such line. */
+static int
+logged_reason(const char *entry, size_t len, char *out, size_t size)
+{
+    static const char key[] = "\nreason: ";
+    const char *at = memmem(entry, len, key, sizeof key - 1), *end, *text;
+
+    if (at == NULL) {
+        return 0;
+    }
+    at += sizeof key - 1;
+    end = memchr(at, '\n', len - (size_t) (at - entry));
+    end = end != NULL ? end : entry + len;
+    text = memchr(at, ' ', (size_t) (end - at));
+    text = text != NULL ? text + 1 : end;
+    snprintf(out, size, "%.*s", (int) (end - text), text);
+    return 1;
+}
+
+/*
+ * In the copy DEST: each submission's reason becomes the log's copy of it
+ * (one line, at most DAUYS_LOG_REASON_MAX bytes; FORMATS.md 12.1), so that
+ * every column of the bundle's database is one the audit can derive from
+ * the log (C3). The workspace keeps the full text.
+ */
+static int
+reasons_as_logged(sqlite3 *dest, dauys_error *err)
+{
+    sqlite3_stmt *rd = NULL, *up = NULL;
+    char reason[DAUYS_LOG_REASON_MAX + 2];
+    int rc = -1;
+
+    if (db_exec(dest, "BEGIN IMMEDIATE", err) != 0) {
+        return -1;
+    }
+    if (db_prepare(dest, &rd, "SELECT s.seq, s.reason, l.entry FROM submission s JOIN log_entry l"
+                              " ON l.idx = s.log_index WHERE s.reason IS NOT NULL", err) != 0 ||
+        db_prepare(dest, &up, "UPDATE submission SET reason = ?1 WHERE seq = ?2", err) != 0) {
+        goto done;
+    }
+    while ((rc = db_step_row(rd, err)) > 0) {
+        const char *had = (const char *) sqlite3_column_text(rd, 1);
+        int logged = logged_reason(sqlite3_column_blob(rd, 2), (size_t) sqlite3_column_bytes(rd, 2),
+                                   reason, sizeof reason);
+        if (logged && had != NULL && strcmp(had, reason) == 0) {
+            continue;
+        }
+        db_bind_text(up, 1, logged ? reason : NULL);
+        db_bind_int(up, 2, sqlite3_column_int64(rd, 0));
+        if ((rc = db_step_done(up, err)) != 0) {
+            break;
+        }
+    }
+done:
+    sqlite3_finalize(rd);
+    sqlite3_finalize(up);
+    if (rc != 0) {
+        (void) sqlite3_exec(dest, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return db_exec(dest, "COMMIT", err);
+}
+
+/* dauys.db: a copy made with SQLite's backup API, inside the read
+ * transaction record() left open, so it is the snapshot the rest of the
+ * bundle was read from. */
 static int
 put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
 {
@@ -376,6 +480,9 @@ put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
     sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE) {
         db_fail(dest, err, "backup");
+    }
+    if (rc == SQLITE_DONE && reasons_as_logged(dest, err) != 0) {
+        rc = SQLITE_ERROR;
     }
     if (rc == SQLITE_DONE) {
         rc = sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) == SQLITE_OK
@@ -410,6 +517,7 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
               const char *outdir, dauys_error *err)
 {
     outputs *o = dauys_malloc(sizeof *o);
+    sqlite3_stmt *hold = NULL; /* the snapshot every read of the bundle comes from */
     dauys_pubkey pk;
     int rc = -1;
 
@@ -425,7 +533,7 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
         goto done;
     }
     /* The output directory first: a refusal must leave the workspace as it was. */
-    if (make_outdir(outdir, err) != 0 || record(o, pub, ws, sk, err) != 0 ||
+    if (make_outdir(outdir, err) != 0 || record(o, pub, &hold, ws, sk, err) != 0 ||
         write_bundle(outdir, ws, o, err) != 0) {
         goto done;
     }
@@ -438,6 +546,7 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
     }
     rc = 0;
 done:
+    sqlite3_finalize(hold);
     dauys_tally_free(&o->tally);
     dauys_free(o->result);
     dauys_free(o);

@@ -17,6 +17,9 @@
  *
  * Publishing twice from the same state gives byte-identical files: the
  * result is only appended to the log when it differs from the last one.
+ * Every file is read from one snapshot, that of the transaction which
+ * logged the result, so a publication while another process ingests is
+ * whole: the log ends with the result's entry and everything agrees with it.
  */
 #ifndef DAUYS_TALLY_PUBLISH_H
 #define DAUYS_TALLY_PUBLISH_H
