@@ -551,36 +551,45 @@ db_current(audit *a, sqlite3 *db)
     static const char sql[] =
         "SELECT p.precinct, s.log_index FROM protocol p JOIN submission s ON s.seq = p.submission"
         " WHERE p.state = 'current'";
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     uint64_t rows = 0, counted = 0;
     char where[128];
     uint32_t pi;
+    /* the precincts seen, here and not in a->ps: C3 runs beside the main
+     * thread, which reads a->ps meanwhile */
+    uint8_t *seen = zeroed(a->m.precinct_count, 1);
+    int rc = -1;
 
+    if (seen == NULL) {
+        a->oom = 1;
+        return 0; /* reported as out of memory, not as a finding */
+    }
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        return -1;
+        goto done;
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *id = (const char *) sqlite3_column_text(st, 0);
         uint64_t entry = (uint64_t) sqlite3_column_int64(st, 1);
         int found = id != NULL && dauys_manifest_find_precinct(&a->m, id, strlen(id), &pi);
         snprintf(where, sizeof where, "dauys.db protocol, precinct %s", id ? id : "NULL");
-        /* a precinct may count once: the entry is marked as seen by flipping it */
-        int once = found && a->ps[pi].current != 2;
+        int once = found && !seen[pi]; /* a precinct may count once */
         audit_check(a, C3, once && a->ps[pi].current && a->ps[pi].entry == entry, where,
                     "counts the protocol of entry %llu; the log makes it %s",
                     (unsigned long long) entry, found && a->ps[pi].current ? "another" : "none");
-        if (once && a->ps[pi].current) {
-            a->ps[pi].current = 2;
+        if (found) {
+            seen[pi] = 1;
         }
         rows++;
     }
     for (size_t i = 0; i < a->m.precinct_count; i++) {
         counted += a->ps[i].current != 0;
-        a->ps[i].current = a->ps[i].current != 0; /* the marks taken back */
     }
     audit_check(a, C3, rows == counted, "dauys.db protocol", "%llu precincts count; the log makes "
                 "it %llu", (unsigned long long) rows, (unsigned long long) counted);
-    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+    rc = 0;
+done:
+    dauys_free(seen);
+    return sqlite3_finalize(st) == SQLITE_OK ? rc : -1;
 }
 
 static const char sums_sql[] =
@@ -714,16 +723,19 @@ done:
 /* --- what the manifest in force gives --------------------------------------- */
 
 /* meta: exactly the five keys dauys init writes, with the manifest's values
- * and the central key the audit trusts. */
+ * and a central key that is the trusted one or the bundle's central.pub: a
+ * central.pub that is not the pinned key is A5's one report, whichever of
+ * the two the database then agrees with; a third key is C3's. */
 static int
 db_meta(audit *a, sqlite3 *db)
 {
-    char origin[160], key[57];
+    char origin[160], key[57], own[57];
     sqlite3_stmt *st;
     size_t rows = 0;
 
     dauys_manifest_origin(origin, sizeof origin, &a->m);
     dauys_keys_pubkey_to_base64(key, &a->central);
+    dauys_keys_pubkey_to_base64(own, a->have_bundle_central ? &a->bundle_central : &a->central);
     const char *const want[][2] = {{"central_public_key", key},
                                    {"mode", a->m.mode == DAUYS_MODE_OFFICIAL ? "official" : "test"},
                                    {"origin", origin},
@@ -736,7 +748,8 @@ db_meta(audit *a, sqlite3 *db)
         const char *k = (const char *) sqlite3_column_text(st, 0);
         char where[96];
         snprintf(where, sizeof where, "dauys.db meta %s", k ? k : "NULL");
-        int same = rows < 5 && col_str(st, 0, want[rows][0]) && col_str(st, 1, want[rows][1]);
+        int same = rows < 5 && col_str(st, 0, want[rows][0]) &&
+                   (col_str(st, 1, want[rows][1]) || (rows == 0 && col_str(st, 1, own)));
         audit_check(a, C3, same, where, "column value: not %s",
                     rows < 5 ? want[rows][1] : "a key dauys writes");
         rows++;

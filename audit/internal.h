@@ -47,6 +47,10 @@ typedef struct audit {
     audit_source *src;
     unsigned threads;     /* for the batches of prepare.c */
     dauys_pubkey central;
+    /* The bundle's own central.pub, when it could be read: what its database
+     * must record (C3), whether or not it is the trusted key (A5 says). */
+    dauys_pubkey bundle_central;
+    int have_bundle_central;
     dauys_audit_summary *sum;
     dauys_audit_fn on_fail;
     void *ctx;

@@ -662,7 +662,11 @@ central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
                                    a->dir);
         }
         audit_unchecked(a, A5);
-        return bundle_key(&a->central, a, err) == DAUYS_OK ? 0 : -1;
+        if (bundle_key(&a->central, a, err) != DAUYS_OK) {
+            return -1;
+        }
+        a->bundle_central = a->central, a->have_bundle_central = 1;
+        return 0;
     }
     a->central = *opt->central;
     if ((st = bundle_key(&found, a, &why)) == DAUYS_E_NOMEM) {
@@ -674,6 +678,7 @@ central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
     if (st != DAUYS_OK) {
         audit_check(a, A5, 0, "central.pub", "not the trusted key %s: %s", want, why.message);
     } else {
+        a->bundle_central = found, a->have_bundle_central = 1;
         audit_check(a, A5, sodium_memcmp(&found, &a->central, sizeof found) == 0, "central.pub",
                     "is key ID %s%s, not the trusted key ID %s: readers who check the unpacked "
                     "bundle with it are misled", got,
