@@ -14,7 +14,6 @@
  * submission.source (the organisers' path), precinct.name and
  * checkpoint.note, which no command reads, are not compared.
  */
-#define _GNU_SOURCE /* memmem */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -200,24 +199,6 @@ db_manifest(db_walk *w, const dauys_log_parsed *e)
     w->m = w->have_own ? &w->own : &w->a->m;
 }
 
-/* The reason text of ENTRY's "reason:" line (after the code), into OUT; 0 if it has none. */
-static int
-log_reason(const char *entry, size_t len, char *out, size_t size)
-{
-    static const char key[] = "\nreason: ";
-    const char *at = memmem(entry, len, key, sizeof key - 1), *end, *text;
-
-    if (at == NULL) {
-        return 0;
-    }
-    at += sizeof key - 1;
-    end = memchr(at, '\n', len - (size_t) (at - entry));
-    end = end ? end : entry + len;
-    text = memchr(at, ' ', (size_t) (end - at));
-    text = text ? text + 1 : end;
-    snprintf(out, size, "%.*s", (int) (end - text), text);
-    return 1;
-}
 /* COUNT zeroed items of SIZE bytes (dauys_malloc'ed; the caller frees), or NULL. */
 static void *
 zeroed(size_t count, size_t size)
@@ -383,7 +364,7 @@ db_submission(db_walk *w, const dauys_log_parsed *e, const char *text, size_t le
     sqlite3_stmt *st = w->sub;
     char where[64], reason[DAUYS_LOG_REASON_MAX + 2];
     db_diff d = {""};
-    int has_reason = log_reason(text, len, reason, sizeof reason);
+    int has_reason = dauys_log_entry_reason_text(text, len, reason, sizeof reason);
     int too_large = strcmp(e->reason_code, "too-large") == 0;
     int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
 

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 #include "logentry.h"
 
 #include <stdio.h>
@@ -156,4 +157,22 @@ dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const
                                kv.line + 1);
     }
     return 0;
+}
+
+int
+dauys_log_entry_reason_text(const char *entry, size_t len, char *out, size_t size)
+{
+    static const char key[] = "\nreason: ";
+    const char *at = memmem(entry, len, key, sizeof key - 1), *end, *text;
+
+    if (at == NULL) {
+        return 0;
+    }
+    at += sizeof key - 1;
+    end = memchr(at, '\n', len - (size_t) (at - entry));
+    end = end != NULL ? end : entry + len;
+    text = memchr(at, ' ', (size_t) (end - at));
+    text = text != NULL ? text + 1 : end;
+    snprintf(out, size, "%.*s", (int) (end - text), text);
+    return 1;
 }

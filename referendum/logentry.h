@@ -65,6 +65,13 @@ typedef struct dauys_log_parsed {
 } dauys_log_parsed;
 
 /*
+ * The reason text of the log entry ENTRY (LEN bytes; need not be parsed or
+ * NUL-terminated): its "reason:" line after the code, into OUT (SIZE bytes,
+ * cut to fit). 1, or 0 (OUT untouched) if the entry has no reason line.
+ */
+int dauys_log_entry_reason_text(const char *entry, size_t len, char *out, size_t size);
+
+/*
  * Parses one canonical log entry (LEN bytes) strictly: the fields in their
  * order, hex hashes in lower case. NAME labels errors.
  */

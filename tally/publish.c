@@ -390,26 +390,6 @@ put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_err
     return put_html(outdir, ws, o, err);
 }
 
-/* The reason text of log entry ENTRY's "reason:" line, after the code, into
- * OUT (SIZE bytes); 0 if the entry has no such line. */
-static int
-logged_reason(const char *entry, size_t len, char *out, size_t size)
-{
-    static const char key[] = "\nreason: ";
-    const char *at = memmem(entry, len, key, sizeof key - 1), *end, *text;
-
-    if (at == NULL) {
-        return 0;
-    }
-    at += sizeof key - 1;
-    end = memchr(at, '\n', len - (size_t) (at - entry));
-    end = end != NULL ? end : entry + len;
-    text = memchr(at, ' ', (size_t) (end - at));
-    text = text != NULL ? text + 1 : end;
-    snprintf(out, size, "%.*s", (int) (end - text), text);
-    return 1;
-}
-
 /*
  * In the copy DEST: each submission's reason becomes the log's copy of it
  * (one line, at most DAUYS_LOG_REASON_MAX bytes; FORMATS.md 12.1), so that
@@ -433,8 +413,9 @@ reasons_as_logged(sqlite3 *dest, dauys_error *err)
     }
     while ((rc = db_step_row(rd, err)) > 0) {
         const char *had = (const char *) sqlite3_column_text(rd, 1);
-        int logged = logged_reason(sqlite3_column_blob(rd, 2), (size_t) sqlite3_column_bytes(rd, 2),
-                                   reason, sizeof reason);
+        int logged = dauys_log_entry_reason_text(sqlite3_column_blob(rd, 2),
+                                                 (size_t) sqlite3_column_bytes(rd, 2), reason,
+                                                 sizeof reason);
         if (logged && had != NULL && strcmp(had, reason) == 0) {
             continue;
         }
