@@ -31,6 +31,8 @@ set -u
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
+# shellcheck source-path=SCRIPTDIR source=insider.sh
+. "$(dirname "${BASH_SOURCE[0]}")/insider.sh" || exit 2
 
 cli_args "$@"
 SQLITE=${SQLITE3:-sqlite3}
@@ -43,14 +45,6 @@ cli_workdir audit
 run() { run_split "$@"; }
 
 sign() { "$DAUYS" sign "$1" -k "$2" </dev/null >/dev/null 2>&1 || echo "could not sign $1 with $2" >&2; }
-
-# failing BUNDLE: the ids of the checks with failures, from verify --json.
-failing() {
-    "$AUDIT" verify --json -p central.pub "$1" 2>/dev/null | "$PYTHON" -c '
-import json, sys
-d = json.load(sys.stdin)
-print(" ".join(k for k, v in d["checks"].items() if v["failed"]))' 2>/dev/null
-}
 
 # expect_fails NAME BUNDLE "IDS" [PATTERN]: verify exits 1, exactly IDS fail,
 # and the human output matches PATTERN.
@@ -65,18 +59,6 @@ copy() {
     rm -rf "$1" && cp -a bundle "$1" || exit 2
     [ "${2:-}" = nodb ] && rm -f "$1/dauys.db"
     return 0
-}
-
-# insider DIR: rewrites DIR's log and checkpoint, then publishes a result that
-# adds up from the rewritten log, signed by the central key. The renderings
-# of reports/ are removed: an insider would make them again from the forged
-# result, and stale ones would fail T3 beside the check each forgery is for.
-insider() {
-    rm -rf "$1/reports"
-    { "$RESEAL" "$1" central.key &&
-        { "$AUDIT" retally -p central.pub "$1" >"$WORK/retally.txt" 2>/dev/null || [ $? = 1 ]; } &&
-        cp "$WORK/retally.txt" "$1/result.txt" && "$RESEAL" "$1" central.key --sign-result; } ||
-        fail_value "insider $1" "the forgery could not be made"
 }
 
 # entry_of DIR PRECINCT EVENT: the log index of PRECINCT's entry with EVENT.

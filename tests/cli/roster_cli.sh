@@ -26,6 +26,8 @@ set -u
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
+# shellcheck source-path=SCRIPTDIR source=insider.sh
+. "$(dirname "${BASH_SOURCE[0]}")/insider.sh" || exit 2
 
 cli_args "$@"
 RESEAL=$(abspath "${RESEAL:?set RESEAL to the reseal test tool}")
@@ -37,24 +39,6 @@ cli_workdir roster
 run() { run_split "$@"; }
 
 sign() { "$DAUYS" sign "$1" -k "$2" </dev/null >/dev/null 2>&1 || echo "could not sign $1 with $2" >&2; }
-
-# failing BUNDLE: the ids of the checks with failures, from verify --json.
-failing() {
-    "$AUDIT" verify --json -p central.pub "$1" 2>/dev/null | "$PYTHON" -c '
-import json, sys
-d = json.load(sys.stdin)
-print(" ".join(k for k, v in d["checks"].items() if v["failed"]))' 2>/dev/null
-}
-
-# insider DIR: rewrites DIR's log and checkpoint, then publishes a result that
-# adds up from the rewritten log, signed by the central key (as audit_cli.sh).
-insider() {
-    rm -rf "$1/reports"
-    { "$RESEAL" "$1" central.key &&
-        { "$AUDIT" retally -p central.pub "$1" >"$WORK/retally.txt" 2>/dev/null || [ $? = 1 ]; } &&
-        cp "$WORK/retally.txt" "$1/result.txt" && "$RESEAL" "$1" central.key --sign-result; } ||
-        fail_value "insider $1" "the forgery could not be made"
-}
 
 # bidi_free TEXT: no bidi control (U+061C, U+200E, U+200F, U+202A-U+202E,
 # U+2066-U+2069) in TEXT, as raw bytes.
