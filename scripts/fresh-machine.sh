@@ -135,6 +135,7 @@ mount_into "$root/dev/shm" -t tmpfs -o mode=1777 shm
 
 step "apt-get install git (in the chroot)" git.log in_chroot \
     'export DEBIAN_FRONTEND=noninteractive && apt-get update -qq && apt-get install -y -qq git'
+# shellcheck disable=SC2016 # expanded by the inner bash
 step "a fresh clone of $rev" clone.log \
     bash -c 'git clone --quiet --no-local "$1" "$2" && git -C "$2" checkout --quiet --detach "$3"' \
     _ "$repo" "$root/root/dauys" "$rev"

@@ -15,7 +15,9 @@
 #    (packages, the build and where its programs are, the demo): run in a copy
 #    of the tree whose setup.sh, build.sh, dauys and minisign only record that
 #    they ran.
-# 3. tests/cli/diskfull_cli.sh where no mount namespace can be made (a chroot,
+# 3. README.md says where the programs are after the build (and the build's
+#    layout is the one it says).
+# 4. tests/cli/diskfull_cli.sh where no mount namespace can be made (a chroot,
 #    an unprivileged container: unshare fails with "Operation not
 #    permitted", played by a stub unshare first on PATH): it says so, runs
 #    the full-file-system cases under a file-size limit instead, and passes.
@@ -173,6 +175,15 @@ expect_stderr "it names the programs after the build" \
     "STUB build.sh release ran*$WORK/tree/build/release/tally/dauys*$WORK/tree/build/release/audit/dauys-audit"
 expect_stderr "it says it runs the demo, then runs it" \
     "STUB build.sh release ran*demo.sh: running the demo*STUB dauys demo ran"
+
+section "the README says where the programs are after the build"
+README=$(cat "$SRC/README.md")
+for prog in build/release/tally/dauys build/release/audit/dauys-audit; do
+    check "README.md names $prog" matches "$README" "$prog"
+done
+# The builds share one layout: the programs under test are at the same places.
+check "the programs under test are at BUILD/tally/dauys and BUILD/audit/dauys-audit" \
+    test "${DAUYS%/tally/dauys}" = "${AUDIT%/audit/dauys-audit}" -a "${DAUYS%/tally/dauys}" != "$DAUYS"
 
 section "diskfull_cli.sh without a mount namespace (unshare refused)"
 mkdir nons
