@@ -64,6 +64,7 @@ in_root() { [ "$(readlink "/proc/$1/root" 2>/dev/null)" = "$root" ]; }
 cleanup() {
     local status=$? pid i left
     trap - EXIT INT TERM
+    [ -n "$step_pid" ] && kill -TERM "$step_pid" 2>/dev/null
     for pid in /proc/[0-9]*; do
         pid=${pid#/proc/}
         in_root "$pid" && kill -KILL "$pid" 2>/dev/null
@@ -88,18 +89,24 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # step NAME LOG CMD...: runs CMD with its output in LOGS/LOG; on failure
-# names the step, shows the end of its log and exits 1.
+# names the step, shows the end of its log and exits 1. CMD runs in the
+# background and is waited for, so that an interrupt is acted on at once
+# (bash defers traps while a foreground command runs).
+step_pid=''
 step() {
     local name=$1 log=$logs/$2 start=$SECONDS
     shift 2
     say "$name ... (log: $log)"
-    if "$@" >"$log" 2>&1; then
-        say "$name: done in $((SECONDS - start)) s"
-    else
-        local rc=$?
+    "$@" >"$log" 2>&1 &
+    step_pid=$!
+    local rc=0
+    wait "$step_pid" || rc=$?
+    step_pid='' # ended: its number may go to another process
+    if [ "$rc" -ne 0 ]; then
         tail -n 30 "$log" | sed 's/^/  | /' >&2
         die "$name (exit $rc after $((SECONDS - start)) s; log: $log)"
     fi
+    say "$name: done in $((SECONDS - start)) s"
 }
 
 # mount_into TARGET MOUNT-ARGS...: mounts at TARGET, records it for cleanup,
