@@ -8,12 +8,23 @@
 # minisign checks the signed result and a protocol, with no dauys code.
 # Everything is kept in demo-out/ (or $DAUYS_DEMO_DIR), made afresh.
 # Arguments are passed to dauys demo (--precincts N, --seed S, --profile P).
-# Exit 0 only if the audit passed.
+# Exit 0 only if the audit passed. Each stage says on stderr what it does
+# first: the first run installs packages and builds for a few minutes.
+# The programs are then build/release/tally/dauys and
+# build/release/audit/dauys-audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh release
-
 bin=$PWD/build/release
+
+stage() { printf 'demo.sh: %s\n' "$*" >&2; }
+
+stage "checking the Debian packages (scripts/setup.sh; installing any that are missing takes a few minutes)..."
+scripts/setup.sh
+stage "building $bin (scripts/build.sh release; about 1-2 minutes the first time)..."
+scripts/build.sh release
+stage "built: $bin/tally/dauys and $bin/audit/dauys-audit"
+stage "running the demo (dauys demo)..."
+
 out=${DAUYS_DEMO_DIR:-$PWD/demo-out}
 rm -rf "$out"
 

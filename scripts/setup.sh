@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package dauys needs to build, test and demo.
+# Installs every Debian 12 package dauys needs to build, test and demo: every
+# command that scripts/*.sh and tests/cli/*.sh call comes from one of these or
+# from a package every Debian system has (Priority: required), which
+# tests/cli/setup_cli.sh checks.
 # Idempotent and non-interactive: packages already present are skipped, and
 # apt is only touched when something is missing.
 set -euo pipefail
@@ -8,6 +11,8 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libsodium-dev libssl-dev libsqlite3-dev libcmocka-dev
   sqlite3 minisign python3 util-linux
+  xxd                       # tests/cli/ingest_cli.sh (its own package since Debian 12)
+  git debootstrap           # scripts/fresh-machine.sh: a fresh Debian 12 root from a clone
   valgrind                  # scripts/valgrind.sh: memcheck over the end-to-end tests
   chromium fonts-dejavu-core  # tests/cli/report_cli.sh renders the HTML report headless
 )
@@ -23,7 +28,7 @@ if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
-echo "setup: installing ${missing[*]}" >&2
+echo "setup: installing ${missing[*]} (apt-get; a few minutes on a fresh machine)" >&2
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 2; }

@@ -3,31 +3,37 @@
 #
 #   usage: bash tests/cli/crash_cli.sh /path/to/dauys /path/to/dauys-audit
 #
-# A mock referendum of DAUYS_CRASH_PROTOCOLS precincts (default 20,000, with
+# A mock referendum of DAUYS_CRASH_PROTOCOLS precincts (default 10,000, with
 # the demo's planted trouble) is ingested once without interruption: the
-# reference. Then, again and again from a fresh workspace, `dauys ingest` is
-# started and killed with SIGKILL at a random moment (one kill in four at a
-# time drawn over the reference's run, the others a random time up to 300 ms
-# after the log reached a random size, so that the kills land throughout the
-# run however slow the build or the machine); up to three kills in a row hit the same workspace,
-# each one killing the ingest that resumes the last. After every kill the
-# workspace must be whole (faults.sh, ws_consistent: PRAGMA integrity_check,
-# every protocol wholly in or absent, the log and the rows agree, totals equal
-# a recount, a bundle published from it passes dauys-audit verify). Then an
-# ingest of the same inputs runs to the end and must leave exactly what the
-# reference left: the same submissions in the same log order, the same
-# counting protocols, the same log size and Merkle root, the same tally.
+# reference. Then DAUYS_CRASH_KILLS times (default 20; scripts/soak.sh asks for
+# many more) `dauys ingest` is killed with SIGKILL, at moments fixed by work,
+# not by time: the first kill once the ingest has verified files for a while
+# (a random moment in the first tenth of the reference's run: start-up, the
+# first chunk), each other kill as soon as the log is seen (looked at every
+# 20-60 ms) to have reached its target size. The targets are spread evenly
+# over the log's growth, each at a random place in its share, and all below
+# the last chunk the ingest commits (it commits CHUNK = 512 files at a time,
+# tally/ingest.c), so every such kill lands in a running ingest, strictly
+# inside the log's growth. The kills are taken in order of target and dealt
+# out to trials of three (the last may have fewer): each trial starts from a
+# fresh workspace and each kill of a trial hits the ingest that resumes the
+# last. After every kill the workspace must be whole (faults.sh,
+# ws_consistent: PRAGMA integrity_check, every protocol wholly in or absent,
+# the log and the rows agree, totals equal a recount), and after the last
+# kill of a trial a bundle published from it must pass dauys-audit verify
+# (the costly check: once per trial). Then an ingest of the same inputs runs
+# to the end and must leave exactly what the reference left: the same
+# submissions in the same log order, the same counting protocols, the same
+# log size and Merkle root, the same tally.
 #
-# DAUYS_CRASH_KILLS kills land inside a running ingest (default 20; the soak,
-# scripts/soak.sh, asks for many more); a kill that comes after the ingest
-# finished does not count. The trials go on until at least a quarter of the
-# kills have also landed strictly inside the log's growth (after its first and
-# before its last commit), and fail if that takes more than 4 * KILLS + 20
-# attempts: small runs commit in few chunks, so a run of kills that all land
-# at the very start or after the last commit is a matter of luck, not a fault
-# to report; kills that can never land inside one are. DAUYS_CRASH_SEED seeds the moments (default: the
-# process id; printed). The waiting before each kill only picks the moment:
-# no check depends on timing.
+# The work is fixed, whatever the machine's speed: KILLS kills, no retries,
+# in ceil(KILLS / 3) trials, each ending with one publish, audit and whole
+# ingest; each kill waits only for the log to grow (or the ingest to end).
+# Every kill must land (exit 137), and all but the start-up kill strictly
+# inside the log's growth (after its first commit and before its last).
+# DAUYS_CRASH_SEED seeds the targets (default: the process id; printed). No
+# check depends on timing: the start-up kill's moment only picks where it
+# lands, and it must land too.
 #
 # Needs bash, coreutils, util-linux (setsid), sqlite3. Prints every failing
 # check, ends with "N passed, M failed", exits 1 if M > 0.
@@ -45,7 +51,7 @@ done
 cli_workdir crash
 run() { run_split "$@"; }
 
-N=${DAUYS_CRASH_PROTOCOLS:-20000}
+N=${DAUYS_CRASH_PROTOCOLS:-10000}
 KILLS=${DAUYS_CRASH_KILLS:-20}
 SEED=${DAUYS_CRASH_SEED:-$$}
 RANDOM=$SEED
@@ -67,64 +73,83 @@ REF=$(ws_fingerprint "$WORK/ref")
 TOTAL=$(q "$WORK/ref/dauys.db" 'SELECT count(*) FROM log_entry')
 echo "# the reference: $TOTAL log entries in $DURATION ms"
 
-# kill_at WS TARGET MS: starts the whole ingest into WS; once the log has
-# TARGET entries (looked at every 50 ms; 0: at once) waits MS milliseconds
-# more and kills it with SIGKILL. Sets STATUS to its exit status (137 if the
-# kill landed).
+# Files the ingest commits per transaction (tally/ingest.c, HALF): a log
+# seen short of its last chunk belongs to an ingest with work left.
+CHUNK=512
+
+# poll_ms: the next wait between two looks at the log, 20-60 ms (varies where
+# in a chunk's work the kill lands).
+poll_ms() { printf '0.%03d' $((20 + RANDOM % 41)); }
+
+# log_size WS: the log's entries as committed (0 if it cannot be read now).
+log_size() {
+    sqlite3 -cmd '.timeout 2000' "$1/dauys.db" \
+        'SELECT ifnull(max(idx) + 1, 0) FROM log_entry' 2>/dev/null || echo 0
+}
+
+# kill_at WS TARGET MS: starts the whole ingest into WS and kills it with
+# SIGKILL: MS milliseconds after the start if TARGET is 0, else as soon as
+# the log has TARGET entries (or the ingest has ended). Sets STATUS to its
+# exit status (137 if the kill landed).
 kill_at() {
     (exec "$DAUYS" ingest -q -w "$1" "$IN/incoming" "$IN/later" >"$WORK/killed.log" 2>&1) &
     local pid=$!
-    if [ "$2" -gt 0 ]; then
-        while kill -0 "$pid" 2>/dev/null &&
-            [ "$(sqlite3 -cmd '.timeout 2000' "$1/dauys.db" \
-                'SELECT ifnull(max(idx) + 1, 0) FROM log_entry' 2>/dev/null || echo 0)" -lt "$2" ]; do
-            sleep 0.05
+    if [ "$2" -eq 0 ]; then
+        sleep "$(printf '%d.%03d' $(($3 / 1000)) $(($3 % 1000)))"
+    else
+        while kill -0 "$pid" 2>/dev/null && [ "$(log_size "$1")" -lt "$2" ]; do
+            sleep "$(poll_ms)"
         done
     fi
-    sleep "$(printf '%d.%03d' $(($3 / 1000)) $(($3 % 1000)))"
     kill -KILL "$pid" 2>/dev/null
     { wait "$pid"; } 2>/dev/null
     STATUS=$?
 }
 
-random_ms() { echo $(((RANDOM * 32768 + RANDOM) % ($1 + 1))); }
+random_below() { echo $(((RANDOM * 32768 + RANDOM) % $1)); }
 
-# more_kills: true while fewer than KILLS kills have landed, or fewer than a
-# quarter of KILLS inside the log's growth.
-more_kills() { [ "$kills" -lt "$KILLS" ] || [ $((4 * inside)) -lt "$KILLS" ]; }
+# The targets: one share of the log's growth (entries 2 to TOTAL - CHUNK) for
+# each kill but the first, a random place in each; ascending.
+SPAN=$((TOTAL - CHUNK - 2))
+if [ "$SPAN" -lt "$KILLS" ]; then
+    echo "$0: $TOTAL log entries are too few for $KILLS kills inside the log's growth" \
+        "(DAUYS_CRASH_PROTOCOLS: at least $((KILLS + CHUNK + 2)))" >&2
+    exit 2
+fi
+SHARES=$((KILLS > 1 ? KILLS - 1 : 1))
+TARGETS=(0)
+for ((k = 1; k < KILLS; k++)); do
+    TARGETS+=($((2 + SPAN * (k - 1) / SHARES + $(random_below $((SPAN / SHARES))))))
+done
+echo "# kill targets (log entries; 0: at start-up):${TARGETS[*]/#/ }"
 
-kills=0 inside=0 attempts=0 trials=0 landed=''
-while more_kills; do
+kills=0 inside=0 trials=0 landed=''
+next=0
+while [ "$next" -lt "$KILLS" ]; do
     trials=$((trials + 1))
     section "trial $trials"
     fresh_ws "$WORK/ws"
-    for _ in $(seq $((1 + RANDOM % 3))); do
-        more_kills || break
-        attempts=$((attempts + 1))
-        # One kill in four at a moment drawn over the reference's whole run
-        # (start-up included); the others once the log has reached a random
-        # size, plus up to 300 ms: anywhere in the run however slow it is.
-        if [ $((RANDOM % 4)) -eq 0 ]; then
-            target=0 ms=$(random_ms "$DURATION")
-        else
-            target=$((2 + RANDOM % (TOTAL - 2))) ms=$(random_ms 300)
-        fi
+    for slot in 1 2 3; do
+        [ "$next" -lt "$KILLS" ] || break
+        target=${TARGETS[next]} ms=0
+        next=$((next + 1))
+        [ "$target" -eq 0 ] && ms=$(random_below $((DURATION / 10 + 1)))
         kill_at "$WORK/ws" "$target" "$ms"
+        entries=$(q "$WORK/ws/dauys.db" 'SELECT count(*) FROM log_entry')
         if [ "$STATUS" -ne 137 ]; then
-            # It finished before the kill: it must have finished properly.
-            OUT=$(cat "$WORK/killed.log") CMD="dauys ingest (not killed: $target entries + $ms ms)"
-            check "trial $trials: an ingest that was not killed ends with 0 or 1, not 2" \
-                test "$STATUS" -le 1
-            break
+            OUT=$(cat "$WORK/killed.log") CMD="dauys ingest (kill at $target entries, $ms ms)"
+            fail_value "trial $trials: the kill at $target entries (+$ms ms) lands in a running ingest" \
+                "the ingest ended first, with exit $STATUS and $entries of $TOTAL log entries"
+            continue
         fi
         kills=$((kills + 1))
-        entries=$(q "$WORK/ws/dauys.db" 'SELECT count(*) FROM log_entry')
         landed="$landed $entries"
         [ "$entries" -gt 1 ] && [ "$entries" -lt "$TOTAL" ] && inside=$((inside + 1))
-        ws_consistent "kill $kills (trial $trials, $target entries + $ms ms: $entries of $TOTAL)" \
-            "$WORK/ws"
-        # Killing an ingest that only finds everything recorded proves nothing new.
-        [ "$entries" -lt "$TOTAL" ] || break
+        # The bundle's audit (the costly check) after the trial's last kill;
+        # the database checks after each.
+        [ "$slot" -lt 3 ] && [ "$next" -lt "$KILLS" ] && depth=rows || depth=''
+        ws_consistent "kill $kills (trial $trials, at $target entries + $ms ms: $entries of $TOTAL)" \
+            "$WORK/ws" "$depth"
     done
     run "$DAUYS" ingest -q -w "$WORK/ws" "$IN/incoming" "$IN/later"
     # 1 if it rejects something, 0 if the rejections were recorded before a kill
@@ -132,14 +157,11 @@ while more_kills; do
         test "$RC" -le 1
     expect_eq "trial $trials: the same submissions, log, Merkle root and tally as the reference" \
         "$REF" "$(ws_fingerprint "$WORK/ws")"
-    if [ "$attempts" -gt $((4 * KILLS + 20)) ]; then
-        fail_value "kills land inside an ingest" "after $attempts attempts only $kills kills landed, $inside inside the log's growth"
-        break
-    fi
 done
 
 section "where the kills landed"
 echo "# log entries committed at each kill (of $TOTAL):$landed"
-check "at least a quarter of $KILLS kills ($inside of $kills) landed after the first and before the last commit" \
-    test $((4 * inside)) -ge "$KILLS"
+expect_eq "every one of the $KILLS kills landed in a running ingest" "$KILLS" "$kills"
+check "the $((KILLS - 1)) kills at a log size landed after the first and before the last commit ($inside inside)" \
+    test "$inside" -ge $((KILLS - 1))
 summary

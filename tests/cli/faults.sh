@@ -9,10 +9,11 @@
 #                       secret key) and PUB.
 #   fresh_ws DIR        DIR becomes a copy of the pristine workspace.
 #   ingest_all WS       the whole ingest: dauys ingest -q -w WS incoming later.
-#   ws_consistent NAME WS
+#   ws_consistent NAME WS [rows]
 #                       the checks after a fault: integrity, every protocol
 #                       wholly in or absent, the log and the rows agree, the
-#                       running totals equal a recount, and a bundle published
+#                       running totals equal a recount, and (unless "rows" is
+#                       given: the database checks only) a bundle published
 #                       from a copy of WS passes dauys-audit verify.
 #   recorded_in FILE    the outcomes an ingest's summary line in FILE reports,
 #                       added up (duplicates aside), as an expression "a+b+...".
@@ -76,10 +77,10 @@ FAULT_CHECKS=(
          ON p.precinct = a.precinct AND p.version = a.version WHERE p.precinct IS NULL"
 )
 
-# ws_consistent NAME WS: see the top of this file. Works on copies, so WS is
-# left exactly as the fault left it (but for SQLite's own recovery of it).
+# ws_consistent NAME WS [rows]: see the top of this file. Works on copies, so
+# WS is left exactly as the fault left it (but for SQLite's own recovery of it).
 ws_consistent() {
-    local name=$1 ws=$2 check sql got recount totals copy=$WORK/check
+    local name=$1 ws=$2 only=${3:-} check sql recount totals copy=$WORK/check
     expect_eq "$name: PRAGMA integrity_check" ok "$(q "$ws/dauys.db" 'PRAGMA integrity_check')"
     expect_eq "$name: PRAGMA foreign_key_check" '' "$(q "$ws/dauys.db" 'PRAGMA foreign_key_check')"
     for check in "${FAULT_CHECKS[@]}"; do
@@ -92,6 +93,7 @@ ws_consistent() {
                                WHERE reporting OR eligible OR took_part OR yes OR no
                                   OR not_counted OR invalid ORDER BY 1, 2")
     expect_eq "$name: the running totals equal a recount" "$recount" "$totals"
+    [ "$only" = rows ] && return 0
     rm -rf "$copy" && cp -a "$ws" "$copy"
     expect_exit "$name: a bundle can be published" 0 '' \
         "$DAUYS" publish -w "$copy" -k "$KEY" "$copy.bundle"
