@@ -89,7 +89,9 @@ list_dir(names *other, uint64_t **keys, size_t *key_count, const char *dir, dauy
     if (rc != 0) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory listing it", dir);
     }
-    qsort(other->name, other->count, sizeof *other->name, by_name);
+    if (other->count > 1) {
+        qsort(other->name, other->count, sizeof *other->name, by_name);
+    }
     return 0;
 }
 
@@ -169,7 +171,9 @@ add_protocols(dauys_tar_writer *w, const char *bundle, dauys_error *err)
         dauys_tar_add_dir(w, "protocols/", err) != 0) {
         goto done;
     }
-    qsort(keys, count, sizeof *keys, by_key);
+    if (count > 1) { /* keys is NULL when there are none: qsort may not take it */
+        qsort(keys, count, sizeof *keys, by_key);
+    }
     for (size_t i = 0; i < count; i++) {
         memcpy(rel, "protocols/", 10);
         dauys_bundle_protocol_name(rel + 10, sizeof rel - 10, keys[i] / 2, (int) (keys[i] % 2));
