@@ -674,10 +674,10 @@ central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
         return -1;
     }
     dauys_keys_id_hex(want, a->central.id);
-    dauys_keys_id_hex(got, found.id);
-    if (st != DAUYS_OK) {
+    if (st != DAUYS_OK) { /* FOUND holds nothing */
         audit_check(a, A5, 0, "central.pub", "not the trusted key %s: %s", want, why.message);
     } else {
+        dauys_keys_id_hex(got, found.id);
         a->bundle_central = found, a->have_bundle_central = 1;
         audit_check(a, A5, sodium_memcmp(&found, &a->central, sizeof found) == 0, "central.pub",
                     "is key ID %s%s, not the trusted key ID %s: readers who check the unpacked "
