@@ -99,6 +99,8 @@ cp "$build/tally/dauys" "$build/audit/dauys-audit" "$build/tests/reseal" "$out/r
 # so an edit during the run would take effect midway.
 mkdir -p "$out/src/tests"
 cp -R tests/cli tests/tools "$out/src/tests/"
+# setup_cli.sh checks the scripts and the README of the tree it is in.
+cp -R scripts README.md "$out/src/"
 ln -s "$root/tests/data" "$out/src/tests/data"
 ln -s "$root/sql" "$out/src/sql"
 
