@@ -108,12 +108,15 @@ kill_at() {
 
 random_below() { echo $(((RANDOM * 32768 + RANDOM) % $1)); }
 
-# The targets: one share of the log's growth (entries 2 to TOTAL - CHUNK) for
-# each kill but the first, a random place in each; ascending.
-SPAN=$((TOTAL - CHUNK - 2))
+# The targets: one share of the log's growth (entries 2 to TOTAL - 3 CHUNKs)
+# for each kill but the first, a random place in each; ascending. Three
+# chunks of margin: on a fast machine a poll may see the log only after the
+# commit past its target and the next one, and the ingest must still have a
+# chunk to commit when the kill comes (a fresh-clone run missed with one).
+SPAN=$((TOTAL - 3 * CHUNK - 2))
 if [ "$SPAN" -lt "$KILLS" ]; then
     echo "$0: $TOTAL log entries are too few for $KILLS kills inside the log's growth" \
-        "(DAUYS_CRASH_PROTOCOLS: at least $((KILLS + CHUNK + 2)))" >&2
+        "(DAUYS_CRASH_PROTOCOLS: at least $((KILLS + 3 * CHUNK + 2)))" >&2
     exit 2
 fi
 SHARES=$((KILLS > 1 ? KILLS - 1 : 1))
