@@ -17,10 +17,10 @@
 
 #include <unistd.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "internal.h"
-#include "sha256.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "audit/audit_internal.h"
+#include "core/sha256.h"
 
 /* 1 if NAME is one of the NULL-terminated NAMES. */
 static int
@@ -69,13 +69,13 @@ static int
 allowed(const audit *a, const char *dir, const char *name)
 {
     static const char *const top[] = {"central.pub", "manifest.txt", "manifest.txt.minisig",
-                                      "checkpoint", "dauys.db", NULL};
-    static const char *const reports[] = {"tally.txt", "tally.json", "tally.csv", "report.html", NULL};
+                                      "checkpoint",  "dauys.db",     NULL};
+    static const char *const reports[] = {"tally.txt", "tally.json", "tally.csv", "report.html",
+                                          NULL};
 
     if (dir[0] == '\0') {
-        return one_of(name, top) ||
-               (a->result_seen && (strcmp(name, "result.txt") == 0 ||
-                                   strcmp(name, "result.txt.minisig") == 0));
+        return one_of(name, top) || (a->result_seen && (strcmp(name, "result.txt") == 0 ||
+                                                        strcmp(name, "result.txt.minisig") == 0));
     }
     if (strcmp(dir, "protocols") == 0) {
         return strcmp(name, "index.tsv") == 0 || logged_protocol_file(a, name);
@@ -154,8 +154,9 @@ check_manifest_copy(audit *a, const char *suffix)
     if (audit_source_kind(a->src, copy) == 0) {
         return; /* a derived copy: it may be left out */
     }
-    audit_check(a, I4, hash_file(x, a, rel) == 0 && hash_file(y, a, copy) == 0 &&
-                           memcmp(x, y, sizeof x) == 0,
+    audit_check(a, I4,
+                hash_file(x, a, rel) == 0 && hash_file(y, a, copy) == 0 &&
+                    memcmp(x, y, sizeof x) == 0,
                 copy, "differs from %s, the version in force", rel);
 }
 
@@ -294,7 +295,8 @@ second_copy(audit *a, const audit_member *m, const audit_member *earlier)
 {
     audit_check(a, I4, 0, m->name[0] ? m->name : ".",
                 "appears twice in the archive, as \"%s\" and \"%s\" (tar -x unpacks both to "
-                "this path and keeps the last)", spelled(earlier), spelled(m));
+                "this path and keeps the last)",
+                spelled(earlier), spelled(m));
 }
 
 /* An archive's members (FORMATS.md 17.4): as the directory's files, plus its

@@ -22,10 +22,10 @@
 
 #include <sqlite3.h>
 
-#include "alloc.h"
-#include "internal.h"
-#include "sha256.h"
-#include "sql.h"
+#include "core/alloc.h"
+#include "audit/audit_internal.h"
+#include "core/sha256.h"
+#include "sql/sql.h"
 
 /* The state a protocol row must have, per log entry (0: the entry has none). */
 enum { ROW_NONE, ROW_CURRENT, ROW_SUPERSEDED, ROW_CONFLICTED };
@@ -42,14 +42,14 @@ typedef struct db_walk {
     dauys_manifest own;
     int have_own;
     dauys_merkle_range range;
-    uint64_t nodes;          /* complete subtrees so far */
-    int64_t next_cp;         /* the next checkpoint row's size; -1: none left */
-    uint8_t *state;          /* ROW_* per entry */
+    uint64_t nodes;  /* complete subtrees so far */
+    int64_t next_cp; /* the next checkpoint row's size; -1: none left */
+    uint8_t *state;  /* ROW_* per entry */
     size_t state_cap;
-    uint64_t *last_row;      /* per precinct of a->m: 1 + entry of its latest protocol row */
+    uint64_t *last_row; /* per precinct of a->m: 1 + entry of its latest protocol row */
     uint64_t protocols, answers, warnings; /* the rows the log makes */
-    dauys_protocol *p;       /* scratch */
-    dauys_findings *f;       /* scratch */
+    dauys_protocol *p;                     /* scratch */
+    dauys_findings *f;                     /* scratch */
 } db_walk;
 
 /* The first differing columns of a row, for the message: "profile, text". */
@@ -152,8 +152,10 @@ db_checkpoints(db_walk *w)
 
     while (w->next_cp >= 0 && (uint64_t) w->next_cp <= w->n) {
         snprintf(where, sizeof where, "dauys.db checkpoint size %lld", (long long) w->next_cp);
-        audit_check(w->a, C3, (uint64_t) w->next_cp == w->n && dauys_merkle_range_root(root, &w->range) == 0 &&
-                                  col_blob(w->cp, 1, root, 32),
+        audit_check(w->a, C3,
+                    (uint64_t) w->next_cp == w->n &&
+                        dauys_merkle_range_root(root, &w->range) == 0 &&
+                        col_blob(w->cp, 1, root, 32),
                     where, "column root: not the root of the log's first %lld entries",
                     (long long) w->next_cp);
         w->next_cp = sqlite3_step(w->cp) == SQLITE_ROW ? sqlite3_column_int64(w->cp, 0) : -1;
@@ -190,9 +192,9 @@ db_manifest(db_walk *w, const dauys_log_parsed *e)
         dauys_manifest_free(&w->own);
         w->have_own = 0;
     }
-    w->have_own = dauys_manifest_parse(&w->own, sqlite3_column_blob(w->man, 2),
-                                       (size_t) sqlite3_column_bytes(w->man, 2), "manifest",
-                                       &err) == 0;
+    w->have_own =
+        dauys_manifest_parse(&w->own, sqlite3_column_blob(w->man, 2),
+                             (size_t) sqlite3_column_bytes(w->man, 2), "manifest", &err) == 0;
     if (!w->have_own && err.status == DAUYS_E_NOMEM) {
         w->a->oom = 1;
     }
@@ -244,20 +246,28 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
         size_t q = 0;
         db_diff d = {""};
         rows++;
-        while (q < w->m->question_count && (qid == NULL || strcmp(w->m->question[q].id, qid) != 0)) {
+        while (q < w->m->question_count &&
+               (qid == NULL || strcmp(w->m->question[q].id, qid) != 0)) {
             q++;
         }
         snprintf(at, sizeof at, "dauys.db protocol_answer %s version %u question %s", p->precinct,
                  p->version, qid ? qid : "NULL");
         if (q == w->m->question_count || seen[q]++) {
-            audit_check(w->a, C3, 0, at, "column question: not a question of the manifest, or twice");
+            audit_check(w->a, C3, 0, at,
+                        "column question: not a question of the manifest, or twice");
             continue;
         }
         const dauys_answers *x = &p->answer[q];
-        static const char *const col[] = {"received", "issued", "cancelled", "in_boxes", "yes",
-                                          "no", "not_counted", "invalid"};
-        const uint64_t want[] = {x->ballots.received, x->ballots.issued, x->ballots.cancelled,
-                                 x->ballots.in_boxes, x->yes, x->no, x->not_counted, x->invalid};
+        static const char *const col[] = {"received", "issued", "cancelled",   "in_boxes",
+                                          "yes",      "no",     "not_counted", "invalid"};
+        const uint64_t want[] = {x->ballots.received,
+                                 x->ballots.issued,
+                                 x->ballots.cancelled,
+                                 x->ballots.in_boxes,
+                                 x->yes,
+                                 x->no,
+                                 x->not_counted,
+                                 x->invalid};
         for (int k = 0; k < 8; k++) {
             differs(&d, col_int(st, 1 + k, (int64_t) want[k]), col[k]);
         }
@@ -288,14 +298,15 @@ db_warnings(db_walk *w, const dauys_protocol *p, const char *where)
     while (sqlite3_step(st) == SQLITE_ROW) {
         int same = i < w->f->count && col_str(st, 0, w->f->item[i].code) &&
                    col_str(st, 1, w->f->item[i].message);
-        audit_check(w->a, C3, same, where, "warning %zu (columns code, message): not the "
-                    "finding %s the protocol's numbers give", i + 1,
-                    i < w->f->count ? w->f->item[i].code : "(none)");
+        audit_check(w->a, C3, same, where,
+                    "warning %zu (columns code, message): not the "
+                    "finding %s the protocol's numbers give",
+                    i + 1, i < w->f->count ? w->f->item[i].code : "(none)");
         i++;
     }
     sqlite3_reset(st);
-    audit_check(w->a, C3, i == w->f->count, where, "has %zu warning rows; its numbers give %zu",
-                i, w->f->count);
+    audit_check(w->a, C3, i == w->f->count, where, "has %zu warning rows; its numbers give %zu", i,
+                w->f->count);
 }
 
 /* The rows of an accepted protocol (BLOB, LEN: its verified bytes) against
@@ -378,19 +389,29 @@ db_submission(db_walk *w, const dauys_log_parsed *e, const char *text, size_t le
     differs(&d, col_int(st, 1, (int64_t) w->n), "log_index");
     differs(&d, col_str(st, 2, e->event), "outcome");
     differs(&d, col_blob(st, 3, e->file_sha256, 32), "protocol_sha256");
-    differs(&d, e->has_signature ? col_blob(st, 4, e->signature_sha256, 32)
-                                 : sqlite3_column_type(st, 4) == SQLITE_NULL, "signature_sha256");
+    differs(&d,
+            e->has_signature ? col_blob(st, 4, e->signature_sha256, 32)
+                             : sqlite3_column_type(st, 4) == SQLITE_NULL,
+            "signature_sha256");
     int bytes = col_hashes_to(st, 5, e->file_sha256);
-    differs(&d, bytes || (too_large && sqlite3_column_type(st, 5) == SQLITE_BLOB &&
-                          sqlite3_column_bytes(st, 5) == 0), "protocol");
-    differs(&d, e->has_signature ? col_hashes_to(st, 6, e->signature_sha256)
-                                 : sqlite3_column_type(st, 6) == SQLITE_NULL, "signature");
-    differs(&d, e->precinct[0] ? col_str(st, 7, e->precinct) : sqlite3_column_type(st, 7) == SQLITE_NULL,
+    differs(&d,
+            bytes || (too_large && sqlite3_column_type(st, 5) == SQLITE_BLOB &&
+                      sqlite3_column_bytes(st, 5) == 0),
+            "protocol");
+    differs(&d,
+            e->has_signature ? col_hashes_to(st, 6, e->signature_sha256)
+                             : sqlite3_column_type(st, 6) == SQLITE_NULL,
+            "signature");
+    differs(&d,
+            e->precinct[0] ? col_str(st, 7, e->precinct)
+                           : sqlite3_column_type(st, 7) == SQLITE_NULL,
             "precinct");
     differs(&d, e->version ? col_int(st, 8, e->version) : sqlite3_column_type(st, 8) == SQLITE_NULL,
             "version");
-    differs(&d, e->reason_code[0] ? col_str(st, 9, e->reason_code)
-                                  : sqlite3_column_type(st, 9) == SQLITE_NULL, "reason_code");
+    differs(&d,
+            e->reason_code[0] ? col_str(st, 9, e->reason_code)
+                              : sqlite3_column_type(st, 9) == SQLITE_NULL,
+            "reason_code");
     differs(&d, has_reason ? col_str(st, 10, reason) : sqlite3_column_type(st, 10) == SQLITE_NULL,
             "reason");
     differs(&d, col_int(st, 11, w->in_force), "manifest_version");
@@ -400,7 +421,8 @@ db_submission(db_walk *w, const dauys_log_parsed *e, const char *text, size_t le
     } else if (counts) {
         w->protocols++;
         w->answers += w->m->question_count;
-        audit_unchecked(w->a, C3); /* its rows cannot be derived from bytes that are not the protocol */
+        audit_unchecked(w->a,
+                        C3); /* its rows cannot be derived from bytes that are not the protocol */
     }
 }
 
@@ -426,8 +448,9 @@ db_entry(void *ctx, const char *text, size_t len)
     differs(&d, have && col_int(w->log, 0, (int64_t) w->n), "idx");
     differs(&d, have && col_blob(w->log, 1, text, len), "entry");
     differs(&d, have && col_blob(w->log, 2, digest, 32), "sha256");
-    audit_check(w->a, C3, d.cols[0] == '\0', where, "%s, or not the bundle's log entry %llu (column %s)",
-                have ? "differs" : "missing", (unsigned long long) w->n, d.cols);
+    audit_check(w->a, C3, d.cols[0] == '\0', where,
+                "%s, or not the bundle's log entry %llu (column %s)", have ? "differs" : "missing",
+                (unsigned long long) w->n, d.cols);
     if (dauys_log_entry_parse(&e, text, len, "entry", &err) == 0) {
         if (strcmp(e.event, "manifest") == 0) {
             db_manifest(w, &e);
@@ -472,8 +495,8 @@ db_sums(audit *a, sqlite3_stmt *st, int first, const char *table, uint8_t *seen)
         audit_check(a, C3, 0, where, "a second row for the same district and question");
         return;
     }
-    uint64_t want[7] = {s->reporting, s->eligible, s->took_part, s->yes, s->no, s->not_counted,
-                        s->invalid};
+    uint64_t want[7] = {s->reporting, s->eligible,    s->took_part, s->yes,
+                        s->no,        s->not_counted, s->invalid};
     int same = 1;
     for (int i = 0; i < 7; i++) {
         same &= (uint64_t) sqlite3_column_int64(st, first + i) == want[i];
@@ -482,9 +505,11 @@ db_sums(audit *a, sqlite3_stmt *st, int first, const char *table, uint8_t *seen)
         audit_unchecked(a, C3);
         return;
     }
-    audit_check(a, C3, same, where, "has reporting %lld eligible %lld took-part %lld yes %lld no "
+    audit_check(a, C3, same, where,
+                "has reporting %lld eligible %lld took-part %lld yes %lld no "
                 "%lld not-counted %lld invalid %lld; the re-tally gives %llu %llu %llu %llu %llu "
-                "%llu %llu", sqlite3_column_int64(st, first), sqlite3_column_int64(st, first + 1),
+                "%llu %llu",
+                sqlite3_column_int64(st, first), sqlite3_column_int64(st, first + 1),
                 sqlite3_column_int64(st, first + 2), sqlite3_column_int64(st, first + 3),
                 sqlite3_column_int64(st, first + 4), sqlite3_column_int64(st, first + 5),
                 sqlite3_column_int64(st, first + 6), (unsigned long long) want[0],
@@ -520,8 +545,10 @@ db_districts(audit *a, sqlite3 *db, const char *sql, const char *table)
     for (size_t i = 0; i < a->m.district_count * a->m.question_count; i++) {
         want += a->district[i].reporting > 0;
     }
-    audit_check(a, C3, rows == want, table, "%llu districts and questions with counted protocols; "
-                "the re-tally has %llu", (unsigned long long) rows, (unsigned long long) want);
+    audit_check(a, C3, rows == want, table,
+                "%llu districts and questions with counted protocols; "
+                "the re-tally has %llu",
+                (unsigned long long) rows, (unsigned long long) want);
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
@@ -565,8 +592,10 @@ db_current(audit *a, sqlite3 *db)
     for (size_t i = 0; i < a->m.precinct_count; i++) {
         counted += a->ps[i].current != 0;
     }
-    audit_check(a, C3, rows == counted, "dauys.db protocol", "%llu precincts count; the log makes "
-                "it %llu", (unsigned long long) rows, (unsigned long long) counted);
+    audit_check(a, C3, rows == counted, "dauys.db protocol",
+                "%llu precincts count; the log makes "
+                "it %llu",
+                (unsigned long long) rows, (unsigned long long) counted);
     rc = 0;
 done:
     dauys_free(seen);
@@ -627,8 +656,10 @@ db_walk_end(db_walk *w)
                     "dauys.db %s has %llu rows; the log makes %llu", counts[i].table,
                     (unsigned long long) got, (unsigned long long) want[i]);
     }
-    if (sqlite3_prepare_v2(w->db, "SELECT s.log_index, p.state, p.precinct, p.version FROM protocol p"
-                           " JOIN submission s ON s.seq = p.submission", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(w->db,
+                           "SELECT s.log_index, p.state, p.precinct, p.version FROM protocol p"
+                           " JOIN submission s ON s.seq = p.submission",
+                           -1, &st, NULL) != SQLITE_OK) {
         return -1;
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -637,9 +668,9 @@ db_walk_end(db_walk *w)
         const char *precinct = (const char *) sqlite3_column_text(st, 2);
         snprintf(where, sizeof where, "dauys.db protocol %s version %lld",
                  precinct ? precinct : "NULL", sqlite3_column_int64(st, 3));
-        audit_check(w->a, C3, want_state != ROW_NONE && col_str(st, 1, row_state[want_state]), where,
-                    "column state: the log leaves the protocol of entry %lld %s", (long long) entry,
-                    row_state[want_state]);
+        audit_check(w->a, C3, want_state != ROW_NONE && col_str(st, 1, row_state[want_state]),
+                    where, "column state: the log leaves the protocol of entry %lld %s",
+                    (long long) entry, row_state[want_state]);
     }
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
@@ -651,7 +682,8 @@ db_log(audit *a, sqlite3 *db)
     static const char *const sql[] = {
         "SELECT idx, entry, sha256 FROM log_entry ORDER BY idx",
         "SELECT seq, log_index, outcome, protocol_sha256, signature_sha256, protocol, signature,"
-        " precinct, version, reason_code, reason, manifest_version FROM submission ORDER BY log_index",
+        " precinct, version, reason_code, reason, manifest_version FROM submission ORDER BY "
+        "log_index",
         "SELECT version, log_index, text, signature, text_sha256, signature_sha256 FROM manifest"
         " ORDER BY log_index",
         "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2",
@@ -722,7 +754,8 @@ db_meta(audit *a, sqlite3 *db)
                                    {"origin", origin},
                                    {"referendum", a->m.referendum},
                                    {"schema_version", DAUYS_SQL_SCHEMA_VERSION}};
-    if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta ORDER BY key", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta ORDER BY key", -1, &st, NULL) !=
+        SQLITE_OK) {
         return -1;
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -867,15 +900,15 @@ done:
 static int
 db_roster(audit *a, sqlite3 *db)
 {
-    const roster_table tables[] = {
-        {"question", "SELECT id, position, profile, text FROM question", a->m.question_count,
-         find_question, row_question},
-        {"region", "SELECT id, position, kind, name FROM region", a->m.region_count, find_region,
-         row_region},
-        {"district", "SELECT id, region, name, precincts FROM district", a->m.district_count,
-         find_district, row_district},
-        {"precinct", "SELECT id, district, region, voters, public_key FROM precinct",
-         a->m.precinct_count, find_precinct, row_precinct}};
+    const roster_table tables[] = {{"question", "SELECT id, position, profile, text FROM question",
+                                    a->m.question_count, find_question, row_question},
+                                   {"region", "SELECT id, position, kind, name FROM region",
+                                    a->m.region_count, find_region, row_region},
+                                   {"district", "SELECT id, region, name, precincts FROM district",
+                                    a->m.district_count, find_district, row_district},
+                                   {"precinct",
+                                    "SELECT id, district, region, voters, public_key FROM precinct",
+                                    a->m.precinct_count, find_precinct, row_precinct}};
 
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         if (db_roster_table(a, db, &tables[i]) != 0) {
@@ -959,9 +992,10 @@ harden(audit *a, sqlite3 *db)
         for (int c = 2; same && c < 4; c++) {
             same = schema_same(have, want, c);
         }
-        audit_check(a, C3, same, where, "%s", order < 0   ? "not one dauys creates"
-                                              : order > 0 ? "missing: dauys creates it"
-                                                          : "not as dauys creates it (sql/schema.sql)");
+        audit_check(a, C3, same, where, "%s",
+                    order < 0   ? "not one dauys creates"
+                    : order > 0 ? "missing: dauys creates it"
+                                : "not as dauys creates it (sql/schema.sql)");
         h = order <= 0 ? sqlite3_step(have) == SQLITE_ROW : h;
         w = order >= 0 ? sqlite3_step(want) == SQLITE_ROW : w;
     }

@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "source.h"
+#include "audit/source.h"
 
 typedef struct slice_file {
     sqlite3_file base;
@@ -107,12 +107,19 @@ slice_device(sqlite3_file *f)
     return SQLITE_IOCAP_IMMUTABLE;
 }
 
-static const sqlite3_io_methods slice_methods = {
-    .iVersion = 1, .xClose = slice_close, .xRead = slice_read, .xWrite = slice_write,
-    .xTruncate = slice_truncate, .xSync = slice_sync, .xFileSize = slice_size,
-    .xLock = slice_lock, .xUnlock = slice_lock, .xCheckReservedLock = slice_reserved,
-    .xFileControl = slice_control, .xSectorSize = slice_sector,
-    .xDeviceCharacteristics = slice_device};
+static const sqlite3_io_methods slice_methods = {.iVersion = 1,
+                                                 .xClose = slice_close,
+                                                 .xRead = slice_read,
+                                                 .xWrite = slice_write,
+                                                 .xTruncate = slice_truncate,
+                                                 .xSync = slice_sync,
+                                                 .xFileSize = slice_size,
+                                                 .xLock = slice_lock,
+                                                 .xUnlock = slice_lock,
+                                                 .xCheckReservedLock = slice_reserved,
+                                                 .xFileControl = slice_control,
+                                                 .xSectorSize = slice_sector,
+                                                 .xDeviceCharacteristics = slice_device};
 
 static int
 slice_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags, int *out_flags)

@@ -13,9 +13,9 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "internal.h"
-#include "sha256.h"
+#include "core/alloc.h"
+#include "audit/audit_internal.h"
+#include "core/sha256.h"
 
 /* A reason code as logged (FORMATS.md 12.1), with its NUL. */
 #define AUDIT_CODE_MAX 16
@@ -132,7 +132,7 @@ stop_counting(audit *a, uint32_t pi)
         add_numbers(a, pi, &old, -1);
     } else {
         add_numbers(a, pi, NULL, 1); /* its numbers stay in the sums, unreadable now:
-                                       * the district cannot be checked any more */
+                                      * the district cannot be checked any more */
     }
     s->current = 0;
 }
@@ -269,13 +269,17 @@ judge(audit *a, const dauys_log_parsed *e, const char *want, const char *code, i
     int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
 
     if (!logged_by_ingest(e->event)) { /* "duplicate" above all: ingestion never logs one */
-        audit_check(a, C1, 0, where, "logged as %s, an event ingestion never writes for a "
-                    "protocol (the files and the roster make it %s)", e->event, want);
+        audit_check(a, C1, 0, where,
+                    "logged as %s, an event ingestion never writes for a "
+                    "protocol (the files and the roster make it %s)",
+                    e->event, want);
         return;
     }
     if (counts && strcmp(want, "replay") == 0) {
-        audit_check(a, C1, 0, where, "counted, but it is a protocol of another referendum or of a "
-                    "precinct not on the roster (%s)", e->precinct[0] ? e->precinct : "unnamed");
+        audit_check(a, C1, 0, where,
+                    "counted, but it is a protocol of another referendum or of a "
+                    "precinct not on the roster (%s)",
+                    e->precinct[0] ? e->precinct : "unnamed");
         return;
     }
     if (counts && pi == UINT32_MAX) {
@@ -299,9 +303,10 @@ judge(audit *a, const dauys_log_parsed *e, const char *want, const char *code, i
                     e->event, want);
         return;
     }
-    audit_check(a, C1, strcmp(code, e->reason_code) == 0, where, "logged as %s with reason "
-                "code %s, but the files and the roster give %s", e->event,
-                e->reason_code[0] ? e->reason_code : "(none)", code[0] ? code : "none");
+    audit_check(a, C1, strcmp(code, e->reason_code) == 0, where,
+                "logged as %s with reason "
+                "code %s, but the files and the roster give %s",
+                e->event, e->reason_code[0] ? e->reason_code : "(none)", code[0] ? code : "none");
 }
 
 /* The precinct an entry names, when the roster has it; UINT32_MAX if not. */
@@ -327,20 +332,21 @@ audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
     snprintf(srel, sizeof srel, "%s.minisig", rel);
     a->sum->protocols++;
     a->oom |= prep->oom;
-    files_ok = file_found(a, rel, prep->text != NULL, prep->text_matches, where) &&
-               (!e->has_signature ||
-                file_found(a, srel, prep->sig != NULL, prep->sig_matches, where));
+    files_ok =
+        file_found(a, rel, prep->text != NULL, prep->text_matches, where) &&
+        (!e->has_signature || file_found(a, srel, prep->sig != NULL, prep->sig_matches, where));
     if (!a->have_manifest) {
         audit_check(a, C1, 0, where, "a protocol before any manifest");
     } else if (files_ok) {
         char code[AUDIT_CODE_MAX];
         const char *want = derive(a, prep, e, &p, &pi, &parsed, &bad_signature, code);
-        int named = pi == UINT32_MAX || (strcmp(p.precinct, e->precinct) == 0 &&
-                                         p.version == e->version);
+        int named =
+            pi == UINT32_MAX || (strcmp(p.precinct, e->precinct) == 0 && p.version == e->version);
         if (!named) {
-            audit_check(a, C1, 0, where, "the entry names precinct %s version %u, the file "
-                        "precinct %s version %u", e->precinct[0] ? e->precinct : "none",
-                        e->version, p.precinct, p.version);
+            audit_check(a, C1, 0, where,
+                        "the entry names precinct %s version %u, the file "
+                        "precinct %s version %u",
+                        e->precinct[0] ? e->precinct : "none", e->version, p.precinct, p.version);
         } else {
             judge(a, e, want, code, bad_signature, pi, where);
         }
@@ -417,9 +423,9 @@ same_place(const dauys_place *a, const dauys_place *b, int kind)
 static int
 same_frame(const dauys_manifest *old, const dauys_manifest *new)
 {
-    int ok = strcmp(new->referendum, old->referendum) == 0 && new->mode == old->mode &&
-             new->ballot == old->ballot && new->question_count == old->question_count &&
-             new->region_count == old->region_count;
+    int ok = strcmp(new->referendum, old->referendum) == 0 &&
+             new->mode == old->mode &&new->ballot == old->ballot &&new->question_count ==
+                 old->question_count &&new->region_count == old->region_count;
 
     for (size_t q = 0; ok && q < old->question_count; q++) {
         const dauys_question *a = &old->question[q], *b = &new->question[q];
@@ -476,9 +482,10 @@ keeps_shape(audit *a, const dauys_manifest *next, const char *where)
 {
     const char *change = shape_change(a, next);
 
-    audit_check(a, C1, change == NULL, where, "manifest version %u changes what update-manifest "
-                "keeps: %s (version %u is in force)", next->version, change ? change : "",
-                a->m.version);
+    audit_check(a, C1, change == NULL, where,
+                "manifest version %u changes what update-manifest "
+                "keeps: %s (version %u is in force)",
+                next->version, change ? change : "", a->m.version);
     return change == NULL;
 }
 
@@ -519,8 +526,8 @@ audit_manifest_file_logged(const audit *a, const char *name)
         return 0; /* not how dauys names version V: "v007.txt", "v7.txtx" */
     }
     uint32_t want = (uint32_t) v;
-    return bsearch(&want, a->manifest_versions_logged, a->manifest_version_count,
-                   sizeof want, compare_versions) != NULL;
+    return bsearch(&want, a->manifest_versions_logged, a->manifest_version_count, sizeof want,
+                   compare_versions) != NULL;
 }
 
 void

@@ -4,7 +4,7 @@
  * a table, an area's row) by the depth of their elements; text between tags
  * matters only right after a data-field tag.
  */
-#include "page.h"
+#include "audit/page.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -18,11 +18,11 @@ typedef struct context {
 typedef struct scanner {
     const char *p, *end;
     unsigned line, tag_line;
-    unsigned divs, sections;  /* open <div> and <section> elements */
+    unsigned divs, sections; /* open <div> and <section> elements */
     context decision, section;
-    int in_table, in_areas;   /* inside a table; a table of areas */
-    audit_page_span table;    /* the question of the table of areas */
-    audit_page_span area;     /* the open area's row, empty if none */
+    int in_table, in_areas; /* inside a table; a table of areas */
+    audit_page_span table;  /* the question of the table of areas */
+    audit_page_span area;   /* the open area's row, empty if none */
     unsigned area_line;
     audit_page_fn fn;
     void *ctx;
@@ -197,7 +197,8 @@ read_attributes(scanner *s, tag *t)
 static int
 emit(scanner *s, audit_page_kind kind, audit_page_span field, audit_page_span value, unsigned line)
 {
-    audit_page_item it = {kind, AUDIT_PAGE_BANNER, line, empty_at(s->p), empty_at(s->p), field, value};
+    audit_page_item it = {kind, AUDIT_PAGE_BANNER, line, empty_at(s->p), empty_at(s->p), field,
+                          value};
 
     if (s->in_areas && s->area.len > 0) {
         it.context = AUDIT_PAGE_AREA_ROW, it.question = s->table, it.area = s->area;
@@ -374,9 +375,9 @@ tag_name(const scanner *s, const char *q)
 static int
 unshown_element(audit_page_span name)
 {
-    static const char *const names[] = {"template", "script", "noscript", "textarea", "details",
-                                        "dialog", "iframe", "object", "noembed", "noframes",
-                                        "xmp", "plaintext", "select", NULL};
+    static const char *const names[] = {"template", "script",    "noscript", "textarea", "details",
+                                        "dialog",   "iframe",    "object",   "noembed",  "noframes",
+                                        "xmp",      "plaintext", "select",   NULL};
 
     for (const char *const *n = names; *n != NULL; n++) {
         if (span_is(name, *n)) {
@@ -447,8 +448,13 @@ int
 audit_page_scan(const char *text, size_t len, audit_page_fn fn, void *ctx, unsigned *line,
                 dauys_error *err)
 {
-    scanner s = {.p = text, .end = text + len, .line = 1, .fn = fn, .ctx = ctx,
-                 .bad_line = line, .err = err};
+    scanner s = {.p = text,
+                 .end = text + len,
+                 .line = 1,
+                 .fn = fn,
+                 .ctx = ctx,
+                 .bad_line = line,
+                 .err = err};
 
     s.area = s.table = s.decision.question = s.section.question = empty_at(text);
     while (s.p < s.end) {

@@ -16,24 +16,24 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* The longest marked value or marking attribute value read. */
 #define AUDIT_PAGE_VALUE_MAX 200
 
 typedef enum audit_page_kind {
-    AUDIT_PAGE_FIELD,   /* data-field FIELD with text VALUE (up to its end tag) */
-    AUDIT_PAGE_RULE,    /* data-rule FIELD with data-passed VALUE */
-    AUDIT_PAGE_ROW_END  /* the end of AREA's row of QUESTION's table of areas */
+    AUDIT_PAGE_FIELD,  /* data-field FIELD with text VALUE (up to its end tag) */
+    AUDIT_PAGE_RULE,   /* data-rule FIELD with data-passed VALUE */
+    AUDIT_PAGE_ROW_END /* the end of AREA's row of QUESTION's table of areas */
 } audit_page_kind;
 
 /* Where an item is. */
 typedef enum audit_page_context {
-    AUDIT_PAGE_BANNER,      /* outside any question: the result as a whole */
-    AUDIT_PAGE_DECISION,    /* in <div id="decision-Q"> */
-    AUDIT_PAGE_SECTION,     /* in <section id="question-Q">, outside its tables */
-    AUDIT_PAGE_AREA_ROW,    /* in <tr data-area="A"> of <table id="areas-Q"> */
-    AUDIT_PAGE_OTHER_TABLE  /* in another table (forensics, refusals) */
+    AUDIT_PAGE_BANNER,     /* outside any question: the result as a whole */
+    AUDIT_PAGE_DECISION,   /* in <div id="decision-Q"> */
+    AUDIT_PAGE_SECTION,    /* in <section id="question-Q">, outside its tables */
+    AUDIT_PAGE_AREA_ROW,   /* in <tr data-area="A"> of <table id="areas-Q"> */
+    AUDIT_PAGE_OTHER_TABLE /* in another table (forensics, refusals) */
 } audit_page_context;
 
 /* A span of the page; AT is never NULL (an empty span points into the page). */
@@ -45,11 +45,11 @@ typedef struct audit_page_span {
 typedef struct audit_page_item {
     audit_page_kind kind;
     audit_page_context context;
-    unsigned line;             /* of the element's tag (ROW_END: of the row's), from 1 */
-    audit_page_span question;  /* Q, empty in the banner (and outside questions) */
-    audit_page_span area;      /* A in an area's row, else empty */
-    audit_page_span field;     /* not empty, except for ROW_END */
-    audit_page_span value;     /* at most AUDIT_PAGE_VALUE_MAX bytes; may be empty */
+    unsigned line;            /* of the element's tag (ROW_END: of the row's), from 1 */
+    audit_page_span question; /* Q, empty in the banner (and outside questions) */
+    audit_page_span area;     /* A in an area's row, else empty */
+    audit_page_span field;    /* not empty, except for ROW_END */
+    audit_page_span value;    /* at most AUDIT_PAGE_VALUE_MAX bytes; may be empty */
 } audit_page_item;
 
 /* Called for each item in page order; a non-zero return stops the scan. */

@@ -13,10 +13,10 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "internal.h"
-#include "sha256.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "audit/audit_internal.h"
+#include "core/sha256.h"
 
 dauys_status
 audit_read_status(const audit *a, const char *rel, size_t max, char **out, size_t *len)
@@ -43,8 +43,10 @@ read_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
 
     audit_protocol_name(rel, sizeof rel, e->index);
     snprintf(srel, sizeof srel, "%s.minisig", rel);
-    p->oom |= audit_read_status(a, rel, DAUYS_PROTOCOL_FILE_MAX, &p->text, &p->len) == DAUYS_E_NOMEM;
-    p->oom |= audit_read_status(a, srel, DAUYS_KEYS_FILE_MAX, &p->sig, &p->sig_len) == DAUYS_E_NOMEM;
+    p->oom |=
+        audit_read_status(a, rel, DAUYS_PROTOCOL_FILE_MAX, &p->text, &p->len) == DAUYS_E_NOMEM;
+    p->oom |=
+        audit_read_status(a, srel, DAUYS_KEYS_FILE_MAX, &p->sig, &p->sig_len) == DAUYS_E_NOMEM;
 }
 
 /* Takes the submission's files from an archive's protocol run, in log order
@@ -66,8 +68,9 @@ check_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
     if (strcmp(e->reason_code, "too-large") == 0 && p->text != NULL) {
         p->text_matches = p->len == 0; /* not kept: the bundle has an empty file (17.1) */
     }
-    p->sig_matches = !e->has_signature ||
-                     (p->sig != NULL ? audit_hashes_to(p->sig, p->sig_len, e->signature_sha256) : 0);
+    p->sig_matches =
+        !e->has_signature ||
+        (p->sig != NULL ? audit_hashes_to(p->sig, p->sig_len, e->signature_sha256) : 0);
     p->oom |= p->text_matches < 0 || p->sig_matches < 0;
     if (p->text_matches != 1 || p->sig_matches != 1 || !a->have_manifest ||
         dauys_protocol_parse_header(&header, p->text, p->len, "protocol", &err) != 0 ||

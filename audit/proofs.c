@@ -3,7 +3,7 @@
  * between checkpoints, made from a bundle's log and checked offline. Proofs
  * are computed and verified by core/merkle.c (RFC 9162 2.1.3, 2.1.4).
  */
-#include "proofs.h"
+#include "audit/proofs.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -11,12 +11,12 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "internal.h"
-#include "logentry.h"
-#include "protocol.h"
-#include "sha256.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "audit/audit_internal.h"
+#include "referendum/logentry.h"
+#include "referendum/protocol.h"
+#include "core/sha256.h"
 
 /* The first NEEDLE (N bytes) in HAY (LEN bytes), or NULL (memmem is not POSIX). */
 static const char *
@@ -75,8 +75,7 @@ collect(void *ctx, const char *text, size_t len)
 
 /* The hash of a complete subtree, from the leaves (dauys_merkle_node_fn). */
 static int
-subtree(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx,
-        dauys_error *err)
+subtree(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx, dauys_error *err)
 {
     const leaves *l = ctx;
     uint8_t left[DAUYS_HASH_BYTES], right[DAUYS_HASH_BYTES];
@@ -169,7 +168,8 @@ covers(const dauys_checkpoint *cp, leaves *l, dauys_error *err)
         return -1;
     }
     if (cp->size != l->count || sodium_memcmp(root, cp->root, DAUYS_HASH_BYTES) != 0) {
-        return dauys_error_set(err, DAUYS_E_PROOF, "the bundle's checkpoint (%llu entries) is not "
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "the bundle's checkpoint (%llu entries) is not "
                                "of its log (%llu entries): run dauys-audit verify",
                                (unsigned long long) cp->size, (unsigned long long) l->count);
     }
@@ -177,9 +177,9 @@ covers(const dauys_checkpoint *cp, leaves *l, dauys_error *err)
 }
 
 int
-dauys_audit_prove(char *out, size_t size, uint64_t *entry, const char *bundle,
-                  const char *precinct, const dauys_pubkey *central, const char *origin,
-                  dauys_audit_identity *checked, dauys_error *err)
+dauys_audit_prove(char *out, size_t size, uint64_t *entry, const char *bundle, const char *precinct,
+                  const dauys_pubkey *central, const char *origin, dauys_audit_identity *checked,
+                  dauys_error *err)
 {
     leaves l = {.precinct = precinct, .counting = UINT64_MAX};
     dauys_checkpoint cp;
@@ -254,20 +254,26 @@ names_protocol(const dauys_log_parsed *e, const char *protocol, size_t len, dauy
         return dauys_error_set(err, DAUYS_E_CRYPTO, "hashing failed");
     }
     if (sodium_memcmp(sha, e->file_sha256, sizeof sha) != 0) {
-        return dauys_error_set(err, DAUYS_E_PROOF, "this protocol is not the file log entry %llu "
-                               "recorded: its bytes differ", (unsigned long long) e->index);
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "this protocol is not the file log entry %llu "
+                               "recorded: its bytes differ",
+                               (unsigned long long) e->index);
     }
     if (strcmp(e->event, "accepted") != 0 && strcmp(e->event, "correction") != 0) {
-        return dauys_error_set(err, DAUYS_E_PROOF, "log entry %llu recorded this protocol as %s: "
-                               "it does not count", (unsigned long long) e->index, e->event);
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "log entry %llu recorded this protocol as %s: "
+                               "it does not count",
+                               (unsigned long long) e->index, e->event);
     }
     if (dauys_protocol_parse_header(&p, protocol, len, "protocol", err) != 0) {
         return -1;
     }
     if (strcmp(p.precinct, e->precinct) != 0 || p.version != e->version) {
-        return dauys_error_set(err, DAUYS_E_PROOF, "log entry %llu names precinct %s version %u, "
-                               "the protocol %s version %u", (unsigned long long) e->index,
-                               e->precinct, e->version, p.precinct, p.version);
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "log entry %llu names precinct %s version %u, "
+                               "the protocol %s version %u",
+                               (unsigned long long) e->index, e->precinct, e->version, p.precinct,
+                               p.version);
     }
     return 0;
 }
@@ -300,13 +306,14 @@ dauys_audit_check_receipt(dauys_receipt_info *info, const char *protocol, size_t
 
     if (split_receipt(&p, &e, &entry, &entry_len, receipt, receipt_len, err) != 0 ||
         names_protocol(&e, protocol, protocol_len, err) != 0 ||
-        dauys_checkpoint_open(&cp, checkpoint, checkpoint_len, central, NULL, "checkpoint",
-                              err) != 0 ||
+        dauys_checkpoint_open(&cp, checkpoint, checkpoint_len, central, NULL, "checkpoint", err) !=
+            0 ||
         same_referendum(&cp, e.referendum, err) != 0) {
         return -1;
     }
     if (e.index != p.index || p.size != cp.size) {
-        return dauys_error_set(err, DAUYS_E_PROOF, "the receipt proves entry %llu in a log of %llu "
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "the receipt proves entry %llu in a log of %llu "
                                "entries; its entry is %llu and the checkpoint has %llu",
                                (unsigned long long) p.index, (unsigned long long) p.size,
                                (unsigned long long) e.index, (unsigned long long) cp.size);
@@ -332,9 +339,11 @@ consistent(const dauys_checkpoint *old_cp, const dauys_checkpoint *new_cp,
                                old_cp->origin, new_cp->origin);
     }
     if (old_cp->size > new_cp->size) {
-        return dauys_error_set(err, DAUYS_E_PROOF, "rolled back: the newer log has %llu entries, "
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "rolled back: the newer log has %llu entries, "
                                "fewer than the %llu the older checkpoint covers",
-                               (unsigned long long) new_cp->size, (unsigned long long) old_cp->size);
+                               (unsigned long long) new_cp->size,
+                               (unsigned long long) old_cp->size);
     }
     if (old_cp->size == 0) {
         return 0; /* the empty log is a prefix of every log */
@@ -343,7 +352,8 @@ consistent(const dauys_checkpoint *old_cp, const dauys_checkpoint *new_cp,
                                         proof, err) != 0) {
         char why[DAUYS_ERROR_MESSAGE_MAX];
         snprintf(why, sizeof why, "%s", err->message);
-        return dauys_error_set(err, DAUYS_E_PROOF, "history rewritten: the log of %llu entries is "
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "history rewritten: the log of %llu entries is "
                                "not a prefix of the log of %llu entries (%s)",
                                (unsigned long long) old_cp->size, (unsigned long long) new_cp->size,
                                why);
@@ -352,9 +362,9 @@ consistent(const dauys_checkpoint *old_cp, const dauys_checkpoint *new_cp,
 }
 
 int
-dauys_audit_consistency(dauys_proof_text *proof, dauys_checkpoint *old_cp,
-                        dauys_checkpoint *new_cp, const char *old_note, size_t old_len,
-                        const char *bundle, const dauys_pubkey *central, dauys_error *err)
+dauys_audit_consistency(dauys_proof_text *proof, dauys_checkpoint *old_cp, dauys_checkpoint *new_cp,
+                        const char *old_note, size_t old_len, const char *bundle,
+                        const dauys_pubkey *central, dauys_error *err)
 {
     leaves l = {.counting = UINT64_MAX};
     dauys_pubkey used;
@@ -362,7 +372,8 @@ dauys_audit_consistency(dauys_proof_text *proof, dauys_checkpoint *old_cp,
 
     memset(proof, 0, sizeof *proof);
     proof->type = DAUYS_PROOF_CONSISTENCY;
-    if (dauys_checkpoint_open(old_cp, old_note, old_len, central, NULL, "old checkpoint", err) != 0 ||
+    if (dauys_checkpoint_open(old_cp, old_note, old_len, central, NULL, "old checkpoint", err) !=
+            0 ||
         bundle_checkpoint(new_cp, &used, bundle, central, old_cp->origin, err) != 0 ||
         read_leaves(&l, bundle, err) != 0 || covers(new_cp, &l, err) != 0) {
         goto done;
@@ -395,9 +406,10 @@ dauys_audit_check_consistency(const char *old_note, size_t old_len, const char *
         return -1;
     }
     if (p.type != DAUYS_PROOF_CONSISTENCY || p.index != old_cp.size || p.size != new_cp.size) {
-        return dauys_error_set(err, DAUYS_E_PROOF, "the proof is not a consistency proof from %llu "
-                               "to %llu entries", (unsigned long long) old_cp.size,
-                               (unsigned long long) new_cp.size);
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "the proof is not a consistency proof from %llu "
+                               "to %llu entries",
+                               (unsigned long long) old_cp.size, (unsigned long long) new_cp.size);
     }
     return consistent(&old_cp, &new_cp, &p.proof, err);
 }

@@ -17,11 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "keys.h"
-#include "note.h"
-#include "proof.h"
-#include "verify.h"
+#include "core/error.h"
+#include "keys/keys.h"
+#include "keys/note.h"
+#include "core/proof.h"
+#include "audit/verify.h"
 
 #define DAUYS_RECEIPT_MAX (DAUYS_PROOF_TEXT_MAX + 1024)
 

@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "csv.h"
-#include "internal.h"
-#include "page.h"
-#include "rules.h"
+#include "core/alloc.h"
+#include "core/csv.h"
+#include "audit/audit_internal.h"
+#include "audit/page.h"
+#include "referendum/rules.h"
 
 #define FIELDS 8
 
@@ -34,10 +34,12 @@
  * the forensics table, each of its flags and the CSV). */
 #define REPORT_NAME_COPIES (6 * 16)
 
-static const char *const html_field[FIELDS] = {"eligible", "took-part", "yes", "no", "not-counted",
-                                               "invalid", "precincts-reporting", "precincts-expected"};
-static const char *const csv_field[FIELDS] = {"eligible", "took_part", "yes", "no", "not_counted",
-                                              "invalid", "precincts_reporting", "precincts_expected"};
+static const char *const html_field[FIELDS] = {
+    "eligible",          "took-part", "yes", "no", "not-counted", "invalid", "precincts-reporting",
+    "precincts-expected"};
+static const char *const csv_field[FIELDS] = {
+    "eligible",          "took_part", "yes", "no", "not_counted", "invalid", "precincts_reporting",
+    "precincts_expected"};
 static const char *const rule_name[] = {"quorum", "majority", "regions"};
 
 /* One area of one question as result.txt (or the re-tally, for a district)
@@ -51,8 +53,8 @@ typedef struct want_area {
 
 typedef struct want_question {
     int valid, adopted;
-    int rule[3]; /* -1 absent, 0 not met, 1 met */
-    int regions_known;                /* result.txt gives the next two, or every region's line */
+    int rule[3];                       /* -1 absent, 0 not met, 1 met */
+    int regions_known;                 /* result.txt gives the next two, or every region's line */
     uint64_t regions_have, regions_of; /* regions with a majority, of how many */
 } want_question;
 
@@ -123,8 +125,9 @@ area_index(const audit *a, const char *level, const char *id, size_t len)
 static const dauys_place *
 area_place(const audit *a, size_t r)
 {
-    return r < a->m.region_count ? &a->m.region[r]
-         : r == a->m.region_count ? NULL : &a->m.district[r - a->m.region_count - 1];
+    return r < a->m.region_count    ? &a->m.region[r]
+           : r == a->m.region_count ? NULL
+                                    : &a->m.district[r - a->m.region_count - 1];
 }
 
 /* The districts' sums, which the statement does not hold. */
@@ -135,8 +138,9 @@ want_districts(wanted *w, const audit *a)
         for (size_t d = 0; d < a->m.district_count; d++) {
             const audit_sums *s = &a->district[d * a->m.question_count + q];
             want_area *wa = &w->area[q * areas_per_question(a) + a->m.region_count + 1 + d];
-            uint64_t v[FIELDS] = {s->eligible, s->took_part, s->yes, s->no, s->not_counted,
-                                  s->invalid, s->reporting, a->m.district_precincts[d]};
+            uint64_t v[FIELDS] = {
+                s->eligible,    s->took_part, s->yes,       s->no,
+                s->not_counted, s->invalid,   s->reporting, a->m.district_precincts[d]};
             memcpy(wa->v, v, sizeof v);
             wa->listed = 1;
             wa->unknown = s->unknown != 0;
@@ -181,13 +185,15 @@ parse_area_line(const audit *a, wanted *w, size_t q, const char *s)
     char id[80];
     size_t r;
 
-    if (sscanf(s, "region: %79s eligible %llu took-part %llu yes %llu no %llu not-counted %llu "
-               "invalid %llu precincts %llu/%llu", id, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-               &v[6], &v[7]) == 9) {
+    if (sscanf(s,
+               "region: %79s eligible %llu took-part %llu yes %llu no %llu not-counted %llu "
+               "invalid %llu precincts %llu/%llu",
+               id, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 9) {
         r = area_index(a, "region", id, strlen(id));
-    } else if (sscanf(s, "national: eligible %llu took-part %llu yes %llu no %llu not-counted %llu "
-                      "invalid %llu precincts %llu/%llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                      &v[6], &v[7]) == 8) {
+    } else if (sscanf(s,
+                      "national: eligible %llu took-part %llu yes %llu no %llu not-counted %llu "
+                      "invalid %llu precincts %llu/%llu",
+                      &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
         r = a->m.region_count;
     } else {
         return 0;
@@ -209,7 +215,8 @@ parse_decision_line(want_question *wq, const char *s)
     unsigned long long needed, have, of;
     char name[16], met[16];
 
-    if (sscanf(s, "rule: %15s %15s needed %llu have %llu of %llu", name, met, &needed, &have, &of) == 5) {
+    if (sscanf(s, "rule: %15s %15s needed %llu have %llu of %llu", name, met, &needed, &have,
+               &of) == 5) {
         for (int i = 0; i < 3; i++) {
             if (strcmp(name, rule_name[i]) == 0) {
                 wq->rule[i] = strcmp(met, "met") == 0;
@@ -280,7 +287,8 @@ wanted_build(wanted *w, const audit *a, const char *result, size_t len)
     while (pos < len) {
         const char *nl = memchr(result + pos, '\n', len - pos);
         size_t n = nl ? (size_t) (nl - (result + pos)) : len - pos;
-        snprintf(line, sizeof line, "%.*s", (int) (n < sizeof line ? n : sizeof line - 1), result + pos);
+        snprintf(line, sizeof line, "%.*s", (int) (n < sizeof line ? n : sizeof line - 1),
+                 result + pos);
         parse_result_line(a, w, &q, &in_question, line);
         pos += n + 1;
     }
@@ -332,8 +340,10 @@ percent_text(char *out, size_t size, uint64_t part, uint64_t whole)
         snprintf(out, size, "-");
         return;
     }
-    unsigned __int128 h = ((unsigned __int128) part * 20000 + whole) / ((unsigned __int128) whole * 2);
-    snprintf(out, size, "%llu.%02llu%%", (unsigned long long) (h / 100), (unsigned long long) (h % 100));
+    unsigned __int128 h =
+        ((unsigned __int128) part * 20000 + whole) / ((unsigned __int128) whole * 2);
+    snprintf(out, size, "%llu.%02llu%%", (unsigned long long) (h / 100),
+             (unsigned long long) (h % 100));
 }
 
 /* 1 if SP is exactly S. */
@@ -386,11 +396,13 @@ check_row(check_ctx *c, const shown_row *row, int html)
 
     snprintf(c->where, sizeof c->where, "reports/%s line %u", c->file, row->line);
     if (wa->seen) {
-        audit_check(c->a, T3, 0, c->where, "%.*s (question %s) is shown a second time", n, area, qid);
+        audit_check(c->a, T3, 0, c->where, "%.*s (question %s) is shown a second time", n, area,
+                    qid);
         return;
     }
     wa->seen = 1;
-    if (wa->unknown || !wa->listed) { /* an unreadable protocol (I3), or a line result.txt lacks (T1) */
+    if (wa->unknown ||
+        !wa->listed) { /* an unreadable protocol (I3), or a line result.txt lacks (T1) */
         audit_unchecked(c->a, T3);
         return;
     }
@@ -425,7 +437,8 @@ check_all_shown(check_ctx *c, int districts)
             const dauys_place *pl = area_place(c->a, r);
             snprintf(c->where, sizeof c->where, "reports/%s", c->file);
             audit_check(c->a, T3, wa->seen, c->where, "does not show %.*s (question %s)",
-                        pl ? (int) pl->id_len : 8, pl ? pl->id : "national", c->a->m.question[q].id);
+                        pl ? (int) pl->id_len : 8, pl ? pl->id : "national",
+                        c->a->m.question[q].id);
         }
     }
 }
@@ -433,7 +446,13 @@ check_all_shown(check_ctx *c, int districts)
 /* --- reports/report.html ---------------------------------------------------- */
 
 /* What a page showed: the banner's fields, and per question its decision. */
-enum { SHOWN_VALID = 1, SHOWN_ADOPTED = 2, SHOWN_RULE = 4, SHOWN_REGIONS = 32, SHOWN_WITH_MAJORITY = 64 };
+enum {
+    SHOWN_VALID = 1,
+    SHOWN_ADOPTED = 2,
+    SHOWN_RULE = 4,
+    SHOWN_REGIONS = 32,
+    SHOWN_WITH_MAJORITY = 64
+};
 
 typedef struct page_ctx {
     check_ctx c;
@@ -456,7 +475,8 @@ unexpected(check_ctx *c, const audit_page_item *it)
 static void
 shown_twice(check_ctx *c, const audit_page_item *it)
 {
-    audit_check(c->a, T3, 0, c->where, "%.*s is shown a second time", (int) it->field.len, it->field.at);
+    audit_check(c->a, T3, 0, c->where, "%.*s is shown a second time", (int) it->field.len,
+                it->field.at);
 }
 
 /* The index of FIELD among the row's data-fields (counts, then shares), or -1. */
@@ -519,11 +539,14 @@ row_end(check_ctx *c, const audit_page_item *it)
     row->line = it->line;
     c->in_row = 0;
     if (row->q == SIZE_MAX) {
-        audit_check(c->a, T3, 0, c->where, "a row of question \"%.*s\", which the manifest does not have",
+        audit_check(c->a, T3, 0, c->where,
+                    "a row of question \"%.*s\", which the manifest does not have",
                     (int) it->question.len, it->question.at);
     } else if (row->area == SIZE_MAX) {
-        audit_check(c->a, T3, 0, c->where, "a row for \"%.*s\" (question %s), which is not a region of "
-                    "the manifest", (int) it->area.len, it->area.at, c->a->m.question[row->q].id);
+        audit_check(c->a, T3, 0, c->where,
+                    "a row for \"%.*s\" (question %s), which is not a region of "
+                    "the manifest",
+                    (int) it->area.len, it->area.at, c->a->m.question[row->q].id);
     } else {
         check_row(c, row, 1);
     }
@@ -533,7 +556,8 @@ row_end(check_ctx *c, const audit_page_item *it)
 static void
 header_field(page_ctx *p, const audit_page_item *it)
 {
-    static const char *const names[] = {"log-size", "log-root", "precincts-reporting", "precincts-expected"};
+    static const char *const names[] = {"log-size", "log-root", "precincts-reporting",
+                                        "precincts-expected"};
     check_ctx *c = &p->c;
     char want_text[64];
     uint64_t v = 0;
@@ -543,7 +567,8 @@ header_field(page_ctx *p, const audit_page_item *it)
         i++;
     }
     if (i == 4) {
-        if (!span_equals(it->field, "checkpoint-size") && !span_equals(it->field, "checkpoint-root")) {
+        if (!span_equals(it->field, "checkpoint-size") &&
+            !span_equals(it->field, "checkpoint-root")) {
             unexpected(c, it);
         }
         return;
@@ -582,10 +607,12 @@ question_mark(const check_ctx *c, const audit_page_item *it, size_t q, char want
     } else if (it->context == AUDIT_PAGE_DECISION &&
                (span_equals(it->field, "valid") || span_equals(it->field, "adopted"))) {
         int v = it->field.at[0] == 'v';
-        snprintf(want, 40, "%s%s", (v ? wq->valid : wq->adopted) ? "" : "NOT ", v ? "VALID" : "ADOPTED");
+        snprintf(want, 40, "%s%s", (v ? wq->valid : wq->adopted) ? "" : "NOT ",
+                 v ? "VALID" : "ADOPTED");
         return v ? SHOWN_VALID : SHOWN_ADOPTED;
     } else if (it->context == AUDIT_PAGE_SECTION && it->kind == AUDIT_PAGE_FIELD &&
-               (span_equals(it->field, "regions") || span_equals(it->field, "regions-with-majority"))) {
+               (span_equals(it->field, "regions") ||
+                span_equals(it->field, "regions-with-majority"))) {
         int all = it->field.len == 7;
         dauys_rules_group(want, 40, all ? wq->regions_of : wq->regions_have);
         return all ? SHOWN_REGIONS : SHOWN_WITH_MAJORITY;
@@ -603,7 +630,8 @@ question_item(page_ctx *p, const audit_page_item *it)
     unsigned bit;
 
     if (q == SIZE_MAX) {
-        audit_check(c->a, T3, 0, c->where, "shows question \"%.*s\", which the manifest does not have",
+        audit_check(c->a, T3, 0, c->where,
+                    "shows question \"%.*s\", which the manifest does not have",
                     (int) it->question.len, it->question.at);
     } else if ((bit = question_mark(c, it, q, want)) == 0) {
         unexpected(c, it);
@@ -627,8 +655,7 @@ on_page_item(const audit_page_item *it, void *ctx)
 
     snprintf(p->c.where, sizeof p->c.where, "reports/report.html line %u", it->line);
     switch (it->context) {
-    case AUDIT_PAGE_OTHER_TABLE: /* the forensics and the refusals: not the result */
-        break;
+    case AUDIT_PAGE_OTHER_TABLE: /* the forensics and the refusals: not the result */ break;
     case AUDIT_PAGE_AREA_ROW:
         if (it->kind == AUDIT_PAGE_ROW_END) {
             row_end(&p->c, it);
@@ -645,8 +672,7 @@ on_page_item(const audit_page_item *it, void *ctx)
             unexpected(&p->c, it);
         }
         break;
-    default:
-        question_item(p, it);
+    default: question_item(p, it);
     }
     return p->c.a->oom;
 }
@@ -658,8 +684,9 @@ check_page_complete(page_ctx *p)
 {
     static const char *const header[] = {"the log size", "the log root", "the precincts reporting",
                                          "the precincts expected"};
-    static const char *const part[] = {"valid", "adopted", "rule quorum", "rule majority", "rule regions",
-                                       "regions", "regions-with-majority"};
+    static const char *const part[] = {
+        "valid",        "adopted", "rule quorum",          "rule majority",
+        "rule regions", "regions", "regions-with-majority"};
     audit *a = p->c.a;
 
     snprintf(p->c.where, sizeof p->c.where, "reports/report.html");
@@ -742,8 +769,10 @@ csv_record(check_ctx *c, const dauys_csv *csv, const int col[FIELDS + 3])
     }
     if (row->q == SIZE_MAX || row->area == SIZE_MAX) {
         snprintf(c->where, sizeof c->where, "reports/tally.csv line %u", csv->line);
-        audit_check(c->a, T3, 0, c->where, "a row for %s \"%s\" (question \"%s\"), which the manifest "
-                    "does not have", level, id, qid);
+        audit_check(c->a, T3, 0, c->where,
+                    "a row for %s \"%s\" (question \"%s\"), which the manifest "
+                    "does not have",
+                    level, id, qid);
         return;
     }
     check_row(c, row, 0);
@@ -846,8 +875,10 @@ check_file(audit *a, wanted *w, const char *name, unsigned absent_bit, report_ch
     if ((st = audit_read_status(a, rel, max, &text, &len)) != DAUYS_OK) {
         a->oom |= st == DAUYS_E_NOMEM;
         if (st == DAUYS_E_TOO_LARGE) {
-            audit_check(a, T3, 0, rel, "is over %zu bytes, more than dauys writes for this "
-                        "manifest", max);
+            audit_check(a, T3, 0, rel,
+                        "is over %zu bytes, more than dauys writes for this "
+                        "manifest",
+                        max);
         } else {
             audit_check(a, T3, 0, rel, "cannot be read");
         }

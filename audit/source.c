@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* fopencookie */
-#include "source.h"
+#include "audit/source.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -11,16 +11,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "bundlename.h"
-#include "file.h"
-#include "keys.h"
-#include "protocol.h"
+#include "core/alloc.h"
+#include "core/bundlename.h"
+#include "core/file.h"
+#include "keys/keys.h"
+#include "referendum/protocol.h"
 
 /* Members outside the run an archive may have before it is called damaged. */
 #define MEMBERS_MAX 65536
 
-/* NAME's key if it is a protocol file of protocols/ (dauys_bundle_protocol_key), else UINT64_MAX. */
+/* NAME's key if it is a protocol file of protocols/ (dauys_bundle_protocol_key), else UINT64_MAX.
+ */
 static uint64_t
 run_key(const char *name)
 {
@@ -34,8 +35,7 @@ in_run(const char *name)
     return strncmp(name, "protocols/", 10) == 0 && strcmp(name + 10, "index.tsv") != 0;
 }
 
-static void
-damaged(audit_source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void damaged(audit_source *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Notes the first place where the archive cannot be read further; ends the run. */
 static void
@@ -84,8 +84,10 @@ peek_header(audit_source *s)
     if (rc == 0) { /* the end is two zero blocks: GNU tar reads on past a lone one */
         if (fread(block, 1, sizeof block, s->run) != sizeof block ||
             dauys_tar_header_parse(&s->peek, block, &err) != 0) {
-            damaged(s, "byte %" PRIu64 ": a lone zero block, not the two that end an archive "
-                    "(tar may read members after it; the audit does not)", s->run_pos);
+            damaged(s,
+                    "byte %" PRIu64 ": a lone zero block, not the two that end an archive "
+                    "(tar may read members after it; the audit does not)",
+                    s->run_pos);
         }
         s->run_over = 1;
         return 0;
@@ -265,8 +267,8 @@ audit_source_open(audit_source *s, const char *path, dauys_error *err)
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: %s", path, strerror(errno));
     }
     setvbuf(s->run, NULL, _IOFBF, 1u << 20);
-    posix_fadvise(fd2, 0, 0, POSIX_FADV_SEQUENTIAL); /* hints (larger readahead): may fail */
-    posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);  /* log/entries.txt is read in order */
+    posix_fadvise(fd2, 0, 0, POSIX_FADV_SEQUENTIAL);   /* hints (larger readahead): may fail */
+    posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* log/entries.txt is read in order */
     while (peek(s) && !in_run(s->peek.name)) {
         index_member(s); /* everything before the protocol run */
     }
@@ -336,10 +338,11 @@ audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text, si
             break; /* a later entry's file */
         }
         if (key < 2 * index || s->peek.type != '0' || *out != NULL || (is_sig && !want_sig)) {
-            stray(s, s->stored, key < 2 * index ? "not in log order, or named by no submission"
-                                   : s->peek.type != '0' ? "not a plain file"
-                                   : *out != NULL        ? "appears twice"
-                                                         : "the log records no signature for it");
+            stray(s, s->stored,
+                  key < 2 * index       ? "not in log order, or named by no submission"
+                  : s->peek.type != '0' ? "not a plain file"
+                  : *out != NULL        ? "appears twice"
+                                        : "the log records no signature for it");
             skip(s);
             continue;
         }
@@ -359,8 +362,9 @@ audit_source_finish(audit_source *s)
 {
     while (s->archive && peek(s)) {
         if (in_run(s->peek.name)) {
-            stray(s, s->stored, "outside the protocols' run in log order, or named by no "
-                                   "submission");
+            stray(s, s->stored,
+                  "outside the protocols' run in log order, or named by no "
+                  "submission");
             skip(s);
         } else {
             index_member(s);
@@ -477,7 +481,9 @@ audit_source_kind(const audit_source *s, const char *rel)
     struct stat st;
 
     if (!s->archive) {
-        return path_of(path, s, rel) != 0 || lstat(path, &st) != 0 ? 0 : S_ISREG(st.st_mode) ? 1 : 2;
+        return path_of(path, s, rel) != 0 || lstat(path, &st) != 0 ? 0
+               : S_ISREG(st.st_mode)                               ? 1
+                                                                   : 2;
     }
     return (m = find(s, rel)) == NULL ? 0 : m->type == '0' ? 1 : 2;
 }
@@ -566,7 +572,8 @@ audit_source_db_uri(const audit_source *s, char *out, size_t size)
     if (kind != 1) {
         return kind;
     }
-    if (snprintf(path, sizeof path, s->archive ? "%s" : "%s/dauys.db", s->path) >= (int) sizeof path) {
+    if (snprintf(path, sizeof path, s->archive ? "%s" : "%s/dauys.db", s->path) >=
+        (int) sizeof path) {
         return 0;
     }
     for (const char *p = path; *p && n + 4 < size; p++) {
@@ -577,8 +584,10 @@ audit_source_db_uri(const audit_source *s, char *out, size_t size)
     }
     n += (size_t) snprintf(out + n, size - n, "?mode=ro&immutable=1");
     if (m != NULL && n < size) {
-        n += (size_t) snprintf(out + n, size - n, "&vfs=" AUDIT_SLICE_VFS "&slice-offset=%" PRIu64
-                               "&slice-size=%" PRIu64, m->data_at, m->size);
+        n += (size_t) snprintf(out + n, size - n,
+                               "&vfs=" AUDIT_SLICE_VFS "&slice-offset=%" PRIu64
+                               "&slice-size=%" PRIu64,
+                               m->data_at, m->size);
     }
     return n < size ? 1 : 2; /* a path too long to name: as if it could not be opened */
 }

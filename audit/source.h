@@ -20,15 +20,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
-#include "idmap.h"
-#include "tar.h"
+#include "core/error.h"
+#include "core/idmap.h"
+#include "core/tar.h"
 
 /* A member of an archive outside the protocol run. */
 typedef struct audit_member {
-    char *name;         /* the path tar unpacks it to (dauys_tar_extract_path); "" the top */
-    char *stored;       /* its spelling in the archive, if not NAME; else NULL */
-    char type;          /* '0' plain file, '5' directory, other: refused by I4 */
+    char *name;   /* the path tar unpacks it to (dauys_tar_extract_path); "" the top */
+    char *stored; /* its spelling in the archive, if not NAME; else NULL */
+    char type;    /* '0' plain file, '5' directory, other: refused by I4 */
     uint64_t data_at, size;
 } audit_member;
 
@@ -36,23 +36,23 @@ typedef struct audit_member {
 
 typedef struct audit_source {
     char path[4096];
-    int archive;               /* 0: a directory */
-    int fd;                    /* archive: read with pread, from any thread */
-    audit_member *member;      /* outside the run, in archive order */
+    int archive;          /* 0: a directory */
+    int fd;               /* archive: read with pread, from any thread */
+    audit_member *member; /* outside the run, in archive order */
     size_t member_count, member_cap;
-    dauys_idmap by_name;       /* member name -> index of the first member so named */
-    FILE *run;                 /* the archive read front to back */
-    uint64_t run_pos;          /* offset of the next header */
-    uint64_t stream_at;        /* offset RUN reads at */
+    dauys_idmap by_name; /* member name -> index of the first member so named */
+    FILE *run;           /* the archive read front to back */
+    uint64_t run_pos;    /* offset of the next header */
+    uint64_t stream_at;  /* offset RUN reads at */
     int peeked, run_over;
-    dauys_tar_header peek;     /* named as tar unpacks it */
+    dauys_tar_header peek;               /* named as tar unpacks it */
     char stored[DAUYS_TAR_NAME_MAX + 1]; /* the peeked member's name as stored */
-    pthread_mutex_t lock;      /* guards protocol_at (read by the main thread, grown by takers) */
-    uint64_t *protocol_at;     /* per log index: 1 + the offset of its protocol's header */
+    pthread_mutex_t lock;  /* guards protocol_at (read by the main thread, grown by takers) */
+    uint64_t *protocol_at; /* per log index: 1 + the offset of its protocol's header */
     size_t protocol_cap;
     char stray[AUDIT_STRAYS_KEPT][DAUYS_TAR_NAME_MAX + 80]; /* "NAME: why" */
     uint64_t stray_count;
-    uint64_t taken;            /* protocol and signature members taken in their place */
+    uint64_t taken; /* protocol and signature members taken in their place */
     char damage[DAUYS_ERROR_MESSAGE_MAX + 64]; /* "" or where the archive stops being readable */
     int oom;
 } audit_source;

@@ -12,9 +12,9 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "internal.h"
-#include "rules.h"
+#include "core/alloc.h"
+#include "audit/audit_internal.h"
+#include "referendum/rules.h"
 
 #define UNKNOWN_LINE 0x80
 
@@ -71,8 +71,9 @@ area_line(audit *a, const char *key, const dauys_place *area, const audit_sums *
 {
     line(a, T1, s->unknown != 0,
          "%s: %.*s%seligible %llu took-part %llu yes %llu no %llu not-counted %llu invalid %llu "
-         "precincts %llu/%llu", key, area ? (int) area->id_len : 0, area ? area->id : "",
-         area ? " " : "", (unsigned long long) s->eligible, (unsigned long long) s->took_part,
+         "precincts %llu/%llu",
+         key, area ? (int) area->id_len : 0, area ? area->id : "", area ? " " : "",
+         (unsigned long long) s->eligible, (unsigned long long) s->took_part,
          (unsigned long long) s->yes, (unsigned long long) s->no,
          (unsigned long long) s->not_counted, (unsigned long long) s->invalid,
          (unsigned long long) s->reporting, (unsigned long long) s->expected);
@@ -231,8 +232,8 @@ audit_statement_compare(audit *a, const char *text, size_t len)
     }
     if (next_span(&got, &gn, &lf, text, len, &pos)) {
         snprintf(where, sizeof where, "result.txt line %zu", a->line_count + 1);
-        audit_check(a, T1, 0, where, "\"%.*s\" is more than the audit's re-tally gives",
-                    (int) gn, got);
+        audit_check(a, T1, 0, where, "\"%.*s\" is more than the audit's re-tally gives", (int) gn,
+                    got);
     } else {
         audit_check(a, T1, lf, "result.txt", "the last line does not end in a line feed");
     }

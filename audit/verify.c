@@ -5,7 +5,7 @@
  * audit's own (A4, I2, P1, T1, T2), the renderings in reports/ against the result (T3),
  * the bundle's other files (I4) and its database (C3).
  */
-#include "verify.h"
+#include "audit/verify.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -17,11 +17,11 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "internal.h"
-#include "note.h"
-#include "sha256.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "audit/audit_internal.h"
+#include "keys/note.h"
+#include "core/sha256.h"
 
 static const struct {
     const char *id, *group, *title;
@@ -30,8 +30,9 @@ static const struct {
     {"A2", "authenticity", "every manifest version is signed by the central key"},
     {"A3", "authenticity", "every counted protocol is signed by its precinct's key in the roster"},
     {"A4", "authenticity", "the result statement is signed by the central key"},
-    {"A5", "authenticity", "the bundle is the one pinned: its central.pub is the trusted key, "
-                           "its origin the expected one"},
+    {"A5", "authenticity",
+     "the bundle is the one pinned: its central.pub is the trusted key, "
+     "its origin the expected one"},
     {"I1", "integrity", "log entries are well formed, numbered and hash-chained"},
     {"I2", "integrity", "the Merkle roots match the checkpoint and the result"},
     {"I3", "integrity", "every file the log names is present with the logged hash"},
@@ -136,10 +137,13 @@ on_entry(audit *a, audit_batch_item *it)
         int again = dauys_log_entry_parse(e, it->text, it->len, "entry", &err);
         audit_check(a, I1, again == 0, where, "malformed: %s", err.message);
     } else {
-        audit_check(a, I1, e->index == n && sodium_memcmp(e->previous, a->prev, 32) == 0 &&
-                               (!a->have_manifest || strcmp(e->referendum, a->m.referendum) == 0),
-                    where, "index %llu, its previous hash or its referendum %s does not continue "
-                    "the chain", (unsigned long long) e->index, e->referendum);
+        audit_check(a, I1,
+                    e->index == n && sodium_memcmp(e->previous, a->prev, 32) == 0 &&
+                        (!a->have_manifest || strcmp(e->referendum, a->m.referendum) == 0),
+                    where,
+                    "index %llu, its previous hash or its referendum %s does not continue "
+                    "the chain",
+                    (unsigned long long) e->index, e->referendum);
         if (strcmp(e->event, "manifest") == 0) {
             audit_on_manifest(a, e, where);
         } else if (strcmp(e->event, "result") == 0) {
@@ -168,9 +172,9 @@ typedef struct batcher {
     audit *a;
     audit_batch_item item[2][BATCH];
     size_t count[2];
-    int cur;     /* the batch being filled */
-    int pending; /* the other one is being prepared */
-    uint64_t seen; /* entries read so far */
+    int cur;               /* the batch being filled */
+    int pending;           /* the other one is being prepared */
+    uint64_t seen;         /* entries read so far */
     audit_prep_job job[2]; /* job[k] prepares batch k (the threads hold its address) */
 } batcher;
 
@@ -265,15 +269,15 @@ typedef struct log_reader {
     audit_entry_fn fn;
     audit_stray_fn stray;
     void *ctx;
-    int rc;                   /* FN's first non-zero return */
-    int in_entry;             /* ENTRY holds an entry's first lines */
+    int rc;       /* FN's first non-zero return */
+    int in_entry; /* ENTRY holds an entry's first lines */
     char entry[ENTRY_KEEP];
     size_t len;
-    char line[ENTRY_KEEP];    /* the line being read: its first bytes */
+    char line[ENTRY_KEEP]; /* the line being read: its first bytes */
     size_t line_kept;
-    uint64_t line_len;        /* all its bytes */
-    uint64_t offset;          /* of the line in the log */
-    uint64_t entries;         /* handed to FN */
+    uint64_t line_len;            /* all its bytes */
+    uint64_t offset;              /* of the line in the log */
+    uint64_t entries;             /* handed to FN */
     uint64_t stray_at, stray_len; /* the run of bytes outside entries, not yet reported */
 } log_reader;
 
@@ -312,8 +316,8 @@ line_done(log_reader *r, int ended)
         r->in_entry = 1;
     }
     if (r->in_entry) {
-        size_t keep = r->line_kept < sizeof r->entry - r->len ? r->line_kept
-                                                               : sizeof r->entry - r->len;
+        size_t keep =
+            r->line_kept < sizeof r->entry - r->len ? r->line_kept : sizeof r->entry - r->len;
         memcpy(r->entry + r->len, r->line, keep);
         r->len += keep;
         if (ended && r->line_kept >= sizeof last - 1 &&
@@ -404,7 +408,8 @@ stray_bytes(void *ctx, uint64_t offset, uint64_t len, uint64_t entries)
     if (entries > 0) {
         snprintf(after, sizeof after, "after log entry %llu", (unsigned long long) entries - 1);
     }
-    audit_check(b->a, I1, 0, "log/entries.txt", "byte %llu: %llu bytes %s that are part of no "
+    audit_check(b->a, I1, 0, "log/entries.txt",
+                "byte %llu: %llu bytes %s that are part of no "
                 "entry (an entry runs from \"format: dauys-log 1\" to its \"previous:\" line)",
                 (unsigned long long) offset, (unsigned long long) len, after);
 }
@@ -429,7 +434,8 @@ check_result(audit *a)
                     text == NULL ? "" : "'s signature");
     } else if (audit_hashes_to(text, len, a->result_sha) != 1 ||
                audit_hashes_to(sig, sig_len, a->result_sig_sha) != 1) {
-        audit_check(a, I3, 0, "result.txt", "the statement or its signature does not hash to what "
+        audit_check(a, I3, 0, "result.txt",
+                    "the statement or its signature does not hash to what "
                     "the log recorded");
     } else {
         a->sum->passed[I3]++;
@@ -460,16 +466,19 @@ check_checkpoint(audit *a)
     if (note == NULL) {
         audit_check(a, A1, 0, "checkpoint", "the bundle has no checkpoint");
         audit_unchecked(a, I2);
-    } else if (dauys_checkpoint_open(&cp, note, len, &a->central, origin, "checkpoint", &err) != 0) {
+    } else if (dauys_checkpoint_open(&cp, note, len, &a->central, origin, "checkpoint", &err) !=
+               0) {
         audit_check(a, A1, 0, "checkpoint", "%s", err.message);
         audit_unchecked(a, I2);
     } else {
         a->sum->passed[A1]++;
-        audit_check(a, I2, dauys_merkle_range_root(root, &a->range) == 0 &&
-                               cp.size == a->range.size && sodium_memcmp(root, cp.root, 32) == 0,
-                    "checkpoint", "signed for %llu entries and a root that the bundle's %llu log "
-                    "entries do not give", (unsigned long long) cp.size,
-                    (unsigned long long) a->range.size);
+        audit_check(a, I2,
+                    dauys_merkle_range_root(root, &a->range) == 0 && cp.size == a->range.size &&
+                        sodium_memcmp(root, cp.root, 32) == 0,
+                    "checkpoint",
+                    "signed for %llu entries and a root that the bundle's %llu log "
+                    "entries do not give",
+                    (unsigned long long) cp.size, (unsigned long long) a->range.size);
     }
     dauys_free(note);
 }
@@ -578,8 +587,10 @@ check_origin(audit *a, const char *pinned)
         return;
     }
     dauys_manifest_origin(origin, sizeof origin, &a->m);
-    audit_check(a, A5, strcmp(origin, pinned) == 0, "manifest", "the bundle is the log of %s, "
-                "not the pinned %s", origin, pinned);
+    audit_check(a, A5, strcmp(origin, pinned) == 0, "manifest",
+                "the bundle is the log of %s, "
+                "not the pinned %s",
+                origin, pinned);
 }
 
 /* The parts after the log pass; -1 if memory ran out. */
@@ -630,7 +641,8 @@ bundle_key(dauys_pubkey *key, audit *a, dauys_error *err)
     size_t len;
     dauys_status st;
 
-    if ((st = audit_source_read(a->src, "central.pub", DAUYS_KEYS_FILE_MAX, &text, &len)) != DAUYS_OK) {
+    if ((st = audit_source_read(a->src, "central.pub", DAUYS_KEYS_FILE_MAX, &text, &len)) !=
+        DAUYS_OK) {
         dauys_error_set(err, st, "%s: central.pub: %s", a->dir,
                         st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
         return st;
@@ -657,7 +669,8 @@ central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
 
     if (opt->central == NULL) {
         if (!opt->trust_bundle_key) {
-            return dauys_error_set(err, DAUYS_E_USAGE, "%s: no trusted central key given: anyone "
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "%s: no trusted central key given: anyone "
                                    "can make a bundle and sign it with their own central.pub",
                                    a->dir);
         }
@@ -681,7 +694,8 @@ central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
         a->bundle_central = found, a->have_bundle_central = 1;
         audit_check(a, A5, sodium_memcmp(&found, &a->central, sizeof found) == 0, "central.pub",
                     "is key ID %s%s, not the trusted key ID %s: readers who check the unpacked "
-                    "bundle with it are misled", got,
+                    "bundle with it are misled",
+                    got,
                     memcmp(found.id, a->central.id, sizeof found.id) == 0 ? " with other key bytes"
                                                                           : "",
                     want);
@@ -718,12 +732,16 @@ dauys_audit_origin_valid(const char *origin)
 }
 
 int
-dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
-                   const dauys_audit_options *opt, dauys_error *err)
+dauys_audit_verify(dauys_audit_summary *summary, const char *bundle, const dauys_audit_options *opt,
+                   dauys_error *err)
 {
     audit_source src;
-    audit a = {.dir = bundle, .src = &src, .sum = summary, .on_fail = opt->on_fail,
-               .ctx = opt->ctx, .threads = opt->threads};
+    audit a = {.dir = bundle,
+               .src = &src,
+               .sum = summary,
+               .on_fail = opt->on_fail,
+               .ctx = opt->ctx,
+               .threads = opt->threads};
     batcher *b = NULL;
     int rc = -1;
 
@@ -750,7 +768,7 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
     b->cur = b->pending = 0;
     b->seen = 0;
     int streamed = audit_log_stream_strays(&a, entry_fn, stray_bytes, b, err);
-    drain(b); /* whatever happened: no thread may outlive the audit */
+    drain(b);                         /* whatever happened: no thread may outlive the audit */
     audit_manifest_versions_sort(&a); /* for I4, after the log */
     if (streamed != 0 && !a.oom) {
         goto done;
@@ -762,8 +780,10 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
         goto done;
     }
     if (!a.have_manifest) {
-        dauys_error_set(err, DAUYS_E_FORMAT, "%s/log/entries.txt: no usable manifest is logged: "
-                        "nothing can be checked", bundle);
+        dauys_error_set(err, DAUYS_E_FORMAT,
+                        "%s/log/entries.txt: no usable manifest is logged: "
+                        "nothing can be checked",
+                        bundle);
         goto done;
     }
     if (after_log(&a, opt) != 0) {

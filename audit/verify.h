@@ -24,15 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "keys.h"
-#include "manifest.h"
-#include "note.h"
-#include "protocol.h"
+#include "core/error.h"
+#include "keys/keys.h"
+#include "referendum/manifest.h"
+#include "keys/note.h"
+#include "referendum/protocol.h"
 
 typedef struct dauys_audit_finding {
-    const char *check;    /* "A1".. */
-    const char *where;    /* file, line, entry index, precinct */
+    const char *check; /* "A1".. */
+    const char *where; /* file, line, entry index, precinct */
     const char *message;
 } dauys_audit_finding;
 
@@ -56,8 +56,8 @@ typedef struct dauys_audit_identity {
 
 /* Fills ID from ORIGIN (its referendum and mode are the parts between its
  * slashes; empty if it has not that form) and KEY. */
-void dauys_audit_identity_set(dauys_audit_identity *id, const char *origin,
-                              const dauys_pubkey *key, int key_from_bundle);
+void dauys_audit_identity_set(dauys_audit_identity *id, const char *origin, const dauys_pubkey *key,
+                              int key_from_bundle);
 
 /* 1 if ORIGIN has the form of a dauys log's origin: "dauys/REF/official" or
  * "dauys/REF/test", REF not empty and without a slash; 0 if not. */
@@ -103,11 +103,11 @@ typedef struct dauys_audit_options {
                                   * ("dauys/REF/MODE"); another is an A5 failure */
     dauys_audit_fn on_fail;      /* called for every failure (may be NULL) */
     void *ctx;
-    char **statement;            /* if not NULL: the audit's own result statement (dauys_free) */
+    char **statement; /* if not NULL: the audit's own result statement (dauys_free) */
     size_t *statement_len;
-    unsigned threads;            /* threads reading and verifying protocols; 0: one per CPU.
-                                  * Callers with a custom allocator that is not thread-safe
-                                  * give 1 */
+    unsigned threads; /* threads reading and verifying protocols; 0: one per CPU.
+                       * Callers with a custom allocator that is not thread-safe
+                       * give 1 */
     const dauys_audit_counting *counting; /* if not NULL: given the counting set */
 } dauys_audit_options;
 

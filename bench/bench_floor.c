@@ -20,10 +20,10 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "keys.h"
-#include "manifest.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "keys/keys.h"
+#include "referendum/manifest.h"
 
 typedef struct item {
     char *text;
@@ -52,7 +52,8 @@ now(void)
 static int
 verify_one(const item *it)
 {
-    uint8_t h[crypto_generichash_BYTES_MAX], msg[DAUYS_KEYS_SIG_BYTES + DAUYS_KEYS_TRUSTED_COMMENT_MAX];
+    uint8_t h[crypto_generichash_BYTES_MAX],
+        msg[DAUYS_KEYS_SIG_BYTES + DAUYS_KEYS_TRUSTED_COMMENT_MAX];
     size_t tc = strlen(it->sig.trusted_comment);
 
     crypto_generichash(h, sizeof h, (const uint8_t *) it->text, it->len, NULL, 0);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "alloc.h"
-#include "workspace.h"
+#include "core/alloc.h"
+#include "store/workspace.h"
 
 static double
 now(void)
@@ -42,8 +42,10 @@ main(int argc, char **argv)
             return 2;
         }
         for (long i = 0; i < block; i++) {
-            dauys_log_event e = {.event = "rejected", .referendum = ws->manifest.referendum,
-                                 .reason_code = "bench", .reason = "benchmark entry"};
+            dauys_log_event e = {.event = "rejected",
+                                 .referendum = ws->manifest.referendum,
+                                 .reason_code = "bench",
+                                 .reason = "benchmark entry"};
             e.file_sha256[0] = (uint8_t) i, e.file_sha256[1] = (uint8_t) (i >> 8);
             if (dauys_log_append(ws, &e, &index, &err) != 0) {
                 fprintf(stderr, "%s\n", err.message);
@@ -58,7 +60,8 @@ main(int argc, char **argv)
         per = (now() - t0) / (double) block * 1e6;
         first = first == 0 ? per : first;
         last = per;
-        printf("log size %8llu: %.2f us per append\n", (unsigned long long) ws->head.range.size, per);
+        printf("log size %8llu: %.2f us per append\n", (unsigned long long) ws->head.range.size,
+               per);
     }
     printf("last block / first block: %.2fx\n", last / first);
     dauys_workspace_close(ws);

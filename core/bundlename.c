@@ -1,4 +1,4 @@
-#include "bundlename.h"
+#include "core/bundlename.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +28,7 @@ dauys_bundle_protocol_key(const char *name)
         strncmp(name, canonical, (size_t) (end - name)) != 0) {
         return UINT64_MAX;
     }
-    return strcmp(end, ".txt") == 0 ? 2 * index : strcmp(end, ".txt.minisig") == 0 ? 2 * index + 1
-                                                                                  : UINT64_MAX;
+    return strcmp(end, ".txt") == 0           ? 2 * index
+           : strcmp(end, ".txt.minisig") == 0 ? 2 * index + 1
+                                              : UINT64_MAX;
 }

@@ -1,8 +1,8 @@
-#include "csv.h"
+#include "core/csv.h"
 
 #include <string.h>
 
-#include "alloc.h"
+#include "core/alloc.h"
 
 void
 dauys_csv_init(dauys_csv *csv, const char *text, size_t len, const char *name)

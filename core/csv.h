@@ -8,16 +8,16 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "core/error.h"
 
 #define DAUYS_CSV_FIELDS_MAX 256
 
 typedef struct dauys_csv {
     const char *pos, *end, *name;
-    unsigned line;                       /* line of the record last read, from 1 */
-    size_t count;                        /* fields in the record last read */
-    char *field[DAUYS_CSV_FIELDS_MAX];   /* NUL-terminated, into BUF */
-    char *buf;                           /* owned: the unquoted fields */
+    unsigned line;                     /* line of the record last read, from 1 */
+    size_t count;                      /* fields in the record last read */
+    char *field[DAUYS_CSV_FIELDS_MAX]; /* NUL-terminated, into BUF */
+    char *buf;                         /* owned: the unquoted fields */
     size_t cap;
 } dauys_csv;
 

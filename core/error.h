@@ -14,22 +14,22 @@
 /* Stable status codes; tests and the CLIs' exit codes depend on them. */
 typedef enum dauys_status {
     DAUYS_OK = 0,
-    DAUYS_E_USAGE,          /* a caller passed an argument out of range */
-    DAUYS_E_NOMEM,          /* an allocation failed */
-    DAUYS_E_IO,             /* a file could not be opened, read or written */
-    DAUYS_E_EXISTS,         /* refusing to overwrite an existing file */
-    DAUYS_E_TOO_LARGE,      /* input over its size limit */
-    DAUYS_E_FORMAT,         /* malformed text: missing line, bad base64, wrong length */
-    DAUYS_E_ALGORITHM,      /* an algorithm tag this build does not know */
-    DAUYS_E_PERMISSION,     /* a secret key readable by group/others, or a symlink */
-    DAUYS_E_PASSWORD,       /* wrong password, or a corrupted secret key */
-    DAUYS_E_KEY_MISMATCH,   /* secret key inconsistent with its own public half */
-    DAUYS_E_KEY_ID,         /* signature made by a key other than the one given */
-    DAUYS_E_SIGNATURE,      /* the signature over the file does not verify */
+    DAUYS_E_USAGE,             /* a caller passed an argument out of range */
+    DAUYS_E_NOMEM,             /* an allocation failed */
+    DAUYS_E_IO,                /* a file could not be opened, read or written */
+    DAUYS_E_EXISTS,            /* refusing to overwrite an existing file */
+    DAUYS_E_TOO_LARGE,         /* input over its size limit */
+    DAUYS_E_FORMAT,            /* malformed text: missing line, bad base64, wrong length */
+    DAUYS_E_ALGORITHM,         /* an algorithm tag this build does not know */
+    DAUYS_E_PERMISSION,        /* a secret key readable by group/others, or a symlink */
+    DAUYS_E_PASSWORD,          /* wrong password, or a corrupted secret key */
+    DAUYS_E_KEY_MISMATCH,      /* secret key inconsistent with its own public half */
+    DAUYS_E_KEY_ID,            /* signature made by a key other than the one given */
+    DAUYS_E_SIGNATURE,         /* the signature over the file does not verify */
     DAUYS_E_COMMENT_SIGNATURE, /* the global signature over the trusted comment fails */
-    DAUYS_E_CRYPTO,         /* the crypto library itself failed */
-    DAUYS_E_PROOF,          /* a Merkle proof or checkpoint does not hold */
-    DAUYS_E_DATABASE,       /* SQLite failed (other than I/O) */
+    DAUYS_E_CRYPTO,            /* the crypto library itself failed */
+    DAUYS_E_PROOF,             /* a Merkle proof or checkpoint does not hold */
+    DAUYS_E_DATABASE,          /* SQLite failed (other than I/O) */
     DAUYS_STATUS_COUNT
 } dauys_status;
 

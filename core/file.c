@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* syncfs */
-#include "file.h"
+#include "core/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "core/alloc.h"
 
 /* Reads exactly up to CAP bytes from FD into BUF; returns the count or -1. */
 static ssize_t
@@ -59,8 +59,8 @@ write_all(int fd, const void *data, size_t len)
  * close FD.
  */
 static int
-read_open_file(char **out, size_t *len, int fd, const struct stat *st, const char *path,
-               size_t max, int secure, dauys_error *err)
+read_open_file(char **out, size_t *len, int fd, const struct stat *st, const char *path, size_t max,
+               int secure, dauys_error *err)
 {
     char *buf;
     size_t cap;
@@ -71,8 +71,8 @@ read_open_file(char **out, size_t *len, int fd, const struct stat *st, const cha
     }
     if ((unsigned long long) st->st_size > max) {
         return dauys_error_set(err, DAUYS_E_TOO_LARGE,
-                               "%s: file is %lld bytes, over the limit of %zu",
-                               path, (long long) st->st_size, max);
+                               "%s: file is %lld bytes, over the limit of %zu", path,
+                               (long long) st->st_size, max);
     }
     cap = (size_t) st->st_size + 1; /* +1 sees a file that grew, and holds the NUL */
     buf = secure ? dauys_secure_malloc(cap) : dauys_malloc(cap);
@@ -97,8 +97,7 @@ read_open_file(char **out, size_t *len, int fd, const struct stat *st, const cha
 enum { READ_ANY, READ_NO_LINK, READ_SECRET };
 
 static int
-read_file(char **out, size_t *len, const char *path, size_t max, int how,
-          dauys_error *err)
+read_file(char **out, size_t *len, const char *path, size_t max, int how, dauys_error *err)
 {
     struct stat st;
     int secret = how == READ_SECRET;
@@ -112,7 +111,8 @@ read_file(char **out, size_t *len, const char *path, size_t max, int how,
         if (how != READ_ANY && errno == ELOOP) {
             return dauys_error_set(err, DAUYS_E_PERMISSION,
                                    secret ? "%s: refusing a secret file behind a symbolic link"
-                                          : "%s: refusing a symbolic link", path);
+                                          : "%s: refusing a symbolic link",
+                                   path);
         }
         return dauys_error_set(err, DAUYS_E_IO, "%s: %s", path, strerror(errno));
     }
@@ -127,7 +127,8 @@ read_file(char **out, size_t *len, const char *path, size_t max, int how,
     if (secret && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         dauys_error_set(err, DAUYS_E_PERMISSION,
                         "%s: secret file is accessible by group or others (mode %04o); "
-                        "run: chmod 600 %s", path, (unsigned) (st.st_mode & 07777), path);
+                        "run: chmod 600 %s",
+                        path, (unsigned) (st.st_mode & 07777), path);
         goto done;
     }
     rc = read_open_file(out, len, fd, &st, path, max, secret, err);
@@ -164,33 +165,29 @@ dauys_file_read(char **out, size_t *len, const char *path, size_t max, dauys_err
 }
 
 int
-dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t max,
-                        dauys_error *err)
+dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
 {
     return read_file(out, len, path, max, READ_NO_LINK, err);
 }
 
 int
-dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max,
-                       dauys_error *err)
+dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
 {
     return read_file(out, len, path, max, READ_SECRET, err);
 }
 
 int
-dauys_file_write_new(const char *path, const void *data, size_t len, mode_t mode,
-                     int sync, dauys_error *err)
+dauys_file_write_new(const char *path, const void *data, size_t len, mode_t mode, int sync,
+                     dauys_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 
     if (fd < 0) {
-        return dauys_error_set(err, errno == EEXIST ? DAUYS_E_EXISTS : DAUYS_E_IO,
-                               "%s: %s", path,
+        return dauys_error_set(err, errno == EEXIST ? DAUYS_E_EXISTS : DAUYS_E_IO, "%s: %s", path,
                                errno == EEXIST ? "already exists; refusing to overwrite it"
                                                : strerror(errno));
     }
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
-        (sync && fsync(fd) != 0)) {
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
         int e = errno;
         close(fd);
         unlink(path);

@@ -12,15 +12,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /*
  * Reads the regular file PATH into *OUT (dauys_malloc'ed, NUL-terminated; the
  * caller frees with dauys_free) and its length into *LEN. Fails with
  * DAUYS_E_TOO_LARGE over MAX bytes, DAUYS_E_IO otherwise.
  */
-int dauys_file_read(char **out, size_t *len, const char *path, size_t max,
-                    dauys_error *err) __attribute__((warn_unused_result));
+int dauys_file_read(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
+    __attribute__((warn_unused_result));
 
 /*
  * Opens PATH for reading into *FD (the caller closes it) if it is a regular
@@ -36,36 +36,34 @@ int dauys_file_open_regular(int *fd, const char *path, dauys_error *err)
  * in a directory that others write to, whose link could point anywhere the
  * reader may read (a secret key), and whose bytes are then kept.
  */
-int dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t max,
-                            dauys_error *err) __attribute__((warn_unused_result));
+int dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
+    __attribute__((warn_unused_result));
 
 /*
  * Like dauys_file_read for a file holding a secret: refuses a symbolic link
  * and a file that group or others may read (DAUYS_E_PERMISSION), and reads
  * into secure memory that the caller frees with dauys_secure_free.
  */
-int dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max,
-                           dauys_error *err) __attribute__((warn_unused_result));
+int dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
+    __attribute__((warn_unused_result));
 
 /*
  * Creates PATH, which must not exist (DAUYS_E_EXISTS; a symbolic link counts as
  * existing), with permission bits MODE, and writes DATA. With SYNC, fsyncs the
  * file before returning. On any failure the new file is removed.
  */
-int dauys_file_write_new(const char *path, const void *data, size_t len, mode_t mode,
-                         int sync, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_file_write_new(const char *path, const void *data, size_t len, mode_t mode, int sync,
+                         dauys_error *err) __attribute__((warn_unused_result));
 
 /*
  * Replaces PATH (or creates it) atomically: a reader sees the old content or
  * the new, never a mix. Writes a temporary file beside it, fsyncs it, renames
  * it over PATH and fsyncs the directory.
  */
-int dauys_file_write_atomic(const char *path, const void *data, size_t len,
-                            mode_t mode, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                            dauys_error *err) __attribute__((warn_unused_result));
 
 /* Flushes every file system write under directory DIR to disk (syncfs). */
-int dauys_file_sync_fs(const char *dir, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_file_sync_fs(const char *dir, dauys_error *err) __attribute__((warn_unused_result));
 
 #endif

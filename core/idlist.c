@@ -1,10 +1,10 @@
-#include "idlist.h"
+#include "core/idlist.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "file.h"
+#include "core/alloc.h"
+#include "core/file.h"
 
 #define IDLIST_FILE_MAX (64u << 20)
 
@@ -100,8 +100,8 @@ idlist_check_unique(const dauys_idlist *list, const unsigned *lines, const char 
 
 /* Parses the lines of TEXT into LIST, recording each id's line in *LINES. */
 static int
-idlist_scan(dauys_idlist *list, unsigned **lines, const char *text, size_t len,
-            const char *name, dauys_error *err)
+idlist_scan(dauys_idlist *list, unsigned **lines, const char *text, size_t len, const char *name,
+            dauys_error *err)
 {
     size_t cap = 0, lines_cap = 0;
     unsigned line = 0;

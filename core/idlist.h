@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "core/error.h"
 
 #define DAUYS_ID_MAX 64
 
@@ -18,7 +18,7 @@
 const char *dauys_id_problem(const char *s, size_t n);
 
 typedef struct dauys_idlist {
-    char **ids;    /* COUNT NUL-terminated ids, in file order */
+    char **ids; /* COUNT NUL-terminated ids, in file order */
     size_t count;
 } dauys_idlist;
 

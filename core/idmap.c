@@ -1,8 +1,8 @@
-#include "idmap.h"
+#include "core/idmap.h"
 
 #include <string.h>
 
-#include "alloc.h"
+#include "core/alloc.h"
 
 /* FNV-1a, 64-bit: ids are short and come from signed manifests. */
 static uint64_t

@@ -1,4 +1,4 @@
-#include "kvtext.h"
+#include "core/kvtext.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -68,7 +68,7 @@ is_bidi_control(const unsigned char *s, size_t k)
     if (k != 3 || s[0] != 0xe2) {
         return 0;
     }
-    return (s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f ||   /* U+200E, U+200F */
+    return (s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f ||     /* U+200E, U+200F */
                              (s[2] >= 0xaa && s[2] <= 0xae))) || /* U+202A-U+202E */
            (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9);       /* U+2066-U+2069 */
 }
@@ -113,9 +113,12 @@ dauys_kv_fail(const dauys_kv *kv, dauys_error *err, const char *fmt, ...)
 static int
 line_bytes_ok(const dauys_kv *kv, const char *s, size_t n, dauys_error *err)
 {
-    if (kv->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) { /* invisible on a terminal */
-        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:1: a UTF-8 byte order mark (BOM) is not "
-                               "allowed: save the file as UTF-8 without it", kv->name);
+    if (kv->line == 1 && n >= 3 &&
+        memcmp(s, "\xef\xbb\xbf", 3) == 0) { /* invisible on a terminal */
+        return dauys_error_set(err, DAUYS_E_FORMAT,
+                               "%s:1: a UTF-8 byte order mark (BOM) is not "
+                               "allowed: save the file as UTF-8 without it",
+                               kv->name);
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char) s[i];
@@ -123,7 +126,8 @@ line_bytes_ok(const dauys_kv *kv, const char *s, size_t n, dauys_error *err)
             return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s (byte 0x%02x at column %zu)",
                                    kv->name, kv->line,
                                    c == '\r' ? "CR is not allowed: lines end in LF only"
-                                             : "control byte is not allowed", c, i + 1);
+                                             : "control byte is not allowed",
+                                   c, i + 1);
         }
     }
     if (!dauys_utf8_valid(s, n)) {
@@ -156,8 +160,7 @@ dauys_kv_next(dauys_kv *kv, dauys_error *err)
         return -1;
     }
     colon = memchr(s, ':', n);
-    if (n == 0 || colon == NULL || colon == s || (size_t) (colon - s) + 1 >= n ||
-        colon[1] != ' ') {
+    if (n == 0 || colon == NULL || colon == s || (size_t) (colon - s) + 1 >= n || colon[1] != ' ') {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: expected \"key: value\"", kv->name,
                                kv->line);
     }
@@ -190,8 +193,8 @@ dauys_kv_expect(dauys_kv *kv, const char *key, dauys_error *err)
     }
     if (!dauys_kv_is(kv, key)) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: expected here, found \"%.*s\"",
-                               kv->name, kv->line, key,
-                               (int) (kv->key_len > 64 ? 64 : kv->key_len), kv->key);
+                               kv->name, kv->line, key, (int) (kv->key_len > 64 ? 64 : kv->key_len),
+                               kv->key);
     }
     return 0;
 }

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* The largest count any protocol line may hold (a trillion): sums of a few
  * million of them cannot overflow 64 bits. */
@@ -21,9 +21,9 @@
 
 typedef struct dauys_kv {
     const char *pos, *end;
-    const char *name;  /* file name for messages */
-    unsigned line;     /* line last read, from 1 */
-    const char *key;   /* the line last read: key and value, not NUL-terminated */
+    const char *name; /* file name for messages */
+    unsigned line;    /* line last read, from 1 */
+    const char *key;  /* the line last read: key and value, not NUL-terminated */
     size_t key_len;
     const char *value;
     size_t value_len;
@@ -76,8 +76,8 @@ typedef enum dauys_char_kind {
 /*
  * Classifies the character that starts at S, with N >= 1 bytes left, and sets
  * *LEN to its length in bytes (1 for an invalid byte). CONTROL is every
- * character a terminal or a bidi-aware renderer obeys instead of showing: C0 controls (tab and newline included;
- * callers that keep them test for them first), DEL, the C1 controls U+0080 to
+ * character a terminal or a bidi-aware renderer obeys instead of showing: C0 controls (tab and
+ * newline included; callers that keep them test for them first), DEL, the C1 controls U+0080 to
  * U+009F (a terminal takes U+009B as CSI), and the Unicode Bidi_Control
  * characters U+061C, U+200E, U+200F, U+202A to U+202E and U+2066 to U+2069,
  * which reorder what follows them (a right-to-left override shows "7654" as

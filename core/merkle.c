@@ -1,4 +1,4 @@
-#include "merkle.h"
+#include "core/merkle.h"
 
 #include <string.h>
 
@@ -79,8 +79,8 @@ dauys_merkle_root(uint8_t out[DAUYS_HASH_BYTES], uint64_t size, dauys_merkle_nod
 
 /* Appends MTH(D[begin:end]) to PROOF. */
 static int
-proof_push(dauys_merkle_proof *proof, uint64_t begin, uint64_t end,
-           dauys_merkle_node_fn get_node, void *ctx, dauys_error *err)
+proof_push(dauys_merkle_proof *proof, uint64_t begin, uint64_t end, dauys_merkle_node_fn get_node,
+           void *ctx, dauys_error *err)
 {
     if (proof->count == DAUYS_MERKLE_PROOF_MAX) {
         return dauys_error_set(err, DAUYS_E_USAGE, "Merkle proof longer than %d hashes",
@@ -122,8 +122,8 @@ dauys_merkle_inclusion_proof(dauys_merkle_proof *proof, uint64_t index, uint64_t
 
 /* SUBPROOF(m, D[begin:end], b) of RFC 9162 2.1.4.1. */
 static int
-consistency_subproof(dauys_merkle_proof *proof, uint64_t m, uint64_t begin, uint64_t end,
-                     int whole, dauys_merkle_node_fn get_node, void *ctx, dauys_error *err)
+consistency_subproof(dauys_merkle_proof *proof, uint64_t m, uint64_t begin, uint64_t end, int whole,
+                     dauys_merkle_node_fn get_node, void *ctx, dauys_error *err)
 {
     uint64_t n = end - begin, k;
 
@@ -148,8 +148,7 @@ dauys_merkle_consistency_proof(dauys_merkle_proof *proof, uint64_t old_size, uin
         return dauys_error_set(err, DAUYS_E_USAGE, "no consistency proof from %llu to %llu leaves",
                                (unsigned long long) old_size, (unsigned long long) new_size);
     }
-    return consistency_subproof(proof, old_size, 0, new_size, 1, get_node, ctx, err) != 0 ? -1
-                                                                                           : 0;
+    return consistency_subproof(proof, old_size, 0, new_size, 1, get_node, ctx, err) != 0 ? -1 : 0;
 }
 
 static int

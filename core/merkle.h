@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "sha256.h"
+#include "core/error.h"
+#include "core/sha256.h"
 
 #define DAUYS_HASH_BYTES DAUYS_SHA256_BYTES
 /* A proof for a tree of fewer than 2^63 leaves has at most 64 hashes. */
@@ -43,8 +43,8 @@ int dauys_merkle_node_hash(uint8_t out[DAUYS_HASH_BYTES], const uint8_t left[DAU
  * [INDEX << LEVEL, (INDEX + 1) << LEVEL) into OUT (level 0: a leaf hash).
  * Returns 0, or -1 with ERR filled.
  */
-typedef int (*dauys_merkle_node_fn)(uint8_t out[DAUYS_HASH_BYTES], unsigned level,
-                                    uint64_t index, void *ctx, dauys_error *err);
+typedef int (*dauys_merkle_node_fn)(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index,
+                                    void *ctx, dauys_error *err);
 
 /* The root of the first SIZE leaves of the tree behind GET_NODE. */
 int dauys_merkle_root(uint8_t out[DAUYS_HASH_BYTES], uint64_t size, dauys_merkle_node_fn get_node,
@@ -56,9 +56,9 @@ int dauys_merkle_inclusion_proof(dauys_merkle_proof *proof, uint64_t index, uint
     __attribute__((warn_unused_result));
 
 /* The consistency proof (RFC 9162 2.1.4.1) from size OLD to size NEW (0 < OLD <= NEW). */
-int dauys_merkle_consistency_proof(dauys_merkle_proof *proof, uint64_t old_size,
-                                   uint64_t new_size, dauys_merkle_node_fn get_node, void *ctx,
-                                   dauys_error *err) __attribute__((warn_unused_result));
+int dauys_merkle_consistency_proof(dauys_merkle_proof *proof, uint64_t old_size, uint64_t new_size,
+                                   dauys_merkle_node_fn get_node, void *ctx, dauys_error *err)
+    __attribute__((warn_unused_result));
 
 /*
  * Verifies (RFC 9162 2.1.3.2) that LEAF_HASH is leaf INDEX of the tree of SIZE

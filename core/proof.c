@@ -1,11 +1,11 @@
-#include "proof.h"
+#include "core/proof.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "kvtext.h"
+#include "core/kvtext.h"
 
 int
 dauys_proof_format(char *out, size_t size, const dauys_proof_text *p, dauys_error *err)
@@ -99,7 +99,8 @@ dauys_proof_parse(dauys_proof_text *p, const char *text, size_t len, const char 
     } else {
         return dauys_kv_fail(&kv, err, "expected \"inclusion\" or \"consistency\"");
     }
-    if (expect_u64(&kv, "index", &p->index, err) != 0 || expect_u64(&kv, "size", &p->size, err) != 0) {
+    if (expect_u64(&kv, "index", &p->index, err) != 0 ||
+        expect_u64(&kv, "size", &p->size, err) != 0) {
         return -1;
     }
     while (!dauys_kv_done(&kv)) {

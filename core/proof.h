@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "merkle.h"
+#include "core/error.h"
+#include "core/merkle.h"
 
 typedef enum dauys_proof_type { DAUYS_PROOF_INCLUSION, DAUYS_PROOF_CONSISTENCY } dauys_proof_type;
 

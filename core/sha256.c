@@ -1,6 +1,6 @@
-#include "sha256.h"
+#include "core/sha256.h"
 
-#include "file.h"
+#include "core/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +37,8 @@ sha256(void)
 }
 
 int
-dauys_sha256_parts(uint8_t out[DAUYS_SHA256_BYTES], const void *const *parts,
-                   const size_t *lens, size_t count)
+dauys_sha256_parts(uint8_t out[DAUYS_SHA256_BYTES], const void *const *parts, const size_t *lens,
+                   size_t count)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int out_len = 0;

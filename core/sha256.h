@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 
 #define DAUYS_SHA256_BYTES 32
 
@@ -19,8 +19,7 @@
  * LENS[i] bytes) to OUT. Returns 0, or -1 if OpenSSL failed (out of memory).
  */
 int dauys_sha256_parts(uint8_t out[DAUYS_SHA256_BYTES], const void *const *parts,
-                       const size_t *lens, size_t count)
-    __attribute__((warn_unused_result));
+                       const size_t *lens, size_t count) __attribute__((warn_unused_result));
 
 /* SHA-256 of LEN bytes at DATA into OUT. Returns 0, or -1 if OpenSSL failed. */
 int dauys_sha256(uint8_t out[DAUYS_SHA256_BYTES], const void *data, size_t len)
@@ -35,7 +34,6 @@ int dauys_sha256_file(uint8_t out[DAUYS_SHA256_BYTES], const char *path, dauys_e
     __attribute__((warn_unused_result));
 
 /* Lower-case hex of the digest IN into OUT (65 bytes with the NUL). */
-void dauys_sha256_hex(char out[2 * DAUYS_SHA256_BYTES + 1],
-                      const uint8_t in[DAUYS_SHA256_BYTES]);
+void dauys_sha256_hex(char out[2 * DAUYS_SHA256_BYTES + 1], const uint8_t in[DAUYS_SHA256_BYTES]);
 
 #endif

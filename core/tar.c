@@ -1,4 +1,4 @@
-#include "tar.h"
+#include "core/tar.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -9,9 +9,23 @@
 
 /* Offsets and widths of the ustar header fields used here. */
 enum {
-    NAME = 0, NAME_LEN = 100, MODE = 100, UID = 108, GID = 116, SIZE = 124, MTIME = 136,
-    CHKSUM = 148, TYPE = 156, MAGIC = 257, VERSION = 263, PREFIX = 345, PREFIX_LEN = 155
+    NAME = 0,
+    NAME_LEN = 100,
+    MODE = 100,
+    UID = 108,
+    GID = 116,
+    SIZE = 124,
+    MTIME = 136,
+    CHKSUM = 148,
+    TYPE = 156,
+    MAGIC = 257,
+    VERSION = 263,
+    PREFIX = 345,
+    PREFIX_LEN = 155
 };
+
+/* POSIX ustar's magic and version: "ustar", NUL, "00" (GNU tar writes "ustar  \0"). */
+static const char POSIX_MAGIC[8] = {'u', 's', 't', 'a', 'r', '\0', '0', '0'};
 
 /* The header's checksum: the sum of its bytes, the checksum field read as spaces. */
 static unsigned long
@@ -63,7 +77,7 @@ int
 dauys_tar_header_parse(dauys_tar_header *h, const uint8_t block[DAUYS_TAR_BLOCK], dauys_error *err)
 {
     uint64_t sum;
-    int posix = memcmp(block + MAGIC, "ustar\0" "00", 8) == 0;
+    int posix = memcmp(block + MAGIC, POSIX_MAGIC, 8) == 0;
     size_t name_len = strnlen((const char *) block + NAME, NAME_LEN);
     size_t prefix_len = posix ? strnlen((const char *) block + PREFIX, PREFIX_LEN) : 0;
 
@@ -114,12 +128,15 @@ dauys_tar_extract_path(dauys_tar_header *h, dauys_error *err)
 
     assert(len <= DAUYS_TAR_NAME_MAX);
     if (dir && h->size != 0) { /* tar passes no data after a directory's header */
-        dauys_error_set(err, DAUYS_E_FORMAT, "a directory with %llu bytes of data, which "
-                        "tar reads as further members", (unsigned long long) h->size);
+        dauys_error_set(err, DAUYS_E_FORMAT,
+                        "a directory with %llu bytes of data, which "
+                        "tar reads as further members",
+                        (unsigned long long) h->size);
         return -2;
     }
     if (!dir && trailing_slash) { /* tar makes a directory of it, and reads its data as members */
-        dauys_error_set(err, DAUYS_E_FORMAT, "a file whose name ends in '/', which tar "
+        dauys_error_set(err, DAUYS_E_FORMAT,
+                        "a file whose name ends in '/', which tar "
                         "makes a directory%s",
                         h->size != 0 ? ", reading its data as further members" : "");
         return h->size != 0 ? -2 : -1;
@@ -128,11 +145,13 @@ dauys_tar_extract_path(dauys_tar_header *h, dauys_error *err)
         size_t n = strcspn(h->name + at, "/");
         const char *part = h->name + at;
         if (is_dot_dot(part, n)) {
-            return dauys_error_set(err, DAUYS_E_FORMAT, "a name with a '..' component, which "
+            return dauys_error_set(err, DAUYS_E_FORMAT,
+                                   "a name with a '..' component, which "
                                    "tar refuses");
         }
         if (!dir && at + n == len && n == 1 && part[0] == '.') {
-            return dauys_error_set(err, DAUYS_E_FORMAT, "a file whose name ends in '.', which "
+            return dauys_error_set(err, DAUYS_E_FORMAT,
+                                   "a file whose name ends in '.', which "
                                    "tar cannot unpack");
         }
         if (n > 0 && !(n == 1 && part[0] == '.')) {
@@ -145,7 +164,8 @@ dauys_tar_extract_path(dauys_tar_header *h, dauys_error *err)
         at += n + (at + n < len);
     }
     if (!dir && out == 0) {
-        return dauys_error_set(err, DAUYS_E_FORMAT, "a file named as the directory tar "
+        return dauys_error_set(err, DAUYS_E_FORMAT,
+                               "a file named as the directory tar "
                                "unpacks into");
     }
     assert(out <= len);
@@ -195,7 +215,7 @@ dauys_tar_header_make(uint8_t block[DAUYS_TAR_BLOCK], const char *name, char typ
     snprintf((char *) block + SIZE, 12, "%011llo", (unsigned long long) size);
     snprintf((char *) block + MTIME, 12, "%011o", 0);
     block[TYPE] = (uint8_t) type;
-    memcpy(block + MAGIC, "ustar\0" "00", 8);
+    memcpy(block + MAGIC, POSIX_MAGIC, 8);
     snprintf((char *) block + CHKSUM, 8, "%06lo", checksum(block));
     block[CHKSUM + 7] = ' ';
     return 0;

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "core/error.h"
 
 #define DAUYS_TAR_BLOCK 512
 #define DAUYS_TAR_NAME_MAX 255

@@ -1,9 +1,9 @@
-#include "textbuf.h"
+#include "core/textbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "alloc.h"
+#include "core/alloc.h"
 
 void
 dauys_textbuf_add(dauys_textbuf *b, const char *fmt, ...)

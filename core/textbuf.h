@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 typedef struct dauys_textbuf {
-    char *buf;   /* dauys_malloc'ed, NUL-terminated once anything is written; the caller frees */
+    char *buf; /* dauys_malloc'ed, NUL-terminated once anything is written; the caller frees */
     size_t len, cap;
     int failed;
 } dauys_textbuf;

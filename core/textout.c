@@ -1,6 +1,6 @@
-#include "textout.h"
+#include "core/textout.h"
 
-#include "kvtext.h"
+#include "core/kvtext.h"
 
 /* The code point of the valid UTF-8 character of K bytes at S. */
 static uint32_t

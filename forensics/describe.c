@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "forensics.h"
-#include "kvtext.h"
-#include "textout.h"
+#include "forensics/forensics.h"
+#include "core/kvtext.h"
+#include "core/textout.h"
 
 static const struct {
     unsigned flag;
@@ -71,7 +71,8 @@ static int
 explain_integer(char *buf, size_t size, const dauys_forensics_area *a,
                 const dauys_forensics_integer *t, const char *what)
 {
-    return snprintf(buf, size, "%llu of the %llu precincts with enough ballots have a %s within "
+    return snprintf(buf, size,
+                    "%llu of the %llu precincts with enough ballots have a %s within "
                     "0.05 points of a whole percent, against %.1f on average in binomial "
                     "resamples, whose 99.9th percentile is %llu (p = %.3g).",
                     (unsigned long long) t->observed, (unsigned long long) a->considered, what,
@@ -87,7 +88,8 @@ explain_digits(char *buf, size_t size, const dauys_forensics_digits *d)
     for (int i = 1; i < 10; i++) {
         top = d->digit[i] > d->digit[top] ? i : top;
     }
-    return snprintf(buf, size, "The last digits of %llu yes and no counts of at least 100 are "
+    return snprintf(buf, size,
+                    "The last digits of %llu yes and no counts of at least 100 are "
                     "uneven (chi-square %.1f with 9 degrees of freedom, p = %.3g): %llu end in "
                     "%d where an even spread gives %.1f.",
                     (unsigned long long) d->n, d->chi2, d->p_value,
@@ -98,23 +100,29 @@ int
 dauys_forensics_explain(char *buf, size_t size, const dauys_forensics_area *a, unsigned flag)
 {
     switch (flag) {
-    case DAUYS_FORENSICS_INTEGER_TURNOUT: return explain_integer(buf, size, a, &a->turnout, "turnout");
+    case DAUYS_FORENSICS_INTEGER_TURNOUT:
+        return explain_integer(buf, size, a, &a->turnout, "turnout");
     case DAUYS_FORENSICS_INTEGER_YES: return explain_integer(buf, size, a, &a->yes, "yes share");
     case DAUYS_FORENSICS_LAST_DIGIT: return explain_digits(buf, size, &a->digits);
     case DAUYS_FORENSICS_HIGH_HIGH:
-        return snprintf(buf, size, "%.1f%% of the ballots (%llu of %llu) were cast in precincts "
+        return snprintf(buf, size,
+                        "%.1f%% of the ballots (%llu of %llu) were cast in precincts "
                         "where both turnout and the yes share are above 90%%.",
-                        a->ballots ? 100.0 * (double) a->high_high_ballots / (double) a->ballots : 0,
+                        a->ballots ? 100.0 * (double) a->high_high_ballots / (double) a->ballots
+                                   : 0,
                         (unsigned long long) a->high_high_ballots, (unsigned long long) a->ballots);
     case DAUYS_FORENSICS_CORRELATION:
         if (!a->correlation_defined) {
-            return snprintf(buf, size, "Across %llu precincts the correlation of turnout and yes "
+            return snprintf(buf, size,
+                            "Across %llu precincts the correlation of turnout and yes "
                             "share is not defined (fewer than 3, or no variation).",
                             (unsigned long long) a->considered);
         }
-        return snprintf(buf, size, "Across %llu precincts turnout and the yes share go together "
+        return snprintf(buf, size,
+                        "Across %llu precincts turnout and the yes share go together "
                         "(Pearson correlation %.2f): where more people voted, more of them voted "
-                        "yes.", (unsigned long long) a->considered, a->correlation);
+                        "yes.",
+                        (unsigned long long) a->considered, a->correlation);
     default:
         if (size > 0) {
             buf[0] = '\0';
@@ -224,8 +232,10 @@ dauys_forensics_write_text(FILE *fp, const dauys_forensics *f, const dauys_foren
     const dauys_forensics_options *o = &f->options;
     size_t n;
 
-    fprintf(fp, "question %s: %llu precincts, %llu with at least %llu ballots; seed %llu, %u "
-            "resamples\n", l->question, (unsigned long long) f->nation.precincts,
+    fprintf(fp,
+            "question %s: %llu precincts, %llu with at least %llu ballots; seed %llu, %u "
+            "resamples\n",
+            l->question, (unsigned long long) f->nation.precincts,
             (unsigned long long) f->nation.considered, (unsigned long long) o->min_voters,
             (unsigned long long) o->seed, o->resamples);
     fprintf(fp, "%-10s %9s %10s %21s %21s %24s %6s %8s\n", "", "", "", "turnout at a whole %",
@@ -296,8 +306,7 @@ json_digits(FILE *fp, const dauys_forensics_digits *d, int flagged)
 
 /* One area's object; ID and NAME NULL for the nation. */
 static void
-json_area(FILE *fp, const dauys_forensics_area *a, const char *id, const char *name,
-          const char *in)
+json_area(FILE *fp, const dauys_forensics_area *a, const char *id, const char *name, const char *in)
 {
     unsigned g = a->flags;
 
@@ -319,8 +328,8 @@ json_area(FILE *fp, const dauys_forensics_area *a, const char *id, const char *n
             g & DAUYS_FORENSICS_CORRELATION ? "true" : "false",
             (unsigned long long) a->high_high_ballots);
     json_number(fp, a->ballots ? (double) a->high_high_ballots / (double) a->ballots : 0);
-    fprintf(fp, ", \"flagged\": %s},\n%s  \"flags\": [", g & DAUYS_FORENSICS_HIGH_HIGH ? "true" : "false",
-            in);
+    fprintf(fp, ", \"flagged\": %s},\n%s  \"flags\": [",
+            g & DAUYS_FORENSICS_HIGH_HIGH ? "true" : "false", in);
     for (int i = 0, any = 0; i < DAUYS_FORENSICS_FLAG_COUNT; i++) {
         if (g & flags[i].flag) {
             fprintf(fp, "%s\"%s\"", any++ ? ", " : "", flags[i].name);

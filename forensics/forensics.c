@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "forensics.h"
-#include "internal.h"
+#include "core/alloc.h"
+#include "forensics/forensics.h"
+#include "forensics/forensics_internal.h"
 
 /* Resamples at most: the counts kept are (regions + 1) x 2 x resamples x 8 bytes. */
 #define RESAMPLES_MAX 100000u
@@ -85,10 +85,10 @@ moments_add(moments *m, double x, double y)
 /* What one pass over the precincts gathers per area, before the Monte Carlo. */
 typedef struct work {
     const dauys_forensics_precinct *p;
-    size_t n, areas;           /* areas = regions + 1; the nation is the last */
+    size_t n, areas;             /* areas = regions + 1; the nation is the last */
     dauys_forensics_area **area; /* [areas]: the regions, then &out->nation */
-    moments *mom;              /* [areas] */
-    uint64_t *count;           /* [areas][2][resamples]: integer counts per resample */
+    moments *mom;                /* [areas] */
+    uint64_t *count;             /* [areas][2][resamples]: integer counts per resample */
     uint32_t resamples;
     uint64_t seed, min_voters;
 } work;
@@ -105,7 +105,8 @@ validate(const dauys_forensics_precinct *p, size_t n, size_t regions,
                                RESAMPLES_MAX, o->resamples);
     }
     if (isnan(o->high_share_flag) || isnan(o->correlation_flag)) {
-        return dauys_error_set(err, DAUYS_E_USAGE, "forensics: the flags' thresholds must be "
+        return dauys_error_set(err, DAUYS_E_USAGE,
+                               "forensics: the flags' thresholds must be "
                                "numbers");
     }
     if (regions > UINT32_MAX) { /* a precinct's region is a uint32_t */
@@ -116,20 +117,25 @@ validate(const dauys_forensics_precinct *p, size_t n, size_t regions,
     }
     for (size_t i = 0; i < n; i++) {
         if (p[i].region >= regions) {
-            return dauys_error_set(err, DAUYS_E_USAGE, "forensics: precinct %zu: region %u, "
-                                   "but there are %zu regions", i, p[i].region, regions);
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "forensics: precinct %zu: region %u, "
+                                   "but there are %zu regions",
+                                   i, p[i].region, regions);
         }
         if (p[i].took_part > p[i].eligible || p[i].yes > p[i].took_part ||
             p[i].no > p[i].took_part - p[i].yes) { /* yes + no > took part, without overflow */
-            return dauys_error_set(err, DAUYS_E_USAGE, "forensics: precinct %zu: took part %llu "
-                                   "of %llu eligible, yes %llu, no %llu: impossible counts", i,
-                                   (unsigned long long) p[i].took_part,
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "forensics: precinct %zu: took part %llu "
+                                   "of %llu eligible, yes %llu, no %llu: impossible counts",
+                                   i, (unsigned long long) p[i].took_part,
                                    (unsigned long long) p[i].eligible,
                                    (unsigned long long) p[i].yes, (unsigned long long) p[i].no);
         }
         if (p[i].took_part > UINT64_MAX - ballots) {
-            return dauys_error_set(err, DAUYS_E_USAGE, "forensics: the ballots add up to more "
-                                   "than 2^64 (precinct %zu)", i);
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "forensics: the ballots add up to more "
+                                   "than 2^64 (precinct %zu)",
+                                   i);
         }
         ballots += p[i].took_part;
     }
@@ -271,8 +277,7 @@ flags_of(const dauys_forensics_area *a, const dauys_forensics_options *o)
                  a->digits.p_value < DAUYS_FORENSICS_DIGITS_ALPHA
              ? DAUYS_FORENSICS_LAST_DIGIT
              : 0;
-    f |= a->ballots > 0 &&
-                 (double) a->high_high_ballots / (double) a->ballots > o->high_share_flag
+    f |= a->ballots > 0 && (double) a->high_high_ballots / (double) a->ballots > o->high_share_flag
              ? DAUYS_FORENSICS_HIGH_HIGH
              : 0;
     f |= a->correlation_defined && a->correlation >= o->correlation_flag
@@ -332,8 +337,7 @@ canonical_cmp(const void *x, const void *y)
 
 int
 dauys_forensics_compute(dauys_forensics *out, const dauys_forensics_precinct *p, size_t n,
-                        size_t region_count, const dauys_forensics_options *opt,
-                        dauys_error *err)
+                        size_t region_count, const dauys_forensics_options *opt, dauys_error *err)
 {
     dauys_forensics_options o;
     work w = {.n = n};
@@ -364,9 +368,12 @@ dauys_forensics_compute(dauys_forensics *out, const dauys_forensics_precinct *p,
     /* region_count <= UINT32_MAX (validate): 2 * areas fits; the product is checked */
     w.count = dauys_malloc_array(w.areas * 2, o.resamples * sizeof *w.count);
     w.p = sorted = dauys_malloc_array(n, sizeof *sorted);
-    if (out->region == NULL || w.area == NULL || w.mom == NULL || w.count == NULL || sorted == NULL) {
-        dauys_error_set(err, DAUYS_E_NOMEM, "forensics: out of memory for %zu regions and %u "
-                        "resamples", region_count, o.resamples);
+    if (out->region == NULL || w.area == NULL || w.mom == NULL || w.count == NULL ||
+        sorted == NULL) {
+        dauys_error_set(err, DAUYS_E_NOMEM,
+                        "forensics: out of memory for %zu regions and %u "
+                        "resamples",
+                        region_count, o.resamples);
         goto done;
     }
     memset(out->region, 0, region_count * sizeof *out->region);

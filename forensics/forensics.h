@@ -40,7 +40,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* One precinct's counts for one question. */
 typedef struct dauys_forensics_precinct {
@@ -51,11 +51,11 @@ typedef struct dauys_forensics_precinct {
 } dauys_forensics_precinct;
 
 typedef struct dauys_forensics_options {
-    uint64_t seed;            /* the Monte Carlo generator's seed */
-    uint32_t resamples;       /* Monte Carlo resamples (default 1000) */
-    uint64_t min_voters;      /* ballots in the boxes for a precinct to be considered (100) */
-    double high_share_flag;   /* share of ballots in >90%/>90% precincts that flags (0.05) */
-    double correlation_flag;  /* turnout-yes correlation that flags (0.5) */
+    uint64_t seed;           /* the Monte Carlo generator's seed */
+    uint32_t resamples;      /* Monte Carlo resamples (default 1000) */
+    uint64_t min_voters;     /* ballots in the boxes for a precinct to be considered (100) */
+    double high_share_flag;  /* share of ballots in >90%/>90% precincts that flags (0.05) */
+    double correlation_flag; /* turnout-yes correlation that flags (0.5) */
 } dauys_forensics_options;
 
 /* The defaults above, seed 1. */
@@ -125,8 +125,7 @@ const char *dauys_forensics_flag_name(unsigned flag);
  * BUF (SIZE bytes, NUL-terminated, truncated if short). Returns the length
  * it needed, as snprintf does. Plain UTF-8 text, no markup.
  */
-int dauys_forensics_explain(char *buf, size_t size, const dauys_forensics_area *a,
-                            unsigned flag);
+int dauys_forensics_explain(char *buf, size_t size, const dauys_forensics_area *a, unsigned flag);
 
 /* One sentence: why FLAG may be innocent (e.g. small precincts make round
  * fractions naturally, Rozenas 2017). NULL for an unknown flag. */
@@ -162,8 +161,7 @@ typedef struct dauys_forensics_labels {
  * then every flag as its sentence and its caveat, or a line saying there is
  * none. Returns 0, or -1 if FP reports a write error.
  */
-int dauys_forensics_write_text(FILE *fp, const dauys_forensics *f,
-                               const dauys_forensics_labels *l);
+int dauys_forensics_write_text(FILE *fp, const dauys_forensics *f, const dauys_forensics_labels *l);
 
 /*
  * F as one JSON object to FP, every line after the first starting with
@@ -171,7 +169,7 @@ int dauys_forensics_write_text(FILE *fp, const dauys_forensics *f,
  * larger document). Fields: docs/FORENSICS.md. Returns 0, or -1 if FP reports
  * a write error.
  */
-int dauys_forensics_write_json(FILE *fp, const dauys_forensics *f,
-                               const dauys_forensics_labels *l, const char *indent);
+int dauys_forensics_write_json(FILE *fp, const dauys_forensics *f, const dauys_forensics_labels *l,
+                               const char *indent);
 
 #endif

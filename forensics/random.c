@@ -7,7 +7,7 @@
  */
 #include <math.h>
 
-#include "internal.h"
+#include "forensics/forensics_internal.h"
 
 /* splitmix64's output function (Steele, Lea and Flood 2014): a bijective mix. */
 static uint64_t

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "error.h"
+#include "core/alloc.h"
+#include "core/error.h"
 
 /* libsodium made ready, once, before any input (LLVMFuzzerInitialize). */
 static inline int
@@ -44,9 +44,9 @@ fuzz_copy(const uint8_t *data, size_t size)
 static inline void
 fuzz_check_error(int rc, const dauys_error *err)
 {
-    if (rc != 0 && (err->status == DAUYS_OK || memchr(err->message, '\0',
-                                                       sizeof err->message) == NULL ||
-                    err->message[0] == '\0')) {
+    if (rc != 0 &&
+        (err->status == DAUYS_OK || memchr(err->message, '\0', sizeof err->message) == NULL ||
+         err->message[0] == '\0')) {
         abort();
     }
 }

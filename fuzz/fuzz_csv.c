@@ -1,8 +1,8 @@
 /* fuzz_csv: the CSV reader of dauys import-csv, every record to the end. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "alloc.h"
-#include "csv.h"
+#include "core/alloc.h"
+#include "core/csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

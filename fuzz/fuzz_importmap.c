@@ -1,8 +1,8 @@
 /* fuzz_importmap: a column map of dauys import-csv --map, then (after the
  * first empty line, if any) a table read and checked with it. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "import.h"
+#include "inputs/import.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 

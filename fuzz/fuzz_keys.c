@@ -2,9 +2,9 @@
  * secret keys only: a password would make every input a key derivation), and
  * the search for a secret key in any text (dauys_keys_text_holds_seckey),
  * which must find every key the decoder reads. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "keys.h"
+#include "keys/keys.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 

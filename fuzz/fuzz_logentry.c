@@ -1,7 +1,7 @@
 /* fuzz_logentry: one log entry (section 12.1 of docs/FORMATS.md). */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "logentry.h"
+#include "referendum/logentry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,19 +4,19 @@
  * limit; the runs outside entries lie inside the file, in order, apart from
  * each other; with no line over the limit, entries and runs together are
  * the file, every byte once. Each entry then goes to the entry parser. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
 #include <stdio.h>
 
-#include "internal.h"
+#include "audit/audit_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Every entry and run handed out so far. */
 typedef struct tally {
-    size_t size;          /* of the input */
+    size_t size; /* of the input */
     uint64_t entry_bytes, stray_bytes, next_stray;
-    int cut;              /* an entry was cut at its limit */
+    int cut; /* an entry was cut at its limit */
 } tally;
 
 static int

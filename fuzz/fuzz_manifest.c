@@ -1,7 +1,7 @@
 /* fuzz_manifest: a whole manifest, and its frame (the lines before the first precinct). */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "manifest.h"
+#include "referendum/manifest.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -28,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (dauys_manifest_shrink(&m, &err) == 0) {
             for (size_t i = 0; i < m.precinct_count; i++) { /* every id still found */
                 uint32_t at;
-                if (!dauys_manifest_find_precinct(&m, m.precinct[i].id, m.precinct[i].id_len, &at) ||
+                if (!dauys_manifest_find_precinct(&m, m.precinct[i].id, m.precinct[i].id_len,
+                                                  &at) ||
                     at != i) {
                     abort();
                 }

@@ -1,8 +1,8 @@
 /* fuzz_note: a signed note (C2SP signed-note) checked with a key, and a
  * checkpoint's text. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "note.h"
+#include "keys/note.h"
 
 static dauys_pubkey key;
 
@@ -17,8 +17,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
     (void) argc, (void) argv;
     fuzz_init();
-    if ((sk = dauys_keys_seckey_new()) == NULL ||
-        dauys_keys_from_seed(&key, sk, seed, &err) != 0) {
+    if ((sk = dauys_keys_seckey_new()) == NULL || dauys_keys_from_seed(&key, sk, seed, &err) != 0) {
         abort();
     }
     dauys_keys_seckey_free(sk);

@@ -1,9 +1,9 @@
 /* fuzz_page: the audit's scanner of an HTML report's marked values (T3),
  * every item to the end; every span it hands out lies inside the page, and
  * a refusal names a line of it. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "page.h"
+#include "audit/page.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* fuzz_proof: an inclusion or consistency proof's text (section 13). */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "proof.h"
+#include "core/proof.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

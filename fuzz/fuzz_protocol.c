@@ -1,10 +1,10 @@
 /* fuzz_protocol: a protocol's header, then the whole protocol against a
  * 20-precinct demo manifest (both ballot modes come from the seed). */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "demo.h"
-#include "manifest.h"
-#include "protocol.h"
+#include "inputs/demo.h"
+#include "referendum/manifest.h"
+#include "referendum/protocol.h"
 
 static dauys_manifest manifest;
 

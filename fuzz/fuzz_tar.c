@@ -1,8 +1,8 @@
 /* fuzz_tar: ustar headers as a bundle archive's reader sees them (every
  * 512-byte block of the input), and the paths tar unpacks their names to. */
-#include "fuzz.h"
+#include "fuzz/fuzz.h"
 
-#include "tar.h"
+#include "core/tar.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "keys.h"
-#include "seckey.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "keys/keys.h"
+#include "keys/seckey.h"
 
 typedef struct bulk_job {
     const char *dir;
@@ -113,7 +113,8 @@ bulk_precheck(const bulk_job *job, dauys_error *err)
         if (lstat(sec, &st) == 0 || lstat(pub, &st) == 0) {
             return dauys_error_set(err, DAUYS_E_EXISTS,
                                    "%s: key files for precinct %s already exist; "
-                                   "refusing to overwrite", job->dir, job->ids[i]);
+                                   "refusing to overwrite",
+                                   job->dir, job->ids[i]);
         }
     }
     return 0;

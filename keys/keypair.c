@@ -8,11 +8,11 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "keys.h"
-#include "seckey.h"
-#include "text.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "keys/keys.h"
+#include "keys/seckey.h"
+#include "keys/text.h"
 
 struct dauys_seckey {
     uint8_t id[DAUYS_KEYS_ID_BYTES];
@@ -138,8 +138,7 @@ dauys_keys_seckey_public(dauys_pubkey *pk, const dauys_seckey *sk)
 void
 dauys_keys_id_hex(char out[2 * DAUYS_KEYS_ID_BYTES + 1], const uint8_t id[DAUYS_KEYS_ID_BYTES])
 {
-    snprintf(out, 2 * DAUYS_KEYS_ID_BYTES + 1, "%016llX",
-             (unsigned long long) keys_le64_load(id));
+    snprintf(out, 2 * DAUYS_KEYS_ID_BYTES + 1, "%016llX", (unsigned long long) keys_le64_load(id));
 }
 
 /* --- public keys --------------------------------------------------------- */
@@ -184,23 +183,23 @@ dauys_keys_pubkey_encode(char *out, size_t size, const dauys_pubkey *pk, const c
  * arithmetic ([8]P is the identity).
  */
 static const uint8_t small_order_y[7][32] = {
-    {0x00},                                                                  /* 0, order 4 */
-    {0x01},                                                                  /* 1, order 1 */
-    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
-     0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
-     0xfc, 0x05},                                                            /* order 8 */
-    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
-     0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
-     0x03, 0x7a},                                                            /* order 8 */
-    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-     0xff, 0x7f},                                                            /* p - 1, order 2 */
-    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-     0xff, 0x7f},                                                            /* p = 0 */
-    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-     0xff, 0x7f},                                                            /* p + 1 = 1 */
+    {0x00}, /* 0, order 4 */
+    {0x01}, /* 1, order 1 */
+    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+     0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+     0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05}, /* order 8 */
+    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b,
+     0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39,
+     0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a}, /* order 8 */
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, /* p - 1, order 2 */
+    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, /* p = 0 */
+    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, /* p + 1 = 1 */
 };
 
 const char *
@@ -232,7 +231,8 @@ pubkey_from_bin(dauys_pubkey *pk, const uint8_t bin[PK_BYTES], const keys_text *
     if (memcmp(bin, alg_ed, 2) != 0) {
         return dauys_error_set(err, DAUYS_E_ALGORITHM,
                                "%s:%u: public key: unknown algorithm tag 0x%02x%02x "
-                               "(expected \"Ed\")", t->name, t->line, bin[0], bin[1]);
+                               "(expected \"Ed\")",
+                               t->name, t->line, bin[0], bin[1]);
     }
     const char *weak = dauys_keys_pubkey_weakness(bin + 2 + DAUYS_KEYS_ID_BYTES);
 
@@ -247,8 +247,7 @@ pubkey_from_bin(dauys_pubkey *pk, const uint8_t bin[PK_BYTES], const keys_text *
 
 /* The bare base64 form B64 (LEN bytes) into PK; a weak key fails unless ANY_POINT. */
 static int
-pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len, int any_point,
-                   dauys_error *err)
+pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len, int any_point, dauys_error *err)
 {
     uint8_t bin[PK_BYTES];
     keys_text t;
@@ -268,8 +267,7 @@ dauys_keys_pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len, dau
 }
 
 int
-dauys_keys_pubkey_from_base64_any(dauys_pubkey *pk, const char *b64, size_t len,
-                                  dauys_error *err)
+dauys_keys_pubkey_from_base64_any(dauys_pubkey *pk, const char *b64, size_t len, dauys_error *err)
 {
     return pubkey_from_base64(pk, b64, len, 1, err);
 }
@@ -334,9 +332,8 @@ seckey_xor_stream(uint8_t *bin, const char *password, const char *name, dauys_er
     if (stream == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of secure memory", name);
     }
-    rc = crypto_pwhash_scryptsalsa208sha256(stream, SK_ENCRYPTED_BYTES, password,
-                                            strlen(password), bin + SK_SALT,
-                                            keys_le64_load(bin + SK_OPS),
+    rc = crypto_pwhash_scryptsalsa208sha256(stream, SK_ENCRYPTED_BYTES, password, strlen(password),
+                                            bin + SK_SALT, keys_le64_load(bin + SK_OPS),
                                             (size_t) keys_le64_load(bin + SK_MEM));
     if (rc == 0) {
         for (size_t i = 0; i < SK_ENCRYPTED_BYTES; i++) {
@@ -446,7 +443,8 @@ seckey_parse(uint8_t *bin, const char *text, size_t len, const char *name, dauys
     if (!seckey_tags_known(bin)) {
         return dauys_error_set(err, DAUYS_E_ALGORITHM,
                                "%s:2: secret key: unknown algorithm tags (expected \"Ed\", "
-                               "\"Sc\" or none, \"B2\")", name);
+                               "\"Sc\" or none, \"B2\")",
+                               name);
     }
     return 0;
 }
@@ -458,8 +456,8 @@ seckey_line(uint8_t *bin, const char *s, size_t n)
 {
     static const int variants[] = {sodium_base64_VARIANT_ORIGINAL,
                                    sodium_base64_VARIANT_ORIGINAL_NO_PADDING};
-    const size_t shortest = sodium_base64_ENCODED_LEN(SK_BYTES,
-                                                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING) - 1;
+    const size_t shortest =
+        sodium_base64_ENCODED_LEN(SK_BYTES, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) - 1;
     const char *stop;
     size_t got;
 

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 #define DAUYS_WUR __attribute__((warn_unused_result))
 
@@ -39,7 +39,7 @@
 #define DAUYS_KEYS_PASSWORD_MAX 1024
 /* Buffer sizes that always hold an encoded file, NUL included. */
 #define DAUYS_KEYS_PUBKEY_TEXT_MAX (20 + DAUYS_KEYS_COMMENT_MAX + 1 + 56 + 2)
-#define DAUYS_KEYS_SIGNATURE_TEXT_MAX \
+#define DAUYS_KEYS_SIGNATURE_TEXT_MAX                                                              \
     (20 + DAUYS_KEYS_COMMENT_MAX + 1 + 100 + 1 + 18 + DAUYS_KEYS_TRUSTED_COMMENT_MAX + 1 + 88 + 2)
 /* Largest key or signature file read. */
 #define DAUYS_KEYS_FILE_MAX (DAUYS_KEYS_SIGNATURE_TEXT_MAX + 64)
@@ -118,8 +118,8 @@ void dauys_keys_id_hex(char out[2 * DAUYS_KEYS_ID_BYTES + 1],
  * Writes the public key file text for PK to OUT (SIZE >= DAUYS_KEYS_PUBKEY_TEXT_MAX):
  * an untrusted comment naming the key id and LABEL (may be NULL), then base64.
  */
-int dauys_keys_pubkey_encode(char *out, size_t size, const dauys_pubkey *pk,
-                             const char *label, dauys_error *err) DAUYS_WUR;
+int dauys_keys_pubkey_encode(char *out, size_t size, const dauys_pubkey *pk, const char *label,
+                             dauys_error *err) DAUYS_WUR;
 
 /*
  * Why the 32-byte Ed25519 public key PK must not be trusted, or NULL if it may:
@@ -147,8 +147,8 @@ int dauys_keys_pubkey_from_base64_any(dauys_pubkey *pk, const char *b64, size_t 
 void dauys_keys_pubkey_to_base64(char out[57], const dauys_pubkey *pk);
 
 /* Parses public key file TEXT (LEN bytes); NAME labels errors (a file name). */
-int dauys_keys_pubkey_decode(dauys_pubkey *pk, const char *text, size_t len,
-                             const char *name, dauys_error *err) DAUYS_WUR;
+int dauys_keys_pubkey_decode(dauys_pubkey *pk, const char *text, size_t len, const char *name,
+                             dauys_error *err) DAUYS_WUR;
 
 /* Reads and parses the public key file PATH. */
 int dauys_keys_pubkey_load(dauys_pubkey *pk, const char *path, dauys_error *err) DAUYS_WUR;
@@ -160,26 +160,23 @@ int dauys_keys_pubkey_load(dauys_pubkey *pk, const char *path, dauys_error *err)
  * free with dauys_secure_free), *LEN its length. Encrypted with PASSWORD at
  * cost KDF, or stored in the clear when PASSWORD is NULL.
  */
-int dauys_keys_seckey_encode(char **out, size_t *len, const dauys_seckey *sk,
-                             const char *password, const dauys_kdf *kdf,
-                             dauys_error *err) DAUYS_WUR;
+int dauys_keys_seckey_encode(char **out, size_t *len, const dauys_seckey *sk, const char *password,
+                             const dauys_kdf *kdf, dauys_error *err) DAUYS_WUR;
 
 /*
  * Parses secret key file TEXT into *SK (the caller's). For an encrypted key,
  * asks GET_PASSWORD(…, CTX) and fails with DAUYS_E_PASSWORD when the checksum
  * shows it wrong. NAME labels errors.
  */
-int dauys_keys_seckey_decode(dauys_seckey **sk, const char *text, size_t len,
-                             const char *name, dauys_password_fn get_password,
-                             void *ctx, dauys_error *err) DAUYS_WUR;
+int dauys_keys_seckey_decode(dauys_seckey **sk, const char *text, size_t len, const char *name,
+                             dauys_password_fn get_password, void *ctx, dauys_error *err) DAUYS_WUR;
 
 /*
  * Loads the secret key file PATH: refuses symbolic links and files group or
  * others can access (DAUYS_E_PERMISSION), then as dauys_keys_seckey_decode.
  */
-int dauys_keys_seckey_load(dauys_seckey **sk, const char *path,
-                           dauys_password_fn get_password, void *ctx,
-                           dauys_error *err) DAUYS_WUR;
+int dauys_keys_seckey_load(dauys_seckey **sk, const char *path, dauys_password_fn get_password,
+                           void *ctx, dauys_error *err) DAUYS_WUR;
 
 /*
  * 1 if TEXT (LEN bytes, any content) holds a minisign secret key: a line
@@ -198,9 +195,8 @@ int dauys_keys_text_holds_seckey(const char *text, size_t len) DAUYS_WUR;
  * neither is left behind. PASSWORD and KDF as for dauys_keys_seckey_encode.
  * With SYNC the files are fsynced (bulk callers sync once at the end instead).
  */
-int dauys_keys_keypair_save(const char *pub_path, const char *sec_path,
-                            const dauys_pubkey *pk, const dauys_seckey *sk,
-                            const char *label, const char *password,
+int dauys_keys_keypair_save(const char *pub_path, const char *sec_path, const dauys_pubkey *pk,
+                            const dauys_seckey *sk, const char *label, const char *password,
                             const dauys_kdf *kdf, int sync, dauys_error *err) DAUYS_WUR;
 
 /*
@@ -210,9 +206,8 @@ int dauys_keys_keypair_save(const char *pub_path, const char *sec_path,
  * nothing: fails before writing if any of the files exists, and on any later
  * failure removes every file it wrote. Syncs the file system once at the end.
  */
-int dauys_keys_generate_bulk(const char *dir, char *const *ids, size_t count,
-                             const char *password, const dauys_kdf *kdf, unsigned threads,
-                             dauys_error *err) DAUYS_WUR;
+int dauys_keys_generate_bulk(const char *dir, char *const *ids, size_t count, const char *password,
+                             const dauys_kdf *kdf, unsigned threads, dauys_error *err) DAUYS_WUR;
 
 /* --- signatures ---------------------------------------------------------- */
 
@@ -245,8 +240,7 @@ int dauys_keys_signature_decode(dauys_signature *sig, const char *text, size_t l
                                 const char *name, dauys_error *err) DAUYS_WUR;
 
 /* Reads and parses the signature file PATH. */
-int dauys_keys_signature_load(dauys_signature *sig, const char *path,
-                              dauys_error *err) DAUYS_WUR;
+int dauys_keys_signature_load(dauys_signature *sig, const char *path, dauys_error *err) DAUYS_WUR;
 
 /*
  * Verifies SIG over the prehash H with PK: key ids must match
@@ -255,16 +249,16 @@ int dauys_keys_signature_load(dauys_signature *sig, const char *path,
  * A legacy signature cannot be checked against a prehash (DAUYS_E_ALGORITHM).
  */
 int dauys_keys_verify_prehashed(const dauys_signature *sig,
-                                const uint8_t h[DAUYS_KEYS_PREHASH_BYTES],
-                                const dauys_pubkey *pk, dauys_error *err) DAUYS_WUR;
+                                const uint8_t h[DAUYS_KEYS_PREHASH_BYTES], const dauys_pubkey *pk,
+                                dauys_error *err) DAUYS_WUR;
 
 /* Verifies SIG over the message MSG (either form) with PK. */
 int dauys_keys_verify(const dauys_signature *sig, const void *msg, size_t len,
                       const dauys_pubkey *pk, dauys_error *err) DAUYS_WUR;
 
 /* Verifies SIG over the file PATH (either form) with PK. */
-int dauys_keys_verify_file(const dauys_signature *sig, const char *path,
-                           const dauys_pubkey *pk, dauys_error *err) DAUYS_WUR;
+int dauys_keys_verify_file(const dauys_signature *sig, const char *path, const dauys_pubkey *pk,
+                           dauys_error *err) DAUYS_WUR;
 
 /* 1 if STATUS means "the signature is bad" (CLI exit 1), 0 if "could not check". */
 int dauys_keys_status_is_bad_signature(dauys_status status);

@@ -13,10 +13,10 @@
 
 #include <sodium.h>
 
-#include "note.h"
-#include "seckey.h"
-#include "sha256.h"
-#include "text.h"
+#include "keys/note.h"
+#include "keys/seckey.h"
+#include "core/sha256.h"
+#include "keys/text.h"
 
 /* "— ": U+2014 EM DASH in UTF-8, then a space. */
 #define EM_DASH_SPACE "\xE2\x80\x94 "

@@ -31,8 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "keys.h"
+#include "core/error.h"
+#include "keys/keys.h"
 
 #define DAUYS_NOTE_KEY_ID_BYTES 4
 /* Longest key name (and so checkpoint origin) accepted, in bytes. */

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "keys.h"
+#include "core/error.h"
+#include "keys/keys.h"
 
 /* Size of a binary secret key, and the longest secret key file text. */
 #define KEYS_SECKEY_BYTES 158
@@ -27,8 +27,7 @@ int keys_generate_into(dauys_pubkey *pk, dauys_seckey *sk, dauys_error *err) DAU
 
 /* As dauys_keys_seckey_encode, leaving the text in SCRATCH->text (LEN bytes). */
 int keys_seckey_encode_into(keys_scratch *scratch, size_t *len, const dauys_seckey *sk,
-                            const char *password, const dauys_kdf *kdf,
-                            dauys_error *err) DAUYS_WUR;
+                            const char *password, const dauys_kdf *kdf, dauys_error *err) DAUYS_WUR;
 
 /* As dauys_keys_keypair_save, using SCRATCH instead of allocating. */
 int keys_keypair_save_with(keys_scratch *scratch, const char *pub_path, const char *sec_path,

@@ -9,11 +9,11 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "keys.h"
-#include "seckey.h"
-#include "text.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "keys/keys.h"
+#include "keys/seckey.h"
+#include "keys/text.h"
 
 /* Legacy signatures sign the whole file in memory: bound it, as minisign does. */
 #define LEGACY_MESSAGE_MAX (UINT64_C(1) << 30)
@@ -30,8 +30,7 @@ dauys_keys_prehash(uint8_t out[DAUYS_KEYS_PREHASH_BYTES], const void *msg, size_
 }
 
 int
-dauys_keys_prehash_file(uint8_t out[DAUYS_KEYS_PREHASH_BYTES], const char *path,
-                        dauys_error *err)
+dauys_keys_prehash_file(uint8_t out[DAUYS_KEYS_PREHASH_BYTES], const char *path, dauys_error *err)
 {
     crypto_generichash_state st;
     unsigned char buf[65536];
@@ -86,8 +85,8 @@ verify_global(const dauys_signature *sig, const dauys_pubkey *pk, dauys_error *e
 
 /* Verifies SIG over MSG, which is the prehash or the file as SIG's form says. */
 static int
-verify_message(const dauys_signature *sig, const uint8_t *msg, size_t len,
-               const dauys_pubkey *pk, dauys_error *err)
+verify_message(const dauys_signature *sig, const uint8_t *msg, size_t len, const dauys_pubkey *pk,
+               dauys_error *err)
 {
     char want[2 * DAUYS_KEYS_ID_BYTES + 1], got[2 * DAUYS_KEYS_ID_BYTES + 1];
 
@@ -115,8 +114,8 @@ dauys_keys_verify_prehashed(const dauys_signature *sig, const uint8_t h[DAUYS_KE
 }
 
 int
-dauys_keys_verify(const dauys_signature *sig, const void *msg, size_t len,
-                  const dauys_pubkey *pk, dauys_error *err)
+dauys_keys_verify(const dauys_signature *sig, const void *msg, size_t len, const dauys_pubkey *pk,
+                  dauys_error *err)
 {
     uint8_t h[DAUYS_KEYS_PREHASH_BYTES];
 
@@ -235,7 +234,8 @@ signature_from_bin(dauys_signature *sig, const uint8_t bin[SIG_BYTES], const key
     } else {
         return dauys_error_set(err, DAUYS_E_ALGORITHM,
                                "%s:%u: signature: unknown algorithm tag 0x%02x%02x "
-                               "(expected \"ED\" or \"Ed\")", t->name, t->line, bin[0], bin[1]);
+                               "(expected \"ED\" or \"Ed\")",
+                               t->name, t->line, bin[0], bin[1]);
     }
     memcpy(sig->key_id, bin + 2, DAUYS_KEYS_ID_BYTES);
     memcpy(sig->sig, bin + 2 + DAUYS_KEYS_ID_BYTES, DAUYS_KEYS_SIG_BYTES);
@@ -260,13 +260,14 @@ dauys_keys_signature_decode(dauys_signature *sig, const char *text, size_t len, 
         keys_text_prefix(&t, &s, &n, KEYS_TRUSTED_PREFIX, "trusted comment", err) != 0) {
         return -1;
     }
-    if (keys_text_comment_fits(&t, n, DAUYS_KEYS_TRUSTED_COMMENT_MAX, "trusted comment", err) != 0) {
+    if (keys_text_comment_fits(&t, n, DAUYS_KEYS_TRUSTED_COMMENT_MAX, "trusted comment", err) !=
+        0) {
         return -1;
     }
     memcpy(sig->trusted_comment, s, n);
     sig->trusted_comment[n] = '\0';
-    if (keys_text_base64_line(&t, sig->global_sig, DAUYS_KEYS_SIG_BYTES, "global signature",
-                              err) != 0) {
+    if (keys_text_base64_line(&t, sig->global_sig, DAUYS_KEYS_SIG_BYTES, "global signature", err) !=
+        0) {
         return -1;
     }
     return keys_text_end(&t, err);
@@ -298,9 +299,7 @@ dauys_keys_status_is_bad_signature(dauys_status status)
     case DAUYS_E_ALGORITHM:
     case DAUYS_E_KEY_ID:
     case DAUYS_E_SIGNATURE:
-    case DAUYS_E_COMMENT_SIGNATURE:
-        return 1;
-    default:
-        return 0;
+    case DAUYS_E_COMMENT_SIGNATURE: return 1;
+    default: return 0;
     }
 }

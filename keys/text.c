@@ -1,6 +1,6 @@
-#include "text.h"
+#include "keys/text.h"
 
-#include "keys.h"
+#include "keys/keys.h"
 
 #include <string.h>
 
@@ -16,16 +16,15 @@ keys_text_init(keys_text *t, const char *text, size_t len, const char *name)
 }
 
 int
-keys_text_line(keys_text *t, const char **s, size_t *n, const char *field,
-               dauys_error *err)
+keys_text_line(keys_text *t, const char **s, size_t *n, const char *field, dauys_error *err)
 {
     const char *lf;
     size_t len;
 
     t->line++;
     if (t->pos >= t->end) {
-        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: missing (file ends early)",
-                               t->name, t->line, field);
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: missing (file ends early)", t->name,
+                               t->line, field);
     }
     lf = memchr(t->pos, '\n', (size_t) (t->end - t->pos));
     len = lf != NULL ? (size_t) (lf - t->pos) : (size_t) (t->end - t->pos);
@@ -35,8 +34,8 @@ keys_text_line(keys_text *t, const char **s, size_t *n, const char *field,
         len--; /* tolerate CRLF files, as minisign does */
     }
     if (memchr(*s, '\0', len) != NULL || memchr(*s, '\r', len) != NULL) {
-        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: contains a NUL or CR byte",
-                               t->name, t->line, field);
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: contains a NUL or CR byte", t->name,
+                               t->line, field);
     }
     *n = len;
     return 0;
@@ -75,8 +74,10 @@ keys_text_comment_line(keys_text *t, dauys_error *err)
     size_t n = 0;
 
     return keys_text_line(t, &s, &n, "untrusted comment", err) != 0 ||
-                   keys_text_prefix(t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) != 0 ||
-                   keys_text_comment_fits(t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) != 0
+                   keys_text_prefix(t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) !=
+                       0 ||
+                   keys_text_comment_fits(t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) !=
+                       0
                ? -1
                : 0;
 }
@@ -122,19 +123,17 @@ keys_text_base64(const keys_text *t, uint8_t *out, size_t bytes, const char *s, 
     const char *stop = NULL;
 
     if (n != sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_ORIGINAL) - 1 ||
-        sodium_base642bin(out, bytes, s, n, NULL, &got, &stop,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        sodium_base642bin(out, bytes, s, n, NULL, &got, &stop, sodium_base64_VARIANT_ORIGINAL) !=
+            0 ||
         stop != s + n || got != bytes) {
-        return dauys_error_set(err, DAUYS_E_FORMAT,
-                               "%s:%u: %s: not %zu bytes of base64", t->name, t->line,
-                               field, bytes);
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: not %zu bytes of base64", t->name,
+                               t->line, field, bytes);
     }
     if (keys_text_to_base64(canonical, sizeof canonical, out, bytes) != n ||
         memcmp(canonical, s, n) != 0) {
         sodium_memzero(canonical, sizeof canonical); /* may spell a secret key */
-        return dauys_error_set(err, DAUYS_E_FORMAT,
-                               "%s:%u: %s: base64 is not in canonical form", t->name,
-                               t->line, field);
+        return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: base64 is not in canonical form",
+                               t->name, t->line, field);
     }
     sodium_memzero(canonical, sizeof canonical);
     return 0;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 #define KEYS_UNTRUSTED_PREFIX "untrusted comment: "
 #define KEYS_TRUSTED_PREFIX "trusted comment: "
@@ -27,8 +27,7 @@ void keys_text_init(keys_text *t, const char *text, size_t len, const char *name
  * LF). Fails with DAUYS_E_FORMAT naming FIELD when the text has ended, or
  * when the line holds a NUL or a stray CR.
  */
-int keys_text_line(keys_text *t, const char **s, size_t *n, const char *field,
-                   dauys_error *err);
+int keys_text_line(keys_text *t, const char **s, size_t *n, const char *field, dauys_error *err);
 
 /* Strips PREFIX from the line *S, *N, or fails naming FIELD. */
 int keys_text_prefix(const keys_text *t, const char **s, size_t *n, const char *prefix,
@@ -54,8 +53,8 @@ int keys_text_end(const keys_text *t, dauys_error *err);
  * encoding must be canonical (standard alphabet, padded, unused bits zero), so
  * one value has one spelling and a flipped bit never decodes to the same bytes.
  */
-int keys_text_base64(const keys_text *t, uint8_t *out, size_t bytes, const char *s,
-                     size_t n, const char *field, dauys_error *err);
+int keys_text_base64(const keys_text *t, uint8_t *out, size_t bytes, const char *s, size_t n,
+                     const char *field, dauys_error *err);
 
 /* Encodes BYTES at IN as padded base64 into OUT (SIZE bytes); returns its length. */
 size_t keys_text_to_base64(char *out, size_t size, const uint8_t *in, size_t bytes);

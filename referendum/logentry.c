@@ -1,10 +1,10 @@
 #define _GNU_SOURCE /* memmem */
-#include "logentry.h"
+#include "referendum/logentry.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "kvtext.h"
+#include "core/kvtext.h"
 
 /* Copies S into OUT (SIZE bytes) as one safe line of valid UTF-8: control
  * characters (C0, DEL, C1 and bidi controls, which terminals and renderers
@@ -88,7 +88,6 @@ parse_hex(uint8_t out[DAUYS_SHA256_BYTES], const char *s, size_t n)
     return 0;
 }
 
-
 int
 dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
                       dauys_error *err)
@@ -127,7 +126,8 @@ dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const
             return -1;
         }
     }
-    if (!dauys_kv_is(&kv, "file-sha256") || parse_hex(out->file_sha256, kv.value, kv.value_len) != 0) {
+    if (!dauys_kv_is(&kv, "file-sha256") ||
+        parse_hex(out->file_sha256, kv.value, kv.value_len) != 0) {
         return dauys_kv_fail(&kv, err, "expected file-sha256 with 64 hex digits");
     }
     if (dauys_kv_expect(&kv, "signature-sha256", err) != 0) {

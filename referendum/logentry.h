@@ -22,18 +22,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "sha256.h"
+#include "core/error.h"
+#include "core/sha256.h"
 
 #define DAUYS_LOG_ENTRY_MAX 1024
 #define DAUYS_LOG_REASON_MAX 400
 
 typedef struct dauys_log_event {
     uint64_t index;
-    const char *event;       /* manifest, accepted, correction, rejected, replay, conflict, stale */
+    const char *event; /* manifest, accepted, correction, rejected, replay, conflict, stale */
     const char *referendum;
-    const char *precinct;    /* NULL: omitted */
-    uint32_t version;        /* 0: omitted */
+    const char *precinct; /* NULL: omitted */
+    uint32_t version;     /* 0: omitted */
     uint8_t file_sha256[DAUYS_SHA256_BYTES];
     int has_signature;
     uint8_t signature_sha256[DAUYS_SHA256_BYTES];

@@ -1,4 +1,4 @@
-#include "manifest.h"
+#include "referendum/manifest.h"
 
 #include <sodium.h>
 
@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "kvtext.h"
-#include "rules.h"
+#include "core/alloc.h"
+#include "core/kvtext.h"
+#include "referendum/rules.h"
 
 int
 dauys_rules_profile_known(const char *name)
@@ -98,14 +98,15 @@ valid_date(const char *s, size_t n)
 /* Reads the value of the next line, which must be KEY, equal to one of the
  * NUL-separated CHOICES; stores the choice's position in *WHICH. */
 static int
-expect_choice(dauys_kv *kv, const char *key, const char *const *choices, size_t count,
-              int *which, dauys_error *err)
+expect_choice(dauys_kv *kv, const char *key, const char *const *choices, size_t count, int *which,
+              dauys_error *err)
 {
     if (dauys_kv_expect(kv, key, err) != 0) {
         return -1;
     }
     for (size_t i = 0; i < count; i++) {
-        if (strlen(choices[i]) == kv->value_len && memcmp(kv->value, choices[i], kv->value_len) == 0) {
+        if (strlen(choices[i]) == kv->value_len &&
+            memcmp(kv->value, choices[i], kv->value_len) == 0) {
             *which = (int) i;
             return 0;
         }
@@ -153,9 +154,11 @@ parse_allowance(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
     }
     if (n < digits + 5 || memcmp(v + digits, "% + ", 4) != 0 ||
         small_number(&m->allowance_percent, v, digits, DAUYS_ALLOWANCE_PERCENT_MAX) != 0 ||
-        small_number(&m->allowance_add, v + digits + 4, n - digits - 4, DAUYS_ALLOWANCE_ADD_MAX) != 0) {
-        return dauys_kv_fail(kv, err, "expected \"P%% + K\" with P from 0 to %d and K from 0 to "
-                                      "%d (for example \"25%% + 500\")",
+        small_number(&m->allowance_add, v + digits + 4, n - digits - 4, DAUYS_ALLOWANCE_ADD_MAX) !=
+            0) {
+        return dauys_kv_fail(kv, err,
+                             "expected \"P%% + K\" with P from 0 to %d and K from 0 to "
+                             "%d (for example \"25%% + 500\")",
                              DAUYS_ALLOWANCE_PERCENT_MAX, DAUYS_ALLOWANCE_ADD_MAX);
     }
     m->allowance_stated = 1;
@@ -179,7 +182,8 @@ parse_header(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
         return dauys_kv_fail(kv, err, "%s", dauys_id_problem(kv->value, kv->value_len));
     }
     if (dauys_kv_copy(kv, m->referendum, sizeof m->referendum, err) != 0 ||
-        dauys_kv_expect(kv, "title", err) != 0 || dauys_kv_copy(kv, m->title, sizeof m->title, err) != 0 ||
+        dauys_kv_expect(kv, "title", err) != 0 ||
+        dauys_kv_copy(kv, m->title, sizeof m->title, err) != 0 ||
         dauys_kv_expect(kv, "date", err) != 0) {
         return -1;
     }
@@ -218,8 +222,10 @@ parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
     }
     if (take_token(&c, &id) != 0 || id.n > DAUYS_QUESTION_ID_MAX ||
         strspn(id.s, "abcdefghijklmnopqrstuvwxyz0123456789") < id.n || id.s[0] < 'a') {
-        return dauys_kv_fail(kv, err, "question id: 1 to %d lower-case letters and digits, "
-                                      "starting with a letter", DAUYS_QUESTION_ID_MAX);
+        return dauys_kv_fail(kv, err,
+                             "question id: 1 to %d lower-case letters and digits, "
+                             "starting with a letter",
+                             DAUYS_QUESTION_ID_MAX);
     }
     memcpy(q->id, id.s, id.n);
     q->id[id.n] = '\0';
@@ -244,9 +250,11 @@ parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
             return dauys_kv_fail(kv, err, "rules profile %s", why.message);
         }
     } else if (!dauys_rules_profile_known(q->profile)) {
-        return dauys_kv_fail(kv, err, "rules profile \"%s\" is not known (kz-constitutional, "
-                                      "kz-ordinary, simple-majority, quorum-majority, or "
-                                      "custom:q>=N/D:m>N/D:of=valid)", q->profile);
+        return dauys_kv_fail(kv, err,
+                             "rules profile \"%s\" is not known (kz-constitutional, "
+                             "kz-ordinary, simple-majority, quorum-majority, or "
+                             "custom:q>=N/D:m>N/D:of=valid)",
+                             q->profile);
     }
     if (take_rest(kv, &c, &text, "question text", err) != 0) {
         return -1;
@@ -389,7 +397,8 @@ parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *
     }
     p->region = m->district[p->district].region;
     if (dauys_parse_count(&p->voters, voters.s, voters.n) != 0) {
-        return dauys_kv_fail(kv, err, "voters \"%.*s\" is not a count", (int) (voters.n > 20 ? 20 : voters.n), voters.s);
+        return dauys_kv_fail(kv, err, "voters \"%.*s\" is not a count",
+                             (int) (voters.n > 20 ? 20 : voters.n), voters.s);
     }
     if (dauys_keys_pubkey_from_base64_any(&p->key, key.s, key.n, &key_err) != 0) {
         return dauys_kv_fail(kv, err, "public key: %s", key_problem(key_err.message));
@@ -457,12 +466,14 @@ parse_records(dauys_manifest *m, dauys_kv *kv, int frame, dauys_error *err)
             return -1;
         }
         if ((s = section_of(kv)) == SEC_HEADER) {
-            return dauys_kv_fail(kv, err, "unknown key (expected question, region, district "
-                                          "or precinct)");
+            return dauys_kv_fail(kv, err,
+                                 "unknown key (expected question, region, district "
+                                 "or precinct)");
         }
         if (s < at) {
-            return dauys_kv_fail(kv, err, "out of order: all question lines come first, then "
-                                          "region, district and precinct lines");
+            return dauys_kv_fail(kv, err,
+                                 "out of order: all question lines come first, then "
+                                 "region, district and precinct lines");
         }
         if (frame && s == SEC_PRECINCT) {
             return dauys_kv_fail(kv, err, "a manifest's frame ends before its precincts");
@@ -477,7 +488,8 @@ parse_records(dauys_manifest *m, dauys_kv *kv, int frame, dauys_error *err)
                     (m->precinct_count == 0 && !frame))) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
                                "%s: a manifest needs at least one question, region, district "
-                               "and precinct line", kv->name);
+                               "and precinct line",
+                               kv->name);
     }
     return rc;
 }
@@ -516,8 +528,8 @@ keys_unique(const dauys_manifest *m, const char *name, dauys_error *err)
             if (memcmp(q->key.pk, p->key.pk, sizeof p->key.pk) == 0) {
                 rc = dauys_error_set(err, DAUYS_E_FORMAT,
                                      "%s: precincts %.*s and %.*s have the same public key; each "
-                                     "precinct needs its own", name, (int) q->id_len, q->id,
-                                     (int) p->id_len, p->id);
+                                     "precinct needs its own",
+                                     name, (int) q->id_len, q->id, (int) p->id_len, p->id);
                 break;
             }
         }
@@ -647,7 +659,8 @@ move_string(const char **s, uint32_t len, char **at)
     *at += len;
 }
 
-/* Points the keys of MAP at the ids as they now are (the values are indexes into PLACES or M's precincts). */
+/* Points the keys of MAP at the ids as they now are (the values are indexes into PLACES or M's
+ * precincts). */
 static void
 repoint(dauys_idmap *map, const dauys_place *places, const dauys_precinct *precincts)
 {
@@ -669,7 +682,8 @@ dauys_manifest_shrink(dauys_manifest *m, dauys_error *err)
         size += m->question[i].text_len;
     }
     for (size_t i = 0; i < m->region_count + m->district_count; i++) {
-        const dauys_place *p = i < m->region_count ? &m->region[i] : &m->district[i - m->region_count];
+        const dauys_place *p =
+            i < m->region_count ? &m->region[i] : &m->district[i - m->region_count];
         size += (size_t) p->id_len + p->kind_len + p->name_len;
     }
     for (size_t i = 0; m->precinct != NULL && i < m->precinct_count; i++) {

@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "idlist.h"
-#include "idmap.h"
-#include "keys.h"
+#include "core/error.h"
+#include "core/idlist.h"
+#include "core/idmap.h"
+#include "keys/keys.h"
 
 #define DAUYS_QUESTIONS_MAX 16
 #define DAUYS_QUESTION_ID_MAX 16
@@ -77,10 +77,10 @@ typedef struct dauys_manifest {
     size_t question_count, region_count, district_count, precinct_count;
     dauys_question question[DAUYS_QUESTIONS_MAX];
     dauys_place *region, *district;
-    dauys_precinct *precinct;         /* NULL in a frame */
-    uint32_t *district_precincts;     /* precincts per district */
-    int frame;                        /* only the frame was parsed (no precincts) */
-    int refuse_weak_keys;             /* set by dauys_manifest_parse: a weak key fails */
+    dauys_precinct *precinct;     /* NULL in a frame */
+    uint32_t *district_precincts; /* precincts per district */
+    int frame;                    /* only the frame was parsed (no precincts) */
+    int refuse_weak_keys;         /* set by dauys_manifest_parse: a weak key fails */
     dauys_idmap region_map, district_map, precinct_map;
 } dauys_manifest;
 

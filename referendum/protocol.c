@@ -1,9 +1,9 @@
-#include "protocol.h"
+#include "referendum/protocol.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "kvtext.h"
+#include "core/kvtext.h"
 
 /* Reads line KEY holding an id into OUT. */
 static int
@@ -110,9 +110,8 @@ parse_body(dauys_protocol *p, dauys_kv *kv, const dauys_manifest *m, dauys_error
 {
     int separate = m->ballot == DAUYS_BALLOT_SEPARATE;
 
-    if (p->version > 1 &&
-        (dauys_kv_expect(kv, "reason", err) != 0 ||
-         dauys_kv_copy(kv, p->reason, sizeof p->reason, err) != 0)) {
+    if (p->version > 1 && (dauys_kv_expect(kv, "reason", err) != 0 ||
+                           dauys_kv_copy(kv, p->reason, sizeof p->reason, err) != 0)) {
         return -1;
     }
     if (expect_count(kv, "citizens_on_list", &p->on_list, err) != 0 ||

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "manifest.h"
+#include "core/error.h"
+#include "referendum/manifest.h"
 
 #define DAUYS_PROTOCOL_FILE_MAX (64u << 10)
 #define DAUYS_REASON_MAX 500
@@ -40,9 +40,8 @@ typedef struct dauys_protocol {
  * Parses only the header (format, referendum, precinct, version): enough to
  * find the key that must have signed it. NAME labels errors.
  */
-int dauys_protocol_parse_header(dauys_protocol *p, const char *text, size_t len,
-                                const char *name, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_protocol_parse_header(dauys_protocol *p, const char *text, size_t len, const char *name,
+                                dauys_error *err) __attribute__((warn_unused_result));
 
 /*
  * Parses the whole protocol TEXT strictly into P, with the lines M's
@@ -59,7 +58,7 @@ int dauys_protocol_parse(dauys_protocol *p, const char *text, size_t len, const 
 #define DAUYS_FINDINGS_MAX (8 * DAUYS_QUESTIONS_MAX)
 
 typedef struct dauys_finding {
-    char code[8];      /* stable id: R1.. (breaks an identity: reject), W1.. (warning) */
+    char code[8]; /* stable id: R1.. (breaks an identity: reject), W1.. (warning) */
     int is_error;
     char message[192]; /* with the numbers, e.g. "received 1500 != issued 1123 + cancelled 376" */
 } dauys_finding;

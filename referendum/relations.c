@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "referendum/protocol.h"
 
 static void add(dauys_findings *out, const char *code, int is_error, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -59,13 +59,17 @@ check_ballots(dauys_findings *out, const char *who, const dauys_ballots *b, uint
             (unsigned long long) on_list);
     }
     if (rec > bound->max) { /* REQ: RULES 2.4, the roster bounds the ballots too */
-        add(out, "R6", 1, "%sballots received %llu > %llu, the most the roster allows (voters "
-                          "%llu + %u%% + %u)", who, rec, (unsigned long long) bound->max,
-            (unsigned long long) bound->voters, bound->percent, bound->add);
+        add(out, "R6", 1,
+            "%sballots received %llu > %llu, the most the roster allows (voters "
+            "%llu + %u%% + %u)",
+            who, rec, (unsigned long long) bound->max, (unsigned long long) bound->voters,
+            bound->percent, bound->add);
     }
     if (box <= iss && iss - box > 5 && (iss - box) * 100 > iss) {
-        add(out, "W1", 0, "%s%llu ballots issued but not found in the boxes (%llu issued, %llu in "
-                          "the boxes)", who, iss - box, iss, box);
+        add(out, "W1", 0,
+            "%s%llu ballots issued but not found in the boxes (%llu issued, %llu in "
+            "the boxes)",
+            who, iss - box, iss, box);
     }
     if (on_list >= 100 && box * 100 >= on_list * 98) {
         add(out, "W4", 0, "%sturnout of 98%% or more: %llu of %llu citizens on the list", who, box,
@@ -80,10 +84,12 @@ check_answers(dauys_findings *out, const char *qid, const dauys_answers *a)
     unsigned long long sum = a->yes + a->no + a->not_counted + a->invalid;
 
     if (sum != a->ballots.in_boxes) {
-        add(out, "R4", 1, "%s: yes %llu + no %llu + not counted %llu + invalid %llu = %llu != "
-                          "ballots in the boxes %llu", qid, (unsigned long long) a->yes,
-            (unsigned long long) a->no, (unsigned long long) a->not_counted,
-            (unsigned long long) a->invalid, sum, (unsigned long long) a->ballots.in_boxes);
+        add(out, "R4", 1,
+            "%s: yes %llu + no %llu + not counted %llu + invalid %llu = %llu != "
+            "ballots in the boxes %llu",
+            qid, (unsigned long long) a->yes, (unsigned long long) a->no,
+            (unsigned long long) a->not_counted, (unsigned long long) a->invalid, sum,
+            (unsigned long long) a->ballots.in_boxes);
     }
 }
 
@@ -93,10 +99,11 @@ static void
 check_list_bound(dauys_findings *out, uint64_t on_list, const list_bound *bound)
 {
     if (on_list > bound->max) {
-        add(out, "R5", 1, "citizens on the list %llu > %llu, the most the roster allows (voters "
-                          "%llu before the day + %u%% + %u)", (unsigned long long) on_list,
-            (unsigned long long) bound->max, (unsigned long long) bound->voters, bound->percent,
-            bound->add);
+        add(out, "R5", 1,
+            "citizens on the list %llu > %llu, the most the roster allows (voters "
+            "%llu before the day + %u%% + %u)",
+            (unsigned long long) on_list, (unsigned long long) bound->max,
+            (unsigned long long) bound->voters, bound->percent, bound->add);
     }
 }
 

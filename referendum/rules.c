@@ -1,6 +1,6 @@
-#include "rules.h"
+#include "referendum/rules.h"
 
-#include "textout.h"
+#include "core/textout.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -86,26 +86,29 @@ dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_err
         } else {
             return dauys_error_set(err, DAUYS_E_FORMAT,
                                    "\"%s\": bad part \"%.*s\" (expected q>N/D or q>=N/D, m>N/D "
-                                   "or m>=N/D, of=took-part or of=valid)", token, (int) n, part);
+                                   "or m>=N/D, of=took-part or of=valid)",
+                                   token, (int) n, part);
         }
     }
     if (!have_m || !have_of) {
-        return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": needs a majority (m...) and "
-                                                   "of=took-part or of=valid", token);
+        return dauys_error_set(err, DAUYS_E_FORMAT,
+                               "\"%s\": needs a majority (m...) and "
+                               "of=took-part or of=valid",
+                               token);
     }
     /* One spelling per rule: profiles are compared as text across manifest versions. */
     char canonical[80];
     int n = snprintf(canonical, sizeof canonical, "custom:");
     if (out->has_quorum) {
-        n += snprintf(canonical + n, sizeof canonical - (size_t) n, "q%s%u/%u:",
-                      out->quorum.at_least ? ">=" : ">", out->quorum.num, out->quorum.den);
+        n += snprintf(canonical + n, sizeof canonical - (size_t) n,
+                      "q%s%u/%u:", out->quorum.at_least ? ">=" : ">", out->quorum.num,
+                      out->quorum.den);
     }
     snprintf(canonical + n, sizeof canonical - (size_t) n, "m%s%u/%u:of=%s",
              out->majority.at_least ? ">=" : ">", out->majority.num, out->majority.den,
              out->of_valid ? "valid" : "took-part");
     if (strcmp(canonical, token) != 0) {
-        return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": write it as \"%s\"", token,
-                               canonical);
+        return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": write it as \"%s\"", token, canonical);
     }
     return 0;
 }
@@ -180,11 +183,14 @@ count_regional_majorities(dauys_verdict *v, const dauys_counts *region, size_t c
     }
     for (size_t i = 0; i < count; i++) {
         if (region[i].yes > region[i].took_part || region[i].took_part > (UINT64_C(1) << 62)) {
-            return dauys_error_set(err, DAUYS_E_USAGE, "region %zu of the regional test: counts out of "
-                                                       "range", i + 1);
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "region %zu of the regional test: counts out of "
+                                   "range",
+                                   i + 1);
         }
         /* Constitutional law on the republican referendum: a majority in the region. */
-        v->regions_with_majority += region[i].yes >= dauys_rules_more_than_half(region[i].took_part);
+        v->regions_with_majority +=
+            region[i].yes >= dauys_rules_more_than_half(region[i].took_part);
     }
     return 0;
 }
@@ -229,10 +235,9 @@ decide_valid_votes(dauys_verdict *v, int quorum, const dauys_counts *n)
                  dauys_rules_more_than_half(n->eligible), n->eligible, "took part", "eligible");
     }
     /* Art. 75 / Art. 138: a majority of the valid votes (yes + no). */
-    add_rule(v, DAUYS_RULE_MAJORITY, quorum ? "Constitution of Italy, Art. 75"
-                                            : "Constitution of Italy, Art. 138",
-             n->yes, dauys_rules_more_than_half(n->yes + n->no), n->yes + n->no, "yes",
-             "valid votes");
+    add_rule(v, DAUYS_RULE_MAJORITY,
+             quorum ? "Constitution of Italy, Art. 75" : "Constitution of Italy, Art. 138", n->yes,
+             dauys_rules_more_than_half(n->yes + n->no), n->yes + n->no, "yes", "valid votes");
 }
 
 int

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* Counts for one area (a region, or the nation) and one question. */
 typedef struct dauys_counts {
@@ -54,7 +54,7 @@ typedef struct dauys_rule_result {
     int passed;
     uint64_t have, needed; /* passed iff have >= needed */
     uint64_t of;           /* the whole the threshold is taken of */
-    char text[256];        /* e.g. "needed 5,867,322 took part of 11,734,642 eligible; had 7,985,769" */
+    char text[256]; /* e.g. "needed 5,867,322 took part of 11,734,642 eligible; had 7,985,769" */
 } dauys_rule_result;
 
 #define DAUYS_RULES_MAX 3
@@ -80,14 +80,14 @@ int dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_coun
 
 /* A custom profile, parsed: quorum (if HAS_QUORUM) and majority thresholds. */
 typedef struct dauys_threshold {
-    int at_least;       /* ">=" rather than ">" */
-    uint32_t num, den;  /* the fraction */
+    int at_least;      /* ">=" rather than ">" */
+    uint32_t num, den; /* the fraction */
 } dauys_threshold;
 
 typedef struct dauys_custom_profile {
     int has_quorum;
     dauys_threshold quorum, majority;
-    int of_valid;       /* majority of valid votes (yes + no), else of all who took part */
+    int of_valid; /* majority of valid votes (yes + no), else of all who took part */
 } dauys_custom_profile;
 
 /* Parses a "custom:..." profile token; 0, or -1 with ERR naming the problem. */

@@ -93,22 +93,22 @@ printf '%-9s %9s %9s %7s %9s %7s %9s %9s %7s %10s %9s %9s %11s %9s\n' N floor_s 
 archive_rows=()
 for n in "${sizes[@]}"; do
     dir=$work/n$n
-    "$bin/tally/dauys" demo --precincts "$n" --out "$dir" --timings "$dir.timings.tsv" >"$dir.demo.log" 2>&1 ||
+    "$bin/bin/dauys" demo --precincts "$n" --out "$dir" --timings "$dir.timings.tsv" >"$dir.demo.log" 2>&1 ||
         { echo "demo of $n precincts failed: $dir.demo.log" >&2; exit 1; }
     read -r floor _ < <("$bin/bench/bench_floor" "$dir" "$cpus" | awk '{ print $4, $3 }')
     read -r ingest ingest_rss < <(step "$dir.timings.tsv" "dauys ingest incoming/")
     read -r tally _ < <(step "$dir.timings.tsv" "dauys tally")
     read -r gen _ < <(step "$dir.timings.tsv" "keys, manifest, signed protocols")
     read -r audit audit_rss < <(step "$dir.timings.tsv" "dauys-audit verify")
-    cold "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle"
+    cold "$bin/bin/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle"
     cold=$T
-    timed "$bin/tally/dauys" archive "$dir/bundle" "$dir/bundle.tar"
+    timed "$bin/bin/dauys" archive "$dir/bundle" "$dir/bundle.tar"
     pack=$T
     cold cat "$dir/bundle.tar"
     read_cold=$T
-    cold "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar"
+    cold "$bin/bin/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar"
     tar_cold=$T tar_rss=$RSS
-    timed "$bin/audit/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar"
+    timed "$bin/bin/dauys-audit" verify -p "$dir/keys/central.pub" "$dir/bundle.tar"
     tar_warm=$T
     tar_mib=$(($(stat -c %s "$dir/bundle.tar") >> 20))
     archive_rows+=("$(awk -v n="$n" -v f="$floor" -v p="$pack" -v m="$tar_mib" -v r="$read_cold" \

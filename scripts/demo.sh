@@ -10,8 +10,8 @@
 # Arguments are passed to dauys demo (--precincts N, --seed S, --profile P).
 # Exit 0 only if the audit passed. Each stage says on stderr what it does
 # first: the first run installs packages and builds for a few minutes.
-# The programs are then build/release/tally/dauys and
-# build/release/audit/dauys-audit.
+# The programs are then build/release/bin/dauys and
+# build/release/bin/dauys-audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$PWD/build/release
@@ -22,13 +22,13 @@ stage "checking the Debian packages (scripts/setup.sh; installing any that are m
 scripts/setup.sh
 stage "building $bin (scripts/build.sh release; about 1-2 minutes the first time)..."
 scripts/build.sh release
-stage "built: $bin/tally/dauys and $bin/audit/dauys-audit"
+stage "built: $bin/bin/dauys and $bin/bin/dauys-audit"
 stage "running the demo (dauys demo)..."
 
 out=${DAUYS_DEMO_DIR:-$PWD/demo-out}
 rm -rf "$out"
 
-"$bin/tally/dauys" demo --out "$out" "$@"
+"$bin/bin/dauys" demo --out "$out" "$@"
 
 printf '\n== Stock minisign, no dauys code: the signed result and one protocol\n'
 minisign -Vm "$out/bundle/result.txt" -p "$out/keys/central.pub"

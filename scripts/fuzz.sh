@@ -33,7 +33,7 @@ seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
 
 rm -rf "$work/demo" "$work/corpus" "$work/artifacts"
 mkdir -p "$work/artifacts"
-"$bin/release/tally/dauys" demo --precincts 20 --seed 5 --out "$work/demo" >/dev/null 2>&1
+"$bin/release/bin/dauys" demo --precincts 20 --seed 5 --out "$work/demo" >/dev/null 2>&1
 d=$work/demo
 seed protocol "$d"/incoming/*.txt "$d"/later/*.txt
 seed manifest "$d/manifest.txt"
@@ -44,14 +44,14 @@ mkdir -p "$work/corpus/logentry"
 awk -v dir="$work/corpus/logentry" '/^format: dauys-log 1$/ { n++ } { print > (dir "/entry" n) }' \
     "$d/bundle/log/entries.txt"
 mkdir -p "$work/corpus/proof"
-"$bin/release/tally/dauys" proof -w "$d/workspace" --entry 3 >"$work/corpus/proof/inclusion"
-"$bin/release/tally/dauys" proof -w "$d/workspace" --consistency 10 >"$work/corpus/proof/consistency"
+"$bin/release/bin/dauys" proof -w "$d/workspace" --entry 3 >"$work/corpus/proof/inclusion"
+"$bin/release/bin/dauys" proof -w "$d/workspace" --consistency 10 >"$work/corpus/proof/consistency"
 mkdir -p "$work/corpus/csv"
 for f in tests/data/it-2026/*.csv; do head -n 40 "$f" >"$work/corpus/csv/$(basename "$f")"; done
 mkdir -p "$work/corpus/importmap" # a map, an empty line, the first rows of its table
 { cat tests/data/it-2026/it-eligendo.map; echo; head -n 20 tests/data/it-2026/municipalities.csv; } \
     >"$work/corpus/importmap/it-eligendo"
-"$bin/release/tally/dauys" archive "$d/bundle" "$work/bundle.tar" >/dev/null
+"$bin/release/bin/dauys" archive "$d/bundle" "$work/bundle.tar" >/dev/null
 mkdir -p "$work/corpus/tar"
 head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
 seed page "$d/bundle/reports/report.html"

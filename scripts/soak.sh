@@ -21,7 +21,7 @@ rounds=${SOAK_CONCURRENT_ROUNDS:-20}
 export DAUYS_FUZZ_DIR=${DAUYS_FUZZ_DIR:-/var/tmp/dauys-fuzz}
 
 scripts/build.sh gcc
-bin=(build/gcc/tally/dauys build/gcc/audit/dauys-audit)
+bin=(build/gcc/bin/dauys build/gcc/bin/dauys-audit)
 start=$(date +%s)
 
 logs=$(mktemp -d /var/tmp/dauys-soak.XXXXXX)

@@ -55,7 +55,7 @@ command -v valgrind >/dev/null ||
     { echo "valgrind.sh: valgrind is not installed (scripts/setup.sh installs it)" >&2; exit 2; }
 
 build=$root/build/gcc
-for p in tally/dauys audit/dauys-audit tests/reseal; do
+for p in bin/dauys bin/dauys-audit tests/reseal; do
     [ -x "$build/$p" ] || { echo "valgrind.sh: $build/$p is missing (scripts/build.sh gcc)" >&2; exit 2; }
 done
 
@@ -94,7 +94,7 @@ out=$build/valgrind
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/logs/other" "$out/real" "$out/run"
 # dauys-audit beside dauys: where dauys demo looks for it.
-cp "$build/tally/dauys" "$build/audit/dauys-audit" "$build/tests/reseal" "$out/real/"
+cp "$build/bin/dauys" "$build/bin/dauys-audit" "$build/tests/reseal" "$out/real/"
 # And the test scripts as they are now: bash reads a script as it runs it,
 # so an edit during the run would take effect midway.
 mkdir -p "$out/src/tests"

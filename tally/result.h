@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tally.h"
+#include "tally/tally.h"
 
 /*
  * Writes the statement for tally T covering the log's first LOG_SIZE entries

@@ -1,11 +1,11 @@
-#include "tally.h"
+#include "tally/tally.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "db.h"
-#include "sql.h"
+#include "core/alloc.h"
+#include "store/db.h"
+#include "sql/sql.h"
 
 void
 dauys_tally_free(dauys_tally *t)
@@ -41,17 +41,22 @@ init_areas(dauys_question_tally *q, const dauys_manifest *m)
     memset(q->district, 0, m->district_count * sizeof *q->district);
     for (size_t i = 0; i < m->region_count; i++) {
         const dauys_place *p = &m->region[i];
-        q->region[i] = (dauys_area){.id = p->id, .name = p->name, .id_len = p->id_len,
-                                    .name_len = p->name_len};
+        q->region[i] = (dauys_area){
+            .id = p->id, .name = p->name, .id_len = p->id_len, .name_len = p->name_len};
     }
     for (size_t i = 0; i < m->district_count; i++) {
         const dauys_place *p = &m->district[i];
-        q->district[i] = (dauys_area){.id = p->id, .name = p->name, .id_len = p->id_len,
+        q->district[i] = (dauys_area){.id = p->id,
+                                      .name = p->name,
+                                      .id_len = p->id_len,
                                       .name_len = p->name_len,
                                       .expected = m->district_precincts[i]};
     }
-    q->nation = (dauys_area){.id = "national", .id_len = 8, .name = m->title,
-                             .name_len = (uint32_t) strlen(m->title), .expected = m->precinct_count};
+    q->nation = (dauys_area){.id = "national",
+                             .id_len = 8,
+                             .name = m->title,
+                             .name_len = (uint32_t) strlen(m->title),
+                             .expected = m->precinct_count};
     return 0;
 }
 
@@ -77,7 +82,8 @@ add_row(dauys_tally *t, sqlite3_stmt *st, dauys_error *err)
     uint32_t d;
     dauys_area *a;
 
-    if (district == NULL || q < 0 || !dauys_idmap_get(&m->district_map, district, strlen(district), &d)) {
+    if (district == NULL || q < 0 ||
+        !dauys_idmap_get(&m->district_map, district, strlen(district), &d)) {
         return dauys_error_set(err, DAUYS_E_DATABASE, "a counted protocol is outside the manifest");
     }
     a = &t->q[q].district[d];
@@ -124,8 +130,8 @@ roll_up(dauys_tally *t, dauys_question_tally *q, dauys_error *err)
             regional[counted++] = q->region[i].counts;
         }
     }
-    rc = dauys_rules_decide(&q->verdict, q->question->profile, &q->nation.counts, regional,
-                            counted, err);
+    rc = dauys_rules_decide(&q->verdict, q->question->profile, &q->nation.counts, regional, counted,
+                            err);
     dauys_free(regional);
     return rc;
 }
@@ -148,8 +154,9 @@ read_missing(dauys_tally *t, sqlite3 *db, dauys_error *err)
     if (db_prepare(db, &st, dauys_sql_missing_in_district, err) != 0) {
         return -1;
     }
-    for (size_t d = 0; rc == 0 && d < t->manifest->district_count &&
-                       t->missing_shown < DAUYS_TALLY_MISSING_SHOWN; d++) {
+    for (size_t d = 0;
+         rc == 0 && d < t->manifest->district_count && t->missing_shown < DAUYS_TALLY_MISSING_SHOWN;
+         d++) {
         if (q->district[d].reporting == q->district[d].expected) {
             continue;
         }

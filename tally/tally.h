@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rules.h"
-#include "workspace.h"
+#include "referendum/rules.h"
+#include "store/workspace.h"
 
 typedef struct dauys_area {
     const char *id, *name; /* into the manifest's text */
@@ -40,7 +40,10 @@ typedef struct dauys_tally {
     char missing[DAUYS_TALLY_MISSING_SHOWN][DAUYS_ID_MAX + 1];
     /* warnings (W1..) carried from ingestion, on the protocols that count */
     size_t warning_codes;
-    struct { char code[8]; uint64_t count; } warning[DAUYS_TALLY_WARNING_CODES];
+    struct {
+        char code[8];
+        uint64_t count;
+    } warning[DAUYS_TALLY_WARNING_CODES];
     size_t question_count;
     dauys_question_tally q[DAUYS_QUESTIONS_MAX];
     uint64_t expected, reporting; /* precincts */

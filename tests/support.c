@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "support.h"
+#include "tests/support.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "keys.h"
+#include "core/alloc.h"
+#include "keys/keys.h"
 
 static long fail_after = -1;
 static int fail_once; /* only allocation fail_after + 1 fails, the later ones succeed */
@@ -67,8 +67,8 @@ void
 support_alloc_install(long fail)
 {
     static const dauys_allocator counting = {
-        counting_malloc, counting_realloc, counting_free, counting_secure_malloc,
-        counting_secure_free,
+        counting_malloc,        counting_realloc,     counting_free,
+        counting_secure_malloc, counting_secure_free,
     };
     fail_after = fail;
     fail_once = 0;
@@ -162,20 +162,19 @@ support_fake_pubkey(char out[57], uint32_t n)
 }
 
 void
-support_assert_error(const dauys_error *err, dauys_status st, const char *needle,
-                     const char *file, int line)
+support_assert_error(const dauys_error *err, dauys_status st, const char *needle, const char *file,
+                     int line)
 {
     if (err->status != st || (needle != NULL && strstr(err->message, needle) == NULL)) {
         print_error("%s:%d: expected status %s with \"%s\", got %s: \"%s\"\n", file, line,
-                       dauys_status_name(st), needle ? needle : "", dauys_status_name(err->status),
-                       err->message);
+                    dauys_status_name(st), needle ? needle : "", dauys_status_name(err->status),
+                    err->message);
         _fail(file, line);
     }
 }
 
 void
-support_write_signed(const char *dir, const char *name, const char *text,
-                     const dauys_seckey *key)
+support_write_signed(const char *dir, const char *name, const char *text, const dauys_seckey *key)
 {
     char sigtext[DAUYS_KEYS_SIGNATURE_TEXT_MAX], signame[256];
     uint8_t h[DAUYS_KEYS_PREHASH_BYTES];

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* Installs the counting allocator; after FAIL_AFTER successful allocations
  * every further one fails (-1: never fail). */
@@ -48,7 +48,8 @@ void support_write_signed(const char *dir, const char *name, const char *text,
 void support_fake_pubkey(char out[57], uint32_t n);
 
 /* Asserts ERR holds STATUS and its message contains NEEDLE (may be NULL). */
-#define assert_error(err, st, needle) support_assert_error((err), (st), (needle), __FILE__, __LINE__)
+#define assert_error(err, st, needle)                                                              \
+    support_assert_error((err), (st), (needle), __FILE__, __LINE__)
 void support_assert_error(const dauys_error *err, dauys_status st, const char *needle,
                           const char *file, int line);
 

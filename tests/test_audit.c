@@ -11,7 +11,7 @@
  * of memory is a clean DAUYS_E_NOMEM with nothing leaked, never a finding;
  * receipts and consistency proofs hold, and their corruptions do not.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -23,17 +23,17 @@
 
 #include <sqlite3.h>
 
-#include "alloc.h"
-#include "archive.h"
-#include "ingest.h"
-#include "keys.h"
-#include "note.h"
-#include "proof.h"
-#include "proofs.h"
-#include "source.h"
-#include "publish.h"
-#include "verify.h"
-#include "workspace.h"
+#include "core/alloc.h"
+#include "publish/archive.h"
+#include "ingest/ingest.h"
+#include "keys/keys.h"
+#include "keys/note.h"
+#include "core/proof.h"
+#include "audit/proofs.h"
+#include "audit/source.h"
+#include "publish/publish.h"
+#include "audit/verify.h"
+#include "store/workspace.h"
 
 #define PRECINCTS 10
 #define REFERENDUM "kz-audit-unit"
@@ -349,8 +349,8 @@ mask_text(unsigned m, char *out, size_t size)
 static void
 audit(const char *bundle, const dauys_pubkey *central, dauys_audit_summary *sum, findings *fs)
 {
-    dauys_audit_options opt = {.central = central, .trust_bundle_key = central == NULL,
-                               .on_fail = on_fail, .ctx = fs};
+    dauys_audit_options opt = {
+        .central = central, .trust_bundle_key = central == NULL, .on_fail = on_fail, .ctx = fs};
     dauys_error err;
     uint64_t failures = 0;
 
@@ -495,9 +495,12 @@ count_through_temp_file(const char *uri)
     assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL),
                      SQLITE_OK);
     /* a temporary table far larger than its cache of 2 pages must spill to a file */
-    assert_int_equal(sqlite3_exec(db, "PRAGMA temp_store=FILE; PRAGMA temp.cache_size=2; "
-                                      "CREATE TEMP TABLE t AS SELECT a.entry FROM log_entry a, "
-                                      "log_entry b", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA temp_store=FILE; PRAGMA temp.cache_size=2; "
+                                  "CREATE TEMP TABLE t AS SELECT a.entry FROM log_entry a, "
+                                  "log_entry b",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
     if (sqlite3_step(st) == SQLITE_ROW) {
         n = sqlite3_column_int64(st, 0);
@@ -612,8 +615,10 @@ test_database_findings_same_on_threads(void **state)
 
     (void) state;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE submission SET outcome = 'rejected' WHERE log_index = 2; "
-                                      "DELETE FROM log_entry WHERE idx = 5", NULL, NULL, NULL),
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE submission SET outcome = 'rejected' WHERE log_index = 2; "
+                                  "DELETE FROM log_entry WHERE idx = 5",
+                                  NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     free(support_write(copy, "protocols/notes.txt", "x", 1, 0644)); /* and an I4 failure */
@@ -740,8 +745,9 @@ test_report_page_altered(void **state)
                                "reports/report.html line ", "adopted is \"X");
     assert_report_tamper_fails("report.html", "data-passed=\"1\"", "data-passed=\"0\"",
                                "reports/report.html line ", "rule quorum is \"0\"");
-    assert_report_tamper_fails("report.html", "data-field=\"log-size\">", "data-field=\"log-size\">1",
-                               "reports/report.html line ", "log-size is \"1");
+    assert_report_tamper_fails("report.html", "data-field=\"log-size\">",
+                               "data-field=\"log-size\">1", "reports/report.html line ",
+                               "log-size is \"1");
 }
 
 /* A row of the page or the CSV removed, or shown twice, or for no such area. */
@@ -752,7 +758,8 @@ test_report_rows(void **state)
     assert_report_tamper_fails("report.html", "<tr data-area=\"ALA\"", NULL, "reports/report.html",
                                "does not show ALA (question q1)");
     assert_report_tamper_fails("report.html", "<tr data-area=\"ALA\"", "<tr data-area=\"AST\"",
-                               "reports/report.html line ", "AST (question q1) is shown a second time");
+                               "reports/report.html line ",
+                               "AST (question q1) is shown a second time");
     assert_report_tamper_fails("report.html", "<tr data-area=\"ALA\"", "<tr data-area=\"XXX\"",
                                "reports/report.html line ", "a row for \"XXX\"");
     assert_report_tamper_fails("tally.csv", "\"KAR-D2\"", NULL, "reports/tally.csv",
@@ -762,9 +769,10 @@ test_report_rows(void **state)
     assert_report_tamper_fails("report.html", "<table id=\"areas-q2\">", "<table id=\"areas-q3\">",
                                "reports/report.html line ", "a row of question \"q3\"");
     /* a second cell for one field (a DOM reader takes the first) */
-    assert_report_tamper_fails("report.html", "<td class=\"n\" data-field=\"yes\">",
-                               "<td class=\"n\" data-field=\"yes\">9,999</td><td class=\"n\" data-field=\"yes\">",
-                               "reports/report.html line ", "yes is shown a second time");
+    assert_report_tamper_fails(
+        "report.html", "<td class=\"n\" data-field=\"yes\">",
+        "<td class=\"n\" data-field=\"yes\">9,999</td><td class=\"n\" data-field=\"yes\">",
+        "reports/report.html line ", "yes is shown a second time");
     /* a row left open: browsers close it, and the next one would merge with it */
     assert_report_tamper_fails("report.html", "</td></tr>\n<tr data-area", "</td>\n<tr data-area",
                                "reports/report.html line ", "before the last one was closed");
@@ -776,7 +784,8 @@ test_report_rows(void **state)
     assert_report_tamper_fails("report.html", "data-rule=\"quorum\" ", "", "reports/report.html",
                                "does not show question q1's rule quorum");
     assert_report_tamper_fails("report.html", "data-field=\"regions-with-majority\"", "",
-                               "reports/report.html", "does not show question q1's regions-with-majority");
+                               "reports/report.html",
+                               "does not show question q1's regions-with-majority");
     assert_report_tamper_fails("tally.csv", ",invalid", ",invalid,yes", "reports/tally.csv line 1",
                                "the header has more than one column yes");
     assert_report_tamper_fails("tally.csv", "district,q1,\"KAR-D2\"", "region,q1,\"KAR-D2\"",
@@ -792,10 +801,12 @@ test_report_page_unreadable(void **state)
     (void) state;
     assert_report_tamper_fails("report.html", "<table id=\"areas-q1\">", "<table id=areas-q1>",
                                "reports/report.html line ", "not in double quotes");
-    assert_report_tamper_fails("report.html", "</html>", "<!-- </html>", "reports/report.html line ",
+    assert_report_tamper_fails("report.html", "</html>", "<!-- </html>",
+                               "reports/report.html line ",
                                "a comment or declaration (dauys writes none)");
     assert_report_tamper_fails("report.html", "data-field=\"yes\">", "data-field=\"yes\"><!---->",
-                               "reports/report.html line ", "a data-field's text is not closed by its own end tag");
+                               "reports/report.html line ",
+                               "a data-field's text is not closed by its own end tag");
 }
 
 /* A bundle without reports/ has nothing for T3 to compare: it is not made. */
@@ -900,8 +911,8 @@ verify_under_oom(oom_run *r, const char *bundle)
     findings fs = {0};
     dauys_audit_summary sum;
     /* one thread: the counting allocator is not thread-safe */
-    dauys_audit_options opt = {.central = &fx.central_pk, .on_fail = on_fail, .ctx = &fs,
-                               .threads = 1};
+    dauys_audit_options opt = {
+        .central = &fx.central_pk, .on_fail = on_fail, .ctx = &fs, .threads = 1};
     char *statement = NULL;
     size_t statement_len = 0;
 
@@ -971,12 +982,16 @@ op_verify_counting(oom_run *r)
     const dauys_audit_counting counting = {counted_begin, counted_precinct, &c};
     findings fs = {0};
     dauys_audit_summary sum;
-    dauys_audit_options opt = {.central = &fx.central_pk, .on_fail = on_fail, .ctx = &fs,
-                               .threads = 1, .counting = &counting};
+    dauys_audit_options opt = {.central = &fx.central_pk,
+                               .on_fail = on_fail,
+                               .ctx = &fs,
+                               .threads = 1,
+                               .counting = &counting};
 
     r->rc = dauys_audit_verify(&sum, fx.bundle, &opt, &r->err);
     if (r->rc == 0 && (fs.count > 0 || c.n != sum.counted || c.n == 0)) {
-        snprintf(r->bad, sizeof r->bad, "rc 0 but %llu finding(s) and %zu of %llu precincts handed over",
+        snprintf(r->bad, sizeof r->bad,
+                 "rc 0 but %llu finding(s) and %zu of %llu precincts handed over",
                  (unsigned long long) fs.count, c.n, (unsigned long long) sum.counted);
     }
     dauys_free(c.yes);
@@ -1394,7 +1409,8 @@ write_small_manifest(const char *dir, unsigned v)
              "question: q1 kz-constitutional Do you approve?\n"
              "question: q2 simple-majority Do you approve of the other?\n"
              "region: AST capital Astana\ndistrict: AST-D1 AST Esil\n"
-             "precinct: P00 AST-D1 1000 %s School\n", v, b64);
+             "precinct: P00 AST-D1 1000 %s School\n",
+             v, b64);
     support_write_signed(dir, "mv.txt", text, fx.central_sk);
 }
 

@@ -1,7 +1,7 @@
 /*
  * test_core.c: core/: error reporting, bounded and safe file I/O, SHA-256.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "error.h"
-#include "file.h"
-#include "sha256.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "core/sha256.h"
 
 static void
 hex_of(char out[65], const void *data, size_t len)
@@ -53,7 +53,11 @@ test_sha256_parts(void **state)
 
     (void) state;
     assert_int_equal(dauys_sha256_parts(a, parts, lens, 3), 0);
-    assert_int_equal(dauys_sha256(b, "\x00" "abc", 4), 0);
+    assert_int_equal(dauys_sha256(b,
+                                  "\x00"
+                                  "abc",
+                                  4),
+                     0);
     assert_memory_equal(a, b, 32);
 }
 
@@ -183,12 +187,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_known_answers),
-        cmocka_unit_test(test_sha256_parts),
-        cmocka_unit_test(test_error_messages),
-        cmocka_unit_test(test_file_read_limits),
-        cmocka_unit_test(test_file_read_secret),
-        cmocka_unit_test(test_file_write),
+        cmocka_unit_test(test_sha256_known_answers), cmocka_unit_test(test_sha256_parts),
+        cmocka_unit_test(test_error_messages),       cmocka_unit_test(test_file_read_limits),
+        cmocka_unit_test(test_file_read_secret),     cmocka_unit_test(test_file_write),
     };
 
     if (dauys_core_init() != 0) {

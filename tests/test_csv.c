@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "csv.h"
+#include "core/csv.h"
 
 /* Reads TEXT whole; asserts it reads and that its records, joined as
  * "a|b|c;" per record, are WANT. */
@@ -76,7 +76,8 @@ test_line_ends(void **state)
 static void
 test_byte_order_mark(void **state)
 {
-    const char *t = "\xef\xbb\xbf" "cod,name\n1,\xef\xbb\xbfx\n";
+    const char *t = "\xef\xbb\xbf"
+                    "cod,name\n1,\xef\xbb\xbfx\n";
     dauys_csv csv;
     dauys_error err;
 

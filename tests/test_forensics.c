@@ -12,7 +12,7 @@
  * reproducibility, and the words and writers.
  */
 #define _GNU_SOURCE /* open_memstream */
-#include "support.h"
+#include "tests/support.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,9 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "alloc.h"
-#include "forensics.h"
-#include "internal.h"
+#include "core/alloc.h"
+#include "forensics/forensics.h"
+#include "forensics/forensics_internal.h"
 
 #define REGIONS 20
 #define PRECINCTS 10000
@@ -166,8 +166,9 @@ test_clean_raises_no_flag(void **state)
     clock_t c0 = clock();
     compute_ok(&f, p, PRECINCTS, NULL);
     print_message("clean: %zu precincts, %llu considered, 1000 resamples in %.2f s (%.2f s of "
-                  "CPU)\n", (size_t) PRECINCTS, (unsigned long long) f.nation.considered,
-                  now() - t0, (double) (clock() - c0) / CLOCKS_PER_SEC);
+                  "CPU)\n",
+                  (size_t) PRECINCTS, (unsigned long long) f.nation.considered, now() - t0,
+                  (double) (clock() - c0) / CLOCKS_PER_SEC);
     if (all_flags(&f) != 0) {
         show_flags(&f);
     }
@@ -321,9 +322,9 @@ test_integer_stuffing(void **state)
     }
     compute_ok(&f, p, PRECINCTS, NULL);
     print_message("stuffed %zu precincts: turnout at a whole percent %llu (expected %.1f, p99.9 "
-                  "%llu), yes %llu (expected %.1f, p99.9 %llu)\n", stuffed,
-                  (unsigned long long) f.region[7].turnout.observed, f.region[7].turnout.expected,
-                  (unsigned long long) f.region[7].turnout.p999,
+                  "%llu), yes %llu (expected %.1f, p99.9 %llu)\n",
+                  stuffed, (unsigned long long) f.region[7].turnout.observed,
+                  f.region[7].turnout.expected, (unsigned long long) f.region[7].turnout.p999,
                   (unsigned long long) f.region[7].yes.observed, f.region[7].yes.expected,
                   (unsigned long long) f.region[7].yes.p999);
     assert_true(stuffed > 100);
@@ -414,13 +415,13 @@ test_whole_percent_boundaries(void **state)
 {
     (void) state;
     /* 0.05 points exactly counts, on either side */
-    assert_true(forensics_near_whole_percent(1001, 2000));  /* 50.05 */
-    assert_true(forensics_near_whole_percent(999, 2000));   /* 49.95 */
-    assert_true(forensics_near_whole_percent(1, 2000));     /* 0.05 */
+    assert_true(forensics_near_whole_percent(1001, 2000)); /* 50.05 */
+    assert_true(forensics_near_whole_percent(999, 2000));  /* 49.95 */
+    assert_true(forensics_near_whole_percent(1, 2000));    /* 0.05 */
     /* 0.0500001 does not */
     assert_false(forensics_near_whole_percent(500500001, 1000000000)); /* 50.0500001 */
     assert_false(forensics_near_whole_percent(499499999, 1000000000)); /* 49.9499999 */
-    assert_false(forensics_near_whole_percent(1002, 2000)); /* 50.1 */
+    assert_false(forensics_near_whole_percent(1002, 2000));            /* 50.1 */
     /* whole percents, the ends, and a half (as far from both as can be) */
     assert_true(forensics_near_whole_percent(0, 7));
     assert_true(forensics_near_whole_percent(7, 7));
@@ -448,13 +449,13 @@ static void
 test_boundaries_in_compute(void **state)
 {
     static const dauys_forensics_precinct p[] = {
-        {0, 2000, 1001, 500, 500},             /* turnout 50.05: counts */
-        {0, 1000000000, 500500001, 0, 0},      /* turnout 50.0500001: does not */
-        {1, 4000, 2000, 1001, 999},            /* yes 50.05: counts (and turnout 50) */
+        {0, 2000, 1001, 500, 500},                 /* turnout 50.05: counts */
+        {0, 1000000000, 500500001, 0, 0},          /* turnout 50.0500001: does not */
+        {1, 4000, 2000, 1001, 999},                /* yes 50.05: counts (and turnout 50) */
         {1, 2000000000, 1000000000, 500500001, 0}, /* yes 50.0500001: not (turnout 50: counts) */
-        {2, 1000, 900, 900, 0},                /* turnout exactly 90%: not above */
-        {2, 1000, 1000, 900, 100},             /* yes exactly 90%: not above */
-        {2, 1000, 901, 811, 90},               /* 90.1% and 90.01%: above both */
+        {2, 1000, 900, 900, 0},                    /* turnout exactly 90%: not above */
+        {2, 1000, 1000, 900, 100},                 /* yes exactly 90%: not above */
+        {2, 1000, 901, 811, 90},                   /* 90.1% and 90.01%: above both */
     };
     dauys_forensics_options o;
     dauys_forensics f;
@@ -497,9 +498,9 @@ binomial_fit(uint64_t n, double p, unsigned draws, uint64_t seed, double *mean, 
         sum2 += (double) k * (double) k;
     }
     for (uint64_t k = 0; k <= n; k++) { /* pmf from lgamma, apart from the library */
-        e += draws * exp(lgamma((double) n + 1) - lgamma((double) k + 1) -
-                         lgamma((double) (n - k) + 1) + (double) k * log(p) +
-                         (double) (n - k) * log1p(-p));
+        e += draws *
+             exp(lgamma((double) n + 1) - lgamma((double) k + 1) - lgamma((double) (n - k) + 1) +
+                 (double) k * log(p) + (double) (n - k) * log1p(-p));
         o += seen[k];
         if (e >= 5) { /* a cell is complete; the one before it is counted */
             chi2 += cells ? (last_o - last_e) * (last_o - last_e) / last_e : 0;
@@ -527,13 +528,12 @@ test_binomial_sampler(void **state)
         uint64_t n;
         double p;
     } cases[] = {
-        {1000, 0.3},   /* BTRS */
-        {40, 0.2},     /* inversion: n p = 8 */
-        {20, 0.5},     /* BTRS at its smallest, n p = 10 */
-        {3000, 0.997}, /* inversion of the flipped side: n (1 - p) = 9 */
-        {2500, 0.85},  /* BTRS, flipped */
-        {100000, 0.45},
-        {150, 0.01},   /* n p = 1.5 */
+        {1000, 0.3},                 /* BTRS */
+        {40, 0.2},                   /* inversion: n p = 8 */
+        {20, 0.5},                   /* BTRS at its smallest, n p = 10 */
+        {3000, 0.997},               /* inversion of the flipped side: n (1 - p) = 9 */
+        {2500, 0.85},                /* BTRS, flipped */
+        {100000, 0.45}, {150, 0.01}, /* n p = 1.5 */
     };
 
     (void) state;
@@ -583,7 +583,8 @@ test_binomial_extremes(void **state)
 static void
 test_log_factorial(void **state)
 {
-    static const double ks[] = {0, 1, 2, 5, 10, 19, 20, 21, 22, 30, 50, 100, 1000, 12345, 1e6, 1e12};
+    static const double ks[] = {0,  1,  2,  5,   10,   19,    20,  21,
+                                22, 30, 50, 100, 1000, 12345, 1e6, 1e12};
 
     (void) state;
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
@@ -810,13 +811,18 @@ static void
 test_words(void **state)
 {
     dauys_forensics_area a = {
-        .precincts = 500, .considered = 480,
+        .precincts = 500,
+        .considered = 480,
         .turnout = {.observed = 131, .expected = 48.25, .p999 = 71, .p_value = 0.000999},
         .yes = {.observed = 97, .expected = 47.5, .p999 = 69, .p_value = 0.000999},
-        .digits = {.n = 960, .digit = {200, 60, 80, 90, 70, 180, 70, 70, 70, 70}, .chi2 = 212.5,
+        .digits = {.n = 960,
+                   .digit = {200, 60, 80, 90, 70, 180, 70, 70, 70, 70},
+                   .chi2 = 212.5,
                    .p_value = 1e-40},
-        .correlation_defined = 1, .correlation = 0.83,
-        .high_high_ballots = 40123, .ballots = 351234};
+        .correlation_defined = 1,
+        .correlation = 0.83,
+        .high_high_ballots = 40123,
+        .ballots = 351234};
     char s[512], shortbuf[10];
     const char *names[] = {"integer-turnout", "integer-yes", "last-digit", "high-turnout-high-yes",
                            "correlation"};
@@ -863,9 +869,11 @@ static const char *const region_id[REGIONS] = {"R00", "R01", "R02", "R03", "R04"
                                                "R07", "R08", "R09", "R10", "R11", "R12", "R13",
                                                "R14", "R15", "R16", "R17", "R18", "R19"};
 static const char *const region_name[REGIONS] = {
-    "Zero", "One", "Two", "Three", "Four", "Five", "Six",
-    "Seven \"the stuffed\"\xc2\x9b\xe2\x80\xae", "Eight", "Nine", "Ten", "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen",
-    "Seventeen", "Eighteen", "Nineteen"};
+    "Zero",    "One",       "Two",      "Three",
+    "Four",    "Five",      "Six",      "Seven \"the stuffed\"\xc2\x9b\xe2\x80\xae",
+    "Eight",   "Nine",      "Ten",      "Eleven",
+    "Twelve",  "Thirteen",  "Fourteen", "Fifteen",
+    "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
 
 /* What a writer wrote, as a string (free it). */
 static char *
@@ -937,7 +945,8 @@ test_writers(void **state)
     compute_ok(&f, p, PRECINCTS, NULL);
     text = written(&f, 0);
     json = written(&f, 1);
-    assert_non_null(strstr(text, "  R07 (Seven \"the stuffed\"?" "?): integer-turnout\n    "));
+    assert_non_null(strstr(text, "  R07 (Seven \"the stuffed\"?"
+                                 "?): integer-turnout\n    "));
     assert_null(strstr(text, "\xc2\x9b")); /* shown as '?' for a terminal */
     assert_null(strstr(text, "\xe2\x80\xae"));
     assert_non_null(strstr(text, "\n    caveat: Whole percentages"));

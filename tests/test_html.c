@@ -7,20 +7,20 @@
  * for every k. The browser's view of the page is tests/cli/report_cli.sh.
  */
 #define _GNU_SOURCE /* open_memstream, memmem */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "alloc.h"
-#include "demo.h"
-#include "html.h"
-#include "ingest.h"
-#include "publish.h"
-#include "svg.h"
-#include "textout.h"
+#include "core/alloc.h"
+#include "inputs/demo.h"
+#include "report/html.h"
+#include "ingest/ingest.h"
+#include "publish/publish.h"
+#include "report/svg.h"
+#include "core/textout.h"
 
 #define PRECINCTS 60
 #define BROKEN 3 /* the precinct whose protocol breaks R4 */
@@ -93,7 +93,8 @@ setup(void **state)
     snprintf(broken_id, sizeof broken_id, "%s", d->precinct[BROKEN].id);
     write_manifest(d, pks);
     in = write_protocols(d);
-    wsdir = support_path(dir, "ws"), m = support_path(dir, "manifest.txt"), c = support_path(dir, "central.pub");
+    wsdir = support_path(dir, "ws"), m = support_path(dir, "manifest.txt"),
+    c = support_path(dir, "central.pub");
     assert_int_equal(dauys_workspace_init(wsdir, m, c, &err), 0);
     assert_int_equal(dauys_workspace_open(&ws, wsdir, &err), 0);
     assert_int_equal(dauys_ingest(ws, &in, 1, 2, &sum, NULL, &err), 0);
@@ -362,7 +363,8 @@ test_svg_bars(void **state)
 static void
 test_svg_histogram_and_heatmap(void **state)
 {
-    uint64_t bins[DAUYS_SVG_HISTOGRAM_BINS] = {0}, *cells = calloc(DAUYS_SVG_GRID * DAUYS_SVG_GRID, 8);
+    uint64_t bins[DAUYS_SVG_HISTOGRAM_BINS] = {0},
+             *cells = calloc(DAUYS_SVG_GRID * DAUYS_SVG_GRID, 8);
     char *out = NULL;
     size_t len;
 
@@ -375,7 +377,9 @@ test_svg_histogram_and_heatmap(void **state)
     cells[0] = 1, cells[99 * DAUYS_SVG_GRID + 99] = 1000;
     CAPTURE(out, len, dauys_svg_heatmap(fp_, "g", cells, "x", "y"));
     assert_non_null(strstr(out, "x=\"60\" y=\"507\" width=\"5\" height=\"5\"")); /* 0%, 0% */
-    assert_non_null(strstr(out, "x=\"555\" y=\"12\" width=\"5\" height=\"5\" fill=\"#08306b\"")); /* the peak, darkest */
+    assert_non_null(strstr(
+        out,
+        "x=\"555\" y=\"12\" width=\"5\" height=\"5\" fill=\"#08306b\"")); /* the peak, darkest */
     assert_non_null(strstr(out, ">1,000</text>"));
     free(out);
     free(cells);

@@ -2,13 +2,13 @@
  * test_idlist.c: precinct id lists: what is accepted, and an exact error for
  * each kind of bad line.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "idlist.h"
+#include "core/alloc.h"
+#include "core/idlist.h"
 
 static void
 test_accepts(void **state)
@@ -60,8 +60,8 @@ test_rejects(void **state)
 
     (void) state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(dauys_idlist_parse(&list, cases[i].text, strlen(cases[i].text), "l.txt",
-                                            &err), -1);
+        assert_int_equal(
+            dauys_idlist_parse(&list, cases[i].text, strlen(cases[i].text), "l.txt", &err), -1);
         assert_error(&err, DAUYS_E_FORMAT, cases[i].needle);
     }
 }
@@ -96,8 +96,9 @@ test_large_list_with_late_duplicate(void **state)
     dauys_idlist_free(&list);
     off += (size_t) snprintf(text + off, sizeof text - off, "P0012345\n");
     assert_int_equal(dauys_idlist_parse(&list, text, off, "big", &err), -1);
-    assert_error(&err, DAUYS_E_FORMAT, "big:20001: precinct id: \"P0012345\" is listed twice "
-                                       "(first on line 12346)");
+    assert_error(&err, DAUYS_E_FORMAT,
+                 "big:20001: precinct id: \"P0012345\" is listed twice "
+                 "(first on line 12346)");
 }
 
 int

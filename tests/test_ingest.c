@@ -19,7 +19,7 @@
  * grow with the copies before it), and a sparse file of a gigabyte (the
  * bytes read must stay those of the limit, /proc/self/io's rchar).
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -32,17 +32,17 @@
 
 #include <sqlite3.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "ingest.h"
-#include "protocol.h"
-#include "sha256.h"
-#include "workspace.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "ingest/ingest.h"
+#include "referendum/protocol.h"
+#include "core/sha256.h"
+#include "store/workspace.h"
 
 static const char *dir;
 static char *pristine_db, *ws_dir, *ws_db, *inputs[16];
 static size_t input_count;
-static char *pristine;      /* the empty workspace's database, bytes */
+static char *pristine; /* the empty workspace's database, bytes */
 static size_t pristine_len;
 static char *reference_log; /* the log of an ingest that never failed */
 static long step = 1;       /* every STEP-th allocation is made to fail */
@@ -71,15 +71,32 @@ sq_realloc(void *p, int n)
     return q == NULL ? NULL : (q[0] = n, q + 1);
 }
 
-static int sq_size(void *p) { return p == NULL ? 0 : (int) ((int64_t *) p)[-1]; }
-static int sq_roundup(int n) { return (n + 7) & ~7; }
-static int sq_init(void *ctx) { (void) ctx; return SQLITE_OK; }
-static void sq_shutdown(void *ctx) { (void) ctx; }
+static int
+sq_size(void *p)
+{
+    return p == NULL ? 0 : (int) ((int64_t *) p)[-1];
+}
+static int
+sq_roundup(int n)
+{
+    return (n + 7) & ~7;
+}
+static int
+sq_init(void *ctx)
+{
+    (void) ctx;
+    return SQLITE_OK;
+}
+static void
+sq_shutdown(void *ctx)
+{
+    (void) ctx;
+}
 
 static void
 route_sqlite_allocations(void)
 {
-    static const sqlite3_mem_methods methods = {sq_malloc, sq_free,   sq_realloc, sq_size,
+    static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc,  sq_size,
                                                 sq_roundup, sq_init, sq_shutdown, NULL};
     assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &methods), SQLITE_OK);
     /* No lookaside: its slots hide allocations from the hook. */
@@ -115,14 +132,18 @@ open_ws_db(void)
 static const char *const whole[][2] = {
     {"PRAGMA integrity_check", "ok"},
     {"SELECT (SELECT count(*) FROM log_entry) - (SELECT count(*) FROM submission) - "
-     "(SELECT count(*) FROM manifest)", "0"},
+     "(SELECT count(*) FROM manifest)",
+     "0"},
     {"SELECT (SELECT count(*) FROM log_entry) - "
-     "(SELECT count(*) FROM merkle_node WHERE level = 0)", "0"},
+     "(SELECT count(*) FROM merkle_node WHERE level = 0)",
+     "0"},
     {"SELECT count(*) FROM submission s LEFT JOIN protocol p ON p.submission = s.seq "
-     "WHERE s.outcome IN ('accepted', 'correction') AND p.submission IS NULL", "0"},
+     "WHERE s.outcome IN ('accepted', 'correction') AND p.submission IS NULL",
+     "0"},
     {"SELECT count(*) FROM protocol p WHERE (SELECT count(*) FROM protocol_answer a "
      "WHERE a.precinct = p.precinct AND a.version = p.version) != "
-     "(SELECT count(*) FROM question)", "0"},
+     "(SELECT count(*) FROM question)",
+     "0"},
 };
 
 /* Every protocol wholly in or absent, the log and the rows agreeing. */
@@ -197,7 +218,8 @@ ingest_failing_at(long k, int once)
     leaked = support_alloc_outstanding();
     support_alloc_restore();
     if (leaked != 0) {
-        fail_msg("allocation %ld failed%s: %ld allocations leaked", k, once ? " alone" : "", leaked);
+        fail_msg("allocation %ld failed%s: %ld allocations leaked", k, once ? " alone" : "",
+                 leaked);
     }
     if (rc != 0 && err.status != DAUYS_E_NOMEM) {
         fail_msg("allocation %ld failed%s, but the status is %s: %s", k, once ? " alone" : "",
@@ -332,7 +354,8 @@ test_ingest_resubmissions_cost_log_n(void **state)
     assert_int_equal(sum.files, 100);
     assert_int_equal(sum.duplicates, 0);
     print_message("ingest: 100 copies of one protocol took %llu SQLite steps first, %llu after "
-                  "3,100 copies\n", (unsigned long long) first, (unsigned long long) last);
+                  "3,100 copies\n",
+                  (unsigned long long) first, (unsigned long long) last);
     assert_true(last < 2 * first);
     dauys_free(text);
     free(early), free(bulk), free(late);
@@ -396,9 +419,11 @@ test_ingest_reads_a_huge_file_only_to_the_limit(void **state)
         snprintf(want + 2 * i, 3, "%02x", sha[i]);
     }
     db = open_ws_db();
-    snprintf(sql, sizeof sql, "SELECT instr(entry, 'file-sha256: %s') > 0 AND reason_code = "
+    snprintf(sql, sizeof sql,
+             "SELECT instr(entry, 'file-sha256: %s') > 0 AND reason_code = "
              "'too-large' AND instr(reason, '65537 bytes') > 0 FROM submission JOIN log_entry "
-             "ON idx = log_index", want);
+             "ON idx = log_index",
+             want);
     got = query(db, sql);
     assert_string_equal(got, "1");
     free(got);
@@ -429,7 +454,8 @@ compare_names(const void *a, const void *b)
 static int
 pick_inputs(void)
 {
-    char trouble[16][9], *later = support_path(dir, "in/later"), *incoming = support_path(dir, "in/incoming");
+    char trouble[16][9], *later = support_path(dir, "in/later"),
+                         *incoming = support_path(dir, "in/incoming");
     size_t n = 0;
     struct dirent *e;
     DIR *d;

@@ -2,7 +2,7 @@
  * test_keyfile.c: public and secret key files: round trips, passwords,
  * corruption, permissions, symbolic links, and bulk generation.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +12,8 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "keys.h"
+#include "core/alloc.h"
+#include "keys/keys.h"
 
 static const dauys_kdf cheap_kdf = {1u << 14, 1u << 20}; /* fast enough for tests */
 
@@ -94,8 +94,8 @@ test_pubkey_errors(void **state)
 
     (void) state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(dauys_keys_pubkey_decode(&pk, cases[i].text, strlen(cases[i].text),
-                                                  "k.pub", &err), -1);
+        assert_int_equal(
+            dauys_keys_pubkey_decode(&pk, cases[i].text, strlen(cases[i].text), "k.pub", &err), -1);
         assert_error(&err, cases[i].status, cases[i].needle);
     }
 }
@@ -113,8 +113,9 @@ roundtrip_secret(const dauys_pubkey *pk, const dauys_seckey *sk, const char *pas
     assert_int_equal(dauys_keys_seckey_encode(&text, &len, sk, password, &cheap_kdf, &err), 0);
     assert_int_equal(strlen(text), len);
     assert_non_null(strstr(text, password != NULL ? "encrypted" : "UNENCRYPTED"));
-    assert_int_equal(dauys_keys_seckey_decode(&back, text, len, "k.key", give_password,
-                                              (void *) password, &err), 0);
+    assert_int_equal(
+        dauys_keys_seckey_decode(&back, text, len, "k.key", give_password, (void *) password, &err),
+        0);
     dauys_keys_seckey_public(&back_pk, back);
     assert_memory_equal(&back_pk, pk, sizeof back_pk);
     assert_pair_works(pk, back);
@@ -148,12 +149,12 @@ test_seckey_wrong_or_missing_password(void **state)
     (void) state;
     assert_int_equal(dauys_keys_generate(&pk, &sk, &err), 0);
     assert_int_equal(dauys_keys_seckey_encode(&text, &len, sk, "right", &cheap_kdf, &err), 0);
-    assert_int_equal(dauys_keys_seckey_decode(&back, text, len, "k.key", give_password,
-                                              "wrong", &err), -1);
+    assert_int_equal(
+        dauys_keys_seckey_decode(&back, text, len, "k.key", give_password, "wrong", &err), -1);
     assert_error(&err, DAUYS_E_PASSWORD, "k.key: wrong password");
     assert_null(back);
-    assert_int_equal(dauys_keys_seckey_decode(&back, text, len, "k.key", no_password, NULL,
-                                              &err), -1);
+    assert_int_equal(dauys_keys_seckey_decode(&back, text, len, "k.key", no_password, NULL, &err),
+                     -1);
     assert_error(&err, DAUYS_E_PASSWORD, "no password was given");
     dauys_secure_free(text);
     dauys_keys_seckey_free(sk);
@@ -167,7 +168,8 @@ seckey_bin(uint8_t bin[158], const char *text)
     size_t got;
 
     assert_int_equal(sodium_base642bin(bin, 158, s, strcspn(s, "\n"), NULL, &got, NULL,
-                                       sodium_base64_VARIANT_ORIGINAL), 0);
+                                       sodium_base64_VARIANT_ORIGINAL),
+                     0);
     assert_int_equal(got, 158);
 }
 
@@ -211,13 +213,15 @@ test_seckey_corruption(void **state)
     memcpy(edit, bin, 158); /* a damaged secret: checksum no longer matches */
     edit[70] ^= 1;
     seckey_text(out, sizeof out, edit);
-    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", NULL, NULL, &err), -1);
+    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", NULL, NULL, &err),
+                     -1);
     assert_error(&err, DAUYS_E_FORMAT, "k.key:2: secret key: checksum mismatch");
 
     memcpy(edit, bin, 158); /* minisign 0.11 -W writes an all-zero checksum */
     memset(edit + 126, 0, 32);
     seckey_text(out, sizeof out, edit);
-    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", NULL, NULL, &err), 0);
+    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", NULL, NULL, &err),
+                     0);
     assert_pair_works(&pk, back);
     dauys_keys_seckey_free(back);
 
@@ -225,14 +229,16 @@ test_seckey_corruption(void **state)
     edit[62 + 40] ^= 1;
     fix_checksum(edit);
     seckey_text(out, sizeof out, edit);
-    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", NULL, NULL, &err), -1);
+    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", NULL, NULL, &err),
+                     -1);
     assert_error(&err, DAUYS_E_KEY_MISMATCH, "public half does not match");
 
     memcpy(edit, bin, 158); /* unknown KDF */
     edit[2] = 'A';
     edit[3] = 'r';
     seckey_text(out, sizeof out, edit);
-    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", NULL, NULL, &err), -1);
+    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", NULL, NULL, &err),
+                     -1);
     assert_error(&err, DAUYS_E_ALGORITHM, "k.key:2: secret key: unknown algorithm");
 
     memcpy(edit, bin, 158); /* encrypted, with a hostile scrypt cost */
@@ -240,8 +246,8 @@ test_seckey_corruption(void **state)
     edit[3] = 'c';
     memset(edit + 46, 0xff, 8);
     seckey_text(out, sizeof out, edit);
-    assert_int_equal(dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", give_password,
-                                              "pw", &err), -1);
+    assert_int_equal(
+        dauys_keys_seckey_decode(&back, out, strlen(out), "k.key", give_password, "pw", &err), -1);
     assert_error(&err, DAUYS_E_FORMAT, "scrypt cost over this build's limit");
 
     dauys_secure_free(text);
@@ -387,7 +393,8 @@ test_keypair_files(void **state)
 
     (void) state;
     assert_int_equal(dauys_keys_generate(&pk, &sk, &err), 0);
-    assert_int_equal(dauys_keys_keypair_save(pub, sec, &pk, sk, NULL, "pw", &cheap_kdf, 1, &err), 0);
+    assert_int_equal(dauys_keys_keypair_save(pub, sec, &pk, sk, NULL, "pw", &cheap_kdf, 1, &err),
+                     0);
     assert_int_equal(stat(sec, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(stat(pub, &st), 0);

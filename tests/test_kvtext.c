@@ -3,13 +3,13 @@
  * written in: UTF-8 validation, counts, and an exact error for each way a
  * line can break the rules.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "kvtext.h"
+#include "core/alloc.h"
+#include "core/kvtext.h"
 
 static void
 test_utf8_valid(void **state)
@@ -114,7 +114,7 @@ test_utf8_next(void **state)
         {"\xe2\x80\xae", 2, 1, DAUYS_CHAR_INVALID}, /* cut short by N */
         {"\xe2\x80", 3, 1, DAUYS_CHAR_INVALID},     /* cut short by a NUL */
         {"\xff", 1, 1, DAUYS_CHAR_INVALID},
-        {"\xc0\xae", 2, 1, DAUYS_CHAR_INVALID},     /* overlong '.' */
+        {"\xc0\xae", 2, 1, DAUYS_CHAR_INVALID}, /* overlong '.' */
     };
 
     (void) state;
@@ -358,12 +358,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_valid),
-        cmocka_unit_test(test_utf8_next),
-        cmocka_unit_test(test_parse_count),
-        cmocka_unit_test(test_reads_lines),
-        cmocka_unit_test(test_line_rules),
-        cmocka_unit_test(test_key_mismatch_and_counts),
+        cmocka_unit_test(test_utf8_valid),          cmocka_unit_test(test_utf8_next),
+        cmocka_unit_test(test_parse_count),         cmocka_unit_test(test_reads_lines),
+        cmocka_unit_test(test_line_rules),          cmocka_unit_test(test_key_mismatch_and_counts),
         cmocka_unit_test(test_long_key_in_message),
     };
 

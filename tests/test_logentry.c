@@ -2,22 +2,28 @@
  * test_logentry.c: log entries written and read back: every field survives
  * the round trip, and a damaged entry is refused with its line.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "logentry.h"
+#include "referendum/logentry.h"
 
 static void
 make(char *out, size_t size, size_t *len, int with_precinct, int with_reason)
 {
-    dauys_log_event e = {.index = 7, .event = with_reason ? "rejected" : "accepted",
-                         .referendum = "kz-2026", .precinct = with_precinct ? "AST-0001" : NULL,
-                         .version = with_precinct ? 2 : 0, .has_signature = with_precinct,
+    dauys_log_event e = {.index = 7,
+                         .event = with_reason ? "rejected" : "accepted",
+                         .referendum = "kz-2026",
+                         .precinct = with_precinct ? "AST-0001" : NULL,
+                         .version = with_precinct ? 2 : 0,
+                         .has_signature = with_precinct,
                          .reason_code = with_reason ? "R4" : NULL,
-                         .reason = with_reason ? "q1: yes 1 + no 1 = 2 != 1\nnext\x01\xc2\x9b" "2J \xc2\xa0\xd0\x90"
-                                                 "\xe2\x80\xae" "1,0" : NULL};
+                         .reason = with_reason ? "q1: yes 1 + no 1 = 2 != 1\nnext\x01\xc2\x9b"
+                                                 "2J \xc2\xa0\xd0\x90"
+                                                 "\xe2\x80\xae"
+                                                 "1,0"
+                                               : NULL};
     dauys_error err;
 
     memset(e.file_sha256, 0xab, 32);
@@ -52,7 +58,8 @@ test_roundtrip(void **state)
     /* the reason's control bytes were made safe, so the entry is one line per
      * field; a C1 control (U+009B, CSI) and a right-to-left override (U+202E)
      * too, but not other characters */
-    assert_non_null(strstr(text, "reason: R4 q1: yes 1 + no 1 = 2 != 1?next??2J \xc2\xa0\xd0\x90?1,0\n"));
+    assert_non_null(
+        strstr(text, "reason: R4 q1: yes 1 + no 1 = 2 != 1?next??2J \xc2\xa0\xd0\x90?1,0\n"));
     make(text, sizeof text, &len, 0, 0);
     assert_int_equal(dauys_log_entry_parse(&p, text, len, "e", &err), 0);
     assert_string_equal(p.precinct, "");

@@ -3,17 +3,17 @@
  * lookup right, an exact "NAME:LINE: key: problem" for each kind of damage,
  * clean out-of-memory failures, and a roster of 100,000 precincts.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "alloc.h"
-#include "keys.h"
-#include "kvtext.h"
-#include "manifest.h"
+#include "core/alloc.h"
+#include "keys/keys.h"
+#include "core/kvtext.h"
+#include "referendum/manifest.h"
 
 #define PRECINCTS 5
 
@@ -472,7 +472,8 @@ test_rejects(void **state)
         {"format: dauys-manifest 1",
          "\xef\xbb\xbf"
          "format: dauys-manifest 1",
-         "m.txt:1: a UTF-8 byte order mark (BOM) is not allowed: save the file as UTF-8 without it"},
+         "m.txt:1: a UTF-8 byte order mark (BOM) is not allowed: save the file as UTF-8 without "
+         "it"},
     };
 
     (void) state;
@@ -743,8 +744,8 @@ test_shrink(void **state)
         assert_memory_equal(m.region[i].kind, ref.region[i].kind, ref.region[i].kind_len);
     }
     for (size_t i = 0; i < ref.district_count; i++) {
-        assert_true(dauys_idmap_get(&m.district_map, ref.district[i].id, ref.district[i].id_len,
-                                    &index));
+        assert_true(
+            dauys_idmap_get(&m.district_map, ref.district[i].id, ref.district[i].id_len, &index));
         assert_int_equal(index, i);
     }
     for (size_t i = 0; i < ref.question_count; i++) {
@@ -827,9 +828,9 @@ test_oom(void **state)
     for (int p = 0; p < 600; p++) {
         char key[57];
         support_fake_pubkey(key, (uint32_t) p);
-        off += (size_t) snprintf(big_text + off, cap - off,
-                                 "precinct: P%04d D%03d %d %s Учаске %d\n", p, p % 300, 500 + p,
-                                 key, p);
+        off +=
+            (size_t) snprintf(big_text + off, cap - off, "precinct: P%04d D%03d %d %s Учаске %d\n",
+                              p, p % 300, 500 + p, key, p);
     }
     assert_true(off < cap - 1);
     oom_loop(big_text, off, "grown manifest");

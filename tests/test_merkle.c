@@ -7,14 +7,14 @@
  * with the transparency-dev Merkle tree implementation (testonly data), used
  * here as data.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "merkle.h"
+#include "core/alloc.h"
+#include "core/merkle.h"
 
 #define MAX_LEAVES 40
 
@@ -55,7 +55,13 @@ unhex(uint8_t *out, const char *hex)
 }
 
 static const char *const ref_leaves[] = {
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+    "",
+    "00",
+    "10",
+    "2021",
+    "3031",
+    "40414243",
+    "5051525354555657",
     "606162636465666768696a6b6c6d6e6f",
 };
 static const char *const ref_roots[] = {
@@ -178,7 +184,8 @@ assert_inclusion_corruptions_fail(const mem_tree *t, uint64_t i, uint64_t n,
     dauys_error err;
 
     if (n > 1) {
-        assert_int_equal(dauys_merkle_verify_inclusion(t->leaf[i], (i + 1) % n, n, p, root, &err), -1);
+        assert_int_equal(dauys_merkle_verify_inclusion(t->leaf[i], (i + 1) % n, n, p, root, &err),
+                         -1);
         assert_error(&err, DAUYS_E_PROOF, NULL);
     }
     /* (A proof need not pin the tree size: for leaf 0 of 3 leaves the same
@@ -238,26 +245,32 @@ test_all_consistency_proofs(void **state)
     for (uint64_t n = 1; n <= MAX_LEAVES; n++) {
         for (uint64_t m = 1; m <= n; m++) {
             assert_int_equal(dauys_merkle_consistency_proof(&p, m, n, mem_node, &t, &err), 0);
-            assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m], roots[n], &p, &err), 0);
+            assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m], roots[n], &p, &err),
+                             0);
             if (m == n) {
                 assert_int_equal(p.count, 0);
                 continue;
             }
             /* A rewritten history: another old root, or another new one. */
-            assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m - 1], roots[n], &p, &err), -1);
+            assert_int_equal(
+                dauys_merkle_verify_consistency(m, n, roots[m - 1], roots[n], &p, &err), -1);
             assert_error(&err, DAUYS_E_PROOF, NULL);
-            assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m], roots[n - 1], &p, &err), -1);
+            assert_int_equal(
+                dauys_merkle_verify_consistency(m, n, roots[m], roots[n - 1], &p, &err), -1);
             for (size_t k = 0; k < p.count; k++) {
                 bad = p;
                 bad.hash[k][7] ^= 0x10;
-                assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m], roots[n], &bad, &err), -1);
+                assert_int_equal(
+                    dauys_merkle_verify_consistency(m, n, roots[m], roots[n], &bad, &err), -1);
             }
             bad = p;
             bad.count--;
-            assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m], roots[n], &bad, &err), -1);
+            assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m], roots[n], &bad, &err),
+                             -1);
             bad = p;
             memcpy(bad.hash[bad.count++], roots[0], 32);
-            assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m], roots[n], &bad, &err), -1);
+            assert_int_equal(dauys_merkle_verify_consistency(m, n, roots[m], roots[n], &bad, &err),
+                             -1);
         }
     }
     /* From the empty tree anything follows; to a smaller tree nothing does. */
@@ -312,7 +325,8 @@ test_range_and_stored_nodes(void **state)
     synthetic_tree(&t, MAX_LEAVES);
     dauys_merkle_range_init(&range);
     for (uint64_t n = 1; n <= MAX_LEAVES; n++) {
-        assert_int_equal(dauys_merkle_range_append(&range, t.leaf[n - 1], record_node, &log, &err), 0);
+        assert_int_equal(dauys_merkle_range_append(&range, t.leaf[n - 1], record_node, &log, &err),
+                         0);
         assert_int_equal(dauys_merkle_range_root(r1, &range), 0);
         assert_int_equal(dauys_merkle_root(r2, n, stored_node, &log, &err), 0);
         assert_memory_equal(r1, r2, 32);

@@ -4,7 +4,7 @@
  * example key of Go's note package, every bit flip detected, signatures by
  * other keys ignored, and each malformed input refused with its message.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,9 +14,9 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "alloc.h"
-#include "keys.h"
-#include "note.h"
+#include "core/alloc.h"
+#include "keys/keys.h"
+#include "keys/note.h"
 
 #define NAME "kz-2026.example/log"
 #define EM_DASH "\xE2\x80\x94"

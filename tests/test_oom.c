@@ -3,17 +3,17 @@
  * allocation failing, for k = 0, 1, 2, ... until it succeeds; every failure
  * must be a clean DAUYS_E_NOMEM with nothing leaked and nothing half-written.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "idlist.h"
-#include "keys.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "core/idlist.h"
+#include "keys/keys.h"
 
 typedef struct world {
     const char *dir;
@@ -58,8 +58,8 @@ oom_loop(op_fn op, const char *name)
                      dauys_status_name(err.status), err.message);
         }
     }
-    assert_true(k > 0);      /* it allocates, so the loop tested something */
-    assert_true(k < 10000);  /* and it succeeds once memory is there */
+    assert_true(k > 0);     /* it allocates, so the loop tested something */
+    assert_true(k < 10000); /* and it succeeds once memory is there */
 }
 
 static int
@@ -127,8 +127,8 @@ op_generate(dauys_error *err)
 static int
 op_keypair_save(dauys_error *err)
 {
-    int rc = dauys_keys_keypair_save(w.out_pub, w.out_sec, &w.pk, w.sk, NULL, "pw", &cheap_kdf,
-                                     0, err);
+    int rc =
+        dauys_keys_keypair_save(w.out_pub, w.out_sec, &w.pk, w.sk, NULL, "pw", &cheap_kdf, 0, err);
     /* All or nothing: a failed save leaves neither file. */
     if (rc != 0 && (access(w.out_pub, F_OK) == 0 || access(w.out_sec, F_OK) == 0)) {
         fail_msg("a failed keypair_save left a file behind");

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "page.h"
+#include "audit/page.h"
 
 /* What the callback saw, one "kind context question area field=value @line" per item. */
 typedef struct seen {
@@ -32,10 +32,11 @@ record(const audit_page_item *it, void *ctx)
     assert_non_null(it->area.at);
     assert_non_null(it->field.at);
     assert_non_null(it->value.at);
-    s->len += (size_t) snprintf(s->text + s->len, sizeof s->text - s->len, "%c%c %.*s %.*s %.*s=%.*s @%u\n",
-                                kinds[it->kind], contexts[it->context], (int) it->question.len,
-                                it->question.at, (int) it->area.len, it->area.at, (int) it->field.len,
-                                it->field.at, (int) it->value.len, it->value.at, it->line);
+    s->len += (size_t) snprintf(s->text + s->len, sizeof s->text - s->len,
+                                "%c%c %.*s %.*s %.*s=%.*s @%u\n", kinds[it->kind],
+                                contexts[it->context], (int) it->question.len, it->question.at,
+                                (int) it->area.len, it->area.at, (int) it->field.len, it->field.at,
+                                (int) it->value.len, it->value.at, it->line);
     return ++s->count == s->stop_after;
 }
 
@@ -76,25 +77,29 @@ static void
 test_contexts(void **state)
 {
     (void) state;
-    assert_scans("<!DOCTYPE html>\n<section class=\"banner\" id=\"banner\">"
-                 "<p><span data-field=\"log-size\">1,234</span>\n"
-                 "<div id=\"decision-q1\"><p><span class=\"yes\" data-field=\"valid\">VALID</span></p>\n"
-                 "<ul><li data-rule=\"quorum\" data-passed=\"1\"><strong>x</strong></li></ul></div>\n"
-                 "<p><code data-field=\"log-root\">ab=</code></p></section>\n"
-                 "<section id=\"question-q2\"><div class=\"wide\"><table id=\"areas-q2\"><thead><tr><th>id</th></tr></thead>\n"
-                 "<tr data-area=\"AST\"><td data-field=\"yes\">12</td><td data-field=\"majority\">no</td></tr>\n"
-                 "</table></div><p><span data-field=\"regions\">3</span></p>\n"
-                 "<table id=\"forensics-q2\"><tr data-area=\"AST\"><td data-field=\"digits\">1</td></tr></table>\n"
-                 "<svg viewBox=\"0 0 1 1\"><rect x=\"0\"/></svg></section>",
-                 "FB   log-size=1,234 @2\n"
-                 "FD q1  valid=VALID @3\n"
-                 "RD q1  quorum=1 @4\n"
-                 "FB   log-root=ab= @5\n"
-                 "FA q2 AST yes=12 @7\n"
-                 "FA q2 AST majority=no @7\n"
-                 "EA q2 AST = @7\n"
-                 "FS q2  regions=3 @8\n"
-                 "FO q2  digits=1 @9\n");
+    assert_scans(
+        "<!DOCTYPE html>\n<section class=\"banner\" id=\"banner\">"
+        "<p><span data-field=\"log-size\">1,234</span>\n"
+        "<div id=\"decision-q1\"><p><span class=\"yes\" data-field=\"valid\">VALID</span></p>\n"
+        "<ul><li data-rule=\"quorum\" data-passed=\"1\"><strong>x</strong></li></ul></div>\n"
+        "<p><code data-field=\"log-root\">ab=</code></p></section>\n"
+        "<section id=\"question-q2\"><div class=\"wide\"><table "
+        "id=\"areas-q2\"><thead><tr><th>id</th></tr></thead>\n"
+        "<tr data-area=\"AST\"><td data-field=\"yes\">12</td><td "
+        "data-field=\"majority\">no</td></tr>\n"
+        "</table></div><p><span data-field=\"regions\">3</span></p>\n"
+        "<table id=\"forensics-q2\"><tr data-area=\"AST\"><td "
+        "data-field=\"digits\">1</td></tr></table>\n"
+        "<svg viewBox=\"0 0 1 1\"><rect x=\"0\"/></svg></section>",
+        "FB   log-size=1,234 @2\n"
+        "FD q1  valid=VALID @3\n"
+        "RD q1  quorum=1 @4\n"
+        "FB   log-root=ab= @5\n"
+        "FA q2 AST yes=12 @7\n"
+        "FA q2 AST majority=no @7\n"
+        "EA q2 AST = @7\n"
+        "FS q2  regions=3 @8\n"
+        "FO q2  digits=1 @9\n");
 }
 
 /* A decision ends with its own </div>, not an inner one's; lines are counted
@@ -103,9 +108,10 @@ static void
 test_depth_and_lines(void **state)
 {
     (void) state;
-    assert_scans("<div id=\"decision-q1\"><div></div>\n<span data-field=\"adopted\">ADOPTED</span></div>"
-                 "<span data-field=\"x\">1</span>",
-                 "FD q1  adopted=ADOPTED @2\nFB   x=1 @2\n");
+    assert_scans(
+        "<div id=\"decision-q1\"><div></div>\n<span data-field=\"adopted\">ADOPTED</span></div>"
+        "<span data-field=\"x\">1</span>",
+        "FD q1  adopted=ADOPTED @2\nFB   x=1 @2\n");
     assert_scans("<p\n  title=\"a\nb\"><span data-field=\"no\">\n2</span>", "FB   no=\n2 @3\n");
     assert_scans("<br/><img alt=\"x\" /><span data-field=\"x\"></span>", "FB   x= @1\n");
 }
@@ -114,7 +120,8 @@ test_depth_and_lines(void **state)
 static void
 test_callback_stops(void **state)
 {
-    const char *page = "<i data-field=\"a\">1</i><i data-field=\"b\">2</i><i data-field=\"c\">3</i>";
+    const char *page =
+        "<i data-field=\"a\">1</i><i data-field=\"b\">2</i><i data-field=\"c\">3</i>";
     seen s = {.stop_after = 2};
     unsigned line = 0;
     dauys_error err;
@@ -134,11 +141,14 @@ test_refused_ambiguities(void **state)
                    "a data-field's text is not closed by its own end tag");
     assert_refused("<td data-field=\"yes\">3,833<b>9</b></td>", 1,
                    "a data-field's text is not closed by its own end tag");
-    assert_refused("<td data-field=\"yes\">3,833</span>", 1, "a data-field's text is not closed by its own end tag");
-    assert_refused("<td data-field=\"yes\">3,833", 1, "a data-field's text is not closed by its own end tag");
+    assert_refused("<td data-field=\"yes\">3,833</span>", 1,
+                   "a data-field's text is not closed by its own end tag");
+    assert_refused("<td data-field=\"yes\">3,833", 1,
+                   "a data-field's text is not closed by its own end tag");
     assert_refused("<p>\n<!-- x -->", 2, "a comment or declaration (dauys writes none)");
     assert_refused("<!-->", 1, "a comment or declaration (dauys writes none)");
-    assert_refused("<td data-field=\"yes\" data-field=\"no\">1</td>", 1, "an attribute given twice");
+    assert_refused("<td data-field=\"yes\" data-field=\"no\">1</td>", 1,
+                   "an attribute given twice");
     assert_refused("<td DATA-FIELD=\"yes\">1</td>", 1, "an attribute name in upper case");
     assert_refused("<TR data-area=\"AST\">", 1, "a tag name in upper case");
     assert_refused("<td data-field=\"y&#101;s\">1</td>", 1,
@@ -161,10 +171,12 @@ test_refused_structure(void **state)
                    "the page ends inside a row of an area");
     assert_refused("<table id=\"areas-q1\">\n<tr data-area=\"AST\">\n</table>", 2,
                    "a row of an area not closed before its table ends");
-    assert_refused("<table id=\"areas-q1\">\n<tr data-area=\"AST\"></tr><table>", 2, "a table inside a table");
+    assert_refused("<table id=\"areas-q1\">\n<tr data-area=\"AST\"></tr><table>", 2,
+                   "a table inside a table");
     assert_refused("<table id=\"areas-q1\"><tr><td data-field=\"yes\">9</td></tr>", 1,
                    "a data-field in a table of areas outside an area's row");
-    assert_refused("<div id=\"decision-q1\"><div id=\"decision-q2\">", 1, "a decision inside a decision");
+    assert_refused("<div id=\"decision-q1\"><div id=\"decision-q2\">", 1,
+                   "a decision inside a decision");
 }
 
 /* Tags and attributes that are not the shape dauys writes. */
@@ -201,13 +213,14 @@ test_refused_hiding(void **state)
     assert_refused("<div hidden>\n<span data-field=\"yes\">26,789</span></div>", 1,
                    "the hidden attribute (dauys writes none; a browser does not show the element)");
     for (const char *const *name = (const char *const[]){"template", "script", "noscript",
-                                                          "textarea", "details", "dialog", NULL};
+                                                         "textarea", "details", "dialog", NULL};
          *name != NULL; name++) {
         char page[128];
         snprintf(page, sizeof page, "<p>\n<%s><span data-field=\"yes\">26,789</span></%s>6,530",
                  *name, *name);
-        assert_refused(page, 2, "an element whose content a browser does not show as text "
-                                "(dauys writes none)");
+        assert_refused(page, 2,
+                       "an element whose content a browser does not show as text "
+                       "(dauys writes none)");
     }
     assert_refused("<title><span data-field=\"yes\">26,789</span></title>", 1,
                    "a tag inside a <title>, <style> or <desc> (a browser shows none of it)");
@@ -244,14 +257,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_contexts),
-        cmocka_unit_test(test_depth_and_lines),
-        cmocka_unit_test(test_callback_stops),
-        cmocka_unit_test(test_refused_ambiguities),
-        cmocka_unit_test(test_refused_structure),
-        cmocka_unit_test(test_refused_syntax),
-        cmocka_unit_test(test_refused_hiding),
-        cmocka_unit_test(test_length_bounds),
+        cmocka_unit_test(test_contexts),          cmocka_unit_test(test_depth_and_lines),
+        cmocka_unit_test(test_callback_stops),    cmocka_unit_test(test_refused_ambiguities),
+        cmocka_unit_test(test_refused_structure), cmocka_unit_test(test_refused_syntax),
+        cmocka_unit_test(test_refused_hiding),    cmocka_unit_test(test_length_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,17 +3,17 @@
  * modes, an exact "NAME:LINE: key: problem" for each kind of damage, and the
  * control relations R1-R4 and warnings W1-W4 at their exact boundaries.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "keys.h"
-#include "kvtext.h"
-#include "manifest.h"
-#include "protocol.h"
+#include "core/alloc.h"
+#include "keys/keys.h"
+#include "core/kvtext.h"
+#include "referendum/manifest.h"
+#include "referendum/protocol.h"
 
 /* Precinct P-0001 of kz-2026-03: 1480 on the list before the day. */
 static const char single_text[] = "format: dauys-protocol 1\n" /* 1 */
@@ -484,7 +484,8 @@ test_rejects(void **state)
         {"format: dauys-protocol 1\n",
          "\xef\xbb\xbf"
          "format: dauys-protocol 1\n",
-         "p.txt:1: a UTF-8 byte order mark (BOM) is not allowed: save the file as UTF-8 without it"},
+         "p.txt:1: a UTF-8 byte order mark (BOM) is not allowed: save the file as UTF-8 without "
+         "it"},
     };
 
     (void) state;
@@ -1041,8 +1042,9 @@ test_roster_bound(void **state)
     assert_only(&out, "W2", "the list grew from 1007 before the day to 1758 at close (over 10%)");
     single(&p, 1759, 1758, 1000, 758, 990);
     dauys_protocol_check(&out, &p, &fx.single, &pr);
-    assert_only(&out, "R5", "citizens on the list 1759 > 1758, the most the roster allows "
-                            "(voters 1007 before the day + 25% + 500)");
+    assert_only(&out, "R5",
+                "citizens on the list 1759 > 1758, the most the roster allows "
+                "(voters 1007 before the day + 25% + 500)");
     single(&p, 1758, 1759, 1000, 759, 990);
     dauys_protocol_check(&out, &p, &fx.single, &pr);
     assert_string_equal(out.item[0].code, "R6");
@@ -1065,8 +1067,9 @@ test_roster_bound(void **state)
     assert_only(&out, "W2", "the list grew from 0 before the day to 500 at close (over 10%)");
     single(&p, 501, 500, 400, 100, 400);
     dauys_protocol_check(&out, &p, &fx.single, &empty);
-    assert_only(&out, "R5", "citizens on the list 501 > 500, the most the roster allows (voters 0 "
-                            "before the day + 25% + 500)");
+    assert_only(&out, "R5",
+                "citizens on the list 501 > 500, the most the roster allows (voters 0 "
+                "before the day + 25% + 500)");
     /* A stated allowance of 0% + 0: the list may not grow at all (W2 is
      * then never reached). */
     tight.allowance_percent = 0, tight.allowance_add = 0;
@@ -1075,18 +1078,21 @@ test_roster_bound(void **state)
     assert_none(&out);
     single(&p, 1008, 1007, 800, 207, 798);
     dauys_protocol_check(&out, &p, &tight, &pr);
-    assert_only(&out, "R5", "citizens on the list 1008 > 1007, the most the roster allows (voters "
-                            "1007 before the day + 0% + 0)");
+    assert_only(&out, "R5",
+                "citizens on the list 1008 > 1007, the most the roster allows (voters "
+                "1007 before the day + 0% + 0)");
     /* Separate papers: R6 for each question's ballots, named. */
     separate(&p, 2, 1000, b);
     dauys_protocol_check(&out, &p, &fx.separate, &pr);
-    assert_only(&out, "R6", "q2: ballots received 1800 > 1758, the most the roster allows (voters "
-                            "1007 + 25% + 500)");
+    assert_only(&out, "R6",
+                "q2: ballots received 1800 > 1758, the most the roster allows (voters "
+                "1007 + 25% + 500)");
     /* Without a precinct there is no bound. */
     single(&p, DAUYS_COUNT_MAX, DAUYS_COUNT_MAX, DAUYS_COUNT_MAX, 0, DAUYS_COUNT_MAX);
     dauys_protocol_check(&out, &p, &fx.single, NULL);
-    assert_only(&out, "W4", "turnout of 98% or more: 1000000000000 of 1000000000000 citizens on "
-                            "the list");
+    assert_only(&out, "W4",
+                "turnout of 98% or more: 1000000000000 of 1000000000000 citizens on "
+                "the list");
 }
 
 /* Sixteen questions on separate papers, all broken: every finding fits. */

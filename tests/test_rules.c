@@ -3,12 +3,12 @@
  * (Kazakhstan 1995 and 2022, Italy 2026; ../shared/data and DESIGN.md
  * section 7) and every boundary where "more than half" or "two thirds" turns.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "rules.h"
+#include "referendum/rules.h"
 
 /* N regions, the first WITH having a yes majority, the rest not. */
 static void
@@ -30,10 +30,22 @@ typedef struct rule_case {
 
 static const rule_case cases[] = {
     /* Kazakhstan, 5 June 2022: 77.18% yes of those who took part, in all 17 regions. */
-    {"kz-2022", "kz-constitutional", {11734642, 7985769, 6163516, 1490470, 125859, 205924}, 17, 17, 1, 1},
+    {"kz-2022",
+     "kz-constitutional",
+     {11734642, 7985769, 6163516, 1490470, 125859, 205924},
+     17,
+     17,
+     1,
+     1},
     /* Kazakhstan, 30 August 1995 (Constitution): 90.58% took part. */
     {"kz-1995", "kz-ordinary", {8933225, 8091715, 7212773, 800839, 0, 78103}, 0, 0, 1, 1},
-    {"kz-1995 regional", "kz-constitutional", {8933225, 8091715, 7212773, 800839, 0, 78103}, 19, 19, 1, 1},
+    {"kz-1995 regional",
+     "kz-constitutional",
+     {8933225, 8091715, 7212773, 800839, 0, 78103},
+     19,
+     19,
+     1,
+     1},
     /* Quorum: exactly half is not more than half. */
     {"took part exactly half", "kz-ordinary", {1000, 500, 400, 100, 0, 0}, 0, 0, 0, 0},
     {"took part half plus one", "kz-ordinary", {1000, 501, 400, 101, 0, 0}, 0, 0, 1, 1},
@@ -53,19 +65,44 @@ static const rule_case cases[] = {
     /* Nobody eligible: nothing is more than half of nothing plus one. */
     {"eligible 0", "kz-ordinary", {0, 0, 0, 0, 0, 0}, 0, 0, 0, 0},
     /* Huge counts near 2^62: no overflow. */
-    {"huge, quorum met", "kz-ordinary",
-     {UINT64_C(1) << 62, (UINT64_C(1) << 61) + 1, UINT64_C(1) << 60, 0, 0, 0}, 0, 0, 1, 0},
-    {"huge, majority by one", "kz-ordinary",
-     {UINT64_C(1) << 62, (UINT64_C(1) << 61) + 1, (UINT64_C(1) << 60) + 1, 0, 0, 0}, 0, 0, 1, 1},
-    {"huge, all yes", "kz-ordinary",
-     {UINT64_C(1) << 62, UINT64_C(1) << 62, UINT64_C(1) << 62, 0, 0, 0}, 0, 0, 1, 1},
-    {"huge, simple majority", "simple-majority",
+    {"huge, quorum met",
+     "kz-ordinary",
+     {UINT64_C(1) << 62, (UINT64_C(1) << 61) + 1, UINT64_C(1) << 60, 0, 0, 0},
+     0,
+     0,
+     1,
+     0},
+    {"huge, majority by one",
+     "kz-ordinary",
+     {UINT64_C(1) << 62, (UINT64_C(1) << 61) + 1, (UINT64_C(1) << 60) + 1, 0, 0, 0},
+     0,
+     0,
+     1,
+     1},
+    {"huge, all yes",
+     "kz-ordinary",
+     {UINT64_C(1) << 62, UINT64_C(1) << 62, UINT64_C(1) << 62, 0, 0, 0},
+     0,
+     0,
+     1,
+     1},
+    {"huge, simple majority",
+     "simple-majority",
      {UINT64_C(1) << 62, UINT64_C(1) << 62, (UINT64_C(1) << 61) + 1, (UINT64_C(1) << 61) - 1, 0, 0},
-     0, 0, 1, 1},
+     0,
+     0,
+     1,
+     1},
     /* Italy, 22-23 March 2026, constitutional referendum: no quorum, valid votes. */
     {"it-2026", "simple-majority", {51423312, 28582254, 13251848, 15084027, 0, 301902}, 0, 0, 1, 0},
     /* The same totals under the abrogative rules: quorum met (55.6%), still not adopted. */
-    {"it-2026 abrogative", "quorum-majority", {51423312, 28582254, 13251848, 15084027, 0, 301902}, 0, 0, 1, 0},
+    {"it-2026 abrogative",
+     "quorum-majority",
+     {51423312, 28582254, 13251848, 15084027, 0, 301902},
+     0,
+     0,
+     1,
+     0},
     {"abrogative below quorum", "quorum-majority", {1000, 500, 499, 1, 0, 0}, 0, 0, 0, 0},
     {"valid votes tie", "simple-majority", {1000, 200, 90, 90, 0, 20}, 0, 0, 1, 0},
     {"valid votes majority of one", "simple-majority", {1000, 200, 91, 90, 0, 19}, 0, 0, 1, 1},
@@ -114,7 +151,8 @@ test_texts(void **state)
     assert_string_equal(v.rule[2].text, "needed 12 regions with a majority of 17 regions; had 17 "
                                         "(met)");
     assert_non_null(strstr(v.rule[0].clause, "Art. 91"));
-    assert_int_equal(dauys_rules_decide(&v, "simple-majority", &cases[21].nation, NULL, 0, &err), 0);
+    assert_int_equal(dauys_rules_decide(&v, "simple-majority", &cases[21].nation, NULL, 0, &err),
+                     0);
     assert_int_equal(v.rule_count, 1);
     assert_string_equal(v.rule[0].text, "needed 14,167,938 yes of 28,335,875 valid votes; had "
                                         "13,251,848 (NOT met)");
@@ -162,16 +200,30 @@ test_custom(void **state)
         int valid, adopted;
     } custom[] = {
         /* 40% approval quorum, two-thirds majority of valid votes */
-        {"custom:q>=2/5:m>=2/3:of=valid", {1000, 400, 200, 100, 0, 100}, 1, 1},  /* 400 = 2/5, 200 = 2/3 of 300 */
+        {"custom:q>=2/5:m>=2/3:of=valid",
+         {1000, 400, 200, 100, 0, 100},
+         1,
+         1}, /* 400 = 2/5, 200 = 2/3 of 300 */
         {"custom:q>=2/5:m>=2/3:of=valid", {1000, 399, 200, 100, 0, 99}, 0, 0},
         {"custom:q>=2/5:m>=2/3:of=valid", {1000, 400, 199, 100, 0, 101}, 1, 0},
-        {"custom:q>2/5:m>=2/3:of=valid", {1000, 400, 200, 100, 0, 100}, 0, 0},   /* more than 2/5: 401 */
-        {"custom:m>2/3:of=took-part", {1000, 300, 200, 100, 0, 0}, 1, 0},        /* 200 is not > 2/3 of 300 */
+        {"custom:q>2/5:m>=2/3:of=valid",
+         {1000, 400, 200, 100, 0, 100},
+         0,
+         0}, /* more than 2/5: 401 */
+        {"custom:m>2/3:of=took-part",
+         {1000, 300, 200, 100, 0, 0},
+         1,
+         0}, /* 200 is not > 2/3 of 300 */
         {"custom:m>2/3:of=took-part", {1000, 300, 201, 99, 0, 0}, 1, 1},
-        {"custom:m>1/2:of=took-part", {1000, 600, 300, 300, 0, 0}, 1, 0},        /* = simple "more than half" */
-        {"custom:q>=1/1:m>=1/1:of=took-part", {7, 7, 7, 0, 0, 0}, 1, 1},          /* unanimity */
+        {"custom:m>1/2:of=took-part",
+         {1000, 600, 300, 300, 0, 0},
+         1,
+         0}, /* = simple "more than half" */
+        {"custom:q>=1/1:m>=1/1:of=took-part", {7, 7, 7, 0, 0, 0}, 1, 1}, /* unanimity */
         {"custom:q>=2/5:m>=2/3:of=valid",
-         {UINT64_C(1) << 62, UINT64_C(1) << 61, UINT64_C(1) << 60, 0, 0, 0}, 1, 1}, /* no overflow */
+         {UINT64_C(1) << 62, UINT64_C(1) << 61, UINT64_C(1) << 60, 0, 0, 0},
+         1,
+         1}, /* no overflow */
     };
     dauys_verdict v;
     dauys_error err;
@@ -180,7 +232,8 @@ test_custom(void **state)
     for (size_t i = 0; i < sizeof custom / sizeof custom[0]; i++) {
         assert_int_equal(dauys_rules_decide(&v, custom[i].profile, &custom[i].n, NULL, 0, &err), 0);
         if (v.valid != custom[i].valid || v.adopted != custom[i].adopted) {
-            fail_msg("case %zu (%s): valid %d adopted %d", i, custom[i].profile, v.valid, v.adopted);
+            fail_msg("case %zu (%s): valid %d adopted %d", i, custom[i].profile, v.valid,
+                     v.adopted);
         }
     }
     assert_int_equal(dauys_rules_decide(&v, custom[0].profile, &custom[0].n, NULL, 0, &err), 0);
@@ -189,10 +242,19 @@ test_custom(void **state)
     assert_true(dauys_rules_profile_valid("custom:q>=2/5:m>2/3:of=valid"));
     assert_true(dauys_rules_profile_valid("kz-constitutional"));
     static const char *const bad[] = {
-        "custom:", "custom:q>=2/5", "custom:m>2/3", "custom:m>2/3:of=everyone", "custom:m>3/2:of=valid",
-        "custom:m>0/3:of=valid", "custom:m>2/0:of=valid", "custom:m=2/3:of=valid",
-        "custom:m>2/3:m>1/2:of=valid", "custom:m>2/3:of=valid:x", "custom:m>2/1001:of=valid",
-        "custom:m>2/3:of=valid:of=valid", "kz-special",
+        "custom:",
+        "custom:q>=2/5",
+        "custom:m>2/3",
+        "custom:m>2/3:of=everyone",
+        "custom:m>3/2:of=valid",
+        "custom:m>0/3:of=valid",
+        "custom:m>2/0:of=valid",
+        "custom:m=2/3:of=valid",
+        "custom:m>2/3:m>1/2:of=valid",
+        "custom:m>2/3:of=valid:x",
+        "custom:m>2/1001:of=valid",
+        "custom:m>2/3:of=valid:of=valid",
+        "kz-special",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (dauys_rules_profile_valid(bad[i])) {
@@ -230,10 +292,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_texts),
-        cmocka_unit_test(test_thresholds),
-        cmocka_unit_test(test_custom),
+        cmocka_unit_test(test_table),      cmocka_unit_test(test_texts),
+        cmocka_unit_test(test_thresholds), cmocka_unit_test(test_custom),
         cmocka_unit_test(test_errors),
     };
 

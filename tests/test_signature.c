@@ -2,7 +2,7 @@
  * test_signature.c: minisign signatures made, parsed and verified, and every
  * kind of damage the issue names detected with its specific status.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "keys.h"
+#include "core/alloc.h"
+#include "keys/keys.h"
 
 static const char message[] = "referendum: kz-2026\nprecinct: 0001\nyes: 812\nno: 101\n";
 
@@ -95,8 +95,9 @@ test_deterministic(void **state)
     uint8_t h[DAUYS_KEYS_PREHASH_BYTES];
 
     dauys_keys_prehash(h, message, strlen(message));
-    assert_int_equal(dauys_keys_sign_prehashed(&sig, h, "timestamp:1700000000\tfile:p.txt\thashed",
-                                               f->sk, &err), 0);
+    assert_int_equal(
+        dauys_keys_sign_prehashed(&sig, h, "timestamp:1700000000\tfile:p.txt\thashed", f->sk, &err),
+        0);
     assert_int_equal(dauys_keys_signature_encode(again, sizeof again, &sig, NULL, &err), 0);
     assert_string_equal(again, f->text);
 }
@@ -126,7 +127,8 @@ flip_decoded(char *text, int line, size_t bytes, size_t byte, int bit)
     char b64[120];
 
     assert_int_equal(sodium_base642bin(bin, sizeof bin, s, n, NULL, &bytes, NULL,
-                                       sodium_base64_VARIANT_ORIGINAL), 0);
+                                       sodium_base64_VARIANT_ORIGINAL),
+                     0);
     bin[byte] ^= (uint8_t) (1u << bit);
     sodium_bin2base64(b64, sizeof b64, bin, bytes, sodium_base64_VARIANT_ORIGINAL);
     assert_int_equal(strlen(b64), n);
@@ -226,8 +228,8 @@ test_truncated(void **state)
     /* Only the final newline may be missing (minisign accepts that too). */
     assert_int_equal(check(f->text, len - 1, message, &f->pk, &err), 0);
     /* Dropping the last line names the missing field and its line. */
-    assert_int_equal(check(f->text, (size_t) (line_start(f->text, 4) - f->text), message, &f->pk,
-                           &err), -1);
+    assert_int_equal(
+        check(f->text, (size_t) (line_start(f->text, 4) - f->text), message, &f->pk, &err), -1);
     assert_error(&err, DAUYS_E_FORMAT, "p.txt.minisig:4: global signature: missing");
 }
 
@@ -393,9 +395,11 @@ test_comment_limits_on_read(void **state)
     assert_int_equal(check(text, strlen(text), message, &f->pk, &err), 0);
     snprintf(text, sizeof text, "untrusted comment: %0*d%s", DAUYS_KEYS_COMMENT_MAX + 1, 0, rest);
     assert_int_equal(check(text, strlen(text), message, &f->pk, &err), -1);
-    assert_error(&err, DAUYS_E_FORMAT, "p.txt.minisig:1: untrusted comment: 1001 bytes, over the limit");
+    assert_error(&err, DAUYS_E_FORMAT,
+                 "p.txt.minisig:1: untrusted comment: 1001 bytes, over the limit");
     snprintf(text, sizeof text, "%.*strusted comment: %0*d\nAAAA\n",
-             (int) (line_start(f->text, 3) - f->text), f->text, DAUYS_KEYS_TRUSTED_COMMENT_MAX + 1, 0);
+             (int) (line_start(f->text, 3) - f->text), f->text, DAUYS_KEYS_TRUSTED_COMMENT_MAX + 1,
+             0);
     assert_int_equal(check(text, strlen(text), message, &f->pk, &err), -1);
     assert_error(&err, DAUYS_E_FORMAT, "p.txt.minisig:3: trusted comment: 8001 bytes");
 }

@@ -4,7 +4,7 @@
  * totals and verdicts are checked against sums computed here independently:
  * 14 regions with a majority adopt a constitutional question, 13 do not.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +13,11 @@
 
 #include <sqlite3.h>
 
-#include "alloc.h"
-#include "ingest.h"
-#include "keys.h"
-#include "sql.h"
-#include "tally.h"
+#include "core/alloc.h"
+#include "ingest/ingest.h"
+#include "keys/keys.h"
+#include "sql/sql.h"
+#include "tally/tally.h"
 
 /* Both sources of totals, in one order, for comparison. */
 static const char dauys_sql_tally_by_district_sorted[] =
@@ -84,8 +84,7 @@ protocol_text(char *out, size_t size, int i, unsigned yes)
 /* Ingests every precinct; regions below MAJORITY_REGIONS get a minority of
  * 350 yes (exactly half: not a majority), the rest 351. Returns the tally. */
 static void
-run(dauys_tally *t, dauys_workspace **ws, const char *name, int majority_regions,
-    uint64_t *yes_sum)
+run(dauys_tally *t, dauys_workspace **ws, const char *name, int majority_regions, uint64_t *yes_sum)
 {
     char *wsdir = make_workspace(name), *in, proto[1024], file[64];
     dauys_ingest_summary sum;
@@ -185,7 +184,8 @@ test_totals_match_recount(void **state)
     assert_int_equal(dauys_ingest(ws, &in, 1, 2, &sum, NULL, &err), 0);
     assert_int_equal(sum.corrections, 6);
     assert_int_equal(sum.conflicts, 1);
-    assert_int_equal(sqlite3_prepare_v2(ws->db, dauys_sql_tally_by_district_sorted, -1, &a, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(ws->db, dauys_sql_tally_by_district_sorted, -1, &a, NULL),
+                     SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(ws->db, dauys_sql_recount_sorted, -1, &b, NULL), SQLITE_OK);
     int rows = 0;
     for (;;) {

@@ -3,7 +3,7 @@
  * core/bundlename (protocol file names), the pieces the bundle archive of
  * docs/FORMATS.md section 17.4 is made of.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bundlename.h"
-#include "tar.h"
+#include "core/bundlename.h"
+#include "core/tar.h"
 
 /* Sets the header's checksum field again after an edit. */
 static void
@@ -53,7 +53,10 @@ test_header_round_trip(void **state)
     assert_string_equal(h.name, "protocols/00000001.txt");
     assert_int_equal(h.type, '0');
     assert_int_equal(h.size, 1234);
-    assert_memory_equal(block + 257, "ustar\0" "00", 8);
+    assert_memory_equal(block + 257,
+                        "ustar\0"
+                        "00",
+                        8);
     assert_memory_equal(block + 100, "0000644", 8);
     assert_memory_equal(block + 124, "00000002322", 12); /* 1234 in octal */
     assert_int_equal(dauys_tar_header_make(block, "log/", '5', 0, &err), 0);
@@ -170,14 +173,22 @@ test_extract_paths(void **state)
         const char *stored, *path;
         char type;
     } same[] = {
-        {"result.txt", "result.txt", '0'},      {"/result.txt", "result.txt", '0'},
-        {"//result.txt", "result.txt", '0'},    {"./result.txt", "result.txt", '0'},
-        {"/././/result.txt", "result.txt", '0'}, {"log//entries.txt", "log/entries.txt", '0'},
-        {"log/./entries.txt", "log/entries.txt", '0'}, {"a.b/..c/c..", "a.b/..c/c..", '0'},
-        {"log/", "log", '5'},                   {"log", "log", '5'},
-        {"/log//", "log", '5'},                 {"./", "", '5'},
-        {".", "", '5'},                         {"/", "", '5'},
-        {"log/.", "log", '5'},                  {"result.txt", "result.txt", '2'},
+        {"result.txt", "result.txt", '0'},
+        {"/result.txt", "result.txt", '0'},
+        {"//result.txt", "result.txt", '0'},
+        {"./result.txt", "result.txt", '0'},
+        {"/././/result.txt", "result.txt", '0'},
+        {"log//entries.txt", "log/entries.txt", '0'},
+        {"log/./entries.txt", "log/entries.txt", '0'},
+        {"a.b/..c/c..", "a.b/..c/c..", '0'},
+        {"log/", "log", '5'},
+        {"log", "log", '5'},
+        {"/log//", "log", '5'},
+        {"./", "", '5'},
+        {".", "", '5'},
+        {"/", "", '5'},
+        {"log/.", "log", '5'},
+        {"result.txt", "result.txt", '2'},
     };
     static const struct {
         const char *stored;
@@ -191,12 +202,14 @@ test_extract_paths(void **state)
         {"log/..", '5', 0, -1, "a name with a '..' component, which tar refuses"},
         {"..", '0', 0, -1, "a name with a '..' component, which tar refuses"},
         {"result.txt/", '0', 0, -1, "a file whose name ends in '/', which tar makes a directory"},
-        {"result.txt/", '0', 9, -2, "a file whose name ends in '/', which tar makes a directory, "
-                                    "reading its data as further members"},
+        {"result.txt/", '0', 9, -2,
+         "a file whose name ends in '/', which tar makes a directory, "
+         "reading its data as further members"},
         {"result.txt/.", '0', 9, -1, "a file whose name ends in '.', which tar cannot unpack"},
         {".", '0', 0, -1, "a file whose name ends in '.', which tar cannot unpack"},
-        {"reports", '5', 1024, -2, "a directory with 1024 bytes of data, which tar reads as "
-                                   "further members"},
+        {"reports", '5', 1024, -2,
+         "a directory with 1024 bytes of data, which tar reads as "
+         "further members"},
     };
     char out[DAUYS_TAR_NAME_MAX + 1];
     dauys_error err;
@@ -207,8 +220,9 @@ test_extract_paths(void **state)
         assert_string_equal(out, same[i].path);
     }
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-        assert_int_equal(extract_path(out, refused[i].stored, refused[i].type, refused[i].size, &err),
-                         refused[i].rc);
+        assert_int_equal(
+            extract_path(out, refused[i].stored, refused[i].type, refused[i].size, &err),
+            refused[i].rc);
         assert_int_equal(err.status, DAUYS_E_FORMAT);
         assert_string_equal(err.message, refused[i].message);
         assert_string_equal(out, refused[i].stored); /* left as stored */
@@ -272,10 +286,19 @@ test_writer(void **state)
 static void
 test_bundle_names(void **state)
 {
-    static const char *const not_protocols[] = {
-        "index.tsv", "0000001.txt", "000000001.txt", "00000001.TXT", "00000001.txt.bak",
-        "00000001.minisig", "+0000001.txt", "-0000001.txt", " 0000001.txt", "00000001",
-        "99999999999999999999999.txt", "", NULL};
+    static const char *const not_protocols[] = {"index.tsv",
+                                                "0000001.txt",
+                                                "000000001.txt",
+                                                "00000001.TXT",
+                                                "00000001.txt.bak",
+                                                "00000001.minisig",
+                                                "+0000001.txt",
+                                                "-0000001.txt",
+                                                " 0000001.txt",
+                                                "00000001",
+                                                "99999999999999999999999.txt",
+                                                "",
+                                                NULL};
     char name[40];
 
     (void) state;

@@ -4,7 +4,7 @@
  * database agree with an independent recomputation, rollback restoring the
  * head, and a reopened workspace continuing where it stopped.
  */
-#include "support.h"
+#include "tests/support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +13,11 @@
 
 #include <sqlite3.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "keys.h"
-#include "merkle.h"
-#include "workspace.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "keys/keys.h"
+#include "core/merkle.h"
+#include "store/workspace.h"
 
 static const char *dir;
 static char *ws_dir;
@@ -92,8 +92,8 @@ append_events(dauys_workspace *ws, int count)
 
     assert_int_equal(dauys_workspace_begin(ws, &err), 0);
     for (int i = 0; i < count; i++) {
-        dauys_log_event e = {.event = "rejected", .referendum = "kz-test", .reason_code = "parse",
-                             .reason = "test"};
+        dauys_log_event e = {
+            .event = "rejected", .referendum = "kz-test", .reason_code = "parse", .reason = "test"};
         e.file_sha256[0] = (uint8_t) i;
         assert_int_equal(dauys_log_append(ws, &e, &index, &err), 0);
     }
@@ -111,11 +111,13 @@ recompute_root(sqlite3 *db, uint64_t size, uint8_t root[32])
     uint64_t n = 0;
 
     dauys_merkle_range_init(&range);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT entry FROM log_entry ORDER BY idx", -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT entry FROM log_entry ORDER BY idx", -1, &st, NULL),
+        SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW && n < size) {
         assert_int_equal(dauys_merkle_leaf_hash(leaf, sqlite3_column_blob(st, 0),
-                                                (size_t) sqlite3_column_bytes(st, 0)), 0);
+                                                (size_t) sqlite3_column_bytes(st, 0)),
+                         0);
         assert_int_equal(dauys_merkle_range_append(&range, leaf, NULL, NULL, &err), 0);
         n++;
     }
@@ -145,12 +147,14 @@ test_log_roots_and_proofs(void **state)
     assert_memory_equal(root, again, 32);
     for (uint64_t i = 0; i < size; i++) {
         assert_int_equal(dauys_log_node(leaf, 0, i, ws, &err), 0);
-        assert_int_equal(dauys_merkle_inclusion_proof(&proof, i, size, dauys_log_node, ws, &err), 0);
+        assert_int_equal(dauys_merkle_inclusion_proof(&proof, i, size, dauys_log_node, ws, &err),
+                         0);
         assert_int_equal(dauys_merkle_verify_inclusion(leaf, i, size, &proof, root, &err), 0);
     }
     for (uint64_t m = 1; m < size; m += 7) {
         recompute_root(ws->db, m, old_root);
-        assert_int_equal(dauys_merkle_consistency_proof(&proof, m, size, dauys_log_node, ws, &err), 0);
+        assert_int_equal(dauys_merkle_consistency_proof(&proof, m, size, dauys_log_node, ws, &err),
+                         0);
         assert_int_equal(dauys_merkle_verify_consistency(m, size, old_root, root, &proof, &err), 0);
     }
     dauys_workspace_close(ws);

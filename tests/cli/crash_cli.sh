@@ -13,7 +13,7 @@
 # 20-60 ms) to have reached its target size. The targets are spread evenly
 # over the log's growth, each at a random place in its share, and all below
 # the last chunk the ingest commits (it commits CHUNK = 512 files at a time,
-# tally/ingest.c), so every such kill lands in a running ingest, strictly
+# ingest/ingest.c), so every such kill lands in a running ingest, strictly
 # inside the log's growth. The kills are taken in order of target and dealt
 # out to trials of three (the last may have fewer): each trial starts from a
 # fresh workspace and each kill of a trial hits the ingest that resumes the
@@ -73,7 +73,7 @@ REF=$(ws_fingerprint "$WORK/ref")
 TOTAL=$(q "$WORK/ref/dauys.db" 'SELECT count(*) FROM log_entry')
 echo "# the reference: $TOTAL log entries in $DURATION ms"
 
-# Files the ingest commits per transaction (tally/ingest.c, HALF): a log
+# Files the ingest commits per transaction (ingest/ingest.c, HALF): a log
 # seen short of its last chunk belongs to an ingest with work left.
 CHUNK=512
 

@@ -143,7 +143,7 @@ check "the scan checked the usual tools (at least 40 commands)" test "$checked" 
 
 section "scripts/demo.sh says what each stage does"
 # A copy of the scripts in a tree whose helpers only record that they ran.
-mkdir -p tree/scripts tree/build/release/tally tree/build/release/audit stubs
+mkdir -p tree/scripts tree/build/release/bin stubs
 cp "$SRC/scripts/demo.sh" tree/scripts/
 cat >tree/scripts/setup.sh <<'EOF'
 #!/usr/bin/env bash
@@ -153,7 +153,7 @@ cat >tree/scripts/build.sh <<'EOF'
 #!/usr/bin/env bash
 echo "STUB build.sh $* ran" >&2
 EOF
-cat >tree/build/release/tally/dauys <<'EOF'
+cat >tree/build/release/bin/dauys <<'EOF'
 #!/usr/bin/env bash
 echo "STUB dauys $1 ran" >&2
 out=$3
@@ -163,7 +163,7 @@ cat >stubs/minisign <<'EOF'
 #!/usr/bin/env bash
 echo "STUB minisign ran" >&2
 EOF
-chmod +x tree/scripts/*.sh tree/build/release/tally/dauys stubs/minisign
+chmod +x tree/scripts/*.sh tree/build/release/bin/dauys stubs/minisign
 run env PATH="$WORK/stubs:$PATH" DAUYS_DEMO_DIR="$WORK/demo-out" bash tree/scripts/demo.sh
 expect_eq "the demo with stub helpers exits 0" 0 "$RC"
 # The stage lines, each before what it announces, in this order.
@@ -172,13 +172,13 @@ expect_stderr "it says it checks the packages, then runs setup.sh" \
 expect_stderr "it says it builds (how long, where), then builds" \
     "STUB setup.sh ran*demo.sh: building $WORK/tree/build/release*minutes*STUB build.sh release ran"
 expect_stderr "it names the programs after the build" \
-    "STUB build.sh release ran*$WORK/tree/build/release/tally/dauys*$WORK/tree/build/release/audit/dauys-audit"
+    "STUB build.sh release ran*$WORK/tree/build/release/bin/dauys*$WORK/tree/build/release/bin/dauys-audit"
 expect_stderr "it says it runs the demo, then runs it" \
     "STUB build.sh release ran*demo.sh: running the demo*STUB dauys demo ran"
 
 section "the README says where the programs are after the build"
 README=$(cat "$SRC/README.md")
-for prog in build/release/tally/dauys build/release/audit/dauys-audit; do
+for prog in build/release/bin/dauys build/release/bin/dauys-audit; do
     check "README.md names $prog" matches "$README" "$prog"
 done
 # The builds share one layout: the programs under test are at the same places
@@ -187,10 +187,10 @@ build_layout() {
     if [ -n "${VALGRIND_LOG_DIR:-}" ]; then
         [ "$(dirname "$DAUYS")" = "$(dirname "$AUDIT")" ]
     else
-        [ "${DAUYS%/tally/dauys}" = "${AUDIT%/audit/dauys-audit}" ] && [ "${DAUYS%/tally/dauys}" != "$DAUYS" ]
+        [ "${DAUYS%/bin/dauys}" = "${AUDIT%/bin/dauys-audit}" ] && [ "${DAUYS%/bin/dauys}" != "$DAUYS" ]
     fi
 }
-check "the programs under test are at BUILD/tally/dauys and BUILD/audit/dauys-audit" build_layout
+check "the programs under test are at BUILD/bin/dauys and BUILD/bin/dauys-audit" build_layout
 
 section "diskfull_cli.sh without a mount namespace (unshare refused)"
 mkdir nons

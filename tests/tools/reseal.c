@@ -20,22 +20,22 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "file.h"
-#include "keys.h"
-#include "merkle.h"
-#include "note.h"
-#include "sha256.h"
+#include "core/alloc.h"
+#include "core/file.h"
+#include "keys/keys.h"
+#include "core/merkle.h"
+#include "keys/note.h"
+#include "core/sha256.h"
 
 typedef struct forge {
     const char *dir;
     dauys_seckey *sk;
     int sign_result;
-    char *out;             /* the rewritten log */
+    char *out; /* the rewritten log */
     size_t out_len, out_cap;
     dauys_merkle_range range;
     uint8_t prev[32];
-    char *index;           /* protocols/index.tsv, rewritten to match */
+    char *index; /* protocols/index.tsv, rewritten to match */
     size_t index_len, index_cap;
 } forge;
 

@@ -1,0 +1,160 @@
+/*
+ * cmd_log.c: dauys checkpoint and dauys proof.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/checkpoint.h"
+#include "cmd/cli.h"
+#include "cmd/dauys/dauys_commands.h"
+#include "core/file.h"
+
+static const char checkpoint_usage[] =
+    "usage: dauys checkpoint [-w DIR] -k CENTRAL.key [--password-file F]\n"
+    "\n"
+    "Signs the log's current size and root with the central key: a C2SP\n"
+    "tlog-checkpoint as a signed note, origin \"dauys/REFERENDUM/MODE\". Refuses\n"
+    "if the log does not extend the last checkpoint signed. Prints the note,\n"
+    "writes it to DIR/checkpoint.txt, and prints the verifier key for C2SP tools.\n";
+
+int
+cmd_checkpoint(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"key", required_argument, NULL, 'k'},
+        {"password-file", required_argument, NULL, 'W'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char note[DAUYS_CHECKPOINT_NOTE_MAX], path[PATH_MAX], vkey[DAUYS_NOTE_VKEY_MAX];
+    const char *dir = ".", *key = NULL;
+    cli_password_source pw = {0};
+    dauys_workspace *ws = NULL;
+    dauys_seckey *sk = NULL;
+    dauys_checkpoint cp;
+    dauys_error err;
+    int c, rc = CLI_EXIT_FAIL;
+
+    while ((c = getopt_long(argc, argv, "w:k:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'w': dir = optarg; break;
+        case 'k': key = optarg; break;
+        case 'W': pw.file = optarg; break;
+        case 'h': fputs(checkpoint_usage, stdout); return CLI_EXIT_OK;
+        default: fputs(checkpoint_usage, stderr); return CLI_EXIT_FAIL;
+        }
+    }
+    if (key == NULL || optind != argc) {
+        fputs(checkpoint_usage, stderr);
+        return CLI_EXIT_FAIL;
+    }
+    cli_no_core_dumps();
+    snprintf(path, sizeof path, "%s/checkpoint.txt", dir);
+    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
+        dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
+        dauys_checkpoint_issue(note, sizeof note, &cp, ws, sk, &err) != 0 ||
+        dauys_file_write_atomic(path, note, strlen(note), 0644, &err) != 0 ||
+        dauys_note_vkey(vkey, sizeof vkey, cp.origin, &ws->central, &err) != 0) {
+        cli_report(&err);
+        goto done;
+    }
+    fputs(note, stdout);
+    fprintf(stderr, "checkpoint of %llu entries written to %s\nverifier key: %s\n",
+            (unsigned long long) cp.size, path, vkey);
+    rc = CLI_EXIT_OK;
+done:
+    dauys_keys_seckey_free(sk);
+    dauys_workspace_close(ws);
+    return rc;
+}
+
+static const char proof_usage[] =
+    "usage: dauys proof [-w DIR] (--entry N | --precinct ID) [--size N]\n"
+    "       dauys proof [-w DIR] --consistency OLD_SIZE [--size N]\n"
+    "\n"
+    "Prints an RFC 9162 proof from the log: the inclusion of entry N, or of the\n"
+    "entry that accepted precinct ID's current protocol, in the tree of N entries\n"
+    "(default: the whole log); or that the tree of OLD_SIZE entries is a prefix\n"
+    "of it. Format: docs/FORMATS.md, \"Proof\".\n";
+
+/* Parses a decimal uint64 option value; -1 (message printed) if it is not one. */
+static int
+parse_u64(uint64_t *out, const char *s, const char *what)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+
+    if (*s < '0' || *s > '9' || *end != '\0') {
+        cli_message("%s: \"%s\" is not a number", what, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+cmd_proof(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"entry", required_argument, NULL, 'e'},
+        {"precinct", required_argument, NULL, 'p'},
+        {"consistency", required_argument, NULL, 'c'},
+        {"size", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *dir = ".", *precinct = NULL, *entry = NULL, *old = NULL;
+    uint64_t index = 0, size = 0;
+    char text[DAUYS_PROOF_TEXT_MAX];
+    dauys_workspace *ws = NULL;
+    dauys_proof_text p;
+    dauys_error err;
+    int c, rc = CLI_EXIT_FAIL, found;
+
+    while ((c = getopt_long(argc, argv, "w:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'w': dir = optarg; break;
+        case 'e': entry = optarg; break;
+        case 'p': precinct = optarg; break;
+        case 'c': old = optarg; break;
+        case 's':
+            if (parse_u64(&size, optarg, "--size") != 0)
+                return CLI_EXIT_FAIL;
+            break;
+        case 'h': fputs(proof_usage, stdout); return CLI_EXIT_OK;
+        default: fputs(proof_usage, stderr); return CLI_EXIT_FAIL;
+        }
+    }
+    if (optind != argc || (entry != NULL) + (precinct != NULL) + (old != NULL) != 1 ||
+        (entry != NULL && parse_u64(&index, entry, "--entry") != 0) ||
+        (old != NULL && parse_u64(&index, old, "--consistency") != 0)) {
+        fputs(proof_usage, stderr);
+        return CLI_EXIT_FAIL;
+    }
+    if (dauys_workspace_open_reader(&ws, dir, &err) != 0) {
+        cli_report(&err);
+        return CLI_EXIT_FAIL;
+    }
+    if (precinct != NULL &&
+        (found = dauys_log_index_of_precinct(&index, ws, precinct, &err)) <= 0) {
+        if (found == 0) {
+            dauys_error_set(&err, DAUYS_E_USAGE, "precinct %s has no accepted protocol", precinct);
+        }
+        cli_report(&err);
+        goto done;
+    }
+    if ((old != NULL ? dauys_proof_consistency(&p, ws, index, size, &err)
+                     : dauys_proof_inclusion(&p, ws, index, size, &err)) != 0 ||
+        dauys_proof_format(text, sizeof text, &p, &err) != 0) {
+        cli_report(&err);
+        goto done;
+    }
+    fputs(text, stdout);
+    rc = CLI_EXIT_OK;
+done:
+    dauys_workspace_close(ws);
+    return rc;
+}

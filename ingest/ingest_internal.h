@@ -1,0 +1,60 @@
+/* ingest_internal.h (internal to tally/): the pieces of an ingest. */
+#ifndef DAUYS_TALLY_INGEST_INTERNAL_H
+#define DAUYS_TALLY_INGEST_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest/ingest.h"
+#include "referendum/protocol.h"
+
+typedef struct ingest_files {
+    char **path;
+    size_t count, cap;
+} ingest_files;
+
+/* Lists the files to ingest into F (see dauys_ingest): the files named and
+ * the directories' files, all sorted together in the byte order of their
+ * paths; and into SKIPPED, sorted too, the directories' entries that are not
+ * regular files (links, subdirectories, devices). The caller frees both with
+ * ingest_files_free, also on failure. */
+int ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
+                         dauys_error *err) __attribute__((warn_unused_result));
+void ingest_files_free(ingest_files *f);
+
+/* What the verification stage found out about one file. */
+typedef enum item_verdict {
+    ITEM_UNREADABLE, /* could not be read at all: nothing to record */
+    ITEM_SECRET,     /* a secret key: refused, nothing of it recorded */
+    ITEM_FAILED,     /* could not be judged (out of memory): the ingest stops */
+    ITEM_REJECTED,
+    ITEM_REPLAY,
+    ITEM_VALID,
+} item_verdict;
+
+typedef struct ingest_item {
+    const char *path;
+    char *text, *sig; /* the protocol's and the signature's bytes (owned) */
+    size_t text_len, sig_len;
+    uint8_t text_sha256[32], sig_sha256[32];
+    int has_sig, header_ok;
+    int sig_secret; /* the signature file was a secret key (refused: has_sig is 0) */
+    item_verdict verdict;
+    char reason_code[16];
+    char reason[512];
+    char sig_problem[128]; /* why there is no signature, when has_sig is 0 */
+    /* What the writer decided, told to the caller once the chunk is committed
+     * (a chunk rolled back tells nothing: nothing of it was recorded). */
+    const char *told_outcome;            /* as in dauys_ingest_report */
+    const char *told_code, *told_reason; /* NULL unless not counted */
+    size_t told_warnings;
+    dauys_protocol protocol;
+    dauys_findings findings;
+} ingest_item;
+
+/* Reads, hashes, verifies, parses and checks one file against M (thread-safe). */
+void ingest_item_verify(ingest_item *item, const dauys_manifest *m);
+/* Frees the item's buffers. */
+void ingest_item_clear(ingest_item *item);
+
+#endif

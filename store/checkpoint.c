@@ -1,0 +1,161 @@
+#include "store/checkpoint.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store/db.h"
+
+/* The last checkpoint signed: 1 with its size and root, 0 if none, -1 error. */
+static int
+last_checkpoint(dauys_workspace *ws, uint64_t *size, uint8_t root[32], dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(ws->db, &st, "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
+                   err) != 0) {
+        return -1;
+    }
+    if ((rc = db_step_row(st, err)) > 0) {
+        *size = (uint64_t) sqlite3_column_int64(st, 0);
+        if (sqlite3_column_bytes(st, 1) != 32) {
+            rc = dauys_error_set(err, DAUYS_E_DATABASE, "checkpoint %llu is damaged",
+                                 (unsigned long long) *size);
+        } else {
+            memcpy(root, sqlite3_column_blob(st, 1), 32);
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Fails unless the log extends the last checkpoint signed. */
+static int
+check_append_only(dauys_workspace *ws, const dauys_checkpoint *cp, dauys_error *err)
+{
+    uint64_t old_size;
+    uint8_t old_root[32];
+    dauys_merkle_proof proof;
+    int rc = last_checkpoint(ws, &old_size, old_root, err);
+
+    if (rc <= 0) {
+        return rc;
+    }
+    if (old_size > cp->size ||
+        (old_size > 0 && (dauys_merkle_consistency_proof(&proof, old_size, cp->size, dauys_log_node,
+                                                         ws, err) != 0 ||
+                          dauys_merkle_verify_consistency(old_size, cp->size, old_root, cp->root,
+                                                          &proof, err) != 0))) {
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "the log is not an extension of checkpoint %llu signed before: "
+                               "refusing to sign (has the database been altered?)",
+                               (unsigned long long) old_size);
+    }
+    return 0;
+}
+
+/* Records the checkpoint unless one of the same size exists (same root). */
+static int
+store_checkpoint(dauys_workspace *ws, const dauys_checkpoint *cp, const char *note,
+                 dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(ws->db, &st, "INSERT OR IGNORE INTO checkpoint VALUES (?1, ?2, ?3)", err) != 0) {
+        return -1;
+    }
+    db_bind_int(st, 1, (int64_t) cp->size);
+    db_bind_blob(st, 2, cp->root, 32);
+    db_bind_text(st, 3, note);
+    rc = db_step_done(st, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int
+dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                       const dauys_seckey *sk, dauys_error *err)
+{
+    dauys_pubkey pk;
+
+    dauys_keys_seckey_public(&pk, sk);
+    if (sodium_memcmp(&pk, &ws->central, sizeof pk) != 0) {
+        return dauys_error_set(err, DAUYS_E_KEY_MISMATCH,
+                               "the secret key given is not this workspace's central key");
+    }
+    if (dauys_workspace_begin(ws, err) != 0) {
+        return -1;
+    }
+    if (dauys_checkpoint_issue_locked(note, size, cp, ws, sk, err) != 0) {
+        dauys_workspace_rollback(ws);
+        return -1;
+    }
+    return dauys_workspace_commit(ws, err);
+}
+
+int
+dauys_checkpoint_issue_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                              const dauys_seckey *sk, dauys_error *err)
+{
+    memset(cp, 0, sizeof *cp);
+    snprintf(cp->origin, sizeof cp->origin, "%s", ws->origin);
+    return dauys_log_root(ws, &cp->size, cp->root, err) != 0 ||
+                   check_append_only(ws, cp, err) != 0 ||
+                   dauys_checkpoint_sign(note, size, cp, sk, err) != 0 ||
+                   store_checkpoint(ws, cp, note, err) != 0
+               ? -1
+               : 0;
+}
+
+int
+dauys_proof_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, uint64_t size,
+                      dauys_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->type = DAUYS_PROOF_INCLUSION;
+    p->index = index;
+    p->size = size != 0 ? size : ws->head.range.size;
+    if (p->size > ws->head.range.size) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "the log has only %llu entries",
+                               (unsigned long long) ws->head.range.size);
+    }
+    return dauys_merkle_inclusion_proof(&p->proof, index, p->size, dauys_log_node, ws, err);
+}
+
+int
+dauys_proof_consistency(dauys_proof_text *p, dauys_workspace *ws, uint64_t old_size, uint64_t size,
+                        dauys_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->type = DAUYS_PROOF_CONSISTENCY;
+    p->index = old_size;
+    p->size = size != 0 ? size : ws->head.range.size;
+    if (p->size > ws->head.range.size) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "the log has only %llu entries",
+                               (unsigned long long) ws->head.range.size);
+    }
+    return dauys_merkle_consistency_proof(&p->proof, old_size, p->size, dauys_log_node, ws, err);
+}
+
+int
+dauys_log_index_of_precinct(uint64_t *index, dauys_workspace *ws, const char *id, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (db_prepare(ws->db, &st,
+                   "SELECT s.log_index FROM protocol p JOIN submission s ON s.seq = p.submission "
+                   "WHERE p.precinct = ?1 AND p.state = 'current'",
+                   err) != 0) {
+        return -1;
+    }
+    db_bind_text(st, 1, id);
+    if ((rc = db_step_row(st, err)) > 0) {
+        *index = (uint64_t) sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}

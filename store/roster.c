@@ -1,0 +1,282 @@
+/*
+ * roster.c: the signed manifest in the workspace: verifying a version,
+ * storing its roster, logging it, and accepting a later version (key
+ * rotation or revocation, new precincts) that keeps the referendum's shape.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/alloc.h"
+#include "store/db.h"
+#include "core/file.h"
+#include "store/roster.h"
+
+int
+roster_read_signature(char **sig, size_t *len, const char *sig_path, dauys_error *err)
+{
+    if (dauys_file_read(sig, len, sig_path, DAUYS_KEYS_FILE_MAX, err) != 0) {
+        return err->status == DAUYS_E_TOO_LARGE
+                   ? dauys_error_set(err, DAUYS_E_SIGNATURE,
+                                     "%s: over %d bytes, the limit of a signature file: not a "
+                                     "signature",
+                                     sig_path, DAUYS_KEYS_FILE_MAX)
+                   : -1;
+    }
+    return 0;
+}
+
+/* Verifies the manifest TEXT against its signature SIG_TEXT with CENTRAL, then parses it. */
+int
+roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const char *sig_text,
+                    size_t sig_len, const char *name, const dauys_pubkey *central, dauys_error *err)
+{
+    char sig_name[4200];
+    dauys_signature sig;
+    dauys_error why;
+
+    /* A fault in the signature file is named in it, not in the manifest. */
+    snprintf(sig_name, sizeof sig_name, "%s.minisig", name);
+    if (dauys_keys_signature_decode(&sig, sig_text, sig_len, sig_name, &why) != 0 ||
+        dauys_keys_verify(&sig, text, len, central, &why) != 0) {
+        return dauys_error_set(err, why.status == DAUYS_E_NOMEM ? DAUYS_E_NOMEM : DAUYS_E_SIGNATURE,
+                               "%s: the manifest's signature does not verify with the central "
+                               "key: %s",
+                               name, why.message);
+    }
+    if (dauys_manifest_parse(m, text, len, name, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < m->precinct_count; i++) {
+        if (sodium_memcmp(m->precinct[i].key.pk, central->pk, sizeof central->pk) == 0) {
+            int n = (int) m->precinct[i].id_len;
+            const char *id = m->precinct[i].id;
+            dauys_manifest_free(m);
+            return dauys_error_set(err, DAUYS_E_FORMAT,
+                                   "%s: precinct %.*s has the central "
+                                   "commission's key; precincts need keys of their own",
+                                   name, n, id);
+        }
+    }
+    return 0;
+}
+
+/* Inserts the manifest's questions, regions, districts and precincts; for a
+ * later version, adds what is new and updates precincts' keys, voters, names. */
+int
+roster_store(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
+{
+    sqlite3_stmt *q = NULL, *r = NULL, *d = NULL, *p = NULL;
+    char b64[57];
+    int rc = -1;
+
+    if (db_prepare(db, &q, "INSERT OR IGNORE INTO question VALUES (?1, ?2, ?3, ?4)", err) ||
+        db_prepare(db, &r,
+                   "INSERT INTO region VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
+                   "name = excluded.name",
+                   err) ||
+        db_prepare(db, &d,
+                   "INSERT INTO district VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO "
+                   "UPDATE SET name = excluded.name, precincts = excluded.precincts",
+                   err) ||
+        db_prepare(db, &p,
+                   "INSERT INTO precinct VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
+                   "UPDATE SET voters = excluded.voters, public_key = excluded.public_key, "
+                   "name = excluded.name",
+                   err)) {
+        goto done;
+    }
+    for (size_t i = 0; i < m->question_count; i++) {
+        const dauys_question *x = &m->question[i];
+        db_bind_text(q, 1, x->id), db_bind_int(q, 2, (int64_t) i), db_bind_text(q, 3, x->profile);
+        db_bind_text_n(q, 4, x->text, x->text_len);
+        if (db_step_done(q, err) != 0)
+            goto done;
+    }
+    for (size_t i = 0; i < m->region_count; i++) {
+        const dauys_place *x = &m->region[i];
+        db_bind_text_n(r, 1, x->id, x->id_len), db_bind_int(r, 2, (int64_t) i);
+        db_bind_text_n(r, 3, x->kind, x->kind_len), db_bind_text_n(r, 4, x->name, x->name_len);
+        if (db_step_done(r, err) != 0)
+            goto done;
+    }
+    for (size_t i = 0; i < m->district_count; i++) {
+        const dauys_place *x = &m->district[i], *reg = &m->region[x->region];
+        db_bind_text_n(d, 1, x->id, x->id_len), db_bind_text_n(d, 2, reg->id, reg->id_len);
+        db_bind_text_n(d, 3, x->name, x->name_len);
+        db_bind_int(d, 4, (int64_t) m->district_precincts[i]);
+        if (db_step_done(d, err) != 0)
+            goto done;
+    }
+    for (size_t i = 0; i < m->precinct_count; i++) {
+        const dauys_precinct *x = &m->precinct[i];
+        const dauys_place *dis = &m->district[x->district], *reg = &m->region[x->region];
+        dauys_keys_pubkey_to_base64(b64, &x->key);
+        db_bind_text_n(p, 1, x->id, x->id_len), db_bind_text_n(p, 2, dis->id, dis->id_len);
+        db_bind_text_n(p, 3, reg->id, reg->id_len), db_bind_int(p, 4, (int64_t) x->voters);
+        db_bind_text(p, 5, b64), db_bind_text_n(p, 6, x->name, x->name_len);
+        if (db_step_done(p, err) != 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(q), sqlite3_finalize(r), sqlite3_finalize(d), sqlite3_finalize(p);
+    return rc;
+}
+
+int
+roster_record_manifest(dauys_workspace *ws, const char *text, size_t len, const char *sig,
+                       size_t sig_len, dauys_error *err)
+{
+    dauys_log_event e = {.event = "manifest",
+                         .referendum = ws->manifest.referendum,
+                         .version = ws->manifest.version,
+                         .has_signature = 1};
+    sqlite3_stmt *st = NULL;
+    uint64_t index;
+    int rc;
+
+    if (dauys_sha256(e.file_sha256, text, len) != 0 ||
+        dauys_sha256(e.signature_sha256, sig, sig_len) != 0) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "hashing the manifest failed");
+    }
+    if (dauys_log_append(ws, &e, &index, err) != 0 ||
+        db_prepare(ws->db, &st, "INSERT INTO manifest VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err) != 0) {
+        return -1;
+    }
+    db_bind_int(st, 1, ws->manifest.version), db_bind_blob(st, 2, text, len);
+    db_bind_blob(st, 3, sig, sig_len), db_bind_blob(st, 4, e.file_sha256, 32);
+    db_bind_blob(st, 5, e.signature_sha256, 32), db_bind_int(st, 6, (int64_t) index);
+    rc = db_step_done(st, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* 1 if the two places have the same id (and, with KIND, kind). */
+static int
+same_place(const dauys_place *a, const dauys_place *b)
+{
+    return a->id_len == b->id_len && memcmp(a->id, b->id, a->id_len) == 0 &&
+           a->kind_len == b->kind_len &&
+           (a->kind_len == 0 || memcmp(a->kind, b->kind, a->kind_len) == 0);
+}
+
+/* Checks questions, ballot mode and regions are unchanged. */
+static int
+same_shape(const dauys_manifest *old, const dauys_manifest *new, const char *name, dauys_error *err)
+{
+    if (strcmp(old->referendum, new->referendum) != 0 || old->mode != new->mode) {
+        return dauys_error_set(err, DAUYS_E_USAGE,
+                               "%s: is for referendum %s in %s mode; this workspace is %s in %s "
+                               "mode",
+                               name, new->referendum, new->mode ? "official" : "test",
+                               old->referendum, old->mode ? "official" : "test");
+    }
+    if (new->version <= old->version) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "%s: version %u is not after version %u", name,
+                               new->version, old->version);
+    }
+    if (old->ballot != new->ballot || old->question_count != new->question_count ||
+        old->region_count != new->region_count) {
+        return dauys_error_set(err, DAUYS_E_USAGE,
+                               "%s: the questions, ballot mode and regions "
+                               "may not change during a referendum",
+                               name);
+    }
+    for (size_t i = 0; i < old->question_count; i++) {
+        const dauys_question *a = &old->question[i], *b = &new->question[i];
+        if (strcmp(a->id, b->id) != 0 || strcmp(a->profile, b->profile) != 0 ||
+            a->text_len != b->text_len || memcmp(a->text, b->text, a->text_len) != 0) {
+            return dauys_error_set(err, DAUYS_E_USAGE, "%s: question %s changed", name, a->id);
+        }
+    }
+    for (size_t i = 0; i < old->region_count; i++) {
+        if (!same_place(&old->region[i], &new->region[i])) {
+            return dauys_error_set(err, DAUYS_E_USAGE, "%s: region %.*s changed", name,
+                                   (int) old->region[i].id_len, old->region[i].id);
+        }
+    }
+    return 0;
+}
+
+/* Every old district stays in its region; every old precinct stays, in the
+ * same district (so tallies stay comparable). */
+static int
+keeps_precincts(const dauys_manifest *old, const dauys_manifest *new, const char *name,
+                dauys_error *err)
+{
+    for (size_t i = 0; i < old->district_count; i++) {
+        const dauys_place *a = &old->district[i];
+        uint32_t j;
+        if (!dauys_idmap_get(&new->district_map, a->id, a->id_len, &j) ||
+            new->district[j].region != a->region) {
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "%s: district %.*s is missing or moved to "
+                                   "another region",
+                                   name, (int) a->id_len, a->id);
+        }
+    }
+    for (size_t i = 0; i < old->precinct_count; i++) {
+        const dauys_precinct *a = &old->precinct[i];
+        uint32_t j;
+        if (!dauys_manifest_find_precinct(new, a->id, a->id_len, &j)) {
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "%s: precinct %.*s is missing; precincts "
+                                   "cannot be removed (revoke a key by replacing it)",
+                                   name, (int) a->id_len, a->id);
+        }
+        const dauys_place *da = &old->district[a->district],
+                          *db = &new->district[new->precinct[j].district];
+        if (da->id_len != db->id_len || memcmp(da->id, db->id, da->id_len) != 0) {
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "%s: precinct %.*s moved to another district", name,
+                                   (int) a->id_len, a->id);
+        }
+    }
+    return 0;
+}
+
+int
+dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_path, dauys_error *err)
+{
+    char sig_path[4200], *text = NULL, *sig = NULL;
+    size_t len = 0, sig_len = 0;
+    dauys_manifest next, old;
+    int rc = -1;
+
+    memset(&next, 0, sizeof next);
+    snprintf(sig_path, sizeof sig_path, "%s.minisig", manifest_path);
+    if (dauys_file_read(&text, &len, manifest_path, DAUYS_MANIFEST_FILE_MAX, err) != 0 ||
+        roster_read_signature(&sig, &sig_len, sig_path, err) != 0 ||
+        roster_verify_parse(&next, text, len, sig, sig_len, manifest_path, &ws->central, err) !=
+            0 ||
+        same_shape(&ws->manifest, &next, manifest_path, err) != 0 ||
+        keeps_precincts(&ws->manifest, &next, manifest_path, err) != 0 ||
+        dauys_workspace_begin(ws, err) != 0) {
+        goto done;
+    }
+    if (dauys_workspace_check_manifest(ws, err) != 0) { /* another process got there first */
+        dauys_workspace_rollback(ws);
+        goto done;
+    }
+    old = ws->manifest;
+    ws->manifest = next;
+    if (roster_store(ws->db, &ws->manifest, err) != 0 ||
+        roster_record_manifest(ws, text, len, sig, sig_len, err) != 0 ||
+        dauys_workspace_commit(ws, err) != 0) {
+        if (sqlite3_get_autocommit(ws->db) == 0) {
+            dauys_workspace_rollback(ws);
+        }
+        next = ws->manifest;
+        ws->manifest = old;
+        goto done;
+    }
+    next = old; /* the old version is freed below */
+    rc = 0;
+done:
+    dauys_manifest_free(&next);
+    dauys_free(text);
+    dauys_free(sig);
+    return rc;
+}
