@@ -15,6 +15,9 @@ packages=(
   git debootstrap           # scripts/fresh-machine.sh: a fresh Debian 12 root from a clone
   valgrind                  # scripts/valgrind.sh: memcheck over the end-to-end tests
   chromium fonts-dejavu-core  # tests/cli/report_cli.sh renders the HTML report headless
+  clang-format              # the quick tier checks the tree's format (.clang-format)
+  scdoc                     # the man pages (man/*.scd) for cmake --install and the .deb
+  lcov                      # scripts/coverage.sh: line coverage per test tier
 )
 
 missing=()
