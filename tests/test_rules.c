@@ -253,6 +253,22 @@ test_texts(void **state)
     assert_string_equal(v.rule[0].text, "needed 14,167,938 yes of 28,335,875 valid votes; had "
                                         "13,251,848 (NOT met)");
     assert_non_null(strstr(v.rule[0].clause, "Art. 138"));
+    /* 2024 and 2026 (docs/RULES.md sections 4.7 and 4.8). */
+    assert_int_equal(decide(&v, "kz-ordinary", &find_case("kz-2024")->nation, NULL, 0, &err), 0);
+    assert_string_equal(v.rule[0].text,
+                        "needed 6,142,244 took part of 12,284,487 eligible; had 7,820,204 (met)");
+    assert_string_equal(v.rule[1].text,
+                        "needed 3,910,103 yes of 7,820,204 who took part; had 5,561,937 (met)");
+    dauys_counts r20[20];
+    regions(r20, 20, 20);
+    assert_int_equal(decide(&v, "kz-constitutional", &find_case("kz-2026")->nation, r20, 20, &err),
+                     0);
+    assert_string_equal(v.rule[0].text,
+                        "needed 6,241,307 took part of 12,482,613 eligible; had 9,127,192 (met)");
+    assert_string_equal(v.rule[1].text,
+                        "needed 4,563,597 yes of 9,127,192 who took part; had 7,954,667 (met)");
+    assert_string_equal(v.rule[2].text,
+                        "needed 14 regions with a majority of 20 regions; had 20 (met)");
 }
 
 static void
