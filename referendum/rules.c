@@ -65,34 +65,41 @@ parse_threshold(dauys_threshold *t, const char *s, size_t n)
 #define CLAUSE_KZ_LAW "constitutional law on the republican referendum"
 #define CLAUSE_CUSTOM "the manifest's custom profile"
 
-/* The named profiles (docs/RULES.md sections 3.1 to 3.4). */
+/*
+ * The named profiles (docs/RULES.md sections 3.1 to 3.4). Kazakhstan: the
+ * quorum and the majority are more than half (constitutional law on the
+ * republican referendum, Art. 31: R-VALIDITY-QUORUM, R-GENERAL-MAJORITY),
+ * the regional test at least two thirds (Constitution, Art. 91(1), last
+ * sentence: R-REGIONS-TWO-THIRDS). The clauses are the labels the outputs
+ * print.
+ */
 static const struct named_profile {
     const char *name;
     dauys_rules rules;
 } named[] = {
     {"kz-constitutional",
      {.has_quorum = 1,
-      .quorum = {0, 1, 2},
-      .majority = {0, 1, 2},
+      .quorum = {.at_least = 0, .num = 1, .den = 2},
+      .majority = {.at_least = 0, .num = 1, .den = 2},
       .has_regions = 1,
-      .regions = {1, 2, 3},
+      .regions = {.at_least = 1, .num = 2, .den = 3},
       .quorum_clause = CLAUSE_KZ_CONSTITUTION "; " CLAUSE_KZ_LAW,
       .majority_clause = CLAUSE_KZ_CONSTITUTION "; " CLAUSE_KZ_LAW,
       .regions_clause = CLAUSE_KZ_CONSTITUTION}},
     {"kz-ordinary",
      {.has_quorum = 1,
-      .quorum = {0, 1, 2},
-      .majority = {0, 1, 2},
+      .quorum = {.at_least = 0, .num = 1, .den = 2},
+      .majority = {.at_least = 0, .num = 1, .den = 2},
       .quorum_clause = CLAUSE_KZ_LAW,
       .majority_clause = CLAUSE_KZ_LAW}},
     {"simple-majority",
-     {.majority = {0, 1, 2},
+     {.majority = {.at_least = 0, .num = 1, .den = 2},
       .majority_of_valid = 1,
       .majority_clause = "Constitution of Italy, Art. 138"}},
     {"quorum-majority",
      {.has_quorum = 1,
-      .quorum = {0, 1, 2},
-      .majority = {0, 1, 2},
+      .quorum = {.at_least = 0, .num = 1, .den = 2},
+      .majority = {.at_least = 0, .num = 1, .den = 2},
       .majority_of_valid = 1,
       .quorum_clause = "Constitution of Italy, Art. 75",
       .majority_clause = "Constitution of Italy, Art. 75"}},
@@ -160,7 +167,7 @@ parse_custom(dauys_rules *out, const char *token, dauys_error *err)
 int
 dauys_rules_parse(dauys_rules *out, const char *token, dauys_error *err)
 {
-    int rc = -1;
+    int rc;
 
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
@@ -234,8 +241,9 @@ dauys_rules_majority_needed(const dauys_rules *rules, uint64_t base)
 }
 
 /* The national majority's threshold. A compile-time mutant, built only into
- * the test program dauys-mutant-majority (tests/CMakeLists.txt), reads "more
- * than" as "at least", so that a test can show that T2 catches it. */
+ * the test programs dauys-mutant-majority and dauys-audit-mutant-majority
+ * (tests/CMakeLists.txt, cli_rules_mutant), reads "more than" as "at least",
+ * so that the test can show T2 catching a bug in this file. */
 static uint64_t
 national_majority_needed(const dauys_rules *rules, uint64_t base)
 {

@@ -4,13 +4,21 @@
  * point anywhere in a decision: "more than half" is 2 * part > whole, so
  * 50.000% is never more than half, and percentages are for display only.
  *
+ * A profile is parsed once (dauys_rules_parse, called by the manifest
+ * parser) into a dauys_rules: its thresholds as fractions, the whole each
+ * is taken of, its clauses. The tally decides from that (dauys_rules_decide);
+ * the audit shares the parse but decides with its own code (audit/verdict.h).
+ * The rules carry requirement ids (IMPLEMENTATION-OF: R-..., docs/RULES.md
+ * section 8).
+ *
  * Profiles (the manifest names one per question):
- *   kz-constitutional  Constitution of the Republic of Kazakhstan (1995),
- *                      Art. 91, and the constitutional law on the republican
- *                      referendum: valid if more than half of the eligible
- *                      took part; adopted if more than half of those who took
- *                      part voted yes nationally AND in at least two thirds
- *                      of the regions.
+ *   kz-constitutional  amendments to the Constitution of Kazakhstan: valid if
+ *                      more than half of the eligible took part, adopted if
+ *                      more than half of those who took part voted yes
+ *                      (constitutional law on the republican referendum,
+ *                      Art. 31) nationally AND in at least two thirds of the
+ *                      regions (Constitution of 1995, Art. 91(1), last
+ *                      sentence).
  *   kz-ordinary        the same quorum and national majority, no regional test.
  *   simple-majority    no quorum; adopted if yes > no (a majority of valid
  *                      votes): mock referendums, Italy's constitutional
