@@ -1,7 +1,14 @@
+/*
+ * rules.c: the rules profiles parsed once into their fractions (shared with
+ * the audit), and the tally's decision from them (docs/RULES.md; the audit
+ * decides again in audit/verdict.c). Each rule carries its requirement id
+ * (IMPLEMENTATION-OF: R-..., docs/RULES.md section 8).
+ */
 #include "referendum/rules.h"
 
 #include "core/textout.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,8 +30,10 @@ uint64_t
 dauys_rules_threshold(uint64_t whole, const dauys_threshold *t)
 {
     unsigned __int128 product = (unsigned __int128) whole * t->num;
-    uint64_t q = (uint64_t) (product / t->den);
+    uint64_t q;
 
+    assert(t->num > 0 && t->num <= t->den); /* a parsed fraction (dauys_rules_parse) */
+    q = (uint64_t) (product / t->den);
     if (t->at_least) {
         q += (product % t->den != 0); /* ceil */
         return q == 0 ? 1 : q;        /* "at least a share of nothing" is not met by nothing */
