@@ -8,7 +8,7 @@
  * which the statement does not hold, with the audit's own sums per
  * district; every area of every question must be shown exactly once.
  * Percentages and the majority column are recomputed here in integers, with
- * the rules module's base for yes, never with the tally's code.
+ * the audit's own evaluator (audit/verdict.c), never with the tally's code.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "core/csv.h"
 #include "audit/audit_internal.h"
 #include "audit/page.h"
+#include "audit/verdict.h"
 #include "referendum/rules.h"
 
 #define FIELDS 8
@@ -254,15 +255,15 @@ static void
 count_regions(wanted *w, const audit *a, size_t q)
 {
     want_question *wq = &w->q[q];
-    const char *profile = a->m.question[q].profile;
+    const dauys_rules *rules = &a->m.question[q].rules;
 
     wq->regions_have = 0, wq->regions_of = a->m.region_count, wq->regions_known = 1;
     for (size_t r = 0; r < a->m.region_count; r++) {
         const want_area *wa = &w->area[q * areas_per_question(a) + r];
         dauys_counts k = {wa->v[0], wa->v[1], wa->v[2], wa->v[3], wa->v[4], wa->v[5]};
-        uint64_t base = dauys_rules_yes_base(profile, &k);
         wq->regions_known &= wa->listed;
-        wq->regions_have += base > 0 && k.yes >= dauys_rules_majority_needed(profile, base);
+        wq->regions_have +=
+            audit_verdict_base(rules, &k) > 0 && audit_verdict_has_majority(rules, &k);
     }
 }
 
@@ -365,10 +366,11 @@ static void
 check_shares(check_ctx *c, const shown_row *row, const want_area *wa, const char *area)
 {
     const char *from = source_of(c, row);
-    const char *profile = c->a->m.question[row->q].profile, *qid = c->a->m.question[row->q].id;
+    const dauys_rules *rules = &c->a->m.question[row->q].rules;
+    const char *qid = c->a->m.question[row->q].id;
     dauys_counts k = {wa->v[0], wa->v[1], wa->v[2], wa->v[3], wa->v[4], wa->v[5]};
-    uint64_t base = dauys_rules_yes_base(profile, &k);
-    const char *majority = k.yes >= dauys_rules_majority_needed(profile, base) ? "yes" : "no";
+    uint64_t base = audit_verdict_base(rules, &k);
+    const char *majority = audit_verdict_has_majority(rules, &k) ? "yes" : "no";
     char turnout[32], share[32];
 
     percent_text(turnout, sizeof turnout, k.took_part, k.eligible);

@@ -14,7 +14,7 @@
 
 #include "core/alloc.h"
 #include "audit/audit_internal.h"
-#include "referendum/rules.h"
+#include "audit/verdict.h"
 
 #define UNKNOWN_LINE 0x80
 
@@ -85,14 +85,26 @@ as_counts(const audit_sums *s)
     return (dauys_counts){s->eligible, s->took_part, s->yes, s->no, s->not_counted, s->invalid};
 }
 
-/* The rules of RULES.md applied to the audit's own sums (T2). */
+/* One rule's line of the statement, if the profile has the rule. */
+static void
+rule_line(audit *a, const char *name, const audit_rule_check *c, int unknown)
+{
+    if (c->present) {
+        line(a, T2, unknown, "rule: %s %s needed %llu have %llu of %llu", name,
+             c->met ? "met" : "not-met", (unsigned long long) c->needed,
+             (unsigned long long) c->have, (unsigned long long) c->of);
+    }
+}
+
+/* The rules of RULES.md applied to the audit's own sums (T2), by the audit's
+ * own evaluator (audit/verdict.c), never by the tally's rules code. */
 static void
 verdict_lines(audit *a, size_t q, const audit_sums *nation, const audit_sums *region)
 {
-    static const char *const names[] = {"quorum", "majority", "regions"};
     dauys_counts n = as_counts(nation), *regional;
+    int unknown = nation->unknown != 0;
     size_t counted = 0;
-    dauys_verdict v;
+    audit_verdict v;
     dauys_error err;
 
     if ((regional = dauys_malloc_array(a->m.region_count, sizeof *regional)) == NULL) {
@@ -101,21 +113,19 @@ verdict_lines(audit *a, size_t q, const audit_sums *nation, const audit_sums *re
     }
     for (size_t r = 0; r < a->m.region_count; r++) {
         const dauys_place *pl = &a->m.region[r];
-        if (!(pl->kind_len == 6 && memcmp(pl->kind, "abroad", 6) == 0)) { /* Art. 91(1): regions */
+        /* IMPLEMENTATION-OF: R-REGIONS-ABROAD */
+        if (!(pl->kind_len == 6 && memcmp(pl->kind, "abroad", 6) == 0)) {
             regional[counted++] = as_counts(&region[r]);
         }
     }
-    if (dauys_rules_decide(&v, a->m.question[q].profile, &n, regional, counted, &err) != 0) {
+    if (audit_verdict_decide(&v, &a->m.question[q].rules, &n, regional, counted, &err) != 0) {
         line(a, T2, 0, "rule: %s", err.message);
     } else {
-        for (size_t i = 0; i < v.rule_count; i++) {
-            const dauys_rule_result *r = &v.rule[i];
-            line(a, T2, nation->unknown != 0, "rule: %s %s needed %llu have %llu of %llu",
-                 names[r->id], r->passed ? "met" : "not-met", (unsigned long long) r->needed,
-                 (unsigned long long) r->have, (unsigned long long) r->of);
-        }
-        line(a, T2, nation->unknown != 0, "valid: %s", v.valid ? "yes" : "no");
-        line(a, T2, nation->unknown != 0, "adopted: %s", v.adopted ? "yes" : "no");
+        rule_line(a, "quorum", &v.quorum, unknown);
+        rule_line(a, "majority", &v.majority, unknown);
+        rule_line(a, "regions", &v.regions, unknown);
+        line(a, T2, unknown, "valid: %s", v.valid ? "yes" : "no");
+        line(a, T2, unknown, "adopted: %s", v.adopted ? "yes" : "no");
     }
     dauys_free(regional);
 }

@@ -216,6 +216,7 @@ parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
 {
     cursor c = {kv->value, kv->value_len}, id = {0}, profile = {0}, text = {0};
     dauys_question *q = &m->question[m->question_count];
+    dauys_error why;
 
     if (m->question_count == DAUYS_QUESTIONS_MAX) {
         return dauys_kv_fail(kv, err, "more than %d questions", DAUYS_QUESTIONS_MAX);
@@ -243,13 +244,11 @@ parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
     }
     memcpy(q->profile, profile.s, profile.n);
     q->profile[profile.n] = '\0';
-    if (strncmp(q->profile, "custom:", 7) == 0) {
-        dauys_custom_profile custom;
-        dauys_error why;
-        if (dauys_rules_custom_parse(&custom, q->profile, &why) != 0) {
+    /* Parsed once, here: nothing downstream reads the token to decide. */
+    if (dauys_rules_parse(&q->rules, q->profile, &why) != 0) {
+        if (strncmp(q->profile, "custom:", 7) == 0) {
             return dauys_kv_fail(kv, err, "rules profile %s", why.message);
         }
-    } else if (!dauys_rules_profile_known(q->profile)) {
         return dauys_kv_fail(kv, err,
                              "rules profile \"%s\" is not known (kz-constitutional, "
                              "kz-ordinary, simple-majority, quorum-majority, or "

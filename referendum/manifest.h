@@ -14,6 +14,7 @@
 #include "core/idlist.h"
 #include "core/idmap.h"
 #include "keys/keys.h"
+#include "referendum/rules.h"
 
 #define DAUYS_QUESTIONS_MAX 16
 #define DAUYS_QUESTION_ID_MAX 16
@@ -36,7 +37,8 @@ typedef enum dauys_ballot_mode { DAUYS_BALLOT_SINGLE, DAUYS_BALLOT_SEPARATE } da
 typedef struct dauys_question {
     char id[DAUYS_QUESTION_ID_MAX + 1];
     char profile[DAUYS_PROFILE_MAX + 1];
-    const char *text; /* into the manifest's text */
+    dauys_rules rules; /* the profile, parsed: what the tally and the audit decide from */
+    const char *text;  /* into the manifest's text */
     uint32_t text_len;
 } dauys_question;
 

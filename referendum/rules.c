@@ -1,7 +1,14 @@
+/*
+ * rules.c: the rules profiles parsed once into their fractions (shared with
+ * the audit), and the tally's decision from them (docs/RULES.md; the audit
+ * decides again in audit/verdict.c). Each rule carries its requirement id
+ * (IMPLEMENTATION-OF: R-..., docs/RULES.md section 8).
+ */
 #include "referendum/rules.h"
 
 #include "core/textout.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,12 +24,16 @@ dauys_rules_two_thirds(uint64_t whole)
     return whole - whole / 3; /* ceil(2 * whole / 3), without computing 2 * whole */
 }
 
+/* IMPLEMENTATION-OF: R-EXACT (the least x with x * den > whole * num, or >=)
+ * IMPLEMENTATION-OF: R-EMPTY-WHOLE */
 uint64_t
 dauys_rules_threshold(uint64_t whole, const dauys_threshold *t)
 {
     unsigned __int128 product = (unsigned __int128) whole * t->num;
-    uint64_t q = (uint64_t) (product / t->den);
+    uint64_t q;
 
+    assert(t->num > 0 && t->num <= t->den); /* a parsed fraction (dauys_rules_parse) */
+    q = (uint64_t) (product / t->den);
     if (t->at_least) {
         q += (product % t->den != 0); /* ceil */
         return q == 0 ? 1 : q;        /* "at least a share of nothing" is not met by nothing */
@@ -59,16 +70,72 @@ parse_threshold(dauys_threshold *t, const char *s, size_t n)
     return 0;
 }
 
-int
-dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_error *err)
+#define CLAUSE_KZ_CONSTITUTION "Constitution of Kazakhstan (1995), Art. 91(1)"
+#define CLAUSE_KZ_LAW "constitutional law on the republican referendum"
+#define CLAUSE_CUSTOM "the manifest's custom profile"
+
+/*
+ * The named profiles (docs/RULES.md sections 3.1 to 3.4). Kazakhstan: the
+ * quorum and the majority are more than half (constitutional law on the
+ * republican referendum, Art. 31: R-VALIDITY-QUORUM, R-GENERAL-MAJORITY),
+ * the regional test at least two thirds (Constitution, Art. 91(1), last
+ * sentence: R-REGIONS-TWO-THIRDS). The clauses are the labels the outputs
+ * print.
+ */
+static const struct named_profile {
+    const char *name;
+    dauys_rules rules;
+} named[] = {
+    {"kz-constitutional",
+     {.has_quorum = 1,
+      .quorum = {.at_least = 0, .num = 1, .den = 2},
+      .majority = {.at_least = 0, .num = 1, .den = 2},
+      .has_regions = 1,
+      .regions = {.at_least = 1, .num = 2, .den = 3},
+      .quorum_clause = CLAUSE_KZ_CONSTITUTION "; " CLAUSE_KZ_LAW,
+      .majority_clause = CLAUSE_KZ_CONSTITUTION "; " CLAUSE_KZ_LAW,
+      .regions_clause = CLAUSE_KZ_CONSTITUTION}},
+    {"kz-ordinary",
+     {.has_quorum = 1,
+      .quorum = {.at_least = 0, .num = 1, .den = 2},
+      .majority = {.at_least = 0, .num = 1, .den = 2},
+      .quorum_clause = CLAUSE_KZ_LAW,
+      .majority_clause = CLAUSE_KZ_LAW}},
+    {"simple-majority",
+     {.majority = {.at_least = 0, .num = 1, .den = 2},
+      .majority_of_valid = 1,
+      .majority_clause = "Constitution of Italy, Art. 138"}},
+    {"quorum-majority",
+     {.has_quorum = 1,
+      .quorum = {.at_least = 0, .num = 1, .den = 2},
+      .majority = {.at_least = 0, .num = 1, .den = 2},
+      .majority_of_valid = 1,
+      .quorum_clause = "Constitution of Italy, Art. 75",
+      .majority_clause = "Constitution of Italy, Art. 75"}},
+};
+
+/* Writes the one spelling of the custom profile R into OUT (SIZE bytes). */
+static void
+custom_canonical(char *out, size_t size, const dauys_rules *r)
+{
+    int n = snprintf(out, size, "custom:");
+
+    if (r->has_quorum) {
+        n += snprintf(out + n, size - (size_t) n, "q%s%u/%u:", r->quorum.at_least ? ">=" : ">",
+                      r->quorum.num, r->quorum.den);
+    }
+    snprintf(out + n, size - (size_t) n, "m%s%u/%u:of=%s", r->majority.at_least ? ">=" : ">",
+             r->majority.num, r->majority.den, r->majority_of_valid ? "valid" : "took-part");
+}
+
+/* Parses the parts of a "custom:..." TOKEN into OUT (zeroed by the caller). */
+static int
+parse_custom(dauys_rules *out, const char *token, dauys_error *err)
 {
     const char *p = token + 7, *part;
     int have_m = 0, have_of = 0;
+    char canonical[80];
 
-    memset(out, 0, sizeof *out);
-    if (strncmp(token, "custom:", 7) != 0) {
-        return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": not a custom profile", token);
-    }
     while (*p != '\0') {
         size_t n = strcspn(p, ":");
         part = p;
@@ -82,7 +149,7 @@ dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_err
         } else if (!have_of && n == 12 && strncmp(part, "of=took-part", 12) == 0) {
             have_of = 1;
         } else if (!have_of && n == 8 && strncmp(part, "of=valid", 8) == 0) {
-            have_of = out->of_valid = 1;
+            have_of = out->majority_of_valid = 1;
         } else {
             return dauys_error_set(err, DAUYS_E_FORMAT,
                                    "\"%s\": bad part \"%.*s\" (expected q>N/D or q>=N/D, m>N/D "
@@ -97,35 +164,43 @@ dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_err
                                token);
     }
     /* One spelling per rule: profiles are compared as text across manifest versions. */
-    char canonical[80];
-    int n = snprintf(canonical, sizeof canonical, "custom:");
-    if (out->has_quorum) {
-        n += snprintf(canonical + n, sizeof canonical - (size_t) n,
-                      "q%s%u/%u:", out->quorum.at_least ? ">=" : ">", out->quorum.num,
-                      out->quorum.den);
-    }
-    snprintf(canonical + n, sizeof canonical - (size_t) n, "m%s%u/%u:of=%s",
-             out->majority.at_least ? ">=" : ">", out->majority.num, out->majority.den,
-             out->of_valid ? "valid" : "took-part");
+    custom_canonical(canonical, sizeof canonical, out);
     if (strcmp(canonical, token) != 0) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "\"%s\": write it as \"%s\"", token, canonical);
     }
+    out->quorum_clause = out->has_quorum ? CLAUSE_CUSTOM : NULL;
+    out->majority_clause = CLAUSE_CUSTOM;
     return 0;
+}
+
+int
+dauys_rules_parse(dauys_rules *out, const char *token, dauys_error *err)
+{
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        if (strcmp(token, named[i].name) == 0) {
+            *out = named[i].rules;
+            return 0;
+        }
+    }
+    if (strncmp(token, "custom:", 7) != 0) {
+        return dauys_error_set(err, DAUYS_E_FORMAT, "unknown rules profile \"%s\"", token);
+    }
+    rc = parse_custom(out, token, err);
+    if (rc != 0) {
+        memset(out, 0, sizeof *out); /* no half-parsed profile to fall back on */
+    }
+    return rc;
 }
 
 int
 dauys_rules_profile_valid(const char *name)
 {
-    static const char *const named[] = {"kz-constitutional", "kz-ordinary", "simple-majority",
-                                        "quorum-majority"};
-    dauys_custom_profile c;
+    dauys_rules r;
 
-    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
-        if (strcmp(name, named[i]) == 0) {
-            return 1;
-        }
-    }
-    return dauys_rules_custom_parse(&c, name, NULL) == 0;
+    return dauys_rules_parse(&r, name, NULL) == 0;
 }
 
 void
@@ -155,121 +230,99 @@ add_rule(dauys_verdict *v, dauys_rule_id id, const char *clause, uint64_t have, 
              r->passed ? "met" : "NOT met");
 }
 
-/* A custom profile: the declared fractions, in exact arithmetic. */
-static void
-decide_custom(dauys_verdict *v, const dauys_custom_profile *c, const dauys_counts *n)
+/* More than 2^62 is out of range for a count (docs/RULES.md principle 5). */
+static int
+too_big(uint64_t n)
 {
-    uint64_t base = c->of_valid ? n->yes + n->no : n->took_part;
-
-    if (c->has_quorum) {
-        add_rule(v, DAUYS_RULE_QUORUM, "the manifest's custom profile", n->took_part,
-                 dauys_rules_threshold(n->eligible, &c->quorum), n->eligible, "took part",
-                 "eligible");
-    }
-    add_rule(v, DAUYS_RULE_MAJORITY, "the manifest's custom profile", n->yes,
-             dauys_rules_threshold(base, &c->majority), base, "yes",
-             c->of_valid ? "valid votes" : "who took part");
+    return n > (UINT64_C(1) << 62);
 }
 
-/* Regions where more than half of those who took part voted yes. */
+uint64_t
+dauys_rules_yes_base(const dauys_rules *rules, const dauys_counts *c)
+{
+    return rules->majority_of_valid ? c->yes + c->no : c->took_part;
+}
+
+uint64_t
+dauys_rules_majority_needed(const dauys_rules *rules, uint64_t base)
+{
+    return dauys_rules_threshold(base, &rules->majority);
+}
+
+/* The national majority's threshold. A compile-time mutant, built only into
+ * the test programs dauys-mutant-majority and dauys-audit-mutant-majority
+ * (tests/CMakeLists.txt, cli_rules_mutant), reads "more than" as "at least",
+ * so that the test can show T2 catching a bug in this file. */
+static uint64_t
+national_majority_needed(const dauys_rules *rules, uint64_t base)
+{
+    dauys_threshold t = rules->majority;
+
+#ifdef DAUYS_MUTANT_MAJORITY_AT_LEAST
+    t.at_least = 1;
+#endif
+    return dauys_rules_threshold(base, &t);
+}
+
+/* Regions whose yes meets the majority over their own base. */
 static int
-count_regional_majorities(dauys_verdict *v, const dauys_counts *region, size_t count,
-                          dauys_error *err)
+count_regional_majorities(dauys_verdict *v, const dauys_rules *rules, const dauys_counts *region,
+                          size_t count, dauys_error *err)
 {
     v->regions = count;
     v->regions_with_majority = 0;
-    if (count == 0) {
+    if (count == 0) { /* IMPLEMENTATION-OF: R-REGIONS-NONE */
         return dauys_error_set(err, DAUYS_E_USAGE, "the regional test needs at least one region");
     }
     for (size_t i = 0; i < count; i++) {
-        if (region[i].yes > region[i].took_part || region[i].took_part > (UINT64_C(1) << 62)) {
+        const dauys_counts *r = &region[i];
+        if (r->yes > r->took_part || too_big(r->took_part) ||
+            (rules->majority_of_valid && too_big(r->no))) {
             return dauys_error_set(err, DAUYS_E_USAGE,
-                                   "region %zu of the regional test: counts out of "
-                                   "range",
-                                   i + 1);
+                                   "region %zu of the regional test: counts out of range", i + 1);
         }
-        /* Constitutional law on the republican referendum: a majority in the region. */
+        /* IMPLEMENTATION-OF: R-REGION-MAJORITY (the national majority's fraction,
+         * over the region's own counts) */
         v->regions_with_majority +=
-            region[i].yes >= dauys_rules_more_than_half(region[i].took_part);
+            r->yes >= dauys_rules_majority_needed(rules, dauys_rules_yes_base(rules, r));
     }
     return 0;
-}
-
-/* The Kazakh profiles: quorum, national majority, and (constitutional) regions. */
-static int
-decide_kz(dauys_verdict *v, int constitutional, const dauys_counts *n, const dauys_counts *region,
-          size_t region_count, dauys_error *err)
-{
-    const char *clause = constitutional
-                             ? "Constitution of Kazakhstan (1995), Art. 91(1); constitutional law "
-                               "on the republican referendum"
-                             : "constitutional law on the republican referendum";
-
-    /* Art. 91(1) and the referendum law: valid only if more than half of the
-     * eligible took part. */
-    add_rule(v, DAUYS_RULE_QUORUM, clause, n->took_part, dauys_rules_more_than_half(n->eligible),
-             n->eligible, "took part", "eligible");
-    /* Adopted if more than half of those who took part voted yes. */
-    add_rule(v, DAUYS_RULE_MAJORITY, clause, n->yes, dauys_rules_more_than_half(n->took_part),
-             n->took_part, "yes", "who took part");
-    if (constitutional) {
-        /* ... and in at least two thirds of the regions (oblasts, cities of
-         * republican significance and the capital). */
-        if (count_regional_majorities(v, region, region_count, err) != 0) {
-            return -1;
-        }
-        add_rule(v, DAUYS_RULE_REGIONS, "Constitution of Kazakhstan (1995), Art. 91(1)",
-                 v->regions_with_majority, dauys_rules_two_thirds(v->regions), v->regions,
-                 "regions with a majority", "regions");
-    }
-    return 0;
-}
-
-/* The Italian profiles: a majority of valid votes (yes against no), with or without quorum. */
-static void
-decide_valid_votes(dauys_verdict *v, int quorum, const dauys_counts *n)
-{
-    if (quorum) {
-        /* Constitution of Italy, Art. 75: more than half of those entitled took part. */
-        add_rule(v, DAUYS_RULE_QUORUM, "Constitution of Italy, Art. 75", n->took_part,
-                 dauys_rules_more_than_half(n->eligible), n->eligible, "took part", "eligible");
-    }
-    /* Art. 75 / Art. 138: a majority of the valid votes (yes + no). */
-    add_rule(v, DAUYS_RULE_MAJORITY,
-             quorum ? "Constitution of Italy, Art. 75" : "Constitution of Italy, Art. 138", n->yes,
-             dauys_rules_more_than_half(n->yes + n->no), n->yes + n->no, "yes", "valid votes");
 }
 
 int
-dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *nation,
+dauys_rules_decide(dauys_verdict *out, const dauys_rules *rules, const dauys_counts *nation,
                    const dauys_counts *region, size_t region_count, dauys_error *err)
 {
-    int kz_const = strcmp(profile, "kz-constitutional") == 0;
-    int kz_ord = strcmp(profile, "kz-ordinary") == 0;
-    int simple = strcmp(profile, "simple-majority") == 0;
-    int quorum = strcmp(profile, "quorum-majority") == 0;
+    const dauys_counts *n = nation;
+    uint64_t base = 0;
 
     memset(out, 0, sizeof *out);
-    if (nation->yes > nation->took_part || nation->took_part > (UINT64_C(1) << 62) ||
-        nation->eligible > (UINT64_C(1) << 62) || nation->no > (UINT64_C(1) << 62)) {
+    /* IMPLEMENTATION-OF: R-COUNTS-RANGE */
+    if (n->yes > n->took_part || too_big(n->took_part) || too_big(n->eligible) || too_big(n->no)) {
         return dauys_error_set(err, DAUYS_E_USAGE, "counts out of range");
     }
-    if (kz_const || kz_ord) {
-        if (decide_kz(out, kz_const, nation, region, region_count, err) != 0) {
-            return -1;
-        }
-    } else if (simple || quorum) {
-        decide_valid_votes(out, quorum, nation);
-    } else if (strncmp(profile, "custom:", 7) == 0) {
-        dauys_custom_profile c;
-        if (dauys_rules_custom_parse(&c, profile, err) != 0) {
-            return -1;
-        }
-        decide_custom(out, &c, nation);
-    } else {
-        return dauys_error_set(err, DAUYS_E_USAGE, "unknown rules profile \"%s\"", profile);
+    if (rules->has_quorum) {
+        /* IMPLEMENTATION-OF: R-VALIDITY-QUORUM */
+        add_rule(out, DAUYS_RULE_QUORUM, rules->quorum_clause, n->took_part,
+                 dauys_rules_threshold(n->eligible, &rules->quorum), n->eligible, "took part",
+                 "eligible");
     }
-    out->known_profile = 1;
+    /* IMPLEMENTATION-OF: R-MAJORITY-BASE */
+    base = dauys_rules_yes_base(rules, n);
+    /* IMPLEMENTATION-OF: R-GENERAL-MAJORITY */
+    add_rule(out, DAUYS_RULE_MAJORITY, rules->majority_clause, n->yes,
+             national_majority_needed(rules, base), base, "yes",
+             rules->majority_of_valid ? "valid votes" : "who took part");
+    if (rules->has_regions) {
+        if (count_regional_majorities(out, rules, region, region_count, err) != 0) {
+            return -1;
+        }
+        /* IMPLEMENTATION-OF: R-REGIONS-TWO-THIRDS */
+        add_rule(out, DAUYS_RULE_REGIONS, rules->regions_clause, out->regions_with_majority,
+                 dauys_rules_threshold(out->regions, &rules->regions), out->regions,
+                 "regions with a majority", "regions");
+    }
+    /* IMPLEMENTATION-OF: R-VALID-ADOPTED */
     out->valid = 1;
     out->adopted = 1;
     for (size_t i = 0; i < out->rule_count; i++) {
@@ -281,45 +334,4 @@ dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *
         }
     }
     return 0;
-}
-
-/* 1 if PROFILE's majority is taken of valid votes (yes + no), 0 if of all
- * who took part. */
-static int
-by_valid_votes(const char *profile)
-{
-    dauys_custom_profile c;
-
-    if (strncmp(profile, "custom:", 7) == 0) {
-        return dauys_rules_custom_parse(&c, profile, NULL) == 0 && c.of_valid;
-    }
-    return strcmp(profile, "simple-majority") == 0 || strcmp(profile, "quorum-majority") == 0;
-}
-
-uint64_t
-dauys_rules_yes_base(const char *profile, const dauys_counts *c)
-{
-    return by_valid_votes(profile) ? c->yes + c->no : c->took_part;
-}
-
-uint64_t
-dauys_rules_majority_needed(const char *profile, uint64_t base)
-{
-    dauys_custom_profile c;
-
-    if (strncmp(profile, "custom:", 7) == 0 && dauys_rules_custom_parse(&c, profile, NULL) == 0) {
-        return dauys_rules_threshold(base, &c.majority);
-    }
-    return dauys_rules_more_than_half(base);
-}
-
-void
-dauys_rules_majority_fraction(const char *profile, uint32_t *num, uint32_t *den)
-{
-    dauys_custom_profile c;
-
-    *num = 1, *den = 2;
-    if (strncmp(profile, "custom:", 7) == 0 && dauys_rules_custom_parse(&c, profile, NULL) == 0) {
-        *num = c.majority.num, *den = c.majority.den;
-    }
 }

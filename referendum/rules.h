@@ -4,13 +4,21 @@
  * point anywhere in a decision: "more than half" is 2 * part > whole, so
  * 50.000% is never more than half, and percentages are for display only.
  *
+ * A profile is parsed once (dauys_rules_parse, called by the manifest
+ * parser) into a dauys_rules: its thresholds as fractions, the whole each
+ * is taken of, its clauses. The tally decides from that (dauys_rules_decide);
+ * the audit shares the parse but decides with its own code (audit/verdict.h).
+ * The rules carry requirement ids (IMPLEMENTATION-OF: R-..., docs/RULES.md
+ * section 8).
+ *
  * Profiles (the manifest names one per question):
- *   kz-constitutional  Constitution of the Republic of Kazakhstan (1995),
- *                      Art. 91, and the constitutional law on the republican
- *                      referendum: valid if more than half of the eligible
- *                      took part; adopted if more than half of those who took
- *                      part voted yes nationally AND in at least two thirds
- *                      of the regions.
+ *   kz-constitutional  amendments to the Constitution of Kazakhstan: valid if
+ *                      more than half of the eligible took part, adopted if
+ *                      more than half of those who took part voted yes
+ *                      (constitutional law on the republican referendum,
+ *                      Art. 31) nationally AND in at least two thirds of the
+ *                      regions (Constitution of 1995, Art. 91(1), last
+ *                      sentence).
  *   kz-ordinary        the same quorum and national majority, no regional test.
  *   simple-majority    no quorum; adopted if yes > no (a majority of valid
  *                      votes): mock referendums, Italy's constitutional
@@ -41,10 +49,44 @@ typedef struct dauys_counts {
     uint64_t yes, no, not_counted, invalid;
 } dauys_counts;
 
+/* A threshold: a count must be more than (">") or at least (">=", AT_LEAST)
+ * the fraction NUM/DEN of a whole, with 0 < NUM <= DEN <= 1000. */
+typedef struct dauys_threshold {
+    int at_least;
+    uint32_t num, den;
+} dauys_threshold;
+
+/*
+ * A rules profile, parsed once (dauys_rules_parse) from its token: each rule
+ * as an exact fraction of a named whole, and the clause each one prints
+ * (static strings). Nothing after the parse looks at the token: the tally
+ * (dauys_rules_decide) and the audit (audit/verdict.c) decide from this.
+ */
+typedef struct dauys_rules {
+    int has_quorum;
+    dauys_threshold quorum;   /* took part, of the eligible */
+    dauys_threshold majority; /* yes, of the base (nationally, and in each region) */
+    int majority_of_valid;    /* the base is the valid votes (yes + no), else all who took part */
+    int has_regions;          /* the regional test (kz-constitutional only) */
+    dauys_threshold regions;  /* regions with a majority, of the regions counted */
+    const char *quorum_clause, *majority_clause, *regions_clause;
+} dauys_rules;
+
+/*
+ * Parses the profile TOKEN (a named profile, or "custom:..." in its one
+ * spelling) into OUT. 0, or -1 with ERR (DAUYS_E_FORMAT) naming the problem
+ * after "\"TOKEN\": ", and OUT zeroed.
+ */
+int dauys_rules_parse(dauys_rules *out, const char *token, dauys_error *err)
+    __attribute__((warn_unused_result));
+
+/* 1 if NAME is a profile this build knows (a named one or a valid custom one). */
+int dauys_rules_profile_valid(const char *name);
+
 typedef enum dauys_rule_id {
-    DAUYS_RULE_QUORUM,   /* more than half of the eligible took part */
-    DAUYS_RULE_MAJORITY, /* the national majority the profile asks for */
-    DAUYS_RULE_REGIONS,  /* a majority in at least two thirds of the regions */
+    DAUYS_RULE_QUORUM,   /* took part against the quorum */
+    DAUYS_RULE_MAJORITY, /* yes against the national majority */
+    DAUYS_RULE_REGIONS,  /* regions with a majority against the regional test */
 } dauys_rule_id;
 
 /* One rule applied: its verdict and the exact numbers behind it. */
@@ -60,7 +102,6 @@ typedef struct dauys_rule_result {
 #define DAUYS_RULES_MAX 3
 
 typedef struct dauys_verdict {
-    int known_profile;
     int valid;   /* the referendum counts (quorum met, or none required) */
     int adopted; /* valid, and every majority rule passed */
     uint64_t regions, regions_with_majority;
@@ -69,35 +110,17 @@ typedef struct dauys_verdict {
 } dauys_verdict;
 
 /*
- * Applies PROFILE to the national counts NATION and, for the regional test,
- * to the REGION_COUNT regional counts REGION (may be NULL when the profile
- * has no regional test). Fails with DAUYS_E_USAGE for an unknown profile or
- * inconsistent counts (a region count with more yes than took part).
+ * The tally's decision: applies RULES to the national counts NATION and, for
+ * the regional test, to the REGION_COUNT regional counts REGION (may be NULL
+ * when RULES has no regional test). Fails with DAUYS_E_USAGE for counts out
+ * of range (docs/RULES.md section 3.5) or a regional test over no region.
+ * The audit never calls this: it decides again with its own code (T2).
  */
-int dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *nation,
+int dauys_rules_decide(dauys_verdict *out, const dauys_rules *rules, const dauys_counts *nation,
                        const dauys_counts *region, size_t region_count, dauys_error *err)
     __attribute__((warn_unused_result));
 
-/* A custom profile, parsed: quorum (if HAS_QUORUM) and majority thresholds. */
-typedef struct dauys_threshold {
-    int at_least;      /* ">=" rather than ">" */
-    uint32_t num, den; /* the fraction */
-} dauys_threshold;
-
-typedef struct dauys_custom_profile {
-    int has_quorum;
-    dauys_threshold quorum, majority;
-    int of_valid; /* majority of valid votes (yes + no), else of all who took part */
-} dauys_custom_profile;
-
-/* Parses a "custom:..." profile token; 0, or -1 with ERR naming the problem. */
-int dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_error *err)
-    __attribute__((warn_unused_result));
-
-/* 1 if NAME is a profile this build knows (a named one or a valid custom one). */
-int dauys_rules_profile_valid(const char *name);
-
-/* Smallest x with x * den > whole * num (or >= when AT_LEAST): exact, for whole <= 2^62. */
+/* Smallest x with x * den > whole * num (or >= when AT_LEAST; at least 1): exact. */
 uint64_t dauys_rules_threshold(uint64_t whole, const dauys_threshold *t);
 
 /* Smallest x with 2x > whole: "more than half". */
@@ -109,15 +132,11 @@ uint64_t dauys_rules_two_thirds(uint64_t whole);
 /* Formats N with thousands separators ("11,734,642") into OUT (at least 27 bytes). */
 void dauys_rules_group(char *out, size_t size, uint64_t n);
 
-/* What yes is shown as a share of under PROFILE: valid votes (yes + no) for
- * the profiles whose majority is of valid votes, else all who took part. */
-uint64_t dauys_rules_yes_base(const char *profile, const dauys_counts *c);
+/* What yes is shown as a share of, and its majority taken of, under RULES:
+ * the valid votes (yes + no) or all who took part. */
+uint64_t dauys_rules_yes_base(const dauys_rules *rules, const dauys_counts *c);
 
-/* The least yes that is a majority of BASE under PROFILE (exact). */
-uint64_t dauys_rules_majority_needed(const char *profile, uint64_t base);
-
-/* PROFILE's majority as the fraction NUM/DEN of the base, for drawing its
- * line (1/2 for the named profiles; the decision is majority_needed's). */
-void dauys_rules_majority_fraction(const char *profile, uint32_t *num, uint32_t *den);
+/* The least yes that is a majority of BASE under RULES (exact). */
+uint64_t dauys_rules_majority_needed(const dauys_rules *rules, uint64_t base);
 
 #endif

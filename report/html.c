@@ -238,11 +238,11 @@ cell(FILE *fp, const char *field, uint64_t n)
 
 /* One area's row of the regions table. */
 static void
-area_row(FILE *fp, const dauys_area *a, const char *profile, int total)
+area_row(FILE *fp, const dauys_area *a, const dauys_rules *rules, int total)
 {
     const dauys_counts *c = &a->counts;
-    uint64_t base = dauys_rules_yes_base(profile, c);
-    int majority = c->yes >= dauys_rules_majority_needed(profile, base);
+    uint64_t base = dauys_rules_yes_base(rules, c);
+    int majority = c->yes >= dauys_rules_majority_needed(rules, base);
 
     fprintf(fp, "<tr%s data-area=\"", total ? " class=\"total\"" : "");
     dauys_out_html_text(fp, a->id, a->id_len);
@@ -265,12 +265,11 @@ area_row(FILE *fp, const dauys_area *a, const char *profile, int total)
     fprintf(fp, "</td><td data-field=\"majority\">%s</td></tr>\n", majority ? "yes" : "no");
 }
 
-/* What PROFILE takes yes as a share of, in words. */
+/* What RULES take yes as a share of, in words. */
 static const char *
-base_name(const char *profile)
+base_name(const dauys_rules *rules)
 {
-    dauys_counts probe = {.yes = 1}; /* took part 0: the base is 1 only if it is yes + no */
-    return dauys_rules_yes_base(profile, &probe) == 1 ? "valid votes" : "took part";
+    return rules->majority_of_valid ? "valid votes" : "took part";
 }
 
 /* The table of regions and the nation for question Q. */
@@ -282,11 +281,11 @@ area_table(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
             "<th>reporting</th><th>expected</th><th>eligible</th><th>took part</th>"
             "<th>turnout</th><th>yes</th><th>no</th><th>not counted</th><th>invalid</th>"
             "<th>yes (of %s)</th><th>majority</th></tr></thead>\n<tbody>\n",
-            q->question->id, base_name(q->question->profile));
+            q->question->id, base_name(&q->question->rules));
     for (size_t i = 0; i < t->manifest->region_count; i++) {
-        area_row(fp, &q->region[i], q->question->profile, 0);
+        area_row(fp, &q->region[i], &q->question->rules, 0);
     }
-    area_row(fp, &q->nation, q->question->profile, 1);
+    area_row(fp, &q->nation, &q->question->rules, 1);
     fputs("</tbody>\n</table></div>\n", fp);
 }
 
@@ -347,31 +346,30 @@ regions_caption(FILE *fp, const dauys_question_tally *q, uint64_t with_majority,
 static void
 yes_chart(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
 {
-    const char *profile = q->question->profile;
+    const dauys_rules *rules = &q->question->rules;
     const dauys_rule_result *majority = find_rule(q, DAUYS_RULE_MAJORITY);
     size_t n = t->manifest->region_count;
     uint64_t with_majority = 0;
-    dauys_svg_line line = {.label = NULL};
+    dauys_svg_line line = {.num = rules->majority.num, .den = rules->majority.den, .label = NULL};
     char label[200], title[120];
 
-    dauys_rules_majority_fraction(profile, &line.num, &line.den);
     snprintf(label, sizeof label, "majority (%u/%u): %s", line.num, line.den,
-             majority != NULL ? majority->clause : profile);
+             majority != NULL ? majority->clause : q->question->profile);
     snprintf(title, sizeof title, "Yes by region (of %s) against the majority line",
-             base_name(profile));
+             base_name(rules));
     line.label = label;
-    fprintf(fp, "<h3>Yes by region (share of %s)</h3>\n", base_name(profile));
+    fprintf(fp, "<h3>Yes by region (share of %s)</h3>\n", base_name(rules));
     dauys_svg_bars_begin(fp, title, n + 1, 1);
     for (size_t i = 0; i <= n; i++) {
         const dauys_area *a = i < n ? &q->region[i] : &q->nation;
-        uint64_t base = dauys_rules_yes_base(profile, &a->counts);
+        uint64_t base = dauys_rules_yes_base(rules, &a->counts);
         dauys_svg_bar b = {.label = i < n ? a->name : "whole country",
                            .label_len = i < n ? a->name_len : 13,
                            .part = a->counts.yes,
                            .whole = base,
                            .total = i == n,
                            .marked = base > 0 &&
-                                     a->counts.yes >= dauys_rules_majority_needed(profile, base)};
+                                     a->counts.yes >= dauys_rules_majority_needed(rules, base)};
         with_majority += i < n && b.marked;
         dauys_svg_bars_row(fp, i, &b, "\xe2\x9c\x93 majority");
     }
@@ -409,10 +407,10 @@ histogram(FILE *fp, const dauys_html_page *page, size_t qi)
 static void
 fingerprint(FILE *fp, const dauys_html_page *page, size_t qi)
 {
-    const char *profile = page->tally->q[qi].question->profile;
     char y_label[64];
 
-    snprintf(y_label, sizeof y_label, "yes (of %s)", base_name(profile));
+    snprintf(y_label, sizeof y_label, "yes (of %s)",
+             base_name(&page->tally->q[qi].question->rules));
     fputs("<h3>Turnout against yes: the election fingerprint</h3>\n", fp);
     dauys_svg_heatmap(fp, "Two-dimensional histogram of precincts by turnout and yes share",
                       page->grid[qi], "turnout", y_label);

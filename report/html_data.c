@@ -78,7 +78,7 @@ add_precinct(dauys_html_page *page, size_t q, size_t *cap, sqlite3_stmt *st,
 static int
 bin_question(dauys_html_page *page, size_t q, dauys_error *err)
 {
-    const char *profile = page->tally->q[q].question->profile;
+    const dauys_rules *rules = &page->tally->q[q].question->rules;
     uint64_t *h = dauys_malloc_array(DAUYS_SVG_HISTOGRAM_BINS, sizeof *h);
     uint64_t *g = dauys_malloc_array((size_t) DAUYS_SVG_GRID * DAUYS_SVG_GRID, sizeof *g);
 
@@ -91,7 +91,7 @@ bin_question(dauys_html_page *page, size_t q, dauys_error *err)
     for (size_t i = 0; i < page->precinct_count[q]; i++) {
         const dauys_forensics_precinct *p = &page->precinct[q][i];
         dauys_counts c = {.took_part = p->took_part, .yes = p->yes, .no = p->no};
-        uint64_t base = dauys_rules_yes_base(profile, &c);
+        uint64_t base = dauys_rules_yes_base(rules, &c);
         if (p->eligible == 0) {
             page->no_list[q]++;
             continue;

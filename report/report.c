@@ -9,7 +9,7 @@
 #include "core/textout.h"
 
 static void
-text_row(FILE *fp, const dauys_area *a, const char *profile)
+text_row(FILE *fp, const dauys_area *a, const dauys_rules *rules)
 {
     char e[32], t[32], y[32], tp[16], yp[16];
 
@@ -18,13 +18,13 @@ text_row(FILE *fp, const dauys_area *a, const char *profile)
     dauys_rules_group(y, sizeof y, a->counts.yes);
     dauys_out_percent(tp, sizeof tp, a->counts.took_part, a->counts.eligible);
     /* yes as a share of what the profile's majority is taken of */
-    uint64_t base = dauys_rules_yes_base(profile, &a->counts);
+    uint64_t base = dauys_rules_yes_base(rules, &a->counts);
     dauys_out_percent(yp, sizeof yp, a->counts.yes, base);
     dauys_out_column(fp, a->id, a->id_len, 10);
     dauys_out_column(fp, a->name, a->name_len, 26);
     fprintf(fp, "%6llu/%-6llu %13s %13s %8s %13s %8s %s\n", (unsigned long long) a->reporting,
             (unsigned long long) a->expected, e, t, tp, y, yp,
-            a->counts.yes >= dauys_rules_majority_needed(profile, base) ? "yes" : "no");
+            a->counts.yes >= dauys_rules_majority_needed(rules, base) ? "yes" : "no");
 }
 
 static void
@@ -37,9 +37,9 @@ text_question(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
     fprintf(fp, "%-10s %-26s %13s %13s %13s %8s %13s %8s %s\n", "area", "name", "precincts",
             "eligible", "took part", "turnout", "yes", "yes", "majority");
     for (size_t i = 0; i < t->manifest->region_count; i++) {
-        text_row(fp, &q->region[i], q->question->profile);
+        text_row(fp, &q->region[i], &q->question->rules);
     }
-    text_row(fp, &q->nation, q->question->profile);
+    text_row(fp, &q->nation, &q->question->rules);
     for (size_t i = 0; i < v->rule_count; i++) {
         static const char *const names[] = {"quorum", "majority", "regions"};
         fprintf(fp, "  %-8s %s [%s]\n", names[v->rule[i].id], v->rule[i].text, v->rule[i].clause);

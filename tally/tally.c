@@ -125,12 +125,13 @@ roll_up(dauys_tally *t, dauys_question_tally *q, dauys_error *err)
         q->nation.reporting += q->region[i].reporting;
         add_counts(&q->nation.counts, &q->region[i].counts);
         /* The regional test is over the oblasts, the cities of republican
-         * significance and the capital: votes cast abroad count nationally only. */
+         * significance and the capital: votes cast abroad count nationally only.
+         * IMPLEMENTATION-OF: R-REGIONS-ABROAD */
         if (!is_abroad(&m->region[i])) {
             regional[counted++] = q->region[i].counts;
         }
     }
-    rc = dauys_rules_decide(&q->verdict, q->question->profile, &q->nation.counts, regional, counted,
+    rc = dauys_rules_decide(&q->verdict, &q->question->rules, &q->nation.counts, regional, counted,
                             err);
     dauys_free(regional);
     return rc;
