@@ -115,7 +115,8 @@ col_hashes_to(sqlite3_stmt *st, int col, const uint8_t want[32])
 static void
 db_report(audit *a, const db_diff *d, const char *where, const char *source)
 {
-    audit_check(a, C3, d->cols[0] == '\0', where, "column %s: not what %s gives", d->cols, source);
+    dauys_audit_check(a, C3, d->cols[0] == '\0', where, "column %s: not what %s gives", d->cols,
+                      source);
 }
 
 /* --- the log, row by row ---------------------------------------------------- */
@@ -135,8 +136,8 @@ db_node(unsigned level, uint64_t index, const uint8_t hash[DAUYS_HASH_BYTES], vo
     int have = sqlite3_step(w->node) == SQLITE_ROW;
     snprintf(where, sizeof where, "dauys.db merkle_node level %u idx %llu", level,
              (unsigned long long) index);
-    audit_check(w->a, C3, have && col_blob(w->node, 0, hash, DAUYS_HASH_BYTES), where,
-                "column hash: missing, or not the hash of the log's subtree");
+    dauys_audit_check(w->a, C3, have && col_blob(w->node, 0, hash, DAUYS_HASH_BYTES), where,
+                      "column hash: missing, or not the hash of the log's subtree");
     sqlite3_reset(w->node);
     w->nodes++;
     return 0;
@@ -152,12 +153,12 @@ db_checkpoints(db_walk *w)
 
     while (w->next_cp >= 0 && (uint64_t) w->next_cp <= w->n) {
         snprintf(where, sizeof where, "dauys.db checkpoint size %lld", (long long) w->next_cp);
-        audit_check(w->a, C3,
-                    (uint64_t) w->next_cp == w->n &&
-                        dauys_merkle_range_root(root, &w->range) == 0 &&
-                        col_blob(w->cp, 1, root, 32),
-                    where, "column root: not the root of the log's first %lld entries",
-                    (long long) w->next_cp);
+        dauys_audit_check(w->a, C3,
+                          (uint64_t) w->next_cp == w->n &&
+                              dauys_merkle_range_root(root, &w->range) == 0 &&
+                              col_blob(w->cp, 1, root, 32),
+                          where, "column root: not the root of the log's first %lld entries",
+                          (long long) w->next_cp);
         w->next_cp = sqlite3_step(w->cp) == SQLITE_ROW ? sqlite3_column_int64(w->cp, 0) : -1;
     }
 }
@@ -173,7 +174,7 @@ db_manifest(db_walk *w, const dauys_log_parsed *e)
 
     snprintf(where, sizeof where, "dauys.db manifest of entry %llu", (unsigned long long) w->n);
     if (!have) {
-        audit_check(w->a, C3, 0, where, "missing");
+        dauys_audit_check(w->a, C3, 0, where, "missing");
         return;
     }
     differs(&d, col_int(w->man, 0, e->version), "version");
@@ -253,8 +254,8 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
         snprintf(at, sizeof at, "dauys.db protocol_answer %s version %u question %s", p->precinct,
                  p->version, qid ? qid : "NULL");
         if (q == w->m->question_count || seen[q]++) {
-            audit_check(w->a, C3, 0, at,
-                        "column question: not a question of the manifest, or twice");
+            dauys_audit_check(w->a, C3, 0, at,
+                              "column question: not a question of the manifest, or twice");
             continue;
         }
         const dauys_answers *x = &p->answer[q];
@@ -274,9 +275,9 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
         db_report(w->a, &d, at, "the protocol's numbers");
     }
     sqlite3_reset(st);
-    audit_check(w->a, C3, rows == w->m->question_count, where,
-                "has %zu protocol_answer rows; the manifest has %zu questions", rows,
-                w->m->question_count);
+    dauys_audit_check(w->a, C3, rows == w->m->question_count, where,
+                      "has %zu protocol_answer rows; the manifest has %zu questions", rows,
+                      w->m->question_count);
 }
 
 /* The warning rows of the walk's submission (W->seq) against the W findings of P, checked
@@ -289,7 +290,7 @@ db_warnings(db_walk *w, const dauys_protocol *p, const char *where)
     size_t i = 0;
 
     if (!dauys_manifest_find_precinct(w->m, p->precinct, strlen(p->precinct), &mpi)) {
-        audit_unchecked(w->a, C3); /* not in the roster: C1 reports the entry */
+        dauys_audit_unchecked(w->a, C3); /* not in the roster: C1 reports the entry */
         return;
     }
     dauys_protocol_check(w->f, p, w->m, &w->m->precinct[mpi]);
@@ -298,15 +299,15 @@ db_warnings(db_walk *w, const dauys_protocol *p, const char *where)
     while (sqlite3_step(st) == SQLITE_ROW) {
         int same = i < w->f->count && col_str(st, 0, w->f->item[i].code) &&
                    col_str(st, 1, w->f->item[i].message);
-        audit_check(w->a, C3, same, where,
-                    "warning %zu (columns code, message): not the "
-                    "finding %s the protocol's numbers give",
-                    i + 1, i < w->f->count ? w->f->item[i].code : "(none)");
+        dauys_audit_check(w->a, C3, same, where,
+                          "warning %zu (columns code, message): not the "
+                          "finding %s the protocol's numbers give",
+                          i + 1, i < w->f->count ? w->f->item[i].code : "(none)");
         i++;
     }
     sqlite3_reset(st);
-    audit_check(w->a, C3, i == w->f->count, where, "has %zu warning rows; its numbers give %zu", i,
-                w->f->count);
+    dauys_audit_check(w->a, C3, i == w->f->count, where,
+                      "has %zu warning rows; its numbers give %zu", i, w->f->count);
 }
 
 /* The rows of an accepted protocol (BLOB, LEN: its verified bytes) against
@@ -322,7 +323,7 @@ db_protocol_rows(db_walk *w, const void *blob, size_t len)
     w->answers += w->m->question_count;
     snprintf(where, sizeof where, "dauys.db protocol of entry %llu", (unsigned long long) w->n);
     if (dauys_protocol_parse(w->p, blob, len, "protocol", w->m, &err) != 0) {
-        audit_unchecked(w->a, C3); /* counted, but not a protocol: C1 reports it */
+        dauys_audit_unchecked(w->a, C3); /* counted, but not a protocol: C1 reports it */
         return;
     }
     sqlite3_bind_int64(st, 1, w->seq);
@@ -336,7 +337,7 @@ db_protocol_rows(db_walk *w, const void *blob, size_t len)
     }
     sqlite3_reset(st);
     if (!have) {
-        audit_check(w->a, C3, 0, where, "missing, or twice");
+        dauys_audit_check(w->a, C3, 0, where, "missing, or twice");
         return;
     }
     db_report(w->a, &d, where, "the protocol's bytes");
@@ -375,14 +376,14 @@ db_submission(db_walk *w, const dauys_log_parsed *e, const char *text, size_t le
     sqlite3_stmt *st = w->sub;
     char where[64], reason[DAUYS_LOG_REASON_MAX + 2];
     db_diff d = {""};
-    int has_reason = dauys_log_entry_reason_text(text, len, reason, sizeof reason);
+    int has_reason = dauys_logentry_reason_text(text, len, reason, sizeof reason);
     int too_large = strcmp(e->reason_code, "too-large") == 0;
     int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
 
     w->seq++;
     snprintf(where, sizeof where, "dauys.db submission of entry %llu", (unsigned long long) w->n);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        audit_check(w->a, C3, 0, where, "missing");
+        dauys_audit_check(w->a, C3, 0, where, "missing");
         return;
     }
     differs(&d, col_int(st, 0, w->seq), "seq");
@@ -421,8 +422,8 @@ db_submission(db_walk *w, const dauys_log_parsed *e, const char *text, size_t le
     } else if (counts) {
         w->protocols++;
         w->answers += w->m->question_count;
-        audit_unchecked(w->a,
-                        C3); /* its rows cannot be derived from bytes that are not the protocol */
+        dauys_audit_unchecked(
+            w->a, C3); /* its rows cannot be derived from bytes that are not the protocol */
     }
 }
 
@@ -448,10 +449,10 @@ db_entry(void *ctx, const char *text, size_t len)
     differs(&d, have && col_int(w->log, 0, (int64_t) w->n), "idx");
     differs(&d, have && col_blob(w->log, 1, text, len), "entry");
     differs(&d, have && col_blob(w->log, 2, digest, 32), "sha256");
-    audit_check(w->a, C3, d.cols[0] == '\0', where,
-                "%s, or not the bundle's log entry %llu (column %s)", have ? "differs" : "missing",
-                (unsigned long long) w->n, d.cols);
-    if (dauys_log_entry_parse(&e, text, len, "entry", &err) == 0) {
+    dauys_audit_check(w->a, C3, d.cols[0] == '\0', where,
+                      "%s, or not the bundle's log entry %llu (column %s)",
+                      have ? "differs" : "missing", (unsigned long long) w->n, d.cols);
+    if (dauys_logentry_parse(&e, text, len, "entry", &err) == 0) {
         if (strcmp(e.event, "manifest") == 0) {
             db_manifest(w, &e);
         } else if (strcmp(e.event, "result") != 0) {
@@ -486,13 +487,13 @@ db_sums(audit *a, sqlite3_stmt *st, int first, const char *table, uint8_t *seen)
              did ? did : "NULL", qid ? qid : "NULL");
     if (did == NULL || q == a->m.question_count ||
         !dauys_idmap_get(&a->m.district_map, did, strlen(did), &d)) {
-        audit_check(a, C3, 0, where, "names a district or question not in the manifest");
+        dauys_audit_check(a, C3, 0, where, "names a district or question not in the manifest");
         return;
     }
     size_t slot = (size_t) d * a->m.question_count + q;
     const audit_sums *s = &a->district[slot];
     if (seen[slot]++) {
-        audit_check(a, C3, 0, where, "a second row for the same district and question");
+        dauys_audit_check(a, C3, 0, where, "a second row for the same district and question");
         return;
     }
     uint64_t want[7] = {s->reporting, s->eligible,    s->took_part, s->yes,
@@ -502,20 +503,20 @@ db_sums(audit *a, sqlite3_stmt *st, int first, const char *table, uint8_t *seen)
         same &= (uint64_t) sqlite3_column_int64(st, first + i) == want[i];
     }
     if (s->unknown != 0) {
-        audit_unchecked(a, C3);
+        dauys_audit_unchecked(a, C3);
         return;
     }
-    audit_check(a, C3, same, where,
-                "has reporting %lld eligible %lld took-part %lld yes %lld no "
-                "%lld not-counted %lld invalid %lld; the re-tally gives %llu %llu %llu %llu %llu "
-                "%llu %llu",
-                sqlite3_column_int64(st, first), sqlite3_column_int64(st, first + 1),
-                sqlite3_column_int64(st, first + 2), sqlite3_column_int64(st, first + 3),
-                sqlite3_column_int64(st, first + 4), sqlite3_column_int64(st, first + 5),
-                sqlite3_column_int64(st, first + 6), (unsigned long long) want[0],
-                (unsigned long long) want[1], (unsigned long long) want[2],
-                (unsigned long long) want[3], (unsigned long long) want[4],
-                (unsigned long long) want[5], (unsigned long long) want[6]);
+    dauys_audit_check(
+        a, C3, same, where,
+        "has reporting %lld eligible %lld took-part %lld yes %lld no "
+        "%lld not-counted %lld invalid %lld; the re-tally gives %llu %llu %llu %llu %llu "
+        "%llu %llu",
+        sqlite3_column_int64(st, first), sqlite3_column_int64(st, first + 1),
+        sqlite3_column_int64(st, first + 2), sqlite3_column_int64(st, first + 3),
+        sqlite3_column_int64(st, first + 4), sqlite3_column_int64(st, first + 5),
+        sqlite3_column_int64(st, first + 6), (unsigned long long) want[0],
+        (unsigned long long) want[1], (unsigned long long) want[2], (unsigned long long) want[3],
+        (unsigned long long) want[4], (unsigned long long) want[5], (unsigned long long) want[6]);
 }
 
 /* The district rows of the query SQL against the audit's sums; every district
@@ -545,10 +546,10 @@ db_districts(audit *a, sqlite3 *db, const char *sql, const char *table)
     for (size_t i = 0; i < a->m.district_count * a->m.question_count; i++) {
         want += a->district[i].reporting > 0;
     }
-    audit_check(a, C3, rows == want, table,
-                "%llu districts and questions with counted protocols; "
-                "the re-tally has %llu",
-                (unsigned long long) rows, (unsigned long long) want);
+    dauys_audit_check(a, C3, rows == want, table,
+                      "%llu districts and questions with counted protocols; "
+                      "the re-tally has %llu",
+                      (unsigned long long) rows, (unsigned long long) want);
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
@@ -581,9 +582,10 @@ db_current(audit *a, sqlite3 *db)
         int found = id != NULL && dauys_manifest_find_precinct(&a->m, id, strlen(id), &pi);
         snprintf(where, sizeof where, "dauys.db protocol, precinct %s", id ? id : "NULL");
         int once = found && !seen[pi]; /* a precinct may count once */
-        audit_check(a, C3, once && a->ps[pi].current && a->ps[pi].entry == entry, where,
-                    "counts the protocol of entry %llu; the log makes it %s",
-                    (unsigned long long) entry, found && a->ps[pi].current ? "another" : "none");
+        dauys_audit_check(a, C3, once && a->ps[pi].current && a->ps[pi].entry == entry, where,
+                          "counts the protocol of entry %llu; the log makes it %s",
+                          (unsigned long long) entry,
+                          found && a->ps[pi].current ? "another" : "none");
         if (found) {
             seen[pi] = 1;
         }
@@ -592,10 +594,10 @@ db_current(audit *a, sqlite3 *db)
     for (size_t i = 0; i < a->m.precinct_count; i++) {
         counted += a->ps[i].current != 0;
     }
-    audit_check(a, C3, rows == counted, "dauys.db protocol",
-                "%llu precincts count; the log makes "
-                "it %llu",
-                (unsigned long long) rows, (unsigned long long) counted);
+    dauys_audit_check(a, C3, rows == counted, "dauys.db protocol",
+                      "%llu precincts count; the log makes "
+                      "it %llu",
+                      (unsigned long long) rows, (unsigned long long) counted);
     rc = 0;
 done:
     dauys_free(seen);
@@ -642,19 +644,19 @@ db_walk_end(db_walk *w)
     uint64_t got = 0;
     char where[96];
 
-    audit_check(w->a, C3, sqlite3_step(w->log) == SQLITE_DONE, "dauys.db log_entry",
-                "has more entries than the bundle's log");
-    audit_check(w->a, C3, sqlite3_step(w->sub) == SQLITE_DONE, "dauys.db submission",
-                "has submissions the bundle's log does not have");
-    audit_check(w->a, C3, sqlite3_step(w->man) == SQLITE_DONE, "dauys.db manifest",
-                "has versions the bundle's log does not have");
-    audit_check(w->a, C3, w->next_cp < 0, "dauys.db checkpoint",
-                "has a checkpoint of %lld entries; the log has %llu", (long long) w->next_cp,
-                (unsigned long long) w->n);
+    dauys_audit_check(w->a, C3, sqlite3_step(w->log) == SQLITE_DONE, "dauys.db log_entry",
+                      "has more entries than the bundle's log");
+    dauys_audit_check(w->a, C3, sqlite3_step(w->sub) == SQLITE_DONE, "dauys.db submission",
+                      "has submissions the bundle's log does not have");
+    dauys_audit_check(w->a, C3, sqlite3_step(w->man) == SQLITE_DONE, "dauys.db manifest",
+                      "has versions the bundle's log does not have");
+    dauys_audit_check(w->a, C3, w->next_cp < 0, "dauys.db checkpoint",
+                      "has a checkpoint of %lld entries; the log has %llu", (long long) w->next_cp,
+                      (unsigned long long) w->n);
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        audit_check(w->a, C3, db_count(w->db, counts[i].sql, want[i], &got), counts[i].table,
-                    "dauys.db %s has %llu rows; the log makes %llu", counts[i].table,
-                    (unsigned long long) got, (unsigned long long) want[i]);
+        dauys_audit_check(w->a, C3, db_count(w->db, counts[i].sql, want[i], &got), counts[i].table,
+                          "dauys.db %s has %llu rows; the log makes %llu", counts[i].table,
+                          (unsigned long long) got, (unsigned long long) want[i]);
     }
     if (sqlite3_prepare_v2(w->db,
                            "SELECT s.log_index, p.state, p.precinct, p.version FROM protocol p"
@@ -668,9 +670,9 @@ db_walk_end(db_walk *w)
         const char *precinct = (const char *) sqlite3_column_text(st, 2);
         snprintf(where, sizeof where, "dauys.db protocol %s version %lld",
                  precinct ? precinct : "NULL", sqlite3_column_int64(st, 3));
-        audit_check(w->a, C3, want_state != ROW_NONE && col_str(st, 1, row_state[want_state]),
-                    where, "column state: the log leaves the protocol of entry %lld %s",
-                    (long long) entry, row_state[want_state]);
+        dauys_audit_check(w->a, C3, want_state != ROW_NONE && col_str(st, 1, row_state[want_state]),
+                          where, "column state: the log leaves the protocol of entry %lld %s",
+                          (long long) entry, row_state[want_state]);
     }
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
@@ -713,7 +715,7 @@ db_log(audit *a, sqlite3 *db)
         w.next_cp = sqlite3_step(w.cp) == SQLITE_ROW ? sqlite3_column_int64(w.cp, 0) : -1;
         db_checkpoints(&w);
     }
-    if (ready && audit_log_stream(a, db_entry, &w, &err) == 0 && !a->oom) {
+    if (ready && dauys_audit_log_stream(a, db_entry, &w, &err) == 0 && !a->oom) {
         rc = db_walk_end(&w);
     } else if (err.status == DAUYS_E_NOMEM || a->oom) {
         a->oom = 1;
@@ -764,11 +766,11 @@ db_meta(audit *a, sqlite3 *db)
         snprintf(where, sizeof where, "dauys.db meta %s", k ? k : "NULL");
         int same = rows < 5 && col_str(st, 0, want[rows][0]) &&
                    (col_str(st, 1, want[rows][1]) || (rows == 0 && col_str(st, 1, own)));
-        audit_check(a, C3, same, where, "column value: not %s",
-                    rows < 5 ? want[rows][1] : "a key dauys writes");
+        dauys_audit_check(a, C3, same, where, "column value: not %s",
+                          rows < 5 ? want[rows][1] : "a key dauys writes");
         rows++;
     }
-    audit_check(a, C3, rows == 5, "dauys.db meta", "has %zu rows; dauys init writes 5", rows);
+    dauys_audit_check(a, C3, rows == 5, "dauys.db meta", "has %zu rows; dauys init writes 5", rows);
     return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
@@ -880,15 +882,15 @@ db_roster_table(audit *a, sqlite3 *db, const roster_table *t)
         snprintf(where, sizeof where, "dauys.db %s %.*s", t->name, (int) (len < 100 ? len : 100),
                  id ? id : "NULL");
         if (id == NULL || !t->find(&a->m, id, len, &at) || seen[at]++) {
-            audit_check(a, C3, 0, where, "column id: not in the manifest in force, or twice");
+            dauys_audit_check(a, C3, 0, where, "column id: not in the manifest in force, or twice");
             continue;
         }
         t->row(&a->m, at, st, &d);
         db_report(a, &d, where, "the manifest in force");
     }
     snprintf(where, sizeof where, "dauys.db %s", t->name);
-    audit_check(a, C3, rows == t->count, where, "has %zu rows; the manifest in force has %zu", rows,
-                t->count);
+    dauys_audit_check(a, C3, rows == t->count, where, "has %zu rows; the manifest in force has %zu",
+                      rows, t->count);
     rc = sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 done:
     dauys_free(seen);
@@ -992,10 +994,10 @@ harden(audit *a, sqlite3 *db)
         for (int c = 2; same && c < 4; c++) {
             same = schema_same(have, want, c);
         }
-        audit_check(a, C3, same, where, "%s",
-                    order < 0   ? "not one dauys creates"
-                    : order > 0 ? "missing: dauys creates it"
-                                : "not as dauys creates it (sql/schema.sql)");
+        dauys_audit_check(a, C3, same, where, "%s",
+                          order < 0   ? "not one dauys creates"
+                          : order > 0 ? "missing: dauys creates it"
+                                      : "not as dauys creates it (sql/schema.sql)");
         h = order <= 0 ? sqlite3_step(have) == SQLITE_ROW : h;
         w = order >= 0 ? sqlite3_step(want) == SQLITE_ROW : w;
     }
@@ -1013,30 +1015,30 @@ done:
 }
 
 void
-audit_database(audit *a)
+dauys_audit_database(audit *a)
 {
     char uri[3 * PATH_MAX + 128];
     sqlite3 *db = NULL;
-    int kind = audit_source_db_uri(a->src, uri, sizeof uri), tables = 0;
+    int kind = dauys_audit_source_db_uri(uri, sizeof uri, a->src), tables = 0;
 
     if (kind == 0) {
         return; /* no database to compare: C3 is not run (the summary says so) */
     }
     a->sum->database = 1;
     if (kind != 1) {
-        audit_check(a, C3, 0, "dauys.db", "is not a plain file");
+        dauys_audit_check(a, C3, 0, "dauys.db", "is not a plain file");
         return;
     }
-    if ((a->src->archive && audit_slice_vfs_register() != 0) ||
+    if ((a->src->archive && dauys_audit_slice_vfs_register() != 0) ||
         sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
         (tables = harden(a, db)) != 0 || db_meta(a, db) != 0 || db_roster(a, db) != 0 ||
         db_log(a, db) != 0 || db_current(a, db) != 0 ||
         db_districts(a, db, sums_sql, "protocol_answer") != 0 ||
         db_districts(a, db, totals_sql, "district_total") != 0) {
-        audit_check(a, C3, 0, "dauys.db", "cannot be read as a dauys database: %s",
-                    db == NULL   ? "out of memory"
-                    : tables > 0 ? "it lacks the tables of a workspace"
-                                 : sqlite3_errmsg(db));
+        dauys_audit_check(a, C3, 0, "dauys.db", "cannot be read as a dauys database: %s",
+                          db == NULL   ? "out of memory"
+                          : tables > 0 ? "it lacks the tables of a workspace"
+                                       : sqlite3_errmsg(db));
     }
     sqlite3_close(db);
 }

@@ -10,12 +10,6 @@
 #include "core/kvtext.h"
 #include "referendum/rules.h"
 
-int
-dauys_rules_profile_known(const char *name)
-{
-    return dauys_rules_profile_valid(name);
-}
-
 /* Sections in the order they must appear. */
 enum section { SEC_HEADER, SEC_QUESTION, SEC_REGION, SEC_DISTRICT, SEC_PRECINCT };
 
@@ -249,7 +243,7 @@ parse_question(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
         if (dauys_rules_custom_parse(&custom, q->profile, &why) != 0) {
             return dauys_kv_fail(kv, err, "rules profile %s", why.message);
         }
-    } else if (!dauys_rules_profile_known(q->profile)) {
+    } else if (!dauys_rules_profile_valid(q->profile)) {
         return dauys_kv_fail(kv, err,
                              "rules profile \"%s\" is not known (kz-constitutional, "
                              "kz-ordinary, simple-majority, quorum-majority, or "

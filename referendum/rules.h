@@ -75,8 +75,7 @@ typedef struct dauys_verdict {
  * inconsistent counts (a region count with more yes than took part).
  */
 int dauys_rules_decide(dauys_verdict *out, const char *profile, const dauys_counts *nation,
-                       const dauys_counts *region, size_t region_count, dauys_error *err)
-    __attribute__((warn_unused_result));
+                       const dauys_counts *region, size_t region_count, dauys_error *err) DAUYS_WUR;
 
 /* A custom profile, parsed: quorum (if HAS_QUORUM) and majority thresholds. */
 typedef struct dauys_threshold {
@@ -91,8 +90,8 @@ typedef struct dauys_custom_profile {
 } dauys_custom_profile;
 
 /* Parses a "custom:..." profile token; 0, or -1 with ERR naming the problem. */
-int dauys_rules_custom_parse(dauys_custom_profile *out, const char *token, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_rules_custom_parse(dauys_custom_profile *out, const char *token,
+                             dauys_error *err) DAUYS_WUR;
 
 /* 1 if NAME is a profile this build knows (a named one or a valid custom one). */
 int dauys_rules_profile_valid(const char *name);

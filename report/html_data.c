@@ -118,11 +118,12 @@ load_question(dauys_html_page *page, size_t q, dauys_workspace *ws, dauys_error 
     size_t cap = 0;
     int rc;
 
-    if (db_prepare(ws->db, &st, dauys_sql_counting_precincts, err) != 0) {
+    if (dauys_db_prepare(ws->db, &st, dauys_sql_counting_precincts, err) != 0) {
         return -1;
     }
-    db_bind_text(st, 1, page->tally->q[q].question->id);
-    while ((rc = db_step_row(st, err)) > 0 && (rc = add_precinct(page, q, &cap, st, m, err)) == 0) {
+    dauys_db_bind_text(st, 1, page->tally->q[q].question->id);
+    while ((rc = dauys_db_step_row(st, err)) > 0 &&
+           (rc = add_precinct(page, q, &cap, st, m, err)) == 0) {
     }
     sqlite3_finalize(st);
     if (rc < 0 || bin_question(page, q, err) != 0) {
@@ -164,13 +165,13 @@ count_refusals(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st,
-                   "SELECT count(*) FROM submission WHERE outcome NOT IN "
-                   "('accepted', 'correction')",
-                   err) != 0) {
+    if (dauys_db_prepare(ws->db, &st,
+                         "SELECT count(*) FROM submission WHERE outcome NOT IN "
+                         "('accepted', 'correction')",
+                         err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
+    if ((rc = dauys_db_step_row(st, err)) > 0) {
         page->refusal_total = column_count(st, 0);
     }
     sqlite3_finalize(st);
@@ -191,11 +192,11 @@ load_refusals(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
     if (page->refusal == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }
-    if (db_prepare(ws->db, &st, dauys_sql_refusals, err) != 0) {
+    if (dauys_db_prepare(ws->db, &st, dauys_sql_refusals, err) != 0) {
         return -1;
     }
-    db_bind_int(st, 1, DAUYS_HTML_REFUSALS_SHOWN);
-    while ((rc = db_step_row(st, err)) > 0 &&
+    dauys_db_bind_int(st, 1, DAUYS_HTML_REFUSALS_SHOWN);
+    while ((rc = dauys_db_step_row(st, err)) > 0 &&
            (rc = read_refusal(&page->refusal[page->refusal_count], st, err)) == 0) {
         page->refusal_count++;
     }
@@ -210,11 +211,12 @@ load_checkpoint(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
-                   err) != 0) {
+    if (dauys_db_prepare(ws->db, &st,
+                         "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
+                         err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0 && sqlite3_column_bytes(st, 1) == 32) {
+    if ((rc = dauys_db_step_row(st, err)) > 0 && sqlite3_column_bytes(st, 1) == 32) {
         page->has_checkpoint = 1;
         page->checkpoint_size = column_count(st, 0);
         memcpy(page->checkpoint_root, sqlite3_column_blob(st, 1), 32);

@@ -14,11 +14,12 @@ last_checkpoint(dauys_workspace *ws, uint64_t *size, uint8_t root[32], dauys_err
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
-                   err) != 0) {
+    if (dauys_db_prepare(ws->db, &st,
+                         "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
+                         err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
+    if ((rc = dauys_db_step_row(st, err)) > 0) {
         *size = (uint64_t) sqlite3_column_int64(st, 0);
         if (sqlite3_column_bytes(st, 1) != 32) {
             rc = dauys_error_set(err, DAUYS_E_DATABASE, "checkpoint %llu is damaged",
@@ -64,20 +65,21 @@ store_checkpoint(dauys_workspace *ws, const dauys_checkpoint *cp, const char *no
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st, "INSERT OR IGNORE INTO checkpoint VALUES (?1, ?2, ?3)", err) != 0) {
+    if (dauys_db_prepare(ws->db, &st, "INSERT OR IGNORE INTO checkpoint VALUES (?1, ?2, ?3)",
+                         err) != 0) {
         return -1;
     }
-    db_bind_int(st, 1, (int64_t) cp->size);
-    db_bind_blob(st, 2, cp->root, 32);
-    db_bind_text(st, 3, note);
-    rc = db_step_done(st, err);
+    dauys_db_bind_int(st, 1, (int64_t) cp->size);
+    dauys_db_bind_blob(st, 2, cp->root, 32);
+    dauys_db_bind_text(st, 3, note);
+    rc = dauys_db_step_done(st, err);
     sqlite3_finalize(st);
     return rc;
 }
 
 int
-dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
-                       const dauys_seckey *sk, dauys_error *err)
+dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                     const dauys_seckey *sk, dauys_error *err)
 {
     dauys_pubkey pk;
 
@@ -89,7 +91,7 @@ dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_work
     if (dauys_workspace_begin(ws, err) != 0) {
         return -1;
     }
-    if (dauys_checkpoint_issue_locked(note, size, cp, ws, sk, err) != 0) {
+    if (dauys_log_checkpoint_locked(note, size, cp, ws, sk, err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
     }
@@ -97,8 +99,8 @@ dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_work
 }
 
 int
-dauys_checkpoint_issue_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
-                              const dauys_seckey *sk, dauys_error *err)
+dauys_log_checkpoint_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                            const dauys_seckey *sk, dauys_error *err)
 {
     memset(cp, 0, sizeof *cp);
     snprintf(cp->origin, sizeof cp->origin, "%s", ws->origin);
@@ -111,8 +113,8 @@ dauys_checkpoint_issue_locked(char *note, size_t size, dauys_checkpoint *cp, dau
 }
 
 int
-dauys_proof_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, uint64_t size,
-                      dauys_error *err)
+dauys_log_prove_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, uint64_t size,
+                          dauys_error *err)
 {
     memset(p, 0, sizeof *p);
     p->type = DAUYS_PROOF_INCLUSION;
@@ -126,8 +128,8 @@ dauys_proof_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, 
 }
 
 int
-dauys_proof_consistency(dauys_proof_text *p, dauys_workspace *ws, uint64_t old_size, uint64_t size,
-                        dauys_error *err)
+dauys_log_prove_consistency(dauys_proof_text *p, dauys_workspace *ws, uint64_t old_size,
+                            uint64_t size, dauys_error *err)
 {
     memset(p, 0, sizeof *p);
     p->type = DAUYS_PROOF_CONSISTENCY;
@@ -146,14 +148,15 @@ dauys_log_index_of_precinct(uint64_t *index, dauys_workspace *ws, const char *id
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st,
-                   "SELECT s.log_index FROM protocol p JOIN submission s ON s.seq = p.submission "
-                   "WHERE p.precinct = ?1 AND p.state = 'current'",
-                   err) != 0) {
+    if (dauys_db_prepare(
+            ws->db, &st,
+            "SELECT s.log_index FROM protocol p JOIN submission s ON s.seq = p.submission "
+            "WHERE p.precinct = ?1 AND p.state = 'current'",
+            err) != 0) {
         return -1;
     }
-    db_bind_text(st, 1, id);
-    if ((rc = db_step_row(st, err)) > 0) {
+    dauys_db_bind_text(st, 1, id);
+    if ((rc = dauys_db_step_row(st, err)) > 0) {
         *index = (uint64_t) sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);

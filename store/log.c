@@ -15,9 +15,9 @@ dauys_log_node(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, vo
     dauys_workspace *ws = ctx;
     int rc;
 
-    db_bind_int(ws->node_get, 1, level);
-    db_bind_int(ws->node_get, 2, (int64_t) index);
-    if ((rc = db_step_row(ws->node_get, err)) <= 0) {
+    dauys_db_bind_int(ws->node_get, 1, level);
+    dauys_db_bind_int(ws->node_get, 2, (int64_t) index);
+    if ((rc = dauys_db_step_row(ws->node_get, err)) <= 0) {
         return rc < 0 ? -1
                       : dauys_error_set(err, DAUYS_E_DATABASE,
                                         "Merkle node %u/%llu is missing from the workspace", level,
@@ -40,7 +40,7 @@ dauys_log_load_head(dauys_workspace *ws, dauys_error *err)
 {
     dauys_loghead *h = &ws->head;
     uint64_t size = 0, start = 0;
-    int rc = db_step_row(ws->log_size, err);
+    int rc = dauys_db_step_row(ws->log_size, err);
 
     if (rc < 0) {
         return -1;
@@ -73,10 +73,10 @@ store_node(unsigned level, uint64_t index, const uint8_t hash[DAUYS_HASH_BYTES],
 {
     dauys_workspace *ws = ctx;
 
-    db_bind_int(ws->node_insert, 1, level);
-    db_bind_int(ws->node_insert, 2, (int64_t) index);
-    db_bind_blob(ws->node_insert, 3, hash, DAUYS_HASH_BYTES);
-    return db_step_done(ws->node_insert, err);
+    dauys_db_bind_int(ws->node_insert, 1, level);
+    dauys_db_bind_int(ws->node_insert, 2, (int64_t) index);
+    dauys_db_bind_blob(ws->node_insert, 3, hash, DAUYS_HASH_BYTES);
+    return dauys_db_step_done(ws->node_insert, err);
 }
 
 int
@@ -88,16 +88,16 @@ dauys_log_append(dauys_workspace *ws, dauys_log_event *e, uint64_t *index, dauys
 
     e->index = ws->head.range.size;
     memcpy(e->previous, ws->head.last, sizeof e->previous);
-    if (dauys_log_entry_format(entry, sizeof entry, &len, e, err) != 0) {
+    if (dauys_logentry_format(entry, sizeof entry, &len, e, err) != 0) {
         return -1;
     }
     if (dauys_sha256(digest, entry, len) != 0 || dauys_merkle_leaf_hash(leaf, entry, len) != 0) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "hashing a log entry failed");
     }
-    db_bind_int(ws->log_insert, 1, (int64_t) e->index);
-    db_bind_blob(ws->log_insert, 2, entry, len);
-    db_bind_blob(ws->log_insert, 3, digest, sizeof digest);
-    if (db_step_done(ws->log_insert, err) != 0 ||
+    dauys_db_bind_int(ws->log_insert, 1, (int64_t) e->index);
+    dauys_db_bind_blob(ws->log_insert, 2, entry, len);
+    dauys_db_bind_blob(ws->log_insert, 3, digest, sizeof digest);
+    if (dauys_db_step_done(ws->log_insert, err) != 0 ||
         dauys_merkle_range_append(&ws->head.range, leaf, store_node, ws, err) != 0) {
         return -1;
     }

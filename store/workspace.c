@@ -21,13 +21,13 @@ ws_check_tables(sqlite3 *db, const char *path, dauys_error *err)
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (db_prepare(db, &st,
-                   "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                   "name IN ('meta', 'manifest', 'submission', 'log_entry')",
-                   err) != 0) {
+    if (dauys_db_prepare(db, &st,
+                         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+                         "name IN ('meta', 'manifest', 'submission', 'log_entry')",
+                         err) != 0) {
         return -1;
     }
-    rc = db_step_row(st, err);
+    rc = dauys_db_step_row(st, err);
     rc = rc < 0 ? -1 : rc > 0 && sqlite3_column_int(st, 0) == 4 ? 0 : 1;
     sqlite3_finalize(st);
     if (rc > 0) {
@@ -49,7 +49,7 @@ ws_open_db(dauys_workspace *ws, const char *path, int create, dauys_error *err)
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }
     if (sqlite3_open_v2(path, &ws->db, flags, NULL) != SQLITE_OK) {
-        return ws->db != NULL ? db_fail(ws->db, err, path)
+        return ws->db != NULL ? dauys_db_fail(ws->db, err, path)
                               : dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
     }
     sqlite3_busy_timeout(ws->db, 60000);
@@ -58,10 +58,11 @@ ws_open_db(dauys_workspace *ws, const char *path, int create, dauys_error *err)
     if (!create && ws_check_tables(ws->db, path, err) != 0) {
         return -1;
     }
-    return db_exec(ws->db,
-                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                   "PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-32768;",
-                   err);
+    return dauys_db_exec(
+        ws->db,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+        "PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-32768;",
+        err);
 }
 
 /* PATH as an SQLite URI's path ("%XX" for every byte but [A-Za-z0-9/._~-]),
@@ -109,7 +110,7 @@ ws_try_read_only(dauys_workspace *ws, const char *path, const char *query, dauys
     sqlite3_close(ws->db);
     ws->db = NULL;
     if (sqlite3_open_v2(uri, &ws->db, flags, NULL) != SQLITE_OK) {
-        return ws->db != NULL ? db_fail(ws->db, err, path)
+        return ws->db != NULL ? dauys_db_fail(ws->db, err, path)
                               : dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
     }
     sqlite3_busy_timeout(ws->db, 60000);
@@ -139,7 +140,7 @@ ws_open_db_read_only(dauys_workspace *ws, const char *path, dauys_error *err)
     }
     ws->read_only = 1;
     if (ws_try_read_only(ws, path, "?mode=ro", &first) == 0) {
-        return db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
+        return dauys_db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
     }
     /* SQLite says READONLY or CANTOPEN when it cannot make the -shm; any
      * other failure (not a workspace, out of memory) is the answer. */
@@ -159,22 +160,24 @@ ws_open_db_read_only(dauys_workspace *ws, const char *path, dauys_error *err)
     if (ws_try_read_only(ws, path, "?mode=ro&immutable=1", err) != 0) {
         return -1;
     }
-    return db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
+    return dauys_db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
 }
 
 /* Prepares the statements the log needs. */
 static int
 ws_prepare(dauys_workspace *ws, dauys_error *err)
 {
-    return db_prepare(ws->db, &ws->log_insert,
-                      "INSERT INTO log_entry(idx, entry, sha256) VALUES (?1, ?2, ?3)", err) ||
-                   db_prepare(ws->db, &ws->node_insert,
-                              "INSERT INTO merkle_node(level, idx, hash) VALUES (?1, ?2, ?3)",
-                              err) ||
-                   db_prepare(ws->db, &ws->node_get,
-                              "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2", err) ||
-                   db_prepare(ws->db, &ws->log_size,
-                              "SELECT idx, sha256 FROM log_entry ORDER BY idx DESC LIMIT 1", err)
+    return dauys_db_prepare(ws->db, &ws->log_insert,
+                            "INSERT INTO log_entry(idx, entry, sha256) VALUES (?1, ?2, ?3)", err) ||
+                   dauys_db_prepare(ws->db, &ws->node_insert,
+                                    "INSERT INTO merkle_node(level, idx, hash) VALUES (?1, ?2, ?3)",
+                                    err) ||
+                   dauys_db_prepare(ws->db, &ws->node_get,
+                                    "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2",
+                                    err) ||
+                   dauys_db_prepare(ws->db, &ws->log_size,
+                                    "SELECT idx, sha256 FROM log_entry ORDER BY idx DESC LIMIT 1",
+                                    err)
                ? -1
                : 0;
 }
@@ -202,7 +205,7 @@ dauys_workspace_begin(dauys_workspace *ws, dauys_error *err)
         return dauys_error_set(err, DAUYS_E_PERMISSION, "%s: the workspace was opened read-only",
                                ws->path);
     }
-    if (db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0) {
+    if (dauys_db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0) {
         return -1;
     }
     /* Another process may have appended since we last looked. */
@@ -217,7 +220,7 @@ dauys_workspace_begin(dauys_workspace *ws, dauys_error *err)
 int
 dauys_workspace_commit(dauys_workspace *ws, dauys_error *err)
 {
-    if (db_exec(ws->db, "COMMIT", err) != 0) {
+    if (dauys_db_exec(ws->db, "COMMIT", err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
     }
@@ -231,10 +234,10 @@ dauys_workspace_check_manifest(dauys_workspace *ws, dauys_error *err)
     int64_t latest = 0;
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+    if (dauys_db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
+    if ((rc = dauys_db_step_row(st, err)) > 0) {
         latest = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
@@ -267,9 +270,9 @@ store_initial(dauys_workspace *ws, const char *text, size_t len, const char *sig
     int rc = -1;
 
     dauys_keys_pubkey_to_base64(b64, &ws->central);
-    if (db_exec(ws->db, dauys_sql_schema, err) != 0 ||
-        roster_store(ws->db, &ws->manifest, err) != 0 ||
-        db_prepare(ws->db, &st, "INSERT INTO meta VALUES (?1, ?2)", err) != 0) {
+    if (dauys_db_exec(ws->db, dauys_sql_schema, err) != 0 ||
+        dauys_roster_store(ws->db, &ws->manifest, err) != 0 ||
+        dauys_db_prepare(ws->db, &st, "INSERT INTO meta VALUES (?1, ?2)", err) != 0) {
         goto done;
     }
     const char *meta[][2] = {
@@ -279,11 +282,12 @@ store_initial(dauys_workspace *ws, const char *text, size_t len, const char *sig
         {"origin", ws->origin},
         {"central_public_key", b64}};
     for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
-        db_bind_text(st, 1, meta[i][0]), db_bind_text(st, 2, meta[i][1]);
-        if (db_step_done(st, err) != 0)
+        dauys_db_bind_text(st, 1, meta[i][0]), dauys_db_bind_text(st, 2, meta[i][1]);
+        if (dauys_db_step_done(st, err) != 0)
             goto done;
     }
-    rc = ws_prepare(ws, err) != 0 ? -1 : roster_record_manifest(ws, text, len, sig, sig_len, err);
+    rc = ws_prepare(ws, err) != 0 ? -1
+                                  : dauys_roster_record_manifest(ws, text, len, sig, sig_len, err);
 done:
     sqlite3_finalize(st);
     return rc;
@@ -322,11 +326,11 @@ init_load(dauys_workspace *ws, char **text, size_t *len, char **sig, size_t *sig
     }
     if (dauys_keys_pubkey_load(&ws->central, central_pub_path, err) != 0 ||
         dauys_file_read(text, len, manifest_path, DAUYS_MANIFEST_FILE_MAX, err) != 0 ||
-        roster_read_signature(sig, sig_len, sig_path, err) != 0) {
+        dauys_roster_read_signature(sig, sig_len, sig_path, err) != 0) {
         return -1;
     }
-    if (roster_verify_parse(&ws->manifest, *text, *len, *sig, *sig_len, manifest_path, &ws->central,
-                            err) != 0) {
+    if (dauys_roster_verify_parse(&ws->manifest, *text, *len, *sig, *sig_len, manifest_path,
+                                  &ws->central, err) != 0) {
         return -1;
     }
     dauys_manifest_origin(ws->origin, sizeof ws->origin, &ws->manifest);
@@ -360,9 +364,9 @@ dauys_workspace_init(const char *dir, const char *manifest_path, const char *cen
         goto done;
     }
     created = 1;
-    if (ws_open_db(ws, path, 1, err) != 0 || db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0 ||
+    if (ws_open_db(ws, path, 1, err) != 0 || dauys_db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0 ||
         store_initial(ws, text, len, sig, sig_len, err) != 0 ||
-        db_exec(ws->db, "COMMIT", err) != 0) {
+        dauys_db_exec(ws->db, "COMMIT", err) != 0) {
         goto done;
     }
     rc = 0;
@@ -383,11 +387,11 @@ read_meta(sqlite3 *db, const char *key, char *out, size_t size, dauys_error *err
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (db_prepare(db, &st, "SELECT value FROM meta WHERE key = ?1", err) != 0) {
+    if (dauys_db_prepare(db, &st, "SELECT value FROM meta WHERE key = ?1", err) != 0) {
         return -1;
     }
-    db_bind_text(st, 1, key);
-    if ((rc = db_step_row(st, err)) > 0) {
+    dauys_db_bind_text(st, 1, key);
+    if ((rc = dauys_db_step_row(st, err)) > 0) {
         snprintf(out, size, "%s", (const char *) sqlite3_column_text(st, 0));
     }
     sqlite3_finalize(st);
@@ -422,16 +426,16 @@ open_load(dauys_workspace *ws, dauys_error *err)
     int rc;
 
     if (load_meta(ws, err) != 0 ||
-        db_prepare(ws->db, &st,
-                   "SELECT text, signature FROM manifest ORDER BY version DESC LIMIT 1",
-                   err) != 0) {
+        dauys_db_prepare(ws->db, &st,
+                         "SELECT text, signature FROM manifest ORDER BY version DESC LIMIT 1",
+                         err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
-        rc = roster_verify_parse(&ws->manifest, sqlite3_column_blob(st, 0),
-                                 (size_t) sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1),
-                                 (size_t) sqlite3_column_bytes(st, 1), "manifest", &ws->central,
-                                 err);
+    if ((rc = dauys_db_step_row(st, err)) > 0) {
+        rc = dauys_roster_verify_parse(
+            &ws->manifest, sqlite3_column_blob(st, 0), (size_t) sqlite3_column_bytes(st, 0),
+            sqlite3_column_blob(st, 1), (size_t) sqlite3_column_bytes(st, 1), "manifest",
+            &ws->central, err);
     } else if (rc == 0) {
         rc = dauys_error_set(err, DAUYS_E_DATABASE, "%s: no manifest", ws->path);
     }
@@ -455,10 +459,10 @@ read_frame_text(dauys_workspace *ws, char **text, size_t *len, dauys_error *err)
     char *buf = NULL, *at = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+    if (dauys_db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
         return -1;
     }
-    rc = db_step_row(st, err);
+    rc = dauys_db_step_row(st, err);
     version = rc > 0 ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
     if (rc < 0) {
@@ -505,10 +509,10 @@ frame_load(dauys_workspace *ws, dauys_error *err)
     }
     rc = dauys_manifest_parse_frame(&ws->manifest, text, len, "manifest", err);
     dauys_free(text);
-    if (rc != 0 || db_prepare(ws->db, &st, "SELECT id, precincts FROM district", err) != 0) {
+    if (rc != 0 || dauys_db_prepare(ws->db, &st, "SELECT id, precincts FROM district", err) != 0) {
         return -1;
     }
-    while ((rc = db_step_row(st, err)) > 0) {
+    while ((rc = dauys_db_step_row(st, err)) > 0) {
         const char *id = (const char *) sqlite3_column_text(st, 0);
         if (id != NULL && dauys_idmap_get(&ws->manifest.district_map, id, strlen(id), &d)) {
             ws->manifest.district_precincts[d] = (uint32_t) sqlite3_column_int64(st, 1);

@@ -151,7 +151,7 @@ read_missing(dauys_tally *t, sqlite3 *db, dauys_error *err)
     if (t->question_count == 0 || t->missing_count == 0) {
         return 0;
     }
-    if (db_prepare(db, &st, dauys_sql_missing_in_district, err) != 0) {
+    if (dauys_db_prepare(db, &st, dauys_sql_missing_in_district, err) != 0) {
         return -1;
     }
     for (size_t d = 0;
@@ -161,8 +161,9 @@ read_missing(dauys_tally *t, sqlite3 *db, dauys_error *err)
             continue;
         }
         sqlite3_reset(st);
-        db_bind_text_n(st, 1, q->district[d].id, q->district[d].id_len);
-        while ((rc = db_step_row(st, err)) > 0 && t->missing_shown < DAUYS_TALLY_MISSING_SHOWN) {
+        dauys_db_bind_text_n(st, 1, q->district[d].id, q->district[d].id_len);
+        while ((rc = dauys_db_step_row(st, err)) > 0 &&
+               t->missing_shown < DAUYS_TALLY_MISSING_SHOWN) {
             snprintf(t->missing[t->missing_shown++], DAUYS_ID_MAX + 1, "%s",
                      (const char *) sqlite3_column_text(st, 0));
         }
@@ -180,10 +181,10 @@ read_missing_and_warnings(dauys_tally *t, sqlite3 *db, dauys_error *err)
     int rc;
 
     if (read_missing(t, db, err) != 0 ||
-        db_prepare(db, &st, dauys_sql_warnings_counting, err) != 0) {
+        dauys_db_prepare(db, &st, dauys_sql_warnings_counting, err) != 0) {
         return -1;
     }
-    while ((rc = db_step_row(st, err)) > 0 && t->warning_codes < DAUYS_TALLY_WARNING_CODES) {
+    while ((rc = dauys_db_step_row(st, err)) > 0 && t->warning_codes < DAUYS_TALLY_WARNING_CODES) {
         snprintf(t->warning[t->warning_codes].code, sizeof t->warning[0].code, "%s",
                  (const char *) sqlite3_column_text(st, 0));
         t->warning[t->warning_codes++].count = (uint64_t) sqlite3_column_int64(st, 1);
@@ -208,11 +209,11 @@ dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
             return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
         }
     }
-    if (db_prepare(ws->db, &st, dauys_sql_tally_by_district, err) != 0) {
+    if (dauys_db_prepare(ws->db, &st, dauys_sql_tally_by_district, err) != 0) {
         dauys_tally_free(t);
         return -1;
     }
-    while ((rc = db_step_row(st, err)) > 0 && (rc = add_row(t, st, err)) == 0) {
+    while ((rc = dauys_db_step_row(st, err)) > 0 && (rc = add_row(t, st, err)) == 0) {
     }
     sqlite3_finalize(st);
     for (size_t i = 0; rc == 0 && i < t->question_count; i++) {

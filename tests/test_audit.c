@@ -522,16 +522,16 @@ test_archive_database_in_place(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(audit_slice_vfs_register(), 0);
-    assert_int_equal(audit_source_open(&dir, fx.bundle, &err), 0);
-    assert_int_equal(audit_source_open(&tar, fx.archive, &err), 0);
-    assert_int_equal(audit_source_db_uri(&dir, dir_uri, sizeof dir_uri), 1);
-    assert_int_equal(audit_source_db_uri(&tar, tar_uri, sizeof tar_uri), 1);
+    assert_int_equal(dauys_audit_slice_vfs_register(), 0);
+    assert_int_equal(dauys_audit_source_open(&dir, fx.bundle, &err), 0);
+    assert_int_equal(dauys_audit_source_open(&tar, fx.archive, &err), 0);
+    assert_int_equal(dauys_audit_source_db_uri(dir_uri, sizeof dir_uri, &dir), 1);
+    assert_int_equal(dauys_audit_source_db_uri(tar_uri, sizeof tar_uri, &tar), 1);
     assert_non_null(strstr(tar_uri, "vfs=" AUDIT_SLICE_VFS "&slice-offset="));
     assert_int_equal(count_through_temp_file(tar_uri), (long long) (fx.entries * fx.entries));
     assert_int_equal(count_through_temp_file(dir_uri), (long long) (fx.entries * fx.entries));
-    audit_source_close(&dir);
-    audit_source_close(&tar);
+    dauys_audit_source_close(&dir);
+    dauys_audit_source_close(&tar);
 }
 
 /* The first, provisional bundle passes too (with the bundle's own central.pub),
