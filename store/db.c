@@ -103,23 +103,35 @@ dauys_db_step_row(sqlite3_stmt *st, dauys_error *err)
 int
 dauys_db_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-    return s == NULL ? sqlite3_bind_null(st, i) : sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    int rc = s == NULL ? sqlite3_bind_null(st, i) : sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 int
 dauys_db_bind_text_n(sqlite3_stmt *st, int i, const char *s, size_t n)
 {
-    return sqlite3_bind_text64(st, i, s, n, SQLITE_STATIC, SQLITE_UTF8);
+    return sqlite3_bind_text64(st, i, s, n, SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK ? 0 : -1;
 }
 
 int
 dauys_db_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
 {
-    return p == NULL ? sqlite3_bind_null(st, i) : sqlite3_bind_blob64(st, i, p, n, SQLITE_STATIC);
+    int rc = p == NULL ? sqlite3_bind_null(st, i) : sqlite3_bind_blob64(st, i, p, n, SQLITE_STATIC);
+
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 int
 dauys_db_bind_int(sqlite3_stmt *st, int i, int64_t v)
 {
-    return sqlite3_bind_int64(st, i, v);
+    return sqlite3_bind_int64(st, i, v) == SQLITE_OK ? 0 : -1;
+}
+
+int
+dauys_db_bind_fail(sqlite3_stmt *st, dauys_error *err, const char *what)
+{
+    dauys_db_fail(sqlite3_db_handle(st), err, what);
+    sqlite3_clear_bindings(st);
+    return -1;
 }

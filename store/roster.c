@@ -68,22 +68,27 @@ dauys_roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const
 int
 dauys_roster_store(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
 {
-    sqlite3_stmt *q = NULL, *r = NULL, *d = NULL, *p = NULL;
+    sqlite3_stmt *insert_question = NULL, *upsert_region = NULL, *upsert_district = NULL,
+                 *upsert_precinct = NULL;
     char b64[57];
     int rc = -1;
 
-    if (dauys_db_prepare(db, &q, "INSERT OR IGNORE INTO question VALUES (?1, ?2, ?3, ?4)", err) ||
-        dauys_db_prepare(
-            db, &r,
-            "INSERT INTO region VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
-            "name = excluded.name",
-            err) ||
-        dauys_db_prepare(db, &d,
-                         "INSERT INTO district VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO "
+    if (dauys_db_prepare(db, &insert_question,
+                         "INSERT OR IGNORE INTO question(id, position, profile, text) "
+                         "VALUES (?1, ?2, ?3, ?4)",
+                         err) ||
+        dauys_db_prepare(db, &upsert_region,
+                         "INSERT INTO region(id, position, kind, name) VALUES (?1, ?2, ?3, ?4) "
+                         "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                         err) ||
+        dauys_db_prepare(db, &upsert_district,
+                         "INSERT INTO district(id, region, name, precincts) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO "
                          "UPDATE SET name = excluded.name, precincts = excluded.precincts",
                          err) ||
-        dauys_db_prepare(db, &p,
-                         "INSERT INTO precinct VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
+        dauys_db_prepare(db, &upsert_precinct,
+                         "INSERT INTO precinct(id, district, region, voters, public_key, name) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
                          "UPDATE SET voters = excluded.voters, public_key = excluded.public_key, "
                          "name = excluded.name",
                          err)) {
@@ -91,44 +96,62 @@ dauys_roster_store(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
     }
     for (size_t i = 0; i < m->question_count; i++) {
         const dauys_question *x = &m->question[i];
-        dauys_db_bind_text(q, 1, x->id), dauys_db_bind_int(q, 2, (int64_t) i),
-            dauys_db_bind_text(q, 3, x->profile);
-        dauys_db_bind_text_n(q, 4, x->text, x->text_len);
-        if (dauys_db_step_done(q, err) != 0)
+        if (dauys_db_bind_text(insert_question, 1, x->id) ||
+            dauys_db_bind_int(insert_question, 2, (int64_t) i) ||
+            dauys_db_bind_text(insert_question, 3, x->profile) ||
+            dauys_db_bind_text_n(insert_question, 4, x->text, x->text_len)) {
+            dauys_db_bind_fail(insert_question, err, "binding a question");
+            goto done;
+        }
+        if (dauys_db_step_done(insert_question, err) != 0)
             goto done;
     }
     for (size_t i = 0; i < m->region_count; i++) {
         const dauys_place *x = &m->region[i];
-        dauys_db_bind_text_n(r, 1, x->id, x->id_len), dauys_db_bind_int(r, 2, (int64_t) i);
-        dauys_db_bind_text_n(r, 3, x->kind, x->kind_len),
-            dauys_db_bind_text_n(r, 4, x->name, x->name_len);
-        if (dauys_db_step_done(r, err) != 0)
+        if (dauys_db_bind_text_n(upsert_region, 1, x->id, x->id_len) ||
+            dauys_db_bind_int(upsert_region, 2, (int64_t) i) ||
+            dauys_db_bind_text_n(upsert_region, 3, x->kind, x->kind_len) ||
+            dauys_db_bind_text_n(upsert_region, 4, x->name, x->name_len)) {
+            dauys_db_bind_fail(upsert_region, err, "binding a region");
+            goto done;
+        }
+        if (dauys_db_step_done(upsert_region, err) != 0)
             goto done;
     }
     for (size_t i = 0; i < m->district_count; i++) {
         const dauys_place *x = &m->district[i], *reg = &m->region[x->region];
-        dauys_db_bind_text_n(d, 1, x->id, x->id_len),
-            dauys_db_bind_text_n(d, 2, reg->id, reg->id_len);
-        dauys_db_bind_text_n(d, 3, x->name, x->name_len);
-        dauys_db_bind_int(d, 4, (int64_t) m->district_precincts[i]);
-        if (dauys_db_step_done(d, err) != 0)
+        if (dauys_db_bind_text_n(upsert_district, 1, x->id, x->id_len) ||
+            dauys_db_bind_text_n(upsert_district, 2, reg->id, reg->id_len) ||
+            dauys_db_bind_text_n(upsert_district, 3, x->name, x->name_len) ||
+            dauys_db_bind_int(upsert_district, 4, (int64_t) m->district_precincts[i])) {
+            dauys_db_bind_fail(upsert_district, err, "binding a district");
+            goto done;
+        }
+        if (dauys_db_step_done(upsert_district, err) != 0)
             goto done;
     }
     for (size_t i = 0; i < m->precinct_count; i++) {
         const dauys_precinct *x = &m->precinct[i];
         const dauys_place *dis = &m->district[x->district], *reg = &m->region[x->region];
         dauys_keys_pubkey_to_base64(b64, &x->key);
-        dauys_db_bind_text_n(p, 1, x->id, x->id_len),
-            dauys_db_bind_text_n(p, 2, dis->id, dis->id_len);
-        dauys_db_bind_text_n(p, 3, reg->id, reg->id_len),
-            dauys_db_bind_int(p, 4, (int64_t) x->voters);
-        dauys_db_bind_text(p, 5, b64), dauys_db_bind_text_n(p, 6, x->name, x->name_len);
-        if (dauys_db_step_done(p, err) != 0)
+        if (dauys_db_bind_text_n(upsert_precinct, 1, x->id, x->id_len) ||
+            dauys_db_bind_text_n(upsert_precinct, 2, dis->id, dis->id_len) ||
+            dauys_db_bind_text_n(upsert_precinct, 3, reg->id, reg->id_len) ||
+            dauys_db_bind_int(upsert_precinct, 4, (int64_t) x->voters) ||
+            dauys_db_bind_text(upsert_precinct, 5, b64) ||
+            dauys_db_bind_text_n(upsert_precinct, 6, x->name, x->name_len)) {
+            dauys_db_bind_fail(upsert_precinct, err, "binding a precinct");
+            goto done;
+        }
+        if (dauys_db_step_done(upsert_precinct, err) != 0)
             goto done;
     }
     rc = 0;
 done:
-    sqlite3_finalize(q), sqlite3_finalize(r), sqlite3_finalize(d), sqlite3_finalize(p);
+    sqlite3_finalize(insert_question);
+    sqlite3_finalize(upsert_region);
+    sqlite3_finalize(upsert_district);
+    sqlite3_finalize(upsert_precinct);
     return rc;
 }
 
@@ -140,7 +163,7 @@ dauys_roster_record_manifest(dauys_workspace *ws, const char *text, size_t len, 
                          .referendum = ws->manifest.referendum,
                          .version = ws->manifest.version,
                          .has_signature = 1};
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *insert_manifest = NULL;
     uint64_t index;
     int rc;
 
@@ -149,15 +172,23 @@ dauys_roster_record_manifest(dauys_workspace *ws, const char *text, size_t len, 
         return dauys_error_set(err, DAUYS_E_NOMEM, "hashing the manifest failed");
     }
     if (dauys_log_append(ws, &e, &index, err) != 0 ||
-        dauys_db_prepare(ws->db, &st, "INSERT INTO manifest VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        dauys_db_prepare(ws->db, &insert_manifest,
+                         "INSERT INTO manifest(version, text, signature, text_sha256, "
+                         "signature_sha256, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                          err) != 0) {
         return -1;
     }
-    dauys_db_bind_int(st, 1, ws->manifest.version), dauys_db_bind_blob(st, 2, text, len);
-    dauys_db_bind_blob(st, 3, sig, sig_len), dauys_db_bind_blob(st, 4, e.file_sha256, 32);
-    dauys_db_bind_blob(st, 5, e.signature_sha256, 32), dauys_db_bind_int(st, 6, (int64_t) index);
-    rc = dauys_db_step_done(st, err);
-    sqlite3_finalize(st);
+    if (dauys_db_bind_int(insert_manifest, 1, ws->manifest.version) ||
+        dauys_db_bind_blob(insert_manifest, 2, text, len) ||
+        dauys_db_bind_blob(insert_manifest, 3, sig, sig_len) ||
+        dauys_db_bind_blob(insert_manifest, 4, e.file_sha256, 32) ||
+        dauys_db_bind_blob(insert_manifest, 5, e.signature_sha256, 32) ||
+        dauys_db_bind_int(insert_manifest, 6, (int64_t) index)) {
+        rc = dauys_db_bind_fail(insert_manifest, err, "binding a manifest version");
+    } else {
+        rc = dauys_db_step_done(insert_manifest, err);
+    }
+    sqlite3_finalize(insert_manifest);
     return rc;
 }
 

@@ -18,18 +18,18 @@
 static int
 ws_check_tables(sqlite3 *db, const char *path, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *count_tables = NULL;
     int rc;
 
-    if (dauys_db_prepare(db, &st,
+    if (dauys_db_prepare(db, &count_tables,
                          "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                          "name IN ('meta', 'manifest', 'submission', 'log_entry')",
                          err) != 0) {
         return -1;
     }
-    rc = dauys_db_step_row(st, err);
-    rc = rc < 0 ? -1 : rc > 0 && sqlite3_column_int(st, 0) == 4 ? 0 : 1;
-    sqlite3_finalize(st);
+    rc = dauys_db_step_row(count_tables, err);
+    rc = rc < 0 ? -1 : rc > 0 && sqlite3_column_int(count_tables, 0) == 4 ? 0 : 1;
+    sqlite3_finalize(count_tables);
     if (rc > 0) {
         return dauys_error_set(err, DAUYS_E_DATABASE,
                                "%s: not a dauys workspace (it lacks a workspace's tables); "
@@ -167,19 +167,19 @@ ws_open_db_read_only(dauys_workspace *ws, const char *path, dauys_error *err)
 static int
 ws_prepare(dauys_workspace *ws, dauys_error *err)
 {
-    return dauys_db_prepare(ws->db, &ws->log_insert,
-                            "INSERT INTO log_entry(idx, entry, sha256) VALUES (?1, ?2, ?3)", err) ||
-                   dauys_db_prepare(ws->db, &ws->node_insert,
-                                    "INSERT INTO merkle_node(level, idx, hash) VALUES (?1, ?2, ?3)",
-                                    err) ||
-                   dauys_db_prepare(ws->db, &ws->node_get,
-                                    "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2",
-                                    err) ||
-                   dauys_db_prepare(ws->db, &ws->log_size,
-                                    "SELECT idx, sha256 FROM log_entry ORDER BY idx DESC LIMIT 1",
-                                    err)
-               ? -1
-               : 0;
+    if (dauys_db_prepare(ws->db, &ws->insert_entry,
+                         "INSERT INTO log_entry(idx, entry, sha256) VALUES (?1, ?2, ?3)",
+                         err) != 0 ||
+        dauys_db_prepare(ws->db, &ws->insert_node,
+                         "INSERT INTO merkle_node(level, idx, hash) VALUES (?1, ?2, ?3)",
+                         err) != 0 ||
+        dauys_db_prepare(ws->db, &ws->select_node,
+                         "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2", err) != 0 ||
+        dauys_db_prepare(ws->db, &ws->select_last_entry,
+                         "SELECT idx, sha256 FROM log_entry ORDER BY idx DESC LIMIT 1", err) != 0) {
+        return -1;
+    }
+    return 0;
 }
 
 void
@@ -188,10 +188,10 @@ dauys_workspace_close(dauys_workspace *ws)
     if (ws == NULL) {
         return;
     }
-    sqlite3_finalize(ws->log_insert);
-    sqlite3_finalize(ws->node_insert);
-    sqlite3_finalize(ws->node_get);
-    sqlite3_finalize(ws->log_size);
+    sqlite3_finalize(ws->insert_entry);
+    sqlite3_finalize(ws->insert_node);
+    sqlite3_finalize(ws->select_node);
+    sqlite3_finalize(ws->select_last_entry);
     sqlite3_close(ws->db);
     dauys_manifest_free(&ws->manifest);
     dauys_free(ws->path);
@@ -230,17 +230,17 @@ dauys_workspace_commit(dauys_workspace *ws, dauys_error *err)
 int
 dauys_workspace_check_manifest(dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_latest = NULL;
     int64_t latest = 0;
     int rc;
 
-    if (dauys_db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_latest, "SELECT max(version) FROM manifest", err) != 0) {
         return -1;
     }
-    if ((rc = dauys_db_step_row(st, err)) > 0) {
-        latest = sqlite3_column_int64(st, 0);
+    if ((rc = dauys_db_step_row(select_latest, err)) > 0) {
+        latest = sqlite3_column_int64(select_latest, 0);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_latest);
     if (rc < 0) {
         return -1;
     }
@@ -265,14 +265,15 @@ static int
 store_initial(dauys_workspace *ws, const char *text, size_t len, const char *sig, size_t sig_len,
               dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *insert_meta = NULL;
     char b64[57];
     int rc = -1;
 
     dauys_keys_pubkey_to_base64(b64, &ws->central);
     if (dauys_db_exec(ws->db, dauys_sql_schema, err) != 0 ||
         dauys_roster_store(ws->db, &ws->manifest, err) != 0 ||
-        dauys_db_prepare(ws->db, &st, "INSERT INTO meta VALUES (?1, ?2)", err) != 0) {
+        dauys_db_prepare(ws->db, &insert_meta, "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                         err) != 0) {
         goto done;
     }
     const char *meta[][2] = {
@@ -282,14 +283,18 @@ store_initial(dauys_workspace *ws, const char *text, size_t len, const char *sig
         {"origin", ws->origin},
         {"central_public_key", b64}};
     for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
-        dauys_db_bind_text(st, 1, meta[i][0]), dauys_db_bind_text(st, 2, meta[i][1]);
-        if (dauys_db_step_done(st, err) != 0)
+        if (dauys_db_bind_text(insert_meta, 1, meta[i][0]) ||
+            dauys_db_bind_text(insert_meta, 2, meta[i][1])) {
+            dauys_db_bind_fail(insert_meta, err, "binding a meta row");
+            goto done;
+        }
+        if (dauys_db_step_done(insert_meta, err) != 0)
             goto done;
     }
     rc = ws_prepare(ws, err) != 0 ? -1
                                   : dauys_roster_record_manifest(ws, text, len, sig, sig_len, err);
 done:
-    sqlite3_finalize(st);
+    sqlite3_finalize(insert_meta);
     return rc;
 }
 
@@ -384,23 +389,23 @@ done:
 static int
 read_meta(sqlite3 *db, const char *key, char *out, size_t size, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_value = NULL;
     int rc;
 
-    if (dauys_db_prepare(db, &st, "SELECT value FROM meta WHERE key = ?1", err) != 0) {
+    if (dauys_db_prepare(db, &select_value, "SELECT value FROM meta WHERE key = ?1", err) != 0) {
         return -1;
     }
-    dauys_db_bind_text(st, 1, key);
-    if ((rc = dauys_db_step_row(st, err)) > 0) {
-        snprintf(out, size, "%s", (const char *) sqlite3_column_text(st, 0));
+    if (dauys_db_bind_text(select_value, 1, key)) {
+        rc = dauys_db_bind_fail(select_value, err, "binding a meta key");
+    } else if ((rc = dauys_db_step_row(select_value, err)) > 0) {
+        snprintf(out, size, "%s", (const char *) sqlite3_column_text(select_value, 0));
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_value);
     return rc > 0   ? 0
            : rc < 0 ? -1
                     : dauys_error_set(err, DAUYS_E_DATABASE, "workspace has no \"%s\"", key);
 }
 
-/* Loads the central key and the latest manifest (re-verified) into WS. */
 /* The schema version, central key and origin from meta. */
 static int
 load_meta(dauys_workspace *ws, dauys_error *err)
@@ -419,27 +424,29 @@ load_meta(dauys_workspace *ws, dauys_error *err)
     return dauys_keys_pubkey_from_base64(&ws->central, b64, strlen(b64), err);
 }
 
+/* Loads the central key and the latest manifest (re-verified) into WS. */
 static int
 open_load(dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_manifest = NULL;
     int rc;
 
     if (load_meta(ws, err) != 0 ||
-        dauys_db_prepare(ws->db, &st,
+        dauys_db_prepare(ws->db, &select_manifest,
                          "SELECT text, signature FROM manifest ORDER BY version DESC LIMIT 1",
                          err) != 0) {
         return -1;
     }
-    if ((rc = dauys_db_step_row(st, err)) > 0) {
-        rc = dauys_roster_verify_parse(
-            &ws->manifest, sqlite3_column_blob(st, 0), (size_t) sqlite3_column_bytes(st, 0),
-            sqlite3_column_blob(st, 1), (size_t) sqlite3_column_bytes(st, 1), "manifest",
-            &ws->central, err);
+    if ((rc = dauys_db_step_row(select_manifest, err)) > 0) {
+        rc = dauys_roster_verify_parse(&ws->manifest, sqlite3_column_blob(select_manifest, 0),
+                                       (size_t) sqlite3_column_bytes(select_manifest, 0),
+                                       sqlite3_column_blob(select_manifest, 1),
+                                       (size_t) sqlite3_column_bytes(select_manifest, 1),
+                                       "manifest", &ws->central, err);
     } else if (rc == 0) {
         rc = dauys_error_set(err, DAUYS_E_DATABASE, "%s: no manifest", ws->path);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_manifest);
     return rc;
 }
 
@@ -453,18 +460,18 @@ read_frame_text(dauys_workspace *ws, char **text, size_t *len, dauys_error *err)
 {
     static const char mark[] = "\nprecinct: ";
     sqlite3_blob *blob = NULL;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_latest = NULL;
     sqlite3_int64 version = 0;
     size_t size, step = 1 << 16;
     char *buf = NULL, *at = NULL;
     int rc;
 
-    if (dauys_db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_latest, "SELECT max(version) FROM manifest", err) != 0) {
         return -1;
     }
-    rc = dauys_db_step_row(st, err);
-    version = rc > 0 ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    rc = dauys_db_step_row(select_latest, err);
+    version = rc > 0 ? sqlite3_column_int64(select_latest, 0) : 0;
+    sqlite3_finalize(select_latest);
     if (rc < 0) {
         return -1;
     }
@@ -498,7 +505,7 @@ read_frame_text(dauys_workspace *ws, char **text, size_t *len, dauys_error *err)
 static int
 frame_load(dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_districts = NULL;
     char *text = NULL;
     size_t len = 0;
     uint32_t d;
@@ -509,17 +516,19 @@ frame_load(dauys_workspace *ws, dauys_error *err)
     }
     rc = dauys_manifest_parse_frame(&ws->manifest, text, len, "manifest", err);
     dauys_free(text);
-    if (rc != 0 || dauys_db_prepare(ws->db, &st, "SELECT id, precincts FROM district", err) != 0) {
+    if (rc != 0 || dauys_db_prepare(ws->db, &select_districts, "SELECT id, precincts FROM district",
+                                    err) != 0) {
         return -1;
     }
-    while ((rc = dauys_db_step_row(st, err)) > 0) {
-        const char *id = (const char *) sqlite3_column_text(st, 0);
+    while ((rc = dauys_db_step_row(select_districts, err)) > 0) {
+        const char *id = (const char *) sqlite3_column_text(select_districts, 0);
         if (id != NULL && dauys_idmap_get(&ws->manifest.district_map, id, strlen(id), &d)) {
-            ws->manifest.district_precincts[d] = (uint32_t) sqlite3_column_int64(st, 1);
+            ws->manifest.district_precincts[d] =
+                (uint32_t) sqlite3_column_int64(select_districts, 1);
             ws->manifest.precinct_count += ws->manifest.district_precincts[d];
         }
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_districts);
     return rc;
 }
 

@@ -35,7 +35,7 @@ typedef struct dauys_workspace {
     char origin[128];          /* the log's origin, "dauys/REFERENDUM/MODE" */
     dauys_loghead head, saved; /* saved: the head at BEGIN, restored on rollback */
     int read_only;             /* opened by dauys_workspace_open_reader on a read-only one */
-    sqlite3_stmt *log_insert, *node_insert, *node_get, *log_size;
+    sqlite3_stmt *insert_entry, *insert_node, *select_node, *select_last_entry;
 } dauys_workspace;
 
 /*
