@@ -177,9 +177,9 @@ covers(const dauys_checkpoint *cp, leaves *l, dauys_error *err)
 }
 
 int
-dauys_audit_prove(char *out, size_t size, uint64_t *entry, const char *bundle, const char *precinct,
-                  const dauys_pubkey *central, const char *origin, dauys_audit_identity *checked,
-                  dauys_error *err)
+dauys_audit_prove(char *out, size_t size, uint64_t *entry, dauys_audit_identity *checked,
+                  const char *bundle, const char *precinct, const dauys_pubkey *central,
+                  const char *origin, dauys_error *err)
 {
     leaves l = {.precinct = precinct, .counting = UINT64_MAX};
     dauys_checkpoint cp;

@@ -36,9 +36,9 @@
  * log or of another origin; DAUYS_E_SIGNATURE or DAUYS_E_KEY_ID if CENTRAL
  * did not sign it.
  */
-int dauys_audit_prove(char *out, size_t size, uint64_t *entry, const char *bundle,
-                      const char *precinct, const dauys_pubkey *central, const char *origin,
-                      dauys_audit_identity *checked, dauys_error *err) DAUYS_WUR;
+int dauys_audit_prove(char *out, size_t size, uint64_t *entry, dauys_audit_identity *checked,
+                      const char *bundle, const char *precinct, const dauys_pubkey *central,
+                      const char *origin, dauys_error *err) DAUYS_WUR;
 
 typedef struct dauys_receipt_info {
     uint64_t index, size;
