@@ -77,30 +77,25 @@ typedef struct audit {
 } audit;
 
 /* Records one check's outcome; a failure goes to the caller with its place. */
-void audit_check(audit *a, int ck, int ok, const char *where, const char *fmt, ...)
+void dauys_audit_check(audit *a, int ck, int ok, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* Counts one check as not made (what it needs is missing or broken). */
-void audit_unchecked(audit *a, int ck);
-
-/* Reads DIR/REL (at most MAX bytes) into *OUT; *OUT NULL and the status
- * returned if unreadable. Thread-safe (prepare.c). */
-dauys_status audit_read_status(const audit *a, const char *rel, size_t max, char **out,
-                               size_t *len);
+void dauys_audit_unchecked(audit *a, int ck);
 
 /* 1 if DATA (LEN bytes) hashes to WANT, 0 if not, -1 if hashing failed. */
-int audit_hashes_to(const char *data, size_t len, const uint8_t want[32]);
+int dauys_audit_hashes_to(const char *data, size_t len, const uint8_t want[32]);
 
 /* Reads DIR/REL (at most MAX bytes) into *OUT; *OUT NULL if unreadable. */
-void audit_read(audit *a, const char *rel, size_t max, char **out, size_t *len);
+void dauys_audit_read(char **out, size_t *len, audit *a, const char *rel, size_t max);
 
 /* 1 if SIG (a signature file's text, or NULL) is KEY's signature of DATA;
  * 0 if not, and then *OOM is set if it was memory that failed. Thread-safe. */
-int audit_signature_valid(int *oom, const char *data, size_t len, const char *sig, size_t sig_len,
-                          const dauys_pubkey *key);
+int dauys_audit_signature_valid(int *oom, const char *data, size_t len, const char *sig,
+                                size_t sig_len, const dauys_pubkey *key);
 /* The same, setting a->oom. */
-int audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
-                    const dauys_pubkey *key);
+int dauys_audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
+                          const dauys_pubkey *key);
 
 /* prepare.c: a submission's files and signature, worked out ahead on any thread. */
 typedef struct audit_prepared {
@@ -124,7 +119,7 @@ typedef struct audit_batch_item {
     audit_prepared p;
 } audit_batch_item;
 
-void audit_prepared_free(audit_prepared *p);
+void dauys_audit_prepared_free(audit_prepared *p);
 /*
  * audit_prepare for every submission among ITEMS, on a->threads threads that
  * run while the caller goes on (with one thread: done before returning).
@@ -139,11 +134,12 @@ typedef struct audit_prep_job {
     unsigned started;
 } audit_prep_job;
 
-void audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *items, size_t count);
-void audit_prepare_join(audit_prep_job *j);
+void dauys_audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *items,
+                               size_t count);
+void dauys_audit_prepare_join(audit_prep_job *j);
 
 /* The bundle name of entry INDEX's protocol file. */
-void audit_protocol_name(char *out, size_t size, uint64_t index);
+void dauys_audit_protocol_name(char *out, size_t size, uint64_t index);
 
 /* Calls FN on each entry of the bundle's log/entries.txt in turn, as its
  * bytes; stops at FN's first non-zero return. Returns 0, or -1 with ERR filled.
@@ -153,45 +149,47 @@ void audit_protocol_name(char *out, size_t size, uint64_t index);
  * not NULL) as runs: at OFFSET in the file, LEN bytes, after ENTRIES entries. */
 typedef int (*audit_entry_fn)(void *ctx, const char *text, size_t len);
 typedef void (*audit_stray_fn)(void *ctx, uint64_t offset, uint64_t len, uint64_t entries);
-int audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray, void *ctx,
-                            dauys_error *err);
+int dauys_audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray,
+                                  void *ctx, dauys_error *err);
 /* The splitting itself, from FP (not closed): FN's first non-zero return, or
  * 0 (then a read error, if any, is left in ferror(FP) for the caller). */
-int audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx);
+int dauys_audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx);
 /* The same, bytes outside the entries passed over. */
-int audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err);
+int dauys_audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err);
 
 /* outcome.c: one manifest or submission entry of the log. */
-void audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where);
-void audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
-                         const audit_prepared *p);
-void audit_state_free(audit *a);
+void dauys_audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where);
+void dauys_audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
+                               const audit_prepared *p);
+/* The audit state's one destructor: frees everything A owns (not A itself,
+ * nor the source, which verify.c closes), leaving no pointer dangling. */
+void dauys_audit_state_free(audit *a);
 /* Sorts the manifest versions the log named, once the whole log is read. */
-void audit_manifest_versions_sort(audit *a);
+void dauys_audit_manifest_versions_sort(audit *a);
 /* 1 if NAME (in manifests/) is the file or signature of a logged manifest
  * version, as dauys names it: "vN.txt" or "vN.txt.minisig". Needs
- * audit_manifest_versions_sort first; O(log versions). */
-int audit_manifest_file_logged(const audit *a, const char *name);
+ * dauys_audit_manifest_versions_sort first; O(log versions). */
+int dauys_audit_manifest_file_logged(const audit *a, const char *name);
 /* Hands C the manifest in force and each counting precinct's protocol, read
  * again; 0, or -1 (ERR) if a callback failed or memory ran out. */
-int audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err);
+int dauys_audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err);
 
 /* statement.c: the audit's own result statement, and its comparison with result.txt. */
-int audit_statement_build(audit *a);
-void audit_statement_compare(audit *a, const char *text, size_t len);
+int dauys_audit_statement_build(audit *a);
+void dauys_audit_statement_compare(audit *a, const char *text, size_t len);
 /* A4 for result.txt.minisig (SIG, SIG_LEN bytes), a valid signature of the
  * statement by the central key: its trusted comment is FORMATS.md 16.2's. */
-void audit_result_comment_check(audit *a, const char *sig, size_t sig_len);
+void dauys_audit_result_comment_check(audit *a, const char *sig, size_t sig_len);
 /* Lines of the audit's statement whose areas hold protocols it could not read. */
-uint64_t audit_statement_unknown_lines(const audit *a);
+uint64_t dauys_audit_statement_unknown_lines(const audit *a);
 
 /* reports.c: T3, reports/report.html and reports/tally.csv against RESULT
  * (LEN bytes), the signed result.txt, and the re-tally's districts. */
-void audit_reports_check(audit *a, const char *result, size_t len);
+void dauys_audit_reports_check(audit *a, const char *result, size_t len);
 /* bundle.c: I4, every file in the bundle named by the log or derived from it. */
-void audit_bundle_files(audit *a);
+void dauys_audit_bundle_files(audit *a);
 
 /* database.c: C3, the bundle's dauys.db (read-only) against the re-derivation. */
-void audit_database(audit *a);
+void dauys_audit_database(audit *a);
 
 #endif

@@ -48,20 +48,13 @@ logged_protocol_file(const audit *a, const char *name)
     }
     index = strtoull(name, NULL, 10);
     sig = strcmp(dot, ".txt.minisig") == 0;
-    audit_protocol_name(canonical, sizeof canonical, index);
+    dauys_audit_protocol_name(canonical, sizeof canonical, index);
     if (strncmp(canonical + 10, name, (size_t) (dot - name)) != 0 ||
         strlen(canonical + 10) != (size_t) (dot - name) + 4 || !(sig || strcmp(dot, ".txt") == 0)) {
         return 0;
     }
     return index < a->logged_cap &&
            (a->logged[index] & (sig ? LOGGED_SIGNATURE : LOGGED_PROTOCOL)) != 0;
-}
-
-/* 1 if NAME is the file of a logged manifest version (manifests/). */
-static int
-logged_manifest_file(const audit *a, const char *name)
-{
-    return audit_manifest_file_logged(a, name);
 }
 
 /* Whether DIR/NAME (DIR "" for the top) is a file the bundle may hold. */
@@ -81,7 +74,7 @@ allowed(const audit *a, const char *dir, const char *name)
         return strcmp(name, "index.tsv") == 0 || logged_protocol_file(a, name);
     }
     if (strcmp(dir, "manifests") == 0) {
-        return logged_manifest_file(a, name);
+        return dauys_audit_manifest_file_logged(a, name);
     }
     if (strcmp(dir, "log") == 0) {
         return strcmp(name, "entries.txt") == 0;
@@ -101,7 +94,7 @@ scan(audit *a, const char *sub)
 
     snprintf(path, sizeof path, "%s%s%s", a->dir, sub[0] ? "/" : "", sub);
     if ((dp = opendir(path)) == NULL) {
-        audit_check(a, I4, 0, sub[0] ? sub : a->dir, "cannot be listed");
+        dauys_audit_check(a, I4, 0, sub[0] ? sub : a->dir, "cannot be listed");
         return;
     }
     while ((d = readdir(dp)) != NULL) {
@@ -111,14 +104,14 @@ scan(audit *a, const char *sub)
         snprintf(rel, sizeof rel, "%s%s%s", sub, sub[0] ? "/" : "", d->d_name);
         if (snprintf(path, sizeof path, "%s/%s", a->dir, rel) >= (int) sizeof path ||
             lstat(path, &st) != 0) {
-            audit_check(a, I4, 0, rel, "cannot be examined");
+            dauys_audit_check(a, I4, 0, rel, "cannot be examined");
         } else if (sub[0] == '\0' && one_of(d->d_name, dirs) && S_ISDIR(st.st_mode)) {
             scan(a, d->d_name);
         } else {
             int ok = allowed(a, sub, d->d_name);
-            audit_check(a, I4, ok && S_ISREG(st.st_mode), rel,
-                        ok ? "is not a plain file (a link, directory or device)"
-                           : "is not named by the log nor one of the bundle's derived files");
+            dauys_audit_check(a, I4, ok && S_ISREG(st.st_mode), rel,
+                              ok ? "is not a plain file (a link, directory or device)"
+                                 : "is not named by the log nor one of the bundle's derived files");
         }
     }
     closedir(dp);
@@ -130,7 +123,7 @@ static int
 hash_file(uint8_t out[DAUYS_SHA256_BYTES], audit *a, const char *rel)
 {
     dauys_error err;
-    FILE *fp = audit_source_fopen(a->src, rel, &err);
+    FILE *fp = dauys_audit_source_fopen(a->src, rel, &err);
     int rc = -1;
 
     if (fp != NULL) {
@@ -151,13 +144,13 @@ check_manifest_copy(audit *a, const char *suffix)
 
     snprintf(rel, sizeof rel, "manifests/v%u.txt%s", a->m.version, suffix);
     snprintf(copy, sizeof copy, "manifest.txt%s", suffix);
-    if (audit_source_kind(a->src, copy) == 0) {
+    if (dauys_audit_source_kind(a->src, copy) == 0) {
         return; /* a derived copy: it may be left out */
     }
-    audit_check(a, I4,
-                hash_file(x, a, rel) == 0 && hash_file(y, a, copy) == 0 &&
-                    memcmp(x, y, sizeof x) == 0,
-                copy, "differs from %s, the version in force", rel);
+    dauys_audit_check(a, I4,
+                      hash_file(x, a, rel) == 0 && hash_file(y, a, copy) == 0 &&
+                          memcmp(x, y, sizeof x) == 0,
+                      copy, "differs from %s, the version in force", rel);
 }
 
 /* protocols/index.tsv read line by line beside the log's submission entries. */
@@ -205,17 +198,17 @@ index_entry(void *ctx, const char *text, size_t len)
     dauys_log_parsed e;
     dauys_error err;
 
-    if (dauys_log_entry_parse(&e, text, len, "entry", &err) != 0 ||
+    if (dauys_logentry_parse(&e, text, len, "entry", &err) != 0 ||
         strcmp(e.event, "manifest") == 0 || strcmp(e.event, "result") == 0) {
         return 0; /* I1 reports a malformed entry; these have no line */
     }
     index_line(want, sizeof want, &e);
     int have = next_index_line(w);
     snprintf(where, sizeof where, "protocols/index.tsv line %zu", ++w->number);
-    audit_check(w->a, I4, have && strcmp(w->line, want) == 0, where,
-                "is \"%.*s\"; log entry %llu gives \"%.*s\"",
-                have ? (int) strcspn(w->line, "\n") : 0, have ? w->line : "",
-                (unsigned long long) e.index, (int) strlen(want) - 1, want);
+    dauys_audit_check(w->a, I4, have && strcmp(w->line, want) == 0, where,
+                      "is \"%.*s\"; log entry %llu gives \"%.*s\"",
+                      have ? (int) strcspn(w->line, "\n") : 0, have ? w->line : "",
+                      (unsigned long long) e.index, (int) strlen(want) - 1, want);
     return 0;
 }
 
@@ -227,19 +220,19 @@ check_index(audit *a)
     index_walk w = {.a = a, .number = 1};
     dauys_error err;
 
-    if ((w.fp = audit_source_fopen(a->src, "protocols/index.tsv", &err)) == NULL) {
+    if ((w.fp = dauys_audit_source_fopen(a->src, "protocols/index.tsv", &err)) == NULL) {
         a->oom |= err.status == DAUYS_E_NOMEM;
         return; /* a derived copy: it may be left out (scan names what is not a file) */
     }
-    audit_check(a, I4, next_index_line(&w) && strcmp(w.line, header) == 0,
-                "protocols/index.tsv line 1", "is not the header line");
-    if (audit_log_stream(a, index_entry, &w, &err) != 0) {
+    dauys_audit_check(a, I4, next_index_line(&w) && strcmp(w.line, header) == 0,
+                      "protocols/index.tsv line 1", "is not the header line");
+    if (dauys_audit_log_stream(a, index_entry, &w, &err) != 0) {
         a->oom |= err.status == DAUYS_E_NOMEM;
-        audit_check(a, I4, err.status == DAUYS_E_NOMEM, "protocols/index.tsv",
-                    "cannot be compared: %s", err.message);
+        dauys_audit_check(a, I4, err.status == DAUYS_E_NOMEM, "protocols/index.tsv",
+                          "cannot be compared: %s", err.message);
     }
-    audit_check(a, I4, !next_index_line(&w), "protocols/index.tsv",
-                "has lines after the log's last submission");
+    dauys_audit_check(a, I4, !next_index_line(&w), "protocols/index.tsv",
+                      "has lines after the log's last submission");
     fclose(w.fp);
 }
 
@@ -293,10 +286,10 @@ spelled(const audit_member *m)
 static void
 second_copy(audit *a, const audit_member *m, const audit_member *earlier)
 {
-    audit_check(a, I4, 0, m->name[0] ? m->name : ".",
-                "appears twice in the archive, as \"%s\" and \"%s\" (tar -x unpacks both to "
-                "this path and keeps the last)",
-                spelled(earlier), spelled(m));
+    dauys_audit_check(a, I4, 0, m->name[0] ? m->name : ".",
+                      "appears twice in the archive, as \"%s\" and \"%s\" (tar -x unpacks both to "
+                      "this path and keeps the last)",
+                      spelled(earlier), spelled(m));
 }
 
 /* An archive's members (FORMATS.md 17.4): as the directory's files, plus its
@@ -327,28 +320,29 @@ scan_archive(audit *a)
             continue;
         }
         int ok = one_of(dir, dirs) && allowed(a, dir, slash != NULL ? slash + 1 : m->name);
-        audit_check(a, I4, ok && m->type == '0', m->name[0] ? m->name : ".", "%s%s%s%s",
-                    !ok ? "is not named by the log nor one of the bundle's derived files"
-                        : "is not a plain file (a link, directory or device)",
-                    m->stored != NULL ? " (spelled \"" : "", m->stored != NULL ? m->stored : "",
-                    m->stored != NULL ? "\" in the archive)" : "");
+        dauys_audit_check(a, I4, ok && m->type == '0', m->name[0] ? m->name : ".", "%s%s%s%s",
+                          !ok ? "is not named by the log nor one of the bundle's derived files"
+                              : "is not a plain file (a link, directory or device)",
+                          m->stored != NULL ? " (spelled \"" : "",
+                          m->stored != NULL ? m->stored : "",
+                          m->stored != NULL ? "\" in the archive)" : "");
     }
     a->sum->passed[I4] += s->taken; /* each in its place in the run, as the log names it */
     for (uint64_t i = 0; i < s->stray_count && i < AUDIT_STRAYS_KEPT; i++) {
-        audit_check(a, I4, 0, a->dir, "member %s", s->stray[i]);
+        dauys_audit_check(a, I4, 0, a->dir, "member %s", s->stray[i]);
     }
     if (s->stray_count > AUDIT_STRAYS_KEPT) {
-        audit_check(a, I4, 0, a->dir, "%llu more members out of place",
-                    (unsigned long long) (s->stray_count - AUDIT_STRAYS_KEPT));
+        dauys_audit_check(a, I4, 0, a->dir, "%llu more members out of place",
+                          (unsigned long long) (s->stray_count - AUDIT_STRAYS_KEPT));
     }
     if (s->damage[0] != '\0') {
-        audit_check(a, I4, 0, a->dir, "%s", s->damage);
+        dauys_audit_check(a, I4, 0, a->dir, "%s", s->damage);
     }
     dauys_free(earlier);
 }
 
 void
-audit_bundle_files(audit *a)
+dauys_audit_bundle_files(audit *a)
 {
     if (a->src->archive) {
         scan_archive(a);

@@ -34,7 +34,9 @@ static const char *const row_state[] = {"none", "current", "superseded", "confli
 typedef struct db_walk {
     audit *a;
     sqlite3 *db;
-    sqlite3_stmt *log, *sub, *man, *node, *cp, *proto, *answer, *warn;
+    /* the tables walked in log order, and the rows looked up by key */
+    sqlite3_stmt *log_rows, *submission_rows, *manifest_rows, *checkpoint_rows;
+    sqlite3_stmt *find_node, *find_protocol, *find_answers, *find_warnings;
     uint64_t n;              /* entries so far */
     int64_t seq;             /* submissions so far: the next one's seq - 1 */
     uint32_t in_force;       /* the manifest version in force at this entry */
@@ -115,10 +117,24 @@ col_hashes_to(sqlite3_stmt *st, int col, const uint8_t want[32])
 static void
 db_report(audit *a, const db_diff *d, const char *where, const char *source)
 {
-    audit_check(a, C3, d->cols[0] == '\0', where, "column %s: not what %s gives", d->cols, source);
+    dauys_audit_check(a, C3, d->cols[0] == '\0', where, "column %s: not what %s gives", d->cols,
+                      source);
 }
 
 /* --- the log, row by row ---------------------------------------------------- */
+
+/* OK: 1 if every bind of ST's key went through; else ST's bindings are
+ * cleared and C3 counts as not made (SQLite refused a value: nothing the
+ * row says can be judged). Returns OK. */
+static int
+key_bound(audit *a, sqlite3_stmt *st, int ok)
+{
+    if (!ok) {
+        sqlite3_clear_bindings(st);
+        dauys_audit_unchecked(a, C3);
+    }
+    return ok;
+}
 
 /* Merkle node (LEVEL, INDEX), just completed by the audit's own tree: the
  * merkle_node row must hold HASH. */
@@ -130,15 +146,18 @@ db_node(unsigned level, uint64_t index, const uint8_t hash[DAUYS_HASH_BYTES], vo
     char where[96];
 
     (void) err;
-    sqlite3_bind_int64(w->node, 1, level);
-    sqlite3_bind_int64(w->node, 2, (sqlite3_int64) index);
-    int have = sqlite3_step(w->node) == SQLITE_ROW;
+    w->nodes++;
+    if (!key_bound(w->a, w->find_node,
+                   sqlite3_bind_int64(w->find_node, 1, level) == SQLITE_OK &&
+                       sqlite3_bind_int64(w->find_node, 2, (sqlite3_int64) index) == SQLITE_OK)) {
+        return 0;
+    }
+    int have = sqlite3_step(w->find_node) == SQLITE_ROW;
     snprintf(where, sizeof where, "dauys.db merkle_node level %u idx %llu", level,
              (unsigned long long) index);
-    audit_check(w->a, C3, have && col_blob(w->node, 0, hash, DAUYS_HASH_BYTES), where,
-                "column hash: missing, or not the hash of the log's subtree");
-    sqlite3_reset(w->node);
-    w->nodes++;
+    dauys_audit_check(w->a, C3, have && col_blob(w->find_node, 0, hash, DAUYS_HASH_BYTES), where,
+                      "column hash: missing, or not the hash of the log's subtree");
+    sqlite3_reset(w->find_node);
     return 0;
 }
 
@@ -152,13 +171,15 @@ db_checkpoints(db_walk *w)
 
     while (w->next_cp >= 0 && (uint64_t) w->next_cp <= w->n) {
         snprintf(where, sizeof where, "dauys.db checkpoint size %lld", (long long) w->next_cp);
-        audit_check(w->a, C3,
-                    (uint64_t) w->next_cp == w->n &&
-                        dauys_merkle_range_root(root, &w->range) == 0 &&
-                        col_blob(w->cp, 1, root, 32),
-                    where, "column root: not the root of the log's first %lld entries",
-                    (long long) w->next_cp);
-        w->next_cp = sqlite3_step(w->cp) == SQLITE_ROW ? sqlite3_column_int64(w->cp, 0) : -1;
+        dauys_audit_check(w->a, C3,
+                          (uint64_t) w->next_cp == w->n &&
+                              dauys_merkle_range_root(root, &w->range) == 0 &&
+                              col_blob(w->checkpoint_rows, 1, root, 32),
+                          where, "column root: not the root of the log's first %lld entries",
+                          (long long) w->next_cp);
+        w->next_cp = sqlite3_step(w->checkpoint_rows) == SQLITE_ROW
+                         ? sqlite3_column_int64(w->checkpoint_rows, 0)
+                         : -1;
     }
 }
 
@@ -169,19 +190,19 @@ db_manifest(db_walk *w, const dauys_log_parsed *e)
     char where[64];
     db_diff d = {""};
     dauys_error err;
-    int have = sqlite3_step(w->man) == SQLITE_ROW;
+    int have = sqlite3_step(w->manifest_rows) == SQLITE_ROW;
 
     snprintf(where, sizeof where, "dauys.db manifest of entry %llu", (unsigned long long) w->n);
     if (!have) {
-        audit_check(w->a, C3, 0, where, "missing");
+        dauys_audit_check(w->a, C3, 0, where, "missing");
         return;
     }
-    differs(&d, col_int(w->man, 0, e->version), "version");
-    differs(&d, col_int(w->man, 1, (int64_t) w->n), "log_index");
-    differs(&d, col_hashes_to(w->man, 2, e->file_sha256), "text");
-    differs(&d, col_hashes_to(w->man, 3, e->signature_sha256), "signature");
-    differs(&d, col_blob(w->man, 4, e->file_sha256, 32), "text_sha256");
-    differs(&d, col_blob(w->man, 5, e->signature_sha256, 32), "signature_sha256");
+    differs(&d, col_int(w->manifest_rows, 0, e->version), "version");
+    differs(&d, col_int(w->manifest_rows, 1, (int64_t) w->n), "log_index");
+    differs(&d, col_hashes_to(w->manifest_rows, 2, e->file_sha256), "text");
+    differs(&d, col_hashes_to(w->manifest_rows, 3, e->signature_sha256), "signature");
+    differs(&d, col_blob(w->manifest_rows, 4, e->file_sha256, 32), "text_sha256");
+    differs(&d, col_blob(w->manifest_rows, 5, e->signature_sha256, 32), "signature_sha256");
     db_report(w->a, &d, where, "the log entry and the files it names");
     w->in_force = e->version;
     if (e->version == w->a->m.version || d.cols[0] != '\0') {
@@ -192,9 +213,9 @@ db_manifest(db_walk *w, const dauys_log_parsed *e)
         dauys_manifest_free(&w->own);
         w->have_own = 0;
     }
-    w->have_own =
-        dauys_manifest_parse(&w->own, sqlite3_column_blob(w->man, 2),
-                             (size_t) sqlite3_column_bytes(w->man, 2), "manifest", &err) == 0;
+    w->have_own = dauys_manifest_parse(&w->own, sqlite3_column_blob(w->manifest_rows, 2),
+                                       (size_t) sqlite3_column_bytes(w->manifest_rows, 2),
+                                       "manifest", &err) == 0;
     if (!w->have_own && err.status == DAUYS_E_NOMEM) {
         w->a->oom = 1;
     }
@@ -234,15 +255,18 @@ state_room(db_walk *w)
 static void
 db_answers(db_walk *w, const dauys_protocol *p, const char *where)
 {
-    sqlite3_stmt *st = w->answer;
+    sqlite3_stmt *find = w->find_answers;
     uint8_t seen[DAUYS_QUESTIONS_MAX] = {0};
     size_t rows = 0;
     char at[160];
 
-    sqlite3_bind_text(st, 1, p->precinct, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, p->version);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *qid = (const char *) sqlite3_column_text(st, 0);
+    if (!key_bound(w->a, find,
+                   sqlite3_bind_text(find, 1, p->precinct, -1, SQLITE_STATIC) == SQLITE_OK &&
+                       sqlite3_bind_int64(find, 2, p->version) == SQLITE_OK)) {
+        return;
+    }
+    while (sqlite3_step(find) == SQLITE_ROW) {
+        const char *qid = (const char *) sqlite3_column_text(find, 0);
         size_t q = 0;
         db_diff d = {""};
         rows++;
@@ -253,8 +277,8 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
         snprintf(at, sizeof at, "dauys.db protocol_answer %s version %u question %s", p->precinct,
                  p->version, qid ? qid : "NULL");
         if (q == w->m->question_count || seen[q]++) {
-            audit_check(w->a, C3, 0, at,
-                        "column question: not a question of the manifest, or twice");
+            dauys_audit_check(w->a, C3, 0, at,
+                              "column question: not a question of the manifest, or twice");
             continue;
         }
         const dauys_answers *x = &p->answer[q];
@@ -269,14 +293,14 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
                                  x->not_counted,
                                  x->invalid};
         for (int k = 0; k < 8; k++) {
-            differs(&d, col_int(st, 1 + k, (int64_t) want[k]), col[k]);
+            differs(&d, col_int(find, 1 + k, (int64_t) want[k]), col[k]);
         }
         db_report(w->a, &d, at, "the protocol's numbers");
     }
-    sqlite3_reset(st);
-    audit_check(w->a, C3, rows == w->m->question_count, where,
-                "has %zu protocol_answer rows; the manifest has %zu questions", rows,
-                w->m->question_count);
+    sqlite3_reset(find);
+    dauys_audit_check(w->a, C3, rows == w->m->question_count, where,
+                      "has %zu protocol_answer rows; the manifest has %zu questions", rows,
+                      w->m->question_count);
 }
 
 /* The warning rows of the walk's submission (W->seq) against the W findings of P, checked
@@ -284,29 +308,31 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
 static void
 db_warnings(db_walk *w, const dauys_protocol *p, const char *where)
 {
-    sqlite3_stmt *st = w->warn;
+    sqlite3_stmt *find = w->find_warnings;
     uint32_t mpi;
     size_t i = 0;
 
     if (!dauys_manifest_find_precinct(w->m, p->precinct, strlen(p->precinct), &mpi)) {
-        audit_unchecked(w->a, C3); /* not in the roster: C1 reports the entry */
+        dauys_audit_unchecked(w->a, C3); /* not in the roster: C1 reports the entry */
         return;
     }
     dauys_protocol_check(w->f, p, w->m, &w->m->precinct[mpi]);
     w->warnings += w->f->count;
-    sqlite3_bind_int64(st, 1, w->seq);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int same = i < w->f->count && col_str(st, 0, w->f->item[i].code) &&
-                   col_str(st, 1, w->f->item[i].message);
-        audit_check(w->a, C3, same, where,
-                    "warning %zu (columns code, message): not the "
-                    "finding %s the protocol's numbers give",
-                    i + 1, i < w->f->count ? w->f->item[i].code : "(none)");
+    if (!key_bound(w->a, find, sqlite3_bind_int64(find, 1, w->seq) == SQLITE_OK)) {
+        return;
+    }
+    while (sqlite3_step(find) == SQLITE_ROW) {
+        int same = i < w->f->count && col_str(find, 0, w->f->item[i].code) &&
+                   col_str(find, 1, w->f->item[i].message);
+        dauys_audit_check(w->a, C3, same, where,
+                          "warning %zu (columns code, message): not the "
+                          "finding %s the protocol's numbers give",
+                          i + 1, i < w->f->count ? w->f->item[i].code : "(none)");
         i++;
     }
-    sqlite3_reset(st);
-    audit_check(w->a, C3, i == w->f->count, where, "has %zu warning rows; its numbers give %zu", i,
-                w->f->count);
+    sqlite3_reset(find);
+    dauys_audit_check(w->a, C3, i == w->f->count, where,
+                      "has %zu warning rows; its numbers give %zu", i, w->f->count);
 }
 
 /* The rows of an accepted protocol (BLOB, LEN: its verified bytes) against
@@ -314,7 +340,7 @@ db_warnings(db_walk *w, const dauys_protocol *p, const char *where)
 static void
 db_protocol_rows(db_walk *w, const void *blob, size_t len)
 {
-    sqlite3_stmt *st = w->proto;
+    sqlite3_stmt *find = w->find_protocol;
     char where[96];
     dauys_error err;
 
@@ -322,21 +348,23 @@ db_protocol_rows(db_walk *w, const void *blob, size_t len)
     w->answers += w->m->question_count;
     snprintf(where, sizeof where, "dauys.db protocol of entry %llu", (unsigned long long) w->n);
     if (dauys_protocol_parse(w->p, blob, len, "protocol", w->m, &err) != 0) {
-        audit_unchecked(w->a, C3); /* counted, but not a protocol: C1 reports it */
+        dauys_audit_unchecked(w->a, C3); /* counted, but not a protocol: C1 reports it */
         return;
     }
-    sqlite3_bind_int64(st, 1, w->seq);
-    int have = sqlite3_step(st) == SQLITE_ROW;
+    if (!key_bound(w->a, find, sqlite3_bind_int64(find, 1, w->seq) == SQLITE_OK)) {
+        return;
+    }
+    int have = sqlite3_step(find) == SQLITE_ROW;
     db_diff d = {""};
     if (have) {
-        differs(&d, col_str(st, 0, w->p->precinct), "precinct");
-        differs(&d, col_int(st, 1, w->p->version), "version");
-        differs(&d, col_int(st, 2, (int64_t) w->p->on_list), "on_list");
-        have = sqlite3_step(st) == SQLITE_DONE;
+        differs(&d, col_str(find, 0, w->p->precinct), "precinct");
+        differs(&d, col_int(find, 1, w->p->version), "version");
+        differs(&d, col_int(find, 2, (int64_t) w->p->on_list), "on_list");
+        have = sqlite3_step(find) == SQLITE_DONE;
     }
-    sqlite3_reset(st);
+    sqlite3_reset(find);
     if (!have) {
-        audit_check(w->a, C3, 0, where, "missing, or twice");
+        dauys_audit_check(w->a, C3, 0, where, "missing, or twice");
         return;
     }
     db_report(w->a, &d, where, "the protocol's bytes");
@@ -372,57 +400,58 @@ db_follow_states(db_walk *w, const dauys_log_parsed *e)
 static void
 db_submission(db_walk *w, const dauys_log_parsed *e, const char *text, size_t len)
 {
-    sqlite3_stmt *st = w->sub;
+    sqlite3_stmt *row = w->submission_rows;
     char where[64], reason[DAUYS_LOG_REASON_MAX + 2];
     db_diff d = {""};
-    int has_reason = dauys_log_entry_reason_text(text, len, reason, sizeof reason);
+    int has_reason = dauys_logentry_reason_text(text, len, reason, sizeof reason);
     int too_large = strcmp(e->reason_code, "too-large") == 0;
     int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
 
     w->seq++;
     snprintf(where, sizeof where, "dauys.db submission of entry %llu", (unsigned long long) w->n);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        audit_check(w->a, C3, 0, where, "missing");
+    if (sqlite3_step(row) != SQLITE_ROW) {
+        dauys_audit_check(w->a, C3, 0, where, "missing");
         return;
     }
-    differs(&d, col_int(st, 0, w->seq), "seq");
-    differs(&d, col_int(st, 1, (int64_t) w->n), "log_index");
-    differs(&d, col_str(st, 2, e->event), "outcome");
-    differs(&d, col_blob(st, 3, e->file_sha256, 32), "protocol_sha256");
+    differs(&d, col_int(row, 0, w->seq), "seq");
+    differs(&d, col_int(row, 1, (int64_t) w->n), "log_index");
+    differs(&d, col_str(row, 2, e->event), "outcome");
+    differs(&d, col_blob(row, 3, e->file_sha256, 32), "protocol_sha256");
     differs(&d,
-            e->has_signature ? col_blob(st, 4, e->signature_sha256, 32)
-                             : sqlite3_column_type(st, 4) == SQLITE_NULL,
+            e->has_signature ? col_blob(row, 4, e->signature_sha256, 32)
+                             : sqlite3_column_type(row, 4) == SQLITE_NULL,
             "signature_sha256");
-    int bytes = col_hashes_to(st, 5, e->file_sha256);
+    int bytes = col_hashes_to(row, 5, e->file_sha256);
     differs(&d,
-            bytes || (too_large && sqlite3_column_type(st, 5) == SQLITE_BLOB &&
-                      sqlite3_column_bytes(st, 5) == 0),
+            bytes || (too_large && sqlite3_column_type(row, 5) == SQLITE_BLOB &&
+                      sqlite3_column_bytes(row, 5) == 0),
             "protocol");
     differs(&d,
-            e->has_signature ? col_hashes_to(st, 6, e->signature_sha256)
-                             : sqlite3_column_type(st, 6) == SQLITE_NULL,
+            e->has_signature ? col_hashes_to(row, 6, e->signature_sha256)
+                             : sqlite3_column_type(row, 6) == SQLITE_NULL,
             "signature");
     differs(&d,
-            e->precinct[0] ? col_str(st, 7, e->precinct)
-                           : sqlite3_column_type(st, 7) == SQLITE_NULL,
+            e->precinct[0] ? col_str(row, 7, e->precinct)
+                           : sqlite3_column_type(row, 7) == SQLITE_NULL,
             "precinct");
-    differs(&d, e->version ? col_int(st, 8, e->version) : sqlite3_column_type(st, 8) == SQLITE_NULL,
+    differs(&d,
+            e->version ? col_int(row, 8, e->version) : sqlite3_column_type(row, 8) == SQLITE_NULL,
             "version");
     differs(&d,
-            e->reason_code[0] ? col_str(st, 9, e->reason_code)
-                              : sqlite3_column_type(st, 9) == SQLITE_NULL,
+            e->reason_code[0] ? col_str(row, 9, e->reason_code)
+                              : sqlite3_column_type(row, 9) == SQLITE_NULL,
             "reason_code");
-    differs(&d, has_reason ? col_str(st, 10, reason) : sqlite3_column_type(st, 10) == SQLITE_NULL,
+    differs(&d, has_reason ? col_str(row, 10, reason) : sqlite3_column_type(row, 10) == SQLITE_NULL,
             "reason");
-    differs(&d, col_int(st, 11, w->in_force), "manifest_version");
+    differs(&d, col_int(row, 11, w->in_force), "manifest_version");
     db_report(w->a, &d, where, "its log entry and the files it names");
     if (counts && bytes) {
-        db_protocol_rows(w, sqlite3_column_blob(st, 5), (size_t) sqlite3_column_bytes(st, 5));
+        db_protocol_rows(w, sqlite3_column_blob(row, 5), (size_t) sqlite3_column_bytes(row, 5));
     } else if (counts) {
         w->protocols++;
         w->answers += w->m->question_count;
-        audit_unchecked(w->a,
-                        C3); /* its rows cannot be derived from bytes that are not the protocol */
+        dauys_audit_unchecked(
+            w->a, C3); /* its rows cannot be derived from bytes that are not the protocol */
     }
 }
 
@@ -436,7 +465,7 @@ db_entry(void *ctx, const char *text, size_t len)
     uint8_t digest[32], leaf[DAUYS_HASH_BYTES];
     dauys_log_parsed e;
     dauys_error err;
-    int have = sqlite3_step(w->log) == SQLITE_ROW;
+    int have = sqlite3_step(w->log_rows) == SQLITE_ROW;
 
     if (state_room(w) != 0 || dauys_sha256(digest, text, len) != 0 ||
         dauys_merkle_leaf_hash(leaf, text, len) != 0) {
@@ -445,13 +474,13 @@ db_entry(void *ctx, const char *text, size_t len)
     }
     snprintf(where, sizeof where, "dauys.db log_entry %llu", (unsigned long long) w->n);
     db_diff d = {""};
-    differs(&d, have && col_int(w->log, 0, (int64_t) w->n), "idx");
-    differs(&d, have && col_blob(w->log, 1, text, len), "entry");
-    differs(&d, have && col_blob(w->log, 2, digest, 32), "sha256");
-    audit_check(w->a, C3, d.cols[0] == '\0', where,
-                "%s, or not the bundle's log entry %llu (column %s)", have ? "differs" : "missing",
-                (unsigned long long) w->n, d.cols);
-    if (dauys_log_entry_parse(&e, text, len, "entry", &err) == 0) {
+    differs(&d, have && col_int(w->log_rows, 0, (int64_t) w->n), "idx");
+    differs(&d, have && col_blob(w->log_rows, 1, text, len), "entry");
+    differs(&d, have && col_blob(w->log_rows, 2, digest, 32), "sha256");
+    dauys_audit_check(w->a, C3, d.cols[0] == '\0', where,
+                      "%s, or not the bundle's log entry %llu (column %s)",
+                      have ? "differs" : "missing", (unsigned long long) w->n, d.cols);
+    if (dauys_logentry_parse(&e, text, len, "entry", &err) == 0) {
         if (strcmp(e.event, "manifest") == 0) {
             db_manifest(w, &e);
         } else if (strcmp(e.event, "result") != 0) {
@@ -471,10 +500,10 @@ db_entry(void *ctx, const char *text, size_t len)
 /* Compares one row of per-district numbers (columns FIRST..) with the audit's;
  * SEEN marks each district and question, which may have one row only. */
 static void
-db_sums(audit *a, sqlite3_stmt *st, int first, const char *table, uint8_t *seen)
+db_sums(audit *a, sqlite3_stmt *sums, int first, const char *table, uint8_t *seen)
 {
-    const char *did = (const char *) sqlite3_column_text(st, 0);
-    const char *qid = (const char *) sqlite3_column_text(st, 1);
+    const char *did = (const char *) sqlite3_column_text(sums, 0);
+    const char *qid = (const char *) sqlite3_column_text(sums, 1);
     char where[200];
     uint32_t d;
     size_t q = 0;
@@ -486,36 +515,36 @@ db_sums(audit *a, sqlite3_stmt *st, int first, const char *table, uint8_t *seen)
              did ? did : "NULL", qid ? qid : "NULL");
     if (did == NULL || q == a->m.question_count ||
         !dauys_idmap_get(&a->m.district_map, did, strlen(did), &d)) {
-        audit_check(a, C3, 0, where, "names a district or question not in the manifest");
+        dauys_audit_check(a, C3, 0, where, "names a district or question not in the manifest");
         return;
     }
     size_t slot = (size_t) d * a->m.question_count + q;
     const audit_sums *s = &a->district[slot];
     if (seen[slot]++) {
-        audit_check(a, C3, 0, where, "a second row for the same district and question");
+        dauys_audit_check(a, C3, 0, where, "a second row for the same district and question");
         return;
     }
     uint64_t want[7] = {s->reporting, s->eligible,    s->took_part, s->yes,
                         s->no,        s->not_counted, s->invalid};
     int same = 1;
     for (int i = 0; i < 7; i++) {
-        same &= (uint64_t) sqlite3_column_int64(st, first + i) == want[i];
+        same &= (uint64_t) sqlite3_column_int64(sums, first + i) == want[i];
     }
     if (s->unknown != 0) {
-        audit_unchecked(a, C3);
+        dauys_audit_unchecked(a, C3);
         return;
     }
-    audit_check(a, C3, same, where,
-                "has reporting %lld eligible %lld took-part %lld yes %lld no "
-                "%lld not-counted %lld invalid %lld; the re-tally gives %llu %llu %llu %llu %llu "
-                "%llu %llu",
-                sqlite3_column_int64(st, first), sqlite3_column_int64(st, first + 1),
-                sqlite3_column_int64(st, first + 2), sqlite3_column_int64(st, first + 3),
-                sqlite3_column_int64(st, first + 4), sqlite3_column_int64(st, first + 5),
-                sqlite3_column_int64(st, first + 6), (unsigned long long) want[0],
-                (unsigned long long) want[1], (unsigned long long) want[2],
-                (unsigned long long) want[3], (unsigned long long) want[4],
-                (unsigned long long) want[5], (unsigned long long) want[6]);
+    dauys_audit_check(
+        a, C3, same, where,
+        "has reporting %lld eligible %lld took-part %lld yes %lld no "
+        "%lld not-counted %lld invalid %lld; the re-tally gives %llu %llu %llu %llu %llu "
+        "%llu %llu",
+        sqlite3_column_int64(sums, first), sqlite3_column_int64(sums, first + 1),
+        sqlite3_column_int64(sums, first + 2), sqlite3_column_int64(sums, first + 3),
+        sqlite3_column_int64(sums, first + 4), sqlite3_column_int64(sums, first + 5),
+        sqlite3_column_int64(sums, first + 6), (unsigned long long) want[0],
+        (unsigned long long) want[1], (unsigned long long) want[2], (unsigned long long) want[3],
+        (unsigned long long) want[4], (unsigned long long) want[5], (unsigned long long) want[6]);
 }
 
 /* The district rows of the query SQL against the audit's sums; every district
@@ -525,7 +554,7 @@ db_districts(audit *a, sqlite3 *db, const char *sql, const char *table)
 {
     size_t slots = a->m.district_count * a->m.question_count;
     uint8_t *seen = dauys_malloc(slots ? slots : 1);
-    sqlite3_stmt *st;
+    sqlite3_stmt *select_sums;
     uint64_t rows = 0, want = 0;
 
     if (seen == NULL) {
@@ -533,23 +562,23 @@ db_districts(audit *a, sqlite3 *db, const char *sql, const char *table)
         return 0;
     }
     memset(seen, 0, slots);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, sql, -1, &select_sums, NULL) != SQLITE_OK) {
         dauys_free(seen);
         return -1;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        rows += sqlite3_column_int64(st, 2) > 0;
-        db_sums(a, st, 2, table, seen);
+    while (sqlite3_step(select_sums) == SQLITE_ROW) {
+        rows += sqlite3_column_int64(select_sums, 2) > 0;
+        db_sums(a, select_sums, 2, table, seen);
     }
     dauys_free(seen);
     for (size_t i = 0; i < a->m.district_count * a->m.question_count; i++) {
         want += a->district[i].reporting > 0;
     }
-    audit_check(a, C3, rows == want, table,
-                "%llu districts and questions with counted protocols; "
-                "the re-tally has %llu",
-                (unsigned long long) rows, (unsigned long long) want);
-    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+    dauys_audit_check(a, C3, rows == want, table,
+                      "%llu districts and questions with counted protocols; "
+                      "the re-tally has %llu",
+                      (unsigned long long) rows, (unsigned long long) want);
+    return sqlite3_finalize(select_sums) == SQLITE_OK ? 0 : -1;
 }
 
 /* Each precinct's counting protocol, as the database records it. */
@@ -559,7 +588,7 @@ db_current(audit *a, sqlite3 *db)
     static const char sql[] =
         "SELECT p.precinct, s.log_index FROM protocol p JOIN submission s ON s.seq = p.submission"
         " WHERE p.state = 'current'";
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_current = NULL;
     uint64_t rows = 0, counted = 0;
     char where[128];
     uint32_t pi;
@@ -572,18 +601,19 @@ db_current(audit *a, sqlite3 *db)
         a->oom = 1;
         return 0; /* reported as out of memory, not as a finding */
     }
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, sql, -1, &select_current, NULL) != SQLITE_OK) {
         goto done;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *id = (const char *) sqlite3_column_text(st, 0);
-        uint64_t entry = (uint64_t) sqlite3_column_int64(st, 1);
+    while (sqlite3_step(select_current) == SQLITE_ROW) {
+        const char *id = (const char *) sqlite3_column_text(select_current, 0);
+        uint64_t entry = (uint64_t) sqlite3_column_int64(select_current, 1);
         int found = id != NULL && dauys_manifest_find_precinct(&a->m, id, strlen(id), &pi);
         snprintf(where, sizeof where, "dauys.db protocol, precinct %s", id ? id : "NULL");
         int once = found && !seen[pi]; /* a precinct may count once */
-        audit_check(a, C3, once && a->ps[pi].current && a->ps[pi].entry == entry, where,
-                    "counts the protocol of entry %llu; the log makes it %s",
-                    (unsigned long long) entry, found && a->ps[pi].current ? "another" : "none");
+        dauys_audit_check(a, C3, once && a->ps[pi].current && a->ps[pi].entry == entry, where,
+                          "counts the protocol of entry %llu; the log makes it %s",
+                          (unsigned long long) entry,
+                          found && a->ps[pi].current ? "another" : "none");
         if (found) {
             seen[pi] = 1;
         }
@@ -592,14 +622,14 @@ db_current(audit *a, sqlite3 *db)
     for (size_t i = 0; i < a->m.precinct_count; i++) {
         counted += a->ps[i].current != 0;
     }
-    audit_check(a, C3, rows == counted, "dauys.db protocol",
-                "%llu precincts count; the log makes "
-                "it %llu",
-                (unsigned long long) rows, (unsigned long long) counted);
+    dauys_audit_check(a, C3, rows == counted, "dauys.db protocol",
+                      "%llu precincts count; the log makes "
+                      "it %llu",
+                      (unsigned long long) rows, (unsigned long long) counted);
     rc = 0;
 done:
     dauys_free(seen);
-    return sqlite3_finalize(st) == SQLITE_OK ? rc : -1;
+    return sqlite3_finalize(select_current) == SQLITE_OK ? rc : -1;
 }
 
 static const char sums_sql[] =
@@ -616,13 +646,14 @@ static const char totals_sql[] =
 static int
 db_count(sqlite3 *db, const char *sql, uint64_t want, uint64_t *got)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *count;
 
     *got = UINT64_MAX;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        *got = (uint64_t) sqlite3_column_int64(st, 0);
+    if (sqlite3_prepare_v2(db, sql, -1, &count, NULL) == SQLITE_OK &&
+        sqlite3_step(count) == SQLITE_ROW) {
+        *got = (uint64_t) sqlite3_column_int64(count, 0);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(count);
     return *got == want;
 }
 
@@ -638,41 +669,42 @@ db_walk_end(db_walk *w)
                   {"warning", "SELECT count(*) FROM warning"},
                   {"merkle_node", "SELECT count(*) FROM merkle_node"}};
     const uint64_t want[] = {w->protocols, w->answers, w->warnings, w->nodes};
-    sqlite3_stmt *st;
+    sqlite3_stmt *select_states;
     uint64_t got = 0;
     char where[96];
 
-    audit_check(w->a, C3, sqlite3_step(w->log) == SQLITE_DONE, "dauys.db log_entry",
-                "has more entries than the bundle's log");
-    audit_check(w->a, C3, sqlite3_step(w->sub) == SQLITE_DONE, "dauys.db submission",
-                "has submissions the bundle's log does not have");
-    audit_check(w->a, C3, sqlite3_step(w->man) == SQLITE_DONE, "dauys.db manifest",
-                "has versions the bundle's log does not have");
-    audit_check(w->a, C3, w->next_cp < 0, "dauys.db checkpoint",
-                "has a checkpoint of %lld entries; the log has %llu", (long long) w->next_cp,
-                (unsigned long long) w->n);
+    dauys_audit_check(w->a, C3, sqlite3_step(w->log_rows) == SQLITE_DONE, "dauys.db log_entry",
+                      "has more entries than the bundle's log");
+    dauys_audit_check(w->a, C3, sqlite3_step(w->submission_rows) == SQLITE_DONE,
+                      "dauys.db submission", "has submissions the bundle's log does not have");
+    dauys_audit_check(w->a, C3, sqlite3_step(w->manifest_rows) == SQLITE_DONE, "dauys.db manifest",
+                      "has versions the bundle's log does not have");
+    dauys_audit_check(w->a, C3, w->next_cp < 0, "dauys.db checkpoint",
+                      "has a checkpoint of %lld entries; the log has %llu", (long long) w->next_cp,
+                      (unsigned long long) w->n);
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        audit_check(w->a, C3, db_count(w->db, counts[i].sql, want[i], &got), counts[i].table,
-                    "dauys.db %s has %llu rows; the log makes %llu", counts[i].table,
-                    (unsigned long long) got, (unsigned long long) want[i]);
+        dauys_audit_check(w->a, C3, db_count(w->db, counts[i].sql, want[i], &got), counts[i].table,
+                          "dauys.db %s has %llu rows; the log makes %llu", counts[i].table,
+                          (unsigned long long) got, (unsigned long long) want[i]);
     }
     if (sqlite3_prepare_v2(w->db,
                            "SELECT s.log_index, p.state, p.precinct, p.version FROM protocol p"
                            " JOIN submission s ON s.seq = p.submission",
-                           -1, &st, NULL) != SQLITE_OK) {
+                           -1, &select_states, NULL) != SQLITE_OK) {
         return -1;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t entry = sqlite3_column_int64(st, 0);
+    while (sqlite3_step(select_states) == SQLITE_ROW) {
+        int64_t entry = sqlite3_column_int64(select_states, 0);
         int want_state = entry >= 0 && (uint64_t) entry < w->n ? w->state[entry] : ROW_NONE;
-        const char *precinct = (const char *) sqlite3_column_text(st, 2);
+        const char *precinct = (const char *) sqlite3_column_text(select_states, 2);
         snprintf(where, sizeof where, "dauys.db protocol %s version %lld",
-                 precinct ? precinct : "NULL", sqlite3_column_int64(st, 3));
-        audit_check(w->a, C3, want_state != ROW_NONE && col_str(st, 1, row_state[want_state]),
-                    where, "column state: the log leaves the protocol of entry %lld %s",
-                    (long long) entry, row_state[want_state]);
+                 precinct ? precinct : "NULL", sqlite3_column_int64(select_states, 3));
+        dauys_audit_check(
+            w->a, C3, want_state != ROW_NONE && col_str(select_states, 1, row_state[want_state]),
+            where, "column state: the log leaves the protocol of entry %lld %s", (long long) entry,
+            row_state[want_state]);
     }
-    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+    return sqlite3_finalize(select_states) == SQLITE_OK ? 0 : -1;
 }
 
 /* The log and every row it makes, streamed beside the bundle's log. */
@@ -693,7 +725,9 @@ db_log(audit *a, sqlite3 *db)
         " FROM protocol_answer WHERE precinct = ?1 AND version = ?2",
         "SELECT code, message FROM warning WHERE submission = ?1 ORDER BY rowid"};
     db_walk w = {.a = a, .db = db, .m = &a->m, .next_cp = -1};
-    sqlite3_stmt **st[] = {&w.log, &w.sub, &w.man, &w.node, &w.cp, &w.proto, &w.answer, &w.warn};
+    sqlite3_stmt **statements[] = {&w.log_rows,     &w.submission_rows, &w.manifest_rows,
+                                   &w.find_node,    &w.checkpoint_rows, &w.find_protocol,
+                                   &w.find_answers, &w.find_warnings};
     dauys_error err = {0};
     int rc = -1, ready = 1;
 
@@ -706,22 +740,24 @@ db_log(audit *a, sqlite3 *db)
         rc = 0; /* the audit stops as out of memory, not with a finding */
         goto done;
     }
-    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
-        ready &= sqlite3_prepare_v2(db, sql[i], -1, st[i], NULL) == SQLITE_OK;
+    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
+        ready &= sqlite3_prepare_v2(db, sql[i], -1, statements[i], NULL) == SQLITE_OK;
     }
     if (ready) {
-        w.next_cp = sqlite3_step(w.cp) == SQLITE_ROW ? sqlite3_column_int64(w.cp, 0) : -1;
+        w.next_cp = sqlite3_step(w.checkpoint_rows) == SQLITE_ROW
+                        ? sqlite3_column_int64(w.checkpoint_rows, 0)
+                        : -1;
         db_checkpoints(&w);
     }
-    if (ready && audit_log_stream(a, db_entry, &w, &err) == 0 && !a->oom) {
+    if (ready && dauys_audit_log_stream(a, db_entry, &w, &err) == 0 && !a->oom) {
         rc = db_walk_end(&w);
     } else if (err.status == DAUYS_E_NOMEM || a->oom) {
         a->oom = 1;
         rc = 0;
     }
 done:
-    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
-        sqlite3_finalize(*st[i]);
+    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
+        sqlite3_finalize(*statements[i]);
     }
     if (w.have_own) {
         dauys_manifest_free(&w.own);
@@ -743,7 +779,7 @@ static int
 db_meta(audit *a, sqlite3 *db)
 {
     char origin[160], key[57], own[57];
-    sqlite3_stmt *st;
+    sqlite3_stmt *select_meta;
     size_t rows = 0;
 
     dauys_manifest_origin(origin, sizeof origin, &a->m);
@@ -754,22 +790,23 @@ db_meta(audit *a, sqlite3 *db)
                                    {"origin", origin},
                                    {"referendum", a->m.referendum},
                                    {"schema_version", DAUYS_SQL_SCHEMA_VERSION}};
-    if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta ORDER BY key", -1, &st, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta ORDER BY key", -1, &select_meta,
+                           NULL) != SQLITE_OK) {
         return -1;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *k = (const char *) sqlite3_column_text(st, 0);
+    while (sqlite3_step(select_meta) == SQLITE_ROW) {
+        const char *k = (const char *) sqlite3_column_text(select_meta, 0);
         char where[96];
         snprintf(where, sizeof where, "dauys.db meta %s", k ? k : "NULL");
-        int same = rows < 5 && col_str(st, 0, want[rows][0]) &&
-                   (col_str(st, 1, want[rows][1]) || (rows == 0 && col_str(st, 1, own)));
-        audit_check(a, C3, same, where, "column value: not %s",
-                    rows < 5 ? want[rows][1] : "a key dauys writes");
+        int same =
+            rows < 5 && col_str(select_meta, 0, want[rows][0]) &&
+            (col_str(select_meta, 1, want[rows][1]) || (rows == 0 && col_str(select_meta, 1, own)));
+        dauys_audit_check(a, C3, same, where, "column value: not %s",
+                          rows < 5 ? want[rows][1] : "a key dauys writes");
         rows++;
     }
-    audit_check(a, C3, rows == 5, "dauys.db meta", "has %zu rows; dauys init writes 5", rows);
-    return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+    dauys_audit_check(a, C3, rows == 5, "dauys.db meta", "has %zu rows; dauys init writes 5", rows);
+    return sqlite3_finalize(select_meta) == SQLITE_OK ? 0 : -1;
 }
 
 /* The rows of one roster table (SQL: id first) against the manifest in
@@ -859,7 +896,7 @@ static int
 db_roster_table(audit *a, sqlite3 *db, const roster_table *t)
 {
     uint8_t *seen = zeroed(t->count, 1);
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_rows = NULL;
     size_t rows = 0;
     char where[200];
     int rc = -1;
@@ -868,28 +905,28 @@ db_roster_table(audit *a, sqlite3 *db, const roster_table *t)
         a->oom = 1;
         return 0;
     }
-    if (sqlite3_prepare_v2(db, t->sql, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, t->sql, -1, &select_rows, NULL) != SQLITE_OK) {
         goto done;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *id = (const char *) sqlite3_column_text(st, 0);
-        size_t len = (size_t) sqlite3_column_bytes(st, 0);
+    while (sqlite3_step(select_rows) == SQLITE_ROW) {
+        const char *id = (const char *) sqlite3_column_text(select_rows, 0);
+        size_t len = (size_t) sqlite3_column_bytes(select_rows, 0);
         uint32_t at;
         db_diff d = {""};
         rows++;
         snprintf(where, sizeof where, "dauys.db %s %.*s", t->name, (int) (len < 100 ? len : 100),
                  id ? id : "NULL");
         if (id == NULL || !t->find(&a->m, id, len, &at) || seen[at]++) {
-            audit_check(a, C3, 0, where, "column id: not in the manifest in force, or twice");
+            dauys_audit_check(a, C3, 0, where, "column id: not in the manifest in force, or twice");
             continue;
         }
-        t->row(&a->m, at, st, &d);
+        t->row(&a->m, at, select_rows, &d);
         db_report(a, &d, where, "the manifest in force");
     }
     snprintf(where, sizeof where, "dauys.db %s", t->name);
-    audit_check(a, C3, rows == t->count, where, "has %zu rows; the manifest in force has %zu", rows,
-                t->count);
-    rc = sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+    dauys_audit_check(a, C3, rows == t->count, where, "has %zu rows; the manifest in force has %zu",
+                      rows, t->count);
+    rc = sqlite3_finalize(select_rows) == SQLITE_OK ? 0 : -1;
 done:
     dauys_free(seen);
     return rc;
@@ -968,7 +1005,7 @@ harden(audit *a, sqlite3 *db)
         " 'log_entry', 'merkle_node', 'checkpoint', 'district_total') AND type = 'table'"
         " AND sql NOT LIKE 'CREATE VIRTUAL%'";
     sqlite3 *ref = NULL;
-    sqlite3_stmt *have = NULL, *want = NULL, *st = NULL;
+    sqlite3_stmt *have = NULL, *want = NULL, *count_tables = NULL;
     int rc = -1, ok;
 
     if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
@@ -992,20 +1029,20 @@ harden(audit *a, sqlite3 *db)
         for (int c = 2; same && c < 4; c++) {
             same = schema_same(have, want, c);
         }
-        audit_check(a, C3, same, where, "%s",
-                    order < 0   ? "not one dauys creates"
-                    : order > 0 ? "missing: dauys creates it"
-                                : "not as dauys creates it (sql/schema.sql)");
+        dauys_audit_check(a, C3, same, where, "%s",
+                          order < 0   ? "not one dauys creates"
+                          : order > 0 ? "missing: dauys creates it"
+                                      : "not as dauys creates it (sql/schema.sql)");
         h = order <= 0 ? sqlite3_step(have) == SQLITE_ROW : h;
         w = order >= 0 ? sqlite3_step(want) == SQLITE_ROW : w;
     }
-    if (sqlite3_prepare_v2(db, tables_sql, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, tables_sql, -1, &count_tables, NULL) != SQLITE_OK) {
         goto done;
     }
-    ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 14;
+    ok = sqlite3_step(count_tables) == SQLITE_ROW && sqlite3_column_int(count_tables, 0) == 14;
     rc = ok ? 0 : 1;
 done:
-    sqlite3_finalize(st);
+    sqlite3_finalize(count_tables);
     sqlite3_finalize(have);
     sqlite3_finalize(want);
     sqlite3_close(ref);
@@ -1013,30 +1050,30 @@ done:
 }
 
 void
-audit_database(audit *a)
+dauys_audit_database(audit *a)
 {
     char uri[3 * PATH_MAX + 128];
     sqlite3 *db = NULL;
-    int kind = audit_source_db_uri(a->src, uri, sizeof uri), tables = 0;
+    int kind = dauys_audit_source_db_uri(uri, sizeof uri, a->src), tables = 0;
 
     if (kind == 0) {
         return; /* no database to compare: C3 is not run (the summary says so) */
     }
     a->sum->database = 1;
     if (kind != 1) {
-        audit_check(a, C3, 0, "dauys.db", "is not a plain file");
+        dauys_audit_check(a, C3, 0, "dauys.db", "is not a plain file");
         return;
     }
-    if ((a->src->archive && audit_slice_vfs_register() != 0) ||
+    if ((a->src->archive && dauys_audit_slice_vfs_register() != 0) ||
         sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
         (tables = harden(a, db)) != 0 || db_meta(a, db) != 0 || db_roster(a, db) != 0 ||
         db_log(a, db) != 0 || db_current(a, db) != 0 ||
         db_districts(a, db, sums_sql, "protocol_answer") != 0 ||
         db_districts(a, db, totals_sql, "district_total") != 0) {
-        audit_check(a, C3, 0, "dauys.db", "cannot be read as a dauys database: %s",
-                    db == NULL   ? "out of memory"
-                    : tables > 0 ? "it lacks the tables of a workspace"
-                                 : sqlite3_errmsg(db));
+        dauys_audit_check(a, C3, 0, "dauys.db", "cannot be read as a dauys database: %s",
+                          db == NULL   ? "out of memory"
+                          : tables > 0 ? "it lacks the tables of a workspace"
+                                       : sqlite3_errmsg(db));
     }
     sqlite3_close(db);
 }

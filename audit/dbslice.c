@@ -166,7 +166,7 @@ register_once(void)
 }
 
 int
-audit_slice_vfs_register(void)
+dauys_audit_slice_vfs_register(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
 

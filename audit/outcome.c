@@ -21,8 +21,8 @@
 #define AUDIT_CODE_MAX 16
 
 int
-audit_signature_valid(int *oom, const char *data, size_t len, const char *sig, size_t sig_len,
-                      const dauys_pubkey *key)
+dauys_audit_signature_valid(int *oom, const char *data, size_t len, const char *sig, size_t sig_len,
+                            const dauys_pubkey *key)
 {
     dauys_signature s;
     dauys_error err = {0};
@@ -37,10 +37,10 @@ audit_signature_valid(int *oom, const char *data, size_t len, const char *sig, s
 }
 
 int
-audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
-                const dauys_pubkey *key)
+dauys_audit_signed_by(audit *a, const char *data, size_t len, const char *sig, size_t sig_len,
+                      const dauys_pubkey *key)
 {
-    return audit_signature_valid(&a->oom, data, len, sig, sig_len, key);
+    return dauys_audit_signature_valid(&a->oom, data, len, sig, sig_len, key);
 }
 
 /* I3 from what was found: the file REL is PRESENT and MATCHES the log's hash. */
@@ -48,12 +48,12 @@ static int
 file_found(audit *a, const char *rel, int present, int matches, const char *where)
 {
     if (!present) {
-        audit_check(a, I3, 0, where, "%s is missing from the bundle", rel);
+        dauys_audit_check(a, I3, 0, where, "%s is missing from the bundle", rel);
         return 0;
     }
     if (matches != 1) {
         a->oom |= matches < 0;
-        audit_check(a, I3, 0, where, "%s does not hash to what the log recorded", rel);
+        dauys_audit_check(a, I3, 0, where, "%s does not hash to what the log recorded", rel);
         return 0;
     }
     a->sum->passed[I3]++;
@@ -65,8 +65,8 @@ static int
 file_matches(audit *a, const char *rel, const char *data, size_t len, const uint8_t want[32],
              const char *where)
 {
-    return file_found(a, rel, data != NULL, data == NULL ? 0 : audit_hashes_to(data, len, want),
-                      where);
+    return file_found(a, rel, data != NULL,
+                      data == NULL ? 0 : dauys_audit_hashes_to(data, len, want), where);
 }
 
 /* Adds (SIGN 1) or takes back (SIGN -1) precinct PI's protocol P in its district. */
@@ -102,8 +102,8 @@ reread(audit *a, uint64_t index, dauys_protocol *p, uint8_t sha[32])
     dauys_error err;
     int rc = -1;
 
-    audit_protocol_name(rel, sizeof rel, index);
-    audit_read(a, rel, DAUYS_PROTOCOL_FILE_MAX, &text, &len);
+    dauys_audit_protocol_name(rel, sizeof rel, index);
+    dauys_audit_read(&text, &len, a, rel, DAUYS_PROTOCOL_FILE_MAX);
     if (text != NULL && (sha == NULL || dauys_sha256(sha, text, len) == 0) &&
         (p == NULL || dauys_protocol_parse(p, text, len, rel, &a->m, &err) == 0)) {
         rc = 0;
@@ -219,8 +219,8 @@ derive(audit *a, const audit_prepared *prep, const dauys_log_parsed *e, dauys_pr
         return "replay";
     }
     *bad_signature = *pi == prep->pi ? !prep->sig_valid
-                                     : !audit_signed_by(a, text, len, sig, prep->sig_len,
-                                                        &a->m.precinct[*pi].key);
+                                     : !dauys_audit_signed_by(a, text, len, sig, prep->sig_len,
+                                                              &a->m.precinct[*pi].key);
     if (*bad_signature || !*parsed) {
         set_code(code, *bad_signature ? "signature" : "parse");
         return "rejected";
@@ -269,44 +269,47 @@ judge(audit *a, const dauys_log_parsed *e, const char *want, const char *code, i
     int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
 
     if (!logged_by_ingest(e->event)) { /* "duplicate" above all: ingestion never logs one */
-        audit_check(a, C1, 0, where,
-                    "logged as %s, an event ingestion never writes for a "
-                    "protocol (the files and the roster make it %s)",
-                    e->event, want);
+        dauys_audit_check(a, C1, 0, where,
+                          "logged as %s, an event ingestion never writes for a "
+                          "protocol (the files and the roster make it %s)",
+                          e->event, want);
         return;
     }
     if (counts && strcmp(want, "replay") == 0) {
-        audit_check(a, C1, 0, where,
-                    "counted, but it is a protocol of another referendum or of a "
-                    "precinct not on the roster (%s)",
-                    e->precinct[0] ? e->precinct : "unnamed");
+        dauys_audit_check(a, C1, 0, where,
+                          "counted, but it is a protocol of another referendum or of a "
+                          "precinct not on the roster (%s)",
+                          e->precinct[0] ? e->precinct : "unnamed");
         return;
     }
     if (counts && pi == UINT32_MAX) {
-        audit_check(a, C1, 0, where, "counted, but its header cannot be read");
+        dauys_audit_check(a, C1, 0, where, "counted, but its header cannot be read");
         return;
     }
     if (counts) {
         int twice = strcmp(want, "duplicate") == 0 ||
                     (strcmp(e->event, "accepted") == 0 && a->ps[pi].latest != 0);
-        audit_check(a, A3, !bad_signature, where,
-                    "counted, but not signed by the key the roster gives precinct %s", e->precinct);
-        audit_check(a, C2, !twice, where,
-                    "logged as %s, but precinct %s already counted the protocol of entry %llu",
-                    e->event, e->precinct, (unsigned long long) a->ps[pi].entry);
+        dauys_audit_check(a, A3, !bad_signature, where,
+                          "counted, but not signed by the key the roster gives precinct %s",
+                          e->precinct);
+        dauys_audit_check(
+            a, C2, !twice, where,
+            "logged as %s, but precinct %s already counted the protocol of entry %llu", e->event,
+            e->precinct, (unsigned long long) a->ps[pi].entry);
         if (bad_signature || twice) {
             return;
         }
     }
     if (strcmp(want, e->event) != 0) {
-        audit_check(a, C1, 0, where, "logged as %s, but the files and the roster make it %s",
-                    e->event, want);
+        dauys_audit_check(a, C1, 0, where, "logged as %s, but the files and the roster make it %s",
+                          e->event, want);
         return;
     }
-    audit_check(a, C1, strcmp(code, e->reason_code) == 0, where,
-                "logged as %s with reason "
-                "code %s, but the files and the roster give %s",
-                e->event, e->reason_code[0] ? e->reason_code : "(none)", code[0] ? code : "none");
+    dauys_audit_check(a, C1, strcmp(code, e->reason_code) == 0, where,
+                      "logged as %s with reason "
+                      "code %s, but the files and the roster give %s",
+                      e->event, e->reason_code[0] ? e->reason_code : "(none)",
+                      code[0] ? code : "none");
 }
 
 /* The precinct an entry names, when the roster has it; UINT32_MAX if not. */
@@ -320,15 +323,15 @@ named_precinct(const audit *a, const dauys_log_parsed *e)
 }
 
 void
-audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
-                    const audit_prepared *prep)
+dauys_audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
+                          const audit_prepared *prep)
 {
     char rel[64], srel[80];
     dauys_protocol p;
     uint32_t pi = UINT32_MAX;
     int bad_signature = 0, parsed = 0, files_ok;
 
-    audit_protocol_name(rel, sizeof rel, e->index);
+    dauys_audit_protocol_name(rel, sizeof rel, e->index);
     snprintf(srel, sizeof srel, "%s.minisig", rel);
     a->sum->protocols++;
     a->oom |= prep->oom;
@@ -336,17 +339,18 @@ audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where,
         file_found(a, rel, prep->text != NULL, prep->text_matches, where) &&
         (!e->has_signature || file_found(a, srel, prep->sig != NULL, prep->sig_matches, where));
     if (!a->have_manifest) {
-        audit_check(a, C1, 0, where, "a protocol before any manifest");
+        dauys_audit_check(a, C1, 0, where, "a protocol before any manifest");
     } else if (files_ok) {
         char code[AUDIT_CODE_MAX];
         const char *want = derive(a, prep, e, &p, &pi, &parsed, &bad_signature, code);
         int named =
             pi == UINT32_MAX || (strcmp(p.precinct, e->precinct) == 0 && p.version == e->version);
         if (!named) {
-            audit_check(a, C1, 0, where,
-                        "the entry names precinct %s version %u, the file "
-                        "precinct %s version %u",
-                        e->precinct[0] ? e->precinct : "none", e->version, p.precinct, p.version);
+            dauys_audit_check(a, C1, 0, where,
+                              "the entry names precinct %s version %u, the file "
+                              "precinct %s version %u",
+                              e->precinct[0] ? e->precinct : "none", e->version, p.precinct,
+                              p.version);
         } else {
             judge(a, e, want, code, bad_signature, pi, where);
         }
@@ -383,6 +387,19 @@ carry_districts(const audit *a, const dauys_manifest *next)
     return d;
 }
 
+/* Frees what belongs to the manifest in force (the precincts' state, the
+ * district sums, the manifest), when the next one takes its place or the
+ * audit ends. */
+static void
+manifest_state_free(audit *a)
+{
+    dauys_free(a->ps);
+    dauys_free(a->district);
+    dauys_manifest_free(&a->m);
+    a->ps = NULL;
+    a->district = NULL;
+}
+
 /* Makes NEXT the roster in force, carrying each precinct's state over by id. */
 static int
 adopt_manifest(audit *a, dauys_manifest *next)
@@ -403,7 +420,7 @@ adopt_manifest(audit *a, dauys_manifest *next)
             ps[i] = a->ps[old];
         }
     }
-    audit_state_free(a);
+    manifest_state_free(a);
     a->ps = ps;
     a->district = d;
     a->m = *next;
@@ -482,10 +499,10 @@ keeps_shape(audit *a, const dauys_manifest *next, const char *where)
 {
     const char *change = shape_change(a, next);
 
-    audit_check(a, C1, change == NULL, where,
-                "manifest version %u changes what update-manifest "
-                "keeps: %s (version %u is in force)",
-                next->version, change ? change : "", a->m.version);
+    dauys_audit_check(a, C1, change == NULL, where,
+                      "manifest version %u changes what update-manifest "
+                      "keeps: %s (version %u is in force)",
+                      next->version, change ? change : "", a->m.version);
     return change == NULL;
 }
 
@@ -498,7 +515,7 @@ compare_versions(const void *x, const void *y)
 }
 
 void
-audit_manifest_versions_sort(audit *a)
+dauys_audit_manifest_versions_sort(audit *a)
 {
     if (a->manifest_version_count > 1) {
         qsort(a->manifest_versions_logged, a->manifest_version_count,
@@ -507,7 +524,7 @@ audit_manifest_versions_sort(audit *a)
 }
 
 int
-audit_manifest_file_logged(const audit *a, const char *name)
+dauys_audit_manifest_file_logged(const audit *a, const char *name)
 {
     char canonical[64];
     unsigned long v;
@@ -531,7 +548,7 @@ audit_manifest_file_logged(const audit *a, const char *name)
 }
 
 void
-audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
+dauys_audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
 {
     char rel[64], srel[80], *text, *sig;
     size_t len, sig_len;
@@ -551,12 +568,12 @@ audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
         a->manifest_version_cap = cap;
     }
     a->manifest_versions_logged[a->manifest_version_count++] = e->version;
-    audit_read(a, rel, DAUYS_MANIFEST_FILE_MAX, &text, &len);
-    audit_read(a, srel, DAUYS_KEYS_FILE_MAX, &sig, &sig_len);
+    dauys_audit_read(&text, &len, a, rel, DAUYS_MANIFEST_FILE_MAX);
+    dauys_audit_read(&sig, &sig_len, a, srel, DAUYS_KEYS_FILE_MAX);
     if (file_matches(a, rel, text, len, e->file_sha256, where) &&
         file_matches(a, srel, sig, sig_len, e->signature_sha256, where)) {
-        audit_check(a, A2, audit_signed_by(a, text, len, sig, sig_len, &a->central), where,
-                    "%s is not signed by the central key", rel);
+        dauys_audit_check(a, A2, dauys_audit_signed_by(a, text, len, sig, sig_len, &a->central),
+                          where, "%s is not signed by the central key", rel);
         /* Followed even when unsigned (A2 says so), so the rest can be checked.
          * The roster is parsed in place: at a million precincts it is 100 MB. */
         int parsed = dauys_manifest_parse_owned(&next, text, len, rel, &err);
@@ -566,15 +583,15 @@ audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
             parsed = -1;
         }
         if (parsed == 0 && next.weak_key_count > 0) { /* reported, and the roster followed */
-            audit_check(a, C1, 0, where, "%s (%zu weak key%s in all)",
-                        next.weak_key_problem.message, next.weak_key_count,
-                        next.weak_key_count == 1 ? "" : "s");
+            dauys_audit_check(a, C1, 0, where, "%s (%zu weak key%s in all)",
+                              next.weak_key_problem.message, next.weak_key_count,
+                              next.weak_key_count == 1 ? "" : "s");
         }
         if (parsed != 0) {
             if (err.status == DAUYS_E_NOMEM) {
                 a->oom = 1;
             } else {
-                audit_check(a, C1, 0, where, "%s", err.message);
+                dauys_audit_check(a, C1, 0, where, "%s", err.message);
             }
         } else if (a->have_manifest && !keeps_shape(a, &next, where)) {
             dauys_manifest_free(&next);
@@ -588,7 +605,7 @@ audit_on_manifest(audit *a, const dauys_log_parsed *e, const char *where)
 }
 
 int
-audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err)
+dauys_audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err)
 {
     dauys_protocol p;
 
@@ -613,11 +630,15 @@ audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err)
 }
 
 void
-audit_state_free(audit *a)
+dauys_audit_state_free(audit *a)
 {
-    dauys_free(a->ps);
-    dauys_free(a->district);
-    dauys_manifest_free(&a->m);
-    a->ps = NULL;
-    a->district = NULL;
+    manifest_state_free(a);
+    dauys_free(a->logged);
+    dauys_free(a->manifest_versions_logged);
+    dauys_free(a->statement);
+    dauys_free(a->line_check);
+    a->logged = NULL;
+    a->manifest_versions_logged = NULL;
+    a->statement = NULL;
+    a->line_check = NULL;
 }

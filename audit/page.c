@@ -445,8 +445,8 @@ markup(scanner *s)
 }
 
 int
-audit_page_scan(const char *text, size_t len, audit_page_fn fn, void *ctx, unsigned *line,
-                dauys_error *err)
+dauys_audit_page_scan(const char *text, size_t len, audit_page_fn fn, void *ctx, unsigned *line,
+                      dauys_error *err)
 {
     scanner s = {.p = text,
                  .end = text + len,

@@ -61,7 +61,7 @@ typedef int (*audit_page_fn)(const audit_page_item *item, void *ctx);
  * is not the shape dauys writes, with ERR (DAUYS_E_FORMAT) saying what and
  * *LINE where (from 1).
  */
-int audit_page_scan(const char *text, size_t len, audit_page_fn fn, void *ctx, unsigned *line,
-                    dauys_error *err) __attribute__((warn_unused_result));
+int dauys_audit_page_scan(const char *text, size_t len, audit_page_fn fn, void *ctx, unsigned *line,
+                          dauys_error *err) DAUYS_WUR;
 
 #endif

@@ -18,14 +18,8 @@
 #include "audit/audit_internal.h"
 #include "core/sha256.h"
 
-dauys_status
-audit_read_status(const audit *a, const char *rel, size_t max, char **out, size_t *len)
-{
-    return audit_source_read(a->src, rel, max, out, len);
-}
-
 int
-audit_hashes_to(const char *data, size_t len, const uint8_t want[32])
+dauys_audit_hashes_to(const char *data, size_t len, const uint8_t want[32])
 {
     uint8_t got[32];
 
@@ -41,12 +35,12 @@ read_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
 {
     char rel[64], srel[80];
 
-    audit_protocol_name(rel, sizeof rel, e->index);
+    dauys_audit_protocol_name(rel, sizeof rel, e->index);
     snprintf(srel, sizeof srel, "%s.minisig", rel);
-    p->oom |=
-        audit_read_status(a, rel, DAUYS_PROTOCOL_FILE_MAX, &p->text, &p->len) == DAUYS_E_NOMEM;
-    p->oom |=
-        audit_read_status(a, srel, DAUYS_KEYS_FILE_MAX, &p->sig, &p->sig_len) == DAUYS_E_NOMEM;
+    p->oom |= dauys_audit_source_read(&p->text, &p->len, a->src, rel, DAUYS_PROTOCOL_FILE_MAX) ==
+              DAUYS_E_NOMEM;
+    p->oom |= dauys_audit_source_read(&p->sig, &p->sig_len, a->src, srel, DAUYS_KEYS_FILE_MAX) ==
+              DAUYS_E_NOMEM;
 }
 
 /* Takes the submission's files from an archive's protocol run, in log order
@@ -54,8 +48,8 @@ read_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
 static void
 take_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
 {
-    p->oom |= audit_source_take(a->src, e->index, e->has_signature, &p->text, &p->len, &p->sig,
-                                &p->sig_len) == DAUYS_E_NOMEM;
+    p->oom |= dauys_audit_source_take(&p->text, &p->len, &p->sig, &p->sig_len, a->src, e->index,
+                                      e->has_signature) == DAUYS_E_NOMEM;
 }
 
 /* With P's files read: their hashes against the log, then the signature. */
@@ -64,25 +58,26 @@ check_files(const audit *a, const dauys_log_parsed *e, audit_prepared *p)
 {
     dauys_protocol header;
     dauys_error err;
-    p->text_matches = p->text != NULL ? audit_hashes_to(p->text, p->len, e->file_sha256) : 0;
+    p->text_matches = p->text != NULL ? dauys_audit_hashes_to(p->text, p->len, e->file_sha256) : 0;
     if (strcmp(e->reason_code, "too-large") == 0 && p->text != NULL) {
         p->text_matches = p->len == 0; /* not kept: the bundle has an empty file (17.1) */
     }
     p->sig_matches =
         !e->has_signature ||
-        (p->sig != NULL ? audit_hashes_to(p->sig, p->sig_len, e->signature_sha256) : 0);
+        (p->sig != NULL ? dauys_audit_hashes_to(p->sig, p->sig_len, e->signature_sha256) : 0);
     p->oom |= p->text_matches < 0 || p->sig_matches < 0;
     if (p->text_matches != 1 || p->sig_matches != 1 || !a->have_manifest ||
         dauys_protocol_parse_header(&header, p->text, p->len, "protocol", &err) != 0 ||
         !dauys_manifest_find_precinct(&a->m, header.precinct, strlen(header.precinct), &p->pi)) {
         return;
     }
-    p->sig_valid = audit_signature_valid(&p->oom, p->text, p->len, e->has_signature ? p->sig : NULL,
-                                         p->sig_len, &a->m.precinct[p->pi].key);
+    p->sig_valid =
+        dauys_audit_signature_valid(&p->oom, p->text, p->len, e->has_signature ? p->sig : NULL,
+                                    p->sig_len, &a->m.precinct[p->pi].key);
 }
 
 void
-audit_prepared_free(audit_prepared *p)
+dauys_audit_prepared_free(audit_prepared *p)
 {
     dauys_free(p->text);
     dauys_free(p->sig);
@@ -122,7 +117,7 @@ worker(void *arg)
 }
 
 void
-audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *items, size_t count)
+dauys_audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *items, size_t count)
 {
     j->a = a;
     j->items = items;
@@ -140,7 +135,7 @@ audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *items, 
 }
 
 void
-audit_prepare_join(audit_prep_job *j)
+dauys_audit_prepare_join(audit_prep_job *j)
 {
     for (unsigned t = 0; t < j->started; t++) {
         pthread_join(j->tid[t], NULL);

@@ -59,7 +59,7 @@ collect(void *ctx, const char *text, size_t len)
     if (dauys_merkle_leaf_hash(l->hash[l->count], text, len) != 0) {
         return -1;
     }
-    if (l->precinct != NULL && dauys_log_entry_parse(&e, text, len, "entry", &err) == 0 &&
+    if (l->precinct != NULL && dauys_logentry_parse(&e, text, len, "entry", &err) == 0 &&
         strcmp(e.precinct, l->precinct) == 0) {
         if (strcmp(e.event, "accepted") == 0 || strcmp(e.event, "correction") == 0) {
             l->counting = l->count;
@@ -105,11 +105,11 @@ read_leaves(leaves *l, const char *bundle, dauys_error *err)
     audit a = {.dir = bundle, .src = &src};
     int rc = -1;
 
-    if (audit_source_open(&src, bundle, err) == 0 &&
-        (rc = audit_log_stream(&a, collect, l, err)) != 0 && err->status == DAUYS_OK) {
+    if (dauys_audit_source_open(&src, bundle, err) == 0 &&
+        (rc = dauys_audit_log_stream(&a, collect, l, err)) != 0 && err->status == DAUYS_OK) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory reading %s/log", bundle);
     }
-    audit_source_close(&src);
+    dauys_audit_source_close(&src);
     return rc;
 }
 
@@ -131,19 +131,19 @@ bundle_checkpoint(dauys_checkpoint *cp, dauys_pubkey *used, const char *bundle,
     int rc = -1;
 
     snprintf(path, sizeof path, "%s/checkpoint", bundle);
-    if (audit_source_open(&src, bundle, err) != 0) {
-        audit_source_close(&src);
+    if (dauys_audit_source_open(&src, bundle, err) != 0) {
+        dauys_audit_source_close(&src);
         return -1;
     }
     if (central == NULL) {
-        st = audit_source_read(&src, "central.pub", DAUYS_KEYS_FILE_MAX, &key, &key_len);
+        st = dauys_audit_source_read(&key, &key_len, &src, "central.pub", DAUYS_KEYS_FILE_MAX);
         failed = "central.pub";
     }
     if (st == DAUYS_OK) {
-        st = audit_source_read(&src, "checkpoint", DAUYS_NOTE_MAX, &note, &len);
+        st = dauys_audit_source_read(&note, &len, &src, "checkpoint", DAUYS_NOTE_MAX);
         failed = "checkpoint";
     }
-    audit_source_close(&src);
+    dauys_audit_source_close(&src);
     if (st != DAUYS_OK) {
         dauys_error_set(err, st, "%s/%s: %s", bundle, failed,
                         st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
@@ -177,9 +177,9 @@ covers(const dauys_checkpoint *cp, leaves *l, dauys_error *err)
 }
 
 int
-dauys_audit_prove(char *out, size_t size, uint64_t *entry, const char *bundle, const char *precinct,
-                  const dauys_pubkey *central, const char *origin, dauys_audit_identity *checked,
-                  dauys_error *err)
+dauys_audit_prove(char *out, size_t size, uint64_t *entry, dauys_audit_identity *checked,
+                  const char *bundle, const char *precinct, const dauys_pubkey *central,
+                  const char *origin, dauys_error *err)
 {
     leaves l = {.precinct = precinct, .counting = UINT64_MAX};
     dauys_checkpoint cp;
@@ -234,7 +234,7 @@ split_receipt(dauys_proof_text *p, dauys_log_parsed *e, const char **entry, size
     *entry = at + 1;
     *entry_len = len - (size_t) (*entry - receipt);
     if (dauys_proof_parse(p, receipt, (size_t) (*entry - receipt), "receipt", err) != 0 ||
-        dauys_log_entry_parse(e, *entry, *entry_len, "receipt entry", err) != 0) {
+        dauys_logentry_parse(e, *entry, *entry_len, "receipt entry", err) != 0) {
         return -1;
     }
     if (p->type != DAUYS_PROOF_INCLUSION) {

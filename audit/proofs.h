@@ -36,10 +36,9 @@
  * log or of another origin; DAUYS_E_SIGNATURE or DAUYS_E_KEY_ID if CENTRAL
  * did not sign it.
  */
-int dauys_audit_prove(char *out, size_t size, uint64_t *entry, const char *bundle,
-                      const char *precinct, const dauys_pubkey *central, const char *origin,
-                      dauys_audit_identity *checked, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_audit_prove(char *out, size_t size, uint64_t *entry, dauys_audit_identity *checked,
+                      const char *bundle, const char *precinct, const dauys_pubkey *central,
+                      const char *origin, dauys_error *err) DAUYS_WUR;
 
 typedef struct dauys_receipt_info {
     uint64_t index, size;
@@ -55,8 +54,8 @@ typedef struct dauys_receipt_info {
  */
 int dauys_audit_check_receipt(dauys_receipt_info *info, const char *protocol, size_t protocol_len,
                               const char *receipt, size_t receipt_len, const char *checkpoint,
-                              size_t checkpoint_len, const dauys_pubkey *central, dauys_error *err)
-    __attribute__((warn_unused_result));
+                              size_t checkpoint_len, const dauys_pubkey *central,
+                              dauys_error *err) DAUYS_WUR;
 
 /*
  * Checks that the bundle's log is an extension of the one the signed
@@ -67,13 +66,12 @@ int dauys_audit_check_receipt(dauys_receipt_info *info, const char *protocol, si
  */
 int dauys_audit_consistency(dauys_proof_text *proof, dauys_checkpoint *old_cp,
                             dauys_checkpoint *new_cp, const char *old_note, size_t old_len,
-                            const char *bundle, const dauys_pubkey *central, dauys_error *err)
-    __attribute__((warn_unused_result));
+                            const char *bundle, const dauys_pubkey *central,
+                            dauys_error *err) DAUYS_WUR;
 
 /* Checks the consistency PROOF (text) between the signed checkpoints OLD and NEW. */
 int dauys_audit_check_consistency(const char *old_note, size_t old_len, const char *new_note,
                                   size_t new_len, const char *proof, size_t proof_len,
-                                  const dauys_pubkey *central, dauys_error *err)
-    __attribute__((warn_unused_result));
+                                  const dauys_pubkey *central, dauys_error *err) DAUYS_WUR;
 
 #endif

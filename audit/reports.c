@@ -263,7 +263,7 @@ count_regions(wanted *w, const audit *a, size_t q)
         dauys_counts k = {wa->v[0], wa->v[1], wa->v[2], wa->v[3], wa->v[4], wa->v[5]};
         wq->regions_known &= wa->listed;
         wq->regions_have +=
-            audit_verdict_base(rules, &k) > 0 && audit_verdict_has_majority(rules, &k);
+            dauys_audit_verdict_base(rules, &k) > 0 && dauys_audit_verdict_has_majority(rules, &k);
     }
 }
 
@@ -369,21 +369,23 @@ check_shares(check_ctx *c, const shown_row *row, const want_area *wa, const char
     const dauys_rules *rules = &c->a->m.question[row->q].rules;
     const char *qid = c->a->m.question[row->q].id;
     dauys_counts k = {wa->v[0], wa->v[1], wa->v[2], wa->v[3], wa->v[4], wa->v[5]};
-    uint64_t base = audit_verdict_base(rules, &k);
-    const char *majority = audit_verdict_has_majority(rules, &k) ? "yes" : "no";
+    uint64_t base = dauys_audit_verdict_base(rules, &k);
+    const char *majority = dauys_audit_verdict_has_majority(rules, &k) ? "yes" : "no";
     char turnout[32], share[32];
 
     percent_text(turnout, sizeof turnout, k.took_part, k.eligible);
     percent_text(share, sizeof share, k.yes, base);
-    audit_check(c->a, T3, span_equals(row->turnout, turnout), c->where,
-                "%s (question %s): turnout is \"%.*s\"; %s gives %s", area, qid,
-                (int) row->turnout.len, row->turnout.at ? row->turnout.at : "", from, turnout);
-    audit_check(c->a, T3, span_equals(row->share, share), c->where,
-                "%s (question %s): yes share is \"%.*s\"; %s gives %s", area, qid,
-                (int) row->share.len, row->share.at ? row->share.at : "", from, share);
-    audit_check(c->a, T3, span_equals(row->majority, majority), c->where,
-                "%s (question %s): majority is \"%.*s\"; %s gives %s", area, qid,
-                (int) row->majority.len, row->majority.at ? row->majority.at : "", from, majority);
+    dauys_audit_check(c->a, T3, span_equals(row->turnout, turnout), c->where,
+                      "%s (question %s): turnout is \"%.*s\"; %s gives %s", area, qid,
+                      (int) row->turnout.len, row->turnout.at ? row->turnout.at : "", from,
+                      turnout);
+    dauys_audit_check(c->a, T3, span_equals(row->share, share), c->where,
+                      "%s (question %s): yes share is \"%.*s\"; %s gives %s", area, qid,
+                      (int) row->share.len, row->share.at ? row->share.at : "", from, share);
+    dauys_audit_check(c->a, T3, span_equals(row->majority, majority), c->where,
+                      "%s (question %s): majority is \"%.*s\"; %s gives %s", area, qid,
+                      (int) row->majority.len, row->majority.at ? row->majority.at : "", from,
+                      majority);
 }
 
 /* A whole row shown for area row->area of question row->q, against the statement. */
@@ -398,14 +400,14 @@ check_row(check_ctx *c, const shown_row *row, int html)
 
     snprintf(c->where, sizeof c->where, "reports/%s line %u", c->file, row->line);
     if (wa->seen) {
-        audit_check(c->a, T3, 0, c->where, "%.*s (question %s) is shown a second time", n, area,
-                    qid);
+        dauys_audit_check(c->a, T3, 0, c->where, "%.*s (question %s) is shown a second time", n,
+                          area, qid);
         return;
     }
     wa->seen = 1;
     if (wa->unknown ||
         !wa->listed) { /* an unreadable protocol (I3), or a line result.txt lacks (T1) */
-        audit_unchecked(c->a, T3);
+        dauys_audit_unchecked(c->a, T3);
         return;
     }
     for (int f = 0; f < FIELDS; f++) {
@@ -415,9 +417,10 @@ check_row(check_ctx *c, const shown_row *row, int html)
         } else {
             snprintf(want, sizeof want, "%llu", (unsigned long long) wa->v[f]);
         }
-        audit_check(c->a, T3, (row->have >> f & 1) && row->v[f] == wa->v[f], c->where,
-                    "%.*s (question %s): %s is \"%.*s\"; %s gives %s", n, area, qid, names[f],
-                    (int) row->raw_len[f], row->raw[f] ? row->raw[f] : "", source_of(c, row), want);
+        dauys_audit_check(c->a, T3, (row->have >> f & 1) && row->v[f] == wa->v[f], c->where,
+                          "%.*s (question %s): %s is \"%.*s\"; %s gives %s", n, area, qid, names[f],
+                          (int) row->raw_len[f], row->raw[f] ? row->raw[f] : "", source_of(c, row),
+                          want);
     }
     if (html) {
         char id[80];
@@ -438,9 +441,9 @@ check_all_shown(check_ctx *c, int districts)
             want_area *wa = &c->w->area[q * areas_per_question(c->a) + r];
             const dauys_place *pl = area_place(c->a, r);
             snprintf(c->where, sizeof c->where, "reports/%s", c->file);
-            audit_check(c->a, T3, wa->seen, c->where, "does not show %.*s (question %s)",
-                        pl ? (int) pl->id_len : 8, pl ? pl->id : "national",
-                        c->a->m.question[q].id);
+            dauys_audit_check(c->a, T3, wa->seen, c->where, "does not show %.*s (question %s)",
+                              pl ? (int) pl->id_len : 8, pl ? pl->id : "national",
+                              c->a->m.question[q].id);
         }
     }
 }
@@ -469,16 +472,17 @@ static const char *const share_field[] = {"turnout", "yes-share", "majority"};
 static void
 unexpected(check_ctx *c, const audit_page_item *it)
 {
-    audit_check(c->a, T3, 0, c->where, "an unexpected data-%s \"%.*s\" here (dauys writes none)",
-                it->kind == AUDIT_PAGE_RULE ? "rule" : "field", (int) it->field.len, it->field.at);
+    dauys_audit_check(
+        c->a, T3, 0, c->where, "an unexpected data-%s \"%.*s\" here (dauys writes none)",
+        it->kind == AUDIT_PAGE_RULE ? "rule" : "field", (int) it->field.len, it->field.at);
 }
 
 /* T3 fails at IT: WHAT is shown a second time. */
 static void
 shown_twice(check_ctx *c, const audit_page_item *it)
 {
-    audit_check(c->a, T3, 0, c->where, "%.*s is shown a second time", (int) it->field.len,
-                it->field.at);
+    dauys_audit_check(c->a, T3, 0, c->where, "%.*s is shown a second time", (int) it->field.len,
+                      it->field.at);
 }
 
 /* The index of FIELD among the row's data-fields (counts, then shares), or -1. */
@@ -541,14 +545,14 @@ row_end(check_ctx *c, const audit_page_item *it)
     row->line = it->line;
     c->in_row = 0;
     if (row->q == SIZE_MAX) {
-        audit_check(c->a, T3, 0, c->where,
-                    "a row of question \"%.*s\", which the manifest does not have",
-                    (int) it->question.len, it->question.at);
+        dauys_audit_check(c->a, T3, 0, c->where,
+                          "a row of question \"%.*s\", which the manifest does not have",
+                          (int) it->question.len, it->question.at);
     } else if (row->area == SIZE_MAX) {
-        audit_check(c->a, T3, 0, c->where,
-                    "a row for \"%.*s\" (question %s), which is not a region of "
-                    "the manifest",
-                    (int) it->area.len, it->area.at, c->a->m.question[row->q].id);
+        dauys_audit_check(c->a, T3, 0, c->where,
+                          "a row for \"%.*s\" (question %s), which is not a region of "
+                          "the manifest",
+                          (int) it->area.len, it->area.at, c->a->m.question[row->q].id);
     } else {
         check_row(c, row, 1);
     }
@@ -588,8 +592,8 @@ header_field(page_ctx *p, const audit_page_item *it)
     } else {
         dauys_rules_group(want_text, sizeof want_text, want);
     }
-    audit_check(c->a, T3, ok, c->where, "%s is \"%.*s\"; result.txt gives %s", names[i],
-                (int) it->value.len, it->value.at, want_text);
+    dauys_audit_check(c->a, T3, ok, c->where, "%s is \"%.*s\"; result.txt gives %s", names[i],
+                      (int) it->value.len, it->value.at, want_text);
 }
 
 /* What IT (in question Q's decision or section) shows, as BIT of
@@ -632,20 +636,21 @@ question_item(page_ctx *p, const audit_page_item *it)
     unsigned bit;
 
     if (q == SIZE_MAX) {
-        audit_check(c->a, T3, 0, c->where,
-                    "shows question \"%.*s\", which the manifest does not have",
-                    (int) it->question.len, it->question.at);
+        dauys_audit_check(c->a, T3, 0, c->where,
+                          "shows question \"%.*s\", which the manifest does not have",
+                          (int) it->question.len, it->question.at);
     } else if ((bit = question_mark(c, it, q, want)) == 0) {
         unexpected(c, it);
     } else if (p->question_shown[q] & bit) {
         shown_twice(c, it);
     } else if ((p->question_shown[q] |= bit, bit >= SHOWN_REGIONS) && !c->w->q[q].regions_known) {
-        audit_unchecked(c->a, T3); /* result.txt lacks a region's line: T1 reports it */
+        dauys_audit_unchecked(c->a, T3); /* result.txt lacks a region's line: T1 reports it */
     } else {
-        audit_check(c->a, T3, span_equals(it->value, want), c->where,
-                    "question %s: %s%.*s is \"%.*s\"; result.txt gives %s", c->a->m.question[q].id,
-                    it->kind == AUDIT_PAGE_RULE ? "rule " : "", (int) it->field.len, it->field.at,
-                    (int) it->value.len, it->value.at, want);
+        dauys_audit_check(c->a, T3, span_equals(it->value, want), c->where,
+                          "question %s: %s%.*s is \"%.*s\"; result.txt gives %s",
+                          c->a->m.question[q].id, it->kind == AUDIT_PAGE_RULE ? "rule " : "",
+                          (int) it->field.len, it->field.at, (int) it->value.len, it->value.at,
+                          want);
     }
 }
 
@@ -693,7 +698,8 @@ check_page_complete(page_ctx *p)
 
     snprintf(p->c.where, sizeof p->c.where, "reports/report.html");
     for (unsigned i = 0; i < 4; i++) {
-        audit_check(a, T3, p->header_shown >> i & 1, p->c.where, "does not show %s", header[i]);
+        dauys_audit_check(a, T3, p->header_shown >> i & 1, p->c.where, "does not show %s",
+                          header[i]);
     }
     for (size_t q = 0; q < a->m.question_count; q++) {
         const want_question *wq = &p->c.w->q[q];
@@ -702,8 +708,9 @@ check_page_complete(page_ctx *p)
             need |= wq->rule[i] >= 0 ? SHOWN_RULE << i : 0;
         }
         for (unsigned k = 0; k < 7; k++) {
-            audit_check(a, T3, !(need >> k & 1) || (p->question_shown[q] >> k & 1), p->c.where,
-                        "does not show question %s's %s", a->m.question[q].id, part[k]);
+            dauys_audit_check(a, T3, !(need >> k & 1) || (p->question_shown[q] >> k & 1),
+                              p->c.where, "does not show question %s's %s", a->m.question[q].id,
+                              part[k]);
         }
     }
     check_all_shown(&p->c, 0);
@@ -717,9 +724,9 @@ check_html(audit *a, wanted *w, const char *text, size_t len)
     unsigned line = 0;
     dauys_error err;
 
-    if (audit_page_scan(text, len, on_page_item, &p, &line, &err) != 0) {
+    if (dauys_audit_page_scan(text, len, on_page_item, &p, &line, &err) != 0) {
         snprintf(p.c.where, sizeof p.c.where, "reports/report.html line %u", line);
-        audit_check(a, T3, 0, p.c.where, "%s", err.message);
+        dauys_audit_check(a, T3, 0, p.c.where, "%s", err.message);
         return;
     }
     check_page_complete(&p);
@@ -741,8 +748,8 @@ csv_columns(check_ctx *c, const dauys_csv *csv, int col[FIELDS + 3])
             twice |= strcmp(csv->field[k], name) == 0; /* readers differ on which one counts */
         }
         if (col[i] < 0 || twice) {
-            audit_check(c->a, T3, 0, "reports/tally.csv line 1", "the header has %s column %s",
-                        twice ? "more than one" : "no", name);
+            dauys_audit_check(c->a, T3, 0, "reports/tally.csv line 1",
+                              "the header has %s column %s", twice ? "more than one" : "no", name);
             return -1;
         }
     }
@@ -771,10 +778,10 @@ csv_record(check_ctx *c, const dauys_csv *csv, const int col[FIELDS + 3])
     }
     if (row->q == SIZE_MAX || row->area == SIZE_MAX) {
         snprintf(c->where, sizeof c->where, "reports/tally.csv line %u", csv->line);
-        audit_check(c->a, T3, 0, c->where,
-                    "a row for %s \"%s\" (question \"%s\"), which the manifest "
-                    "does not have",
-                    level, id, qid);
+        dauys_audit_check(c->a, T3, 0, c->where,
+                          "a row for %s \"%s\" (question \"%s\"), which the manifest "
+                          "does not have",
+                          level, id, qid);
         return;
     }
     check_row(c, row, 0);
@@ -806,12 +813,12 @@ check_csv(audit *a, wanted *w, const char *text, size_t len)
         a->oom |= err.status == DAUYS_E_NOMEM;
         if (sscanf(err.message, "reports/tally.csv:%u:%zu: %n", &line, &byte, &at) == 2 && at > 0) {
             snprintf(c.where, sizeof c.where, "reports/tally.csv line %u", line);
-            audit_check(a, T3, 0, c.where, "%s (byte %zu)", err.message + at, byte);
+            dauys_audit_check(a, T3, 0, c.where, "%s (byte %zu)", err.message + at, byte);
         } else {
-            audit_check(a, T3, 0, "reports/tally.csv", "%s", err.message);
+            dauys_audit_check(a, T3, 0, "reports/tally.csv", "%s", err.message);
         }
     } else if (csv.line == 0) {
-        audit_check(a, T3, 0, "reports/tally.csv", "is empty");
+        dauys_audit_check(a, T3, 0, "reports/tally.csv", "is empty");
     }
     dauys_csv_free(&csv);
 }
@@ -869,20 +876,20 @@ check_file(audit *a, wanted *w, const char *name, unsigned absent_bit, report_ch
     int kind;
 
     snprintf(rel, sizeof rel, "reports/%s", name);
-    if ((kind = audit_source_kind(a->src, rel)) != 1) {
+    if ((kind = dauys_audit_source_kind(a->src, rel)) != 1) {
         a->sum->reports_absent |= kind == 0 ? absent_bit : 0; /* not a plain file: I4's */
         return;
     }
     size_t max = report_max(a);
-    if ((st = audit_read_status(a, rel, max, &text, &len)) != DAUYS_OK) {
+    if ((st = dauys_audit_source_read(&text, &len, a->src, rel, max)) != DAUYS_OK) {
         a->oom |= st == DAUYS_E_NOMEM;
         if (st == DAUYS_E_TOO_LARGE) {
-            audit_check(a, T3, 0, rel,
-                        "is over %zu bytes, more than dauys writes for this "
-                        "manifest",
-                        max);
+            dauys_audit_check(a, T3, 0, rel,
+                              "is over %zu bytes, more than dauys writes for this "
+                              "manifest",
+                              max);
         } else {
-            audit_check(a, T3, 0, rel, "cannot be read");
+            dauys_audit_check(a, T3, 0, rel, "cannot be read");
         }
         return;
     }
@@ -894,7 +901,7 @@ check_file(audit *a, wanted *w, const char *name, unsigned absent_bit, report_ch
 }
 
 void
-audit_reports_check(audit *a, const char *result, size_t len)
+dauys_audit_reports_check(audit *a, const char *result, size_t len)
 {
     wanted w;
 

@@ -163,7 +163,7 @@ peek(audit_source *s)
 
 /* Reads the peeked member's data (at most MAX bytes) into *OUT, then passes it. */
 static dauys_status
-take_data(audit_source *s, size_t max, char **out, size_t *len)
+take_data(char **out, size_t *len, audit_source *s, size_t max)
 {
     size_t size = (size_t) s->peek.size;
 
@@ -241,7 +241,7 @@ index_member(audit_source *s)
 }
 
 int
-audit_source_open(audit_source *s, const char *path, dauys_error *err)
+dauys_audit_source_open(audit_source *s, const char *path, dauys_error *err)
 {
     struct stat st;
     int fd2;
@@ -276,7 +276,7 @@ audit_source_open(audit_source *s, const char *path, dauys_error *err)
 }
 
 void
-audit_source_close(audit_source *s)
+dauys_audit_source_close(audit_source *s)
 {
     for (size_t i = 0; i < s->member_count; i++) {
         dauys_free(s->member[i].name);
@@ -319,8 +319,8 @@ note_protocol(audit_source *s, uint64_t index)
 }
 
 dauys_status
-audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text, size_t *len,
-                  char **sig, size_t *sig_len)
+dauys_audit_source_take(char **text, size_t *len, char **sig, size_t *sig_len, audit_source *s,
+                        uint64_t index, int want_sig)
 {
     dauys_status st = DAUYS_OK, got;
 
@@ -349,8 +349,8 @@ audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text, si
         if (!is_sig) {
             note_protocol(s, index);
         }
-        got = take_data(s, is_sig ? DAUYS_KEYS_FILE_MAX : DAUYS_PROTOCOL_FILE_MAX, out,
-                        is_sig ? sig_len : len);
+        got = take_data(out, is_sig ? sig_len : len, s,
+                        is_sig ? DAUYS_KEYS_FILE_MAX : DAUYS_PROTOCOL_FILE_MAX);
         s->taken++;
         st = got == DAUYS_E_NOMEM ? got : st;
     }
@@ -358,7 +358,7 @@ audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text, si
 }
 
 void
-audit_source_finish(audit_source *s)
+dauys_audit_source_finish(audit_source *s)
 {
     while (s->archive && peek(s)) {
         if (in_run(s->peek.name)) {
@@ -434,7 +434,7 @@ protocol_place(audit_source *s, uint64_t index, uint64_t *at, uint64_t *size)
 }
 
 dauys_status
-audit_source_read(audit_source *s, const char *rel, size_t max, char **out, size_t *len)
+dauys_audit_source_read(char **out, size_t *len, audit_source *s, const char *rel, size_t max)
 {
     char path[PATH_MAX];
     const audit_member *m;
@@ -474,7 +474,7 @@ audit_source_read(audit_source *s, const char *rel, size_t max, char **out, size
 }
 
 int
-audit_source_kind(const audit_source *s, const char *rel)
+dauys_audit_source_kind(const audit_source *s, const char *rel)
 {
     char path[PATH_MAX];
     const audit_member *m;
@@ -519,7 +519,7 @@ slice_close(void *cookie)
 }
 
 FILE *
-audit_source_fopen(const audit_source *s, const char *rel, dauys_error *err)
+dauys_audit_source_fopen(const audit_source *s, const char *rel, dauys_error *err)
 {
     static const cookie_io_functions_t io = {.read = slice_read, .close = slice_close};
     char path[PATH_MAX];
@@ -562,11 +562,11 @@ audit_source_fopen(const audit_source *s, const char *rel, dauys_error *err)
 }
 
 int
-audit_source_db_uri(const audit_source *s, char *out, size_t size)
+dauys_audit_source_db_uri(char *out, size_t size, const audit_source *s)
 {
     const audit_member *m = s->archive ? find(s, "dauys.db") : NULL;
     char path[PATH_MAX];
-    int kind = audit_source_kind(s, "dauys.db");
+    int kind = dauys_audit_source_kind(s, "dauys.db");
     size_t n = (size_t) snprintf(out, size, "file:");
 
     if (kind != 1) {

@@ -5,8 +5,8 @@
  *
  * An archive is read in one pass: at opening, every member before the
  * protocol run is indexed (name, place, size); the run is then taken in log
- * order as the log's submissions are prepared (audit_source_take); after the
- * log, the members after the run are indexed (audit_source_finish). Members
+ * order as the log's submissions are prepared (dauys_audit_source_take); after the
+ * log, the members after the run are indexed (dauys_audit_source_finish). Members
  * of the run that are out of log order, twice, not plain files, or named by
  * no submission are kept as "strays" for I4. Every member is named by the
  * path GNU tar unpacks it to (dauys_tar_extract_path); one tar would not
@@ -59,12 +59,11 @@ typedef struct audit_source {
 
 /*
  * Opens PATH, a bundle directory or archive file, into *S (closed with
- * audit_source_close whatever this returns). 0, or -1 (ERR) if PATH cannot
+ * dauys_audit_source_close whatever this returns). 0, or -1 (ERR) if PATH cannot
  * be opened. A damaged archive opens: its damage is for I4 to report.
  */
-int audit_source_open(audit_source *s, const char *path, dauys_error *err)
-    __attribute__((warn_unused_result));
-void audit_source_close(audit_source *s);
+int dauys_audit_source_open(audit_source *s, const char *path, dauys_error *err) DAUYS_WUR;
+void dauys_audit_source_close(audit_source *s);
 
 /*
  * Reads the bundle file REL (at most MAX bytes) into *OUT (dauys_free; NUL
@@ -72,32 +71,32 @@ void audit_source_close(audit_source *s);
  * if it is absent or not a plain file. Thread-safe. In an archive a
  * protocol file can be read again once taken.
  */
-dauys_status audit_source_read(audit_source *s, const char *rel, size_t max, char **out,
-                               size_t *len);
+dauys_status dauys_audit_source_read(char **out, size_t *len, audit_source *s, const char *rel,
+                                     size_t max);
 
 /* 1 if REL is there as a plain file, 2 if there but not a plain file, 0 if absent. */
-int audit_source_kind(const audit_source *s, const char *rel);
+int dauys_audit_source_kind(const audit_source *s, const char *rel);
 
 /* A stream of exactly REL's bytes (fclose it), or NULL (ERR) if absent or unreadable. */
-FILE *audit_source_fopen(const audit_source *s, const char *rel, dauys_error *err);
+FILE *dauys_audit_source_fopen(const audit_source *s, const char *rel, dauys_error *err);
 
 /*
  * Archive only, called in log order for each submission INDEX (one caller
  * at a time): its protocol and, with WANT_SIG, signature from the run, each
  * NULL if not there. DAUYS_OK or DAUYS_E_NOMEM.
  */
-dauys_status audit_source_take(audit_source *s, uint64_t index, int want_sig, char **text,
-                               size_t *len, char **sig, size_t *sig_len);
+dauys_status dauys_audit_source_take(char **text, size_t *len, char **sig, size_t *sig_len,
+                                     audit_source *s, uint64_t index, int want_sig);
 
 /* Archive only, after the log: the rest of the run are strays; what follows is indexed. */
-void audit_source_finish(audit_source *s);
+void dauys_audit_source_finish(audit_source *s);
 
 /*
  * Writes a URI that opens the bundle's dauys.db read-only (for an archive,
- * through the read-only VFS of dbslice.c). Returns audit_source_kind's value
+ * through the read-only VFS of dbslice.c). Returns dauys_audit_source_kind's value
  * for "dauys.db"; the URI is written only for 1.
  */
-int audit_source_db_uri(const audit_source *s, char *out, size_t size);
+int dauys_audit_source_db_uri(char *out, size_t size, const audit_source *s);
 
 /*
  * dbslice.c: a read-only SQLite VFS that opens a database stored inside
@@ -106,6 +105,6 @@ int audit_source_db_uri(const audit_source *s, char *out, size_t size);
  * once, process-wide. 0, or -1 if SQLite refused it.
  */
 #define AUDIT_SLICE_VFS "dauys-slice"
-int audit_slice_vfs_register(void) __attribute__((warn_unused_result));
+int dauys_audit_slice_vfs_register(void) DAUYS_WUR;
 
 #endif

@@ -118,7 +118,7 @@ verdict_lines(audit *a, size_t q, const audit_sums *nation, const audit_sums *re
             regional[counted++] = as_counts(&region[r]);
         }
     }
-    if (audit_verdict_decide(&v, &a->m.question[q].rules, &n, regional, counted, &err) != 0) {
+    if (dauys_audit_verdict_decide(&v, &a->m.question[q].rules, &n, regional, counted, &err) != 0) {
         line(a, T2, 0, "rule: %s", err.message);
     } else {
         rule_line(a, "quorum", &v.quorum, unknown);
@@ -170,7 +170,7 @@ reporting(const audit *a)
 }
 
 int
-audit_statement_build(audit *a)
+dauys_audit_statement_build(audit *a)
 {
     char root[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
     const dauys_manifest *m = &a->m;
@@ -218,7 +218,7 @@ next_span(const char **line, size_t *n, int *lf, const char *text, size_t len, s
 }
 
 void
-audit_statement_compare(audit *a, const char *text, size_t len)
+dauys_audit_statement_compare(audit *a, const char *text, size_t len)
 {
     const char *got = NULL, *want = "";
     size_t pos = 0, wpos = 0, gn = 0, wn = 0, i;
@@ -231,26 +231,26 @@ audit_statement_compare(audit *a, const char *text, size_t len)
         have = next_span(&got, &gn, &lf, text, len, &pos);
         snprintf(where, sizeof where, "result.txt line %zu", i + 1);
         if (have && (a->line_check[i] & UNKNOWN_LINE)) {
-            audit_unchecked(a, ck);
+            dauys_audit_unchecked(a, ck);
         } else {
             /* compared byte for byte: a NUL or CR in the line makes it differ */
-            audit_check(a, ck, have && gn == wn && memcmp(got, want, wn) == 0, where,
-                        have ? "is \"%.*s\"; the audit's re-tally gives \"%.*s\""
-                             : "%.*sthe statement ends; the audit's re-tally gives \"%.*s\"",
-                        have ? (int) gn : 0, have ? got : "", (int) wn, want);
+            dauys_audit_check(a, ck, have && gn == wn && memcmp(got, want, wn) == 0, where,
+                              have ? "is \"%.*s\"; the audit's re-tally gives \"%.*s\""
+                                   : "%.*sthe statement ends; the audit's re-tally gives \"%.*s\"",
+                              have ? (int) gn : 0, have ? got : "", (int) wn, want);
         }
     }
     if (next_span(&got, &gn, &lf, text, len, &pos)) {
         snprintf(where, sizeof where, "result.txt line %zu", a->line_count + 1);
-        audit_check(a, T1, 0, where, "\"%.*s\" is more than the audit's re-tally gives", (int) gn,
-                    got);
+        dauys_audit_check(a, T1, 0, where, "\"%.*s\" is more than the audit's re-tally gives",
+                          (int) gn, got);
     } else {
-        audit_check(a, T1, lf, "result.txt", "the last line does not end in a line feed");
+        dauys_audit_check(a, T1, lf, "result.txt", "the last line does not end in a line feed");
     }
 }
 
 uint64_t
-audit_statement_unknown_lines(const audit *a)
+dauys_audit_statement_unknown_lines(const audit *a)
 {
     uint64_t n = 0;
 
@@ -261,7 +261,7 @@ audit_statement_unknown_lines(const audit *a)
 }
 
 void
-audit_result_comment_check(audit *a, const char *sig, size_t sig_len)
+dauys_audit_result_comment_check(audit *a, const char *sig, size_t sig_len)
 {
     char want[DAUYS_KEYS_TRUSTED_COMMENT_MAX + 1];
     dauys_signature s;
@@ -273,10 +273,10 @@ audit_result_comment_check(audit *a, const char *sig, size_t sig_len)
              (unsigned long long) a->result_size);
     if (dauys_keys_signature_decode(&s, sig, sig_len, "result.txt.minisig", &err) != 0) {
         a->oom |= err.status == DAUYS_E_NOMEM;
-        audit_check(a, A4, 0, "result.txt.minisig", "%s", err.message);
+        dauys_audit_check(a, A4, 0, "result.txt.minisig", "%s", err.message);
         return;
     }
-    audit_check(a, A4, strcmp(s.trusted_comment, want) == 0, "result.txt.minisig",
-                "its trusted comment is \"%s\", not \"%s\" (FORMATS.md 16.2)", s.trusted_comment,
-                want);
+    dauys_audit_check(a, A4, strcmp(s.trusted_comment, want) == 0, "result.txt.minisig",
+                      "its trusted comment is \"%s\", not \"%s\" (FORMATS.md 16.2)",
+                      s.trusted_comment, want);
 }

@@ -64,7 +64,7 @@ evaluate(audit_rule_check *c, uint64_t count, uint64_t whole, const dauys_thresh
 }
 
 uint64_t
-audit_verdict_base(const dauys_rules *rules, const dauys_counts *c)
+dauys_audit_verdict_base(const dauys_rules *rules, const dauys_counts *c)
 {
     /* IMPLEMENTATION-OF: R-MAJORITY-BASE */
     if (rules->majority_of_valid) {
@@ -74,9 +74,9 @@ audit_verdict_base(const dauys_rules *rules, const dauys_counts *c)
 }
 
 int
-audit_verdict_has_majority(const dauys_rules *rules, const dauys_counts *c)
+dauys_audit_verdict_has_majority(const dauys_rules *rules, const dauys_counts *c)
 {
-    return meets(c->yes, audit_verdict_base(rules, c), &rules->majority);
+    return meets(c->yes, dauys_audit_verdict_base(rules, c), &rules->majority);
 }
 
 /* The regional test: regions with a majority, against the regions counted. */
@@ -99,7 +99,7 @@ regional_test(audit_rule_check *out, const dauys_rules *rules, const dauys_count
                                    "region %zu of the regional test: counts out of range", i + 1);
         }
         /* IMPLEMENTATION-OF: R-REGION-MAJORITY */
-        if (audit_verdict_has_majority(rules, r)) {
+        if (dauys_audit_verdict_has_majority(rules, r)) {
             with_majority++;
         }
     }
@@ -109,8 +109,8 @@ regional_test(audit_rule_check *out, const dauys_rules *rules, const dauys_count
 }
 
 int
-audit_verdict_decide(audit_verdict *out, const dauys_rules *rules, const dauys_counts *nation,
-                     const dauys_counts *region, size_t region_count, dauys_error *err)
+dauys_audit_verdict_decide(audit_verdict *out, const dauys_rules *rules, const dauys_counts *nation,
+                           const dauys_counts *region, size_t region_count, dauys_error *err)
 {
     *out = (audit_verdict){0};
     /* IMPLEMENTATION-OF: R-COUNTS-RANGE */
@@ -123,7 +123,8 @@ audit_verdict_decide(audit_verdict *out, const dauys_rules *rules, const dauys_c
         evaluate(&out->quorum, nation->took_part, nation->eligible, &rules->quorum);
     }
     /* IMPLEMENTATION-OF: R-GENERAL-MAJORITY */
-    evaluate(&out->majority, nation->yes, audit_verdict_base(rules, nation), &rules->majority);
+    evaluate(&out->majority, nation->yes, dauys_audit_verdict_base(rules, nation),
+             &rules->majority);
     if (rules->has_regions && regional_test(&out->regions, rules, region, region_count, err) != 0) {
         return -1;
     }

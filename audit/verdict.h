@@ -37,14 +37,15 @@ typedef struct audit_verdict {
  * out of range or the regional test has no region: the message is the one
  * docs/RULES.md section 3.5 gives.
  */
-int audit_verdict_decide(audit_verdict *out, const dauys_rules *rules, const dauys_counts *nation,
-                         const dauys_counts *region, size_t region_count, dauys_error *err)
+int dauys_audit_verdict_decide(audit_verdict *out, const dauys_rules *rules,
+                               const dauys_counts *nation, const dauys_counts *region,
+                               size_t region_count, dauys_error *err)
     __attribute__((warn_unused_result));
 
 /* The whole that RULES take the majority (and the yes share) of in area C. */
-uint64_t audit_verdict_base(const dauys_rules *rules, const dauys_counts *c);
+uint64_t dauys_audit_verdict_base(const dauys_rules *rules, const dauys_counts *c);
 
 /* 1 if yes in area C meets RULES' majority over C's own base, else 0. */
-int audit_verdict_has_majority(const dauys_rules *rules, const dauys_counts *c);
+int dauys_audit_verdict_has_majority(const dauys_rules *rules, const dauys_counts *c);
 
 #endif

@@ -47,7 +47,7 @@ static const struct {
 };
 
 void
-audit_check(audit *a, int ck, int ok, const char *where, const char *fmt, ...)
+dauys_audit_check(audit *a, int ck, int ok, const char *where, const char *fmt, ...)
 {
     char message[700];
     va_list ap;
@@ -67,19 +67,19 @@ audit_check(audit *a, int ck, int ok, const char *where, const char *fmt, ...)
 }
 
 void
-audit_unchecked(audit *a, int ck)
+dauys_audit_unchecked(audit *a, int ck)
 {
     a->sum->unchecked[ck]++;
 }
 
 void
-audit_read(audit *a, const char *rel, size_t max, char **out, size_t *len)
+dauys_audit_read(char **out, size_t *len, audit *a, const char *rel, size_t max)
 {
-    a->oom |= audit_read_status(a, rel, max, out, len) == DAUYS_E_NOMEM;
+    a->oom |= dauys_audit_source_read(out, len, a->src, rel, max) == DAUYS_E_NOMEM;
 }
 
 void
-audit_protocol_name(char *out, size_t size, uint64_t index)
+dauys_audit_protocol_name(char *out, size_t size, uint64_t index)
 {
     snprintf(out, size, "protocols/%08llu.txt", (unsigned long long) index);
 }
@@ -134,23 +134,23 @@ on_entry(audit *a, audit_batch_item *it)
     a->sum->entries++;
     a->after_result++;
     if (!it->parsed) { /* parsed again for its message: the parser is deterministic */
-        int again = dauys_log_entry_parse(e, it->text, it->len, "entry", &err);
-        audit_check(a, I1, again == 0, where, "malformed: %s", err.message);
+        int again = dauys_logentry_parse(e, it->text, it->len, "entry", &err);
+        dauys_audit_check(a, I1, again == 0, where, "malformed: %s", err.message);
     } else {
-        audit_check(a, I1,
-                    e->index == n && sodium_memcmp(e->previous, a->prev, 32) == 0 &&
-                        (!a->have_manifest || strcmp(e->referendum, a->m.referendum) == 0),
-                    where,
-                    "index %llu, its previous hash or its referendum %s does not continue "
-                    "the chain",
-                    (unsigned long long) e->index, e->referendum);
+        dauys_audit_check(a, I1,
+                          e->index == n && sodium_memcmp(e->previous, a->prev, 32) == 0 &&
+                              (!a->have_manifest || strcmp(e->referendum, a->m.referendum) == 0),
+                          where,
+                          "index %llu, its previous hash or its referendum %s does not continue "
+                          "the chain",
+                          (unsigned long long) e->index, e->referendum);
         if (strcmp(e->event, "manifest") == 0) {
-            audit_on_manifest(a, e, where);
+            dauys_audit_on_manifest(a, e, where);
         } else if (strcmp(e->event, "result") == 0) {
             on_result(a, e);
         } else {
             note_logged(a, e);
-            audit_on_submission(a, e, where, &it->p);
+            dauys_audit_on_submission(a, e, where, &it->p);
         }
     }
     if (dauys_sha256(a->prev, it->text, it->len) != 0 ||
@@ -186,7 +186,7 @@ follow(batcher *b, int k)
         if (!b->a->oom) {
             on_entry(b->a, &b->item[k][i]);
         }
-        audit_prepared_free(&b->item[k][i].p);
+        dauys_audit_prepared_free(&b->item[k][i].p);
         dauys_free(b->item[k][i].text);
     }
     b->count[k] = 0;
@@ -199,9 +199,9 @@ turn(batcher *b)
     int k = b->cur, other = 1 - b->cur;
 
     if (b->pending) {
-        audit_prepare_join(&b->job[other]);
+        dauys_audit_prepare_join(&b->job[other]);
     }
-    audit_prepare_start(&b->job[k], b->a, b->item[k], b->count[k]);
+    dauys_audit_prepare_start(&b->job[k], b->a, b->item[k], b->count[k]);
     if (b->pending) {
         follow(b, other);
     }
@@ -216,13 +216,13 @@ drain(batcher *b)
     int k = b->cur, other = 1 - b->cur;
 
     if (b->pending) {
-        audit_prepare_join(&b->job[other]);
+        dauys_audit_prepare_join(&b->job[other]);
         follow(b, other);
         b->pending = 0;
     }
     if (b->count[k] > 0) {
-        audit_prepare_start(&b->job[k], b->a, b->item[k], b->count[k]);
-        audit_prepare_join(&b->job[k]);
+        dauys_audit_prepare_start(&b->job[k], b->a, b->item[k], b->count[k]);
+        dauys_audit_prepare_join(&b->job[k]);
         follow(b, k);
     }
 }
@@ -243,7 +243,7 @@ entry_fn(void *ctx, const char *text, size_t len)
     it->text[len] = '\0';
     it->len = len;
     it->position = b->seen++;
-    it->parsed = dauys_log_entry_parse(&it->e, text, len, "entry", &err) == 0;
+    it->parsed = dauys_logentry_parse(&it->e, text, len, "entry", &err) == 0;
     int manifest = it->parsed && strcmp(it->e.event, "manifest") == 0;
     it->is_submission = it->parsed && !manifest && strcmp(it->e.event, "result") != 0;
     if (manifest) { /* the entries before it are judged under the old roster */
@@ -264,7 +264,7 @@ entry_fn(void *ctx, const char *text, size_t len)
 #define PIECE 16384
 #define ENTRY_KEEP (2 * DAUYS_LOG_ENTRY_MAX)
 
-/* Where audit_log_stream_strays is in the log. */
+/* Where dauys_audit_log_stream_strays is in the log. */
 typedef struct log_reader {
     audit_entry_fn fn;
     audit_stray_fn stray;
@@ -353,7 +353,7 @@ read_bytes(log_reader *r, const char *p, size_t n)
 }
 
 int
-audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx)
+dauys_audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx)
 {
     log_reader r = {.fn = fn, .stray = stray, .ctx = ctx};
     char piece[PIECE];
@@ -374,17 +374,17 @@ audit_log_split(FILE *fp, audit_entry_fn fn, audit_stray_fn stray, void *ctx)
 }
 
 int
-audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray, void *ctx,
-                        dauys_error *err)
+dauys_audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray, void *ctx,
+                              dauys_error *err)
 {
     FILE *fp;
     int rc;
 
     err->status = DAUYS_OK;
-    if ((fp = audit_source_fopen(a->src, "log/entries.txt", err)) == NULL) {
+    if ((fp = dauys_audit_source_fopen(a->src, "log/entries.txt", err)) == NULL) {
         return -1;
     }
-    rc = audit_log_split(fp, fn, stray, ctx);
+    rc = dauys_audit_log_split(fp, fn, stray, ctx);
     if (rc == 0 && ferror(fp)) {
         rc = dauys_error_set(err, DAUYS_E_IO, "%s: log/entries.txt: read error", a->dir);
     }
@@ -393,9 +393,9 @@ audit_log_stream_strays(const audit *a, audit_entry_fn fn, audit_stray_fn stray,
 }
 
 int
-audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err)
+dauys_audit_log_stream(const audit *a, audit_entry_fn fn, void *ctx, dauys_error *err)
 {
-    return audit_log_stream_strays(a, fn, NULL, ctx, err);
+    return dauys_audit_log_stream_strays(a, fn, NULL, ctx, err);
 }
 
 /* I1: bytes of the log that belong to no entry. */
@@ -408,10 +408,11 @@ stray_bytes(void *ctx, uint64_t offset, uint64_t len, uint64_t entries)
     if (entries > 0) {
         snprintf(after, sizeof after, "after log entry %llu", (unsigned long long) entries - 1);
     }
-    audit_check(b->a, I1, 0, "log/entries.txt",
-                "byte %llu: %llu bytes %s that are part of no "
-                "entry (an entry runs from \"format: dauys-log 1\" to its \"previous:\" line)",
-                (unsigned long long) offset, (unsigned long long) len, after);
+    dauys_audit_check(
+        b->a, I1, 0, "log/entries.txt",
+        "byte %llu: %llu bytes %s that are part of no "
+        "entry (an entry runs from \"format: dauys-log 1\" to its \"previous:\" line)",
+        (unsigned long long) offset, (unsigned long long) len, after);
 }
 
 /* The bundle's result.txt: the last result the log records, signed, re-tallied. */
@@ -421,31 +422,31 @@ check_result(audit *a)
     char *text, *sig;
     size_t len, sig_len;
 
-    audit_check(a, P1, a->after_result == 0, "log",
-                "%llu entries after the last result entry: the result does not cover them",
-                (unsigned long long) a->after_result);
+    dauys_audit_check(a, P1, a->after_result == 0, "log",
+                      "%llu entries after the last result entry: the result does not cover them",
+                      (unsigned long long) a->after_result);
     if (!a->result_seen) {
         return; /* I4 reports an unlogged result.txt; there is nothing to compare */
     }
-    audit_read(a, "result.txt", 1u << 24, &text, &len);
-    audit_read(a, "result.txt.minisig", DAUYS_KEYS_FILE_MAX, &sig, &sig_len);
+    dauys_audit_read(&text, &len, a, "result.txt", 1u << 24);
+    dauys_audit_read(&sig, &sig_len, a, "result.txt.minisig", DAUYS_KEYS_FILE_MAX);
     if (text == NULL || sig == NULL) {
-        audit_check(a, I3, 0, "result.txt", "the logged result%s is missing from the bundle",
-                    text == NULL ? "" : "'s signature");
-    } else if (audit_hashes_to(text, len, a->result_sha) != 1 ||
-               audit_hashes_to(sig, sig_len, a->result_sig_sha) != 1) {
-        audit_check(a, I3, 0, "result.txt",
-                    "the statement or its signature does not hash to what "
-                    "the log recorded");
+        dauys_audit_check(a, I3, 0, "result.txt", "the logged result%s is missing from the bundle",
+                          text == NULL ? "" : "'s signature");
+    } else if (dauys_audit_hashes_to(text, len, a->result_sha) != 1 ||
+               dauys_audit_hashes_to(sig, sig_len, a->result_sig_sha) != 1) {
+        dauys_audit_check(a, I3, 0, "result.txt",
+                          "the statement or its signature does not hash to what "
+                          "the log recorded");
     } else {
         a->sum->passed[I3]++;
-        if (audit_signed_by(a, text, len, sig, sig_len, &a->central)) {
-            audit_result_comment_check(a, sig, sig_len);
+        if (dauys_audit_signed_by(a, text, len, sig, sig_len, &a->central)) {
+            dauys_audit_result_comment_check(a, sig, sig_len);
         } else {
-            audit_check(a, A4, 0, "result.txt", "not signed by the central key");
+            dauys_audit_check(a, A4, 0, "result.txt", "not signed by the central key");
         }
-        audit_statement_compare(a, text, len);
-        audit_reports_check(a, text, len);
+        dauys_audit_statement_compare(a, text, len);
+        dauys_audit_reports_check(a, text, len);
     }
     dauys_free(text);
     dauys_free(sig);
@@ -461,24 +462,24 @@ check_checkpoint(audit *a)
     dauys_error err;
     uint8_t root[DAUYS_HASH_BYTES];
 
-    audit_read(a, "checkpoint", DAUYS_NOTE_MAX, &note, &len);
+    dauys_audit_read(&note, &len, a, "checkpoint", DAUYS_NOTE_MAX);
     dauys_manifest_origin(origin, sizeof origin, &a->m);
     if (note == NULL) {
-        audit_check(a, A1, 0, "checkpoint", "the bundle has no checkpoint");
-        audit_unchecked(a, I2);
+        dauys_audit_check(a, A1, 0, "checkpoint", "the bundle has no checkpoint");
+        dauys_audit_unchecked(a, I2);
     } else if (dauys_checkpoint_open(&cp, note, len, &a->central, origin, "checkpoint", &err) !=
                0) {
-        audit_check(a, A1, 0, "checkpoint", "%s", err.message);
-        audit_unchecked(a, I2);
+        dauys_audit_check(a, A1, 0, "checkpoint", "%s", err.message);
+        dauys_audit_unchecked(a, I2);
     } else {
         a->sum->passed[A1]++;
-        audit_check(a, I2,
-                    dauys_merkle_range_root(root, &a->range) == 0 && cp.size == a->range.size &&
-                        sodium_memcmp(root, cp.root, 32) == 0,
-                    "checkpoint",
-                    "signed for %llu entries and a root that the bundle's %llu log "
-                    "entries do not give",
-                    (unsigned long long) cp.size, (unsigned long long) a->range.size);
+        dauys_audit_check(a, I2,
+                          dauys_merkle_range_root(root, &a->range) == 0 &&
+                              cp.size == a->range.size && sodium_memcmp(root, cp.root, 32) == 0,
+                          "checkpoint",
+                          "signed for %llu entries and a root that the bundle's %llu log "
+                          "entries do not give",
+                          (unsigned long long) cp.size, (unsigned long long) a->range.size);
     }
     dauys_free(note);
 }
@@ -526,7 +527,7 @@ database_thread(void *arg)
 {
     deferred *d = arg;
 
-    audit_database(&d->copy);
+    dauys_audit_database(&d->copy);
     return NULL;
 }
 
@@ -550,7 +551,7 @@ static void
 database_finish(deferred *d, audit *a)
 {
     if (!d->started) {
-        audit_database(a);
+        dauys_audit_database(a);
         dauys_free(d->kept);
         return;
     }
@@ -587,10 +588,10 @@ check_origin(audit *a, const char *pinned)
         return;
     }
     dauys_manifest_origin(origin, sizeof origin, &a->m);
-    audit_check(a, A5, strcmp(origin, pinned) == 0, "manifest",
-                "the bundle is the log of %s, "
-                "not the pinned %s",
-                origin, pinned);
+    dauys_audit_check(a, A5, strcmp(origin, pinned) == 0, "manifest",
+                      "the bundle is the log of %s, "
+                      "not the pinned %s",
+                      origin, pinned);
 }
 
 /* The parts after the log pass; -1 if memory ran out. */
@@ -605,10 +606,10 @@ after_log(audit *a, const dauys_audit_options *opt)
     dauys_manifest_origin(origin, sizeof origin, &a->m);
     dauys_audit_identity_set(&a->sum->checked, origin, &a->central, opt->central == NULL);
     check_checkpoint(a);
-    int built = audit_statement_build(a);
+    int built = dauys_audit_statement_build(a);
     if (built == 0) {
         check_result(a);
-        audit_bundle_files(a);
+        dauys_audit_bundle_files(a);
     }
     database_finish(&d, a);
     if (built != 0) {
@@ -618,7 +619,7 @@ after_log(audit *a, const dauys_audit_options *opt)
         a->sum->counted += a->ps[i].current != 0;
     }
     a->sum->expected = a->m.precinct_count;
-    a->sum->statement_unknown = audit_statement_unknown_lines(a);
+    a->sum->statement_unknown = dauys_audit_statement_unknown_lines(a);
     if (a->oom) {
         return -1;
     }
@@ -641,7 +642,7 @@ bundle_key(dauys_pubkey *key, audit *a, dauys_error *err)
     size_t len;
     dauys_status st;
 
-    if ((st = audit_source_read(a->src, "central.pub", DAUYS_KEYS_FILE_MAX, &text, &len)) !=
+    if ((st = dauys_audit_source_read(&text, &len, a->src, "central.pub", DAUYS_KEYS_FILE_MAX)) !=
         DAUYS_OK) {
         dauys_error_set(err, st, "%s: central.pub: %s", a->dir,
                         st == DAUYS_E_NOMEM ? "out of memory" : "missing or unreadable");
@@ -674,7 +675,7 @@ central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
                                    "can make a bundle and sign it with their own central.pub",
                                    a->dir);
         }
-        audit_unchecked(a, A5);
+        dauys_audit_unchecked(a, A5);
         if (bundle_key(&a->central, a, err) != DAUYS_OK) {
             return -1;
         }
@@ -688,17 +689,17 @@ central_key(audit *a, const dauys_audit_options *opt, dauys_error *err)
     }
     dauys_keys_id_hex(want, a->central.id);
     if (st != DAUYS_OK) { /* FOUND holds nothing */
-        audit_check(a, A5, 0, "central.pub", "not the trusted key %s: %s", want, why.message);
+        dauys_audit_check(a, A5, 0, "central.pub", "not the trusted key %s: %s", want, why.message);
     } else {
         dauys_keys_id_hex(got, found.id);
         a->bundle_central = found, a->have_bundle_central = 1;
-        audit_check(a, A5, sodium_memcmp(&found, &a->central, sizeof found) == 0, "central.pub",
-                    "is key ID %s%s, not the trusted key ID %s: readers who check the unpacked "
-                    "bundle with it are misled",
-                    got,
-                    memcmp(found.id, a->central.id, sizeof found.id) == 0 ? " with other key bytes"
-                                                                          : "",
-                    want);
+        dauys_audit_check(
+            a, A5, sodium_memcmp(&found, &a->central, sizeof found) == 0, "central.pub",
+            "is key ID %s%s, not the trusted key ID %s: readers who check the unpacked "
+            "bundle with it are misled",
+            got,
+            memcmp(found.id, a->central.id, sizeof found.id) == 0 ? " with other key bytes" : "",
+            want);
     }
     return 0;
 }
@@ -756,7 +757,7 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle, const dauys
         summary->title[i] = checks[i].title;
     }
     dauys_merkle_range_init(&a.range);
-    if (audit_source_open(&src, bundle, err) != 0 || central_key(&a, opt, err) != 0) {
+    if (dauys_audit_source_open(&src, bundle, err) != 0 || central_key(&a, opt, err) != 0) {
         goto done;
     }
     if ((b = dauys_malloc(sizeof *b)) == NULL) {
@@ -767,13 +768,13 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle, const dauys
     b->count[0] = b->count[1] = 0;
     b->cur = b->pending = 0;
     b->seen = 0;
-    int streamed = audit_log_stream_strays(&a, entry_fn, stray_bytes, b, err);
-    drain(b);                         /* whatever happened: no thread may outlive the audit */
-    audit_manifest_versions_sort(&a); /* for I4, after the log */
+    int streamed = dauys_audit_log_stream_strays(&a, entry_fn, stray_bytes, b, err);
+    drain(b);                               /* whatever happened: no thread may outlive the audit */
+    dauys_audit_manifest_versions_sort(&a); /* for I4, after the log */
     if (streamed != 0 && !a.oom) {
         goto done;
     }
-    audit_source_finish(&src);
+    dauys_audit_source_finish(&src);
     a.oom |= src.oom;
     if (a.oom) {
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", bundle);
@@ -790,7 +791,7 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle, const dauys
         dauys_error_set(err, DAUYS_E_NOMEM, "out of memory auditing %s", bundle);
         goto done;
     }
-    if (opt->counting != NULL && audit_counting_each(&a, opt->counting, err) != 0) {
+    if (opt->counting != NULL && dauys_audit_counting_each(&a, opt->counting, err) != 0) {
         if (opt->statement != NULL) { /* handed out by after_log: the audit failed after all */
             dauys_free(*opt->statement);
             *opt->statement = NULL;
@@ -799,12 +800,8 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle, const dauys
     }
     rc = 0;
 done:
-    audit_source_close(&src);
+    dauys_audit_source_close(&src);
     dauys_free(b);
-    audit_state_free(&a);
-    dauys_free(a.logged);
-    dauys_free(a.manifest_versions_logged);
-    dauys_free(a.statement);
-    dauys_free(a.line_check);
+    dauys_audit_state_free(&a);
     return rc;
 }

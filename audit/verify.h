@@ -118,7 +118,6 @@ typedef struct dauys_audit_options {
  * and no trust_bundle_key).
  */
 int dauys_audit_verify(dauys_audit_summary *summary, const char *bundle,
-                       const dauys_audit_options *opt, dauys_error *err)
-    __attribute__((warn_unused_result));
+                       const dauys_audit_options *opt, dauys_error *err) DAUYS_WUR;
 
 #endif

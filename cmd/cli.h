@@ -3,8 +3,8 @@
  * dauys-audit. This is the only code besides the mains that prints; library
  * code reports through dauys_error instead.
  */
-#ifndef DAUYS_CLI_CLI_H
-#define DAUYS_CLI_CLI_H
+#ifndef DAUYS_CMD_CLI_H
+#define DAUYS_CMD_CLI_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -14,12 +14,14 @@
 
 #include <stddef.h>
 
+#include "core/error.h"
+
 /*
  * Initialises the libraries dauys builds on (libsodium: secure memory and
  * randomness). Call once, before any other dauys function; safe to repeat.
  * Returns 0, or -1 if libsodium cannot start (no randomness source).
  */
-int dauys_core_init(void) __attribute__((warn_unused_result));
+int dauys_core_init(void) DAUYS_WUR;
 
 typedef struct dauys_allocator {
     void *(*malloc_fn)(size_t size);

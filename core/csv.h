@@ -28,7 +28,7 @@ void dauys_csv_init(dauys_csv *csv, const char *text, size_t len, const char *na
 /* Reads the next record: 1 if one was read, 0 at the end, -1 on error
  * (an unterminated quote, a stray quote, a NUL byte, too many fields, out of
  * memory). */
-int dauys_csv_next(dauys_csv *csv, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_csv_next(dauys_csv *csv, dauys_error *err) DAUYS_WUR;
 
 /* The index of the header field NAME in the record last read, or -1. */
 int dauys_csv_column(const dauys_csv *csv, const char *name);

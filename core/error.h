@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 
+/* On every function whose result must be checked: verifiers, and anything
+ * returning 0/-1 or a status (the compiler then refuses to let it be dropped). */
+#define DAUYS_WUR __attribute__((warn_unused_result))
+
 /* Stable status codes; tests and the CLIs' exit codes depend on them. */
 typedef enum dauys_status {
     DAUYS_OK = 0,

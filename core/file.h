@@ -19,16 +19,15 @@
  * caller frees with dauys_free) and its length into *LEN. Fails with
  * DAUYS_E_TOO_LARGE over MAX bytes, DAUYS_E_IO otherwise.
  */
-int dauys_file_read(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_file_read(char **out, size_t *len, const char *path, size_t max,
+                    dauys_error *err) DAUYS_WUR;
 
 /*
  * Opens PATH for reading into *FD (the caller closes it) if it is a regular
  * file; a FIFO, device or directory is refused without blocking
  * (DAUYS_E_IO, "not a regular file").
  */
-int dauys_file_open_regular(int *fd, const char *path, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_file_open_regular(int *fd, const char *path, dauys_error *err) DAUYS_WUR;
 
 /*
  * Like dauys_file_read, but refuses a symbolic link (DAUYS_E_PERMISSION,
@@ -36,16 +35,16 @@ int dauys_file_open_regular(int *fd, const char *path, dauys_error *err)
  * in a directory that others write to, whose link could point anywhere the
  * reader may read (a secret key), and whose bytes are then kept.
  */
-int dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t max,
+                            dauys_error *err) DAUYS_WUR;
 
 /*
  * Like dauys_file_read for a file holding a secret: refuses a symbolic link
  * and a file that group or others may read (DAUYS_E_PERMISSION), and reads
  * into secure memory that the caller frees with dauys_secure_free.
  */
-int dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max,
+                           dauys_error *err) DAUYS_WUR;
 
 /*
  * Creates PATH, which must not exist (DAUYS_E_EXISTS; a symbolic link counts as
@@ -53,7 +52,7 @@ int dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max
  * file before returning. On any failure the new file is removed.
  */
 int dauys_file_write_new(const char *path, const void *data, size_t len, mode_t mode, int sync,
-                         dauys_error *err) __attribute__((warn_unused_result));
+                         dauys_error *err) DAUYS_WUR;
 
 /*
  * Replaces PATH (or creates it) atomically: a reader sees the old content or
@@ -61,9 +60,9 @@ int dauys_file_write_new(const char *path, const void *data, size_t len, mode_t 
  * it over PATH and fsyncs the directory.
  */
 int dauys_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                            dauys_error *err) __attribute__((warn_unused_result));
+                            dauys_error *err) DAUYS_WUR;
 
 /* Flushes every file system write under directory DIR to disk (syncfs). */
-int dauys_file_sync_fs(const char *dir, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_file_sync_fs(const char *dir, dauys_error *err) DAUYS_WUR;
 
 #endif

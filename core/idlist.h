@@ -30,11 +30,10 @@ typedef struct dauys_idlist {
  * caller's, freed with dauys_idlist_free.
  */
 int dauys_idlist_parse(dauys_idlist *list, const char *text, size_t len, const char *name,
-                       dauys_error *err) __attribute__((warn_unused_result));
+                       dauys_error *err) DAUYS_WUR;
 
 /* Reads the file PATH (at most 64 MiB) and parses it as dauys_idlist_parse. */
-int dauys_idlist_load(dauys_idlist *list, const char *path, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_idlist_load(dauys_idlist *list, const char *path, dauys_error *err) DAUYS_WUR;
 
 /* Frees what LIST holds and empties it. */
 void dauys_idlist_free(dauys_idlist *list);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/error.h"
+
 typedef struct dauys_idmap_slot {
     const char *key; /* NULL: empty */
     uint32_t len;
@@ -29,7 +31,7 @@ void dauys_idmap_init(dauys_idmap *map);
  * *EXISTING if not NULL), or -1 when out of memory.
  */
 int dauys_idmap_put(dauys_idmap *map, const char *key, size_t len, uint32_t value,
-                    uint32_t *existing) __attribute__((warn_unused_result));
+                    uint32_t *existing) DAUYS_WUR;
 
 /* Returns 1 and sets *VALUE if KEY is present, else 0. */
 int dauys_idmap_get(const dauys_idmap *map, const char *key, size_t len, uint32_t *value);

@@ -39,25 +39,22 @@ int dauys_kv_done(const dauys_kv *kv);
  * end of the text, on a line without ": ", a missing final LF, a CR, a
  * control byte, invalid UTF-8, an empty value or spaces around it.
  */
-int dauys_kv_next(dauys_kv *kv, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_kv_next(dauys_kv *kv, dauys_error *err) DAUYS_WUR;
 
 /* 1 if the line last read has key KEY. */
 int dauys_kv_is(const dauys_kv *kv, const char *key);
 
 /* Reads the next line and fails unless its key is KEY ("expected KEY"). */
-int dauys_kv_expect(dauys_kv *kv, const char *key, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_kv_expect(dauys_kv *kv, const char *key, dauys_error *err) DAUYS_WUR;
 
 /*
  * Parses the value last read as a count: decimal digits, no sign, no leading
  * zero (but "0"), at most DAUYS_COUNT_MAX. FIELD names it in errors.
  */
-int dauys_kv_count(const dauys_kv *kv, uint64_t *out, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_kv_count(const dauys_kv *kv, uint64_t *out, dauys_error *err) DAUYS_WUR;
 
 /* Copies the value last read into OUT (SIZE bytes with the NUL) or fails if longer. */
-int dauys_kv_copy(const dauys_kv *kv, char *out, size_t size, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_kv_copy(const dauys_kv *kv, char *out, size_t size, dauys_error *err) DAUYS_WUR;
 
 /* Fails with "NAME:LINE: KEY: PROBLEM" about the line last read. */
 int dauys_kv_fail(const dauys_kv *kv, dauys_error *err, const char *fmt, ...)

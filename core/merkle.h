@@ -30,13 +30,11 @@ typedef struct dauys_merkle_proof {
 } dauys_merkle_proof;
 
 /* SHA-256(0x00 || ENTRY). Returns 0, or -1 if hashing failed. */
-int dauys_merkle_leaf_hash(uint8_t out[DAUYS_HASH_BYTES], const void *entry, size_t len)
-    __attribute__((warn_unused_result));
+int dauys_merkle_leaf_hash(uint8_t out[DAUYS_HASH_BYTES], const void *entry, size_t len) DAUYS_WUR;
 
 /* SHA-256(0x01 || LEFT || RIGHT). Returns 0 or -1. */
 int dauys_merkle_node_hash(uint8_t out[DAUYS_HASH_BYTES], const uint8_t left[DAUYS_HASH_BYTES],
-                           const uint8_t right[DAUYS_HASH_BYTES])
-    __attribute__((warn_unused_result));
+                           const uint8_t right[DAUYS_HASH_BYTES]) DAUYS_WUR;
 
 /*
  * Reads the hash of the complete subtree at LEVEL covering leaves
@@ -48,17 +46,17 @@ typedef int (*dauys_merkle_node_fn)(uint8_t out[DAUYS_HASH_BYTES], unsigned leve
 
 /* The root of the first SIZE leaves of the tree behind GET_NODE. */
 int dauys_merkle_root(uint8_t out[DAUYS_HASH_BYTES], uint64_t size, dauys_merkle_node_fn get_node,
-                      void *ctx, dauys_error *err) __attribute__((warn_unused_result));
+                      void *ctx, dauys_error *err) DAUYS_WUR;
 
 /* The inclusion proof (RFC 9162 2.1.3.1) of leaf INDEX in the tree of SIZE leaves. */
 int dauys_merkle_inclusion_proof(dauys_merkle_proof *proof, uint64_t index, uint64_t size,
-                                 dauys_merkle_node_fn get_node, void *ctx, dauys_error *err)
-    __attribute__((warn_unused_result));
+                                 dauys_merkle_node_fn get_node, void *ctx,
+                                 dauys_error *err) DAUYS_WUR;
 
 /* The consistency proof (RFC 9162 2.1.4.1) from size OLD to size NEW (0 < OLD <= NEW). */
 int dauys_merkle_consistency_proof(dauys_merkle_proof *proof, uint64_t old_size, uint64_t new_size,
-                                   dauys_merkle_node_fn get_node, void *ctx, dauys_error *err)
-    __attribute__((warn_unused_result));
+                                   dauys_merkle_node_fn get_node, void *ctx,
+                                   dauys_error *err) DAUYS_WUR;
 
 /*
  * Verifies (RFC 9162 2.1.3.2) that LEAF_HASH is leaf INDEX of the tree of SIZE
@@ -68,8 +66,7 @@ int dauys_merkle_consistency_proof(dauys_merkle_proof *proof, uint64_t old_size,
  */
 int dauys_merkle_verify_inclusion(const uint8_t leaf_hash[DAUYS_HASH_BYTES], uint64_t index,
                                   uint64_t size, const dauys_merkle_proof *proof,
-                                  const uint8_t root[DAUYS_HASH_BYTES], dauys_error *err)
-    __attribute__((warn_unused_result));
+                                  const uint8_t root[DAUYS_HASH_BYTES], dauys_error *err) DAUYS_WUR;
 
 /*
  * Verifies (RFC 9162 2.1.4.2) that the tree of OLD_SIZE leaves with root
@@ -79,8 +76,7 @@ int dauys_merkle_verify_inclusion(const uint8_t leaf_hash[DAUYS_HASH_BYTES], uin
 int dauys_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
                                     const uint8_t old_root[DAUYS_HASH_BYTES],
                                     const uint8_t new_root[DAUYS_HASH_BYTES],
-                                    const dauys_merkle_proof *proof, dauys_error *err)
-    __attribute__((warn_unused_result));
+                                    const dauys_merkle_proof *proof, dauys_error *err) DAUYS_WUR;
 
 /*
  * A compact range [0, size): the roots of the perfect subtrees the leaves so
@@ -105,11 +101,10 @@ typedef int (*dauys_merkle_store_fn)(unsigned level, uint64_t index,
                                      const uint8_t hash[DAUYS_HASH_BYTES], void *ctx,
                                      dauys_error *err);
 int dauys_merkle_range_append(dauys_merkle_range *range, const uint8_t leaf_hash[DAUYS_HASH_BYTES],
-                              dauys_merkle_store_fn on_node, void *ctx, dauys_error *err)
-    __attribute__((warn_unused_result));
+                              dauys_merkle_store_fn on_node, void *ctx, dauys_error *err) DAUYS_WUR;
 
 /* The root of the tree the range covers. */
-int dauys_merkle_range_root(uint8_t out[DAUYS_HASH_BYTES], const dauys_merkle_range *range)
-    __attribute__((warn_unused_result));
+int dauys_merkle_range_root(uint8_t out[DAUYS_HASH_BYTES],
+                            const dauys_merkle_range *range) DAUYS_WUR;
 
 #endif

@@ -28,11 +28,11 @@ typedef struct dauys_proof_text {
 #define DAUYS_PROOF_TEXT_MAX (128 + DAUYS_MERKLE_PROOF_MAX * 52)
 
 /* Writes P's text into OUT (SIZE >= DAUYS_PROOF_TEXT_MAX). */
-int dauys_proof_format(char *out, size_t size, const dauys_proof_text *p, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_proof_format(char *out, size_t size, const dauys_proof_text *p,
+                       dauys_error *err) DAUYS_WUR;
 
 /* Parses proof TEXT strictly; NAME labels errors. */
 int dauys_proof_parse(dauys_proof_text *p, const char *text, size_t len, const char *name,
-                      dauys_error *err) __attribute__((warn_unused_result));
+                      dauys_error *err) DAUYS_WUR;
 
 #endif

@@ -38,7 +38,7 @@ dauys_tar_padded(uint64_t size)
  * (ERR: bad checksum, magic, number or name).
  */
 int dauys_tar_header_parse(dauys_tar_header *h, const uint8_t block[DAUYS_TAR_BLOCK],
-                           dauys_error *err) __attribute__((warn_unused_result));
+                           dauys_error *err) DAUYS_WUR;
 
 /*
  * Rewrites H->name as the path GNU tar (1.34, run as `tar -xf`, without -P)
@@ -55,8 +55,7 @@ int dauys_tar_header_parse(dauys_tar_header *h, const uint8_t block[DAUYS_TAR_BL
  * data, or a file that tar makes a directory. H->name is left as stored on
  * failure.
  */
-int dauys_tar_extract_path(dauys_tar_header *h, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_tar_extract_path(dauys_tar_header *h, dauys_error *err) DAUYS_WUR;
 
 /*
  * Writes the ustar header of a member NAME of TYPE and SIZE into BLOCK:
@@ -65,7 +64,7 @@ int dauys_tar_extract_path(dauys_tar_header *h, dauys_error *err)
  * too large.
  */
 int dauys_tar_header_make(uint8_t block[DAUYS_TAR_BLOCK], const char *name, char type,
-                          uint64_t size, dauys_error *err) __attribute__((warn_unused_result));
+                          uint64_t size, dauys_error *err) DAUYS_WUR;
 
 /* Writes the archive into one new file, member by member. */
 typedef struct dauys_tar_writer {
@@ -76,20 +75,18 @@ typedef struct dauys_tar_writer {
 } dauys_tar_writer;
 
 /* Creates PATH (which must not exist; mode 0644 less the umask). 0, or -1 (ERR). */
-int dauys_tar_create(dauys_tar_writer *w, const char *path, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_tar_create(dauys_tar_writer *w, const char *path, dauys_error *err) DAUYS_WUR;
 
 /* Appends a directory member NAME ("dir/"). 0, or -1 (ERR). */
-int dauys_tar_add_dir(dauys_tar_writer *w, const char *name, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_tar_add_dir(dauys_tar_writer *w, const char *name, dauys_error *err) DAUYS_WUR;
 
 /* Appends the plain file NAME with the SIZE bytes read from FP. 0, or -1 (ERR). */
 int dauys_tar_add_stream(dauys_tar_writer *w, const char *name, FILE *fp, uint64_t size,
-                         dauys_error *err) __attribute__((warn_unused_result));
+                         dauys_error *err) DAUYS_WUR;
 
 /* Ends the archive (two zero blocks), syncs and closes it. 0, or -1 (ERR;
  * the file is then removed). */
-int dauys_tar_finish(dauys_tar_writer *w, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_tar_finish(dauys_tar_writer *w, dauys_error *err) DAUYS_WUR;
 
 /* Closes and removes an unfinished archive. */
 void dauys_tar_discard(dauys_tar_writer *w);

@@ -51,13 +51,13 @@ near_scaled(uint64_t k, uint64_t n, double scale)
 }
 
 int
-forensics_near_whole_percent(uint64_t k, uint64_t n)
+dauys_forensics_near_whole_percent(uint64_t k, uint64_t n)
 {
     return near_scaled(k, n, 100.0 / (double) n);
 }
 
 int
-forensics_above_90(uint64_t k, uint64_t n)
+dauys_forensics_above_90(uint64_t k, uint64_t n)
 {
     return (unsigned __int128) k * 10 > (unsigned __int128) n * 9;
 }
@@ -166,8 +166,8 @@ observe(const work *w, dauys_forensics_area *a, moments *m, const dauys_forensic
 {
     a->precincts++;
     a->ballots += p->took_part;
-    if (p->took_part > 0 && forensics_above_90(p->took_part, p->eligible) &&
-        forensics_above_90(p->yes, p->took_part)) {
+    if (p->took_part > 0 && dauys_forensics_above_90(p->took_part, p->eligible) &&
+        dauys_forensics_above_90(p->yes, p->took_part)) {
         a->high_high_ballots += p->took_part;
     }
     add_digit(&a->digits, p->yes);
@@ -176,8 +176,8 @@ observe(const work *w, dauys_forensics_area *a, moments *m, const dauys_forensic
         return;
     }
     a->considered++;
-    a->turnout.observed += (uint64_t) forensics_near_whole_percent(p->took_part, p->eligible);
-    a->yes.observed += (uint64_t) forensics_near_whole_percent(p->yes, p->took_part);
+    a->turnout.observed += (uint64_t) dauys_forensics_near_whole_percent(p->took_part, p->eligible);
+    a->yes.observed += (uint64_t) dauys_forensics_near_whole_percent(p->yes, p->took_part);
     moments_add(m, (double) p->took_part / (double) p->eligible,
                 (double) p->yes / (double) p->took_part);
 }
@@ -197,10 +197,10 @@ resample(work *w, size_t i, int test, uint64_t k, uint64_t n)
     forensics_binomial b;
     forensics_rng g;
 
-    forensics_binomial_init(&b, n, (double) k / (double) n);
-    forensics_rng_seed(&g, w->seed, 2 * (uint64_t) i + (uint64_t) test);
+    dauys_forensics_binomial_init(&b, n, (double) k / (double) n);
+    dauys_forensics_rng_seed(&g, w->seed, 2 * (uint64_t) i + (uint64_t) test);
     for (uint32_t j = 0; j < r; j++) {
-        uint64_t hit = (uint64_t) near_scaled(forensics_binomial_draw(&b, &g), n, scale);
+        uint64_t hit = (uint64_t) near_scaled(dauys_forensics_binomial_draw(&b, &g), n, scale);
         region[j] += hit;
         nation[j] += hit;
     }

@@ -112,7 +112,7 @@ typedef struct dauys_forensics {
  */
 int dauys_forensics_compute(dauys_forensics *out, const dauys_forensics_precinct *p, size_t n,
                             size_t region_count, const dauys_forensics_options *opt,
-                            dauys_error *err) __attribute__((warn_unused_result));
+                            dauys_error *err) DAUYS_WUR;
 
 void dauys_forensics_free(dauys_forensics *f);
 

@@ -22,13 +22,13 @@ typedef struct forensics_rng {
 /* Seeds G for the stream STREAM under SEED: the state is four splitmix64
  * outputs started from a mix of both, so every (seed, stream) pair gets its
  * own unrelated sequence, and no state is all zero. */
-void forensics_rng_seed(forensics_rng *g, uint64_t seed, uint64_t stream);
+void dauys_forensics_rng_seed(forensics_rng *g, uint64_t seed, uint64_t stream);
 
 /* The next 64 random bits. */
-uint64_t forensics_rng_next(forensics_rng *g);
+uint64_t dauys_forensics_rng_next(forensics_rng *g);
 
 /* A uniform double in the open interval (0, 1): never 0, so its log is finite. */
-double forensics_rng_open01(forensics_rng *g);
+double dauys_forensics_rng_open01(forensics_rng *g);
 
 /*
  * An exact Binomial(N, P) sampler. By symmetry it draws with min(P, 1 - P)
@@ -53,21 +53,21 @@ typedef struct forensics_binomial {
 } forensics_binomial;
 
 /* Prepares B for Binomial(N, P); P outside [0, 1] is clamped. */
-void forensics_binomial_init(forensics_binomial *b, uint64_t n, double p);
+void dauys_forensics_binomial_init(forensics_binomial *b, uint64_t n, double p);
 
 /* One variate of B, with G's numbers. */
-uint64_t forensics_binomial_draw(const forensics_binomial *b, forensics_rng *g);
+uint64_t dauys_forensics_binomial_draw(const forensics_binomial *b, forensics_rng *g);
 
 /* ln(K!), to double precision (exact products up to 20!, then Stirling's series). */
-double forensics_log_factorial(double k);
+double dauys_forensics_log_factorial(double k);
 
 /* --- the exact predicates (forensics.c) ------------------------------------- */
 
 /* 1 if 100 K / N is within 0.05 of a whole number (N > 0, K <= N), decided in
  * exact integer arithmetic. */
-int forensics_near_whole_percent(uint64_t k, uint64_t n);
+int dauys_forensics_near_whole_percent(uint64_t k, uint64_t n);
 
 /* 1 if K / N is strictly above 90% (N > 0), exactly. */
-int forensics_above_90(uint64_t k, uint64_t n);
+int dauys_forensics_above_90(uint64_t k, uint64_t n);
 
 #endif

@@ -19,7 +19,7 @@ mix(uint64_t x)
 }
 
 void
-forensics_rng_seed(forensics_rng *g, uint64_t seed, uint64_t stream)
+dauys_forensics_rng_seed(forensics_rng *g, uint64_t seed, uint64_t stream)
 {
     /* mix is a bijection, so distinct streams start from distinct states */
     uint64_t st = seed ^ mix(stream ^ 0x5851f42d4c957f2dull);
@@ -37,7 +37,7 @@ rotl(uint64_t x, int k)
 }
 
 uint64_t
-forensics_rng_next(forensics_rng *g)
+dauys_forensics_rng_next(forensics_rng *g)
 {
     uint64_t *s = g->s;
     uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
@@ -52,14 +52,14 @@ forensics_rng_next(forensics_rng *g)
 }
 
 double
-forensics_rng_open01(forensics_rng *g)
+dauys_forensics_rng_open01(forensics_rng *g)
 {
     /* the top 53 bits, centred in their interval: (0.5 .. 2^53 - 0.5) / 2^53 */
-    return ((double) (forensics_rng_next(g) >> 11) + 0.5) * 0x1p-53;
+    return ((double) (dauys_forensics_rng_next(g) >> 11) + 0.5) * 0x1p-53;
 }
 
 double
-forensics_log_factorial(double k)
+dauys_forensics_log_factorial(double k)
 {
     if (k <= 20) { /* 20! < 2^64: the product is exact, its log correctly rounded */
         uint64_t f = 1;
@@ -88,11 +88,11 @@ btrs_init(forensics_binomial *b)
     b->alpha = (2.83 + 5.1 / b->b) * spq;
     b->lpq = log(p / q);
     b->m = floor((n + 1) * p); /* the mode */
-    b->h = forensics_log_factorial(b->m) + forensics_log_factorial(n - b->m);
+    b->h = dauys_forensics_log_factorial(b->m) + dauys_forensics_log_factorial(n - b->m);
 }
 
 void
-forensics_binomial_init(forensics_binomial *b, uint64_t n, double p)
+dauys_forensics_binomial_init(forensics_binomial *b, uint64_t n, double p)
 {
     *b = (forensics_binomial){.n = n};
     p = p > 0 ? (p < 1 ? p : 1) : 0; /* also maps a NaN to 0 */
@@ -121,7 +121,7 @@ inversion(const forensics_binomial *b, forensics_rng *g)
     uint64_t cap = b->n < 200 ? b->n : 200;
 
     for (;;) {
-        double u = forensics_rng_open01(g), f = b->q_n;
+        double u = dauys_forensics_rng_open01(g), f = b->q_n;
         uint64_t k = 0;
         while (u > f && k < cap) {
             u -= f;
@@ -142,7 +142,7 @@ btrs(const forensics_binomial *b, forensics_rng *g)
     double n = (double) b->n;
 
     for (;;) {
-        double u = forensics_rng_open01(g) - 0.5, v = forensics_rng_open01(g);
+        double u = dauys_forensics_rng_open01(g) - 0.5, v = dauys_forensics_rng_open01(g);
         double us = 0.5 - fabs(u);
         double k = floor((2 * b->a / us + b->b) * u + b->c);
         if (k < 0 || k > n || k >= 0x1p64) { /* 0x1p64: n = 2^64 - 1 rounds up to it */
@@ -152,15 +152,15 @@ btrs(const forensics_binomial *b, forensics_rng *g)
             return (uint64_t) k;
         }
         v *= b->alpha / (b->a / (us * us) + b->b);
-        if (log(v) <= b->h - forensics_log_factorial(k) - forensics_log_factorial(n - k) +
-                          (k - b->m) * b->lpq) {
+        if (log(v) <= b->h - dauys_forensics_log_factorial(k) -
+                          dauys_forensics_log_factorial(n - k) + (k - b->m) * b->lpq) {
             return (uint64_t) k;
         }
     }
 }
 
 uint64_t
-forensics_binomial_draw(const forensics_binomial *b, forensics_rng *g)
+dauys_forensics_binomial_draw(const forensics_binomial *b, forensics_rng *g)
 {
     uint64_t k;
 

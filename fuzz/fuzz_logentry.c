@@ -12,7 +12,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dauys_log_parsed e;
     dauys_error err;
 
-    fuzz_check_error(dauys_log_entry_parse(&e, text, size, "entry", &err), &err);
+    fuzz_check_error(dauys_logentry_parse(&e, text, size, "entry", &err), &err);
     free(text);
     return 0;
 }

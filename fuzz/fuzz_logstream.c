@@ -33,7 +33,7 @@ on_entry(void *ctx, const char *text, size_t len)
     }
     t->cut |= len == 2 * DAUYS_LOG_ENTRY_MAX;
     t->entry_bytes += len;
-    fuzz_check_error(dauys_log_entry_parse(&e, text, len, "entry", &err), &err);
+    fuzz_check_error(dauys_logentry_parse(&e, text, len, "entry", &err), &err);
     return 0;
 }
 
@@ -60,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fp == NULL) {
         abort();
     }
-    if (size > 0 && audit_log_split(fp, on_entry, on_stray, &t) != 0) {
+    if (size > 0 && dauys_audit_log_split(fp, on_entry, on_stray, &t) != 0) {
         abort(); /* the callbacks never stop it */
     }
     if (size > 0 && !t.cut && t.entry_bytes + t.stray_bytes != size) {

@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < size; i++) {
         b.lines += text[i] == '\n';
     }
-    rc = audit_page_scan(text, size, on_item, &b, &line, &err);
+    rc = dauys_audit_page_scan(text, size, on_item, &b, &line, &err);
     fuzz_check_error(rc, &err);
     if (rc != 0 && (line == 0 || line > b.lines)) {
         abort();

@@ -43,8 +43,8 @@ typedef struct writer {
     dauys_workspace *ws;
     dauys_ingest_summary *sum;
     const dauys_ingest_hooks *hooks;
-    sqlite3_stmt *find_same_files, *find_counted, *insert_submission, *latest, *supersede,
-        *mark_conflict;
+    sqlite3_stmt *find_same_files, *find_counted, *insert_submission, *find_latest,
+        *supersede_current, *mark_conflict;
     sqlite3_stmt *insert_protocol, *insert_answer, *insert_warning;
 } writer;
 
@@ -58,53 +58,58 @@ writer_prepare(writer *w, dauys_error *err)
      * not a scan of its earlier copies: the expression is the one index
      * submission_files is built on, and a protocol that counts is found by
      * the primary key (precinct, version) of its protocol row. */
-    return db_prepare(db, &w->find_same_files,
-                      "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1 AND "
-                      "ifnull(signature_sha256, x'') = ifnull(?2, x'') AND manifest_version = ?3",
-                      err) ||
-                   db_prepare(db, &w->find_counted,
-                              "SELECT s.seq, s.outcome FROM protocol p JOIN submission s ON "
-                              "s.seq = p.submission WHERE p.precinct = ?1 AND p.version = ?2 AND "
-                              "s.protocol_sha256 = ?3",
-                              err) ||
-                   db_prepare(
-                       db, &w->insert_submission,
-                       "INSERT INTO submission(protocol_sha256, signature_sha256, protocol, "
-                       "signature, source, precinct, version, outcome, reason_code, reason, "
-                       "manifest_version, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                       "?9, ?10, ?11, ?12)",
-                       err) ||
-                   db_prepare(db, &w->latest,
-                              "SELECT p.version, s.log_index FROM protocol p JOIN submission s "
-                              "ON s.seq = p.submission WHERE p.precinct = ?1 "
-                              "ORDER BY p.version DESC LIMIT 1",
-                              err) ||
-                   db_prepare(db, &w->supersede,
-                              "UPDATE protocol SET state = 'superseded' WHERE precinct = ?1 AND "
-                              "state = 'current'",
-                              err) ||
-                   db_prepare(db, &w->mark_conflict,
-                              "UPDATE protocol SET state = 'conflicted' WHERE precinct = ?1 AND "
-                              "version = ?2",
-                              err) ||
-                   db_prepare(db, &w->insert_protocol,
-                              "INSERT INTO protocol VALUES (?1, ?2, ?3, 'current', ?4)", err) ||
-                   db_prepare(db, &w->insert_answer,
-                              "INSERT INTO protocol_answer VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                              "?9, ?10, ?11)",
-                              err) ||
-                   db_prepare(db, &w->insert_warning, "INSERT INTO warning VALUES (?1, ?2, ?3)",
-                              err)
-               ? -1
-               : 0;
+    if (dauys_db_prepare(db, &w->find_same_files,
+                         "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1 AND "
+                         "ifnull(signature_sha256, x'') = ifnull(?2, x'') AND "
+                         "manifest_version = ?3",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->find_counted,
+                         "SELECT s.seq, s.outcome FROM protocol p JOIN submission s ON "
+                         "s.seq = p.submission WHERE p.precinct = ?1 AND p.version = ?2 AND "
+                         "s.protocol_sha256 = ?3",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->insert_submission,
+                         "INSERT INTO submission(protocol_sha256, signature_sha256, protocol, "
+                         "signature, source, precinct, version, outcome, reason_code, reason, "
+                         "manifest_version, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                         "?9, ?10, ?11, ?12)",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->find_latest,
+                         "SELECT p.version, s.log_index FROM protocol p JOIN submission s "
+                         "ON s.seq = p.submission WHERE p.precinct = ?1 "
+                         "ORDER BY p.version DESC LIMIT 1",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->supersede_current,
+                         "UPDATE protocol SET state = 'superseded' WHERE precinct = ?1 AND "
+                         "state = 'current'",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->mark_conflict,
+                         "UPDATE protocol SET state = 'conflicted' WHERE precinct = ?1 AND "
+                         "version = ?2",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->insert_protocol,
+                         "INSERT INTO protocol(precinct, version, submission, state, on_list) "
+                         "VALUES (?1, ?2, ?3, 'current', ?4)",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->insert_answer,
+                         "INSERT INTO protocol_answer(precinct, version, question, received, "
+                         "issued, cancelled, in_boxes, yes, no, not_counted, invalid) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->insert_warning,
+                         "INSERT INTO warning(submission, code, message) VALUES (?1, ?2, ?3)",
+                         err) != 0) {
+        return -1;
+    }
+    return 0;
 }
 
 static void
 writer_finalize(writer *w)
 {
-    sqlite3_stmt *all[] = {w->find_same_files, w->find_counted,  w->insert_submission,
-                           w->latest,          w->supersede,     w->mark_conflict,
-                           w->insert_protocol, w->insert_answer, w->insert_warning};
+    sqlite3_stmt *all[] = {w->find_same_files, w->find_counted,      w->insert_submission,
+                           w->find_latest,     w->supersede_current, w->mark_conflict,
+                           w->insert_protocol, w->insert_answer,     w->insert_warning};
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(all[i]);
@@ -166,7 +171,7 @@ found_duplicate(writer *w, sqlite3_stmt *st, ingest_item *it, dauys_error *err)
 {
     int rc;
 
-    if ((rc = db_step_row(st, err)) <= 0) {
+    if ((rc = dauys_db_step_row(st, err)) <= 0) {
         return rc;
     }
     /* a duplicate is not recorded: its own reason is no longer needed */
@@ -197,16 +202,20 @@ is_duplicate(writer *w, ingest_item *it, dauys_error *err)
     int rc;
 
     if (it->header_ok) {
-        db_bind_text(w->find_counted, 1, it->protocol.precinct);
-        db_bind_int(w->find_counted, 2, it->protocol.version);
-        db_bind_blob(w->find_counted, 3, it->text_sha256, 32);
+        if (dauys_db_bind_text(w->find_counted, 1, it->protocol.precinct) ||
+            dauys_db_bind_int(w->find_counted, 2, it->protocol.version) ||
+            dauys_db_bind_blob(w->find_counted, 3, it->text_sha256, 32)) {
+            return dauys_db_bind_fail(w->find_counted, err, "binding a protocol's version");
+        }
         if ((rc = found_duplicate(w, w->find_counted, it, err)) != 0) {
             return rc;
         }
     }
-    db_bind_blob(w->find_same_files, 1, it->text_sha256, 32);
-    db_bind_blob(w->find_same_files, 2, it->has_sig ? it->sig_sha256 : NULL, 32);
-    db_bind_int(w->find_same_files, 3, w->ws->manifest.version);
+    if (dauys_db_bind_blob(w->find_same_files, 1, it->text_sha256, 32) ||
+        dauys_db_bind_blob(w->find_same_files, 2, it->has_sig ? it->sig_sha256 : NULL, 32) ||
+        dauys_db_bind_int(w->find_same_files, 3, w->ws->manifest.version)) {
+        return dauys_db_bind_fail(w->find_same_files, err, "binding a submission's files");
+    }
     return found_duplicate(w, w->find_same_files, it, err);
 }
 
@@ -221,17 +230,20 @@ decide(writer *w, ingest_item *it, int64_t *previous, dauys_error *err)
     int64_t latest, entry, v = it->protocol.version;
     int rc;
 
-    db_bind_text(w->latest, 1, it->protocol.precinct);
-    if ((rc = db_step_row(w->latest, err)) < 0) {
+    if (dauys_db_bind_text(w->find_latest, 1, it->protocol.precinct)) {
+        dauys_db_bind_fail(w->find_latest, err, "binding a precinct");
+        return OUT_FAILED;
+    }
+    if ((rc = dauys_db_step_row(w->find_latest, err)) < 0) {
         return OUT_FAILED;
     }
     *previous = 0;
     if (rc == 0) {
         return OUT_ACCEPTED;
     }
-    latest = sqlite3_column_int64(w->latest, 0);
-    entry = sqlite3_column_int64(w->latest, 1);
-    sqlite3_reset(w->latest);
+    latest = sqlite3_column_int64(w->find_latest, 0);
+    entry = sqlite3_column_int64(w->find_latest, 1);
+    sqlite3_reset(w->find_latest);
     *previous = latest;
     if (v > latest) {
         return OUT_CORRECTION;
@@ -259,7 +271,7 @@ record_submission(writer *w, ingest_item *it, outcome_t o, int64_t *seq, dauys_e
         .reason_code = has_reason ? it->reason_code : NULL,
         .reason = has_reason ? it->reason : NULL,
     };
-    sqlite3_stmt *st = w->insert_submission;
+    sqlite3_stmt *insert = w->insert_submission;
     uint64_t index;
 
     memcpy(e.file_sha256, it->text_sha256, 32);
@@ -267,21 +279,19 @@ record_submission(writer *w, ingest_item *it, outcome_t o, int64_t *seq, dauys_e
     if (dauys_log_append(w->ws, &e, &index, err) != 0) {
         return -1;
     }
-    db_bind_blob(st, 1, it->text_sha256, 32);
-    db_bind_blob(st, 2, it->has_sig ? it->sig_sha256 : NULL, 32);
-    db_bind_blob(st, 3, it->text, it->text_len);
-    db_bind_blob(st, 4, it->sig, it->sig_len);
-    db_bind_text(st, 5, it->path);
-    db_bind_text(st, 6, e.precinct);
-    if (e.version != 0) {
-        db_bind_int(st, 7, e.version);
+    if (dauys_db_bind_blob(insert, 1, it->text_sha256, 32) ||
+        dauys_db_bind_blob(insert, 2, it->has_sig ? it->sig_sha256 : NULL, 32) ||
+        dauys_db_bind_blob(insert, 3, it->text, it->text_len) ||
+        dauys_db_bind_blob(insert, 4, it->sig, it->sig_len) ||
+        dauys_db_bind_text(insert, 5, it->path) || dauys_db_bind_text(insert, 6, e.precinct) ||
+        (e.version != 0 && dauys_db_bind_int(insert, 7, e.version)) ||
+        dauys_db_bind_text(insert, 8, outcome_name[o]) ||
+        dauys_db_bind_text(insert, 9, e.reason_code) || dauys_db_bind_text(insert, 10, e.reason) ||
+        dauys_db_bind_int(insert, 11, w->ws->manifest.version) ||
+        dauys_db_bind_int(insert, 12, (int64_t) index)) {
+        return dauys_db_bind_fail(insert, err, "binding a submission");
     }
-    db_bind_text(st, 8, outcome_name[o]);
-    db_bind_text(st, 9, e.reason_code);
-    db_bind_text(st, 10, e.reason);
-    db_bind_int(st, 11, w->ws->manifest.version);
-    db_bind_int(st, 12, (int64_t) index);
-    if (db_step_done(st, err) != 0) {
+    if (dauys_db_step_done(insert, err) != 0) {
         return -1;
     }
     *seq = sqlite3_last_insert_rowid(w->ws->db);
@@ -295,11 +305,13 @@ record_protocol(writer *w, const ingest_item *it, int64_t seq, dauys_error *err)
     const dauys_protocol *p = &it->protocol;
     const dauys_manifest *m = &w->ws->manifest;
 
-    db_bind_text(w->insert_protocol, 1, p->precinct),
-        db_bind_int(w->insert_protocol, 2, p->version);
-    db_bind_int(w->insert_protocol, 3, seq),
-        db_bind_int(w->insert_protocol, 4, (int64_t) p->on_list);
-    if (db_step_done(w->insert_protocol, err) != 0) {
+    if (dauys_db_bind_text(w->insert_protocol, 1, p->precinct) ||
+        dauys_db_bind_int(w->insert_protocol, 2, p->version) ||
+        dauys_db_bind_int(w->insert_protocol, 3, seq) ||
+        dauys_db_bind_int(w->insert_protocol, 4, (int64_t) p->on_list)) {
+        return dauys_db_bind_fail(w->insert_protocol, err, "binding a protocol");
+    }
+    if (dauys_db_step_done(w->insert_protocol, err) != 0) {
         return -1;
     }
     for (size_t i = 0; i < p->question_count; i++) {
@@ -312,21 +324,26 @@ record_protocol(writer *w, const ingest_item *it, int64_t seq, dauys_error *err)
                              (int64_t) a->no,
                              (int64_t) a->not_counted,
                              (int64_t) a->invalid};
-        db_bind_text(w->insert_answer, 1, p->precinct),
-            db_bind_int(w->insert_answer, 2, p->version);
-        db_bind_text(w->insert_answer, 3, m->question[i].id);
-        for (int k = 0; k < 8; k++) {
-            db_bind_int(w->insert_answer, 4 + k, v[k]);
+        int failed = dauys_db_bind_text(w->insert_answer, 1, p->precinct) ||
+                     dauys_db_bind_int(w->insert_answer, 2, p->version) ||
+                     dauys_db_bind_text(w->insert_answer, 3, m->question[i].id);
+        for (int k = 0; k < 8 && !failed; k++) {
+            failed = dauys_db_bind_int(w->insert_answer, 4 + k, v[k]);
         }
-        if (db_step_done(w->insert_answer, err) != 0) {
+        if (failed) {
+            return dauys_db_bind_fail(w->insert_answer, err, "binding a protocol's answers");
+        }
+        if (dauys_db_step_done(w->insert_answer, err) != 0) {
             return -1;
         }
     }
     for (size_t i = 0; i < it->findings.count; i++) {
-        db_bind_int(w->insert_warning, 1, seq);
-        db_bind_text(w->insert_warning, 2, it->findings.item[i].code);
-        db_bind_text(w->insert_warning, 3, it->findings.item[i].message);
-        if (db_step_done(w->insert_warning, err) != 0) {
+        if (dauys_db_bind_int(w->insert_warning, 1, seq) ||
+            dauys_db_bind_text(w->insert_warning, 2, it->findings.item[i].code) ||
+            dauys_db_bind_text(w->insert_warning, 3, it->findings.item[i].message)) {
+            return dauys_db_bind_fail(w->insert_warning, err, "binding a warning");
+        }
+        if (dauys_db_step_done(w->insert_warning, err) != 0) {
             return -1;
         }
     }
@@ -338,13 +355,17 @@ static int
 update_states(writer *w, const ingest_item *it, outcome_t o, int64_t previous, dauys_error *err)
 {
     if (o == OUT_CORRECTION) {
-        db_bind_text(w->supersede, 1, it->protocol.precinct);
-        return db_step_done(w->supersede, err);
+        if (dauys_db_bind_text(w->supersede_current, 1, it->protocol.precinct)) {
+            return dauys_db_bind_fail(w->supersede_current, err, "binding a precinct");
+        }
+        return dauys_db_step_done(w->supersede_current, err);
     }
     if (o == OUT_CONFLICT) {
-        db_bind_text(w->mark_conflict, 1, it->protocol.precinct);
-        db_bind_int(w->mark_conflict, 2, previous);
-        return db_step_done(w->mark_conflict, err);
+        if (dauys_db_bind_text(w->mark_conflict, 1, it->protocol.precinct) ||
+            dauys_db_bind_int(w->mark_conflict, 2, previous)) {
+            return dauys_db_bind_fail(w->mark_conflict, err, "binding a conflict");
+        }
+        return dauys_db_step_done(w->mark_conflict, err);
     }
     return 0;
 }
@@ -362,7 +383,7 @@ static int
 apply(writer *w, ingest_item *it, dauys_error *err)
 {
     outcome_t o;
-    int64_t seq, previous = 0;
+    int64_t seq = 0, previous = 0;
     int dup, counts;
 
     if (it->verdict == ITEM_FAILED) { /* the chunk is rolled back */
@@ -416,7 +437,7 @@ verify_worker(void *arg)
     size_t i;
 
     while ((i = atomic_fetch_add(&job->next, 1)) < job->count) {
-        ingest_item_verify(&job->items[i], job->m);
+        dauys_ingest_item_verify(&job->items[i], job->m);
     }
     return NULL;
 }
@@ -504,7 +525,7 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
     if (threads == 0) {
         threads = (unsigned) sysconf(_SC_NPROCESSORS_ONLN);
     }
-    if (ingest_files_collect(&files, &skipped, paths, count, err) != 0) {
+    if (dauys_ingest_files_collect(&files, &skipped, paths, count, err) != 0) {
         goto done;
     }
     report_skipped(&skipped, hooks);
@@ -537,13 +558,13 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
         }
         int failed = pending ? write_chunk(&w, prev, pending, err) : 0;
         for (size_t i = 0; i < pending; i++) {
-            ingest_item_clear(&prev[i]);
+            dauys_ingest_item_clear(&prev[i]);
         }
         if (failed != 0) {
             if (n > 0) {
                 verify_join(&v[half]);
                 for (size_t i = 0; i < n; i++) {
-                    ingest_item_clear(&cur[i]);
+                    dauys_ingest_item_clear(&cur[i]);
                 }
             }
             goto done;
@@ -559,7 +580,7 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
 done:
     writer_finalize(&w);
     dauys_free(items);
-    ingest_files_free(&files);
-    ingest_files_free(&skipped);
+    dauys_ingest_files_free(&files);
+    dauys_ingest_files_free(&skipped);
     return rc;
 }

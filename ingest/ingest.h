@@ -13,8 +13,8 @@
  * refused: nothing of it (bytes, hash) is recorded, kept or published; as a
  * signature file it counts as none.
  */
-#ifndef DAUYS_TALLY_INGEST_H
-#define DAUYS_TALLY_INGEST_H
+#ifndef DAUYS_INGEST_INGEST_H
+#define DAUYS_INGEST_INGEST_H
 
 #include <stddef.h>
 
@@ -53,7 +53,7 @@ typedef struct dauys_ingest_hooks {
  * an operational failure with ERR filled (what was committed stays).
  */
 int dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned threads,
-                 dauys_ingest_summary *summary, const dauys_ingest_hooks *hooks, dauys_error *err)
-    __attribute__((warn_unused_result));
+                 dauys_ingest_summary *summary, const dauys_ingest_hooks *hooks,
+                 dauys_error *err) DAUYS_WUR;
 
 #endif

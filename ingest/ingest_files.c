@@ -90,8 +90,8 @@ sort_paths(ingest_files *f)
 }
 
 int
-ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
-                     dauys_error *err)
+dauys_ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
+                           dauys_error *err)
 {
     struct stat st;
 
@@ -114,7 +114,7 @@ ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths,
 }
 
 void
-ingest_files_free(ingest_files *f)
+dauys_ingest_files_free(ingest_files *f)
 {
     for (size_t i = 0; i < f->count; i++) {
         dauys_free(f->path[i]);

@@ -1,6 +1,6 @@
 /* ingest_internal.h (internal to tally/): the pieces of an ingest. */
-#ifndef DAUYS_TALLY_INGEST_INTERNAL_H
-#define DAUYS_TALLY_INGEST_INTERNAL_H
+#ifndef DAUYS_INGEST_INTERNAL_H
+#define DAUYS_INGEST_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,10 +17,10 @@ typedef struct ingest_files {
  * the directories' files, all sorted together in the byte order of their
  * paths; and into SKIPPED, sorted too, the directories' entries that are not
  * regular files (links, subdirectories, devices). The caller frees both with
- * ingest_files_free, also on failure. */
-int ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
-                         dauys_error *err) __attribute__((warn_unused_result));
-void ingest_files_free(ingest_files *f);
+ * dauys_ingest_files_free, also on failure. */
+int dauys_ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths,
+                               size_t count, dauys_error *err) DAUYS_WUR;
+void dauys_ingest_files_free(ingest_files *f);
 
 /* What the verification stage found out about one file. */
 typedef enum item_verdict {
@@ -53,8 +53,8 @@ typedef struct ingest_item {
 } ingest_item;
 
 /* Reads, hashes, verifies, parses and checks one file against M (thread-safe). */
-void ingest_item_verify(ingest_item *item, const dauys_manifest *m);
+void dauys_ingest_item_verify(ingest_item *item, const dauys_manifest *m);
 /* Frees the item's buffers. */
-void ingest_item_clear(ingest_item *item);
+void dauys_ingest_item_clear(ingest_item *item);
 
 #endif

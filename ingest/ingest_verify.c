@@ -277,7 +277,7 @@ relations_verdict(ingest_item *item)
 }
 
 void
-ingest_item_verify(ingest_item *item, const dauys_manifest *m)
+dauys_ingest_item_verify(ingest_item *item, const dauys_manifest *m)
 {
     uint32_t index;
     dauys_error err;
@@ -306,7 +306,7 @@ ingest_item_verify(ingest_item *item, const dauys_manifest *m)
 }
 
 void
-ingest_item_clear(ingest_item *item)
+dauys_ingest_item_clear(ingest_item *item)
 {
     dauys_free(item->text);
     dauys_free(item->sig);

@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "referendum/manifest.h"
+#include "referendum/rules.h"
 #include "core/textbuf.h"
 
 /*
@@ -145,7 +146,7 @@ dauys_demo_plan(dauys_demo **out, uint32_t count, uint64_t seed, const char *pro
         return dauys_error_set(err, DAUYS_E_USAGE, "--precincts: from %u to %u, not %u",
                                DAUYS_DEMO_PRECINCTS_MIN, DAUYS_DEMO_PRECINCTS_MAX, count);
     }
-    if (!dauys_rules_profile_known(profile) || strlen(profile) >= sizeof d->profile) {
+    if (!dauys_rules_profile_valid(profile) || strlen(profile) >= sizeof d->profile) {
         return dauys_error_set(err, DAUYS_E_USAGE,
                                "--profile: unknown rules profile \"%s\" "
                                "(docs/RULES.md lists them)",

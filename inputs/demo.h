@@ -8,8 +8,8 @@
  * key pair is derived from the seed, so the same seed gives the same files,
  * byte for byte. Nothing here prints or writes files.
  */
-#ifndef DAUYS_TALLY_DEMO_H
-#define DAUYS_TALLY_DEMO_H
+#ifndef DAUYS_INPUTS_DEMO_H
+#define DAUYS_INPUTS_DEMO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +56,7 @@ typedef enum dauys_demo_variant {
  * PROFILE from SEED into *OUT (freed with dauys_demo_free).
  */
 int dauys_demo_plan(dauys_demo **out, uint32_t count, uint64_t seed, const char *profile,
-                    dauys_error *err) __attribute__((warn_unused_result));
+                    dauys_error *err) DAUYS_WUR;
 
 void dauys_demo_free(dauys_demo *d);
 
@@ -70,8 +70,7 @@ void dauys_demo_free(dauys_demo *d);
  * lawful: every control relation holds, and they are accepted. Returns 0,
  * or -1 (ERR: DAUYS_E_USAGE) if SPEC is not one.
  */
-int dauys_demo_stuff(dauys_demo *d, const char *spec, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_demo_stuff(dauys_demo *d, const char *spec, dauys_error *err) DAUYS_WUR;
 
 /* 1 if precinct I's protocol is stuffed. */
 int dauys_demo_stuffed(const dauys_demo *d, uint32_t i);
@@ -82,23 +81,22 @@ const char *dauys_demo_region_code(uint32_t r);
 /* Precinct I's key pair, derived from the demo's seed into SK (see
  * dauys_keys_seckey_new) and PK. */
 int dauys_demo_key(dauys_pubkey *pk, dauys_seckey *sk, const dauys_demo *d, uint32_t i,
-                   dauys_error *err) __attribute__((warn_unused_result));
+                   dauys_error *err) DAUYS_WUR;
 
 /* The central commission's key pair, derived from the seed likewise. */
 int dauys_demo_central_key(dauys_pubkey *pk, dauys_seckey *sk, const dauys_demo *d,
-                           dauys_error *err) __attribute__((warn_unused_result));
+                           dauys_error *err) DAUYS_WUR;
 
 /*
  * The manifest (docs/FORMATS.md section 8) with the precincts' public keys
  * PKS (COUNT of them, in plan order) into *TEXT (dauys_malloc'ed) and *LEN.
  */
 int dauys_demo_manifest(char **text, size_t *len, const dauys_demo *d, const dauys_pubkey *pks,
-                        dauys_error *err) __attribute__((warn_unused_result));
+                        dauys_error *err) DAUYS_WUR;
 
 /* Precinct I's protocol (FORMATS.md section 9) of VERSION and VARIANT into
  * OUT (SIZE >= 1024 suffices); its length in *LEN. */
 int dauys_demo_protocol(char *out, size_t size, size_t *len, const dauys_demo *d, uint32_t i,
-                        uint32_t version, dauys_demo_variant variant, dauys_error *err)
-    __attribute__((warn_unused_result));
+                        uint32_t version, dauys_demo_variant variant, dauys_error *err) DAUYS_WUR;
 
 #endif

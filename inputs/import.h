@@ -5,8 +5,8 @@
  * on real numbers. Rows that break control relations are reported, never
  * fixed: they are written as they are, and ingestion rejects them.
  */
-#ifndef DAUYS_TALLY_IMPORT_H
-#define DAUYS_TALLY_IMPORT_H
+#ifndef DAUYS_INPUTS_IMPORT_H
+#define DAUYS_INPUTS_IMPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -45,8 +45,7 @@ typedef struct dauys_import_map_file {
 
 /* Reads the map file PATH (at most 64 KiB) into *OUT, or fails naming its
  * line and key. */
-int dauys_import_map_load(dauys_import_map_file *out, const char *path, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_import_map_load(dauys_import_map_file *out, const char *path, dauys_error *err) DAUYS_WUR;
 
 /*
  * Parses the map in TEXT (LEN bytes, allocated with dauys_malloc; the map
@@ -55,7 +54,7 @@ int dauys_import_map_load(dauys_import_map_file *out, const char *path, dauys_er
  * line of the map.
  */
 int dauys_import_map_parse(dauys_import_map_file *out, char *text, size_t len, const char *name,
-                           dauys_error *err) __attribute__((warn_unused_result));
+                           dauys_error *err) DAUYS_WUR;
 void dauys_import_map_free(dauys_import_map_file *m);
 
 /*
@@ -66,8 +65,7 @@ void dauys_import_map_free(dauys_import_map_file *m);
  * data rows. Nothing is written and no key is made.
  */
 int dauys_import_check(size_t *rows, const char *csv, size_t len, const char *name,
-                       const dauys_import_map *map, dauys_error *err)
-    __attribute__((warn_unused_result));
+                       const dauys_import_map *map, dauys_error *err) DAUYS_WUR;
 
 typedef struct dauys_import_report {
     size_t rows, regions, districts, breaking; /* rows breaking a control relation */
@@ -85,7 +83,7 @@ typedef void (*dauys_import_flag_fn)(const char *where, const char *code, const 
  * memory. Totals over all rows go into REPORT.
  */
 int dauys_import_csv(dauys_import_report *report, const char *csv_path, const dauys_import_map *map,
-                     const char *outdir, dauys_import_flag_fn on_flag, void *ctx, dauys_error *err)
-    __attribute__((warn_unused_result));
+                     const char *outdir, dauys_import_flag_fn on_flag, void *ctx,
+                     dauys_error *err) DAUYS_WUR;
 
 #endif

@@ -49,11 +49,11 @@ bulk_one(bulk_job *job, size_t i, dauys_seckey *sk, keys_scratch *scratch, dauys
         return dauys_error_set(err, DAUYS_E_USAGE, "%s: path too long", job->dir);
     }
     snprintf(label, sizeof label, "precinct %s", job->ids[i]);
-    if (keys_generate_into(&pk, sk, err) != 0) {
+    if (dauys_keys_generate_into(&pk, sk, err) != 0) {
         return -1;
     }
-    return keys_keypair_save_with(scratch, pub, sec, &pk, sk, label, job->password, job->kdf, 0,
-                                  err);
+    return dauys_keys_keypair_save_with(scratch, pub, sec, &pk, sk, label, job->password, job->kdf,
+                                        0, err);
 }
 
 /* Records ERR as the job's failure (the first one wins) and stops the job. */
@@ -75,7 +75,7 @@ static void *
 bulk_worker(void *arg)
 {
     bulk_job *job = arg;
-    dauys_seckey *sk = keys_seckey_alloc();
+    dauys_seckey *sk = dauys_keys_seckey_new();
     keys_scratch *scratch = dauys_secure_malloc(sizeof *scratch);
     dauys_error err;
 

@@ -60,7 +60,7 @@ static const uint8_t kdf_none[2] = {0, 0};
 static const uint8_t chk_blake2b[2] = {'B', '2'};
 
 int
-keys_generate_into(dauys_pubkey *pk, dauys_seckey *sk, dauys_error *err)
+dauys_keys_generate_into(dauys_pubkey *pk, dauys_seckey *sk, dauys_error *err)
 {
     randombytes_buf(sk->id, sizeof sk->id);
     if (crypto_sign_keypair(pk->pk, sk->sk) != 0) {
@@ -90,24 +90,18 @@ dauys_keys_from_seed(dauys_pubkey *pk, dauys_seckey *sk, const uint8_t seed[DAUY
 dauys_seckey *
 dauys_keys_seckey_new(void)
 {
-    return keys_seckey_alloc();
-}
-
-dauys_seckey *
-keys_seckey_alloc(void)
-{
     return dauys_secure_malloc(sizeof(dauys_seckey));
 }
 
 int
 dauys_keys_generate(dauys_pubkey *pk, dauys_seckey **sk, dauys_error *err)
 {
-    dauys_seckey *key = keys_seckey_alloc();
+    dauys_seckey *key = dauys_keys_seckey_new();
 
     if (key == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory for a new key");
     }
-    if (keys_generate_into(pk, key, err) != 0) {
+    if (dauys_keys_generate_into(pk, key, err) != 0) {
         dauys_secure_free(key);
         return -1;
     }
@@ -122,8 +116,8 @@ dauys_keys_seckey_free(dauys_seckey *sk)
 }
 
 int
-keys_seckey_sign(uint8_t out[DAUYS_KEYS_SIG_BYTES], const uint8_t *msg, size_t len,
-                 const dauys_seckey *sk)
+dauys_keys_seckey_sign(uint8_t out[DAUYS_KEYS_SIG_BYTES], const uint8_t *msg, size_t len,
+                       const dauys_seckey *sk)
 {
     return crypto_sign_detached(out, NULL, msg, len, sk->sk);
 }
@@ -138,7 +132,8 @@ dauys_keys_seckey_public(dauys_pubkey *pk, const dauys_seckey *sk)
 void
 dauys_keys_id_hex(char out[2 * DAUYS_KEYS_ID_BYTES + 1], const uint8_t id[DAUYS_KEYS_ID_BYTES])
 {
-    snprintf(out, 2 * DAUYS_KEYS_ID_BYTES + 1, "%016llX", (unsigned long long) keys_le64_load(id));
+    snprintf(out, 2 * DAUYS_KEYS_ID_BYTES + 1, "%016llX",
+             (unsigned long long) dauys_keys_le64_load(id));
 }
 
 /* --- public keys --------------------------------------------------------- */
@@ -151,7 +146,7 @@ dauys_keys_pubkey_to_base64(char out[57], const dauys_pubkey *pk)
     memcpy(bin, alg_ed, 2);
     memcpy(bin + 2, pk->id, DAUYS_KEYS_ID_BYTES);
     memcpy(bin + 2 + DAUYS_KEYS_ID_BYTES, pk->pk, DAUYS_KEYS_PUBLIC_BYTES);
-    (void) keys_text_to_base64(out, 57, bin, sizeof bin);
+    (void) dauys_keys_text_to_base64(out, 57, bin, sizeof bin);
 }
 
 int
@@ -162,7 +157,7 @@ dauys_keys_pubkey_encode(char *out, size_t size, const dauys_pubkey *pk, const c
     char b64[57];
     int n;
 
-    if (label != NULL && keys_text_check_comment(label, DAUYS_KEYS_COMMENT_MAX - 40) != 0) {
+    if (label != NULL && dauys_keys_text_check_comment(label, DAUYS_KEYS_COMMENT_MAX - 40) != 0) {
         return dauys_error_set(err, DAUYS_E_USAGE, "public key label: must be one short line");
     }
     dauys_keys_id_hex(id, pk->id);
@@ -252,9 +247,9 @@ pubkey_from_base64(dauys_pubkey *pk, const char *b64, size_t len, int any_point,
     uint8_t bin[PK_BYTES];
     keys_text t;
 
-    keys_text_init(&t, b64, len, "(public key string)");
+    dauys_keys_text_init(&t, b64, len, "(public key string)");
     t.line = 1;
-    if (keys_text_base64(&t, bin, sizeof bin, b64, len, "public key", err) != 0) {
+    if (dauys_keys_text_base64(&t, bin, sizeof bin, b64, len, "public key", err) != 0) {
         return -1;
     }
     return pubkey_from_bin(pk, bin, &t, any_point, err);
@@ -279,13 +274,13 @@ dauys_keys_pubkey_decode(dauys_pubkey *pk, const char *text, size_t len, const c
     uint8_t bin[PK_BYTES];
     keys_text t;
 
-    keys_text_init(&t, text, len, name);
-    if (keys_text_comment_line(&t, err) != 0 ||
-        keys_text_base64_line(&t, bin, sizeof bin, "public key", err) != 0 ||
+    dauys_keys_text_init(&t, text, len, name);
+    if (dauys_keys_text_comment_line(&t, err) != 0 ||
+        dauys_keys_text_base64_line(&t, bin, sizeof bin, "public key", err) != 0 ||
         pubkey_from_bin(pk, bin, &t, 0, err) != 0) {
         return -1;
     }
-    return keys_text_end(&t, err);
+    return dauys_keys_text_end(&t, err);
 }
 
 int
@@ -333,8 +328,8 @@ seckey_xor_stream(uint8_t *bin, const char *password, const char *name, dauys_er
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of secure memory", name);
     }
     rc = crypto_pwhash_scryptsalsa208sha256(stream, SK_ENCRYPTED_BYTES, password, strlen(password),
-                                            bin + SK_SALT, keys_le64_load(bin + SK_OPS),
-                                            (size_t) keys_le64_load(bin + SK_MEM));
+                                            bin + SK_SALT, dauys_keys_le64_load(bin + SK_OPS),
+                                            (size_t) dauys_keys_le64_load(bin + SK_MEM));
     if (rc == 0) {
         for (size_t i = 0; i < SK_ENCRYPTED_BYTES; i++) {
             bin[SK_ID + i] ^= stream[i];
@@ -367,14 +362,15 @@ seckey_to_bin(uint8_t *bin, const dauys_seckey *sk, const char *password, const 
         return dauys_error_set(err, DAUYS_E_USAGE, "secret key: scrypt cost missing or too high");
     }
     randombytes_buf(bin + SK_SALT, 32);
-    keys_le64_store(bin + SK_OPS, kdf->opslimit);
-    keys_le64_store(bin + SK_MEM, kdf->memlimit);
+    dauys_keys_le64_store(bin + SK_OPS, kdf->opslimit);
+    dauys_keys_le64_store(bin + SK_MEM, kdf->memlimit);
     return seckey_xor_stream(bin, password, "secret key", err);
 }
 
-int
-keys_seckey_encode_into(keys_scratch *scratch, size_t *len, const dauys_seckey *sk,
-                        const char *password, const dauys_kdf *kdf, dauys_error *err)
+/* As dauys_keys_seckey_encode, leaving the text in SCRATCH->text (LEN bytes). */
+static int
+seckey_encode_into(keys_scratch *scratch, size_t *len, const dauys_seckey *sk, const char *password,
+                   const dauys_kdf *kdf, dauys_error *err)
 {
     static const char enc[] = KEYS_UNTRUSTED_PREFIX "dauys encrypted secret key\n";
     static const char clear[] = KEYS_UNTRUSTED_PREFIX "dauys UNENCRYPTED secret key\n";
@@ -385,7 +381,8 @@ keys_seckey_encode_into(keys_scratch *scratch, size_t *len, const dauys_seckey *
         return -1;
     }
     memcpy(scratch->text, comment, n);
-    n += keys_text_to_base64(scratch->text + n, sizeof scratch->text - n, scratch->bin, SK_BYTES);
+    n += dauys_keys_text_to_base64(scratch->text + n, sizeof scratch->text - n, scratch->bin,
+                                   SK_BYTES);
     assert(n + 2 <= sizeof scratch->text);
     scratch->text[n++] = '\n';
     scratch->text[n] = '\0';
@@ -405,7 +402,7 @@ dauys_keys_seckey_encode(char **out, size_t *len, const dauys_seckey *sk, const 
     if (scratch == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory encoding a secret key");
     }
-    if (keys_seckey_encode_into(scratch, len, sk, password, kdf, err) != 0) {
+    if (seckey_encode_into(scratch, len, sk, password, kdf, err) != 0) {
         goto cleanup;
     }
     if ((text = dauys_secure_malloc(*len + 1)) == NULL) {
@@ -434,10 +431,10 @@ seckey_parse(uint8_t *bin, const char *text, size_t len, const char *name, dauys
 {
     keys_text t;
 
-    keys_text_init(&t, text, len, name);
-    if (keys_text_comment_line(&t, err) != 0 ||
-        keys_text_base64_line(&t, bin, SK_BYTES, "secret key", err) != 0 ||
-        keys_text_end(&t, err) != 0) {
+    dauys_keys_text_init(&t, text, len, name);
+    if (dauys_keys_text_comment_line(&t, err) != 0 ||
+        dauys_keys_text_base64_line(&t, bin, SK_BYTES, "secret key", err) != 0 ||
+        dauys_keys_text_end(&t, err) != 0) {
         return -1;
     }
     if (!seckey_tags_known(bin)) {
@@ -498,8 +495,8 @@ seckey_decrypt(uint8_t *bin, const char *name, dauys_password_fn get_password, v
     char *password;
     int rc;
 
-    if (keys_le64_load(bin + SK_OPS) > KDF_OPSLIMIT_MAX ||
-        keys_le64_load(bin + SK_MEM) > KDF_MEMLIMIT_MAX) {
+    if (dauys_keys_le64_load(bin + SK_OPS) > KDF_OPSLIMIT_MAX ||
+        dauys_keys_le64_load(bin + SK_MEM) > KDF_MEMLIMIT_MAX) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
                                "%s:2: secret key: scrypt cost over this build's limit", name);
     }
@@ -598,9 +595,9 @@ dauys_keys_seckey_load(dauys_seckey **sk, const char *path, dauys_password_fn ge
 }
 
 int
-keys_keypair_save_with(keys_scratch *scratch, const char *pub_path, const char *sec_path,
-                       const dauys_pubkey *pk, const dauys_seckey *sk, const char *label,
-                       const char *password, const dauys_kdf *kdf, int sync, dauys_error *err)
+dauys_keys_keypair_save_with(keys_scratch *scratch, const char *pub_path, const char *sec_path,
+                             const dauys_pubkey *pk, const dauys_seckey *sk, const char *label,
+                             const char *password, const dauys_kdf *kdf, int sync, dauys_error *err)
 {
     char pub_text[DAUYS_KEYS_PUBKEY_TEXT_MAX];
     dauys_pubkey own;
@@ -613,7 +610,7 @@ keys_keypair_save_with(keys_scratch *scratch, const char *pub_path, const char *
                                "%s: the public key given is not this secret key's", pub_path);
     }
     if (dauys_keys_pubkey_encode(pub_text, sizeof pub_text, pk, label, err) != 0 ||
-        keys_seckey_encode_into(scratch, &sec_len, sk, password, kdf, err) != 0) {
+        seckey_encode_into(scratch, &sec_len, sk, password, kdf, err) != 0) {
         return -1;
     }
     rc = dauys_file_write_new(sec_path, scratch->text, sec_len, 0600, sync, err);
@@ -639,8 +636,8 @@ dauys_keys_keypair_save(const char *pub_path, const char *sec_path, const dauys_
     if (scratch == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory saving a key pair");
     }
-    rc = keys_keypair_save_with(scratch, pub_path, sec_path, pk, sk, label, password, kdf, sync,
-                                err);
+    rc = dauys_keys_keypair_save_with(scratch, pub_path, sec_path, pk, sk, label, password, kdf,
+                                      sync, err);
     dauys_secure_free(scratch);
     return rc;
 }

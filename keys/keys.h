@@ -27,8 +27,6 @@
 
 #include "core/error.h"
 
-#define DAUYS_WUR __attribute__((warn_unused_result))
-
 #define DAUYS_KEYS_ID_BYTES 8
 #define DAUYS_KEYS_PUBLIC_BYTES 32
 #define DAUYS_KEYS_SIG_BYTES 64

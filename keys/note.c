@@ -300,7 +300,7 @@ dauys_note_vkey(char *out, size_t size, const char *key_name, const dauys_pubkey
     }
     bin[0] = ED25519_TYPE;
     memcpy(bin + 1, pk->pk, DAUYS_KEYS_PUBLIC_BYTES);
-    (void) keys_text_to_base64(b64, sizeof b64, bin, sizeof bin);
+    (void) dauys_keys_text_to_base64(b64, sizeof b64, bin, sizeof bin);
     n = snprintf(out, size, "%s+%02x%02x%02x%02x+%s", key_name, id[0], id[1], id[2], id[3], b64);
     if (n < 0 || (size_t) n >= size) {
         return dauys_error_set(err, DAUYS_E_USAGE, "verifier key: output buffer too small");
@@ -528,7 +528,7 @@ write_note(char *out, size_t size, const char *text, const char *key_name,
     char b64[SIG_B64_LEN + 1];
     int n;
 
-    (void) keys_text_to_base64(b64, sizeof b64, sig, SIG_BIN_BYTES);
+    (void) dauys_keys_text_to_base64(b64, sizeof b64, sig, SIG_BIN_BYTES);
     n = snprintf(out, size, "%s\n" EM_DASH_SPACE "%s %s\n", text, key_name, b64);
     if (n < 0 || (size_t) n >= size) {
         return dauys_error_set(err, DAUYS_E_USAGE, "signed note: output buffer too small");
@@ -565,7 +565,8 @@ dauys_note_sign(char *out, size_t size, const char *text, const char *key_name,
     if (key_id(sig, key_name, &pk, err) != 0) {
         return -1;
     }
-    if (keys_seckey_sign(sig + DAUYS_NOTE_KEY_ID_BYTES, (const uint8_t *) text, len, sk) != 0) {
+    if (dauys_keys_seckey_sign(sig + DAUYS_NOTE_KEY_ID_BYTES, (const uint8_t *) text, len, sk) !=
+        0) {
         return dauys_error_set(err, DAUYS_E_CRYPTO, "Ed25519 signing failed");
     }
     if (write_note(out, size, text, key_name, sig, err) != 0) {
@@ -585,7 +586,7 @@ dauys_checkpoint_format(char *out, size_t size, const dauys_checkpoint *cp, dauy
     if (check_key_name(cp->origin, "checkpoint origin", err) != 0) {
         return -1;
     }
-    (void) keys_text_to_base64(b64, sizeof b64, cp->root, ROOT_BYTES);
+    (void) dauys_keys_text_to_base64(b64, sizeof b64, cp->root, ROOT_BYTES);
     n = snprintf(out, size, "%s\n%" PRIu64 "\n%s\n", cp->origin, cp->size, b64);
     if (n < 0 || (size_t) n >= size) {
         return dauys_error_set(err, DAUYS_E_USAGE, "checkpoint: output buffer too small");
@@ -686,7 +687,7 @@ dauys_checkpoint_parse(dauys_checkpoint *cp, const char *text, size_t len, const
     const char *s = NULL;
     size_t n = 0;
 
-    keys_text_init(&t, text, len, name);
+    dauys_keys_text_init(&t, text, len, name);
     if (next_line(&t, &s, &n, "origin", err) != 0 || parse_origin(c.origin, s, n, &t, err) != 0 ||
         next_line(&t, &s, &n, "tree size", err) != 0 || parse_size(&c.size, s, n, &t, err) != 0 ||
         next_line(&t, &s, &n, "root hash", err) != 0 || parse_root(c.root, s, n, &t, err) != 0) {

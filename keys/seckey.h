@@ -19,24 +19,17 @@ typedef struct keys_scratch {
     char text[KEYS_SECKEY_TEXT_MAX];
 } keys_scratch;
 
-/* A new, uninitialised secret key in secure memory, or NULL. */
-dauys_seckey *keys_seckey_alloc(void);
-
 /* Fills the existing SK and PK with a fresh key pair. */
-int keys_generate_into(dauys_pubkey *pk, dauys_seckey *sk, dauys_error *err) DAUYS_WUR;
-
-/* As dauys_keys_seckey_encode, leaving the text in SCRATCH->text (LEN bytes). */
-int keys_seckey_encode_into(keys_scratch *scratch, size_t *len, const dauys_seckey *sk,
-                            const char *password, const dauys_kdf *kdf, dauys_error *err) DAUYS_WUR;
+int dauys_keys_generate_into(dauys_pubkey *pk, dauys_seckey *sk, dauys_error *err) DAUYS_WUR;
 
 /* As dauys_keys_keypair_save, using SCRATCH instead of allocating. */
-int keys_keypair_save_with(keys_scratch *scratch, const char *pub_path, const char *sec_path,
-                           const dauys_pubkey *pk, const dauys_seckey *sk, const char *label,
-                           const char *password, const dauys_kdf *kdf, int sync,
-                           dauys_error *err) DAUYS_WUR;
+int dauys_keys_keypair_save_with(keys_scratch *scratch, const char *pub_path, const char *sec_path,
+                                 const dauys_pubkey *pk, const dauys_seckey *sk, const char *label,
+                                 const char *password, const dauys_kdf *kdf, int sync,
+                                 dauys_error *err) DAUYS_WUR;
 
 /* Ed25519-signs MSG with SK into OUT; returns 0 or -1. */
-int keys_seckey_sign(uint8_t out[DAUYS_KEYS_SIG_BYTES], const uint8_t *msg, size_t len,
-                     const dauys_seckey *sk) DAUYS_WUR;
+int dauys_keys_seckey_sign(uint8_t out[DAUYS_KEYS_SIG_BYTES], const uint8_t *msg, size_t len,
+                           const dauys_seckey *sk) DAUYS_WUR;
 
 #endif

@@ -159,7 +159,7 @@ dauys_keys_sign_prehashed(dauys_signature *sig, const uint8_t h[DAUYS_KEYS_PREHA
     uint8_t *msg;
     int rc;
 
-    if (keys_text_check_comment(trusted_comment, DAUYS_KEYS_TRUSTED_COMMENT_MAX) != 0) {
+    if (dauys_keys_text_check_comment(trusted_comment, DAUYS_KEYS_TRUSTED_COMMENT_MAX) != 0) {
         return dauys_error_set(err, DAUYS_E_USAGE,
                                "trusted comment: must be one line of at most %d bytes",
                                DAUYS_KEYS_TRUSTED_COMMENT_MAX);
@@ -173,10 +173,10 @@ dauys_keys_sign_prehashed(dauys_signature *sig, const uint8_t h[DAUYS_KEYS_PREHA
     if ((msg = dauys_malloc(DAUYS_KEYS_SIG_BYTES + tc_len)) == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory signing");
     }
-    rc = keys_seckey_sign(sig->sig, h, DAUYS_KEYS_PREHASH_BYTES, sk);
+    rc = dauys_keys_seckey_sign(sig->sig, h, DAUYS_KEYS_PREHASH_BYTES, sk);
     memcpy(msg, sig->sig, DAUYS_KEYS_SIG_BYTES);
     memcpy(msg + DAUYS_KEYS_SIG_BYTES, trusted_comment, tc_len);
-    rc |= keys_seckey_sign(sig->global_sig, msg, DAUYS_KEYS_SIG_BYTES + tc_len, sk);
+    rc |= dauys_keys_seckey_sign(sig->global_sig, msg, DAUYS_KEYS_SIG_BYTES + tc_len, sk);
     dauys_free(msg);
     if (rc != 0) {
         return dauys_error_set(err, DAUYS_E_CRYPTO, "Ed25519 signing failed");
@@ -204,16 +204,16 @@ dauys_keys_signature_encode(char *out, size_t size, const dauys_signature *sig,
     if (untrusted_comment == NULL) {
         untrusted_comment = DEFAULT_UNTRUSTED_COMMENT;
     }
-    if (keys_text_check_comment(untrusted_comment, DAUYS_KEYS_COMMENT_MAX) != 0 ||
-        keys_text_check_comment(sig->trusted_comment, DAUYS_KEYS_TRUSTED_COMMENT_MAX) != 0) {
+    if (dauys_keys_text_check_comment(untrusted_comment, DAUYS_KEYS_COMMENT_MAX) != 0 ||
+        dauys_keys_text_check_comment(sig->trusted_comment, DAUYS_KEYS_TRUSTED_COMMENT_MAX) != 0) {
         return dauys_error_set(err, DAUYS_E_USAGE, "signature comments: must be single lines");
     }
     memcpy(bin, sig->prehashed ? alg_prehashed : alg_legacy, 2);
     memcpy(bin + 2, sig->key_id, DAUYS_KEYS_ID_BYTES);
     memcpy(bin + 2 + DAUYS_KEYS_ID_BYTES, sig->sig, DAUYS_KEYS_SIG_BYTES);
-    (void) keys_text_to_base64(sig_b64, sizeof sig_b64, bin, sizeof bin);
-    (void) keys_text_to_base64(global_b64, sizeof global_b64, sig->global_sig,
-                               DAUYS_KEYS_SIG_BYTES);
+    (void) dauys_keys_text_to_base64(sig_b64, sizeof sig_b64, bin, sizeof bin);
+    (void) dauys_keys_text_to_base64(global_b64, sizeof global_b64, sig->global_sig,
+                                     DAUYS_KEYS_SIG_BYTES);
     n = snprintf(out, size, KEYS_UNTRUSTED_PREFIX "%s\n%s\n" KEYS_TRUSTED_PREFIX "%s\n%s\n",
                  untrusted_comment, sig_b64, sig->trusted_comment, global_b64);
     if (n < 0 || (size_t) n >= size) {
@@ -252,25 +252,25 @@ dauys_keys_signature_decode(dauys_signature *sig, const char *text, size_t len, 
     size_t n = 0;
 
     memset(sig, 0, sizeof *sig);
-    keys_text_init(&t, text, len, name);
-    if (keys_text_comment_line(&t, err) != 0 ||
-        keys_text_base64_line(&t, bin, sizeof bin, "signature", err) != 0 ||
+    dauys_keys_text_init(&t, text, len, name);
+    if (dauys_keys_text_comment_line(&t, err) != 0 ||
+        dauys_keys_text_base64_line(&t, bin, sizeof bin, "signature", err) != 0 ||
         signature_from_bin(sig, bin, &t, err) != 0 ||
-        keys_text_line(&t, &s, &n, "trusted comment", err) != 0 ||
-        keys_text_prefix(&t, &s, &n, KEYS_TRUSTED_PREFIX, "trusted comment", err) != 0) {
+        dauys_keys_text_line(&t, &s, &n, "trusted comment", err) != 0 ||
+        dauys_keys_text_prefix(&t, &s, &n, KEYS_TRUSTED_PREFIX, "trusted comment", err) != 0) {
         return -1;
     }
-    if (keys_text_comment_fits(&t, n, DAUYS_KEYS_TRUSTED_COMMENT_MAX, "trusted comment", err) !=
-        0) {
+    if (dauys_keys_text_comment_fits(&t, n, DAUYS_KEYS_TRUSTED_COMMENT_MAX, "trusted comment",
+                                     err) != 0) {
         return -1;
     }
     memcpy(sig->trusted_comment, s, n);
     sig->trusted_comment[n] = '\0';
-    if (keys_text_base64_line(&t, sig->global_sig, DAUYS_KEYS_SIG_BYTES, "global signature", err) !=
-        0) {
+    if (dauys_keys_text_base64_line(&t, sig->global_sig, DAUYS_KEYS_SIG_BYTES, "global signature",
+                                    err) != 0) {
         return -1;
     }
-    return keys_text_end(&t, err);
+    return dauys_keys_text_end(&t, err);
 }
 
 int

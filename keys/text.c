@@ -7,7 +7,7 @@
 #include <sodium.h>
 
 void
-keys_text_init(keys_text *t, const char *text, size_t len, const char *name)
+dauys_keys_text_init(keys_text *t, const char *text, size_t len, const char *name)
 {
     t->pos = text;
     t->end = text + len;
@@ -16,7 +16,7 @@ keys_text_init(keys_text *t, const char *text, size_t len, const char *name)
 }
 
 int
-keys_text_line(keys_text *t, const char **s, size_t *n, const char *field, dauys_error *err)
+dauys_keys_text_line(keys_text *t, const char **s, size_t *n, const char *field, dauys_error *err)
 {
     const char *lf;
     size_t len;
@@ -42,8 +42,8 @@ keys_text_line(keys_text *t, const char **s, size_t *n, const char *field, dauys
 }
 
 int
-keys_text_prefix(const keys_text *t, const char **s, size_t *n, const char *prefix,
-                 const char *field, dauys_error *err)
+dauys_keys_text_prefix(const keys_text *t, const char **s, size_t *n, const char *prefix,
+                       const char *field, dauys_error *err)
 {
     size_t plen = strlen(prefix);
 
@@ -57,8 +57,8 @@ keys_text_prefix(const keys_text *t, const char **s, size_t *n, const char *pref
 }
 
 int
-keys_text_comment_fits(const keys_text *t, size_t n, size_t max, const char *field,
-                       dauys_error *err)
+dauys_keys_text_comment_fits(const keys_text *t, size_t n, size_t max, const char *field,
+                             dauys_error *err)
 {
     if (n > max) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: %zu bytes, over the limit of %zu",
@@ -68,34 +68,35 @@ keys_text_comment_fits(const keys_text *t, size_t n, size_t max, const char *fie
 }
 
 int
-keys_text_comment_line(keys_text *t, dauys_error *err)
+dauys_keys_text_comment_line(keys_text *t, dauys_error *err)
 {
     const char *s = NULL;
     size_t n = 0;
 
-    return keys_text_line(t, &s, &n, "untrusted comment", err) != 0 ||
-                   keys_text_prefix(t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment", err) !=
-                       0 ||
-                   keys_text_comment_fits(t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment", err) !=
-                       0
+    return dauys_keys_text_line(t, &s, &n, "untrusted comment", err) != 0 ||
+                   dauys_keys_text_prefix(t, &s, &n, KEYS_UNTRUSTED_PREFIX, "untrusted comment",
+                                          err) != 0 ||
+                   dauys_keys_text_comment_fits(t, n, DAUYS_KEYS_COMMENT_MAX, "untrusted comment",
+                                                err) != 0
                ? -1
                : 0;
 }
 
 int
-keys_text_base64_line(keys_text *t, uint8_t *out, size_t bytes, const char *field, dauys_error *err)
+dauys_keys_text_base64_line(keys_text *t, uint8_t *out, size_t bytes, const char *field,
+                            dauys_error *err)
 {
     const char *s = NULL;
     size_t n = 0;
 
-    return keys_text_line(t, &s, &n, field, err) != 0 ||
-                   keys_text_base64(t, out, bytes, s, n, field, err) != 0
+    return dauys_keys_text_line(t, &s, &n, field, err) != 0 ||
+                   dauys_keys_text_base64(t, out, bytes, s, n, field, err) != 0
                ? -1
                : 0;
 }
 
 int
-keys_text_end(const keys_text *t, dauys_error *err)
+dauys_keys_text_end(const keys_text *t, dauys_error *err)
 {
     if (t->pos < t->end) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: unexpected data after the last line",
@@ -105,7 +106,7 @@ keys_text_end(const keys_text *t, dauys_error *err)
 }
 
 size_t
-keys_text_to_base64(char *out, size_t size, const uint8_t *in, size_t bytes)
+dauys_keys_text_to_base64(char *out, size_t size, const uint8_t *in, size_t bytes)
 {
     if (size < sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_ORIGINAL)) {
         return 0;
@@ -115,8 +116,8 @@ keys_text_to_base64(char *out, size_t size, const uint8_t *in, size_t bytes)
 }
 
 int
-keys_text_base64(const keys_text *t, uint8_t *out, size_t bytes, const char *s, size_t n,
-                 const char *field, dauys_error *err)
+dauys_keys_text_base64(const keys_text *t, uint8_t *out, size_t bytes, const char *s, size_t n,
+                       const char *field, dauys_error *err)
 {
     char canonical[256];
     size_t got = 0;
@@ -129,7 +130,7 @@ keys_text_base64(const keys_text *t, uint8_t *out, size_t bytes, const char *s, 
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: not %zu bytes of base64", t->name,
                                t->line, field, bytes);
     }
-    if (keys_text_to_base64(canonical, sizeof canonical, out, bytes) != n ||
+    if (dauys_keys_text_to_base64(canonical, sizeof canonical, out, bytes) != n ||
         memcmp(canonical, s, n) != 0) {
         sodium_memzero(canonical, sizeof canonical); /* may spell a secret key */
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: %s: base64 is not in canonical form",
@@ -140,7 +141,7 @@ keys_text_base64(const keys_text *t, uint8_t *out, size_t bytes, const char *s, 
 }
 
 int
-keys_text_check_comment(const char *s, size_t max)
+dauys_keys_text_check_comment(const char *s, size_t max)
 {
     size_t n = strlen(s);
 
@@ -151,7 +152,7 @@ keys_text_check_comment(const char *s, size_t max)
 }
 
 uint64_t
-keys_le64_load(const uint8_t p[8])
+dauys_keys_le64_load(const uint8_t p[8])
 {
     uint64_t x = 0;
 
@@ -162,7 +163,7 @@ keys_le64_load(const uint8_t p[8])
 }
 
 void
-keys_le64_store(uint8_t p[8], uint64_t x)
+dauys_keys_le64_store(uint8_t p[8], uint64_t x)
 {
     for (int i = 0; i < 8; i++) {
         p[i] = (uint8_t) (x >> (8 * i));

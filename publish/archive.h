@@ -7,8 +7,8 @@
  * protocols/ (index.tsv). Reading a million small files costs more than
  * verifying them when they are not cached; one archive is read in one pass.
  */
-#ifndef DAUYS_TALLY_ARCHIVE_H
-#define DAUYS_TALLY_ARCHIVE_H
+#ifndef DAUYS_PUBLISH_ARCHIVE_H
+#define DAUYS_PUBLISH_ARCHIVE_H
 
 #include "core/error.h"
 
@@ -18,7 +18,6 @@
  * its four directories, naming it. On failure ARCHIVE is removed.
  * The same bundle always gives the same bytes.
  */
-int dauys_archive_pack(const char *bundle, const char *archive, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_archive_pack(const char *bundle, const char *archive, dauys_error *err) DAUYS_WUR;
 
 #endif

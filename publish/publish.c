@@ -55,7 +55,7 @@ last_entry_is_result(dauys_workspace *ws, const char *text, size_t len, dauys_er
 {
     char needle[100], hex[65];
     uint8_t digest[32];
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_last_entry = NULL;
     int rc;
 
     if (dauys_sha256(digest, text, len) != 0) {
@@ -63,19 +63,19 @@ last_entry_is_result(dauys_workspace *ws, const char *text, size_t len, dauys_er
     }
     dauys_sha256_hex(hex, digest);
     snprintf(needle, sizeof needle, "\nevent: result\n");
-    if (db_prepare(ws->db, &st, "SELECT entry FROM log_entry ORDER BY idx DESC LIMIT 1", err) !=
-        0) {
+    if (dauys_db_prepare(ws->db, &select_last_entry,
+                         "SELECT entry FROM log_entry ORDER BY idx DESC LIMIT 1", err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
-        const char *e = (const char *) sqlite3_column_blob(st, 0);
-        size_t n = (size_t) sqlite3_column_bytes(st, 0);
+    if ((rc = dauys_db_step_row(select_last_entry, err)) > 0) {
+        const char *e = (const char *) sqlite3_column_blob(select_last_entry, 0);
+        size_t n = (size_t) sqlite3_column_bytes(select_last_entry, 0);
         char file[90];
         snprintf(file, sizeof file, "\nfile-sha256: %s\n", hex);
         rc = memmem(e, n, needle, strlen(needle)) != NULL &&
              memmem(e, n, file, strlen(file)) != NULL;
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_last_entry);
     return rc;
 }
 
@@ -159,12 +159,13 @@ hold_snapshot(sqlite3_stmt **hold, dauys_workspace *ws, const dauys_checkpoint *
 {
     int rc;
 
-    if (db_prepare(ws->db, hold, "SELECT idx FROM log_entry ORDER BY idx DESC LIMIT 1", err) != 0) {
+    if (dauys_db_prepare(ws->db, hold, "SELECT idx FROM log_entry ORDER BY idx DESC LIMIT 1",
+                         err) != 0) {
         return -1;
     }
     if ((rc = sqlite3_step(*hold)) != SQLITE_ROW) {
         rc = rc == SQLITE_DONE ? dauys_error_set(err, DAUYS_E_DATABASE, "the log is empty")
-                               : db_fail(ws->db, err, "log");
+                               : dauys_db_fail(ws->db, err, "log");
     } else if ((uint64_t) sqlite3_column_int64(*hold, 0) + 1 != cp->size) {
         rc = dauys_error_set(err, DAUYS_E_DATABASE,
                              "the log has %llu entries, the checkpoint "
@@ -193,7 +194,7 @@ record(outputs *o, dauys_publication *pub, sqlite3_stmt **hold, dauys_workspace 
     }
     if (dauys_workspace_check_manifest(ws, err) != 0 ||
         dauys_tally_compute(&o->tally, ws, err) != 0 || record_result(o, pub, ws, sk, err) != 0 ||
-        dauys_checkpoint_issue_locked(o->checkpoint, sizeof o->checkpoint, &cp, ws, sk, err) != 0 ||
+        dauys_log_checkpoint_locked(o->checkpoint, sizeof o->checkpoint, &cp, ws, sk, err) != 0 ||
         hold_snapshot(hold, ws, &cp, err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
@@ -274,18 +275,21 @@ make_outdir(const char *outdir, dauys_error *err)
 static int
 put_manifests(const char *outdir, dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_manifests = NULL;
     char rel[64];
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT version, text, signature FROM manifest ORDER BY version",
-                   err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_manifests,
+                         "SELECT version, text, signature FROM manifest ORDER BY version",
+                         err) != 0) {
         return -1;
     }
-    while ((rc = db_step_row(st, err)) > 0) {
-        const void *text = sqlite3_column_blob(st, 1), *sig = sqlite3_column_blob(st, 2);
-        size_t tl = (size_t) sqlite3_column_bytes(st, 1), sl = (size_t) sqlite3_column_bytes(st, 2);
-        long long v = sqlite3_column_int64(st, 0);
+    while ((rc = dauys_db_step_row(select_manifests, err)) > 0) {
+        const void *text = sqlite3_column_blob(select_manifests, 1),
+                   *sig = sqlite3_column_blob(select_manifests, 2);
+        size_t tl = (size_t) sqlite3_column_bytes(select_manifests, 1),
+               sl = (size_t) sqlite3_column_bytes(select_manifests, 2);
+        long long v = sqlite3_column_int64(select_manifests, 0);
         snprintf(rel, sizeof rel, "manifests/v%lld.txt", v);
         if ((rc = put(outdir, rel, text, tl, err)) != 0)
             break;
@@ -298,7 +302,7 @@ put_manifests(const char *outdir, dauys_workspace *ws, dauys_error *err)
             break;
         }
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_manifests);
     return rc < 0 ? -1 : 0;
 }
 
@@ -306,42 +310,43 @@ put_manifests(const char *outdir, dauys_workspace *ws, dauys_error *err)
 static int
 put_protocols(const char *outdir, dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_submissions = NULL;
     FILE *index = open_new(outdir, "protocols/index.tsv", err);
     char rel[64];
     int rc;
 
-    if (index == NULL || db_prepare(ws->db, &st,
-                                    "SELECT log_index, protocol, signature, precinct, version, "
-                                    "outcome, reason_code FROM submission ORDER BY log_index",
-                                    err) != 0) {
+    if (index == NULL ||
+        dauys_db_prepare(ws->db, &select_submissions,
+                         "SELECT log_index, protocol, signature, precinct, version, "
+                         "outcome, reason_code FROM submission ORDER BY log_index",
+                         err) != 0) {
         if (index != NULL)
             fclose(index);
         return -1;
     }
     fprintf(index, "log_index\tprecinct\tversion\toutcome\treason_code\n");
-    while ((rc = db_step_row(st, err)) > 0) {
-        long long li = sqlite3_column_int64(st, 0);
-        const char *precinct = (const char *) sqlite3_column_text(st, 3);
-        const char *code = (const char *) sqlite3_column_text(st, 6);
+    while ((rc = dauys_db_step_row(select_submissions, err)) > 0) {
+        long long li = sqlite3_column_int64(select_submissions, 0);
+        const char *precinct = (const char *) sqlite3_column_text(select_submissions, 3);
+        const char *code = (const char *) sqlite3_column_text(select_submissions, 6);
         snprintf(rel, sizeof rel, "protocols/%08lld.txt", li);
-        if ((rc = put(outdir, rel, sqlite3_column_blob(st, 1), (size_t) sqlite3_column_bytes(st, 1),
-                      err)) != 0)
+        if ((rc = put(outdir, rel, sqlite3_column_blob(select_submissions, 1),
+                      (size_t) sqlite3_column_bytes(select_submissions, 1), err)) != 0)
             break;
-        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+        if (sqlite3_column_type(select_submissions, 2) != SQLITE_NULL) {
             snprintf(rel, sizeof rel, "protocols/%08lld.txt.minisig", li);
-            if ((rc = put(outdir, rel, sqlite3_column_blob(st, 2),
-                          (size_t) sqlite3_column_bytes(st, 2), err)) != 0)
+            if ((rc = put(outdir, rel, sqlite3_column_blob(select_submissions, 2),
+                          (size_t) sqlite3_column_bytes(select_submissions, 2), err)) != 0)
                 break;
         }
         char version[24] = "-";
-        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-            snprintf(version, sizeof version, "%lld", sqlite3_column_int64(st, 4));
+        if (sqlite3_column_type(select_submissions, 4) != SQLITE_NULL) {
+            snprintf(version, sizeof version, "%lld", sqlite3_column_int64(select_submissions, 4));
         }
         fprintf(index, "%08lld\t%s\t%s\t%s\t%s\n", li, precinct ? precinct : "-", version,
-                (const char *) sqlite3_column_text(st, 5), code ? code : "-");
+                (const char *) sqlite3_column_text(select_submissions, 5), code ? code : "-");
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_submissions);
     return close_checked(index, outdir, "protocols/index.tsv", err) != 0 || rc < 0 ? -1 : 0;
 }
 
@@ -349,20 +354,21 @@ put_protocols(const char *outdir, dauys_workspace *ws, dauys_error *err)
 static int
 put_log(const char *outdir, dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_entries = NULL;
     FILE *fp = open_new(outdir, "log/entries.txt", err);
     int rc;
 
-    if (fp == NULL ||
-        db_prepare(ws->db, &st, "SELECT entry FROM log_entry ORDER BY idx", err) != 0) {
+    if (fp == NULL || dauys_db_prepare(ws->db, &select_entries,
+                                       "SELECT entry FROM log_entry ORDER BY idx", err) != 0) {
         if (fp != NULL)
             fclose(fp);
         return -1;
     }
-    while ((rc = db_step_row(st, err)) > 0) {
-        fwrite(sqlite3_column_blob(st, 0), 1, (size_t) sqlite3_column_bytes(st, 0), fp);
+    while ((rc = dauys_db_step_row(select_entries, err)) > 0) {
+        fwrite(sqlite3_column_blob(select_entries, 0), 1,
+               (size_t) sqlite3_column_bytes(select_entries, 0), fp);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_entries);
     return close_checked(fp, outdir, "log/entries.txt", err) != 0 || rc < 0 ? -1 : 0;
 }
 
@@ -419,42 +425,46 @@ put_reports(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_err
 static int
 reasons_as_logged(sqlite3 *dest, dauys_error *err)
 {
-    sqlite3_stmt *rd = NULL, *up = NULL;
+    sqlite3_stmt *select_reasons = NULL, *update_reason = NULL;
     char reason[DAUYS_LOG_REASON_MAX + 2];
     int rc = -1;
 
-    if (db_exec(dest, "BEGIN IMMEDIATE", err) != 0) {
+    if (dauys_db_exec(dest, "BEGIN IMMEDIATE", err) != 0) {
         return -1;
     }
-    if (db_prepare(dest, &rd,
-                   "SELECT s.seq, s.reason, l.entry FROM submission s JOIN log_entry l"
-                   " ON l.idx = s.log_index WHERE s.reason IS NOT NULL",
-                   err) != 0 ||
-        db_prepare(dest, &up, "UPDATE submission SET reason = ?1 WHERE seq = ?2", err) != 0) {
+    if (dauys_db_prepare(dest, &select_reasons,
+                         "SELECT s.seq, s.reason, l.entry FROM submission s JOIN log_entry l"
+                         " ON l.idx = s.log_index WHERE s.reason IS NOT NULL",
+                         err) != 0 ||
+        dauys_db_prepare(dest, &update_reason, "UPDATE submission SET reason = ?1 WHERE seq = ?2",
+                         err) != 0) {
         goto done;
     }
-    while ((rc = db_step_row(rd, err)) > 0) {
-        const char *had = (const char *) sqlite3_column_text(rd, 1);
-        int logged = dauys_log_entry_reason_text(sqlite3_column_blob(rd, 2),
-                                                 (size_t) sqlite3_column_bytes(rd, 2), reason,
-                                                 sizeof reason);
+    while ((rc = dauys_db_step_row(select_reasons, err)) > 0) {
+        const char *had = (const char *) sqlite3_column_text(select_reasons, 1);
+        int logged = dauys_logentry_reason_text(sqlite3_column_blob(select_reasons, 2),
+                                                (size_t) sqlite3_column_bytes(select_reasons, 2),
+                                                reason, sizeof reason);
         if (logged && had != NULL && strcmp(had, reason) == 0) {
             continue;
         }
-        db_bind_text(up, 1, logged ? reason : NULL);
-        db_bind_int(up, 2, sqlite3_column_int64(rd, 0));
-        if ((rc = db_step_done(up, err)) != 0) {
+        if (dauys_db_bind_text(update_reason, 1, logged ? reason : NULL) ||
+            dauys_db_bind_int(update_reason, 2, sqlite3_column_int64(select_reasons, 0))) {
+            rc = dauys_db_bind_fail(update_reason, err, "binding a submission's reason");
+            break;
+        }
+        if ((rc = dauys_db_step_done(update_reason, err)) != 0) {
             break;
         }
     }
 done:
-    sqlite3_finalize(rd);
-    sqlite3_finalize(up);
+    sqlite3_finalize(select_reasons);
+    sqlite3_finalize(update_reason);
     if (rc != 0) {
         (void) sqlite3_exec(dest, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    return db_exec(dest, "COMMIT", err);
+    return dauys_db_exec(dest, "COMMIT", err);
 }
 
 /* dauys.db: a copy made with SQLite's backup API, inside the read
@@ -471,19 +481,19 @@ put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
     snprintf(path, sizeof path, "%s/dauys.db", outdir);
     if (sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        rc = db_fail(dest, err, path);
+        rc = dauys_db_fail(dest, err, path);
         sqlite3_close(dest);
         return rc;
     }
     if ((b = sqlite3_backup_init(dest, "main", ws->db, "main")) == NULL) {
-        rc = db_fail(dest, err, "backup");
+        rc = dauys_db_fail(dest, err, "backup");
         sqlite3_close(dest);
         return rc;
     }
     rc = sqlite3_backup_step(b, -1);
     sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE) {
-        db_fail(dest, err, "backup");
+        dauys_db_fail(dest, err, "backup");
     }
     if (rc == SQLITE_DONE && reasons_as_logged(dest, err) != 0) {
         rc = SQLITE_ERROR;
@@ -491,7 +501,7 @@ put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
     if (rc == SQLITE_DONE) {
         rc = sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) == SQLITE_OK
                  ? SQLITE_DONE
-                 : (db_fail(dest, err, "backup"), SQLITE_ERROR);
+                 : (dauys_db_fail(dest, err, "backup"), SQLITE_ERROR);
     }
     sqlite3_close(dest);
     return rc == SQLITE_DONE ? 0 : -1;

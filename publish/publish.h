@@ -21,8 +21,8 @@
  * logged the result, so a publication while another process ingests is
  * whole: the log ends with the result's entry and everything agrees with it.
  */
-#ifndef DAUYS_TALLY_PUBLISH_H
-#define DAUYS_TALLY_PUBLISH_H
+#ifndef DAUYS_PUBLISH_PUBLISH_H
+#define DAUYS_PUBLISH_PUBLISH_H
 
 #include <stdint.h>
 
@@ -45,7 +45,7 @@ typedef struct dauys_publication {
  * OUTDIR, which must not exist or be empty.
  */
 int dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *sk,
-                  const char *outdir, dauys_error *err) __attribute__((warn_unused_result));
+                  const char *outdir, dauys_error *err) DAUYS_WUR;
 
 /*
  * The result statement tally T of WS would be published with now, into
@@ -56,6 +56,6 @@ int dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_secke
  */
 int dauys_publish_statement(char **text, size_t *len, uint64_t *covered, uint8_t root[32],
                             int *logged, dauys_workspace *ws, const dauys_tally *t,
-                            dauys_error *err) __attribute__((warn_unused_result));
+                            dauys_error *err) DAUYS_WUR;
 
 #endif

@@ -29,8 +29,8 @@ one_line(char *out, size_t size, const char *s)
 }
 
 int
-dauys_log_entry_format(char *out, size_t size, size_t *len, const dauys_log_event *e,
-                       dauys_error *err)
+dauys_logentry_format(char *out, size_t size, size_t *len, const dauys_log_event *e,
+                      dauys_error *err)
 {
     char file[65], sig[65], prev[65], reason[DAUYS_LOG_REASON_MAX + 1], opt[160] = "";
     int n;
@@ -89,8 +89,8 @@ parse_hex(uint8_t out[DAUYS_SHA256_BYTES], const char *s, size_t n)
 }
 
 int
-dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
-                      dauys_error *err)
+dauys_logentry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
+                     dauys_error *err)
 {
     dauys_kv kv;
     uint64_t v;
@@ -160,7 +160,7 @@ dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const
 }
 
 int
-dauys_log_entry_reason_text(const char *entry, size_t len, char *out, size_t size)
+dauys_logentry_reason_text(const char *entry, size_t len, char *out, size_t size)
 {
     static const char key[] = "\nreason: ";
     const char *at = memmem(entry, len, key, sizeof key - 1), *end, *text;

@@ -47,8 +47,8 @@ typedef struct dauys_log_event {
  * its length in *LEN. The reason text is made safe for one line: control
  * bytes and invalid UTF-8 become '?', and it is cut at DAUYS_LOG_REASON_MAX.
  */
-int dauys_log_entry_format(char *out, size_t size, size_t *len, const dauys_log_event *e,
-                           dauys_error *err) __attribute__((warn_unused_result));
+int dauys_logentry_format(char *out, size_t size, size_t *len, const dauys_log_event *e,
+                          dauys_error *err) DAUYS_WUR;
 
 /* A log entry as parsed back (strings point into the entry text). */
 typedef struct dauys_log_parsed {
@@ -69,13 +69,13 @@ typedef struct dauys_log_parsed {
  * NUL-terminated): its "reason:" line after the code, into OUT (SIZE bytes,
  * cut to fit). 1, or 0 (OUT untouched) if the entry has no reason line.
  */
-int dauys_log_entry_reason_text(const char *entry, size_t len, char *out, size_t size);
+int dauys_logentry_reason_text(const char *entry, size_t len, char *out, size_t size);
 
 /*
  * Parses one canonical log entry (LEN bytes) strictly: the fields in their
  * order, hex hashes in lower case. NAME labels errors.
  */
-int dauys_log_entry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
-                          dauys_error *err) __attribute__((warn_unused_result));
+int dauys_logentry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
+                         dauys_error *err) DAUYS_WUR;
 
 #endif

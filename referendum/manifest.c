@@ -10,12 +10,6 @@
 #include "core/kvtext.h"
 #include "referendum/rules.h"
 
-int
-dauys_rules_profile_known(const char *name)
-{
-    return dauys_rules_profile_valid(name);
-}
-
 /* Sections in the order they must appear. */
 enum section { SEC_HEADER, SEC_QUESTION, SEC_REGION, SEC_DISTRICT, SEC_PRECINCT };
 

@@ -93,7 +93,7 @@ typedef struct dauys_manifest {
  * references and empty sections.
  */
 int dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
-                         dauys_error *err) __attribute__((warn_unused_result));
+                         dauys_error *err) DAUYS_WUR;
 
 /*
  * Parses a manifest's FRAME: TEXT holds its lines up to, not including, the
@@ -103,7 +103,7 @@ int dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const 
  * precinct_count from its own records. Freed with dauys_manifest_free.
  */
 int dauys_manifest_parse_frame(dauys_manifest *m, const char *text, size_t len, const char *name,
-                               dauys_error *err) __attribute__((warn_unused_result));
+                               dauys_error *err) DAUYS_WUR;
 
 /*
  * As dauys_manifest_parse, but takes TEXT itself (dauys_malloc'ed, at least
@@ -115,7 +115,7 @@ int dauys_manifest_parse_frame(dauys_manifest *m, const char *text, size_t len, 
  * refuses a weak key at its line, so no workspace ever trusts one.
  */
 int dauys_manifest_parse_owned(dauys_manifest *m, char *text, size_t len, const char *name,
-                               dauys_error *err) __attribute__((warn_unused_result));
+                               dauys_error *err) DAUYS_WUR;
 
 /*
  * Frees M's text after copying what the parsed manifest still points to
@@ -125,7 +125,7 @@ int dauys_manifest_parse_owned(dauys_manifest *m, char *text, size_t len, const 
  * works (the audit: a million precincts, 110 MB of text, keep about 10 MB).
  * The maps are re-pointed. 0, or -1 (ERR) when out of memory, M unchanged.
  */
-int dauys_manifest_shrink(dauys_manifest *m, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_manifest_shrink(dauys_manifest *m, dauys_error *err) DAUYS_WUR;
 
 /* Frees what M holds. Safe on a zeroed or already freed manifest. */
 void dauys_manifest_free(dauys_manifest *m);
@@ -147,8 +147,5 @@ void dauys_manifest_origin(char *out, size_t size, const dauys_manifest *m);
  * overflow: VOTERS is at most 10^12 and P at most 100.
  */
 uint64_t dauys_manifest_list_bound(const dauys_manifest *m, uint64_t voters);
-
-/* 1 if NAME is a rules profile this build knows. */
-int dauys_rules_profile_known(const char *name);
 
 #endif

@@ -41,7 +41,7 @@ typedef struct dauys_protocol {
  * find the key that must have signed it. NAME labels errors.
  */
 int dauys_protocol_parse_header(dauys_protocol *p, const char *text, size_t len, const char *name,
-                                dauys_error *err) __attribute__((warn_unused_result));
+                                dauys_error *err) DAUYS_WUR;
 
 /*
  * Parses the whole protocol TEXT strictly into P, with the lines M's
@@ -49,8 +49,7 @@ int dauys_protocol_parse_header(dauys_protocol *p, const char *text, size_t len,
  * that the referendum and precinct are M's (the caller decides: replay).
  */
 int dauys_protocol_parse(dauys_protocol *p, const char *text, size_t len, const char *name,
-                         const dauys_manifest *m, dauys_error *err)
-    __attribute__((warn_unused_result));
+                         const dauys_manifest *m, dauys_error *err) DAUYS_WUR;
 
 /* --- control relations ---------------------------------------------------- */
 

@@ -77,8 +77,7 @@ typedef struct dauys_rules {
  * spelling) into OUT. 0, or -1 with ERR (DAUYS_E_FORMAT) naming the problem
  * after "\"TOKEN\": ", and OUT zeroed.
  */
-int dauys_rules_parse(dauys_rules *out, const char *token, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_rules_parse(dauys_rules *out, const char *token, dauys_error *err) DAUYS_WUR;
 
 /* 1 if NAME is a profile this build knows (a named one or a valid custom one). */
 int dauys_rules_profile_valid(const char *name);
@@ -117,8 +116,7 @@ typedef struct dauys_verdict {
  * The audit never calls this: it decides again with its own code (T2).
  */
 int dauys_rules_decide(dauys_verdict *out, const dauys_rules *rules, const dauys_counts *nation,
-                       const dauys_counts *region, size_t region_count, dauys_error *err)
-    __attribute__((warn_unused_result));
+                       const dauys_counts *region, size_t region_count, dauys_error *err) DAUYS_WUR;
 
 /* Smallest x with x * den > whole * num (or >= when AT_LEAST; at least 1): exact. */
 uint64_t dauys_rules_threshold(uint64_t whole, const dauys_threshold *t);

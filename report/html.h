@@ -6,8 +6,8 @@
  * page comes from the same tally the result statement is made from
  * (docs/FORMATS.md, "The HTML report").
  */
-#ifndef DAUYS_TALLY_HTML_H
-#define DAUYS_TALLY_HTML_H
+#ifndef DAUYS_REPORT_HTML_H
+#define DAUYS_REPORT_HTML_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -61,7 +61,7 @@ typedef struct dauys_html_page {
  * The caller frees PAGE with dauys_html_page_free, also after a failure.
  */
 int dauys_html_page_load(dauys_html_page *page, dauys_workspace *ws, const dauys_tally *t,
-                         dauys_error *err) __attribute__((warn_unused_result));
+                         dauys_error *err) DAUYS_WUR;
 
 void dauys_html_page_free(dauys_html_page *page);
 

@@ -114,17 +114,21 @@ static int
 load_question(dauys_html_page *page, size_t q, dauys_workspace *ws, dauys_error *err)
 {
     const dauys_manifest *m = page->tally->manifest;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_counting = NULL;
     size_t cap = 0;
     int rc;
 
-    if (db_prepare(ws->db, &st, dauys_sql_counting_precincts, err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_counting, dauys_sql_counting_precincts, err) != 0) {
         return -1;
     }
-    db_bind_text(st, 1, page->tally->q[q].question->id);
-    while ((rc = db_step_row(st, err)) > 0 && (rc = add_precinct(page, q, &cap, st, m, err)) == 0) {
+    if (dauys_db_bind_text(select_counting, 1, page->tally->q[q].question->id)) {
+        rc = dauys_db_bind_fail(select_counting, err, "binding a question");
+    } else {
+        while ((rc = dauys_db_step_row(select_counting, err)) > 0 &&
+               (rc = add_precinct(page, q, &cap, select_counting, m, err)) == 0) {
+        }
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_counting);
     if (rc < 0 || bin_question(page, q, err) != 0) {
         return -1;
     }
@@ -161,19 +165,19 @@ read_refusal(dauys_html_refusal *r, sqlite3_stmt *st, dauys_error *err)
 static int
 count_refusals(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *count_refused = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st,
-                   "SELECT count(*) FROM submission WHERE outcome NOT IN "
-                   "('accepted', 'correction')",
-                   err) != 0) {
+    if (dauys_db_prepare(ws->db, &count_refused,
+                         "SELECT count(*) FROM submission WHERE outcome NOT IN "
+                         "('accepted', 'correction')",
+                         err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
-        page->refusal_total = column_count(st, 0);
+    if ((rc = dauys_db_step_row(count_refused, err)) > 0) {
+        page->refusal_total = column_count(count_refused, 0);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(count_refused);
     return rc > 0 ? 0 : rc < 0 ? -1 : dauys_error_set(err, DAUYS_E_DATABASE, "counting refusals");
 }
 
@@ -181,7 +185,7 @@ count_refusals(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
 static int
 load_refusals(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_refusals = NULL;
     int rc;
 
     if (count_refusals(page, ws, err) != 0) {
@@ -191,15 +195,19 @@ load_refusals(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
     if (page->refusal == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }
-    if (db_prepare(ws->db, &st, dauys_sql_refusals, err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_refusals, dauys_sql_refusals, err) != 0) {
         return -1;
     }
-    db_bind_int(st, 1, DAUYS_HTML_REFUSALS_SHOWN);
-    while ((rc = db_step_row(st, err)) > 0 &&
-           (rc = read_refusal(&page->refusal[page->refusal_count], st, err)) == 0) {
-        page->refusal_count++;
+    if (dauys_db_bind_int(select_refusals, 1, DAUYS_HTML_REFUSALS_SHOWN)) {
+        rc = dauys_db_bind_fail(select_refusals, err, "binding a limit");
+    } else {
+        while ((rc = dauys_db_step_row(select_refusals, err)) > 0 &&
+               (rc = read_refusal(&page->refusal[page->refusal_count], select_refusals, err)) ==
+                   0) {
+            page->refusal_count++;
+        }
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_refusals);
     return rc < 0 ? -1 : 0;
 }
 
@@ -207,19 +215,21 @@ load_refusals(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
 static int
 load_checkpoint(dauys_html_page *page, dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_last_checkpoint = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
-                   err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_last_checkpoint,
+                         "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
+                         err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0 && sqlite3_column_bytes(st, 1) == 32) {
+    if ((rc = dauys_db_step_row(select_last_checkpoint, err)) > 0 &&
+        sqlite3_column_bytes(select_last_checkpoint, 1) == 32) {
         page->has_checkpoint = 1;
-        page->checkpoint_size = column_count(st, 0);
-        memcpy(page->checkpoint_root, sqlite3_column_blob(st, 1), 32);
+        page->checkpoint_size = column_count(select_last_checkpoint, 0);
+        memcpy(page->checkpoint_root, sqlite3_column_blob(select_last_checkpoint, 1), 32);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_last_checkpoint);
     return rc < 0 ? -1 : 0;
 }
 

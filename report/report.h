@@ -1,6 +1,6 @@
 /* report.h: the tally as text, JSON (field names: docs/RULES.md) and CSV (RFC 4180). */
-#ifndef DAUYS_TALLY_REPORT_H
-#define DAUYS_TALLY_REPORT_H
+#ifndef DAUYS_REPORT_REPORT_H
+#define DAUYS_REPORT_REPORT_H
 
 #include <stdio.h>
 

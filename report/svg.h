@@ -5,8 +5,8 @@
  * bar meets a rule is decided by the caller with the rules' exact
  * arithmetic. Styling comes from the page's classes (html.c).
  */
-#ifndef DAUYS_TALLY_SVG_H
-#define DAUYS_TALLY_SVG_H
+#ifndef DAUYS_REPORT_SVG_H
+#define DAUYS_REPORT_SVG_H
 
 #include <stddef.h>
 #include <stdint.h>

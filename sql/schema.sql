@@ -159,7 +159,8 @@ CREATE TABLE district_total (
 CREATE TRIGGER count_answer AFTER INSERT ON protocol_answer
 WHEN (SELECT state FROM protocol WHERE precinct = NEW.precinct AND version = NEW.version) = 'current'
 BEGIN
-    INSERT INTO district_total
+    INSERT INTO district_total(district, question, reporting, eligible, took_part, yes, no,
+                               not_counted, invalid)
     SELECT p.district, NEW.question, 1, c.on_list, NEW.in_boxes, NEW.yes, NEW.no,
            NEW.not_counted, NEW.invalid
       FROM precinct p JOIN protocol c ON c.precinct = NEW.precinct AND c.version = NEW.version

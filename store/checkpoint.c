@@ -11,23 +11,24 @@
 static int
 last_checkpoint(dauys_workspace *ws, uint64_t *size, uint8_t root[32], dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_last = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
-                   err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_last,
+                         "SELECT size, root FROM checkpoint ORDER BY size DESC LIMIT 1",
+                         err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
-        *size = (uint64_t) sqlite3_column_int64(st, 0);
-        if (sqlite3_column_bytes(st, 1) != 32) {
+    if ((rc = dauys_db_step_row(select_last, err)) > 0) {
+        *size = (uint64_t) sqlite3_column_int64(select_last, 0);
+        if (sqlite3_column_bytes(select_last, 1) != 32) {
             rc = dauys_error_set(err, DAUYS_E_DATABASE, "checkpoint %llu is damaged",
                                  (unsigned long long) *size);
         } else {
-            memcpy(root, sqlite3_column_blob(st, 1), 32);
+            memcpy(root, sqlite3_column_blob(select_last, 1), 32);
         }
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_last);
     return rc;
 }
 
@@ -61,23 +62,28 @@ static int
 store_checkpoint(dauys_workspace *ws, const dauys_checkpoint *cp, const char *note,
                  dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *insert_checkpoint = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st, "INSERT OR IGNORE INTO checkpoint VALUES (?1, ?2, ?3)", err) != 0) {
+    if (dauys_db_prepare(ws->db, &insert_checkpoint,
+                         "INSERT OR IGNORE INTO checkpoint(size, root, note) VALUES (?1, ?2, ?3)",
+                         err) != 0) {
         return -1;
     }
-    db_bind_int(st, 1, (int64_t) cp->size);
-    db_bind_blob(st, 2, cp->root, 32);
-    db_bind_text(st, 3, note);
-    rc = db_step_done(st, err);
-    sqlite3_finalize(st);
+    if (dauys_db_bind_int(insert_checkpoint, 1, (int64_t) cp->size) ||
+        dauys_db_bind_blob(insert_checkpoint, 2, cp->root, 32) ||
+        dauys_db_bind_text(insert_checkpoint, 3, note)) {
+        rc = dauys_db_bind_fail(insert_checkpoint, err, "binding a checkpoint");
+    } else {
+        rc = dauys_db_step_done(insert_checkpoint, err);
+    }
+    sqlite3_finalize(insert_checkpoint);
     return rc;
 }
 
 int
-dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
-                       const dauys_seckey *sk, dauys_error *err)
+dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                     const dauys_seckey *sk, dauys_error *err)
 {
     dauys_pubkey pk;
 
@@ -89,7 +95,7 @@ dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_work
     if (dauys_workspace_begin(ws, err) != 0) {
         return -1;
     }
-    if (dauys_checkpoint_issue_locked(note, size, cp, ws, sk, err) != 0) {
+    if (dauys_log_checkpoint_locked(note, size, cp, ws, sk, err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
     }
@@ -97,8 +103,8 @@ dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_work
 }
 
 int
-dauys_checkpoint_issue_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
-                              const dauys_seckey *sk, dauys_error *err)
+dauys_log_checkpoint_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                            const dauys_seckey *sk, dauys_error *err)
 {
     memset(cp, 0, sizeof *cp);
     snprintf(cp->origin, sizeof cp->origin, "%s", ws->origin);
@@ -111,8 +117,8 @@ dauys_checkpoint_issue_locked(char *note, size_t size, dauys_checkpoint *cp, dau
 }
 
 int
-dauys_proof_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, uint64_t size,
-                      dauys_error *err)
+dauys_log_prove_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, uint64_t size,
+                          dauys_error *err)
 {
     memset(p, 0, sizeof *p);
     p->type = DAUYS_PROOF_INCLUSION;
@@ -126,8 +132,8 @@ dauys_proof_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, 
 }
 
 int
-dauys_proof_consistency(dauys_proof_text *p, dauys_workspace *ws, uint64_t old_size, uint64_t size,
-                        dauys_error *err)
+dauys_log_prove_consistency(dauys_proof_text *p, dauys_workspace *ws, uint64_t old_size,
+                            uint64_t size, dauys_error *err)
 {
     memset(p, 0, sizeof *p);
     p->type = DAUYS_PROOF_CONSISTENCY;
@@ -143,19 +149,21 @@ dauys_proof_consistency(dauys_proof_text *p, dauys_workspace *ws, uint64_t old_s
 int
 dauys_log_index_of_precinct(uint64_t *index, dauys_workspace *ws, const char *id, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_current = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st,
-                   "SELECT s.log_index FROM protocol p JOIN submission s ON s.seq = p.submission "
-                   "WHERE p.precinct = ?1 AND p.state = 'current'",
-                   err) != 0) {
+    if (dauys_db_prepare(
+            ws->db, &select_current,
+            "SELECT s.log_index FROM protocol p JOIN submission s ON s.seq = p.submission "
+            "WHERE p.precinct = ?1 AND p.state = 'current'",
+            err) != 0) {
         return -1;
     }
-    db_bind_text(st, 1, id);
-    if ((rc = db_step_row(st, err)) > 0) {
-        *index = (uint64_t) sqlite3_column_int64(st, 0);
+    if (dauys_db_bind_text(select_current, 1, id)) {
+        rc = dauys_db_bind_fail(select_current, err, "binding a precinct");
+    } else if ((rc = dauys_db_step_row(select_current, err)) > 0) {
+        *index = (uint64_t) sqlite3_column_int64(select_current, 0);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_current);
     return rc;
 }

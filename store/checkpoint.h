@@ -1,6 +1,6 @@
 /* checkpoint.h: signing the log's state, and proofs from the workspace. */
-#ifndef DAUYS_TALLY_CHECKPOINT_H
-#define DAUYS_TALLY_CHECKPOINT_H
+#ifndef DAUYS_STORE_CHECKPOINT_H
+#define DAUYS_STORE_CHECKPOINT_H
 
 #include "keys/keys.h"
 #include "keys/note.h"
@@ -13,27 +13,25 @@
  * records it. Refuses if the log is not consistent with the last checkpoint
  * signed (a rewritten history), per C2SP tlog-checkpoint.
  */
-int dauys_checkpoint_issue(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
-                           const dauys_seckey *sk, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                         const dauys_seckey *sk, dauys_error *err) DAUYS_WUR;
 
-/* As dauys_checkpoint_issue, inside the caller's transaction and without the
+/* As dauys_log_checkpoint, inside the caller's transaction and without the
  * key check (the caller has made it). */
-int dauys_checkpoint_issue_locked(char *note, size_t size, dauys_checkpoint *cp,
-                                  dauys_workspace *ws, const dauys_seckey *sk, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_log_checkpoint_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                                const dauys_seckey *sk, dauys_error *err) DAUYS_WUR;
 
 /* The inclusion proof of log entry INDEX in the tree of SIZE entries (0: the whole log). */
-int dauys_proof_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index, uint64_t size,
-                          dauys_error *err) __attribute__((warn_unused_result));
+int dauys_log_prove_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index,
+                              uint64_t size, dauys_error *err) DAUYS_WUR;
 
 /* The consistency proof from OLD_SIZE entries to SIZE (0: the whole log). */
-int dauys_proof_consistency(dauys_proof_text *p, dauys_workspace *ws, uint64_t old_size,
-                            uint64_t size, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_log_prove_consistency(dauys_proof_text *p, dauys_workspace *ws, uint64_t old_size,
+                                uint64_t size, dauys_error *err) DAUYS_WUR;
 
 /* The log index of the entry that accepted precinct ID's current protocol: 1 found, 0 not, -1
  * error. */
 int dauys_log_index_of_precinct(uint64_t *index, dauys_workspace *ws, const char *id,
-                                dauys_error *err) __attribute__((warn_unused_result));
+                                dauys_error *err) DAUYS_WUR;
 
 #endif

@@ -15,21 +15,23 @@ dauys_log_node(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, vo
     dauys_workspace *ws = ctx;
     int rc;
 
-    db_bind_int(ws->node_get, 1, level);
-    db_bind_int(ws->node_get, 2, (int64_t) index);
-    if ((rc = db_step_row(ws->node_get, err)) <= 0) {
+    if (dauys_db_bind_int(ws->select_node, 1, level) ||
+        dauys_db_bind_int(ws->select_node, 2, (int64_t) index)) {
+        return dauys_db_bind_fail(ws->select_node, err, "binding a Merkle node's place");
+    }
+    if ((rc = dauys_db_step_row(ws->select_node, err)) <= 0) {
         return rc < 0 ? -1
                       : dauys_error_set(err, DAUYS_E_DATABASE,
                                         "Merkle node %u/%llu is missing from the workspace", level,
                                         (unsigned long long) index);
     }
-    if (sqlite3_column_bytes(ws->node_get, 0) != DAUYS_HASH_BYTES) {
-        sqlite3_reset(ws->node_get);
+    if (sqlite3_column_bytes(ws->select_node, 0) != DAUYS_HASH_BYTES) {
+        sqlite3_reset(ws->select_node);
         return dauys_error_set(err, DAUYS_E_DATABASE, "Merkle node %u/%llu is damaged", level,
                                (unsigned long long) index);
     }
-    memcpy(out, sqlite3_column_blob(ws->node_get, 0), DAUYS_HASH_BYTES);
-    sqlite3_reset(ws->node_get);
+    memcpy(out, sqlite3_column_blob(ws->select_node, 0), DAUYS_HASH_BYTES);
+    sqlite3_reset(ws->select_node);
     return 0;
 }
 
@@ -40,18 +42,18 @@ dauys_log_load_head(dauys_workspace *ws, dauys_error *err)
 {
     dauys_loghead *h = &ws->head;
     uint64_t size = 0, start = 0;
-    int rc = db_step_row(ws->log_size, err);
+    int rc = dauys_db_step_row(ws->select_last_entry, err);
 
     if (rc < 0) {
         return -1;
     }
     memset(h, 0, sizeof *h);
     if (rc > 0) {
-        size = (uint64_t) sqlite3_column_int64(ws->log_size, 0) + 1;
-        if (sqlite3_column_bytes(ws->log_size, 1) == DAUYS_SHA256_BYTES) {
-            memcpy(h->last, sqlite3_column_blob(ws->log_size, 1), DAUYS_SHA256_BYTES);
+        size = (uint64_t) sqlite3_column_int64(ws->select_last_entry, 0) + 1;
+        if (sqlite3_column_bytes(ws->select_last_entry, 1) == DAUYS_SHA256_BYTES) {
+            memcpy(h->last, sqlite3_column_blob(ws->select_last_entry, 1), DAUYS_SHA256_BYTES);
         }
-        sqlite3_reset(ws->log_size);
+        sqlite3_reset(ws->select_last_entry);
     }
     for (int level = 63; level >= 0; level--) {
         if (size & (UINT64_C(1) << level)) {
@@ -73,10 +75,12 @@ store_node(unsigned level, uint64_t index, const uint8_t hash[DAUYS_HASH_BYTES],
 {
     dauys_workspace *ws = ctx;
 
-    db_bind_int(ws->node_insert, 1, level);
-    db_bind_int(ws->node_insert, 2, (int64_t) index);
-    db_bind_blob(ws->node_insert, 3, hash, DAUYS_HASH_BYTES);
-    return db_step_done(ws->node_insert, err);
+    if (dauys_db_bind_int(ws->insert_node, 1, level) ||
+        dauys_db_bind_int(ws->insert_node, 2, (int64_t) index) ||
+        dauys_db_bind_blob(ws->insert_node, 3, hash, DAUYS_HASH_BYTES)) {
+        return dauys_db_bind_fail(ws->insert_node, err, "binding a Merkle node");
+    }
+    return dauys_db_step_done(ws->insert_node, err);
 }
 
 int
@@ -88,16 +92,18 @@ dauys_log_append(dauys_workspace *ws, dauys_log_event *e, uint64_t *index, dauys
 
     e->index = ws->head.range.size;
     memcpy(e->previous, ws->head.last, sizeof e->previous);
-    if (dauys_log_entry_format(entry, sizeof entry, &len, e, err) != 0) {
+    if (dauys_logentry_format(entry, sizeof entry, &len, e, err) != 0) {
         return -1;
     }
     if (dauys_sha256(digest, entry, len) != 0 || dauys_merkle_leaf_hash(leaf, entry, len) != 0) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "hashing a log entry failed");
     }
-    db_bind_int(ws->log_insert, 1, (int64_t) e->index);
-    db_bind_blob(ws->log_insert, 2, entry, len);
-    db_bind_blob(ws->log_insert, 3, digest, sizeof digest);
-    if (db_step_done(ws->log_insert, err) != 0 ||
+    if (dauys_db_bind_int(ws->insert_entry, 1, (int64_t) e->index) ||
+        dauys_db_bind_blob(ws->insert_entry, 2, entry, len) ||
+        dauys_db_bind_blob(ws->insert_entry, 3, digest, sizeof digest)) {
+        return dauys_db_bind_fail(ws->insert_entry, err, "binding a log entry");
+    }
+    if (dauys_db_step_done(ws->insert_entry, err) != 0 ||
         dauys_merkle_range_append(&ws->head.range, leaf, store_node, ws, err) != 0) {
         return -1;
     }

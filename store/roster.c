@@ -14,7 +14,7 @@
 #include "store/roster.h"
 
 int
-roster_read_signature(char **sig, size_t *len, const char *sig_path, dauys_error *err)
+dauys_roster_read_signature(char **sig, size_t *len, const char *sig_path, dauys_error *err)
 {
     if (dauys_file_read(sig, len, sig_path, DAUYS_KEYS_FILE_MAX, err) != 0) {
         return err->status == DAUYS_E_TOO_LARGE
@@ -29,8 +29,9 @@ roster_read_signature(char **sig, size_t *len, const char *sig_path, dauys_error
 
 /* Verifies the manifest TEXT against its signature SIG_TEXT with CENTRAL, then parses it. */
 int
-roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const char *sig_text,
-                    size_t sig_len, const char *name, const dauys_pubkey *central, dauys_error *err)
+dauys_roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const char *sig_text,
+                          size_t sig_len, const char *name, const dauys_pubkey *central,
+                          dauys_error *err)
 {
     char sig_name[4200];
     dauys_signature sig;
@@ -65,75 +66,104 @@ roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const char 
 /* Inserts the manifest's questions, regions, districts and precincts; for a
  * later version, adds what is new and updates precincts' keys, voters, names. */
 int
-roster_store(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
+dauys_roster_store(sqlite3 *db, const dauys_manifest *m, dauys_error *err)
 {
-    sqlite3_stmt *q = NULL, *r = NULL, *d = NULL, *p = NULL;
+    sqlite3_stmt *insert_question = NULL, *upsert_region = NULL, *upsert_district = NULL,
+                 *upsert_precinct = NULL;
     char b64[57];
     int rc = -1;
 
-    if (db_prepare(db, &q, "INSERT OR IGNORE INTO question VALUES (?1, ?2, ?3, ?4)", err) ||
-        db_prepare(db, &r,
-                   "INSERT INTO region VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
-                   "name = excluded.name",
-                   err) ||
-        db_prepare(db, &d,
-                   "INSERT INTO district VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO "
-                   "UPDATE SET name = excluded.name, precincts = excluded.precincts",
-                   err) ||
-        db_prepare(db, &p,
-                   "INSERT INTO precinct VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
-                   "UPDATE SET voters = excluded.voters, public_key = excluded.public_key, "
-                   "name = excluded.name",
-                   err)) {
+    if (dauys_db_prepare(db, &insert_question,
+                         "INSERT OR IGNORE INTO question(id, position, profile, text) "
+                         "VALUES (?1, ?2, ?3, ?4)",
+                         err) ||
+        dauys_db_prepare(db, &upsert_region,
+                         "INSERT INTO region(id, position, kind, name) VALUES (?1, ?2, ?3, ?4) "
+                         "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                         err) ||
+        dauys_db_prepare(db, &upsert_district,
+                         "INSERT INTO district(id, region, name, precincts) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO "
+                         "UPDATE SET name = excluded.name, precincts = excluded.precincts",
+                         err) ||
+        dauys_db_prepare(db, &upsert_precinct,
+                         "INSERT INTO precinct(id, district, region, voters, public_key, name) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
+                         "UPDATE SET voters = excluded.voters, public_key = excluded.public_key, "
+                         "name = excluded.name",
+                         err)) {
         goto done;
     }
     for (size_t i = 0; i < m->question_count; i++) {
         const dauys_question *x = &m->question[i];
-        db_bind_text(q, 1, x->id), db_bind_int(q, 2, (int64_t) i), db_bind_text(q, 3, x->profile);
-        db_bind_text_n(q, 4, x->text, x->text_len);
-        if (db_step_done(q, err) != 0)
+        if (dauys_db_bind_text(insert_question, 1, x->id) ||
+            dauys_db_bind_int(insert_question, 2, (int64_t) i) ||
+            dauys_db_bind_text(insert_question, 3, x->profile) ||
+            dauys_db_bind_text_n(insert_question, 4, x->text, x->text_len)) {
+            dauys_db_bind_fail(insert_question, err, "binding a question");
+            goto done;
+        }
+        if (dauys_db_step_done(insert_question, err) != 0)
             goto done;
     }
     for (size_t i = 0; i < m->region_count; i++) {
         const dauys_place *x = &m->region[i];
-        db_bind_text_n(r, 1, x->id, x->id_len), db_bind_int(r, 2, (int64_t) i);
-        db_bind_text_n(r, 3, x->kind, x->kind_len), db_bind_text_n(r, 4, x->name, x->name_len);
-        if (db_step_done(r, err) != 0)
+        if (dauys_db_bind_text_n(upsert_region, 1, x->id, x->id_len) ||
+            dauys_db_bind_int(upsert_region, 2, (int64_t) i) ||
+            dauys_db_bind_text_n(upsert_region, 3, x->kind, x->kind_len) ||
+            dauys_db_bind_text_n(upsert_region, 4, x->name, x->name_len)) {
+            dauys_db_bind_fail(upsert_region, err, "binding a region");
+            goto done;
+        }
+        if (dauys_db_step_done(upsert_region, err) != 0)
             goto done;
     }
     for (size_t i = 0; i < m->district_count; i++) {
         const dauys_place *x = &m->district[i], *reg = &m->region[x->region];
-        db_bind_text_n(d, 1, x->id, x->id_len), db_bind_text_n(d, 2, reg->id, reg->id_len);
-        db_bind_text_n(d, 3, x->name, x->name_len);
-        db_bind_int(d, 4, (int64_t) m->district_precincts[i]);
-        if (db_step_done(d, err) != 0)
+        if (dauys_db_bind_text_n(upsert_district, 1, x->id, x->id_len) ||
+            dauys_db_bind_text_n(upsert_district, 2, reg->id, reg->id_len) ||
+            dauys_db_bind_text_n(upsert_district, 3, x->name, x->name_len) ||
+            dauys_db_bind_int(upsert_district, 4, (int64_t) m->district_precincts[i])) {
+            dauys_db_bind_fail(upsert_district, err, "binding a district");
+            goto done;
+        }
+        if (dauys_db_step_done(upsert_district, err) != 0)
             goto done;
     }
     for (size_t i = 0; i < m->precinct_count; i++) {
         const dauys_precinct *x = &m->precinct[i];
         const dauys_place *dis = &m->district[x->district], *reg = &m->region[x->region];
         dauys_keys_pubkey_to_base64(b64, &x->key);
-        db_bind_text_n(p, 1, x->id, x->id_len), db_bind_text_n(p, 2, dis->id, dis->id_len);
-        db_bind_text_n(p, 3, reg->id, reg->id_len), db_bind_int(p, 4, (int64_t) x->voters);
-        db_bind_text(p, 5, b64), db_bind_text_n(p, 6, x->name, x->name_len);
-        if (db_step_done(p, err) != 0)
+        if (dauys_db_bind_text_n(upsert_precinct, 1, x->id, x->id_len) ||
+            dauys_db_bind_text_n(upsert_precinct, 2, dis->id, dis->id_len) ||
+            dauys_db_bind_text_n(upsert_precinct, 3, reg->id, reg->id_len) ||
+            dauys_db_bind_int(upsert_precinct, 4, (int64_t) x->voters) ||
+            dauys_db_bind_text(upsert_precinct, 5, b64) ||
+            dauys_db_bind_text_n(upsert_precinct, 6, x->name, x->name_len)) {
+            dauys_db_bind_fail(upsert_precinct, err, "binding a precinct");
+            goto done;
+        }
+        if (dauys_db_step_done(upsert_precinct, err) != 0)
             goto done;
     }
     rc = 0;
 done:
-    sqlite3_finalize(q), sqlite3_finalize(r), sqlite3_finalize(d), sqlite3_finalize(p);
+    sqlite3_finalize(insert_question);
+    sqlite3_finalize(upsert_region);
+    sqlite3_finalize(upsert_district);
+    sqlite3_finalize(upsert_precinct);
     return rc;
 }
 
 int
-roster_record_manifest(dauys_workspace *ws, const char *text, size_t len, const char *sig,
-                       size_t sig_len, dauys_error *err)
+dauys_roster_record_manifest(dauys_workspace *ws, const char *text, size_t len, const char *sig,
+                             size_t sig_len, dauys_error *err)
 {
     dauys_log_event e = {.event = "manifest",
                          .referendum = ws->manifest.referendum,
                          .version = ws->manifest.version,
                          .has_signature = 1};
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *insert_manifest = NULL;
     uint64_t index;
     int rc;
 
@@ -142,14 +172,23 @@ roster_record_manifest(dauys_workspace *ws, const char *text, size_t len, const 
         return dauys_error_set(err, DAUYS_E_NOMEM, "hashing the manifest failed");
     }
     if (dauys_log_append(ws, &e, &index, err) != 0 ||
-        db_prepare(ws->db, &st, "INSERT INTO manifest VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err) != 0) {
+        dauys_db_prepare(ws->db, &insert_manifest,
+                         "INSERT INTO manifest(version, text, signature, text_sha256, "
+                         "signature_sha256, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                         err) != 0) {
         return -1;
     }
-    db_bind_int(st, 1, ws->manifest.version), db_bind_blob(st, 2, text, len);
-    db_bind_blob(st, 3, sig, sig_len), db_bind_blob(st, 4, e.file_sha256, 32);
-    db_bind_blob(st, 5, e.signature_sha256, 32), db_bind_int(st, 6, (int64_t) index);
-    rc = db_step_done(st, err);
-    sqlite3_finalize(st);
+    if (dauys_db_bind_int(insert_manifest, 1, ws->manifest.version) ||
+        dauys_db_bind_blob(insert_manifest, 2, text, len) ||
+        dauys_db_bind_blob(insert_manifest, 3, sig, sig_len) ||
+        dauys_db_bind_blob(insert_manifest, 4, e.file_sha256, 32) ||
+        dauys_db_bind_blob(insert_manifest, 5, e.signature_sha256, 32) ||
+        dauys_db_bind_int(insert_manifest, 6, (int64_t) index)) {
+        rc = dauys_db_bind_fail(insert_manifest, err, "binding a manifest version");
+    } else {
+        rc = dauys_db_step_done(insert_manifest, err);
+    }
+    sqlite3_finalize(insert_manifest);
     return rc;
 }
 
@@ -248,9 +287,9 @@ dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_path, 
     memset(&next, 0, sizeof next);
     snprintf(sig_path, sizeof sig_path, "%s.minisig", manifest_path);
     if (dauys_file_read(&text, &len, manifest_path, DAUYS_MANIFEST_FILE_MAX, err) != 0 ||
-        roster_read_signature(&sig, &sig_len, sig_path, err) != 0 ||
-        roster_verify_parse(&next, text, len, sig, sig_len, manifest_path, &ws->central, err) !=
-            0 ||
+        dauys_roster_read_signature(&sig, &sig_len, sig_path, err) != 0 ||
+        dauys_roster_verify_parse(&next, text, len, sig, sig_len, manifest_path, &ws->central,
+                                  err) != 0 ||
         same_shape(&ws->manifest, &next, manifest_path, err) != 0 ||
         keeps_precincts(&ws->manifest, &next, manifest_path, err) != 0 ||
         dauys_workspace_begin(ws, err) != 0) {
@@ -262,8 +301,8 @@ dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_path, 
     }
     old = ws->manifest;
     ws->manifest = next;
-    if (roster_store(ws->db, &ws->manifest, err) != 0 ||
-        roster_record_manifest(ws, text, len, sig, sig_len, err) != 0 ||
+    if (dauys_roster_store(ws->db, &ws->manifest, err) != 0 ||
+        dauys_roster_record_manifest(ws, text, len, sig, sig_len, err) != 0 ||
         dauys_workspace_commit(ws, err) != 0) {
         if (sqlite3_get_autocommit(ws->db) == 0) {
             dauys_workspace_rollback(ws);

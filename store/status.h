@@ -1,7 +1,7 @@
 /* status.h: where a workspace stands: expected, accepted, conflicted and
  * missing precincts, nationally and per region, and submissions by outcome. */
-#ifndef DAUYS_TALLY_STATUS_H
-#define DAUYS_TALLY_STATUS_H
+#ifndef DAUYS_STORE_STATUS_H
+#define DAUYS_STORE_STATUS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,20 +14,20 @@ typedef struct dauys_place_status {
     uint64_t expected, accepted, conflicted, missing;
 } dauys_place_status;
 
-typedef struct dauys_status_report {
+typedef struct dauys_workspace_status {
     dauys_place_status national; /* id "national" */
     size_t region_count;
-    dauys_place_status *region; /* owned; free with dauys_status_free */
+    dauys_place_status *region; /* owned; free with dauys_workspace_status_free */
     uint64_t accepted, corrections, rejected, replays, conflicts, stale; /* submissions */
     uint64_t warnings, log_size;
-} dauys_status_report;
+} dauys_workspace_status;
 
-int dauys_status_read(dauys_status_report *out, dauys_workspace *ws, dauys_error *err)
-    __attribute__((warn_unused_result));
-void dauys_status_free(dauys_status_report *r);
+int dauys_workspace_status_read(dauys_workspace_status *out, dauys_workspace *ws,
+                                dauys_error *err) DAUYS_WUR;
+void dauys_workspace_status_free(dauys_workspace_status *r);
 
 /* Calls EACH(id, CTX) for every precinct without a counting protocol, by id. */
-int dauys_status_missing(dauys_workspace *ws, void (*each)(const char *id, void *ctx), void *ctx,
-                         dauys_error *err) __attribute__((warn_unused_result));
+int dauys_workspace_status_missing(dauys_workspace *ws, void (*each)(const char *id, void *ctx),
+                                   void *ctx, dauys_error *err) DAUYS_WUR;
 
 #endif

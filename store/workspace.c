@@ -18,18 +18,18 @@
 static int
 ws_check_tables(sqlite3 *db, const char *path, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *count_tables = NULL;
     int rc;
 
-    if (db_prepare(db, &st,
-                   "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-                   "name IN ('meta', 'manifest', 'submission', 'log_entry')",
-                   err) != 0) {
+    if (dauys_db_prepare(db, &count_tables,
+                         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+                         "name IN ('meta', 'manifest', 'submission', 'log_entry')",
+                         err) != 0) {
         return -1;
     }
-    rc = db_step_row(st, err);
-    rc = rc < 0 ? -1 : rc > 0 && sqlite3_column_int(st, 0) == 4 ? 0 : 1;
-    sqlite3_finalize(st);
+    rc = dauys_db_step_row(count_tables, err);
+    rc = rc < 0 ? -1 : rc > 0 && sqlite3_column_int(count_tables, 0) == 4 ? 0 : 1;
+    sqlite3_finalize(count_tables);
     if (rc > 0) {
         return dauys_error_set(err, DAUYS_E_DATABASE,
                                "%s: not a dauys workspace (it lacks a workspace's tables); "
@@ -49,7 +49,7 @@ ws_open_db(dauys_workspace *ws, const char *path, int create, dauys_error *err)
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }
     if (sqlite3_open_v2(path, &ws->db, flags, NULL) != SQLITE_OK) {
-        return ws->db != NULL ? db_fail(ws->db, err, path)
+        return ws->db != NULL ? dauys_db_fail(ws->db, err, path)
                               : dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
     }
     sqlite3_busy_timeout(ws->db, 60000);
@@ -58,10 +58,11 @@ ws_open_db(dauys_workspace *ws, const char *path, int create, dauys_error *err)
     if (!create && ws_check_tables(ws->db, path, err) != 0) {
         return -1;
     }
-    return db_exec(ws->db,
-                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-                   "PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-32768;",
-                   err);
+    return dauys_db_exec(
+        ws->db,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+        "PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-32768;",
+        err);
 }
 
 /* PATH as an SQLite URI's path ("%XX" for every byte but [A-Za-z0-9/._~-]),
@@ -109,7 +110,7 @@ ws_try_read_only(dauys_workspace *ws, const char *path, const char *query, dauys
     sqlite3_close(ws->db);
     ws->db = NULL;
     if (sqlite3_open_v2(uri, &ws->db, flags, NULL) != SQLITE_OK) {
-        return ws->db != NULL ? db_fail(ws->db, err, path)
+        return ws->db != NULL ? dauys_db_fail(ws->db, err, path)
                               : dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", path);
     }
     sqlite3_busy_timeout(ws->db, 60000);
@@ -139,7 +140,7 @@ ws_open_db_read_only(dauys_workspace *ws, const char *path, dauys_error *err)
     }
     ws->read_only = 1;
     if (ws_try_read_only(ws, path, "?mode=ro", &first) == 0) {
-        return db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
+        return dauys_db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
     }
     /* SQLite says READONLY or CANTOPEN when it cannot make the -shm; any
      * other failure (not a workspace, out of memory) is the answer. */
@@ -159,24 +160,26 @@ ws_open_db_read_only(dauys_workspace *ws, const char *path, dauys_error *err)
     if (ws_try_read_only(ws, path, "?mode=ro&immutable=1", err) != 0) {
         return -1;
     }
-    return db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
+    return dauys_db_exec(ws->db, "PRAGMA cache_size=-32768;", err);
 }
 
 /* Prepares the statements the log needs. */
 static int
 ws_prepare(dauys_workspace *ws, dauys_error *err)
 {
-    return db_prepare(ws->db, &ws->log_insert,
-                      "INSERT INTO log_entry(idx, entry, sha256) VALUES (?1, ?2, ?3)", err) ||
-                   db_prepare(ws->db, &ws->node_insert,
-                              "INSERT INTO merkle_node(level, idx, hash) VALUES (?1, ?2, ?3)",
-                              err) ||
-                   db_prepare(ws->db, &ws->node_get,
-                              "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2", err) ||
-                   db_prepare(ws->db, &ws->log_size,
-                              "SELECT idx, sha256 FROM log_entry ORDER BY idx DESC LIMIT 1", err)
-               ? -1
-               : 0;
+    if (dauys_db_prepare(ws->db, &ws->insert_entry,
+                         "INSERT INTO log_entry(idx, entry, sha256) VALUES (?1, ?2, ?3)",
+                         err) != 0 ||
+        dauys_db_prepare(ws->db, &ws->insert_node,
+                         "INSERT INTO merkle_node(level, idx, hash) VALUES (?1, ?2, ?3)",
+                         err) != 0 ||
+        dauys_db_prepare(ws->db, &ws->select_node,
+                         "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2", err) != 0 ||
+        dauys_db_prepare(ws->db, &ws->select_last_entry,
+                         "SELECT idx, sha256 FROM log_entry ORDER BY idx DESC LIMIT 1", err) != 0) {
+        return -1;
+    }
+    return 0;
 }
 
 void
@@ -185,10 +188,10 @@ dauys_workspace_close(dauys_workspace *ws)
     if (ws == NULL) {
         return;
     }
-    sqlite3_finalize(ws->log_insert);
-    sqlite3_finalize(ws->node_insert);
-    sqlite3_finalize(ws->node_get);
-    sqlite3_finalize(ws->log_size);
+    sqlite3_finalize(ws->insert_entry);
+    sqlite3_finalize(ws->insert_node);
+    sqlite3_finalize(ws->select_node);
+    sqlite3_finalize(ws->select_last_entry);
     sqlite3_close(ws->db);
     dauys_manifest_free(&ws->manifest);
     dauys_free(ws->path);
@@ -202,7 +205,7 @@ dauys_workspace_begin(dauys_workspace *ws, dauys_error *err)
         return dauys_error_set(err, DAUYS_E_PERMISSION, "%s: the workspace was opened read-only",
                                ws->path);
     }
-    if (db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0) {
+    if (dauys_db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0) {
         return -1;
     }
     /* Another process may have appended since we last looked. */
@@ -217,7 +220,7 @@ dauys_workspace_begin(dauys_workspace *ws, dauys_error *err)
 int
 dauys_workspace_commit(dauys_workspace *ws, dauys_error *err)
 {
-    if (db_exec(ws->db, "COMMIT", err) != 0) {
+    if (dauys_db_exec(ws->db, "COMMIT", err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
     }
@@ -227,17 +230,17 @@ dauys_workspace_commit(dauys_workspace *ws, dauys_error *err)
 int
 dauys_workspace_check_manifest(dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_latest = NULL;
     int64_t latest = 0;
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_latest, "SELECT max(version) FROM manifest", err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
-        latest = sqlite3_column_int64(st, 0);
+    if ((rc = dauys_db_step_row(select_latest, err)) > 0) {
+        latest = sqlite3_column_int64(select_latest, 0);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_latest);
     if (rc < 0) {
         return -1;
     }
@@ -262,14 +265,15 @@ static int
 store_initial(dauys_workspace *ws, const char *text, size_t len, const char *sig, size_t sig_len,
               dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *insert_meta = NULL;
     char b64[57];
     int rc = -1;
 
     dauys_keys_pubkey_to_base64(b64, &ws->central);
-    if (db_exec(ws->db, dauys_sql_schema, err) != 0 ||
-        roster_store(ws->db, &ws->manifest, err) != 0 ||
-        db_prepare(ws->db, &st, "INSERT INTO meta VALUES (?1, ?2)", err) != 0) {
+    if (dauys_db_exec(ws->db, dauys_sql_schema, err) != 0 ||
+        dauys_roster_store(ws->db, &ws->manifest, err) != 0 ||
+        dauys_db_prepare(ws->db, &insert_meta, "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                         err) != 0) {
         goto done;
     }
     const char *meta[][2] = {
@@ -279,13 +283,18 @@ store_initial(dauys_workspace *ws, const char *text, size_t len, const char *sig
         {"origin", ws->origin},
         {"central_public_key", b64}};
     for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++) {
-        db_bind_text(st, 1, meta[i][0]), db_bind_text(st, 2, meta[i][1]);
-        if (db_step_done(st, err) != 0)
+        if (dauys_db_bind_text(insert_meta, 1, meta[i][0]) ||
+            dauys_db_bind_text(insert_meta, 2, meta[i][1])) {
+            dauys_db_bind_fail(insert_meta, err, "binding a meta row");
+            goto done;
+        }
+        if (dauys_db_step_done(insert_meta, err) != 0)
             goto done;
     }
-    rc = ws_prepare(ws, err) != 0 ? -1 : roster_record_manifest(ws, text, len, sig, sig_len, err);
+    rc = ws_prepare(ws, err) != 0 ? -1
+                                  : dauys_roster_record_manifest(ws, text, len, sig, sig_len, err);
 done:
-    sqlite3_finalize(st);
+    sqlite3_finalize(insert_meta);
     return rc;
 }
 
@@ -322,11 +331,11 @@ init_load(dauys_workspace *ws, char **text, size_t *len, char **sig, size_t *sig
     }
     if (dauys_keys_pubkey_load(&ws->central, central_pub_path, err) != 0 ||
         dauys_file_read(text, len, manifest_path, DAUYS_MANIFEST_FILE_MAX, err) != 0 ||
-        roster_read_signature(sig, sig_len, sig_path, err) != 0) {
+        dauys_roster_read_signature(sig, sig_len, sig_path, err) != 0) {
         return -1;
     }
-    if (roster_verify_parse(&ws->manifest, *text, *len, *sig, *sig_len, manifest_path, &ws->central,
-                            err) != 0) {
+    if (dauys_roster_verify_parse(&ws->manifest, *text, *len, *sig, *sig_len, manifest_path,
+                                  &ws->central, err) != 0) {
         return -1;
     }
     dauys_manifest_origin(ws->origin, sizeof ws->origin, &ws->manifest);
@@ -360,9 +369,9 @@ dauys_workspace_init(const char *dir, const char *manifest_path, const char *cen
         goto done;
     }
     created = 1;
-    if (ws_open_db(ws, path, 1, err) != 0 || db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0 ||
+    if (ws_open_db(ws, path, 1, err) != 0 || dauys_db_exec(ws->db, "BEGIN IMMEDIATE", err) != 0 ||
         store_initial(ws, text, len, sig, sig_len, err) != 0 ||
-        db_exec(ws->db, "COMMIT", err) != 0) {
+        dauys_db_exec(ws->db, "COMMIT", err) != 0) {
         goto done;
     }
     rc = 0;
@@ -380,23 +389,23 @@ done:
 static int
 read_meta(sqlite3 *db, const char *key, char *out, size_t size, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_value = NULL;
     int rc;
 
-    if (db_prepare(db, &st, "SELECT value FROM meta WHERE key = ?1", err) != 0) {
+    if (dauys_db_prepare(db, &select_value, "SELECT value FROM meta WHERE key = ?1", err) != 0) {
         return -1;
     }
-    db_bind_text(st, 1, key);
-    if ((rc = db_step_row(st, err)) > 0) {
-        snprintf(out, size, "%s", (const char *) sqlite3_column_text(st, 0));
+    if (dauys_db_bind_text(select_value, 1, key)) {
+        rc = dauys_db_bind_fail(select_value, err, "binding a meta key");
+    } else if ((rc = dauys_db_step_row(select_value, err)) > 0) {
+        snprintf(out, size, "%s", (const char *) sqlite3_column_text(select_value, 0));
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_value);
     return rc > 0   ? 0
            : rc < 0 ? -1
                     : dauys_error_set(err, DAUYS_E_DATABASE, "workspace has no \"%s\"", key);
 }
 
-/* Loads the central key and the latest manifest (re-verified) into WS. */
 /* The schema version, central key and origin from meta. */
 static int
 load_meta(dauys_workspace *ws, dauys_error *err)
@@ -415,27 +424,29 @@ load_meta(dauys_workspace *ws, dauys_error *err)
     return dauys_keys_pubkey_from_base64(&ws->central, b64, strlen(b64), err);
 }
 
+/* Loads the central key and the latest manifest (re-verified) into WS. */
 static int
 open_load(dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_manifest = NULL;
     int rc;
 
     if (load_meta(ws, err) != 0 ||
-        db_prepare(ws->db, &st,
-                   "SELECT text, signature FROM manifest ORDER BY version DESC LIMIT 1",
-                   err) != 0) {
+        dauys_db_prepare(ws->db, &select_manifest,
+                         "SELECT text, signature FROM manifest ORDER BY version DESC LIMIT 1",
+                         err) != 0) {
         return -1;
     }
-    if ((rc = db_step_row(st, err)) > 0) {
-        rc = roster_verify_parse(&ws->manifest, sqlite3_column_blob(st, 0),
-                                 (size_t) sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1),
-                                 (size_t) sqlite3_column_bytes(st, 1), "manifest", &ws->central,
-                                 err);
+    if ((rc = dauys_db_step_row(select_manifest, err)) > 0) {
+        rc = dauys_roster_verify_parse(&ws->manifest, sqlite3_column_blob(select_manifest, 0),
+                                       (size_t) sqlite3_column_bytes(select_manifest, 0),
+                                       sqlite3_column_blob(select_manifest, 1),
+                                       (size_t) sqlite3_column_bytes(select_manifest, 1),
+                                       "manifest", &ws->central, err);
     } else if (rc == 0) {
         rc = dauys_error_set(err, DAUYS_E_DATABASE, "%s: no manifest", ws->path);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_manifest);
     return rc;
 }
 
@@ -449,18 +460,18 @@ read_frame_text(dauys_workspace *ws, char **text, size_t *len, dauys_error *err)
 {
     static const char mark[] = "\nprecinct: ";
     sqlite3_blob *blob = NULL;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_latest = NULL;
     sqlite3_int64 version = 0;
     size_t size, step = 1 << 16;
     char *buf = NULL, *at = NULL;
     int rc;
 
-    if (db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_latest, "SELECT max(version) FROM manifest", err) != 0) {
         return -1;
     }
-    rc = db_step_row(st, err);
-    version = rc > 0 ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    rc = dauys_db_step_row(select_latest, err);
+    version = rc > 0 ? sqlite3_column_int64(select_latest, 0) : 0;
+    sqlite3_finalize(select_latest);
     if (rc < 0) {
         return -1;
     }
@@ -494,7 +505,7 @@ read_frame_text(dauys_workspace *ws, char **text, size_t *len, dauys_error *err)
 static int
 frame_load(dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_districts = NULL;
     char *text = NULL;
     size_t len = 0;
     uint32_t d;
@@ -505,17 +516,19 @@ frame_load(dauys_workspace *ws, dauys_error *err)
     }
     rc = dauys_manifest_parse_frame(&ws->manifest, text, len, "manifest", err);
     dauys_free(text);
-    if (rc != 0 || db_prepare(ws->db, &st, "SELECT id, precincts FROM district", err) != 0) {
+    if (rc != 0 || dauys_db_prepare(ws->db, &select_districts, "SELECT id, precincts FROM district",
+                                    err) != 0) {
         return -1;
     }
-    while ((rc = db_step_row(st, err)) > 0) {
-        const char *id = (const char *) sqlite3_column_text(st, 0);
+    while ((rc = dauys_db_step_row(select_districts, err)) > 0) {
+        const char *id = (const char *) sqlite3_column_text(select_districts, 0);
         if (id != NULL && dauys_idmap_get(&ws->manifest.district_map, id, strlen(id), &d)) {
-            ws->manifest.district_precincts[d] = (uint32_t) sqlite3_column_int64(st, 1);
+            ws->manifest.district_precincts[d] =
+                (uint32_t) sqlite3_column_int64(select_districts, 1);
             ws->manifest.precinct_count += ws->manifest.district_precincts[d];
         }
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_districts);
     return rc;
 }
 

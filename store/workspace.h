@@ -7,8 +7,8 @@
  * BEGIN IMMEDIATE ... COMMIT, so a crash leaves each protocol wholly in or
  * wholly out, and the log and the tables always agree.
  */
-#ifndef DAUYS_TALLY_WORKSPACE_H
-#define DAUYS_TALLY_WORKSPACE_H
+#ifndef DAUYS_STORE_WORKSPACE_H
+#define DAUYS_STORE_WORKSPACE_H
 
 #include <sqlite3.h>
 #include <stdint.h>
@@ -35,7 +35,7 @@ typedef struct dauys_workspace {
     char origin[128];          /* the log's origin, "dauys/REFERENDUM/MODE" */
     dauys_loghead head, saved; /* saved: the head at BEGIN, restored on rollback */
     int read_only;             /* opened by dauys_workspace_open_reader on a read-only one */
-    sqlite3_stmt *log_insert, *node_insert, *node_get, *log_size;
+    sqlite3_stmt *insert_entry, *insert_node, *select_node, *select_last_entry;
 } dauys_workspace;
 
 /*
@@ -45,7 +45,7 @@ typedef struct dauys_workspace {
  * entry 0. Nothing is left behind on failure.
  */
 int dauys_workspace_init(const char *dir, const char *manifest_path, const char *central_pub_path,
-                         dauys_error *err) __attribute__((warn_unused_result));
+                         dauys_error *err) DAUYS_WUR;
 
 /*
  * Accepts a later version of the manifest (MANIFEST_PATH, signed beside it by
@@ -55,15 +55,14 @@ int dauys_workspace_init(const char *dir, const char *manifest_path, const char 
  * The new version is logged; later protocols are checked against it.
  */
 int dauys_workspace_update_manifest(dauys_workspace *ws, const char *manifest_path,
-                                    dauys_error *err) __attribute__((warn_unused_result));
+                                    dauys_error *err) DAUYS_WUR;
 
 /* Opens the workspace in DIR into *WS (the caller closes it), with the
  * manifest in force parsed whole and its signature verified again: for
  * commands that judge protocols (ingest, update-manifest). A workspace this
  * user may not write is refused (DAUYS_E_PERMISSION, "the workspace is
  * read-only", naming the file or directory), as by dauys_workspace_open_frame. */
-int dauys_workspace_open(dauys_workspace **ws, const char *dir, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_workspace_open(dauys_workspace **ws, const char *dir, dauys_error *err) DAUYS_WUR;
 
 /*
  * Opens the workspace with only the manifest's frame (dauys_manifest_parse_frame:
@@ -73,8 +72,7 @@ int dauys_workspace_open(dauys_workspace **ws, const char *dir, dauys_error *err
  * count, report or sign (tally, status, publish, checkpoint, proof), so that
  * they do not parse a 100 MB roster. ws->manifest.precinct is NULL.
  */
-int dauys_workspace_open_frame(dauys_workspace **ws, const char *dir, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_workspace_open_frame(dauys_workspace **ws, const char *dir, dauys_error *err) DAUYS_WUR;
 
 /*
  * As dauys_workspace_open_frame, for the commands that only read (status,
@@ -85,22 +83,18 @@ int dauys_workspace_open_frame(dauys_workspace **ws, const char *dir, dauys_erro
  * changes; ws->read_only is 1 and no transaction can begin. When a -wal holds
  * changes that cannot be read, it fails and says so (DAUYS_E_IO).
  */
-int dauys_workspace_open_reader(dauys_workspace **ws, const char *dir, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_workspace_open_reader(dauys_workspace **ws, const char *dir, dauys_error *err) DAUYS_WUR;
 
 /* Closes WS and frees it (NULL is fine). */
 void dauys_workspace_close(dauys_workspace *ws);
 
 /* BEGIN IMMEDIATE (waiting out other writers), and re-reads the log head if
  * another process appended since. */
-int dauys_workspace_begin(dauys_workspace *ws, dauys_error *err)
-    __attribute__((warn_unused_result));
-int dauys_workspace_commit(dauys_workspace *ws, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_workspace_begin(dauys_workspace *ws, dauys_error *err) DAUYS_WUR;
+int dauys_workspace_commit(dauys_workspace *ws, dauys_error *err) DAUYS_WUR;
 /* Inside a transaction: fails (DAUYS_E_DATABASE) if the database holds a
  * newer manifest version than WS->manifest, i.e. another process accepted one. */
-int dauys_workspace_check_manifest(dauys_workspace *ws, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_workspace_check_manifest(dauys_workspace *ws, dauys_error *err) DAUYS_WUR;
 
 /* Rolls back and restores the in-memory log head. */
 void dauys_workspace_rollback(dauys_workspace *ws);
@@ -110,15 +104,15 @@ void dauys_workspace_rollback(dauys_workspace *ws);
  * E->previous, stores the entry and the Merkle nodes it completes, and
  * returns its index in *INDEX.
  */
-int dauys_log_append(dauys_workspace *ws, dauys_log_event *e, uint64_t *index, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_log_append(dauys_workspace *ws, dauys_log_event *e, uint64_t *index,
+                     dauys_error *err) DAUYS_WUR;
 
 /* Re-reads the log head (size, last entry hash, compact range) from the database. */
-int dauys_log_load_head(dauys_workspace *ws, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_log_load_head(dauys_workspace *ws, dauys_error *err) DAUYS_WUR;
 
 /* The log's current size and root. */
 int dauys_log_root(dauys_workspace *ws, uint64_t *size, uint8_t root[DAUYS_SHA256_BYTES],
-                   dauys_error *err) __attribute__((warn_unused_result));
+                   dauys_error *err) DAUYS_WUR;
 
 /* dauys_merkle_node_fn over the workspace's stored nodes (CTX: the workspace). */
 int dauys_log_node(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx,

@@ -19,7 +19,6 @@
  * frees), its length in *LEN.
  */
 int dauys_result_format(char **out, size_t *len, const dauys_tally *t, uint64_t log_size,
-                        const uint8_t log_root[32], dauys_error *err)
-    __attribute__((warn_unused_result));
+                        const uint8_t log_root[32], dauys_error *err) DAUYS_WUR;
 
 #endif

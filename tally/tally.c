@@ -146,13 +146,13 @@ static int
 read_missing(dauys_tally *t, sqlite3 *db, dauys_error *err)
 {
     const dauys_question_tally *q = &t->q[0];
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_missing = NULL;
     int rc = 0;
 
     if (t->question_count == 0 || t->missing_count == 0) {
         return 0;
     }
-    if (db_prepare(db, &st, dauys_sql_missing_in_district, err) != 0) {
+    if (dauys_db_prepare(db, &select_missing, dauys_sql_missing_in_district, err) != 0) {
         return -1;
     }
     for (size_t d = 0;
@@ -161,15 +161,19 @@ read_missing(dauys_tally *t, sqlite3 *db, dauys_error *err)
         if (q->district[d].reporting == q->district[d].expected) {
             continue;
         }
-        sqlite3_reset(st);
-        db_bind_text_n(st, 1, q->district[d].id, q->district[d].id_len);
-        while ((rc = db_step_row(st, err)) > 0 && t->missing_shown < DAUYS_TALLY_MISSING_SHOWN) {
+        sqlite3_reset(select_missing);
+        if (dauys_db_bind_text_n(select_missing, 1, q->district[d].id, q->district[d].id_len)) {
+            rc = dauys_db_bind_fail(select_missing, err, "binding a district");
+            break;
+        }
+        while ((rc = dauys_db_step_row(select_missing, err)) > 0 &&
+               t->missing_shown < DAUYS_TALLY_MISSING_SHOWN) {
             snprintf(t->missing[t->missing_shown++], DAUYS_ID_MAX + 1, "%s",
-                     (const char *) sqlite3_column_text(st, 0));
+                     (const char *) sqlite3_column_text(select_missing, 0));
         }
         rc = rc < 0 ? -1 : 0;
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_missing);
     return rc;
 }
 
@@ -177,26 +181,27 @@ read_missing(dauys_tally *t, sqlite3 *db, dauys_error *err)
 static int
 read_missing_and_warnings(dauys_tally *t, sqlite3 *db, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *count_warnings = NULL;
     int rc;
 
     if (read_missing(t, db, err) != 0 ||
-        db_prepare(db, &st, dauys_sql_warnings_counting, err) != 0) {
+        dauys_db_prepare(db, &count_warnings, dauys_sql_warnings_counting, err) != 0) {
         return -1;
     }
-    while ((rc = db_step_row(st, err)) > 0 && t->warning_codes < DAUYS_TALLY_WARNING_CODES) {
+    while ((rc = dauys_db_step_row(count_warnings, err)) > 0 &&
+           t->warning_codes < DAUYS_TALLY_WARNING_CODES) {
         snprintf(t->warning[t->warning_codes].code, sizeof t->warning[0].code, "%s",
-                 (const char *) sqlite3_column_text(st, 0));
-        t->warning[t->warning_codes++].count = (uint64_t) sqlite3_column_int64(st, 1);
+                 (const char *) sqlite3_column_text(count_warnings, 0));
+        t->warning[t->warning_codes++].count = (uint64_t) sqlite3_column_int64(count_warnings, 1);
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(count_warnings);
     return rc < 0 ? -1 : 0;
 }
 
 int
 dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *select_totals = NULL;
     int rc;
 
     memset(t, 0, sizeof *t);
@@ -209,13 +214,14 @@ dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
             return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
         }
     }
-    if (db_prepare(ws->db, &st, dauys_sql_tally_by_district, err) != 0) {
+    if (dauys_db_prepare(ws->db, &select_totals, dauys_sql_tally_by_district, err) != 0) {
         dauys_tally_free(t);
         return -1;
     }
-    while ((rc = db_step_row(st, err)) > 0 && (rc = add_row(t, st, err)) == 0) {
+    while ((rc = dauys_db_step_row(select_totals, err)) > 0 &&
+           (rc = add_row(t, select_totals, err)) == 0) {
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(select_totals);
     for (size_t i = 0; rc == 0 && i < t->question_count; i++) {
         rc = roll_up(t, &t->q[i], err);
     }

@@ -51,8 +51,7 @@ typedef struct dauys_tally {
 } dauys_tally;
 
 /* Computes the tally of WS into T (the caller frees it with dauys_tally_free). */
-int dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err) DAUYS_WUR;
 
 void dauys_tally_free(dauys_tally *t);
 

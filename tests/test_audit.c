@@ -389,8 +389,8 @@ counting_entry(const char *bundle, const char *precinct)
     uint64_t entry = UINT64_MAX;
     dauys_error err;
 
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, bundle, precinct,
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, NULL, bundle, precinct,
+                                       &fx.central_pk, NULL, &err),
                      0);
     return entry;
 }
@@ -522,16 +522,16 @@ test_archive_database_in_place(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(audit_slice_vfs_register(), 0);
-    assert_int_equal(audit_source_open(&dir, fx.bundle, &err), 0);
-    assert_int_equal(audit_source_open(&tar, fx.archive, &err), 0);
-    assert_int_equal(audit_source_db_uri(&dir, dir_uri, sizeof dir_uri), 1);
-    assert_int_equal(audit_source_db_uri(&tar, tar_uri, sizeof tar_uri), 1);
+    assert_int_equal(dauys_audit_slice_vfs_register(), 0);
+    assert_int_equal(dauys_audit_source_open(&dir, fx.bundle, &err), 0);
+    assert_int_equal(dauys_audit_source_open(&tar, fx.archive, &err), 0);
+    assert_int_equal(dauys_audit_source_db_uri(dir_uri, sizeof dir_uri, &dir), 1);
+    assert_int_equal(dauys_audit_source_db_uri(tar_uri, sizeof tar_uri, &tar), 1);
     assert_non_null(strstr(tar_uri, "vfs=" AUDIT_SLICE_VFS "&slice-offset="));
     assert_int_equal(count_through_temp_file(tar_uri), (long long) (fx.entries * fx.entries));
     assert_int_equal(count_through_temp_file(dir_uri), (long long) (fx.entries * fx.entries));
-    audit_source_close(&dir);
-    audit_source_close(&tar);
+    dauys_audit_source_close(&dir);
+    dauys_audit_source_close(&tar);
 }
 
 /* The first, provisional bundle passes too (with the bundle's own central.pub),
@@ -1005,7 +1005,7 @@ op_prove(oom_run *r)
     static char out[DAUYS_RECEIPT_MAX];
     uint64_t entry;
 
-    r->rc = dauys_audit_prove(out, sizeof out, &entry, fx.bundle, "P00", &fx.central_pk, NULL, NULL,
+    r->rc = dauys_audit_prove(out, sizeof out, &entry, NULL, fx.bundle, "P00", &fx.central_pk, NULL,
                               &r->err);
     if (r->rc == 0 && strcmp(out, oom_receipt) != 0) {
         snprintf(r->bad, sizeof r->bad, "rc 0 but another receipt");
@@ -1115,8 +1115,8 @@ test_oom_prove(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(oom_receipt, sizeof oom_receipt, &entry, fx.bundle, "P00",
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(oom_receipt, sizeof oom_receipt, &entry, NULL, fx.bundle,
+                                       "P00", &fx.central_pk, NULL, &err),
                      0);
     oom_loop(op_prove, "dauys_audit_prove");
 }
@@ -1129,8 +1129,8 @@ test_oom_check_receipt(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(oom_receipt, sizeof oom_receipt, &entry, fx.bundle, "P00",
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(oom_receipt, sizeof oom_receipt, &entry, NULL, fx.bundle,
+                                       "P00", &fx.central_pk, NULL, &err),
                      0);
     oom_checkpoint = slurp_in(fx.bundle, "checkpoint", &oom_checkpoint_len);
     oom_loop(op_check_receipt, "dauys_audit_check_receipt");
@@ -1151,8 +1151,8 @@ test_receipt_checks(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P00",
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, NULL, fx.bundle, "P00",
+                                       &fx.central_pk, NULL, &err),
                      0);
     assert_non_null(strstr(receipt, "\nevent: correction\n"));
     cp = slurp_in(fx.bundle, "checkpoint", &cp_len);
@@ -1180,8 +1180,8 @@ test_receipt_other_protocol(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P00",
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, NULL, fx.bundle, "P00",
+                                       &fx.central_pk, NULL, &err),
                      0);
     cp = slurp_in(fx.bundle, "checkpoint", &cp_len);
     assert_int_equal(dauys_audit_check_receipt(&info, fx.proto[1], strlen(fx.proto[1]), receipt,
@@ -1208,8 +1208,8 @@ test_receipt_flips_rejected(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P05",
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, NULL, fx.bundle, "P05",
+                                       &fx.central_pk, NULL, &err),
                      0);
     cp = slurp_in(fx.bundle, "checkpoint", &cp_len);
     len = strlen(receipt);
@@ -1251,16 +1251,16 @@ test_prove_uncounted(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle0, "P06",
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, NULL, fx.bundle0, "P06",
+                                       &fx.central_pk, NULL, &err),
                      -1);
     assert_error(&err, DAUYS_E_PROOF, "has no counted protocol");
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle0, "P07",
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, NULL, fx.bundle0, "P07",
+                                       &fx.central_pk, NULL, &err),
                      -1);
     assert_error(&err, DAUYS_E_PROOF, "has no counted protocol");
-    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, fx.bundle, "P99",
-                                       &fx.central_pk, NULL, NULL, &err),
+    assert_int_equal(dauys_audit_prove(receipt, sizeof receipt, &entry, NULL, fx.bundle, "P99",
+                                       &fx.central_pk, NULL, &err),
                      -1);
     assert_error(&err, DAUYS_E_PROOF, "has no counted protocol");
     assert_int_equal(entry, 77); /* untouched on failure */

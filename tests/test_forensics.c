@@ -415,33 +415,33 @@ test_whole_percent_boundaries(void **state)
 {
     (void) state;
     /* 0.05 points exactly counts, on either side */
-    assert_true(forensics_near_whole_percent(1001, 2000)); /* 50.05 */
-    assert_true(forensics_near_whole_percent(999, 2000));  /* 49.95 */
-    assert_true(forensics_near_whole_percent(1, 2000));    /* 0.05 */
+    assert_true(dauys_forensics_near_whole_percent(1001, 2000)); /* 50.05 */
+    assert_true(dauys_forensics_near_whole_percent(999, 2000));  /* 49.95 */
+    assert_true(dauys_forensics_near_whole_percent(1, 2000));    /* 0.05 */
     /* 0.0500001 does not */
-    assert_false(forensics_near_whole_percent(500500001, 1000000000)); /* 50.0500001 */
-    assert_false(forensics_near_whole_percent(499499999, 1000000000)); /* 49.9499999 */
-    assert_false(forensics_near_whole_percent(1002, 2000));            /* 50.1 */
+    assert_false(dauys_forensics_near_whole_percent(500500001, 1000000000)); /* 50.0500001 */
+    assert_false(dauys_forensics_near_whole_percent(499499999, 1000000000)); /* 49.9499999 */
+    assert_false(dauys_forensics_near_whole_percent(1002, 2000));            /* 50.1 */
     /* whole percents, the ends, and a half (as far from both as can be) */
-    assert_true(forensics_near_whole_percent(0, 7));
-    assert_true(forensics_near_whole_percent(7, 7));
-    assert_true(forensics_near_whole_percent(85, 100));
-    assert_false(forensics_near_whole_percent(1, 200)); /* 0.5 */
+    assert_true(dauys_forensics_near_whole_percent(0, 7));
+    assert_true(dauys_forensics_near_whole_percent(7, 7));
+    assert_true(dauys_forensics_near_whole_percent(85, 100));
+    assert_false(dauys_forensics_near_whole_percent(1, 200)); /* 0.5 */
     /* every count of 100 is a whole percent; of 200, every other */
     for (uint64_t k = 0; k <= 200; k++) {
-        assert_true(k > 100 || forensics_near_whole_percent(k, 100));
-        assert_int_equal(forensics_near_whole_percent(k, 200), k % 2 == 0);
+        assert_true(k > 100 || dauys_forensics_near_whole_percent(k, 100));
+        assert_int_equal(dauys_forensics_near_whole_percent(k, 200), k % 2 == 0);
     }
     /* beyond 64 bits: 2000k and 20mn overflow them */
-    assert_true(forensics_near_whole_percent(UINT64_MAX / 2, UINT64_MAX)); /* 50.0000... */
-    assert_true(forensics_near_whole_percent(UINT64_MAX - 1, UINT64_MAX));
-    assert_false(forensics_near_whole_percent(UINT64_MAX / 1000 * 5, UINT64_MAX)); /* 0.5 */
+    assert_true(dauys_forensics_near_whole_percent(UINT64_MAX / 2, UINT64_MAX)); /* 50.0000... */
+    assert_true(dauys_forensics_near_whole_percent(UINT64_MAX - 1, UINT64_MAX));
+    assert_false(dauys_forensics_near_whole_percent(UINT64_MAX / 1000 * 5, UINT64_MAX)); /* 0.5 */
     /* 90%: exactly is not above */
-    assert_false(forensics_above_90(900, 1000));
-    assert_true(forensics_above_90(901, 1000));
-    assert_false(forensics_above_90(9, 10));
-    assert_false(forensics_above_90(16602069666338596453ull, UINT64_MAX)); /* 90% - 0.5 */
-    assert_true(forensics_above_90(16602069666338596454ull, UINT64_MAX));  /* 90% + 0.5 */
+    assert_false(dauys_forensics_above_90(900, 1000));
+    assert_true(dauys_forensics_above_90(901, 1000));
+    assert_false(dauys_forensics_above_90(9, 10));
+    assert_false(dauys_forensics_above_90(16602069666338596453ull, UINT64_MAX)); /* 90% - 0.5 */
+    assert_true(dauys_forensics_above_90(16602069666338596454ull, UINT64_MAX));  /* 90% + 0.5 */
 }
 
 /* The same boundaries through dauys_forensics_compute. */
@@ -488,10 +488,10 @@ binomial_fit(uint64_t n, double p, unsigned draws, uint64_t seed, double *mean, 
     unsigned cells = 0;
 
     assert_non_null(seen);
-    forensics_binomial_init(&b, n, p);
-    forensics_rng_seed(&g, seed, 0);
+    dauys_forensics_binomial_init(&b, n, p);
+    dauys_forensics_rng_seed(&g, seed, 0);
     for (unsigned i = 0; i < draws; i++) {
-        uint64_t k = forensics_binomial_draw(&b, &g);
+        uint64_t k = dauys_forensics_binomial_draw(&b, &g);
         assert_true(k <= n);
         seen[k]++;
         sum += (double) k;
@@ -558,26 +558,26 @@ test_binomial_extremes(void **state)
     double sum = 0;
 
     (void) state;
-    forensics_rng_seed(&g, 7, 7);
-    forensics_binomial_init(&b, 1000000000000000ull, 0.3);
+    dauys_forensics_rng_seed(&g, 7, 7);
+    dauys_forensics_binomial_init(&b, 1000000000000000ull, 0.3);
     for (int i = 0; i < 10000; i++) {
-        sum += (double) forensics_binomial_draw(&b, &g);
+        sum += (double) dauys_forensics_binomial_draw(&b, &g);
     }
     /* sd of one draw 1.45e7; of the mean of 10,000, 1.45e5 */
     assert_true(fabs(sum / 10000 - 3e14) < 1e6);
-    forensics_binomial_init(&b, UINT64_MAX, 0.5);
+    dauys_forensics_binomial_init(&b, UINT64_MAX, 0.5);
     for (int i = 0; i < 10000; i++) {
-        uint64_t k = forensics_binomial_draw(&b, &g);
+        uint64_t k = dauys_forensics_binomial_draw(&b, &g);
         assert_true(k > UINT64_MAX / 2 - (1ull << 40) && k < UINT64_MAX / 2 + (1ull << 40));
     }
-    forensics_binomial_init(&b, UINT64_MAX, 1);
-    assert_true(forensics_binomial_draw(&b, &g) == UINT64_MAX);
-    forensics_binomial_init(&b, 1000, 0);
-    assert_true(forensics_binomial_draw(&b, &g) == 0);
-    forensics_binomial_init(&b, 0, 0.5);
-    assert_true(forensics_binomial_draw(&b, &g) == 0);
-    forensics_binomial_init(&b, 1000, NAN);
-    assert_true(forensics_binomial_draw(&b, &g) == 0);
+    dauys_forensics_binomial_init(&b, UINT64_MAX, 1);
+    assert_true(dauys_forensics_binomial_draw(&b, &g) == UINT64_MAX);
+    dauys_forensics_binomial_init(&b, 1000, 0);
+    assert_true(dauys_forensics_binomial_draw(&b, &g) == 0);
+    dauys_forensics_binomial_init(&b, 0, 0.5);
+    assert_true(dauys_forensics_binomial_draw(&b, &g) == 0);
+    dauys_forensics_binomial_init(&b, 1000, NAN);
+    assert_true(dauys_forensics_binomial_draw(&b, &g) == 0);
 }
 
 static void
@@ -588,7 +588,7 @@ test_log_factorial(void **state)
 
     (void) state;
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
-        double want = lgamma(ks[i] + 1), got = forensics_log_factorial(ks[i]);
+        double want = lgamma(ks[i] + 1), got = dauys_forensics_log_factorial(ks[i]);
         assert_true(fabs(got - want) <= 1e-13 * (want > 1 ? want : 1));
     }
 }

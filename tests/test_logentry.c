@@ -29,7 +29,7 @@ make(char *out, size_t size, size_t *len, int with_precinct, int with_reason)
     memset(e.file_sha256, 0xab, 32);
     memset(e.signature_sha256, 0x01, 32);
     memset(e.previous, 0xfe, 32);
-    assert_int_equal(dauys_log_entry_format(out, size, len, &e, &err), 0);
+    assert_int_equal(dauys_logentry_format(out, size, len, &e, &err), 0);
 }
 
 static void
@@ -44,7 +44,7 @@ test_roundtrip(void **state)
     (void) state;
     memset(ab, 0xab, 32), memset(fe, 0xfe, 32), memset(one, 0x01, 32);
     make(text, sizeof text, &len, 1, 1);
-    assert_int_equal(dauys_log_entry_parse(&p, text, len, "e", &err), 0);
+    assert_int_equal(dauys_logentry_parse(&p, text, len, "e", &err), 0);
     assert_int_equal(p.index, 7);
     assert_string_equal(p.event, "rejected");
     assert_string_equal(p.referendum, "kz-2026");
@@ -61,7 +61,7 @@ test_roundtrip(void **state)
     assert_non_null(
         strstr(text, "reason: R4 q1: yes 1 + no 1 = 2 != 1?next??2J \xc2\xa0\xd0\x90?1,0\n"));
     make(text, sizeof text, &len, 0, 0);
-    assert_int_equal(dauys_log_entry_parse(&p, text, len, "e", &err), 0);
+    assert_int_equal(dauys_logentry_parse(&p, text, len, "e", &err), 0);
     assert_string_equal(p.precinct, "");
     assert_int_equal(p.version, 0);
     assert_false(p.has_signature);
@@ -84,7 +84,7 @@ test_no_terminator(void **state)
     exact = malloc(len);
     assert_non_null(exact);
     memcpy(exact, text, len);
-    assert_int_equal(dauys_log_entry_parse(&p, exact, len, "e", &err), 0);
+    assert_int_equal(dauys_logentry_parse(&p, exact, len, "e", &err), 0);
     assert_string_equal(p.reason_code, "R4");
     free(exact);
 }
@@ -103,18 +103,18 @@ test_damage(void **state)
     strcpy(bad, text);
     at = strstr(bad, "file-sha256: ") + 13;
     *at = 'A'; /* upper-case hex is not canonical */
-    assert_int_equal(dauys_log_entry_parse(&p, bad, len, "e", &err), -1);
+    assert_int_equal(dauys_logentry_parse(&p, bad, len, "e", &err), -1);
     assert_error(&err, DAUYS_E_FORMAT, "e:7: file-sha256: expected file-sha256 with 64 hex digits");
     strcpy(bad, text);
     strcat(bad, "extra: 1\n");
-    assert_int_equal(dauys_log_entry_parse(&p, bad, strlen(bad), "e", &err), -1);
+    assert_int_equal(dauys_logentry_parse(&p, bad, strlen(bad), "e", &err), -1);
     assert_error(&err, DAUYS_E_FORMAT, "e:10: unexpected line after previous");
-    assert_int_equal(dauys_log_entry_parse(&p, text, len - 1, "e", &err), -1);
+    assert_int_equal(dauys_logentry_parse(&p, text, len - 1, "e", &err), -1);
     assert_error(&err, DAUYS_E_FORMAT, "no LF");
     strcpy(bad, text);
     at = strstr(bad, "index: 7");
     at[7] = 'x';
-    assert_int_equal(dauys_log_entry_parse(&p, bad, len, "e", &err), -1);
+    assert_int_equal(dauys_logentry_parse(&p, bad, len, "e", &err), -1);
     assert_error(&err, DAUYS_E_FORMAT, "e:2: index:");
 }
 

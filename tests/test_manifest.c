@@ -14,6 +14,7 @@
 #include "keys/keys.h"
 #include "core/kvtext.h"
 #include "referendum/manifest.h"
+#include "referendum/rules.h"
 
 #define PRECINCTS 5
 
@@ -319,13 +320,13 @@ test_accepts_edges(void **state)
     assert_string_equal(m.date, "2024-02-29");
     dauys_manifest_free(&m);
 
-    assert_true(dauys_rules_profile_known("kz-constitutional"));
-    assert_true(dauys_rules_profile_known("kz-ordinary"));
-    assert_true(dauys_rules_profile_known("simple-majority"));
-    assert_true(dauys_rules_profile_known("quorum-majority"));
-    assert_false(dauys_rules_profile_known("kz-constitutional "));
-    assert_false(dauys_rules_profile_known("KZ-ordinary"));
-    assert_false(dauys_rules_profile_known(""));
+    assert_true(dauys_rules_profile_valid("kz-constitutional"));
+    assert_true(dauys_rules_profile_valid("kz-ordinary"));
+    assert_true(dauys_rules_profile_valid("simple-majority"));
+    assert_true(dauys_rules_profile_valid("quorum-majority"));
+    assert_false(dauys_rules_profile_valid("kz-constitutional "));
+    assert_false(dauys_rules_profile_valid("KZ-ordinary"));
+    assert_false(dauys_rules_profile_valid(""));
 }
 
 static void

@@ -48,7 +48,7 @@ assert_scans(const char *page, const char *want)
     unsigned line = 0;
     dauys_error err;
 
-    if (audit_page_scan(page, strlen(page), record, &s, &line, &err) != 0) {
+    if (dauys_audit_page_scan(page, strlen(page), record, &s, &line, &err) != 0) {
         fail_msg("refused at line %u: %s", line, err.message);
     }
     assert_string_equal(s.text, want);
@@ -62,7 +62,7 @@ assert_refused(const char *page, unsigned line, const char *message)
     unsigned at = 0;
     dauys_error err;
 
-    if (audit_page_scan(page, strlen(page), record, &s, &at, &err) != -1) {
+    if (dauys_audit_page_scan(page, strlen(page), record, &s, &at, &err) != -1) {
         fail_msg("not refused (wanted line %u: %s): %s", line, message, page);
     }
     assert_int_equal(err.status, DAUYS_E_FORMAT);
@@ -127,7 +127,7 @@ test_callback_stops(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(audit_page_scan(page, strlen(page), record, &s, &line, &err), 0);
+    assert_int_equal(dauys_audit_page_scan(page, strlen(page), record, &s, &line, &err), 0);
     assert_int_equal(s.count, 2);
     assert_string_equal(s.text, "FB   a=1 @1\nFB   b=2 @1\n");
 }
@@ -241,15 +241,15 @@ test_length_bounds(void **state)
     dauys_error err;
 
     (void) state;
-    assert_int_equal(audit_page_scan(page, sizeof page - 1, record, &s, &line, &err), 0);
+    assert_int_equal(dauys_audit_page_scan(page, sizeof page - 1, record, &s, &line, &err), 0);
     assert_int_equal(s.count, 2);
     memset(&s, 0, sizeof s);
     /* cut inside the second tag: refused, not read past */
-    assert_int_equal(audit_page_scan(page, 30, record, &s, &line, &err), -1);
+    assert_int_equal(dauys_audit_page_scan(page, 30, record, &s, &line, &err), -1);
     assert_int_equal(s.count, 1);
     /* cut inside the first value's end tag */
     memset(&s, 0, sizeof s);
-    assert_int_equal(audit_page_scan(page, 23, record, &s, &line, &err), -1);
+    assert_int_equal(dauys_audit_page_scan(page, 23, record, &s, &line, &err), -1);
     assert_int_equal(s.count, 0);
 }
 

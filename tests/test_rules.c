@@ -65,7 +65,7 @@ decide(dauys_verdict *v, const char *profile, const dauys_counts *nation,
         fail_msg("%s: %s", profile, err->message);
     }
     rc = dauys_rules_decide(v, &rules, nation, region, count, err);
-    if (audit_verdict_decide(&a, &rules, nation, region, count, &audit_err) != rc) {
+    if (dauys_audit_verdict_decide(&a, &rules, nation, region, count, &audit_err) != rc) {
         fail_msg("%s: the tally returns %d, the audit does not", profile, rc);
     }
     if (rc != 0) {

@@ -210,6 +210,51 @@ test_totals_match_recount(void **state)
     free(in);
 }
 
+/*
+ * A bind SQLite refuses fails the ingest, and nothing of it is kept. The
+ * signature file here (a long trusted comment) is over the connection's
+ * length limit and the protocol under it: a refused bind used to be ignored,
+ * and the submission was recorded with no signature.
+ */
+static void
+test_refused_bind_records_nothing(void **state)
+{
+    char *wsdir = make_workspace("bind"), *in = support_path(dir, "bind-in"), proto[1024];
+    char comment[1200], sigtext[DAUYS_KEYS_SIGNATURE_TEXT_MAX];
+    uint8_t h[DAUYS_KEYS_PREHASH_BYTES];
+    dauys_signature sig;
+    dauys_workspace *ws;
+    dauys_ingest_summary sum;
+    dauys_error err;
+    sqlite3_stmt *count_submissions;
+
+    (void) state;
+    assert_int_equal(mkdir(in, 0700), 0);
+    protocol_text(proto, sizeof proto, 0, 351);
+    memset(comment, 'c', sizeof comment - 1);
+    comment[sizeof comment - 1] = '\0';
+    dauys_keys_prehash(h, proto, strlen(proto));
+    assert_int_equal(dauys_keys_sign_prehashed(&sig, h, comment, sk[0], &err), 0);
+    assert_int_equal(dauys_keys_signature_encode(sigtext, sizeof sigtext, &sig, NULL, &err), 0);
+    assert_true(strlen(proto) < 1000 && strlen(sigtext) > 1000);
+    free(support_write(in, "P000.txt", proto, strlen(proto), 0644));
+    free(support_write(in, "P000.txt.minisig", sigtext, strlen(sigtext), 0644));
+    assert_int_equal(dauys_workspace_open(&ws, wsdir, &err), 0);
+    sqlite3_limit(ws->db, SQLITE_LIMIT_LENGTH, 1000);
+    assert_int_equal(dauys_ingest(ws, &in, 1, 1, &sum, NULL, &err), -1);
+    assert_error(&err, DAUYS_E_DATABASE, "binding a submission: string or blob too big");
+    assert_int_equal(ws->head.range.size, 1); /* the manifest's entry alone */
+    assert_int_equal(
+        sqlite3_prepare_v2(ws->db, "SELECT count(*) FROM submission", -1, &count_submissions, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(count_submissions), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(count_submissions, 0), 0);
+    sqlite3_finalize(count_submissions);
+    dauys_workspace_close(ws);
+    free(wsdir);
+    free(in);
+}
+
 /* Before any protocol: provisional, nothing counted, not valid. */
 static void
 test_empty_is_provisional(void **state)
@@ -272,6 +317,7 @@ main(void)
         cmocka_unit_test(test_thirteen_of_twenty_does_not),
         cmocka_unit_test(test_totals_match_recount),
         cmocka_unit_test(test_empty_is_provisional),
+        cmocka_unit_test(test_refused_bind_records_nothing),
     };
 
     if (dauys_core_init() != 0) {

@@ -17,6 +17,7 @@
 #include "core/file.h"
 #include "keys/keys.h"
 #include "core/merkle.h"
+#include "store/db.h"
 #include "store/workspace.h"
 
 static const char *dir;
@@ -242,10 +243,51 @@ test_init_refuses_bad_manifest(void **state)
     free(other);
 }
 
+/*
+ * A bind SQLite refuses (a value over the connection's length limit, an
+ * index out of range) is -1, and dauys_db_bind_fail names it and clears the
+ * statement's bindings: no value of the failed attempt reaches its next use.
+ */
+static void
+test_refused_bind_is_reported(void **state)
+{
+    char big[200];
+    sqlite3 *db;
+    sqlite3_stmt *insert_row, *select_row;
+    dauys_error err;
+
+    (void) state;
+    memset(big, 'x', sizeof big);
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(dauys_db_exec(db, "CREATE TABLE t(a, b)", &err), 0);
+    assert_int_equal(dauys_db_prepare(db, &insert_row, "INSERT INTO t(a, b) VALUES (?1, ?2)", &err),
+                     0);
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 100);
+    assert_int_equal(dauys_db_bind_int(insert_row, 3, 1), -1); /* no parameter 3 */
+    assert_int_equal(dauys_db_bind_int(insert_row, 1, 7), 0);
+    assert_int_equal(dauys_db_bind_text_n(insert_row, 2, big, sizeof big), -1);
+    assert_int_equal(dauys_db_bind_blob(insert_row, 2, big, sizeof big), -1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(dauys_db_bind_text(insert_row, 2, big), -1);
+    assert_int_equal(dauys_db_bind_fail(insert_row, &err, "binding a row"), -1);
+    assert_error(&err, DAUYS_E_DATABASE, "binding a row: string or blob too big");
+    /* the statement's next use: the 7 bound above is gone */
+    assert_int_equal(dauys_db_step_done(insert_row, &err), 0);
+    assert_int_equal(dauys_db_prepare(db, &select_row, "SELECT a IS NULL, b IS NULL FROM t", &err),
+                     0);
+    assert_int_equal(dauys_db_step_row(select_row, &err), 1);
+    assert_int_equal(sqlite3_column_int(select_row, 0), 1);
+    assert_int_equal(sqlite3_column_int(select_row, 1), 1);
+    sqlite3_finalize(select_row);
+    sqlite3_finalize(insert_row);
+    sqlite3_close(db);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refused_bind_is_reported),
         cmocka_unit_test(test_log_roots_and_proofs),
         cmocka_unit_test(test_rollback_restores_head),
         cmocka_unit_test(test_two_handles_share_the_log),

@@ -204,8 +204,8 @@ cmd_prove(int argc, char **argv)
     if (rc != 0) {
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
-    if (dauys_audit_prove(receipt, sizeof receipt, &entry, argv[optind], argv[optind + 1],
-                          audit_trust_key(&t), t.origin, &checked, &err) != 0) {
+    if (dauys_audit_prove(receipt, sizeof receipt, &entry, &checked, argv[optind], argv[optind + 1],
+                          audit_trust_key(&t), t.origin, &err) != 0) {
         cli_report(&err);
         return exit_for(&err);
     }

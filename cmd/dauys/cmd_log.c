@@ -55,7 +55,7 @@ cmd_checkpoint(int argc, char **argv)
     snprintf(path, sizeof path, "%s/checkpoint.txt", dir);
     if (dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
         dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
-        dauys_checkpoint_issue(note, sizeof note, &cp, ws, sk, &err) != 0 ||
+        dauys_log_checkpoint(note, sizeof note, &cp, ws, sk, &err) != 0 ||
         dauys_file_write_atomic(path, note, strlen(note), 0644, &err) != 0 ||
         dauys_note_vkey(vkey, sizeof vkey, cp.origin, &ws->central, &err) != 0) {
         cli_report(&err);
@@ -146,8 +146,8 @@ cmd_proof(int argc, char **argv)
         cli_report(&err);
         goto done;
     }
-    if ((old != NULL ? dauys_proof_consistency(&p, ws, index, size, &err)
-                     : dauys_proof_inclusion(&p, ws, index, size, &err)) != 0 ||
+    if ((old != NULL ? dauys_log_prove_consistency(&p, ws, index, size, &err)
+                     : dauys_log_prove_inclusion(&p, ws, index, size, &err)) != 0 ||
         dauys_proof_format(text, sizeof text, &p, &err) != 0) {
         cli_report(&err);
         goto done;

@@ -267,7 +267,7 @@ status_json_place(const dauys_place_status *p, int last)
 }
 
 static void
-status_json(const dauys_status_report *r, const dauys_workspace *ws)
+status_json(const dauys_workspace_status *r, const dauys_workspace *ws)
 {
     printf("{\n  \"referendum\": ");
     cli_json_string(stdout, ws->manifest.referendum);
@@ -301,7 +301,7 @@ status_row(const dauys_place_status *p)
 }
 
 static void
-status_text(const dauys_status_report *r, const dauys_workspace *ws)
+status_text(const dauys_workspace_status *r, const dauys_workspace *ws)
 {
     printf("%s (%s), log %s with %llu entries\n", ws->manifest.title, ws->manifest.referendum,
            ws->origin, (unsigned long long) r->log_size);
@@ -329,7 +329,7 @@ cmd_status(int argc, char **argv)
                                              {"missing", no_argument, NULL, 'M'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    dauys_status_report report;
+    dauys_workspace_status report;
     dauys_workspace *ws = NULL;
     const char *dir = ".";
     dauys_error err;
@@ -350,7 +350,7 @@ cmd_status(int argc, char **argv)
     }
     if (json == 2) {
         int rc = dauys_workspace_open_reader(&ws, dir, &err) != 0 ||
-                 dauys_status_missing(ws, print_id, NULL, &err) != 0;
+                 dauys_workspace_status_missing(ws, print_id, NULL, &err) != 0;
         if (rc) {
             cli_report(&err);
         }
@@ -358,13 +358,13 @@ cmd_status(int argc, char **argv)
         return rc ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     }
     if (dauys_workspace_open_reader(&ws, dir, &err) != 0 ||
-        dauys_status_read(&report, ws, &err) != 0) {
+        dauys_workspace_status_read(&report, ws, &err) != 0) {
         cli_report(&err);
         dauys_workspace_close(ws);
         return CLI_EXIT_FAIL;
     }
     json ? status_json(&report, ws) : status_text(&report, ws);
-    dauys_status_free(&report);
+    dauys_workspace_status_free(&report);
     dauys_workspace_close(ws);
     return CLI_EXIT_OK;
 }

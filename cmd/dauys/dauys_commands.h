@@ -1,6 +1,6 @@
 /* commands.h: the subcommands of the dauys program. Each returns an exit code. */
-#ifndef DAUYS_TALLY_COMMANDS_H
-#define DAUYS_TALLY_COMMANDS_H
+#ifndef DAUYS_CMD_DAUYS_COMMANDS_H
+#define DAUYS_CMD_DAUYS_COMMANDS_H
 
 int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
