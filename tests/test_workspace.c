@@ -17,6 +17,7 @@
 #include "core/file.h"
 #include "keys/keys.h"
 #include "core/merkle.h"
+#include "sql/sql.h"
 #include "store/db.h"
 #include "store/workspace.h"
 
@@ -211,6 +212,34 @@ test_two_handles_share_the_log(void **state)
     dauys_workspace_close(b);
 }
 
+/* A workspace of another schema version is refused by name, and left as it was. */
+static void
+test_other_schema_version_refused(void **state)
+{
+    dauys_workspace *ws;
+    dauys_error err;
+    char *path = support_path(ws_dir, "dauys.db"), want[1024];
+    sqlite3 *db;
+
+    (void) state;
+    assert_non_null(path);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        dauys_db_exec(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'", &err), 0);
+    assert_int_equal(dauys_workspace_open(&ws, ws_dir, &err), -1);
+    snprintf(want, sizeof want, "schema version 3, this build reads %s", DAUYS_SQL_SCHEMA_VERSION);
+    assert_error(&err, DAUYS_E_DATABASE, want);
+    assert_int_equal(dauys_db_exec(db,
+                                   "UPDATE meta SET value = '" DAUYS_SQL_SCHEMA_VERSION
+                                   "' WHERE key = 'schema_version'",
+                                   &err),
+                     0);
+    sqlite3_close(db);
+    assert_int_equal(dauys_workspace_open(&ws, ws_dir, &err), 0);
+    dauys_workspace_close(ws);
+    free(path);
+}
+
 static void
 test_init_refuses_bad_manifest(void **state)
 {
@@ -291,6 +320,7 @@ main(void)
         cmocka_unit_test(test_log_roots_and_proofs),
         cmocka_unit_test(test_rollback_restores_head),
         cmocka_unit_test(test_two_handles_share_the_log),
+        cmocka_unit_test(test_other_schema_version_refused),
         cmocka_unit_test(test_init_refuses_bad_manifest),
     };
 
