@@ -4,7 +4,8 @@
 #   usage: DAUYS_BUILD_DIR=BUILD bash tests/cli/install_cli.sh BUILD/bin/dauys BUILD/bin/dauys-audit
 #
 # BUILD is the build the programs come from (default: the directory above
-# bin/); the test installs and packages that build, it builds nothing.
+# bin/); the test installs and packages that build (cpack, as always, first
+# brings a stale build up to date).
 # 1. --version: both programs print the version of the top-level
 #    CMakeLists.txt's project() and exit 0; --help lists --version.
 # 2. cmake --install BUILD --prefix /usr into a DESTDIR: the programs in
