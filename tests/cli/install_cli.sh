@@ -3,9 +3,11 @@
 #
 #   usage: DAUYS_BUILD_DIR=BUILD bash tests/cli/install_cli.sh BUILD/bin/dauys BUILD/bin/dauys-audit
 #
-# BUILD is the build the programs come from (default: the directory above
-# bin/); the test installs and packages that build (cpack, as always, first
-# brings a stale build up to date).
+# BUILD is the build the programs come from (default: the first directory
+# above them with a CMakeCache.txt; its sources are the ones checked). The
+# test installs and packages that build (cpack, as always, first brings a
+# stale build up to date). Under scripts/valgrind.sh the --help pages come
+# from its wrappers; the installed and packaged programs run natively.
 # 1. --version: both programs print the version of the top-level
 #    CMakeLists.txt's project() and exit 0; --help lists --version.
 # 2. cmake --install BUILD --prefix /usr into a DESTDIR: the programs in
@@ -31,11 +33,25 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
 
-SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cli_args "$@"
-BUILD=${DAUYS_BUILD_DIR:-$(dirname "$(dirname "$DAUYS")")}
-[ -f "$BUILD/CMakeCache.txt" ] && [ -f "$BUILD/CPackConfig.cmake" ] ||
-    { echo "$0: $BUILD is not a configured build (set DAUYS_BUILD_DIR)" >&2; exit 2; }
+# find_build: the build above the programs' directory (BUILD/bin/dauys; under
+# scripts/valgrind.sh, BUILD/valgrind/bin/dauys, its wrappers).
+find_build() {
+    local d
+    d=$(dirname "$DAUYS")
+    for _ in 1 2 3; do
+        d=$(dirname "$d")
+        [ -f "$d/CMakeCache.txt" ] && { echo "$d"; return 0; }
+    done
+    return 1
+}
+BUILD=${DAUYS_BUILD_DIR:-$(find_build)}
+if [ ! -f "$BUILD/CMakeCache.txt" ] || [ ! -f "$BUILD/CPackConfig.cmake" ]; then
+    echo "$0: no configured build above $DAUYS (set DAUYS_BUILD_DIR)" >&2
+    exit 2
+fi
+# The sources of that build (this script may be a copy elsewhere).
+SRC=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt")
 for tool in cmake cpack dpkg-deb dpkg-shlibdeps; do
     command -v "$tool" >/dev/null 2>&1 || { echo "$0: $tool is needed" >&2; exit 2; }
 done
