@@ -120,17 +120,83 @@ def table(rows):
     return out
 
 
+PREAMBLE = [
+    "dauys-formats(5)", "",
+    "; Generated from docs/FORMATS.md by man/formats_to_scdoc.py: edit that file.", "",
+    "# NAME", "", "dauys-formats - the file formats of dauys and dauys-audit", "",
+    "# DESCRIPTION", "",
+    "This page is docs/FORMATS.md of the dauys sources, converted at build time;",
+    "the packages install it as /usr/share/doc/dauys/FORMATS.md too. The other",
+    "documents it names (RULES.md, FORENSICS.md, ...) are installed beside it.", ""]
+
+
+def code_block(lines, i, indent):
+    """The fenced block whose body starts at lines[i] (its fence indented by
+    `indent` spaces) as an scdoc literal block, and the index after its
+    closing fence. scdoc reads backslashes even there: they are doubled."""
+    out = ["```"]
+    while i < len(lines) and not FENCE.match(lines[i]):
+        out.append(lines[i].rstrip("\n")[indent:].replace("\\", "\\\\"))
+        i += 1
+    if i == len(lines):
+        raise ConvertError("a code block that never ends")
+    return out + ["```", ""], i + 1
+
+
+def heading(level, title, where):
+    """A ## heading as a section, ### as a subsection; # (the title) as
+    nothing: the NAME section says it."""
+    if level == 1:
+        return []
+    if level > 3:
+        raise ConvertError(f"line {where}: a heading deeper than ###")
+    # scdoc copies a heading as it is (no formatting, no escapes)
+    return ["#" * (level - 1) + " " + title.replace("`", ""), ""]
+
+
+def ends_list(next_line):
+    """After an empty line, whether next_line ends the list before it: it is
+    neither indented (the item goes on) nor an item."""
+    return not next_line.startswith(" ") and not BULLET.match(next_line) \
+        and not NUMBERED.match(next_line)
+
+
+class Lists:
+    """Where the text is in a list: the Markdown indent of its items' text
+    (None outside a list) and the scdoc indent of a paragraph inside an item
+    ("" when none)."""
+
+    def __init__(self):
+        self.indent = None
+        self.para = ""
+
+    def item(self, match, line):
+        """An item line: "- text" or "\t- text" (nested), ". text" numbered."""
+        depth = 0 if len(match.group(1)) < 2 else 1
+        marker = "-" if BULLET.match(line) else "."
+        self.para = ""
+        self.indent = len(match.group(1)) + (2 if marker == "-" else len(line.split()[0]) + 1)
+        return "\t" * depth + marker + " " + inline(match.group(2))
+
+    def text(self, line, after_blank):
+        """A text line inside a list: the item going on, or a paragraph of it."""
+        indent = len(line) - len(line.lstrip(" "))
+        text = inline(line.strip())
+        depth = 1 if indent >= 4 and self.indent >= 4 else 0
+        if after_blank:
+            self.para = "\t" * (depth + 1)             # a paragraph in an item
+            return self.para + line_start(text)
+        if self.para:
+            return self.para + text                    # that paragraph goes on
+        return "\t" * depth + "  " + text              # the item goes on
+
+
 def convert(lines):
-    out = ["dauys-formats(5)", "",
-           "; Generated from docs/FORMATS.md by man/formats_to_scdoc.py: edit that file.", "",
-           "# NAME", "", "dauys-formats - the file formats of dauys and dauys-audit", "",
-           "# DESCRIPTION", "",
-           "This page is docs/FORMATS.md of the dauys sources, converted at build time;",
-           "the packages install it as /usr/share/doc/dauys/FORMATS.md too. The other",
-           "documents it names (RULES.md, FORENSICS.md, ...) are installed beside it.", ""]
+    """The scdoc source of dauys-formats(5), as a list of lines, from the
+    lines of FORMATS.md. Raises ConvertError on what it cannot convert."""
+    out = list(PREAMBLE)
+    lists = Lists()
     i, n = 0, len(lines)
-    list_indent = None          # Markdown indent of the current list's items' text
-    item_para = ""              # the indent of a paragraph inside a list item
 
     def blank():
         if out and out[-1] != "":
@@ -142,36 +208,24 @@ def convert(lines):
         i += 1
         if not line:
             blank()
-            item_para = ""
-            list_indent = None if (i < n and not lines[i].startswith(" ")
-                                   and not BULLET.match(lines[i])
-                                   and not NUMBERED.match(lines[i])) else list_indent
+            lists.para = ""
+            if i < n and ends_list(lines[i]):
+                lists.indent = None
             continue
         fence = FENCE.match(line)
         if fence:
             blank()
-            out.append("```")
-            while i < n and not FENCE.match(lines[i]):
-                out.append(lines[i].rstrip("\n")[len(fence.group(1)):].replace("\\", "\\\\"))
-                i += 1
-            if i == n:
-                raise ConvertError(f"line {where}: a code block that never ends")
-            i += 1
-            out.append("```")
-            out.append("")
+            try:
+                block, i = code_block(lines, i, len(fence.group(1)))
+            except ConvertError as e:
+                raise ConvertError(f"line {where}: {e}") from None
+            out.extend(block)
             continue
-        heading = HEADING.match(line)
-        if heading:
-            level = len(heading.group(1))
-            if level == 1:
-                continue                        # the title: the NAME section says it
-            if level > 3:
-                raise ConvertError(f"line {where}: a heading deeper than ###")
+        head = HEADING.match(line)
+        if head:
             blank()
-            # scdoc copies a heading as it is (no formatting, no escapes)
-            out.append("#" * (level - 1) + " " + heading.group(2).replace("`", ""))
-            out.append("")
-            list_indent = None
+            out.extend(heading(len(head.group(1)), head.group(2), where))
+            lists.indent = None
             continue
         if line.startswith("|") and i < n and TABLE_RULE.match(lines[i].strip()):
             rows = [line]
@@ -179,11 +233,11 @@ def convert(lines):
                 rows.append(lines[i].strip())
                 i += 1
             blank()
-            out.extend(table(rows))
-            out.append("")
+            out.extend(table(rows) + [""])
             continue
         if line.startswith(">"):
-            blank() if not out or not out[-1].startswith("\t") else None
+            if not out or not out[-1].startswith("\t"):
+                blank()
             out.append("\t" + line_start(inline(line[1:].strip())))
             continue
         while (line.count("`") % 2 or line.count("**") % 2) and i < n and lines[i].strip():
@@ -191,27 +245,13 @@ def convert(lines):
             i += 1
         item = BULLET.match(line) or NUMBERED.match(line)
         if item:
-            depth = 0 if len(item.group(1)) < 2 else 1
-            marker = "-" if BULLET.match(line) else "."
-            if list_indent is None:
+            if lists.indent is None:
                 blank()
-            item_para = ""
-            list_indent = len(item.group(1)) + (2 if marker == "-" else len(line.split()[0]) + 1)
-            out.append("\t" * depth + marker + " " + inline(item.group(2)))
-            continue
-        indent = len(line) - len(line.lstrip(" "))
-        text = inline(line.strip())
-        if list_indent is not None:
-            depth = 1 if indent >= 4 and list_indent >= 4 else 0
-            if out and out[-1] == "":
-                item_para = "\t" * (depth + 1)         # a paragraph in an item
-                out.append(item_para + line_start(text))
-            elif item_para:
-                out.append(item_para + text)           # that paragraph goes on
-            else:
-                out.append("\t" * depth + "  " + text)  # the item goes on
-            continue
-        out.append(line_start(text))
+            out.append(lists.item(item, line))
+        elif lists.indent is not None:
+            out.append(lists.text(line, bool(out) and out[-1] == ""))
+        else:
+            out.append(line_start(inline(line.strip())))
     return out
 
 
