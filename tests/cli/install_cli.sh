@@ -25,8 +25,8 @@
 #    bash-completion; dauys demo from the unpacked package, which runs the
 #    dauys-audit beside it, passes its audit.
 #
-# Needs bash, cmake (cmake, cpack), dpkg (dpkg-deb), dpkg-dev (dpkg-shlibdeps,
-# for cpack), coreutils. Prints every failing check, ends with
+# Needs bash, cmake (cmake, cpack), dpkg (dpkg-deb), dpkg-dev (dpkg-shlibdeps)
+# and file (both for cpack), coreutils. Prints every failing check, ends with
 # "N passed, M failed", exits 1 if M > 0.
 set -u
 
@@ -52,7 +52,8 @@ if [ ! -f "$BUILD/CMakeCache.txt" ] || [ ! -f "$BUILD/CPackConfig.cmake" ]; then
 fi
 # The sources of that build (this script may be a copy elsewhere).
 SRC=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt")
-for tool in cmake cpack dpkg-deb dpkg-shlibdeps; do
+# file and dpkg-shlibdeps: cpack runs them for the package's dependencies.
+for tool in cmake cpack dpkg-deb dpkg-shlibdeps file; do
     command -v "$tool" >/dev/null 2>&1 || { echo "$0: $tool is needed" >&2; exit 2; }
 done
 cli_workdir install
