@@ -86,7 +86,8 @@ in_root() { [ "$(readlink "/proc/$1/root" 2>/dev/null)" = "$2" ]; }
 # started can be there), unmounts its mounts in reverse order, then removes
 # it unless asked to keep it or a mount is left (then it fails).
 teardown() {
-    local r=$1 pid i left keep=() all=("${mounted[@]}") live=()
+    local r=$1 pid i left keep=() all=("${mounted[@]}") live=() start=$SECONDS
+    say "unmounting and removing $r (minutes for a big root) ..."
     for pid in /proc/[0-9]*; do
         pid=${pid#/proc/}
         in_root "$pid" "$r" && kill -KILL "$pid" 2>/dev/null
@@ -112,6 +113,7 @@ teardown() {
         say "kept the root: $r"
     else
         rm -rf --one-file-system "$r"
+        say "removed $r in $((SECONDS - start)) s"
     fi
 }
 
