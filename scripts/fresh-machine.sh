@@ -29,9 +29,9 @@
 # Needs root, debootstrap and git (scripts/setup.sh installs them), network
 # access to the mirror, and about 6 GB of disk. test.sh inside takes about an
 # hour on 2 quiet cores; the package's part about 10 minutes (3 to 4 with
-# DAUYS_FRESH_DEB, most of it debootstrap). In a chroot,
-# user namespaces are refused, so tests/cli/diskfull_cli.sh uses its fallback
-# (it says so in its output). Exits 0 only if every step passed and
+# DAUYS_FRESH_DEB, most of it debootstrap). In a chroot, user namespaces are
+# refused, so tests/cli/diskfull_cli.sh uses its fallback (it says so in its
+# output). Exits 0 only if every step passed and
 # everything was unmounted; on a failure it names the step and its log.
 set -euo pipefail
 
