@@ -17,6 +17,7 @@ packages=(
   chromium fonts-dejavu-core  # tests/cli/report_cli.sh renders the HTML report headless
   clang-format              # the quick tier checks the tree's format (.clang-format)
   scdoc                     # the man pages (man/*.scd) for cmake --install and the .deb
+  file                      # cpack -G DEB: its dependencies from dpkg-shlibdeps need file
   lcov                      # scripts/coverage.sh: line coverage per test tier
 )
 

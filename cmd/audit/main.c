@@ -15,7 +15,10 @@
 #include "cmd/audit/audit_commands.h"
 #include "audit/verify.h"
 
-#define DAUYS_VERSION "0.1.0"
+/* DAUYS_VERSION: the CMake project VERSION, defined by cmd/CMakeLists.txt. */
+#ifndef DAUYS_VERSION
+#error "DAUYS_VERSION is defined by cmd/CMakeLists.txt"
+#endif
 
 static const char main_usage[] =
     "usage: dauys-audit COMMAND [OPTIONS]   (dauys-audit COMMAND --help for more)\n"
@@ -34,6 +37,9 @@ static const char main_usage[] =
     "source you trust: -p CENTRAL.pub or -P KEY. Without one, verify, retally, prove\n"
     "and forensics take --trust-bundle-key (the bundle's own central.pub, with a loud\n"
     "warning: it proves nothing about who made the bundle); otherwise they refuse.\n"
+    "\noptions:\n"
+    "  --help             this list\n"
+    "  --version          print the version and exit\n"
     "\nexit status: 0 all checks pass, 1 a discrepancy, 2 could not run\n";
 
 static const char sigs_usage[] =

@@ -8,7 +8,10 @@
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
 
-#define DAUYS_VERSION "0.1.0"
+/* DAUYS_VERSION: the CMake project VERSION, defined by cmd/CMakeLists.txt. */
+#ifndef DAUYS_VERSION
+#error "DAUYS_VERSION is defined by cmd/CMakeLists.txt"
+#endif
 
 typedef struct command {
     const char *name;
@@ -42,7 +45,10 @@ usage(FILE *fp)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         fprintf(fp, "  %-16s %s\n", commands[i].name, commands[i].summary);
     }
-    fprintf(fp, "\nexit status: 0 success, 1 a bad signature, 2 any other failure\n");
+    fprintf(fp, "\noptions:\n"
+                "  --help           this list\n"
+                "  --version        print the version and exit\n"
+                "\nexit status: 0 success, 1 a bad signature, 2 any other failure\n");
 }
 
 int
