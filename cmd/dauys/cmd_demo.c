@@ -21,6 +21,7 @@
 #include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
+#include "core/decimal.h"
 #include "inputs/demo.h"
 #include "core/file.h"
 #include "core/kvtext.h"
@@ -651,17 +652,11 @@ write_timings(const demo_run *r)
 static int
 number(uint64_t *out, const char *s, const char *what, uint64_t max)
 {
-    char *end;
-    unsigned long long v;
-
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > max) {
+    if (dauys_decimal_read(out, s, strlen(s), max, DAUYS_DECIMAL_LEADING_ZEROS) != 0) {
         cli_message("%s: expected a number up to %llu, not \"%s\"", what, (unsigned long long) max,
                     s);
         return -1;
     }
-    *out = v;
     return 0;
 }
 
