@@ -504,7 +504,7 @@ typedef struct deferred {
     uint64_t dropped;
     dauys_pool_task task;
     dauys_pool pool;
-    int started;
+    int on_copy; /* C3 runs on the copy, on the pool (else in database_finish) */
 } deferred;
 
 static void
@@ -550,14 +550,14 @@ database_start(deferred *d, audit *a)
     d->copy.ctx = d;
     d->task = (dauys_pool_task){.ctx = d, .count = 1, .run = database_item};
     dauys_pool_start(&d->pool, &d->task, 1);
-    d->started = 1;
+    d->on_copy = 1;
 }
 
 /* Waits for C3, then reports what it found and adds its counts. */
 static void
 database_finish(deferred *d, audit *a)
 {
-    if (!d->started) {
+    if (!d->on_copy) {
         audit_database(a);
         dauys_free(d->kept);
         return;
