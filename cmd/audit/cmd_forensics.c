@@ -170,7 +170,7 @@ parse_options(int argc, char **argv, forensics_run *r)
         case 'q': r->question = optarg; break;
         case 's':
             if (dauys_decimal_read(&seed, optarg, strlen(optarg), UINT64_MAX,
-                                   DAUYS_DECIMAL_LEADING_ZEROS) != 0) {
+                                   DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK) {
                 cli_message("--seed: expected a number from 0 to 2^64 - 1, not \"%s\"", optarg);
                 return -1;
             }

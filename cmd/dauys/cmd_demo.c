@@ -652,7 +652,8 @@ write_timings(const demo_run *r)
 static int
 number(uint64_t *out, const char *s, const char *what, uint64_t max)
 {
-    if (dauys_decimal_read(out, s, strlen(s), max, DAUYS_DECIMAL_LEADING_ZEROS) != 0) {
+    if (dauys_decimal_read(out, s, strlen(s), max, DAUYS_DECIMAL_LEADING_ZEROS) !=
+        DAUYS_DECIMAL_OK) {
         cli_message("%s: expected a number up to %llu, not \"%s\"", what, (unsigned long long) max,
                     s);
         return -1;

@@ -76,7 +76,7 @@ keygen_parse(keygen_opts *o, int argc, char **argv)
         case 'j':
             if (strlen(optarg) > 3 ||
                 dauys_decimal_read(&jobs, optarg, strlen(optarg), 999,
-                                   DAUYS_DECIMAL_LEADING_ZEROS) != 0 ||
+                                   DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK ||
                 (o->jobs = (unsigned) jobs) == 0) {
                 cli_message("--jobs: expected a number of threads from 1 to 999, not \"%s\"",
                             optarg);
@@ -224,7 +224,8 @@ signing_time(long long *ts)
         return 0;
     }
     n = strlen(sde);
-    if (n > 15 || dauys_decimal_read(&v, sde, n, UINT64_MAX, DAUYS_DECIMAL_LEADING_ZEROS) != 0) {
+    if (n > 15 || dauys_decimal_read(&v, sde, n, UINT64_MAX, DAUYS_DECIMAL_LEADING_ZEROS) !=
+                      DAUYS_DECIMAL_OK) {
         cli_message("SOURCE_DATE_EPOCH must be whole seconds since 1970, not \"%s\"", sde);
         return -1;
     }

@@ -195,7 +195,7 @@ cmd_ingest(int argc, char **argv)
         case 'j':
             if (strlen(optarg) > 2 ||
                 dauys_decimal_read(&jobs64, optarg, strlen(optarg), 64,
-                                   DAUYS_DECIMAL_LEADING_ZEROS) != 0 ||
+                                   DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK ||
                 (jobs = (unsigned) jobs64) == 0) {
                 cli_message("-j: expected a number of threads from 1 to 64, not \"%s\"", optarg);
                 return CLI_EXIT_FAIL;
