@@ -11,7 +11,6 @@
 #ifndef DAUYS_AUDIT_INTERNAL_H
 #define DAUYS_AUDIT_INTERNAL_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "referendum/logentry.h"
 #include "referendum/manifest.h"
 #include "core/merkle.h"
+#include "core/pool.h"
 #include "referendum/protocol.h"
 #include "audit/source.h"
 #include "audit/verify.h"
@@ -122,16 +122,14 @@ typedef struct audit_batch_item {
 void dauys_audit_prepared_free(audit_prepared *p);
 /*
  * audit_prepare for every submission among ITEMS, on a->threads threads that
- * run while the caller goes on (with one thread: done before returning).
- * Every start is followed by one join, which waits for them.
+ * run while the caller goes on (with one thread: done in the join). Every
+ * start is followed by one join, which helps with what is left and waits.
  */
 typedef struct audit_prep_job {
     const audit *a;
     audit_batch_item *items;
-    size_t count, next;
-    pthread_mutex_t lock;
-    pthread_t tid[64];
-    unsigned started;
+    dauys_pool_task task;
+    dauys_pool pool;
 } audit_prep_job;
 
 void dauys_audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *items,

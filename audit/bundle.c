@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/decimal.h"
 #include "core/file.h"
 #include "audit/audit_internal.h"
 #include "core/sha256.h"
@@ -40,13 +41,14 @@ logged_protocol_file(const audit *a, const char *name)
 {
     char canonical[64];
     const char *dot = strchr(name, '.');
-    unsigned long long index;
+    uint64_t index;
     int sig;
 
-    if (dot == NULL || dot == name || name[0] < '0' || name[0] > '9') {
+    if (dot == NULL || dot == name ||
+        dauys_decimal_read(&index, name, dauys_decimal_span(name, strlen(name)), UINT64_MAX,
+                           DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK) {
         return 0;
     }
-    index = strtoull(name, NULL, 10);
     sig = strcmp(dot, ".txt.minisig") == 0;
     dauys_audit_protocol_name(canonical, sizeof canonical, index);
     if (strncmp(canonical + 10, name, (size_t) (dot - name)) != 0 ||

@@ -7,6 +7,7 @@
  * its entry, and the re-tally checks the result's arithmetic against the
  * organisers' own decisions rather than failing again for the same cause.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sodium.h>
 
 #include "core/alloc.h"
+#include "core/decimal.h"
 #include "audit/audit_internal.h"
 #include "core/sha256.h"
 
@@ -527,17 +529,15 @@ int
 dauys_audit_manifest_file_logged(const audit *a, const char *name)
 {
     char canonical[64];
-    unsigned long v;
+    uint64_t v;
     size_t n;
 
-    if (a->manifest_version_count == 0 || name[0] != 'v' || name[1] < '0' || name[1] > '9') {
+    if (a->manifest_version_count == 0 || name[0] != 'v' ||
+        dauys_decimal_read(&v, name + 1, dauys_decimal_span(name + 1, strlen(name + 1)), UINT32_MAX,
+                           DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK) {
         return 0;
     }
-    v = strtoul(name + 1, NULL, 10);
-    if (v > UINT32_MAX) {
-        return 0;
-    }
-    n = (size_t) snprintf(canonical, sizeof canonical, "v%lu.txt", v);
+    n = (size_t) snprintf(canonical, sizeof canonical, "v%" PRIu64 ".txt", v);
     if (strncmp(name, canonical, n) != 0 ||
         (name[n] != '\0' && strcmp(name + n, ".minisig") != 0)) {
         return 0; /* not how dauys names version V: "v007.txt", "v7.txtx" */

@@ -5,8 +5,8 @@
  * the log, and verifying the signature with the key the roster in force
  * gives the precinct its header names. Reads the audit, never writes it.
  */
+#include <assert.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,36 +84,41 @@ dauys_audit_prepared_free(audit_prepared *p)
     p->text = p->sig = NULL;
 }
 
-static void *
-worker(void *arg)
+/* Item I is handed out (pool hook, under the pool's lock, in order). The
+ * archive is read in log order: an entry whose index is not its place (I1
+ * reports it) takes nothing, since a wild index would pass over every file
+ * after it, and size the table by it. */
+static void
+claim_item(void *ctx, size_t i)
 {
-    audit_prep_job *j = arg;
+    audit_prep_job *j = ctx;
+    audit_batch_item *it = &j->items[i];
 
-    for (;;) {
-        pthread_mutex_lock(&j->lock);
-        size_t i = j->next++;
-        audit_batch_item *it = i < j->count ? &j->items[i] : NULL;
-        if (it != NULL && it->is_submission) {
-            memset(&it->p, 0, sizeof it->p);
-            it->p.pi = UINT32_MAX;
-            /* The archive is read in log order. An entry whose index is not
-             * its place (I1 reports it) takes nothing: a wild index would
-             * pass over every file after it, and size the table by it. */
-            if (j->a->src->archive && it->e.index == it->position) {
-                take_files(j->a, &it->e, &it->p);
-            }
-        }
-        pthread_mutex_unlock(&j->lock);
-        if (it == NULL) {
-            return NULL;
-        }
-        if (it->is_submission) {
-            if (!j->a->src->archive) {
-                read_files(j->a, &it->e, &it->p);
-            }
-            check_files(j->a, &it->e, &it->p);
+    if (it->is_submission) {
+        memset(&it->p, 0, sizeof it->p);
+        it->p.pi = UINT32_MAX;
+        if (j->a->src->archive && it->e.index == it->position) {
+            take_files(j->a, &it->e, &it->p);
         }
     }
+}
+
+/* Prepares item I (pool hook: findings and oom go into the item, never a failure). */
+static int
+prepare_item(void *ctx, void *local, size_t i, dauys_error *err)
+{
+    audit_prep_job *j = ctx;
+    audit_batch_item *it = &j->items[i];
+
+    (void) local;
+    (void) err;
+    if (it->is_submission) {
+        if (!j->a->src->archive) {
+            read_files(j->a, &it->e, &it->p);
+        }
+        check_files(j->a, &it->e, &it->p);
+    }
+    return 0;
 }
 
 void
@@ -121,25 +126,15 @@ dauys_audit_prepare_start(audit_prep_job *j, const audit *a, audit_batch_item *i
 {
     j->a = a;
     j->items = items;
-    j->count = count;
-    j->next = 0;
-    j->started = 0;
-    pthread_mutex_init(&j->lock, NULL);
-    while (a->threads > 1 && j->started < a->threads && j->started < 64 &&
-           pthread_create(&j->tid[j->started], NULL, worker, j) == 0) {
-        j->started++;
-    }
-    if (j->started == 0) {
-        worker(j); /* one thread, or none could start: done here, now */
-    }
+    j->task = (dauys_pool_task){.ctx = j, .count = count, .claim = claim_item, .run = prepare_item};
+    dauys_pool_start(&j->pool, &j->task, a->threads > 1 ? a->threads : 0);
 }
 
 void
 dauys_audit_prepare_join(audit_prep_job *j)
 {
-    for (unsigned t = 0; t < j->started; t++) {
-        pthread_join(j->tid[t], NULL);
-    }
-    j->started = 0;
-    pthread_mutex_destroy(&j->lock);
+    int failed = dauys_pool_wait(&j->pool, NULL); /* items never fail the pool */
+
+    assert(failed == 0);
+    (void) failed;
 }

@@ -9,7 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -503,8 +503,9 @@ typedef struct deferred {
     deferred_finding *kept;
     size_t count;
     uint64_t dropped;
-    pthread_t tid;
-    int started;
+    dauys_pool_task task;
+    dauys_pool pool;
+    int on_copy; /* C3 runs on the copy, on the pool (else in database_finish) */
 } deferred;
 
 static void
@@ -522,16 +523,21 @@ keep_finding(const dauys_audit_finding *f, void *ctx)
     snprintf(k->message, sizeof k->message, "%s", f->message);
 }
 
-static void *
-database_thread(void *arg)
+/* C3 on the copy (pool hook, one item: the audit's findings are its result). */
+static int
+database_item(void *ctx, void *local, size_t i, dauys_error *err)
 {
-    deferred *d = arg;
+    deferred *d = ctx;
 
+    (void) local;
+    (void) i;
+    (void) err;
     dauys_audit_database(&d->copy);
-    return NULL;
+    return 0;
 }
 
-/* Starts C3 on its own thread if it can; if not, it runs in database_finish. */
+/* Starts C3 on a thread of its own if the audit has more than one; if its
+ * thread cannot start, it runs on the copy in database_finish. */
 static void
 database_start(deferred *d, audit *a)
 {
@@ -543,19 +549,23 @@ database_start(deferred *d, audit *a)
     d->copy.sum = &d->sum;
     d->copy.on_fail = keep_finding;
     d->copy.ctx = d;
-    d->started = pthread_create(&d->tid, NULL, database_thread, d) == 0;
+    d->task = (dauys_pool_task){.ctx = d, .count = 1, .run = database_item};
+    dauys_pool_start(&d->pool, &d->task, 1);
+    d->on_copy = 1;
 }
 
 /* Waits for C3, then reports what it found and adds its counts. */
 static void
 database_finish(deferred *d, audit *a)
 {
-    if (!d->started) {
+    if (!d->on_copy) {
         dauys_audit_database(a);
         dauys_free(d->kept);
         return;
     }
-    pthread_join(d->tid, NULL);
+    int failed = dauys_pool_wait(&d->pool, NULL); /* C3's findings are not a failure */
+    assert(failed == 0);
+    (void) failed;
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
         a->sum->passed[i] += d->sum.passed[i];
         a->sum->failed[i] += d->sum.failed[i];

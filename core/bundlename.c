@@ -1,6 +1,7 @@
 #include "core/bundlename.h"
 
-#include <errno.h>
+#include "core/decimal.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +16,16 @@ uint64_t
 dauys_bundle_protocol_key(const char *name)
 {
     char canonical[40];
-    char *end;
-    unsigned long long index;
+    size_t digits = dauys_decimal_span(name, strlen(name));
+    const char *end = name + digits;
+    uint64_t index;
 
-    if (name[0] < '0' || name[0] > '9') {
+    if (dauys_decimal_read(&index, name, digits, UINT64_MAX, DAUYS_DECIMAL_LEADING_ZEROS) !=
+        DAUYS_DECIMAL_OK) {
         return UINT64_MAX;
     }
-    errno = 0;
-    index = strtoull(name, &end, 10);
     dauys_bundle_protocol_name(canonical, sizeof canonical, index, 0);
-    if (errno != 0 || index >= UINT64_MAX / 2 || (size_t) (end - name) + 4 != strlen(canonical) ||
+    if (index >= UINT64_MAX / 2 || (size_t) (end - name) + 4 != strlen(canonical) ||
         strncmp(name, canonical, (size_t) (end - name)) != 0) {
         return UINT64_MAX;
     }

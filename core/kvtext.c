@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/decimal.h"
+
 void
 dauys_kv_init(dauys_kv *kv, const char *text, size_t len, const char *name)
 {
@@ -202,22 +204,7 @@ dauys_kv_expect(dauys_kv *kv, const char *key, dauys_error *err)
 int
 dauys_parse_count(uint64_t *out, const char *s, size_t n)
 {
-    uint64_t v = 0;
-
-    if (n == 0 || n > 13 || (n > 1 && s[0] == '0')) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (uint64_t) (s[i] - '0');
-    }
-    if (v > DAUYS_COUNT_MAX) {
-        return -1;
-    }
-    *out = v;
-    return 0;
+    return dauys_decimal_parse(out, s, n, DAUYS_COUNT_MAX);
 }
 
 int

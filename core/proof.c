@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "core/decimal.h"
 #include "core/kvtext.h"
 
 int
@@ -36,22 +37,22 @@ dauys_proof_format(char *out, size_t size, const dauys_proof_text *p, dauys_erro
 static int
 expect_u64(dauys_kv *kv, const char *key, uint64_t *out, dauys_error *err)
 {
-    uint64_t v = 0;
+    size_t n;
 
     if (dauys_kv_expect(kv, key, err) != 0) {
         return -1;
     }
-    if (kv->value_len > 19 || (kv->value_len > 1 && kv->value[0] == '0')) {
-        return dauys_kv_fail(kv, err, "not a number (no leading zero, at most 19 digits)");
+    n = kv->value_len;
+    /* "at most 19 digits" (FORMATS.md): the largest is 19 nines */
+    if (dauys_decimal_read(out, kv->value, n, UINT64_C(9999999999999999999), 0) ==
+        DAUYS_DECIMAL_OK) {
+        return 0;
     }
-    for (size_t i = 0; i < kv->value_len; i++) {
-        if (kv->value[i] < '0' || kv->value[i] > '9') {
-            return dauys_kv_fail(kv, err, "not a number");
-        }
-        v = v * 10 + (uint64_t) (kv->value[i] - '0');
+    /* the message names the rule broken first: the length or a leading zero */
+    if (n <= 19 && !(n > 1 && kv->value[0] == '0')) {
+        return dauys_kv_fail(kv, err, "not a number");
     }
-    *out = v;
-    return 0;
+    return dauys_kv_fail(kv, err, "not a number (no leading zero, at most 19 digits)");
 }
 
 /* Decodes the value last read as one canonical base64 hash into OUT. */

@@ -3,15 +3,15 @@
  * verified in parallel a chunk at a time; one writer then records the chunk's
  * outcomes, in input order, in one transaction.
  */
-#include <pthread.h>
+#include <assert.h>
 #include <stddef.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/pool.h"
 #include "store/db.h"
 #include "ingest/ingest_internal.h"
 
@@ -423,57 +423,50 @@ apply(writer *w, ingest_item *it, dauys_error *err)
     return 0;
 }
 
+/* A chunk being verified on the pool's threads (which hold its address). */
 typedef struct verify_job {
     ingest_item *items;
-    size_t count;
-    atomic_size_t next;
     const dauys_manifest *m;
 } verify_job;
 
-static void *
-verify_worker(void *arg)
-{
-    verify_job *job = arg;
-    size_t i;
+typedef struct verifying {
+    verify_job job;
+    dauys_pool_task task;
+    dauys_pool pool;
+} verifying;
 
-    while ((i = atomic_fetch_add(&job->next, 1)) < job->count) {
-        dauys_ingest_item_verify(&job->items[i], job->m);
-    }
-    return NULL;
+/* Verifies item I of CTX's chunk (pool hook: a verdict, never a failure). */
+static int
+verify_item(void *ctx, void *local, size_t i, dauys_error *err)
+{
+    const verify_job *job = ctx;
+
+    (void) local;
+    (void) err;
+    dauys_ingest_item_verify(&job->items[i], job->m);
+    return 0;
 }
 
 /* Starts verifying the COUNT items on THREADS threads, which run while the
- * caller goes on (writing the chunk before); with one thread, verifies them
- * here and now. Every start is followed by one verify_join. */
-typedef struct verifying {
-    verify_job job;
-    pthread_t tid[64];
-    unsigned started;
-} verifying;
-
+ * caller goes on (writing the chunk before); with one thread, they are
+ * verified in verify_join. Every start is followed by one verify_join. */
 static void
 verify_start(verifying *v, ingest_item *items, size_t count, const dauys_manifest *m,
              unsigned threads)
 {
-    v->job = (verify_job){.items = items, .count = count, .m = m};
-    atomic_init(&v->job.next, 0);
-    v->started = 0;
-    while (threads > 1 && v->started < threads && v->started < 64 &&
-           pthread_create(&v->tid[v->started], NULL, verify_worker, &v->job) == 0) {
-        v->started++;
-    }
-    if (v->started == 0) {
-        verify_worker(&v->job);
-    }
+    v->job = (verify_job){.items = items, .m = m};
+    v->task = (dauys_pool_task){.ctx = &v->job, .count = count, .run = verify_item};
+    dauys_pool_start(&v->pool, &v->task, threads > 1 ? threads : 0);
 }
 
 static void
 verify_join(verifying *v)
 {
-    for (unsigned t = 0; t < v->started; t++) {
-        pthread_join(v->tid[t], NULL);
-    }
-    v->started = 0;
+    /* items fail with verdicts, never the pool */
+    int failed = dauys_pool_wait(&v->pool, NULL);
+
+    assert(failed == 0);
+    (void) failed;
 }
 
 /*

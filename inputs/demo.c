@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "core/alloc.h"
+#include "core/decimal.h"
 #include "referendum/manifest.h"
 #include "referendum/rules.h"
 #include "core/textbuf.h"
@@ -287,17 +288,23 @@ dauys_demo_region_code(uint32_t r)
 static int
 percent(const char **s, uint32_t *out, uint32_t lo)
 {
-    uint32_t v = 0;
-    int digits = 0;
+    size_t digits;
+    uint64_t v;
 
     if (**s != ':') {
         return -1;
     }
-    for ((*s)++; **s >= '0' && **s <= '9' && digits < 4; (*s)++, digits++) {
-        v = v * 10 + (uint32_t) (**s - '0');
+    (*s)++;
+    digits = dauys_decimal_span(*s, 4); /* a digit past the third is looked at, not read */
+    *s += digits;
+    if (digits == 0 || digits > 3 ||
+        dauys_decimal_read(&v, *s - digits, digits, 100, DAUYS_DECIMAL_LEADING_ZEROS) !=
+            DAUYS_DECIMAL_OK ||
+        v < lo) {
+        return -1;
     }
-    *out = v;
-    return digits > 0 && digits < 4 && v >= lo && v <= 100 ? 0 : -1;
+    *out = (uint32_t) v;
+    return 0;
 }
 
 int

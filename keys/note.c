@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "core/decimal.h"
 #include "keys/note.h"
 #include "keys/seckey.h"
 #include "core/sha256.h"
@@ -652,30 +653,18 @@ parse_root(uint8_t root[ROOT_BYTES], const char *s, size_t n, const keys_text *t
 static int
 parse_size(uint64_t *size, const char *s, size_t n, const keys_text *t, dauys_error *err)
 {
-    uint64_t v = 0;
-    int digits = n > 0;
-
-    for (size_t i = 0; i < n; i++) {
-        digits &= s[i] >= '0' && s[i] <= '9';
-    }
-    if (!digits) {
+    switch (dauys_decimal_read(size, s, n, UINT64_MAX, 0)) {
+    case DAUYS_DECIMAL_OK: return 0;
+    case DAUYS_DECIMAL_NOT_DIGITS:
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: tree size: not a decimal number",
                                t->name, t->line);
-    }
-    if (n > 1 && s[0] == '0') {
+    case DAUYS_DECIMAL_LEADING_ZERO:
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: tree size: leading zero", t->name,
                                t->line);
+    case DAUYS_DECIMAL_TOO_LARGE: break;
     }
-    for (size_t i = 0; i < n; i++) {
-        unsigned d = (unsigned) (s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: tree size: over %" PRIu64, t->name,
-                                   t->line, UINT64_MAX);
-        }
-        v = v * 10 + d;
-    }
-    *size = v;
-    return 0;
+    return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: tree size: over %" PRIu64, t->name, t->line,
+                           UINT64_MAX);
 }
 
 int

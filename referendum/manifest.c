@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/decimal.h"
 #include "core/kvtext.h"
 #include "referendum/rules.h"
 
@@ -72,16 +73,14 @@ take_rest(const dauys_kv *kv, cursor *c, cursor *rest, const char *field, dauys_
 static int
 valid_date(const char *s, size_t n)
 {
-    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d;
+    static const unsigned char days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    uint64_t y, m, d;
 
-    if (n != 10 || s[4] != '-' || s[7] != '-' || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+    if (n != 10 || s[4] != '-' || s[7] != '-' ||
+        dauys_decimal_read(&y, s, 4, 9999, DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK ||
+        dauys_decimal_read(&m, s + 5, 2, 99, DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK ||
+        dauys_decimal_read(&d, s + 8, 2, 99, DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK) {
         return 0;
-    }
-    for (int i = 0; i < 10; i++) {
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
-            return 0;
-        }
     }
     if (m < 1 || m > 12 || d < 1 || d > days[m - 1]) {
         return 0;

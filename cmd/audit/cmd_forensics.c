@@ -6,7 +6,6 @@
  * log makes count, re-verified), handed over by dauys_audit_verify, and only
  * when every check passed: numbers that fail the audit support no statistics.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/audit/audit_commands.h"
+#include "core/decimal.h"
 #include "forensics/forensics.h"
 #include "audit/verify.h"
 
@@ -158,7 +158,7 @@ parse_options(int argc, char **argv, forensics_run *r)
                                              {"seed", required_argument, NULL, 's'},
                                              {"question", required_argument, NULL, 'q'},
                                              {NULL, 0, NULL, 0}};
-    char *end;
+    uint64_t seed;
     int c;
 
     while ((c = getopt_long(argc, argv, "p:P:h", longopts, NULL)) != -1) {
@@ -169,12 +169,12 @@ parse_options(int argc, char **argv, forensics_run *r)
         case 'J': r->json = 1; break;
         case 'q': r->question = optarg; break;
         case 's':
-            errno = 0;
-            r->opt.seed = strtoull(optarg, &end, 10);
-            if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0) {
+            if (dauys_decimal_read(&seed, optarg, strlen(optarg), UINT64_MAX,
+                                   DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK) {
                 cli_message("--seed: expected a number from 0 to 2^64 - 1, not \"%s\"", optarg);
                 return -1;
             }
+            r->opt.seed = seed;
             break;
         case 'h': fputs(forensics_usage, stdout); return 1;
         default: fputs(forensics_usage, stderr); return -1;

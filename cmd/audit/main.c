@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/audit/audit_commands.h"
+#include "core/decimal.h"
 #include "audit/verify.h"
 
 /* DAUYS_VERSION: the CMake project VERSION, defined by cmd/CMakeLists.txt. */
@@ -215,7 +216,7 @@ cmd_verify(int argc, char **argv)
 {
     static const struct option longopts[] = {
         AUDIT_TRUST_LONGOPTS, {"json", no_argument, NULL, 'J'}, {NULL, 0, NULL, 0}};
-    char *end;
+    uint64_t threads;
     int json[2] = {0, 0}, c;
     uint64_t failed = 0;
     dauys_audit_summary sum;
@@ -229,8 +230,8 @@ cmd_verify(int argc, char **argv)
         }
         switch (c) {
         case 'j':
-            opt.threads = (unsigned) strtoul(optarg, &end, 10);
-            if (*optarg < '1' || *optarg > '9' || *end != '\0' || opt.threads > 64) {
+            if (dauys_decimal_parse(&threads, optarg, strlen(optarg), 64) != 0 ||
+                (opt.threads = (unsigned) threads) == 0) {
                 cli_message("-j: expected a number of threads from 1 to 64, not \"%s\"", optarg);
                 return CLI_EXIT_FAIL;
             }

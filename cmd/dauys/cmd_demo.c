@@ -10,7 +10,6 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +21,11 @@
 #include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
+#include "core/decimal.h"
 #include "inputs/demo.h"
 #include "core/file.h"
 #include "core/kvtext.h"
+#include "core/pool.h"
 #include "core/textout.h"
 
 static const char demo_usage[] =
@@ -246,73 +247,53 @@ make_precinct(const demo_run *r, uint32_t i, dauys_pubkey *pk, dauys_seckey *sk,
                : write_signed(r, rel, text, len, sk, NULL, err);
 }
 
-/* The precincts, shared out among threads in chunks. */
+/* The precincts, shared out among threads. */
 typedef struct signing {
     const demo_run *r;
     dauys_pubkey *pks;
-    pthread_mutex_t lock;
-    uint32_t next;
-    int failed;
-    dauys_error err;
 } signing;
 
-static void *
-sign_worker(void *arg)
+/* A thread's secret key, made once (pool hook). */
+static int
+sign_thread_start(void *ctx, void **local, dauys_error *err)
 {
-    signing *s = arg;
-    dauys_seckey *sk = dauys_keys_seckey_new();
-    dauys_error err = {0};
-    uint32_t from, to;
-
-    for (int ok = sk != NULL;;) {
-        pthread_mutex_lock(&s->lock);
-        ok = ok && !s->failed;
-        from = s->next;
-        to = s->next = from + 256 > s->r->d->count ? s->r->d->count : from + 256;
-        pthread_mutex_unlock(&s->lock);
-        for (uint32_t i = from; ok && i < to; i++) {
-            ok = make_precinct(s->r, i, &s->pks[i], sk, &err) == 0;
-        }
-        if (!ok || from == to) {
-            pthread_mutex_lock(&s->lock);
-            if (!ok && !s->failed) {
-                s->failed = 1;
-                s->err = sk ? err : (dauys_error){DAUYS_E_NOMEM, "out of secure memory"};
-            }
-            pthread_mutex_unlock(&s->lock);
-            break;
-        }
+    (void) ctx;
+    if ((*local = dauys_keys_seckey_new()) == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory");
     }
-    dauys_keys_seckey_free(sk);
-    return NULL;
+    return 0;
+}
+
+static void
+sign_thread_end(void *ctx, void *local)
+{
+    (void) ctx;
+    dauys_keys_seckey_free(local);
+}
+
+/* Precinct I's key and genuine signed protocol (pool hook). */
+static int
+sign_precinct(void *ctx, void *local, size_t i, dauys_error *err)
+{
+    signing *s = ctx;
+
+    return make_precinct(s->r, (uint32_t) i, &s->pks[i], local, err);
 }
 
 /* Every precinct's key and genuine signed protocol, on every core. */
 static int
 sign_all(const demo_run *r, dauys_pubkey *pks, dauys_error *err)
 {
-    signing s = {.r = r, .pks = pks, .lock = PTHREAD_MUTEX_INITIALIZER};
+    signing s = {.r = r, .pks = pks};
+    dauys_pool_task task = {.ctx = &s,
+                            .count = r->d->count,
+                            .run = sign_precinct,
+                            .thread_start = sign_thread_start,
+                            .thread_end = sign_thread_end};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    pthread_t tid[64];
-    int started = 0;
 
-    while (started < (cpus < 1    ? 1
-                      : cpus > 64 ? 64
-                                  : cpus) &&
-           pthread_create(&tid[started], NULL, sign_worker, &s) == 0) {
-        started++;
-    }
-    if (started == 0) {
-        sign_worker(&s);
-    }
-    for (int t = 0; t < started; t++) {
-        pthread_join(tid[t], NULL);
-    }
-    if (s.failed) {
-        *err = s.err;
-        return -1;
-    }
-    return 0;
+    /* the calling thread works too */
+    return dauys_pool_run(&task, cpus > 1 ? (unsigned) cpus - 1 : 0, err);
 }
 
 /* Writes precinct I's protocol of VERSION and VARIANT as out/REL, signed by
@@ -671,17 +652,12 @@ write_timings(const demo_run *r)
 static int
 number(uint64_t *out, const char *s, const char *what, uint64_t max)
 {
-    char *end;
-    unsigned long long v;
-
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > max) {
+    if (dauys_decimal_read(out, s, strlen(s), max, DAUYS_DECIMAL_LEADING_ZEROS) !=
+        DAUYS_DECIMAL_OK) {
         cli_message("%s: expected a number up to %llu, not \"%s\"", what, (unsigned long long) max,
                     s);
         return -1;
     }
-    *out = v;
     return 0;
 }
 

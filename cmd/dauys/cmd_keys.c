@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
+#include "core/decimal.h"
 #include "core/file.h"
 #include "core/idlist.h"
 #include "keys/keys.h"
@@ -61,6 +62,7 @@ keygen_parse(keygen_opts *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    uint64_t jobs;
     int c;
 
     while ((c = getopt_long(argc, argv, "o:d:j:h", longopts, NULL)) != -1) {
@@ -72,8 +74,10 @@ keygen_parse(keygen_opts *o, int argc, char **argv)
         case 'K': o->kdf_name = optarg; break;
         case 'W': o->pw.file = optarg; break;
         case 'j':
-            if (strspn(optarg, "0123456789") != strlen(optarg) || strlen(optarg) == 0 ||
-                strlen(optarg) > 3 || (o->jobs = (unsigned) atoi(optarg)) == 0) {
+            if (strlen(optarg) > 3 ||
+                dauys_decimal_read(&jobs, optarg, strlen(optarg), 999,
+                                   DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK ||
+                (o->jobs = (unsigned) jobs) == 0) {
                 cli_message("--jobs: expected a number of threads from 1 to 999, not \"%s\"",
                             optarg);
                 return -1;
@@ -212,6 +216,7 @@ static int
 signing_time(long long *ts)
 {
     const char *sde = getenv("SOURCE_DATE_EPOCH");
+    uint64_t v;
     size_t n;
 
     *ts = (long long) time(NULL);
@@ -219,11 +224,12 @@ signing_time(long long *ts)
         return 0;
     }
     n = strlen(sde);
-    if (n == 0 || n > 15 || strspn(sde, "0123456789") != n) {
+    if (n > 15 || dauys_decimal_read(&v, sde, n, UINT64_MAX, DAUYS_DECIMAL_LEADING_ZEROS) !=
+                      DAUYS_DECIMAL_OK) {
         cli_message("SOURCE_DATE_EPOCH must be whole seconds since 1970, not \"%s\"", sde);
         return -1;
     }
-    *ts = strtoll(sde, NULL, 10);
+    *ts = (long long) v; /* 15 digits at most: it fits */
     return 0;
 }
 

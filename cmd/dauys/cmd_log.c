@@ -10,6 +10,7 @@
 #include "store/checkpoint.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
+#include "core/decimal.h"
 #include "core/file.h"
 
 static const char checkpoint_usage[] =
@@ -84,14 +85,11 @@ static const char proof_usage[] =
 static int
 parse_u64(uint64_t *out, const char *s, const char *what)
 {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-
-    if (*s < '0' || *s > '9' || *end != '\0') {
+    if (dauys_decimal_read(out, s, strlen(s), UINT64_MAX, DAUYS_DECIMAL_LEADING_ZEROS) !=
+        DAUYS_DECIMAL_OK) {
         cli_message("%s: \"%s\" is not a number", what, s);
         return -1;
     }
-    *out = v;
     return 0;
 }
 

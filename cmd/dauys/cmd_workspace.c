@@ -9,6 +9,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
+#include "core/decimal.h"
 #include "ingest/ingest.h"
 #include "store/status.h"
 #include "core/textout.h"
@@ -183,6 +184,7 @@ cmd_ingest(int argc, char **argv)
     dauys_workspace *ws = NULL;
     const char *dir = ".";
     unsigned jobs = 0;
+    uint64_t jobs64;
     dauys_error err;
     double t0;
     int c, rc;
@@ -191,8 +193,10 @@ cmd_ingest(int argc, char **argv)
         switch (c) {
         case 'w': dir = optarg; break;
         case 'j':
-            if (strspn(optarg, "0123456789") != strlen(optarg) || strlen(optarg) == 0 ||
-                strlen(optarg) > 2 || (jobs = (unsigned) atoi(optarg)) == 0 || jobs > 64) {
+            if (strlen(optarg) > 2 ||
+                dauys_decimal_read(&jobs64, optarg, strlen(optarg), 64,
+                                   DAUYS_DECIMAL_LEADING_ZEROS) != DAUYS_DECIMAL_OK ||
+                (jobs = (unsigned) jobs64) == 0) {
                 cli_message("-j: expected a number of threads from 1 to 64, not \"%s\"", optarg);
                 return CLI_EXIT_FAIL;
             }

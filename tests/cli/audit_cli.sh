@@ -154,6 +154,9 @@ expect_ok "bundle0 passes too (it is provisional, and says so)" "all checks pass
 expect_ok "retally reproduces the signed result byte for byte" "" "$AUDIT" retally -p central.pub bundle
 "$AUDIT" retally -p central.pub bundle >retally.txt 2>/dev/null
 check "  ... cmp retally.txt bundle/result.txt" cmp -s retally.txt bundle/result.txt
+# -j is read by core/decimal: 2^32 + 1 once wrapped to 1 thread (issue 16)
+expect_exit "verify -j 4294967297 is refused, not read as 1" 2 "threads from 1 to 64" \
+    "$AUDIT" verify -p central.pub -j 4294967297 bundle
 expect_exit "a bundle checked against another central key fails A1, A2, A4" 1 "FAIL A1" \
     "$AUDIT" verify -p attacker.pub bundle
 

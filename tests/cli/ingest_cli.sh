@@ -794,6 +794,10 @@ for c in "status" "status --json" "status --missing" "tally" "tally --json" "pro
     expect_eq "  ... the same output as on the writable one" "$want" "$STDOUT"
 done
 check "  ... and nothing was written there" test -z "$(find ws-ro -newer ws-ro/dauys.db ! -path ws-ro)"
+# numbers of options are read by core/decimal: 2^64 once became 2^64 - 1 (issue 16)
+expect_exit "proof --entry 2^64 is refused as not a number" 2 \
+    '--entry: "18446744073709551616" is not a number' \
+    "$DAUYS" proof -w ws1 --entry 18446744073709551616
 expect_exit "dauys ingest on the read-only workspace: exit 2, saying it is read-only" 2 \
     "ws-ro: the workspace is read-only: ws-ro* cannot be written (Permission denied)" \
     "${RO[@]}" "$DAUYS" ingest -w ws-ro in2
