@@ -39,8 +39,7 @@ typedef struct audit_verdict {
  */
 int dauys_audit_verdict_decide(audit_verdict *out, const dauys_rules *rules,
                                const dauys_counts *nation, const dauys_counts *region,
-                               size_t region_count, dauys_error *err)
-    __attribute__((warn_unused_result));
+                               size_t region_count, dauys_error *err) DAUYS_WUR;
 
 /* The whole that RULES take the majority (and the yes share) of in area C. */
 uint64_t dauys_audit_verdict_base(const dauys_rules *rules, const dauys_counts *c);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/error.h"
+
 /* Why bytes are not a number, in the order they are looked for: a string
  * with a non-digit is NOT_DIGITS even if it also has a leading zero. */
 typedef enum dauys_decimal_fault {
@@ -34,11 +36,10 @@ typedef enum dauys_decimal_fault {
  * DAUYS_DECIMAL_OK with the value in *OUT, or the fault, with *OUT untouched.
  */
 dauys_decimal_fault dauys_decimal_read(uint64_t *out, const char *s, size_t len, uint64_t max,
-                                       unsigned flags) __attribute__((warn_unused_result));
+                                       unsigned flags) DAUYS_WUR;
 
 /* dauys_decimal_read with no flags: 0 with *OUT set, or -1 (*OUT untouched). */
-int dauys_decimal_parse(uint64_t *out, const char *s, size_t len, uint64_t max)
-    __attribute__((warn_unused_result));
+int dauys_decimal_parse(uint64_t *out, const char *s, size_t len, uint64_t max) DAUYS_WUR;
 
 /* The number of ASCII digits S starts with, looking at no more than LEN bytes. */
 size_t dauys_decimal_span(const char *s, size_t len);

@@ -72,10 +72,9 @@ unsigned dauys_pool_start(dauys_pool *pool, const dauys_pool_task *task, unsigne
  * the pool's threads. Returns 0 if every item succeeded, or -1 with ERR (if
  * not NULL) set to the first failure.
  */
-int dauys_pool_wait(dauys_pool *pool, dauys_error *err) __attribute__((warn_unused_result));
+int dauys_pool_wait(dauys_pool *pool, dauys_error *err) DAUYS_WUR;
 
 /* dauys_pool_start then dauys_pool_wait: TASK on WORKERS threads and the caller's. */
-int dauys_pool_run(const dauys_pool_task *task, unsigned workers, dauys_error *err)
-    __attribute__((warn_unused_result));
+int dauys_pool_run(const dauys_pool_task *task, unsigned workers, dauys_error *err) DAUYS_WUR;
 
 #endif

@@ -6,6 +6,8 @@
  */
 #include "referendum/rules.h"
 
+#include "core/decimal.h"
+
 #include "core/textout.h"
 
 #include <assert.h>
@@ -41,28 +43,37 @@ dauys_rules_threshold(uint64_t whole, const dauys_threshold *t)
     return q + 1; /* floor + 1: the least x with x * den > whole * num */
 }
 
-/* Parses "q>=N/D" or "m>N/D" (after the letter) into T. */
+/* Reads the digits at S[*I..N) as a number 1..1000 into *OUT, moving *I past
+ * them. Leading zeros pass here: the canonical token the caller rebuilds
+ * refuses them, naming the one spelling. 0, or -1. */
+static int
+parse_fraction_part(uint64_t *out, const char *s, size_t n, size_t *i)
+{
+    size_t digits = dauys_decimal_span(s + *i, n - *i);
+
+    if (dauys_decimal_read(out, s + *i, digits, 1000, DAUYS_DECIMAL_LEADING_ZEROS) !=
+            DAUYS_DECIMAL_OK ||
+        *out == 0) {
+        return -1;
+    }
+    *i += digits;
+    return 0;
+}
+
+/* Parses "q>=N/D" or "m>N/D" (after the letter) into T: 0 < N <= D <= 1000. */
 static int
 parse_threshold(dauys_threshold *t, const char *s, size_t n)
 {
-    unsigned long num = 0, den = 0;
-    size_t i = 0;
+    uint64_t num, den;
+    size_t i;
 
-    t->at_least = n > 1 && s[0] == '>' && s[1] == '=';
     if (n == 0 || s[0] != '>') {
         return -1;
     }
+    t->at_least = n > 1 && s[1] == '=';
     i = t->at_least ? 2 : 1;
-    for (; i < n && s[i] >= '0' && s[i] <= '9' && num <= 1000; i++) {
-        num = num * 10 + (unsigned long) (s[i] - '0');
-    }
-    if (i >= n || s[i++] != '/') {
-        return -1;
-    }
-    for (; i < n && s[i] >= '0' && s[i] <= '9' && den <= 1000; i++) {
-        den = den * 10 + (unsigned long) (s[i] - '0');
-    }
-    if (i != n || num == 0 || den == 0 || num > den || den > 1000) {
+    if (parse_fraction_part(&num, s, n, &i) != 0 || i >= n || s[i++] != '/' ||
+        parse_fraction_part(&den, s, n, &i) != 0 || i != n || num > den) {
         return -1;
     }
     t->num = (uint32_t) num;

@@ -366,6 +366,11 @@ test_custom(void **state)
         "custom:m>2/3:of=valid:x",
         "custom:m>2/1001:of=valid",
         "custom:m>2/3:of=valid:of=valid",
+        "custom:m>02/3:of=valid",
+        "custom:m>2/03:of=valid",
+        "custom:m>-2/3:of=valid",
+        "custom:m>+2/3:of=valid",
+        "custom:m>2/18446744073709551619:of=valid",
         "kz-special",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -376,6 +381,8 @@ test_custom(void **state)
     dauys_rules c;
     assert_int_equal(dauys_rules_parse(&c, "custom:m>2/3:of=all", &err), -1);
     assert_error(&err, DAUYS_E_FORMAT, "bad part \"of=all\"");
+    assert_int_equal(dauys_rules_parse(&c, "custom:m>02/3:of=valid", &err), -1);
+    assert_error(&err, DAUYS_E_FORMAT, "custom:m>2/3:of=valid");
 }
 
 /* A profile is parsed once, into its fractions; a bad one is an error, never
