@@ -1,4 +1,4 @@
-/* commands.h: the subcommands of the dauys program. Each returns an exit code. */
+/* dauys_commands.h: the subcommands of the dauys program. Each returns an exit code. */
 #ifndef DAUYS_CMD_DAUYS_COMMANDS_H
 #define DAUYS_CMD_DAUYS_COMMANDS_H
 

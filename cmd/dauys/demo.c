@@ -1,5 +1,5 @@
 /*
- * cmd_demo.c: dauys demo, the main job a new user runs first. It makes a
+ * demo.c: dauys demo, the main job a new user runs first. It makes a
  * mock referendum shaped like Kazakhstan's (tally/demo.h), then runs the
  * pipeline as a user would, each step by the real command in its own
  * process (dauys init, ingest, tally, publish; dauys-audit verify), timed,

@@ -1,76 +1,15 @@
 /*
- * cmd_log.c: dauys checkpoint and dauys proof.
+ * proof.c: dauys proof: inclusion and consistency proofs from the log.
  */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "store/checkpoint.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
 #include "core/decimal.h"
-#include "core/file.h"
-
-static const char checkpoint_usage[] =
-    "usage: dauys checkpoint [-w DIR] -k CENTRAL.key [--password-file F]\n"
-    "\n"
-    "Signs the log's current size and root with the central key: a C2SP\n"
-    "tlog-checkpoint as a signed note, origin \"dauys/REFERENDUM/MODE\". Refuses\n"
-    "if the log does not extend the last checkpoint signed. Prints the note,\n"
-    "writes it to DIR/checkpoint.txt, and prints the verifier key for C2SP tools.\n";
-
-int
-cmd_checkpoint(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        {"key", required_argument, NULL, 'k'},
-        {"password-file", required_argument, NULL, 'W'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    char note[DAUYS_CHECKPOINT_NOTE_MAX], path[PATH_MAX], vkey[DAUYS_NOTE_VKEY_MAX];
-    const char *dir = ".", *key = NULL;
-    cli_password_source pw = {0};
-    dauys_workspace *ws = NULL;
-    dauys_seckey *sk = NULL;
-    dauys_checkpoint cp;
-    dauys_error err;
-    int c, rc = CLI_EXIT_FAIL;
-
-    while ((c = getopt_long(argc, argv, "w:k:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'w': dir = optarg; break;
-        case 'k': key = optarg; break;
-        case 'W': pw.file = optarg; break;
-        case 'h': fputs(checkpoint_usage, stdout); return CLI_EXIT_OK;
-        default: fputs(checkpoint_usage, stderr); return CLI_EXIT_FAIL;
-        }
-    }
-    if (key == NULL || optind != argc) {
-        fputs(checkpoint_usage, stderr);
-        return CLI_EXIT_FAIL;
-    }
-    cli_no_core_dumps();
-    snprintf(path, sizeof path, "%s/checkpoint.txt", dir);
-    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
-        dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
-        dauys_log_checkpoint(note, sizeof note, &cp, ws, sk, &err) != 0 ||
-        dauys_file_write_atomic(path, note, strlen(note), 0644, &err) != 0 ||
-        dauys_note_vkey(vkey, sizeof vkey, cp.origin, &ws->central, &err) != 0) {
-        cli_report(&err);
-        goto done;
-    }
-    fputs(note, stdout);
-    fprintf(stderr, "checkpoint of %llu entries written to %s\nverifier key: %s\n",
-            (unsigned long long) cp.size, path, vkey);
-    rc = CLI_EXIT_OK;
-done:
-    dauys_keys_seckey_free(sk);
-    dauys_workspace_close(ws);
-    return rc;
-}
 
 static const char proof_usage[] =
     "usage: dauys proof [-w DIR] (--entry N | --precinct ID) [--size N]\n"
