@@ -1,5 +1,6 @@
 #include "cmd/cli.h"
 
+#include "core/alloc.h"
 #include "core/kvtext.h"
 #include "core/textout.h"
 
@@ -123,4 +124,36 @@ cli_verify_one(dauys_signature *sig, const char *file, const char *sig_path, con
         return dauys_keys_status_is_bad_signature(err->status) ? CLI_EXIT_BAD : CLI_EXIT_FAIL;
     }
     return CLI_EXIT_OK;
+}
+
+int
+cli_main(int argc, char **argv, const char *program, const char *version,
+         const cli_command *commands, size_t count, void (*usage)(FILE *fp))
+{
+    cli_program = program;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_FAIL;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s %s\n", program, version);
+        return CLI_EXIT_OK;
+    }
+    if (dauys_core_init() != 0) {
+        cli_message("libsodium could not be initialised");
+        return CLI_EXIT_FAIL;
+    }
+    cli_ignore_file_size_signal();
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    cli_message("unknown command \"%s\" (try %s --help)", argv[1], program);
+    return CLI_EXIT_FAIL;
 }

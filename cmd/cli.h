@@ -77,6 +77,25 @@ int cli_load_pubkey(dauys_pubkey *pk, const char *file, const char *b64);
 int cli_verify_one(dauys_signature *sig, const char *file, const char *sig_path,
                    const dauys_pubkey *pk, dauys_error *err);
 
+/* A subcommand: its name, its function (returning an exit code), and a line
+ * on it for the program's usage (NULL where the usage is written out whole). */
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+/*
+ * The main of the program PROGRAM (also the prefix of its messages), of
+ * VERSION, with the COUNT subcommands COMMANDS: without an argument prints
+ * USAGE to stderr and returns CLI_EXIT_FAIL; --help, -h or help print it to
+ * stdout; --version prints "PROGRAM VERSION". Otherwise initialises the core
+ * (libsodium), ignores SIGXFSZ and runs the subcommand named by argv[1] on
+ * the arguments from it on. Returns the exit code.
+ */
+int cli_main(int argc, char **argv, const char *program, const char *version,
+             const cli_command *commands, size_t count, void (*usage)(FILE *fp));
+
 /* Parses a --kdf value ("sensitive" or "interactive") into *KDF; 0 or -1. */
 int cli_parse_kdf(dauys_kdf *kdf, const char *name);
 

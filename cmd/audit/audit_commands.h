@@ -1,6 +1,7 @@
-/* commands.h: the observer commands of dauys-audit (cmd_observe.c) and the
- * forensics (cmd_forensics.c), and the trust options every command that
- * checks the central key's signatures shares (cmd_observe.c). */
+/* audit_commands.h: the subcommands of dauys-audit, one file each, and what
+ * they share (trust.c): the trust options every command that checks the
+ * central key's signatures takes, the exit status for failing evidence and
+ * the three-file checks. */
 #ifndef DAUYS_AUDIT_COMMANDS_H
 #define DAUYS_AUDIT_COMMANDS_H
 
@@ -9,6 +10,10 @@
 #include "keys/keys.h"
 #include "audit/verify.h"
 
+/* Each returns an exit code (CLI_EXIT_*). */
+int cmd_verify(int argc, char **argv);
+int cmd_verify_signatures(int argc, char **argv);
+int cmd_retally(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_consistency(int argc, char **argv);
@@ -61,5 +66,46 @@ void audit_identity_print(FILE *out, const dauys_audit_identity *id);
 /* The same as JSON members (each `"name": value,` on its own line, indented
  * by two spaces), for an object still open after them. */
 void audit_identity_json(FILE *out, const dauys_audit_identity *id);
+
+/* CLI_EXIT_BAD for evidence that fails (ERR's status says so), CLI_EXIT_FAIL
+ * for anything else. */
+int audit_exit_for(const dauys_error *err);
+
+/* A checkpoint of origin GOT where the user pinned PINNED (NULL: any).
+ * Returns 0, or -1 with ERR (DAUYS_E_PROOF: it does not hold). */
+int audit_pin_origin(const char *got, const char *pinned, dauys_error *err);
+
+/*
+ * Parses COMMAND's trust options into T and checks that exactly WANT
+ * positional arguments follow (at argv + optind). Returns 1 after printing
+ * --help, 0, or -1 after printing the usage or the reason to stderr.
+ */
+int audit_parse(int argc, char **argv, const char *command, const char *usage, audit_trust *t,
+                int bundle_key_allowed, int want);
+
+/* The lines of the usage texts on the trust options. */
+#define AUDIT_TRUST_OPTIONS_USAGE                                                                  \
+    "  -p, --central-key FILE  the central commission's public key, from a source you\n"           \
+    "  -P KEY                  trust (pinned; required)\n"                                         \
+    "  --origin dauys/REF/MODE the log you expect (MODE official or test): another\n"              \
+    "                          referendum's or mode's log fails (exit 1)\n"
+
+/* The three files of check and check-consistency, and the key. */
+typedef struct audit_three {
+    char **paths;
+    char *data[3];
+    size_t len[3];
+    audit_trust trust;
+    dauys_error err;
+} audit_three;
+
+/*
+ * check and check-consistency: parses COMMAND's options (trust options and
+ * three files; USAGE for --help and errors), reads the three files (each at
+ * most MAX[i] bytes), runs VERIFY on them and frees them. Returns the exit
+ * status: VERIFY's failure is reported.
+ */
+int audit_check_three(int argc, char **argv, const char *command, const char *usage,
+                      const size_t max[3], int (*verify)(audit_three *t));
 
 #endif

@@ -2,9 +2,7 @@
  * dauys: the organisers' tool. Dispatches to a subcommand.
  */
 #include <stdio.h>
-#include <string.h>
 
-#include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
 
@@ -13,13 +11,7 @@
 #error "DAUYS_VERSION is defined by cmd/CMakeLists.txt"
 #endif
 
-typedef struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} command;
-
-static const command commands[] = {
+static const cli_command commands[] = {
     {"keygen", cmd_keygen, "make a key pair, or precinct key pairs in bulk"},
     {"sign", cmd_sign, "sign files (writes FILE.minisig, minisign's format)"},
     {"verify", cmd_verify, "verify a file's signature"},
@@ -54,30 +46,6 @@ usage(FILE *fp)
 int
 main(int argc, char **argv)
 {
-    cli_program = "dauys";
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_EXIT_FAIL;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("dauys %s\n", DAUYS_VERSION);
-        return CLI_EXIT_OK;
-    }
-    if (dauys_core_init() != 0) {
-        cli_message("libsodium could not be initialised");
-        return CLI_EXIT_FAIL;
-    }
-    cli_ignore_file_size_signal();
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[1], commands[i].name) == 0) {
-            return commands[i].run(argc - 1, argv + 1);
-        }
-    }
-    cli_message("unknown command \"%s\" (try dauys --help)", argv[1]);
-    return CLI_EXIT_FAIL;
+    return cli_main(argc, argv, "dauys", DAUYS_VERSION, commands,
+                    sizeof commands / sizeof commands[0], usage);
 }

@@ -1,5 +1,5 @@
 /*
- * cmd_forensics.c: dauys-audit forensics, statistical flags on a bundle's
+ * forensics.c: dauys-audit forensics, statistical flags on a bundle's
  * precinct results for a person to look at, never verdicts
  * (docs/FORENSICS.md). The bundle is audited exactly as by verify; the
  * tests run on the counting set that audit establishes (the protocols the
