@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "core/file.h"
 #include "store/db.h"
 
 /* The last checkpoint signed: 1 with its size and root, 0 if none, -1 error. */
@@ -114,6 +115,19 @@ dauys_log_checkpoint_locked(char *note, size_t size, dauys_checkpoint *cp, dauys
                    store_checkpoint(ws, cp, note, err) != 0
                ? -1
                : 0;
+}
+
+int
+dauys_log_checkpoint_save(char *path, size_t size, const char *dir, const char *note,
+                          dauys_error *err)
+{
+    int n = snprintf(path, size, "%s/%s", dir, DAUYS_CHECKPOINT_LATEST);
+
+    if (n < 0 || (size_t) n >= size) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "path too long: %s/%s", dir,
+                               DAUYS_CHECKPOINT_LATEST);
+    }
+    return dauys_file_write_atomic(path, note, strlen(note), 0644, err);
 }
 
 int

@@ -21,6 +21,20 @@ int dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_wo
 int dauys_log_checkpoint_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
                                 const dauys_seckey *sk, dauys_error *err) DAUYS_WUR;
 
+/* The latest checkpoint's file in a workspace directory: DIR/checkpoint.txt. */
+#define DAUYS_CHECKPOINT_LATEST "checkpoint.txt"
+
+/*
+ * Writes NOTE, a checkpoint signed for the workspace in DIR (by
+ * dauys_log_checkpoint or dauys_publish), as the workspace's latest
+ * checkpoint: DIR/checkpoint.txt, replaced atomically, mode 0644. The one
+ * writer of that file, for dauys checkpoint and dauys publish. PATH (SIZE
+ * bytes) receives the file's name, for messages. Returns 0, or -1 with ERR
+ * (the file left as it was).
+ */
+int dauys_log_checkpoint_save(char *path, size_t size, const char *dir, const char *note,
+                              dauys_error *err) DAUYS_WUR;
+
 /* The inclusion proof of log entry INDEX in the tree of SIZE entries (0: the whole log). */
 int dauys_log_prove_inclusion(dauys_proof_text *p, dauys_workspace *ws, uint64_t index,
                               uint64_t size, dauys_error *err) DAUYS_WUR;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -18,6 +19,7 @@
 #include "keys/keys.h"
 #include "core/merkle.h"
 #include "sql/sql.h"
+#include "store/checkpoint.h"
 #include "store/db.h"
 #include "store/workspace.h"
 
@@ -312,6 +314,38 @@ test_refused_bind_is_reported(void **state)
     sqlite3_close(db);
 }
 
+/* The latest checkpoint's file: DIR/checkpoint.txt, mode 0644, replaced whole;
+ * a directory that is not there leaves nothing; a path too long is refused. */
+static void
+test_checkpoint_save(void **state)
+{
+    char path[512], longdir[600];
+    char *text = NULL, *want = support_path(ws_dir, "checkpoint.txt");
+    size_t len;
+    struct stat st;
+    dauys_error err;
+
+    (void) state;
+    assert_int_equal(dauys_log_checkpoint_save(path, sizeof path, ws_dir, "first note\n", &err), 0);
+    assert_int_equal(dauys_log_checkpoint_save(path, sizeof path, ws_dir, "second\n", &err), 0);
+    assert_string_equal(path, want);
+    assert_int_equal(dauys_file_read(&text, &len, want, 1024, &err), 0);
+    assert_int_equal(len, 7);
+    assert_memory_equal(text, "second\n", 7);
+    assert_int_equal(stat(want, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    dauys_free(text);
+
+    assert_int_equal(
+        dauys_log_checkpoint_save(path, sizeof path, "/nonexistent-dauys", "x\n", &err), -1);
+    assert_error(&err, DAUYS_E_IO, "/nonexistent-dauys/checkpoint.txt");
+    memset(longdir, 'd', sizeof longdir - 1);
+    longdir[sizeof longdir - 1] = '\0';
+    assert_int_equal(dauys_log_checkpoint_save(path, sizeof path, longdir, "x\n", &err), -1);
+    assert_error(&err, DAUYS_E_USAGE, "path too long");
+    free(want);
+}
+
 int
 main(void)
 {
@@ -322,6 +356,7 @@ main(void)
         cmocka_unit_test(test_two_handles_share_the_log),
         cmocka_unit_test(test_other_schema_version_refused),
         cmocka_unit_test(test_init_refuses_bad_manifest),
+        cmocka_unit_test(test_checkpoint_save),
     };
 
     if (dauys_core_init() != 0) {

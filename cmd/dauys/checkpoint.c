@@ -10,7 +10,6 @@
 #include "store/checkpoint.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
-#include "core/file.h"
 
 static const char checkpoint_usage[] =
     "usage: dauys checkpoint [-w DIR] -k CENTRAL.key [--password-file F]\n"
@@ -52,11 +51,9 @@ cmd_checkpoint(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     cli_no_core_dumps();
-    snprintf(path, sizeof path, "%s/checkpoint.txt", dir);
-    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
-        dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
+    if (cmd_open_central(&ws, &sk, dir, key, &pw, &err) != 0 ||
         dauys_log_checkpoint(note, sizeof note, &cp, ws, sk, &err) != 0 ||
-        dauys_file_write_atomic(path, note, strlen(note), 0644, &err) != 0 ||
+        dauys_log_checkpoint_save(path, sizeof path, dir, note, &err) != 0 ||
         dauys_note_vkey(vkey, sizeof vkey, cp.origin, &ws->central, &err) != 0) {
         cli_report(&err);
         goto done;

@@ -2,6 +2,7 @@
  * publish.c: dauys publish: signs and logs the result, writes the bundle.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "publish/archive.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
-#include "core/file.h"
+#include "store/checkpoint.h"
 #include "publish/publish.h"
 
 static const char publish_usage[] =
@@ -38,7 +39,7 @@ cmd_publish(int argc, char **argv)
     dauys_seckey *sk = NULL;
     dauys_publication pub;
     dauys_error err;
-    char latest[4200];
+    char latest[PATH_MAX];
     int c, rc = CLI_EXIT_FAIL;
 
     while ((c = getopt_long(argc, argv, "w:k:h", longopts, NULL)) != -1) {
@@ -60,14 +61,12 @@ cmd_publish(int argc, char **argv)
         cli_message("%s: exists; the archive is written as a new file", archive);
         return CLI_EXIT_FAIL;
     }
-    if (dauys_workspace_open_frame(&ws, dir, &err) != 0 ||
-        dauys_keys_seckey_load(&sk, key, cli_password_get, &pw, &err) != 0 ||
+    if (cmd_open_central(&ws, &sk, dir, key, &pw, &err) != 0 ||
         dauys_publish(&pub, ws, sk, argv[optind], &err) != 0) {
         cli_report(&err);
         goto done;
     }
-    snprintf(latest, sizeof latest, "%s/checkpoint.txt", dir);
-    if (dauys_file_write_atomic(latest, pub.checkpoint, strlen(pub.checkpoint), 0644, &err) != 0 ||
+    if (dauys_log_checkpoint_save(latest, sizeof latest, dir, pub.checkpoint, &err) != 0 ||
         (archive != NULL && dauys_archive_pack(argv[optind], archive, &err) != 0)) {
         cli_report(&err);
         goto done;
