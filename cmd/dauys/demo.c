@@ -1,6 +1,7 @@
 /*
- * demo.c: dauys demo, the main job a new user runs first. It makes a
- * mock referendum shaped like Kazakhstan's (tally/demo.h), then runs the
+ * demo.c: dauys demo, the main job a new user runs first: the driver. The
+ * mock referendum shaped like Kazakhstan's is planned by inputs/demo.h and
+ * its files written by inputs/demo_files.h; this file then runs the
  * pipeline as a user would, each step by the real command in its own
  * process (dauys init, ingest, tally, publish; dauys-audit verify), timed,
  * with its peak memory. Exit 0 only if the independent audit passed.
@@ -23,9 +24,8 @@
 #include "cmd/dauys/dauys_commands.h"
 #include "core/decimal.h"
 #include "inputs/demo.h"
+#include "inputs/demo_files.h"
 #include "core/file.h"
-#include "core/kvtext.h"
-#include "core/pool.h"
 #include "core/textout.h"
 
 static const char demo_usage[] =
@@ -58,9 +58,6 @@ static const char demo_usage[] =
     "                 are accepted and the audit passes: only the statistics show them\n"
     "exit status: 0 the audit passed, 1 it found a discrepancy, 2 any other failure\n";
 
-/* Precinct key files are written up to this size (two files per precinct). */
-#define KEY_FILES_MAX 20000
-
 typedef struct stage {
     const char *name;
     double seconds;
@@ -72,13 +69,10 @@ typedef struct demo_run {
     const char *out, *timings;
     char dauys[PATH_MAX], audit[PATH_MAX];
     dauys_demo *d;
-    dauys_seckey *central;
-    dauys_pubkey central_pk;
     stage stage[16];
     size_t stages;
-    uint32_t trouble[7]; /* the precincts that get planted trouble */
-    int files_only;      /* --files-only: stop once the inputs are made */
-    const char *stuff;   /* --stuff SPEC, or NULL */
+    int files_only;    /* --files-only: stop once the inputs are made */
+    const char *stuff; /* --stuff SPEC, or NULL */
 } demo_run;
 
 /* out/REL as a path in BUF. */
@@ -159,305 +153,32 @@ remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return remove(path);
 }
 
-/* Makes OUT (new, or an existing empty directory) and its subdirectories. */
-static int
-make_dirs(const demo_run *r)
-{
-    static const char *const sub[] = {"keys", "keys/precincts", "incoming", "later"};
-    char path[PATH_MAX];
-
-    if (mkdir(r->out, 0755) != 0) {
-        int e = errno;
-        /* an existing directory is fine if empty: rmdir succeeds only then */
-        if (e != EEXIST || rmdir(r->out) != 0 || mkdir(r->out, 0755) != 0) {
-            cli_message("%s: %s", r->out,
-                        e == EEXIST   ? "must be a new or empty directory"
-                        : e == ENOENT ? "its parent directory does not exist"
-                                      : strerror(e));
-            return -1;
-        }
-    }
-    for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
-        if (mkdir(at(r, path, sub[i]), 0755) != 0) {
-            cli_message("%s: %s", path, strerror(errno));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Signs TEXT (LEN bytes) with SK into the signature file text SIG. */
-static int
-sign_text(char sig[DAUYS_KEYS_SIGNATURE_TEXT_MAX], const char *text, size_t len,
-          const dauys_seckey *sk, const char *comment, dauys_error *err)
-{
-    uint8_t h[DAUYS_KEYS_PREHASH_BYTES];
-    dauys_signature s;
-
-    dauys_keys_prehash(h, text, len);
-    return dauys_keys_sign_prehashed(&s, h, comment, sk, err) != 0 ||
-                   dauys_keys_signature_encode(sig, DAUYS_KEYS_SIGNATURE_TEXT_MAX, &s, NULL, err) !=
-                       0
-               ? -1
-               : 0;
-}
-
-/* Writes out/REL and out/REL.minisig: TEXT signed by SK (or the signature
- * SIG_TEXT as given, for a file altered after signing). */
-static int
-write_signed(const demo_run *r, const char *rel, const char *text, size_t len,
-             const dauys_seckey *sk, const char *sig_text, dauys_error *err)
-{
-    char path[PATH_MAX], sig[DAUYS_KEYS_SIGNATURE_TEXT_MAX], comment[128];
-
-    snprintf(comment, sizeof comment, "dauys demo: %.80s", strrchr(rel, '/') + 1);
-    if (sig_text == NULL && sign_text(sig, text, len, sk, comment, err) != 0) {
-        return -1;
-    }
-    if (dauys_file_write_new(at(r, path, rel), text, len, 0644, 0, err) != 0) {
-        return -1;
-    }
-    strncat(path, ".minisig", sizeof path - strlen(path) - 1);
-    sig_text = sig_text ? sig_text : sig;
-    return dauys_file_write_new(path, sig_text, strlen(sig_text), 0644, 0, err);
-}
-
-/* Precinct I's key files (small demos only) and genuine protocol. */
-static int
-make_precinct(const demo_run *r, uint32_t i, dauys_pubkey *pk, dauys_seckey *sk, dauys_error *err)
-{
-    const dauys_demo_precinct *p = &r->d->precinct[i];
-    char text[1024], rel[64], pub[PATH_MAX], sec[PATH_MAX];
-    size_t len;
-
-    if (dauys_demo_key(pk, sk, r->d, i, err) != 0) {
-        return -1;
-    }
-    if (r->d->count <= KEY_FILES_MAX) {
-        snprintf(rel, sizeof rel, "keys/precincts/%s.pub", p->id);
-        at(r, pub, rel);
-        snprintf(rel, sizeof rel, "keys/precincts/%s.key", p->id);
-        if (dauys_keys_keypair_save(pub, at(r, sec, rel), pk, sk, p->id, NULL, NULL, 0, err) != 0) {
-            return -1;
-        }
-    }
-    snprintf(rel, sizeof rel, "incoming/%s.txt", p->id);
-    return dauys_demo_protocol(text, sizeof text, &len, r->d, i, 1, DAUYS_DEMO_GENUINE, err) != 0
-               ? -1
-               : write_signed(r, rel, text, len, sk, NULL, err);
-}
-
-/* The precincts, shared out among threads. */
-typedef struct signing {
-    const demo_run *r;
-    dauys_pubkey *pks;
-} signing;
-
-/* A thread's secret key, made once (pool hook). */
-static int
-sign_thread_start(void *ctx, void **local, dauys_error *err)
-{
-    (void) ctx;
-    if ((*local = dauys_keys_seckey_new()) == NULL) {
-        return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory");
-    }
-    return 0;
-}
-
-static void
-sign_thread_end(void *ctx, void *local)
-{
-    (void) ctx;
-    dauys_keys_seckey_free(local);
-}
-
-/* Precinct I's key and genuine signed protocol (pool hook). */
-static int
-sign_precinct(void *ctx, void *local, size_t i, dauys_error *err)
-{
-    signing *s = ctx;
-
-    return make_precinct(s->r, (uint32_t) i, &s->pks[i], local, err);
-}
-
-/* Every precinct's key and genuine signed protocol, on every core. */
-static int
-sign_all(const demo_run *r, dauys_pubkey *pks, dauys_error *err)
-{
-    signing s = {.r = r, .pks = pks};
-    dauys_pool_task task = {.ctx = &s,
-                            .count = r->d->count,
-                            .run = sign_precinct,
-                            .thread_start = sign_thread_start,
-                            .thread_end = sign_thread_end};
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-    /* the calling thread works too */
-    return dauys_pool_run(&task, cpus > 1 ? (unsigned) cpus - 1 : 0, err);
-}
-
-/* Writes precinct I's protocol of VERSION and VARIANT as out/REL, signed by
- * its key, or carrying ITS GENUINE signature when STOLEN_SIG (altered). */
-static int
-plant(const demo_run *r, uint32_t i, const char *rel, uint32_t version, dauys_demo_variant variant,
-      int stolen_sig, dauys_seckey *sk, dauys_error *err)
-{
-    char text[1024], genuine[1024], sig[DAUYS_KEYS_SIGNATURE_TEXT_MAX], comment[128];
-    size_t len, glen;
-    dauys_pubkey pk;
-
-    if (dauys_demo_key(&pk, sk, r->d, i, err) != 0 ||
-        dauys_demo_protocol(text, sizeof text, &len, r->d, i, version, variant, err) != 0) {
-        return -1;
-    }
-    if (stolen_sig) { /* the signature made for the genuine bytes */
-        snprintf(comment, sizeof comment, "dauys demo: %s.txt", r->d->precinct[i].id);
-        if (dauys_demo_protocol(genuine, sizeof genuine, &glen, r->d, i, 1, DAUYS_DEMO_GENUINE,
-                                err) != 0 ||
-            sign_text(sig, genuine, glen, sk, comment, err) != 0) {
-            return -1;
-        }
-    }
-    return write_signed(r, rel, text, len, sk, stolen_sig ? sig : NULL, err);
-}
-
-/* One planted file: precinct TROUBLE[WHICH], named ID + SUFFIX in DIR. */
-typedef struct planted {
-    int which;
-    const char *dir, *suffix;
-    uint32_t version;
-    dauys_demo_variant variant;
-    int stolen_sig;
-    const char *what;
-} planted;
-
-/*
- * The troubles, and the outcome each must get (FORMATS.md 11): incoming/
- * is ingested first, later/ after it, each in path order ("-" sorts before
- * ".", so ID-second.txt comes before ID.txt; ID-v2 before ID-x-stale-v1).
- */
-static const planted troubles[] = {
-    {0, "incoming", "-altered.txt", 1, DAUYS_DEMO_RECOUNT, 1,
-     "a count altered after signing: rejected (signature)"},
-    {1, "incoming", "-kz2022.txt", 1, DAUYS_DEMO_OTHER, 0, "signed for another referendum: replay"},
-    {2, "incoming", "-second.txt", 1, DAUYS_DEMO_SECOND, 0,
-     "two different protocols as version 1: conflict, nothing counts"},
-    {2, "later", "-v2.txt", 2, DAUYS_DEMO_RECOUNT, 0,
-     "version 2 resolves the conflict: correction"},
-    {3, "later", "-v2.txt", 2, DAUYS_DEMO_RECOUNT, 0, "a recount: correction"},
-    {3, "later", "-x-stale-v1.txt", 1, DAUYS_DEMO_SECOND, 0,
-     "an older version arriving late: stale"},
-    {4, "later", "-v2-broken.txt", 2, DAUYS_DEMO_BROKEN_R4, 0,
-     "one yes too many: rejected (R4), version 1 still counts"},
-};
-
-/* Copies out/FROM and its .minisig to out/TO and its .minisig. */
-static int
-copy_pair(const demo_run *r, const char *from, const char *to, dauys_error *err)
-{
-    char src[PATH_MAX], dst[PATH_MAX], *data = NULL;
-    size_t len;
-    int rc = 0;
-
-    for (int sig = 0; rc == 0 && sig < 2; sig++) {
-        snprintf(src, sizeof src, "%s/%s%s", r->out, from, sig ? ".minisig" : "");
-        snprintf(dst, sizeof dst, "%s/%s%s", r->out, to, sig ? ".minisig" : "");
-        rc = dauys_file_read(&data, &len, src, DAUYS_KEYS_FILE_MAX, err) != 0 ||
-                     dauys_file_write_new(dst, data, len, 0644, 0, err) != 0
-                 ? -1
-                 : 0;
-        dauys_free(data);
-        data = NULL;
-    }
-    return rc;
-}
-
-/* The planted files, and a byte-for-byte copy of one protocol (duplicate). */
-static int
-plant_all(demo_run *r, dauys_error *err)
-{
-    dauys_seckey *sk = dauys_keys_seckey_new();
-    char rel[96], from[96], to[96];
-    int rc = sk == NULL ? dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory") : 0;
-
-    for (size_t k = 0; rc == 0 && k < sizeof troubles / sizeof troubles[0]; k++) {
-        const planted *t = &troubles[k];
-        snprintf(rel, sizeof rel, "%s/%s%s", t->dir, r->d->precinct[r->trouble[t->which]].id,
-                 t->suffix);
-        rc = plant(r, r->trouble[t->which], rel, t->version, t->variant, t->stolen_sig, sk, err);
-        if (rc == 0) {
-            printf("  %-34s %s\n", rel, t->what);
-        }
-    }
-    if (rc == 0) {
-        const char *id = r->d->precinct[r->trouble[5]].id;
-        snprintf(from, sizeof from, "incoming/%s.txt", id);
-        snprintf(to, sizeof to, "incoming/%s-copy.txt", id);
-        rc = copy_pair(r, from, to, err);
-    }
-    if (rc == 0) {
-        snprintf(rel, sizeof rel, "incoming/%s-copy.txt", r->d->precinct[r->trouble[5]].id);
-        printf("  %-34s %s\n", rel, "the same file sent twice: duplicate");
-    }
-    dauys_keys_seckey_free(sk);
-    return rc;
-}
-
-/* The central key (derived from the seed: the demo is reproducible), the
- * manifest and its signature. */
-static int
-make_manifest(demo_run *r, const dauys_pubkey *pks, dauys_error *err)
-{
-    char path[PATH_MAX], sec[PATH_MAX], sig[DAUYS_KEYS_SIGNATURE_TEXT_MAX], *text = NULL;
-    size_t len;
-    int rc;
-
-    if ((r->central = dauys_keys_seckey_new()) == NULL) {
-        return dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory");
-    }
-    rc = dauys_demo_central_key(&r->central_pk, r->central, r->d, err) != 0 ||
-                 dauys_keys_keypair_save(at(r, path, "keys/central.pub"),
-                                         at(r, sec, "keys/central.key"), &r->central_pk, r->central,
-                                         "central commission", NULL, NULL, 1, err) != 0 ||
-                 dauys_demo_manifest(&text, &len, r->d, pks, err) != 0 ||
-                 sign_text(sig, text, len, r->central, "dauys demo manifest version 1", err) != 0 ||
-                 dauys_file_write_new(at(r, path, "manifest.txt"), text, len, 0644, 1, err) != 0 ||
-                 dauys_file_write_new(at(r, path, "manifest.txt.minisig"), sig, strlen(sig), 0644,
-                                      1, err) != 0
-             ? -1
-             : 0;
-    dauys_free(text);
-    return rc;
-}
-
-/* Plans the referendum, then writes keys, protocols, troubles and manifest. */
+/* Writes the keys, the signed manifest and protocols, then the planted
+ * trouble (inputs/demo_files.h), saying what each planted file is. */
 static int
 prepare(demo_run *r)
 {
-    dauys_pubkey *pks = dauys_malloc_array(r->d->count, sizeof *pks);
+    dauys_demo_planted planted[DAUYS_DEMO_PLANTED];
     double t0 = cli_now();
     char files[PATH_MAX];
     dauys_error err;
-    int rc = -1;
 
-    for (int k = 0; k < 7; k++) {
-        r->trouble[k] = (uint32_t) ((uint64_t) (k + 1) * r->d->count / 8);
-    }
-    if (pks == NULL) {
-        dauys_error_set(&err, DAUYS_E_NOMEM, "out of memory for %u keys", r->d->count);
-    } else if (sign_all(r, pks, &err) == 0 && make_manifest(r, pks, &err) == 0 &&
-               dauys_file_sync_fs(r->out, &err) == 0) {
-        record(r, "keys, manifest, signed protocols", t0, 0, r->d->count);
-        printf("%u signed protocols in %s%s; planted trouble:\n", r->d->count,
-               at(r, files, "incoming/"),
-               r->d->count <= KEY_FILES_MAX ? "; precinct keys in keys/precincts/" : "");
-        rc = plant_all(r, &err);
-    }
-    if (rc != 0) {
+    if (dauys_demo_write(r->d, r->out, &err) != 0) {
         cli_report(&err);
+        return -1;
     }
-    dauys_free(pks);
-    return rc;
+    record(r, "keys, manifest, signed protocols", t0, 0, r->d->count);
+    printf("%u signed protocols in %s%s; planted trouble:\n", r->d->count,
+           at(r, files, "incoming/"),
+           r->d->count <= DAUYS_DEMO_KEY_FILES_MAX ? "; precinct keys in keys/precincts/" : "");
+    if (dauys_demo_plant(planted, r->d, r->out, &err) != 0) {
+        cli_report(&err);
+        return -1;
+    }
+    for (size_t k = 0; k < DAUYS_DEMO_PLANTED; k++) {
+        printf("  %-34s %s\n", planted[k].path, planted[k].what);
+    }
+    return 0;
 }
 
 /* One step of the pipeline: the real command, with the exit status it must
@@ -738,7 +459,11 @@ demo(demo_run *r, uint64_t count, uint64_t seed, const char *profile)
         cli_report(&err);
         return CLI_EXIT_FAIL;
     }
-    if (find_programs(r) != 0 || make_dirs(r) != 0) {
+    if (find_programs(r) != 0) {
+        return CLI_EXIT_FAIL;
+    }
+    if (dauys_demo_dirs(r->out, &err) != 0) {
+        cli_report(&err);
         return CLI_EXIT_FAIL;
     }
     printf("== 0. A mock referendum shaped like Kazakhstan's: %u precincts in %u districts of 20 "
@@ -793,7 +518,6 @@ cmd_demo(int argc, char **argv)
                "(its reports in bundle/reports/), incoming/, later/\n",
                r.out, r.out);
     }
-    dauys_keys_seckey_free(r.central);
     dauys_demo_free(r.d);
     return rc;
 }
