@@ -568,3 +568,31 @@ done:
     dauys_free(o);
     return rc;
 }
+
+int
+dauys_publish_page(char **buf, size_t *len, dauys_workspace *ws, const dauys_tally *t,
+                   dauys_error *err)
+{
+    dauys_html_page page;
+    char *statement = NULL;
+    size_t statement_len;
+    FILE *fp = NULL;
+    int rc = -1;
+
+    *buf = NULL;
+    if (dauys_html_page_load(&page, ws, t, err) != 0 ||
+        dauys_publish_statement(&statement, &statement_len, &page.covered, page.covered_root,
+                                &page.published, ws, t, err) != 0) {
+        goto done;
+    }
+    if ((fp = open_memstream(buf, len)) == NULL) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+        goto done;
+    }
+    dauys_html_write(fp, &page);
+    rc = ferror(fp) | fclose(fp) ? dauys_error_set(err, DAUYS_E_NOMEM, "out of memory") : 0;
+done:
+    dauys_free(statement);
+    dauys_html_page_free(&page);
+    return rc;
+}

@@ -58,4 +58,14 @@ int dauys_publish_statement(char **text, size_t *len, uint64_t *covered, uint8_t
                             int *logged, dauys_workspace *ws, const dauys_tally *t,
                             dauys_error *err) DAUYS_WUR;
 
+/*
+ * The page for people (report/html.h) of tally T of WS as it would be
+ * published now (dauys report): marked published if the log ends with this
+ * very result signed, else a preview. Into *BUF and *LEN, a buffer of
+ * libc's (open_memstream): the caller free()s it, also after a failure
+ * (NULL if none was made). Returns 0, or -1 with ERR.
+ */
+int dauys_publish_page(char **buf, size_t *len, dauys_workspace *ws, const dauys_tally *t,
+                       dauys_error *err) DAUYS_WUR;
+
 #endif

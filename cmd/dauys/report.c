@@ -7,11 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
 #include "core/file.h"
-#include "report/html.h"
 #include "publish/publish.h"
 #include "tally/tally.h"
 
@@ -26,34 +24,6 @@ static const char report_usage[] =
     "and prints. If the log ends with this result signed (dauys publish), the\n"
     "page says so; otherwise it is marked a preview. Every bundle holds the page\n"
     "of its signed result as reports/report.html.\n";
-
-/* Renders the page of WS's tally into *BUF (a memory stream; the caller frees). */
-static int
-report_render(char **buf, size_t *len, dauys_workspace *ws, const dauys_tally *t, dauys_error *err)
-{
-    dauys_html_page page;
-    char *statement = NULL;
-    size_t statement_len;
-    FILE *fp = NULL;
-    int rc = -1;
-
-    *buf = NULL;
-    if (dauys_html_page_load(&page, ws, t, err) != 0 ||
-        dauys_publish_statement(&statement, &statement_len, &page.covered, page.covered_root,
-                                &page.published, ws, t, err) != 0) {
-        goto done;
-    }
-    if ((fp = open_memstream(buf, len)) == NULL) {
-        dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
-        goto done;
-    }
-    dauys_html_write(fp, &page);
-    rc = ferror(fp) | fclose(fp) ? dauys_error_set(err, DAUYS_E_NOMEM, "out of memory") : 0;
-done:
-    dauys_free(statement);
-    dauys_html_page_free(&page);
-    return rc;
-}
 
 /* Writes the page to OUT: a new version of the file (atomically), or stdout for "-". */
 static int
@@ -95,7 +65,8 @@ cmd_report(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     if (dauys_workspace_open_reader(&ws, dir, &err) != 0 ||
-        dauys_tally_compute(&t, ws, &err) != 0 || report_render(&page, &len, ws, &t, &err) != 0 ||
+        dauys_tally_compute(&t, ws, &err) != 0 ||
+        dauys_publish_page(&page, &len, ws, &t, &err) != 0 ||
         report_save(out, page, len, &err) != 0) {
         cli_report(&err);
         goto done;
