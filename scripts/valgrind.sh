@@ -5,6 +5,13 @@
 #
 #   scripts/valgrind.sh [TEST...]   TEST: a name such as keys or audit
 #                                   (tests/cli/keys_cli.sh ...); default all
+#   scripts/valgrind.sh --subset    the default test tier's representative
+#                                   subset (subset_tests below)
+#
+# Run over all the tests or the subset, it also checks from the logs that
+# every program (dauys, dauys-audit, reseal) and every command of dauys and
+# dauys-audit (as their usage lists them) ran under valgrind at least once,
+# other than for --help, and fails naming any that did not.
 #
 # Uses the gcc build (build/gcc, RelWithDebInfo: optimised, with debug
 # information), brought up to date first by scripts/build.sh gcc, and runs
@@ -72,8 +79,19 @@ export DAUYS_PROBE_TIMEOUT=${DAUYS_PROBE_TIMEOUT:-600}
 # an ingest): the killed processes' logs end without valgrind's report.
 sigkill_tests=" crash "
 
+# The default tier's subset (scripts/test.sh): every program and every command
+# of both at least once, at the least cost, measured (docs/TESTING.md, "Memory
+# checking"): SUBSET_PLACEHOLDER
+subset_tests="audit keys ingest publish archive import"
+
 tests=()
-if [ "$#" -eq 0 ]; then
+whole=0 # 1: all the tests or the subset, so every command must have run
+if [ "${1:-}" = --subset ]; then
+    [ "$#" -eq 1 ] || { echo "valgrind.sh: --subset takes no test names" >&2; exit 2; }
+    read -r -a tests <<<"$subset_tests"
+    whole=1
+elif [ "$#" -eq 0 ]; then
+    whole=1
     # The slowest first (as measured on 2 CPUs), then the others by name.
     for t in audit replay hostile crash keys ingest diskfull publish archive secrets demo concurrent; do
         [ -f "tests/cli/${t}_cli.sh" ] && tests+=("$t")
@@ -243,6 +261,33 @@ for t in "${tests[@]}"; do
         "$([ "$short" -eq 0 ] || echo ", $short killed by the test (SIGKILL) before valgrind's report")"
 done
 
+# What ran under valgrind: "PROGRAM COMMAND" from each log's command line
+# (valgrind's "Command: /path/PROGRAM COMMAND ..."), --help left out.
+missing=()
+if [ "$whole" -eq 1 ]; then
+    ran=$(for t in "${tests[@]}"; do
+        for log in "$out/logs/$t"/*.log; do
+            [ -e "$log" ] || continue
+            awk '/^==[0-9]+== Command: / {
+                    prog = $3; sub(".*/", "", prog)
+                    if ($0 !~ / --help( |$)/) print prog, (prog == "reseal" ? "" : $4)
+                    exit
+                }' "$log"
+        done
+    done | sort -u)
+    for prog in dauys dauys-audit reseal; do
+        grep -q "^$prog " <<<"$ran" || missing+=("$prog")
+    done
+    for prog in dauys dauys-audit; do
+        for cmd in $("$build/bin/$prog" --help |
+            awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }'); do
+            grep -qx "$prog $cmd" <<<"$ran" || missing+=("$prog $cmd")
+        done
+    done
+    echo "== every program and command under valgrind: $([ "${#missing[@]}" -eq 0 ] && echo yes ||
+        printf 'no: never ran%s' "$(printf ' [%s]' "${missing[@]}")")"
+fi
+
 echo "== valgrind.sh: $((${#tests[@]} - failed_tests)) of ${#tests[@]} tests passed;" \
     "$bad_logs of $nlogs processes with errors, leaks or no report ($total s)"
-[ "$failed_tests" -eq 0 ] && [ "$bad_logs" -eq 0 ]
+[ "$failed_tests" -eq 0 ] && [ "$bad_logs" -eq 0 ] && [ "${#missing[@]}" -eq 0 ]
