@@ -62,15 +62,12 @@ lcov --quiet --extract "$out/tree.info" "$root/cmd/*" --output-file "$out/cmd.in
 folders() {
     awk -v root="$root/" '
         /^SF:/ { f = substr($0, 4); sub("^" root, "", f); sub("/.*", "", f) }
-        /^LH:/ { hit[f] += substr($0, 4); all_hit += substr($0, 4) }
-        /^LF:/ { found[f] += substr($0, 4); all_found += substr($0, 4) }
-        END {
-            n = asorti(found, names)
-            for (i = 1; i <= n; i++)
-                printf "  %-12s %6d of %6d lines  %5.1f%%\n", names[i], hit[names[i]], found[names[i]],
-                    100 * hit[names[i]] / found[names[i]]
-            printf "  %-12s %6d of %6d lines  %5.1f%%\n", "in all", all_hit, all_found, 100 * all_hit / all_found
-        }' "$1"
+        /^LH:/ { hit[f] += substr($0, 4) }
+        /^LF:/ { found[f] += substr($0, 4) }
+        END { for (f in found) print f, hit[f], found[f] }' "$1" |
+        sort | awk '
+        { printf "  %-12s %6d of %6d lines  %5.1f%%\n", $1, $2, $3, 100 * $2 / $3; hit += $2; found += $3 }
+        END { printf "  %-12s %6d of %6d lines  %5.1f%%\n", "in all", hit, found, found ? 100 * hit / found : 0 }'
 }
 {
     echo "== line coverage of the $tier tier (tests: $secs s, gcc --coverage, $(lcov --version | sed 's/.*: //'))"
