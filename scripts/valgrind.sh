@@ -86,8 +86,10 @@ export DAUYS_PROBE_TIMEOUT=${DAUYS_PROBE_TIMEOUT:-600}
 sigkill_tests=" crash "
 
 # The default tier's subset (scripts/test.sh): every program and every command
-# of both at least once, at the least cost, measured (docs/TESTING.md, "Memory
-# checking"): SUBSET_PLACEHOLDER
+# of both at least once, chosen by measuring which test runs which command
+# (docs/TESTING.md, "Memory checking"). consistency and check-consistency run
+# only in audit (with reseal), proof only in ingest, verify-signatures only in
+# keys; publish has report, archive has archive and demo, import import-csv.
 subset_tests="audit keys ingest publish archive import"
 
 tests=()
