@@ -36,6 +36,9 @@ cmake --build "$build" -j "$(nproc)" >/dev/null
 rm -rf "$out"
 mkdir -p "$out"
 lcov --quiet --zerocounters --directory "$build"
+# Every line compiled, run or not: a file no test ran still counts, at 0%.
+lcov --quiet --capture --initial --directory "$build" \
+    --output-file "$out/base.info" 2>"$out/lcov.log" || { cat "$out/lcov.log" >&2; exit 2; }
 
 labels=()
 [ "$tier" = quick ] && labels=(-L quick)
@@ -50,8 +53,9 @@ if [ "$tier" != quick ]; then
 fi
 secs=$(($(date +%s) - start))
 
-lcov --quiet --capture --directory "$build" --base-directory "$root" --output-file "$out/all.info" 2>"$out/lcov.log" ||
+lcov --quiet --capture --directory "$build" --output-file "$out/run.info" 2>"$out/lcov.log" ||
     { cat "$out/lcov.log" >&2; exit 2; }
+lcov --quiet --add-tracefile "$out/base.info" --add-tracefile "$out/run.info" --output-file "$out/all.info"
 lcov --quiet --extract "$out/all.info" "$root/*" --output-file "$out/tree.info"
 lcov --quiet --remove "$out/tree.info" "$root/cmd/*" "$root/tests/*" "$root/fuzz/*" "$root/bench/*" \
     "$root/build/*" --output-file "$out/lib.info"
