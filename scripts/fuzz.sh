@@ -22,7 +22,7 @@ scripts/build.sh fuzz >/dev/null
 bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
-targets=(protocol manifest keys note logentry proof csv importmap tar page logstream)
+targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -57,6 +57,10 @@ head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
 seed page "$d/bundle/reports/report.html"
 mkdir -p "$work/corpus/logstream"
 head -c 4096 "$d/bundle/log/entries.txt" >"$work/corpus/logstream/head"
+mkdir -p "$work/corpus/decimal" # the numbers at their edges (core/decimal)
+for n in 0 00 01 7 1000 1000000000000 18446744073709551615 18446744073709551616 -1 +1 ' 1'; do
+    printf '%s' "$n" >"$work/corpus/decimal/n$(printf '%s' "$n" | od -An -tx1 | tr -d ' \n')"
+done
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \

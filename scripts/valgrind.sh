@@ -5,6 +5,14 @@
 #
 #   scripts/valgrind.sh [TEST...]   TEST: a name such as keys or audit
 #                                   (tests/cli/keys_cli.sh ...); default all
+#   scripts/valgrind.sh --subset    the default test tier's representative
+#                                   subset (subset_tests below), every 4th
+#                                   run of each command (VALGRIND_EVERY)
+#
+# Run over all the tests or the subset, it also checks from the logs that
+# every program (dauys, dauys-audit, reseal) and every command of dauys and
+# dauys-audit (as their usage lists them) ran under valgrind at least once,
+# other than for --help, and fails naming any that did not.
 #
 # Uses the gcc build (build/gcc, RelWithDebInfo: optimised, with debug
 # information), brought up to date first by scripts/build.sh gcc, and runs
@@ -37,6 +45,11 @@
 #   VALGRIND_TRACK_ORIGINS  yes: say where each uninitialised value came from
 #                           (about twice as slow); default no
 #   VALGRIND_NO_BUILD=1     use build/gcc as it is
+#   VALGRIND_EVERY          N: in each test, only the 1st, (N+1)th, (2N+1)th ...
+#                           run of each program and command goes under
+#                           valgrind, the others run natively (default 1:
+#                           every run; with --subset, 4)
+#   VALGRIND_SUBSET         the tests --subset runs (default: subset_tests below)
 # and the fault tests' sizes, smaller here than their defaults (valgrind runs
 # dauys 20 to 30 times slower; what is checked is every code path, not the
 # volume): DAUYS_CONCURRENT_PROTOCOLS (default here 2000), DAUYS_CRASH_PROTOCOLS
@@ -72,8 +85,22 @@ export DAUYS_PROBE_TIMEOUT=${DAUYS_PROBE_TIMEOUT:-600}
 # an ingest): the killed processes' logs end without valgrind's report.
 sigkill_tests=" crash "
 
+# The default tier's subset (scripts/test.sh): every program and every command
+# of both at least once, chosen by measuring which test runs which command
+# (docs/TESTING.md, "Memory checking"). consistency and check-consistency run
+# only in audit (with reseal), proof only in ingest, verify-signatures only in
+# keys; publish has report, archive has archive and demo, import import-csv.
+subset_tests="audit keys ingest publish archive import"
+
 tests=()
-if [ "$#" -eq 0 ]; then
+whole=0 # 1: all the tests or the subset, so every command must have run
+default_every=1
+if [ "${1:-}" = --subset ]; then
+    [ "$#" -eq 1 ] || { echo "valgrind.sh: --subset takes no test names" >&2; exit 2; }
+    read -r -a tests <<<"${VALGRIND_SUBSET:-$subset_tests}"
+    whole=1 default_every=4
+elif [ "$#" -eq 0 ]; then
+    whole=1
     # The slowest first (as measured on 2 CPUs), then the others by name.
     for t in audit replay hostile crash keys ingest diskfull publish archive secrets demo concurrent; do
         [ -f "tests/cli/${t}_cli.sh" ] && tests+=("$t")
@@ -126,6 +153,16 @@ wrapper() {
         printf '#!/bin/bash\n'
         printf '# Made by scripts/valgrind.sh: %s under valgrind memcheck.\n' "$2"
         printf 'dir=${VALGRIND_LOG_DIR:-%q}\n' "$out/logs/other"
+        if [ "$every" -gt 1 ]; then
+            # Runs number n of this program and command (first argument) in
+            # this test: a directory made for each (mkdir is atomic, so two
+            # at once never take one number); valgrind for the 1st, the
+            # (1 + every)th, ...; the others run the program itself.
+            printf 'c=${1:-}; c=${c//[^A-Za-z0-9-]/_}; key=%q-${c:0:40} n=1\n' "$1"
+            printf 'mkdir -p "$dir/.runs"\n'
+            printf 'until mkdir "$dir/.runs/$key.$n" 2>/dev/null; do n=$((n + 1)); done\n'
+            printf '[ $(((n - 1) %% %d)) -eq 0 ] || exec %q "$@"\n' "$every" "$2"
+        fi
         printf 'exec valgrind'
         printf ' %q' "${vg_opts[@]}"
         printf ' --log-file="$dir/${EPOCHREALTIME/./}-%%p.log"'
@@ -133,6 +170,8 @@ wrapper() {
     } >"$out/bin/$1"
     chmod +x "$out/bin/$1"
 }
+every=${VALGRIND_EVERY:-$default_every}
+[[ $every =~ ^[1-9][0-9]*$ ]] || { echo "valgrind.sh: VALGRIND_EVERY must be a whole number from 1, not '$every'" >&2; exit 2; }
 wrapper dauys "$out/real/dauys"
 wrapper dauys-audit "$out/real/dauys-audit"
 wrapper reseal "$out/real/reseal"
@@ -239,10 +278,39 @@ for t in "${tests[@]}"; do
         fi
     done
     nlogs=$((nlogs + n))
-    printf '  %-10s %4d processes%s\n' "$t" "$n" \
+    runs=$(find "$out/logs/$t/.runs" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    printf '  %-10s %4d processes%s%s\n' "$t" "$n" \
+        "$([ "$every" -eq 1 ] || echo " (every ${every}th run of each command: $runs runs)")" \
         "$([ "$short" -eq 0 ] || echo ", $short killed by the test (SIGKILL) before valgrind's report")"
 done
 
+# What ran under valgrind: "PROGRAM COMMAND" from each log's command line
+# (valgrind's "Command: /path/PROGRAM COMMAND ..."), --help left out.
+missing=()
+if [ "$whole" -eq 1 ]; then
+    ran=$(for t in "${tests[@]}"; do
+        for log in "$out/logs/$t"/*.log; do
+            [ -e "$log" ] || continue
+            awk '/^==[0-9]+== Command: / {
+                    prog = $3; sub(".*/", "", prog)
+                    if ($0 !~ / --help( |$)/) print prog, (prog == "reseal" ? "" : $4)
+                    exit
+                }' "$log"
+        done
+    done | sort -u)
+    for prog in dauys dauys-audit reseal; do
+        grep -q "^$prog " <<<"$ran" || missing+=("$prog")
+    done
+    for prog in dauys dauys-audit; do
+        for cmd in $("$build/bin/$prog" --help |
+            awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }'); do
+            grep -qx "$prog $cmd" <<<"$ran" || missing+=("$prog $cmd")
+        done
+    done
+    echo "== every program and command under valgrind: $([ "${#missing[@]}" -eq 0 ] && echo yes ||
+        printf 'no: never ran%s' "$(printf ' [%s]' "${missing[@]}")")"
+fi
+
 echo "== valgrind.sh: $((${#tests[@]} - failed_tests)) of ${#tests[@]} tests passed;" \
     "$bad_logs of $nlogs processes with errors, leaks or no report ($total s)"
-[ "$failed_tests" -eq 0 ] && [ "$bad_logs" -eq 0 ]
+[ "$failed_tests" -eq 0 ] && [ "$bad_logs" -eq 0 ] && [ "${#missing[@]}" -eq 0 ]
