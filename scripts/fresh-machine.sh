@@ -27,8 +27,8 @@
 # root, no clone.
 #
 # Needs root, debootstrap and git (scripts/setup.sh installs them), network
-# access to the mirror, and about 6 GB of disk. test.sh inside takes about an
-# hour on 2 quiet cores; the package's part about 10 minutes (3 to 4 with
+# access to the mirror, and about 6 GB of disk. test.sh inside (the default tier) takes about
+# 20 minutes on 2 quiet cores; the package's part about 10 minutes (3 to 4 with
 # DAUYS_FRESH_DEB, most of it debootstrap). In a chroot, user namespaces are
 # refused, so tests/cli/diskfull_cli.sh uses its fallback (it says so in its
 # output). Exits 0 only if every step passed and
@@ -205,7 +205,7 @@ if [ -z "$deb" ]; then
     if [ "${DAUYS_FRESH_SKIP_TESTS:-0}" = 1 ]; then
         say "DAUYS_FRESH_SKIP_TESTS=1: scripts/test.sh NOT run"
     else
-        step "README command 2: scripts/test.sh (in the chroot; about an hour)" test.log \
+        step "README command 2: scripts/test.sh (in the chroot; about 20 minutes)" test.log \
             in_chroot "$root" 'cd /root/dauys && scripts/test.sh'
         grep -h 'fresh-machine\|cannot make a private mount namespace' "$logs/test.log" | head -n 5 || true
         say "both README commands passed on a fresh Debian 12 root (commit $rev)"
