@@ -37,7 +37,7 @@ last_checkpoint(dauys_workspace *ws, uint64_t *size, uint8_t root[32], dauys_err
 static int
 check_append_only(dauys_workspace *ws, const dauys_checkpoint *cp, dauys_error *err)
 {
-    uint64_t old_size;
+    uint64_t old_size = 0; /* set when a checkpoint is found (gcc -O2 --coverage cannot tell) */
     uint8_t old_root[32];
     dauys_merkle_proof proof;
     int rc = last_checkpoint(ws, &old_size, old_root, err);
