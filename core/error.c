@@ -48,6 +48,7 @@ dauys_status_name(dauys_status status)
         [DAUYS_E_CRYPTO] = "crypto",
         [DAUYS_E_PROOF] = "proof",
         [DAUYS_E_DATABASE] = "database",
+        [DAUYS_E_NETWORK] = "network",
     };
 
     if ((unsigned) status >= DAUYS_STATUS_COUNT) {

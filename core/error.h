@@ -34,6 +34,7 @@ typedef enum dauys_status {
     DAUYS_E_CRYPTO,            /* the crypto library itself failed */
     DAUYS_E_PROOF,             /* a Merkle proof or checkpoint does not hold */
     DAUYS_E_DATABASE,          /* SQLite failed (other than I/O) */
+    DAUYS_E_NETWORK,           /* no answer over the network: connect, send, receive, timeout */
     DAUYS_STATUS_COUNT
 } dauys_status;
 

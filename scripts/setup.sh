@@ -19,6 +19,11 @@ packages=(
   scdoc                     # the man pages (man/*.scd) for cmake --install and the .deb
   file                      # cpack -G DEB: its dependencies from dpkg-shlibdeps need file
   lcov                      # scripts/coverage.sh: line coverage per test tier
+  libmicrohttpd-dev         # dauys serve (serve/): the HTTP server
+  libcurl4-openssl-dev      # dauys submit, dauys-audit follow (net/): the HTTP clients
+  curl                      # tests/cli/serve_*.sh submit with stock curl -F
+  nginx-light               # tests/cli/nginx_cli.sh: the tiles and /v1/ behind nginx
+  python3-nacl              # independent checks of signatures and tiles in the tests
 )
 
 missing=()

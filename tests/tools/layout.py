@@ -31,6 +31,7 @@ REACH = {
     "sql": set(),
     "keys": BASE,
     "forensics": BASE,
+    "net": BASE,
     "referendum": {"keys"} | BASE,
 }
 REACH["inputs"] = {"referendum"} | REACH["referendum"]
@@ -39,9 +40,10 @@ REACH["ingest"] = {"store"} | REACH["store"]
 REACH["tally"] = {"store"} | REACH["store"]
 REACH["report"] = {"tally", "forensics"} | REACH["tally"] | REACH["forensics"]
 REACH["publish"] = {"report"} | REACH["report"]
-REACH["audit"] = {"referendum", "forensics", "sql"} | REACH["referendum"]
+REACH["serve"] = {"publish", "ingest"} | REACH["publish"] | REACH["ingest"]
+REACH["audit"] = {"referendum", "forensics", "sql", "net"} | REACH["referendum"]
 REACH["cmd"] = {"keys"} | REACH["keys"]  # dauys_cmd: what both programs share
-ORGANISERS = {"store", "ingest", "tally", "report", "publish", "inputs"}
+ORGANISERS = {"store", "ingest", "tally", "report", "publish", "serve", "inputs"}
 EVERY_STAGE = set(REACH) - {"cmd"}
 # The programs (folders cmd/dauys and cmd/audit).
 REACH["cmd/dauys"] = EVERY_STAGE - {"audit"} | {"cmd"}

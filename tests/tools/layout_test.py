@@ -17,7 +17,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAYOUT = os.path.join(HERE, "layout.py")
 FOLDERS = ["core", "keys", "referendum", "forensics", "sql", "store", "ingest", "tally",
-           "report", "publish", "inputs", "audit", "cmd", "cmd/dauys", "cmd/audit", "tests",
+           "report", "publish", "serve", "net", "inputs", "audit", "cmd", "cmd/dauys", "cmd/audit", "tests",
            "tests/tools", "fuzz", "bench"]
 
 

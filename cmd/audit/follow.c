@@ -1,0 +1,1 @@
+/* follow.c: written for issue 17. */

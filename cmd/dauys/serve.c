@@ -1,0 +1,1 @@
+/* serve.c: written for issue 17. */

@@ -1,0 +1,1 @@
+/* submit.c: written for issue 17. */

@@ -1,0 +1,1 @@
+/* net.c: see net.h (written for issue 17). */

@@ -1,0 +1,1 @@
+/* tiles.c: written for issue 17. */

@@ -1,0 +1,1 @@
+/* livepage.c: written for issue 17. */

@@ -1,0 +1,1 @@
+/* server.c: written for issue 17. */

@@ -1,0 +1,1 @@
+/* snapshot.c: written for issue 17. */
