@@ -18,11 +18,11 @@ typedef struct dauys_net_options {
 } dauys_net_options;
 
 typedef struct dauys_net_response {
-    long status;             /* the HTTP status */
-    char *body;              /* owned, NUL-terminated (not counted in len) */
+    long status; /* the HTTP status */
+    char *body;  /* owned, NUL-terminated (not counted in len) */
     size_t len;
-    char content_type[128];  /* "" if none */
-    long retry_after;        /* seconds from Retry-After, 0 if none */
+    char content_type[128]; /* "" if none */
+    long retry_after;       /* seconds from Retry-After, 0 if none */
 } dauys_net_response;
 
 /* Once per process, before any thread starts (curl_global_init). */
@@ -37,8 +37,8 @@ void dauys_net_cleanup(void);
  * DAUYS_E_USAGE a URL that is not http(s), DAUYS_E_NOMEM. R is freed by
  * dauys_net_response_free, also after a failure. O may be NULL.
  */
-int dauys_net_get(dauys_net_response *r, const char *url, size_t max,
-                  const dauys_net_options *o, dauys_error *err) DAUYS_WUR;
+int dauys_net_get(dauys_net_response *r, const char *url, size_t max, const dauys_net_options *o,
+                  dauys_error *err) DAUYS_WUR;
 
 void dauys_net_response_free(dauys_net_response *r);
 
