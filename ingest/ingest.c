@@ -44,7 +44,7 @@ typedef struct writer {
     dauys_ingest_summary *sum;
     const dauys_ingest_hooks *hooks;
     sqlite3_stmt *find_same_files, *find_counted, *insert_submission, *find_latest,
-        *supersede_current, *mark_conflict;
+        *supersede_current, *mark_conflict, *count_warnings;
     sqlite3_stmt *insert_protocol, *insert_answer, *insert_warning;
 } writer;
 
@@ -59,14 +59,17 @@ writer_prepare(writer *w, dauys_error *err)
      * submission_files is built on, and a protocol that counts is found by
      * the primary key (precinct, version) of its protocol row. */
     if (dauys_db_prepare(db, &w->find_same_files,
-                         "SELECT seq, outcome FROM submission WHERE protocol_sha256 = ?1 AND "
-                         "ifnull(signature_sha256, x'') = ifnull(?2, x'') AND "
-                         "manifest_version = ?3",
+                         "SELECT s.seq, s.outcome, s.log_index, l.sha256, s.reason_code, "
+                         "s.reason FROM submission s JOIN log_entry l ON l.idx = s.log_index "
+                         "WHERE s.protocol_sha256 = ?1 AND "
+                         "ifnull(s.signature_sha256, x'') = ifnull(?2, x'') AND "
+                         "s.manifest_version = ?3",
                          err) != 0 ||
         dauys_db_prepare(db, &w->find_counted,
-                         "SELECT s.seq, s.outcome FROM protocol p JOIN submission s ON "
-                         "s.seq = p.submission WHERE p.precinct = ?1 AND p.version = ?2 AND "
-                         "s.protocol_sha256 = ?3",
+                         "SELECT s.seq, s.outcome, s.log_index, l.sha256, s.reason_code, "
+                         "s.reason FROM protocol p JOIN submission s ON s.seq = p.submission "
+                         "JOIN log_entry l ON l.idx = s.log_index WHERE p.precinct = ?1 AND "
+                         "p.version = ?2 AND s.protocol_sha256 = ?3",
                          err) != 0 ||
         dauys_db_prepare(db, &w->insert_submission,
                          "INSERT INTO submission(protocol_sha256, signature_sha256, protocol, "
@@ -98,7 +101,9 @@ writer_prepare(writer *w, dauys_error *err)
                          err) != 0 ||
         dauys_db_prepare(db, &w->insert_warning,
                          "INSERT INTO warning(submission, code, message) VALUES (?1, ?2, ?3)",
-                         err) != 0) {
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->count_warnings,
+                         "SELECT count(*) FROM warning WHERE submission = ?1", err) != 0) {
         return -1;
     }
     return 0;
@@ -109,7 +114,8 @@ writer_finalize(writer *w)
 {
     sqlite3_stmt *all[] = {w->find_same_files, w->find_counted,      w->insert_submission,
                            w->find_latest,     w->supersede_current, w->mark_conflict,
-                           w->insert_protocol, w->insert_answer,     w->insert_warning};
+                           w->insert_protocol, w->insert_answer,     w->insert_warning,
+                           w->count_warnings};
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(all[i]);
@@ -164,19 +170,56 @@ report_chunk(const writer *w, const ingest_item *items, size_t count)
     }
 }
 
+/* Keeps in IT the answer the submission SEQ got (the row ST is on): its
+ * outcome, reason, log entry and warnings, so that the same bytes again get
+ * the same answer. */
+static int
+keep_first_answer(writer *w, sqlite3_stmt *st, ingest_item *it, int64_t seq, dauys_error *err)
+{
+    const unsigned char *code = sqlite3_column_text(st, 4), *reason = sqlite3_column_text(st, 5);
+    int rc;
+
+    snprintf(it->first_outcome, sizeof it->first_outcome, "%s",
+             (const char *) sqlite3_column_text(st, 1));
+    snprintf(it->first_code, sizeof it->first_code, "%s", code ? (const char *) code : "");
+    snprintf(it->first_reason, sizeof it->first_reason, "%s", reason ? (const char *) reason : "");
+    it->told_index = (uint64_t) sqlite3_column_int64(st, 2);
+    if (sqlite3_column_bytes(st, 3) != 32) {
+        return dauys_error_set(err, DAUYS_E_DATABASE, "log entry %llu is damaged",
+                               (unsigned long long) it->told_index);
+    }
+    memcpy(it->told_entry_sha256, sqlite3_column_blob(st, 3), 32);
+    it->told_recorded = 1;
+    if (dauys_db_bind_int(w->count_warnings, 1, seq)) {
+        return dauys_db_bind_fail(w->count_warnings, err, "binding a submission");
+    }
+    if ((rc = dauys_db_step_row(w->count_warnings, err)) < 0) {
+        return -1;
+    }
+    it->first_warnings = rc > 0 ? (size_t) sqlite3_column_int64(w->count_warnings, 0) : 0;
+    sqlite3_reset(w->count_warnings);
+    return 0;
+}
+
 /* Steps ST, a duplicate lookup: 1 (and tells IT which submission it repeats)
  * for a row, 0 for none, -1 on error. */
 static int
 found_duplicate(writer *w, sqlite3_stmt *st, ingest_item *it, dauys_error *err)
 {
+    int64_t seq;
     int rc;
 
     if ((rc = dauys_db_step_row(st, err)) <= 0) {
         return rc;
     }
+    seq = sqlite3_column_int64(st, 0);
+    if (keep_first_answer(w, st, it, seq, err) != 0) {
+        sqlite3_reset(st);
+        return -1;
+    }
     /* a duplicate is not recorded: its own reason is no longer needed */
     snprintf(it->reason, sizeof it->reason, "the same bytes as submission #%lld (%s)%s",
-             (long long) sqlite3_column_int64(st, 0), (const char *) sqlite3_column_text(st, 1),
+             (long long) seq, (const char *) sqlite3_column_text(st, 1),
              it->sig_secret ? "; its signature file is a minisign secret key (refused: nothing "
                               "of it is kept)"
                             : "");
@@ -279,6 +322,9 @@ record_submission(writer *w, ingest_item *it, outcome_t o, int64_t *seq, dauys_e
     if (dauys_log_append(w->ws, &e, &index, err) != 0) {
         return -1;
     }
+    it->told_index = index;
+    memcpy(it->told_entry_sha256, w->ws->head.last, 32); /* the entry just appended */
+    it->told_recorded = 1;
     if (dauys_db_bind_blob(insert, 1, it->text_sha256, 32) ||
         dauys_db_bind_blob(insert, 2, it->has_sig ? it->sig_sha256 : NULL, 32) ||
         dauys_db_bind_blob(insert, 3, it->text, it->text_len) ||
@@ -576,4 +622,165 @@ done:
     dauys_ingest_files_free(&files);
     dauys_ingest_files_free(&skipped);
     return rc;
+}
+
+/* --- Submissions held in memory, recorded by a session (ingest.h) --------- */
+
+struct dauys_ingest_submission {
+    ingest_item item;
+    char *source;
+};
+
+struct dauys_ingest_session {
+    writer w;
+    dauys_ingest_summary sum;
+};
+
+int
+dauys_ingest_submission_verify(dauys_ingest_submission **out, const dauys_manifest *m,
+                               const char *source, const void *text, size_t text_len,
+                               const void *sig, size_t sig_len, dauys_error *err)
+{
+    dauys_ingest_submission *s = dauys_malloc(sizeof *s);
+
+    *out = NULL;
+    if (s == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory for a submission");
+    }
+    memset(&s->item, 0, offsetof(ingest_item, protocol));
+    s->item.findings.count = s->item.findings.errors = 0;
+    if ((s->source = dauys_strdup(source)) == NULL) {
+        dauys_free(s);
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory for a submission");
+    }
+    s->item.path = s->source;
+    dauys_ingest_item_verify_bytes(&s->item, m, text, text_len, sig, sig_len);
+    if (s->item.verdict == ITEM_FAILED) {
+        dauys_error_set(err, DAUYS_E_NOMEM, "%s", s->item.reason);
+        dauys_ingest_submission_free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+int
+dauys_ingest_submission_signed(const dauys_ingest_submission *s)
+{
+    return s->item.signed_ok && s->item.verdict != ITEM_FAILED;
+}
+
+void
+dauys_ingest_submission_answer(dauys_ingest_answer *a, const dauys_ingest_submission *s)
+{
+    const ingest_item *it = &s->item;
+    int duplicate = it->told_outcome != NULL && strcmp(it->told_outcome, "duplicate") == 0;
+
+    memset(a, 0, sizeof *a);
+    a->precinct = it->header_ok ? it->protocol.precinct : NULL;
+    a->version = it->header_ok ? it->protocol.version : 0;
+    if (!it->told_recorded) {
+        a->outcome = "refused";
+        a->reason_code = it->reason_code[0] != '\0' ? it->reason_code : "refused";
+        a->reason = it->reason;
+        return;
+    }
+    a->recorded = 1;
+    a->log_index = it->told_index;
+    memcpy(a->entry_sha256, it->told_entry_sha256, 32);
+    if (duplicate) { /* the same answer as the first time */
+        a->outcome = it->first_outcome;
+        a->reason_code = it->first_code[0] != '\0' ? it->first_code : NULL;
+        a->reason = it->first_reason[0] != '\0' ? it->first_reason : NULL;
+        a->warnings = it->first_warnings;
+        return;
+    }
+    a->outcome = it->told_outcome;
+    a->reason_code = it->told_code;
+    a->reason = it->told_reason;
+    a->warnings = it->told_warnings;
+}
+
+void
+dauys_ingest_submission_free(dauys_ingest_submission *s)
+{
+    if (s != NULL) {
+        dauys_ingest_item_clear(&s->item);
+        dauys_free(s->source);
+        dauys_free(s);
+    }
+}
+
+int
+dauys_ingest_session_open(dauys_ingest_session **out, dauys_workspace *ws, dauys_error *err)
+{
+    dauys_ingest_session *s = dauys_malloc(sizeof *s);
+
+    *out = NULL;
+    if (s == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory for an ingest session");
+    }
+    memset(s, 0, sizeof *s);
+    s->w = (writer){.ws = ws, .sum = &s->sum};
+    if (writer_prepare(&s->w, err) != 0) {
+        dauys_ingest_session_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void
+dauys_ingest_session_close(dauys_ingest_session *s)
+{
+    if (s != NULL) {
+        writer_finalize(&s->w);
+        dauys_free(s);
+    }
+}
+
+/* Forgets what a batch that was rolled back told its items. */
+static void
+untell(dauys_ingest_submission *const *subs, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        subs[i]->item.told_outcome = NULL;
+        subs[i]->item.told_recorded = 0;
+    }
+}
+
+int
+dauys_ingest_session_record(dauys_ingest_session *s, dauys_ingest_submission *const *subs,
+                            size_t count, dauys_ingest_summary *summary, dauys_error *err)
+{
+    dauys_ingest_summary before = s->sum;
+
+    if (dauys_workspace_begin(s->w.ws, err) != 0) {
+        return -1;
+    }
+    if (dauys_workspace_check_manifest(s->w.ws, err) != 0) {
+        goto failed;
+    }
+    for (size_t i = 0; i < count; i++) {
+        /* Verified against this manifest: anything the log may not take was
+         * answered by the caller already. */
+        assert(subs[i]->item.verdict != ITEM_UNREADABLE);
+        if (apply(&s->w, &subs[i]->item, err) != 0) {
+            goto failed;
+        }
+    }
+    if (dauys_workspace_commit(s->w.ws, err) != 0) { /* rolled back */
+        s->sum = before;
+        untell(subs, count);
+        return -1;
+    }
+    if (summary != NULL) {
+        *summary = s->sum;
+    }
+    return 0;
+failed:
+    dauys_workspace_rollback(s->w.ws);
+    s->sum = before;
+    untell(subs, count);
+    return -1;
 }

@@ -39,6 +39,7 @@ typedef struct ingest_item {
     uint8_t text_sha256[32], sig_sha256[32];
     int has_sig, header_ok;
     int sig_secret; /* the signature file was a secret key (refused: has_sig is 0) */
+    int signed_ok;  /* the signature verified with the roster's key for the precinct named */
     item_verdict verdict;
     char reason_code[16];
     char reason[512];
@@ -48,12 +49,22 @@ typedef struct ingest_item {
     const char *told_outcome;            /* as in dauys_ingest_report */
     const char *told_code, *told_reason; /* NULL unless not counted */
     size_t told_warnings;
+    uint64_t told_index;           /* the log entry recording it (or the one it repeats) */
+    uint8_t told_entry_sha256[32]; /* SHA-256 of that entry */
+    int told_recorded;             /* 1: recorded now or before (a duplicate); 0: nothing kept */
+    /* For a duplicate: what the submission it repeats was told. */
+    char first_outcome[16], first_code[16], first_reason[512];
+    size_t first_warnings;
     dauys_protocol protocol;
     dauys_findings findings;
 } ingest_item;
 
 /* Reads, hashes, verifies, parses and checks one file against M (thread-safe). */
 void dauys_ingest_item_verify(ingest_item *item, const dauys_manifest *m);
+/* As dauys_ingest_item_verify, for a submission held in memory (TEXT_LEN
+ * bytes at TEXT; SIG NULL if none was sent): copies of the bytes are taken. */
+void dauys_ingest_item_verify_bytes(ingest_item *item, const dauys_manifest *m, const void *text,
+                                    size_t text_len, const void *sig, size_t sig_len);
 /* Frees the item's buffers. */
 void dauys_ingest_item_clear(ingest_item *item);
 

@@ -276,22 +276,18 @@ relations_verdict(ingest_item *item)
     }
 }
 
-void
-dauys_ingest_item_verify(ingest_item *item, const dauys_manifest *m)
+/* Judges an item whose bytes are read and hashed (and its signature's, if
+ * it has one): addressee, signature by the roster's key, parse, relations. */
+static void
+judge(ingest_item *item, const dauys_manifest *m)
 {
     uint32_t index;
     dauys_error err;
 
-    if (read_protocol(item) != 0) {
-        if (item->verdict == ITEM_REJECTED) {
-            (void) read_signature(item); /* the log names it even for a file too large */
-        }
+    if (check_addressee(item, m, &index) != 0 || check_signature(item, &m->precinct[index]) != 0) {
         return;
     }
-    if (read_signature(item) != 0 || check_addressee(item, m, &index) != 0 ||
-        check_signature(item, &m->precinct[index]) != 0) {
-        return;
-    }
+    item->signed_ok = 1;
     if (dauys_protocol_parse(&item->protocol, item->text, item->text_len, "protocol", m, &err) !=
         0) {
         verdict(item, ITEM_REJECTED, "parse", err.message);
@@ -303,6 +299,84 @@ dauys_ingest_item_verify(ingest_item *item, const dauys_manifest *m)
         return;
     }
     item->verdict = ITEM_VALID;
+}
+
+void
+dauys_ingest_item_verify(ingest_item *item, const dauys_manifest *m)
+{
+    if (read_protocol(item) != 0) {
+        if (item->verdict == ITEM_REJECTED) {
+            (void) read_signature(item); /* the log names it even for a file too large */
+        }
+        return;
+    }
+    if (read_signature(item) != 0) {
+        return;
+    }
+    judge(item, m);
+}
+
+/* Takes a copy of the LEN bytes at DATA into *OUT (NUL-terminated): 0, or -1
+ * with the item's verdict failed. */
+static int
+copy_bytes(char **out, const void *data, size_t len, ingest_item *item)
+{
+    if ((*out = dauys_malloc(len + 1)) == NULL) {
+        verdict(item, ITEM_FAILED, "nomem", "out of memory taking the submission");
+        return -1;
+    }
+    if (len > 0) {
+        memcpy(*out, data, len);
+    }
+    (*out)[len] = '\0';
+    return 0;
+}
+
+void
+dauys_ingest_item_verify_bytes(ingest_item *item, const dauys_manifest *m, const void *text,
+                               size_t text_len, const void *sig, size_t sig_len)
+{
+    if (text_len > DAUYS_PROTOCOL_FILE_MAX) { /* the caller's limit is the file's */
+        verdict(item, ITEM_UNREADABLE, "too-large", "the protocol is over the 64 KiB limit");
+        return;
+    }
+    if (copy_bytes(&item->text, text, text_len, item) != 0) {
+        return;
+    }
+    item->text_len = text_len;
+    if (refuse_secret(&item->text, item->text_len, item) != 0) {
+        if (item->verdict != ITEM_FAILED) {
+            verdict(item, ITEM_SECRET, "secret-key",
+                    "the protocol is a minisign secret key: refused, and nothing of it is kept");
+        }
+        return;
+    }
+    if (dauys_sha256(item->text_sha256, item->text, item->text_len) != 0) {
+        verdict(item, ITEM_FAILED, "nomem", "hashing the protocol failed");
+        return;
+    }
+    snprintf(item->sig_problem, sizeof item->sig_problem, "%s", "no signature was sent with it");
+    if (sig != NULL) {
+        if (copy_bytes(&item->sig, sig, sig_len, item) != 0) {
+            return;
+        }
+        item->sig_len = sig_len;
+        if ((item->sig_secret = refuse_secret(&item->sig, item->sig_len, item)) != 0) {
+            if (item->sig_secret < 0) {
+                return;
+            }
+            item->sig_len = 0;
+            snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
+                     "the signature is a minisign secret key (refused: nothing of it is kept)");
+        } else {
+            item->has_sig = 1;
+            if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
+                verdict(item, ITEM_FAILED, "nomem", "hashing the signature failed");
+                return;
+            }
+        }
+    }
+    judge(item, m);
 }
 
 void
