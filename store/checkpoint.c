@@ -82,9 +82,9 @@ store_checkpoint(dauys_workspace *ws, const dauys_checkpoint *cp, const char *no
     return rc;
 }
 
-int
-dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
-                     const dauys_seckey *sk, dauys_error *err)
+/* Fails unless SK is the workspace's central key. */
+static int
+check_central_key(const dauys_workspace *ws, const dauys_seckey *sk, dauys_error *err)
 {
     dauys_pubkey pk;
 
@@ -92,6 +92,16 @@ dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_worksp
     if (sodium_memcmp(&pk, &ws->central, sizeof pk) != 0) {
         return dauys_error_set(err, DAUYS_E_KEY_MISMATCH,
                                "the secret key given is not this workspace's central key");
+    }
+    return 0;
+}
+
+int
+dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
+                     const dauys_seckey *sk, dauys_error *err)
+{
+    if (check_central_key(ws, sk, err) != 0) {
+        return -1;
     }
     if (dauys_workspace_begin(ws, err) != 0) {
         return -1;
@@ -101,6 +111,33 @@ dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_worksp
         return -1;
     }
     return dauys_workspace_commit(ws, err);
+}
+
+int
+dauys_log_checkpoint_at(char *note, size_t note_size, dauys_checkpoint *cp, dauys_workspace *ws,
+                        const dauys_seckey *sk, uint64_t size, dauys_error *err)
+{
+    if (check_central_key(ws, sk, err) != 0 || dauys_workspace_begin(ws, err) != 0) {
+        return -1;
+    }
+    memset(cp, 0, sizeof *cp);
+    snprintf(cp->origin, sizeof cp->origin, "%s", ws->origin);
+    cp->size = size;
+    if (size == 0 || size > ws->head.range.size) {
+        dauys_error_set(err, DAUYS_E_USAGE, "a checkpoint of %llu entries: the log has %llu",
+                        (unsigned long long) size, (unsigned long long) ws->head.range.size);
+        goto failed;
+    }
+    if (dauys_merkle_root(cp->root, size, dauys_log_node, ws, err) != 0 ||
+        check_append_only(ws, cp, err) != 0 ||
+        dauys_checkpoint_sign(note, note_size, cp, sk, err) != 0 ||
+        store_checkpoint(ws, cp, note, err) != 0) {
+        goto failed;
+    }
+    return dauys_workspace_commit(ws, err);
+failed:
+    dauys_workspace_rollback(ws);
+    return -1;
 }
 
 int

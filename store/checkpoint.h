@@ -16,6 +16,16 @@
 int dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
                          const dauys_seckey *sk, dauys_error *err) DAUYS_WUR;
 
+/*
+ * As dauys_log_checkpoint, for the log's first SIZE entries: SIZE may be
+ * below the log's size (appends went on since the caller read it, as dauys
+ * serve's publisher does) but not above it, nor below the last checkpoint
+ * signed. Returns 0, or -1 with ERR.
+ */
+int dauys_log_checkpoint_at(char *note, size_t note_size, dauys_checkpoint *cp,
+                            dauys_workspace *ws, const dauys_seckey *sk, uint64_t size,
+                            dauys_error *err) DAUYS_WUR;
+
 /* As dauys_log_checkpoint, inside the caller's transaction and without the
  * key check (the caller has made it). */
 int dauys_log_checkpoint_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,

@@ -1,0 +1,417 @@
+/*
+ * intake.c: POST /v1/protocols. The body (multipart/form-data, parts
+ * "protocol" and "signature") is collected under caps and a deadline, the
+ * submission verified on the HTTP thread, and only one signed with the
+ * roster's key for the precinct it names is queued for the committer; the
+ * connection is suspended until the committer has durably recorded it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "keys/keys.h"
+#include "referendum/protocol.h"
+#include "serve/serve_internal.h"
+
+static const size_t part_max[PART_COUNT] = {DAUYS_PROTOCOL_FILE_MAX, DAUYS_KEYS_FILE_MAX};
+static const char *const part_name[PART_COUNT] = {"protocol", "signature"};
+
+/* Marks R malformed with WHY (the first reason wins). */
+static void
+malformed(serve_request *r, const char *why)
+{
+    if (!r->malformed) {
+        r->malformed = 1;
+        snprintf(r->why, sizeof r->why, "%s", why);
+    }
+}
+
+/* MHD's multipart iterator: each piece of each part, in order. */
+static enum MHD_Result
+on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+        const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+        size_t size)
+{
+    serve_request *r = cls;
+    int p;
+
+    (void) kind;
+    (void) filename; /* names and types say nothing the bytes do not */
+    (void) content_type;
+    (void) transfer_encoding;
+    for (p = 0; p < PART_COUNT && strcmp(key, part_name[p]) != 0; p++) {
+    }
+    if (p == PART_COUNT) {
+        malformed(r, "an unknown part (only \"protocol\" and \"signature\")");
+        return MHD_NO;
+    }
+    if (off == 0 && r->part_seen[p] && r->part_len[p] > 0) {
+        malformed(r, p == PART_PROTOCOL ? "the part \"protocol\" twice"
+                                        : "the part \"signature\" twice");
+        return MHD_NO;
+    }
+    r->part_seen[p] = 1;
+    if (off != r->part_len[p] || size > part_max[p] - r->part_len[p]) {
+        r->too_large = 1;
+        return MHD_NO;
+    }
+    if (size == 0) {
+        return MHD_YES;
+    }
+    if (r->part[p] == NULL && (r->part[p] = dauys_malloc(part_max[p])) == NULL) {
+        malformed(r, "out of memory");
+        return MHD_NO;
+    }
+    memcpy(r->part[p] + r->part_len[p], data, size);
+    r->part_len[p] += size;
+    return MHD_YES;
+}
+
+enum MHD_Result
+serve_intake_begin(serve_request *r, struct MHD_Connection *c)
+{
+    struct dauys_server *s = r->server;
+    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+    if (length != NULL && strtoull(length, NULL, 10) > SERVE_BODY_MAX) {
+        pthread_mutex_lock(&s->lock);
+        s->count.too_large++;
+        pthread_mutex_unlock(&s->lock);
+        return serve_reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                                 "the body is over the limit (a protocol is at most 64 KiB)", 0);
+    }
+    r->pp = MHD_create_post_processor(c, 16384, on_part, r);
+    if (r->pp == NULL) {
+        pthread_mutex_lock(&s->lock);
+        s->count.malformed++;
+        pthread_mutex_unlock(&s->lock);
+        return serve_reply_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                 "send multipart/form-data with parts \"protocol\" and "
+                                 "\"signature\" (curl -F protocol=@P -F signature=@P.minisig)",
+                                 0);
+    }
+    pthread_mutex_lock(&s->lock);
+    s->count.received++;
+    s->in_flight++;
+    r->counted_in_flight = 1;
+    pthread_mutex_unlock(&s->lock);
+    return MHD_YES;
+}
+
+enum MHD_Result
+serve_intake_body(serve_request *r, const char *data, size_t *size)
+{
+    unsigned deadline =
+        r->server->cfg->request_deadline_s ? r->server->cfg->request_deadline_s : 30u;
+
+    /* A body trickled in to hold a connection (slowloris) is cut off: the
+     * idle timeout alone never fires while a byte comes now and then. */
+    if (serve_now_ms() - r->started_ms > (uint64_t) deadline * 1000u) {
+        pthread_mutex_lock(&r->server->lock);
+        r->server->count.dropped++;
+        pthread_mutex_unlock(&r->server->lock);
+        return MHD_NO;
+    }
+    r->body += *size;
+    if (r->body > SERVE_BODY_MAX) {
+        r->too_large = 1;
+    }
+    if (!r->malformed && !r->too_large && MHD_post_process(r->pp, data, *size) != MHD_YES &&
+        !r->too_large) {
+        malformed(r, "the multipart body does not parse");
+    }
+    *size = 0; /* taken (or, once refused, dropped) */
+    return MHD_YES;
+}
+
+/* Answers a submission that was refused before the log. */
+static enum MHD_Result
+answer_refused(serve_request *r, unsigned status)
+{
+    struct dauys_server *s = r->server;
+    dauys_ingest_answer a;
+    char body[1400];
+    size_t at = 0;
+
+    dauys_ingest_submission_answer(&a, r->sub);
+    at = (size_t) snprintf(body, sizeof body, "{\"outcome\": \"refused\", \"reason_code\": ");
+    if (serve_json_string(body, sizeof body, &at, a.reason_code) != 0 ||
+        (at += (size_t) snprintf(body + at, sizeof body - at, ", \"reason\": ")) >= sizeof body ||
+        serve_json_string(body, sizeof body - 3, &at, a.reason != NULL ? a.reason : "") != 0) {
+        return serve_reply_error(r->conn, status, "refused", 0);
+    }
+    at += (size_t) snprintf(body + at, sizeof body - at, "}\n");
+    pthread_mutex_lock(&s->lock);
+    s->count.refused++;
+    pthread_mutex_unlock(&s->lock);
+    return serve_reply(r->conn, status, "application/json", "no-store", body, at);
+}
+
+/* The JSON of a recorded submission's answer into BODY. */
+static size_t
+format_answer(char *body, size_t size, const dauys_ingest_answer *a)
+{
+    size_t at = (size_t) snprintf(body, size, "{\"outcome\": ");
+    char hex[65];
+
+    for (int i = 0; i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", a->entry_sha256[i]);
+    }
+#define STR(v)                                                                                     \
+    ((v) == NULL ? ((at += (size_t) snprintf(body + at, size - at, "null")) < size ? 0 : -1)       \
+                 : serve_json_string(body, size, &at, (v)))
+    if (STR(a->outcome) != 0 ||
+        (at += (size_t) snprintf(body + at, size - at, ", \"precinct\": ")) >= size ||
+        STR(a->precinct) != 0 ||
+        (at += a->version
+                   ? (size_t) snprintf(body + at, size - at, ", \"version\": %u", a->version)
+                   : (size_t) snprintf(body + at, size - at, ", \"version\": null")) >= size ||
+        (at += (size_t) snprintf(body + at, size - at, ", \"reason_code\": ")) >= size ||
+        STR(a->reason_code) != 0 ||
+        (at += (size_t) snprintf(body + at, size - at, ", \"reason\": ")) >= size ||
+        STR(a->reason) != 0 ||
+        (at += (size_t) snprintf(body + at, size - at,
+                                 ", \"log_index\": %" PRIu64
+                                 ", \"entry_sha256\": \"%s\", \"warnings\": %zu}\n",
+                                 a->log_index, hex, a->warnings)) >= size) {
+        return 0;
+    }
+#undef STR
+    return at;
+}
+
+/* The committer's answer, once the connection is resumed. */
+static enum MHD_Result
+answer_recorded(serve_request *r)
+{
+    dauys_ingest_answer a;
+    char body[1600];
+    size_t len;
+
+    if (r->answer_status != MHD_HTTP_OK) {
+        return serve_reply_error(r->conn, r->answer_status,
+                                 "could not record it now: nothing of it was kept; try again", 2);
+    }
+    dauys_ingest_submission_answer(&a, r->sub);
+    if ((len = format_answer(body, sizeof body, &a)) == 0) {
+        return serve_reply_error(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "answer too long", 0);
+    }
+    return serve_reply(r->conn, MHD_HTTP_OK, "application/json", "no-store", body, len);
+}
+
+/* Queues R for the committer and suspends its connection; or answers 503. */
+static enum MHD_Result
+enqueue(serve_request *r)
+{
+    struct dauys_server *s = r->server;
+    size_t max = s->cfg->max_pending ? s->cfg->max_pending : 20000u;
+    int refuse;
+
+    pthread_mutex_lock(&s->lock);
+    refuse = s->closing || s->queued >= max;
+    if (!refuse) {
+        r->state = REQ_QUEUED;
+        r->next = NULL;
+        if (s->queue_tail != NULL) {
+            s->queue_tail->next = r;
+        } else {
+            s->queue = r;
+        }
+        s->queue_tail = r;
+        s->queued++;
+        /* suspended under the lock: the committer resumes it only after */
+        MHD_suspend_connection(r->conn);
+        pthread_cond_signal(&s->committer_wake);
+    } else {
+        s->count.busy++;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (refuse) {
+        return serve_reply_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                 s->closing ? "the server is shutting down" : "busy: try again", 1);
+    }
+    return MHD_YES;
+}
+
+/* The body is complete: check it, verify the submission, queue it. */
+static enum MHD_Result
+receive(serve_request *r)
+{
+    struct dauys_server *s = r->server;
+    dauys_error err;
+    char source[64];
+
+    if (r->pp != NULL && MHD_destroy_post_processor(r->pp) != MHD_YES && !r->too_large) {
+        malformed(r, "the multipart body is incomplete");
+    }
+    r->pp = NULL;
+    if (r->too_large) {
+        pthread_mutex_lock(&s->lock);
+        s->count.too_large++;
+        pthread_mutex_unlock(&s->lock);
+        return serve_reply_error(r->conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                                 "a part is over its limit (a protocol is at most 64 KiB)", 0);
+    }
+    if (!r->malformed && !r->part_seen[PART_PROTOCOL]) {
+        malformed(r, "no part \"protocol\"");
+    }
+    if (r->malformed) {
+        pthread_mutex_lock(&s->lock);
+        s->count.malformed++;
+        pthread_mutex_unlock(&s->lock);
+        return serve_reply_error(r->conn, MHD_HTTP_BAD_REQUEST, r->why, 0);
+    }
+    snprintf(source, sizeof source, "http");
+    if (dauys_ingest_submission_verify(
+            &r->sub, &s->ws->manifest, source, r->part[PART_PROTOCOL] ? r->part[PART_PROTOCOL] : "",
+            r->part_len[PART_PROTOCOL],
+            r->part_seen[PART_SIGNATURE] ? (r->part[PART_SIGNATURE] ? r->part[PART_SIGNATURE] : "")
+                                         : NULL,
+            r->part_len[PART_SIGNATURE], &err) != 0) {
+        return serve_reply_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, err.message, 2);
+    }
+    /* Nobody grows the log without a roster key (SECURITY.md). */
+    if (!dauys_ingest_submission_signed(r->sub)) {
+        return answer_refused(r, MHD_HTTP_UNPROCESSABLE_ENTITY);
+    }
+    return enqueue(r);
+}
+
+/* Not in flight any more: the server may stop when none is. */
+static void
+leave_flight(serve_request *r)
+{
+    struct dauys_server *s = r->server;
+
+    if (r->counted_in_flight) {
+        r->counted_in_flight = 0;
+        pthread_mutex_lock(&s->lock);
+        if (--s->in_flight == 0) {
+            pthread_cond_broadcast(&s->idle);
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+enum MHD_Result
+serve_intake_end(serve_request *r)
+{
+    enum MHD_Result rc;
+
+    switch (r->state) {
+    case REQ_RECEIVING:
+        rc = receive(r);
+        if (r->state == REQ_RECEIVING) { /* answered already */
+            leave_flight(r);
+        }
+        return rc;
+    case REQ_ANSWERED:
+        rc = answer_recorded(r);
+        leave_flight(r);
+        return rc;
+    case REQ_QUEUED: /* woken without an answer: cannot happen */
+    default: return MHD_NO;
+    }
+}
+
+void
+serve_intake_free(serve_request *r)
+{
+    if (r->pp != NULL) {
+        (void) MHD_destroy_post_processor(r->pp);
+    }
+    leave_flight(r);
+    for (int p = 0; p < PART_COUNT; p++) {
+        dauys_free(r->part[p]);
+    }
+    dauys_ingest_submission_free(r->sub);
+    dauys_free(r);
+}
+
+/* --- The committer: one transaction per group of queued submissions ------- */
+
+/* Takes the whole queue (at most MAX) under the lock. */
+static size_t
+take_queue(struct dauys_server *s, serve_request **batch, size_t max)
+{
+    size_t n = 0;
+
+    while (s->queue != NULL && n < max) {
+        batch[n++] = s->queue;
+        s->queue = s->queue->next;
+    }
+    if (s->queue == NULL) {
+        s->queue_tail = NULL;
+    }
+    s->queued -= n;
+    return n;
+}
+
+/* Records the batch; sets each answer; resumes each connection. */
+static void
+commit_batch(struct dauys_server *s, serve_request **batch, dauys_ingest_submission **subs,
+             size_t n)
+{
+    dauys_error err;
+    unsigned status = MHD_HTTP_OK;
+
+    for (size_t i = 0; i < n; i++) {
+        subs[i] = batch[i]->sub;
+    }
+    if (dauys_ingest_session_record(s->session, subs, n, NULL, &err) != 0) {
+        serve_log(s, "recording %zu submissions failed (answered 503, nothing kept): %s", n,
+                  err.message);
+        status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (status == MHD_HTTP_OK) {
+        s->log_size = s->ws->head.range.size;
+        s->count.recorded += n;
+        pthread_cond_signal(&s->publisher_wake);
+    }
+    for (size_t i = 0; i < n; i++) {
+        batch[i]->answer_status = status;
+        batch[i]->state = REQ_ANSWERED;
+        MHD_resume_connection(batch[i]->conn);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+#define BATCH_MAX 4096
+
+void *
+serve_committer_main(void *arg)
+{
+    struct dauys_server *s = arg;
+    serve_request **batch = dauys_malloc_array(BATCH_MAX, sizeof *batch);
+    dauys_ingest_submission **subs = dauys_malloc_array(BATCH_MAX, sizeof *subs);
+    size_t n;
+
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (s->queue == NULL && !s->stop_committer) {
+            pthread_cond_wait(&s->committer_wake, &s->lock);
+        }
+        if (s->queue == NULL) {
+            break; /* stopping, and nothing left */
+        }
+        if (batch == NULL || subs == NULL) { /* no memory: answer 503 one at a time */
+            serve_request *r = s->queue;
+            take_queue(s, &r, 1);
+            r->answer_status = MHD_HTTP_SERVICE_UNAVAILABLE;
+            r->state = REQ_ANSWERED;
+            MHD_resume_connection(r->conn);
+            continue;
+        }
+        n = take_queue(s, batch, BATCH_MAX);
+        pthread_mutex_unlock(&s->lock);
+        commit_batch(s, batch, subs, n);
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    dauys_free(batch);
+    dauys_free(subs);
+    return NULL;
+}

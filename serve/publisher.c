@@ -1,0 +1,211 @@
+/*
+ * publisher.c: every interval, if the log grew, dauys serve's publisher
+ * reads a snapshot of the workspace (one read transaction: the log's size
+ * and everything the status shows, of one state), signs a checkpoint of
+ * exactly that size, writes the new tiles and then the checkpoint into the
+ * tiles directory (publish/tiles.h), and swaps in the documents it serves.
+ * Its own connection reads while the committer appends on another.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "core/alloc.h"
+#include "publish/tiles.h"
+#include "serve/livepage.h"
+#include "serve/serve_internal.h"
+#include "serve/snapshot.h"
+#include "store/checkpoint.h"
+#include "store/db.h"
+
+/* Replaces *DOC with the LEN bytes at DATA (taken: freed here or later). */
+static void
+swap_doc(serve_doc *doc, char *data, size_t len)
+{
+    dauys_free(doc->data);
+    doc->data = data;
+    doc->len = len;
+}
+
+/* A dauys_malloc'ed copy of LEN bytes. */
+static char *
+copy_of(const void *data, size_t len)
+{
+    char *p = dauys_malloc(len + 1);
+
+    if (p != NULL) {
+        memcpy(p, data, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+int
+serve_publisher_load_static(struct dauys_server *s, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    char pub[DAUYS_KEYS_PUBKEY_TEXT_MAX];
+    int rc;
+
+    if (dauys_keys_pubkey_encode(pub, sizeof pub, &s->pub->central, "central commission", err) !=
+            0 ||
+        dauys_db_prepare(s->pub->db, &st,
+                         "SELECT text, signature FROM manifest ORDER BY version DESC LIMIT 1",
+                         err) != 0) {
+        return -1;
+    }
+    if ((rc = dauys_db_step_row(st, err)) > 0) {
+        s->manifest.len = (size_t) sqlite3_column_bytes(st, 0);
+        s->manifest.data = copy_of(sqlite3_column_blob(st, 0), s->manifest.len);
+        s->manifest_sig.len = (size_t) sqlite3_column_bytes(st, 1);
+        s->manifest_sig.data = copy_of(sqlite3_column_blob(st, 1), s->manifest_sig.len);
+    }
+    sqlite3_finalize(st);
+    s->central_pub.len = strlen(pub);
+    s->central_pub.data = copy_of(pub, s->central_pub.len);
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc == 0 || s->manifest.data == NULL || s->manifest_sig.data == NULL ||
+        s->central_pub.data == NULL) {
+        return dauys_error_set(err, rc == 0 ? DAUYS_E_DATABASE : DAUYS_E_NOMEM,
+                               rc == 0 ? "the workspace holds no manifest" : "out of memory");
+    }
+    return dauys_tiles_published_size(&s->published_size, s->tiles, err);
+}
+
+/* Reads the snapshot of the log as it stands, in one read transaction. */
+static int
+read_snapshot(dauys_serve_snapshot **snap, struct dauys_server *s, dauys_error *err)
+{
+    int rc;
+
+    *snap = NULL;
+    if (sqlite3_exec(s->pub->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        return dauys_error_set(err, DAUYS_E_DATABASE, "publisher: %s", sqlite3_errmsg(s->pub->db));
+    }
+    rc = dauys_serve_snapshot_read(snap, s->pub, err);
+    if (sqlite3_exec(s->pub->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK && rc == 0) {
+        dauys_serve_snapshot_free(*snap);
+        *snap = NULL;
+        return dauys_error_set(err, DAUYS_E_DATABASE, "publisher: %s", sqlite3_errmsg(s->pub->db));
+    }
+    return rc;
+}
+
+/* Renders the status and the page of SNAP under NOTE and swaps them, with
+ * the checkpoint, into what the server serves. */
+static int
+swap_documents(struct dauys_server *s, const dauys_serve_snapshot *snap, const char *note,
+               uint64_t size, dauys_error *err)
+{
+    char *json = NULL, *page = NULL, *cp = copy_of(note, strlen(note));
+    size_t json_len = 0, page_len = 0;
+
+    if (cp == NULL || dauys_serve_snapshot_json(&json, &json_len, snap, note, err) != 0 ||
+        dauys_serve_live_page(&page, &page_len, snap, note, err) != 0) {
+        dauys_free(cp);
+        dauys_free(json);
+        dauys_free(page);
+        return cp == NULL ? dauys_error_set(err, DAUYS_E_NOMEM, "out of memory") : -1;
+    }
+    pthread_mutex_lock(&s->lock);
+    swap_doc(&s->status_json, json, json_len);
+    swap_doc(&s->live_page, page, page_len);
+    swap_doc(&s->checkpoint, cp, strlen(cp));
+    s->published_size = size;
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+int
+serve_publish_round(struct dauys_server *s, dauys_error *err)
+{
+    char note[DAUYS_CHECKPOINT_NOTE_MAX];
+    dauys_serve_snapshot *snap = NULL;
+    dauys_checkpoint cp;
+    uint64_t size, old;
+    int rc = -1;
+
+    pthread_mutex_lock(&s->lock);
+    old = s->published_size;
+    pthread_mutex_unlock(&s->lock);
+    if (read_snapshot(&snap, s, err) != 0) {
+        return -1;
+    }
+    size = dauys_serve_snapshot_log_size(snap);
+    if (size == old && s->checkpoint.data != NULL) {
+        rc = 0; /* nothing new */
+        goto done;
+    }
+    if (size < old) {
+        dauys_error_set(err, DAUYS_E_PROOF,
+                        "%s holds a checkpoint of %" PRIu64 " entries, the log only %" PRIu64
+                        ": another log's tiles?",
+                        s->tiles, old, size);
+        goto done;
+    }
+    if (dauys_log_checkpoint_at(note, sizeof note, &cp, s->pub, s->cfg->central, size, err) != 0 ||
+        dauys_tiles_write(s->pub, s->tiles, old, size, note, err) != 0 ||
+        swap_documents(s, snap, note, size, err) != 0) {
+        goto done;
+    }
+    if (size != old) {
+        serve_log(s, "published checkpoint %" PRIu64 " (%" PRIu64 " new entries)", size,
+                  size - old);
+    }
+    rc = 0;
+done:
+    dauys_serve_snapshot_free(snap);
+    return rc;
+}
+
+/* The monotonic-free deadline INTERVAL_MS from now, for pthread_cond_timedwait. */
+static struct timespec
+deadline_after(unsigned interval_ms)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += interval_ms / 1000u;
+    t.tv_nsec += (long) (interval_ms % 1000u) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+void *
+serve_publisher_main(void *arg)
+{
+    struct dauys_server *s = arg;
+    dauys_error err;
+    int stopping, grew;
+
+    for (;;) {
+        struct timespec until = deadline_after(s->interval_ms);
+        pthread_mutex_lock(&s->lock);
+        while (!s->stop_publisher &&
+               pthread_cond_timedwait(&s->publisher_wake, &s->lock, &until) == 0) {
+        }
+        stopping = s->stop_publisher;
+        grew = s->log_size > s->published_size;
+        pthread_mutex_unlock(&s->lock);
+        if (grew || stopping) {
+            int failed = serve_publish_round(s, &err) != 0;
+            if (failed) {
+                serve_log(s, "publishing failed (will try again): %s", err.message);
+            }
+            if (stopping) {
+                s->publish_failed = failed;
+                s->publish_error = err;
+                break;
+            }
+        }
+    }
+    return NULL;
+}

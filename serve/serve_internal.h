@@ -1,0 +1,127 @@
+/* serve_internal.h (internal to serve/): the server's parts and shared state. */
+#ifndef DAUYS_SERVE_INTERNAL_H
+#define DAUYS_SERVE_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+
+#include "ingest/ingest.h"
+#include "keys/note.h"
+#include "serve/server.h"
+#include "store/workspace.h"
+
+/* A submission's body: the protocol (64 KiB at most), its signature and the
+ * multipart framing; more is refused with 413. */
+#define SERVE_BODY_MAX (96u << 10)
+
+/* A document served from memory, replaced whole by the publisher. */
+typedef struct serve_doc {
+    char *data;
+    size_t len;
+} serve_doc;
+
+typedef enum serve_state {
+    REQ_RECEIVING, /* the body is arriving */
+    REQ_QUEUED,    /* verified and waiting for the committer (connection suspended) */
+    REQ_ANSWERED,  /* the committer set the answer (connection resumed) */
+} serve_state;
+
+enum { PART_PROTOCOL, PART_SIGNATURE, PART_COUNT };
+
+/* One request's state, from its headers to its completion (MHD's con_cls). */
+typedef struct serve_request {
+    struct dauys_server *server;
+    struct MHD_Connection *conn;
+    struct MHD_PostProcessor *pp;
+    int is_submission;
+    serve_state state;
+    char *part[PART_COUNT];
+    size_t part_len[PART_COUNT];
+    int part_seen[PART_COUNT];
+    int malformed, too_large;
+    char why[200]; /* what was malformed */
+    size_t body;
+    uint64_t started_ms;
+    int counted_in_flight;
+    dauys_ingest_submission *sub;
+    unsigned answer_status; /* set by the committer */
+    struct serve_request *next;
+} serve_request;
+
+typedef struct serve_counters {
+    uint64_t received, recorded, refused, malformed, too_large, busy, dropped;
+} serve_counters;
+
+struct dauys_server {
+    const dauys_serve_config *cfg;
+    char tiles[PATH_MAX];
+    unsigned interval_ms, port;
+    struct MHD_Daemon *daemon;
+
+    /* The committer's connection (its roster verifies every submission). */
+    dauys_workspace *ws;
+    dauys_ingest_session *session;
+    /* The publisher's connection, and one for receipts (under reader_lock). */
+    dauys_workspace *pub, *reader;
+    pthread_mutex_t reader_lock;
+
+    pthread_mutex_t lock; /* guards everything below */
+    pthread_cond_t committer_wake, publisher_wake, idle;
+    serve_request *queue, *queue_tail;
+    size_t queued, in_flight;
+    int closing;        /* submissions now answered 503 */
+    int stop_committer; /* the committer exits once its queue is empty */
+    int stop_publisher; /* the publisher makes a last round, then exits */
+    uint64_t log_size;  /* after the last commit */
+    serve_counters count;
+    /* What the publisher made last: served as they are. */
+    serve_doc status_json, live_page, checkpoint;
+    uint64_t published_size;
+    serve_doc manifest, manifest_sig, central_pub;
+
+    pthread_t committer, publisher;
+    int committer_started, publisher_started;
+    int publish_failed;
+    dauys_error publish_error;
+};
+
+/* Formats a log line and hands it to the configuration's log hook. */
+void serve_log(const struct dauys_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Milliseconds on the monotonic clock. */
+uint64_t serve_now_ms(void);
+
+/* intake.c: submissions. */
+enum MHD_Result serve_intake_begin(serve_request *r, struct MHD_Connection *c);
+enum MHD_Result serve_intake_body(serve_request *r, const char *data, size_t *size);
+enum MHD_Result serve_intake_end(serve_request *r);
+void serve_intake_free(serve_request *r);
+void *serve_committer_main(void *arg);
+
+/* publisher.c */
+int serve_publish_round(struct dauys_server *s, dauys_error *err);
+int serve_publisher_load_static(struct dauys_server *s, dauys_error *err);
+void *serve_publisher_main(void *arg);
+
+/* routes.c: GET and HEAD */
+enum MHD_Result serve_route_get(struct dauys_server *s, struct MHD_Connection *c, const char *url);
+
+/* Responses: a copy of LEN bytes at DATA with TYPE and CACHE headers. */
+enum MHD_Result serve_reply(struct MHD_Connection *c, unsigned status, const char *type,
+                            const char *cache, const void *data, size_t len);
+/* A JSON error {"error": WHY} (with Retry-After when RETRY_AFTER > 0). */
+enum MHD_Result serve_reply_error(struct MHD_Connection *c, unsigned status, const char *why,
+                                  unsigned retry_after);
+/* A copy of the document under the lock, replied with TYPE and CACHE. */
+enum MHD_Result serve_reply_doc(struct dauys_server *s, struct MHD_Connection *c,
+                                const serve_doc *doc, const char *type, const char *cache);
+
+/* Appends to a growing JSON text: a string escaped, "</" made safe. */
+int serve_json_string(char *out, size_t size, size_t *at, const char *v);
+
+#endif
