@@ -274,7 +274,7 @@ receive(serve_request *r)
     }
     /* Nobody grows the log without a roster key (SECURITY.md). */
     if (!dauys_ingest_submission_signed(r->sub)) {
-        return answer_refused(r, MHD_HTTP_UNPROCESSABLE_ENTITY);
+        return answer_refused(r, MHD_HTTP_UNPROCESSABLE_CONTENT);
     }
     return enqueue(r);
 }

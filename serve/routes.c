@@ -129,6 +129,10 @@ make_receipt(char *out, size_t cap, int *later, struct dauys_server *s, const ch
     int found;
 
     *later = 0;
+    /* The reader's log head is as it was read last: the proof is bounded by it. */
+    if (dauys_log_load_head(s->reader, err) != 0) {
+        return -1;
+    }
     if ((found = dauys_log_index_of_precinct(&index, s->reader, precinct, err)) <= 0) {
         return found;
     }
@@ -169,7 +173,14 @@ serve_receipt(struct dauys_server *s, struct MHD_Connection *c, const char *prec
     size = s->published_size;
     pthread_mutex_unlock(&s->lock);
     pthread_mutex_lock(&s->reader_lock);
-    len = make_receipt(receipt, cap, &later, s, precinct, size, &err);
+    if (sqlite3_exec(s->reader->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        len = dauys_error_set(&err, DAUYS_E_DATABASE, "%s", sqlite3_errmsg(s->reader->db));
+    } else {
+        len = make_receipt(receipt, cap, &later, s, precinct, size, &err);
+        if (sqlite3_exec(s->reader->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK && len > 0) {
+            len = dauys_error_set(&err, DAUYS_E_DATABASE, "%s", sqlite3_errmsg(s->reader->db));
+        }
+    }
     pthread_mutex_unlock(&s->reader_lock);
     if (len > 0) {
         rc = serve_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", CACHE_SHORT, receipt,

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -262,12 +263,12 @@ start_daemon(struct dauys_server *s, dauys_error *err)
     }
     s->daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa, MHD_OPTION_THREAD_POOL_SIZE,
-        threads > 1 ? threads : 1, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->max_connections ? cfg->max_connections : 4096u, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->idle_timeout_s ? cfg->idle_timeout_s : 15u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t) (64u << 10), MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_END);
+        on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *) &sa, MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 1,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 4096u,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 15u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (64u << 10), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (s->daemon == NULL) {
         return dauys_error_set(err, DAUYS_E_NETWORK, "cannot listen on %s (in use? allowed?)",
                                cfg->listen);
@@ -319,6 +320,8 @@ open_workspaces(struct dauys_server *s, dauys_error *err)
     return 0;
 }
 
+static void stop_after_failed_start(struct dauys_server *s);
+
 int
 dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error *err)
 {
@@ -356,17 +359,32 @@ dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error
     }
     *out = s;
     return 0;
-failed : {
-    dauys_error ignored;
-    (void) dauys_serve_stop(s, &ignored);
-}
+failed:
+    stop_after_failed_start(s);
     return -1;
+}
+
+/* Stops what a failed start began: ERR already says why it failed. */
+static void
+stop_after_failed_start(struct dauys_server *s)
+{
+    dauys_error ignored;
+
+    if (dauys_serve_stop(s, &ignored) != 0) {
+        return; /* the last publication failed too; S is freed all the same */
+    }
 }
 
 unsigned
 dauys_serve_port(const dauys_server *s)
 {
     return s->port;
+}
+
+const char *
+dauys_serve_tiles_dir(const dauys_server *s)
+{
+    return s->tiles;
 }
 
 /* Waits until every submission received has been answered, or DEADLINE. */

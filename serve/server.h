@@ -45,6 +45,9 @@ int dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg,
 /* The port the server listens on (the one chosen when 0 was asked). */
 unsigned dauys_serve_port(const dauys_server *s);
 
+/* The tiles directory the server writes. */
+const char *dauys_serve_tiles_dir(const dauys_server *s);
+
 /*
  * Stops accepting connections, lets the submissions in flight finish (each
  * answered), publishes a last checkpoint, and frees S. Returns 0, or -1 with

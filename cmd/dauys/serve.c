@@ -227,7 +227,7 @@ cmd_serve(int argc, char **argv)
     }
     fprintf(stderr, "dauys serve: listening on http://%.*s:%u/ (tiles in %s)\n",
             (int) (strrchr(o.cfg.listen, ':') - o.cfg.listen), o.cfg.listen,
-            dauys_serve_port(server), o.cfg.tiles ? o.cfg.tiles : "DIR/tiles");
+            dauys_serve_port(server), dauys_serve_tiles_dir(server));
     sigwait(&stop, &sig);
     fprintf(stderr,
             "dauys serve: %s: finishing the submissions in flight, publishing a last "
@@ -236,8 +236,8 @@ cmd_serve(int argc, char **argv)
     rc = dauys_serve_stop(server, &err) == 0 ? CLI_EXIT_OK : (cli_report(&err), CLI_EXIT_FAIL);
     server = NULL;
 done:
-    if (server != NULL) {
-        (void) dauys_serve_stop(server, &err);
+    if (server != NULL && dauys_serve_stop(server, &err) != 0) {
+        cli_report(&err);
     }
     dauys_keys_seckey_free(sk);
     return rc;
