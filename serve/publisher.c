@@ -127,7 +127,7 @@ serve_publish_round(struct dauys_server *s, dauys_error *err)
     char note[DAUYS_CHECKPOINT_NOTE_MAX];
     dauys_serve_snapshot *snap = NULL;
     dauys_checkpoint cp;
-    uint64_t size, old;
+    uint64_t size, old, started = serve_now_ms();
     int rc = -1;
 
     pthread_mutex_lock(&s->lock);
@@ -154,8 +154,8 @@ serve_publish_round(struct dauys_server *s, dauys_error *err)
         goto done;
     }
     if (size != old) {
-        serve_log(s, "published checkpoint %" PRIu64 " (%" PRIu64 " new entries)", size,
-                  size - old);
+        serve_log(s, "published checkpoint %" PRIu64 " (%" PRIu64 " new entries) in %" PRIu64 " ms",
+                  size, size - old, serve_now_ms() - started);
     }
     rc = 0;
 done:

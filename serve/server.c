@@ -211,6 +211,9 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* MHD's own error messages, to the log. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
