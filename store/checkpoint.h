@@ -22,9 +22,8 @@ int dauys_log_checkpoint(char *note, size_t size, dauys_checkpoint *cp, dauys_wo
  * serve's publisher does) but not above it, nor below the last checkpoint
  * signed. Returns 0, or -1 with ERR.
  */
-int dauys_log_checkpoint_at(char *note, size_t note_size, dauys_checkpoint *cp,
-                            dauys_workspace *ws, const dauys_seckey *sk, uint64_t size,
-                            dauys_error *err) DAUYS_WUR;
+int dauys_log_checkpoint_at(char *note, size_t note_size, dauys_checkpoint *cp, dauys_workspace *ws,
+                            const dauys_seckey *sk, uint64_t size, dauys_error *err) DAUYS_WUR;
 
 /* As dauys_log_checkpoint, inside the caller's transaction and without the
  * key check (the caller has made it). */

@@ -57,12 +57,13 @@ _dauys_complete_command() {
 # or a fixed value; false when OPTION takes a file or no argument.
 _dauys_argument() {
     case $1 in
-    -w | -d | --out | --dir) _dauys_complete_path -d ;;
+    -w | -d | --out | --dir | --tiles) _dauys_complete_path -d ;;
     --kdf) _dauys_complete_from sensitive interactive ;;
     --preset) _dauys_complete_from it-eligendo ;;
     --profile) _dauys_complete_from kz-constitutional kz-ordinary simple-majority quorum-majority ;;
     -P | -t | -c | -j | --jobs | --precincts | --seed | --entry | --precinct | --size | \
-        --consistency | --question | --origin | --stuff) ;; # a value to type: no completion
+        --consistency | --question | --origin | --stuff | --listen | --interval | --threads | \
+        --max-connections) ;; # a value to type: no completion
     *) return 1 ;;
     esac
     return 0
@@ -70,7 +71,7 @@ _dauys_argument() {
 
 _dauys() {
     _dauys_complete_command \
-        "keygen sign verify init update-manifest ingest status tally report publish archive import-csv checkpoint proof demo" \
+        "keygen sign verify init update-manifest ingest status tally report publish archive import-csv checkpoint proof demo serve" \
         "keygen:-o --precincts -d --unencrypted --kdf --password-file -j --jobs" \
         "sign:-k -t -c -x --password-file" \
         "verify:-p -P -x -q" \
@@ -85,7 +86,8 @@ _dauys() {
         "import-csv:--preset --map -o" \
         "checkpoint:-w -k --password-file" \
         "proof:-w --entry --precinct --size --consistency" \
-        "demo:--precincts --seed --profile --out --timings --files-only --stuff"
+        "demo:--precincts --seed --profile --out --timings --files-only --stuff" \
+        "serve:-w -k --password-file --listen --interval --tiles --threads --max-connections --port-file -q"
 }
 
 _dauys_audit() {
