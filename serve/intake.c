@@ -60,9 +60,19 @@ on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filenam
     if (size == 0) {
         return MHD_YES;
     }
-    if (r->part[p] == NULL && (r->part[p] = dauys_malloc(part_max[p])) == NULL) {
-        malformed(r, "out of memory");
-        return MHD_NO;
+    if (r->part_len[p] + size > r->part_cap[p]) { /* grows: a thousand idle uploads stay small */
+        size_t cap = r->part_cap[p] ? 2 * r->part_cap[p] : 4096;
+        char *grown;
+        while (cap < r->part_len[p] + size) {
+            cap *= 2;
+        }
+        cap = cap < part_max[p] ? cap : part_max[p];
+        if ((grown = dauys_realloc(r->part[p], cap)) == NULL) {
+            malformed(r, "out of memory");
+            return MHD_NO;
+        }
+        r->part[p] = grown;
+        r->part_cap[p] = cap;
     }
     memcpy(r->part[p] + r->part_len[p], data, size);
     r->part_len[p] += size;
@@ -235,13 +245,31 @@ enqueue(serve_request *r)
     return MHD_YES;
 }
 
+/* Verifies R's parts against the roster in force (read under its lock),
+ * noting which roster that was. Returns 0, or -1 (out of memory) with ERR. */
+static int
+verify_submission(serve_request *r, dauys_error *err)
+{
+    struct dauys_server *s = r->server;
+    const char *protocol = r->part[PART_PROTOCOL] ? r->part[PART_PROTOCOL] : "";
+    const char *sig = r->part[PART_SIGNATURE] ? r->part[PART_SIGNATURE] : "";
+    int rc;
+
+    pthread_rwlock_rdlock(&s->roster_lock);
+    r->manifest_version = s->ws->manifest.version;
+    rc = dauys_ingest_submission_verify(
+        &r->sub, &s->ws->manifest, "http", protocol, r->part_len[PART_PROTOCOL],
+        r->part_seen[PART_SIGNATURE] ? sig : NULL, r->part_len[PART_SIGNATURE], err);
+    pthread_rwlock_unlock(&s->roster_lock);
+    return rc;
+}
+
 /* The body is complete: check it, verify the submission, queue it. */
 static enum MHD_Result
 receive(serve_request *r)
 {
     struct dauys_server *s = r->server;
     dauys_error err;
-    char source[64];
 
     if (r->pp != NULL && MHD_destroy_post_processor(r->pp) != MHD_YES && !r->too_large) {
         malformed(r, "the multipart body is incomplete");
@@ -263,13 +291,7 @@ receive(serve_request *r)
         pthread_mutex_unlock(&s->lock);
         return serve_reply_error(r->conn, MHD_HTTP_BAD_REQUEST, r->why, 0);
     }
-    snprintf(source, sizeof source, "http");
-    if (dauys_ingest_submission_verify(
-            &r->sub, &s->ws->manifest, source, r->part[PART_PROTOCOL] ? r->part[PART_PROTOCOL] : "",
-            r->part_len[PART_PROTOCOL],
-            r->part_seen[PART_SIGNATURE] ? (r->part[PART_SIGNATURE] ? r->part[PART_SIGNATURE] : "")
-                                         : NULL,
-            r->part_len[PART_SIGNATURE], &err) != 0) {
+    if (verify_submission(r, &err) != 0) {
         return serve_reply_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, err.message, 2);
     }
     /* Nobody grows the log without a roster key (SECURITY.md). */
@@ -349,30 +371,66 @@ take_queue(struct dauys_server *s, serve_request **batch, size_t max)
     return n;
 }
 
-/* Records the batch; sets each answer; resumes each connection. */
+/* Reopens the committer's workspace and session on the manifest now in
+ * force, under the roster's write lock: submissions verified against the
+ * old roster are then answered 503 and re-verified when their clients retry. */
+static void
+reload_roster(struct dauys_server *s)
+{
+    dauys_workspace *ws = NULL;
+    dauys_ingest_session *session = NULL;
+    dauys_error err;
+
+    if (dauys_workspace_open(&ws, s->cfg->workspace, &err) != 0 ||
+        dauys_ingest_session_open(&session, ws, &err) != 0) {
+        serve_log(s, "the manifest changed, and reopening the workspace failed: %s", err.message);
+        dauys_workspace_close(ws);
+        return;
+    }
+    pthread_rwlock_wrlock(&s->roster_lock);
+    dauys_ingest_session_close(s->session);
+    dauys_workspace_close(s->ws);
+    s->ws = ws;
+    s->session = session;
+    pthread_rwlock_unlock(&s->roster_lock);
+    serve_log(s, "manifest version %u is in force now (accepted by another process)",
+              ws->manifest.version);
+}
+
+/* Records the submissions of BATCH verified against the roster in force
+ * (the others are answered 503, to be verified again); sets each answer and
+ * resumes each connection. */
 static void
 commit_batch(struct dauys_server *s, serve_request **batch, dauys_ingest_submission **subs,
              size_t n)
 {
     dauys_error err;
     unsigned status = MHD_HTTP_OK;
+    uint32_t version = s->ws->manifest.version; /* only this thread changes it */
+    size_t count = 0;
 
     for (size_t i = 0; i < n; i++) {
-        subs[i] = batch[i]->sub;
+        if (batch[i]->manifest_version == version) {
+            subs[count++] = batch[i]->sub;
+        }
     }
-    if (dauys_ingest_session_record(s->session, subs, n, NULL, &err) != 0) {
-        serve_log(s, "recording %zu submissions failed (answered 503, nothing kept): %s", n,
+    if (count > 0 && dauys_ingest_session_record(s->session, subs, count, NULL, &err) != 0) {
+        serve_log(s, "recording %zu submissions failed (answered 503, nothing kept): %s", count,
                   err.message);
         status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        if (serve_manifest_changed(s->ws, &err) > 0) {
+            reload_roster(s);
+        }
     }
     pthread_mutex_lock(&s->lock);
     if (status == MHD_HTTP_OK) {
         s->log_size = s->ws->head.range.size;
-        s->count.recorded += n;
+        s->count.recorded += count;
         pthread_cond_signal(&s->publisher_wake);
     }
     for (size_t i = 0; i < n; i++) {
-        batch[i]->answer_status = status;
+        batch[i]->answer_status =
+            batch[i]->manifest_version == version ? status : MHD_HTTP_SERVICE_UNAVAILABLE;
         batch[i]->state = REQ_ANSWERED;
         MHD_resume_connection(batch[i]->conn);
     }

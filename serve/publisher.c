@@ -43,11 +43,14 @@ copy_of(const void *data, size_t len)
     return p;
 }
 
-int
-serve_publisher_load_static(struct dauys_server *s, dauys_error *err)
+/* Reads the signed manifest in force and the central key into the
+ * documents served (swapped in under the lock). */
+static int
+load_manifest_docs(struct dauys_server *s, dauys_error *err)
 {
     sqlite3_stmt *st = NULL;
     char pub[DAUYS_KEYS_PUBKEY_TEXT_MAX];
+    serve_doc text = {0}, sig = {0}, key = {0};
     int rc;
 
     if (dauys_keys_pubkey_encode(pub, sizeof pub, &s->pub->central, "central commission", err) !=
@@ -58,23 +61,58 @@ serve_publisher_load_static(struct dauys_server *s, dauys_error *err)
         return -1;
     }
     if ((rc = dauys_db_step_row(st, err)) > 0) {
-        s->manifest.len = (size_t) sqlite3_column_bytes(st, 0);
-        s->manifest.data = copy_of(sqlite3_column_blob(st, 0), s->manifest.len);
-        s->manifest_sig.len = (size_t) sqlite3_column_bytes(st, 1);
-        s->manifest_sig.data = copy_of(sqlite3_column_blob(st, 1), s->manifest_sig.len);
+        text.len = (size_t) sqlite3_column_bytes(st, 0);
+        text.data = copy_of(sqlite3_column_blob(st, 0), text.len);
+        sig.len = (size_t) sqlite3_column_bytes(st, 1);
+        sig.data = copy_of(sqlite3_column_blob(st, 1), sig.len);
     }
     sqlite3_finalize(st);
-    s->central_pub.len = strlen(pub);
-    s->central_pub.data = copy_of(pub, s->central_pub.len);
-    if (rc < 0) {
+    key.len = strlen(pub);
+    key.data = copy_of(pub, key.len);
+    if (rc > 0 && text.data != NULL && sig.data != NULL && key.data != NULL) {
+        pthread_mutex_lock(&s->lock);
+        swap_doc(&s->manifest, text.data, text.len);
+        swap_doc(&s->manifest_sig, sig.data, sig.len);
+        swap_doc(&s->central_pub, key.data, key.len);
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    dauys_free(text.data);
+    dauys_free(sig.data);
+    dauys_free(key.data);
+    return rc < 0 ? -1
+                  : dauys_error_set(err, rc == 0 ? DAUYS_E_DATABASE : DAUYS_E_NOMEM,
+                                    rc == 0 ? "the workspace holds no manifest" : "out of memory");
+}
+
+int
+serve_publisher_load_static(struct dauys_server *s, dauys_error *err)
+{
+    return load_manifest_docs(s, err) != 0 ||
+                   dauys_tiles_published_size(&s->published_size, s->tiles, err) != 0
+               ? -1
+               : 0;
+}
+
+/* After another process accepted a new manifest version: the publisher's
+ * and the receipts' connections are reopened on it, and its documents read. */
+static int
+reopen_readers(struct dauys_server *s, dauys_error *err)
+{
+    dauys_workspace *pub = NULL, *reader = NULL;
+
+    if (dauys_workspace_open_frame(&pub, s->cfg->workspace, err) != 0 ||
+        dauys_workspace_open_frame(&reader, s->cfg->workspace, err) != 0) {
+        dauys_workspace_close(pub);
         return -1;
     }
-    if (rc == 0 || s->manifest.data == NULL || s->manifest_sig.data == NULL ||
-        s->central_pub.data == NULL) {
-        return dauys_error_set(err, rc == 0 ? DAUYS_E_DATABASE : DAUYS_E_NOMEM,
-                               rc == 0 ? "the workspace holds no manifest" : "out of memory");
-    }
-    return dauys_tiles_published_size(&s->published_size, s->tiles, err);
+    dauys_workspace_close(s->pub);
+    s->pub = pub; /* only this thread uses it (and start, before it runs) */
+    pthread_mutex_lock(&s->reader_lock);
+    dauys_workspace_close(s->reader);
+    s->reader = reader;
+    pthread_mutex_unlock(&s->reader_lock);
+    return load_manifest_docs(s, err);
 }
 
 /* Reads the snapshot of the log as it stands, in one read transaction. */
@@ -197,6 +235,10 @@ serve_publisher_main(void *arg)
         pthread_mutex_unlock(&s->lock);
         if (grew || stopping) {
             int failed = serve_publish_round(s, &err) != 0;
+            dauys_error reopen;
+            if (failed && serve_manifest_changed(s->pub, &reopen) > 0) {
+                failed = reopen_readers(s, &reopen) != 0 || serve_publish_round(s, &err) != 0;
+            }
             if (failed) {
                 serve_log(s, "publishing failed (will try again): %s", err.message);
             }

@@ -40,7 +40,7 @@ typedef struct serve_request {
     int is_submission;
     serve_state state;
     char *part[PART_COUNT];
-    size_t part_len[PART_COUNT];
+    size_t part_len[PART_COUNT], part_cap[PART_COUNT];
     int part_seen[PART_COUNT];
     int malformed, too_large;
     char why[200]; /* what was malformed */
@@ -48,7 +48,8 @@ typedef struct serve_request {
     uint64_t started_ms;
     int counted_in_flight;
     dauys_ingest_submission *sub;
-    unsigned answer_status; /* set by the committer */
+    uint32_t manifest_version; /* the roster SUB was verified against */
+    unsigned answer_status;    /* set by the committer */
     struct serve_request *next;
 } serve_request;
 
@@ -62,7 +63,11 @@ struct dauys_server {
     unsigned interval_ms, port;
     struct MHD_Daemon *daemon;
 
-    /* The committer's connection (its roster verifies every submission). */
+    /* The committer's connection (its roster verifies every submission).
+     * The HTTP threads read its manifest under roster_lock; the committer
+     * replaces both, under the write lock, when another process accepted a
+     * new manifest version (dauys update-manifest while serving). */
+    pthread_rwlock_t roster_lock;
     dauys_workspace *ws;
     dauys_ingest_session *session;
     /* The publisher's connection, and one for receipts (under reader_lock). */
@@ -102,6 +107,10 @@ enum MHD_Result serve_intake_body(serve_request *r, const char *data, size_t *si
 enum MHD_Result serve_intake_end(serve_request *r);
 void serve_intake_free(serve_request *r);
 void *serve_committer_main(void *arg);
+
+/* 1 if the database holds a manifest version other than WS's (another
+ * process accepted one), 0 if not, -1 on error. */
+int serve_manifest_changed(dauys_workspace *ws, dauys_error *err);
 
 /* publisher.c */
 int serve_publish_round(struct dauys_server *s, dauys_error *err);

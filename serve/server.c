@@ -16,8 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "core/alloc.h"
 #include "serve/serve_internal.h"
+#include "store/db.h"
 
 void
 serve_log(const struct dauys_server *s, const char *fmt, ...)
@@ -281,6 +284,22 @@ start_daemon(struct dauys_server *s, dauys_error *err)
     return 0;
 }
 
+int
+serve_manifest_changed(dauys_workspace *ws, dauys_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (dauys_db_prepare(ws->db, &st, "SELECT max(version) FROM manifest", err) != 0) {
+        return -1;
+    }
+    if ((rc = dauys_db_step_row(st, err)) > 0) {
+        rc = sqlite3_column_int64(st, 0) != (int64_t) ws->manifest.version;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Frees what start made; S itself too. */
 static void
 server_free(struct dauys_server *s)
@@ -299,6 +318,7 @@ server_free(struct dauys_server *s)
     pthread_cond_destroy(&s->idle);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->reader_lock);
+    pthread_rwlock_destroy(&s->roster_lock);
     dauys_free(s);
 }
 
@@ -339,6 +359,7 @@ dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error
     s->interval_ms = cfg->interval_ms ? cfg->interval_ms : 1000u;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->reader_lock, NULL);
+    pthread_rwlock_init(&s->roster_lock, NULL);
     pthread_cond_init(&s->committer_wake, NULL);
     pthread_cond_init(&s->publisher_wake, NULL);
     pthread_cond_init(&s->idle, NULL);
