@@ -22,7 +22,7 @@ packages=(
   libmicrohttpd-dev         # dauys serve (serve/): the HTTP server
   libcurl4-openssl-dev      # dauys submit, dauys-audit follow (net/): the HTTP clients
   curl                      # tests/cli/serve_*.sh submit with stock curl -F
-  nginx-light               # tests/cli/nginx_cli.sh: the tiles and /v1/ behind nginx
+  nginx-light openssl       # tests/cli/nginx_cli.sh: the tiles and /v1/ behind nginx, with TLS
   python3-nacl              # independent checks of signatures and tiles in the tests
 )
 

@@ -7,6 +7,16 @@
 # Everything listens on 127.0.0.1 only, on ports the kernel picks (port 0,
 # read back from --port-file): no fixed port, no sleeping-and-hoping.
 
+# serve_on_exit CMD: runs CMD (a string for eval) when the script exits,
+# before WORK is removed: every process a test starts in the background is
+# stopped, whatever path the script leaves by.
+SERVE_ON_EXIT=""
+serve_on_exit() {
+    SERVE_ON_EXIT="$1; $SERVE_ON_EXIT"
+    # shellcheck disable=SC2064 # expanded now, on purpose
+    trap "$SERVE_ON_EXIT"' rm -rf "$WORK"' EXIT
+}
+
 # serve_inputs N [DIR]: a mock referendum of N precincts, files only, in DIR
 # (default "in"): keys/, manifest.txt (signed), incoming/, later/.
 serve_inputs() {
@@ -32,6 +42,7 @@ serve_start() {
     "$DAUYS" serve -w "$ws" -k "$key" --listen 127.0.0.1:0 --port-file "$ws.port" \
         --interval "${SERVE_INTERVAL:-200ms}" "$@" 2>>"$ws.serve.log" &
     SERVE_PID=$!
+    serve_on_exit "{ kill -9 $SERVE_PID; wait $SERVE_PID; } 2>/dev/null"
     deadline=$(($(date +%s) + 30))
     while [ ! -s "$ws.port" ]; do
         if ! kill -0 "$SERVE_PID" 2>/dev/null; then
