@@ -27,6 +27,8 @@
 #include "serve/livepage.h"
 #include "serve/snapshot.h"
 #include "store/db.h"
+#include "store/status.h"
+#include "tally/tally.h"
 
 /* Writes LEN bytes of DATA to DIR/NAME; exits 2 on failure. */
 static void
@@ -126,7 +128,7 @@ report(const char *what, double *t, int n)
 static int
 time_main(const char *dir, int rounds)
 {
-    double t_read[64], t_json[64], t_page[64], t_open;
+    double t_read[64], t_json[64], t_page[64], t_status[64], t_tally[64], t_open;
     size_t json_len = 0, page_len = 0;
     dauys_workspace *ws = NULL;
     dauys_error err;
@@ -159,6 +161,21 @@ time_main(const char *dir, int rounds)
         }
         double t3 = now();
         t_read[i] = t1 - t0, t_json[i] = t2 - t1, t_page[i] = t3 - t2;
+        /* the two parts of the read, alone: where its time goes */
+        dauys_workspace_status st;
+        dauys_tally t;
+        if (dauys_workspace_status_read(&st, ws, &err) != 0) {
+            fprintf(stderr, "livepage_fixture: %s\n", err.message);
+            return 2;
+        }
+        double t4 = now();
+        if (dauys_tally_compute(&t, ws, &err) != 0) {
+            fprintf(stderr, "livepage_fixture: %s\n", err.message);
+            return 2;
+        }
+        t_status[i] = t4 - t3, t_tally[i] = now() - t4;
+        dauys_workspace_status_free(&st);
+        dauys_tally_free(&t);
         if (i == 0) {
             printf("%llu log entries, %llu precincts expected\n",
                    (unsigned long long) dauys_serve_snapshot_log_size(s),
@@ -170,6 +187,8 @@ time_main(const char *dir, int rounds)
     }
     printf("%-22s %8.2f ms (once, not per snapshot)\n", "open (frame)", t_open * 1e3);
     report("snapshot read", t_read, rounds);
+    report("  of which status", t_status, rounds);
+    report("  of which tally", t_tally, rounds);
     report("status JSON", t_json, rounds);
     report("live page", t_page, rounds);
     printf("JSON %zu bytes, page %zu bytes, %d rounds\n", json_len, page_len, rounds);
