@@ -45,7 +45,27 @@ serve_world_make(serve_world *w, const char *base)
     if (dauys_workspace_init(w->dir, mp, cp, &err) != 0) {
         fail_msg("init: %s", err.message);
     }
-    free(mp), free(cp), free(text);
+    free(mp), free(cp);
+    w->manifest = text;
+}
+
+void
+serve_world_update_manifest(serve_world *w)
+{
+    char *v = strstr(w->manifest, "\nversion: 1\n"), *path;
+    dauys_workspace *ws = NULL;
+    dauys_error err;
+
+    assert_non_null(v);
+    v[10] = '2';
+    support_write_signed(w->files, "manifest-v2.txt", w->manifest, w->central);
+    path = support_path(w->files, "manifest-v2.txt");
+    assert_int_equal(dauys_workspace_open(&ws, w->dir, &err), 0);
+    if (dauys_workspace_update_manifest(ws, path, &err) != 0) {
+        fail_msg("update-manifest: %s", err.message);
+    }
+    dauys_workspace_close(ws);
+    free(path);
 }
 
 /* Precinct I's protocol, version VERSION: 1000 on the list, 700 took part,
@@ -117,4 +137,5 @@ serve_world_free(serve_world *w)
     }
     free(w->dir);
     free(w->files);
+    free(w->manifest);
 }

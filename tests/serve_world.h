@@ -29,6 +29,7 @@ typedef struct serve_world {
     dauys_seckey *central;
     dauys_seckey *sk[SERVE_WORLD_PRECINCTS];
     dauys_pubkey pk[SERVE_WORLD_PRECINCTS];
+    char *manifest; /* its text (version 1) */
     int batches;
 } serve_world;
 
@@ -43,6 +44,10 @@ void serve_world_ingest(serve_world *w, int from, int to, unsigned yes, int corr
 
 /* Signs a checkpoint of the log as it stands into NOTE (DAUYS_CHECKPOINT_NOTE_MAX bytes). */
 void serve_world_checkpoint(serve_world *w, char *note);
+
+/* Accepts version 2 of the manifest (the same but its version), through
+ * another connection. */
+void serve_world_update_manifest(serve_world *w);
 
 void serve_world_free(serve_world *w);
 

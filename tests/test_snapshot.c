@@ -265,6 +265,7 @@ test_read_transaction(void **state)
     assert_int_equal(dauys_serve_live_page(&json, &len, s, note3, &err), -1);
     assert_error(&err, DAUYS_E_PROOF, "covers 14 log entries");
     /* read again, it is the later state, which note3 covers */
+    dauys_workspace_close(reader);
     later = read_snapshot(&reader);
     assert_int_equal(later->national.accepted, 11);
     assert_int_equal(dauys_serve_snapshot_json(&json, &len, later, note3, &err), 0);
@@ -529,6 +530,39 @@ test_out_of_memory(void **state)
     dauys_workspace_close(reader);
 }
 
+/* A reader opened before another process accepted a newer manifest refuses
+ * to read (its frame's expected counts would be the old ones); reopened, it
+ * reads. The regions of the database in another order than the manifest's
+ * are refused too. */
+static void
+test_stale_manifest_and_regions(void **state)
+{
+    dauys_workspace *reader = NULL;
+    dauys_serve_snapshot *s = NULL;
+    dauys_error err;
+
+    (void) state;
+    assert_int_equal(dauys_workspace_open_frame(&reader, world.dir, &err), 0);
+    serve_world_update_manifest(&world);
+    assert_int_equal(dauys_db_exec(reader->db, "BEGIN", &err), 0);
+    assert_int_equal(dauys_serve_snapshot_read(&s, reader, &err), -1);
+    assert_error(&err, DAUYS_E_DATABASE, "the manifest is now version 2, not 1");
+    assert_null(s);
+    assert_int_equal(dauys_db_exec(reader->db, "COMMIT", &err), 0);
+    dauys_workspace_close(reader);
+    s = read_snapshot(&reader);
+    assert_int_equal(s->manifest_version, 2);
+    dauys_serve_snapshot_free(s);
+    s = NULL;
+    /* the regions' order in the database is no longer the manifest's */
+    assert_int_equal(dauys_db_exec(reader->db, "UPDATE region SET position = -position", &err), 0);
+    assert_int_equal(dauys_db_exec(reader->db, "BEGIN", &err), 0);
+    assert_int_equal(dauys_serve_snapshot_read(&s, reader, &err), -1);
+    assert_error(&err, DAUYS_E_DATABASE, "region 1 of the workspace is R03, of its manifest R00");
+    assert_int_equal(dauys_db_exec(reader->db, "COMMIT", &err), 0);
+    dauys_workspace_close(reader);
+}
+
 static int
 setup(void **state)
 {
@@ -563,7 +597,8 @@ main(void)
         cmocka_unit_test(test_page_provisional),
         cmocka_unit_test(test_checkpoint_note),
         cmocka_unit_test(test_out_of_memory),
-        cmocka_unit_test(test_read_transaction), /* last: it ingests more */
+        cmocka_unit_test(test_read_transaction),           /* it ingests more */
+        cmocka_unit_test(test_stale_manifest_and_regions), /* last: it alters the workspace */
     };
 
     if (dauys_core_init() != 0) {
