@@ -7,10 +7,10 @@
  * is named by $DAUYS): incoming/ and later/ (accepted, correction, rejected
  * for a bad signature and for R4, replay, conflict, stale, duplicate), and
  * more/, made here, with what the demo does not plant: a correction with a
- * warning (W1), a protocol sent unsigned, one signed by another precinct's
- * key, one naming a precinct not in the manifest, one signed by its precinct
- * that does not parse past its header; and a version 2 of the manifest,
- * signed by the demo's central key.
+ * warning (W1), a protocol signed by another precinct's key, one naming a
+ * precinct not in the manifest, one signed by its precinct that does not
+ * parse past its header; and a version 2 of the manifest, signed by the
+ * demo's central key. (An unsigned one is sent in memory, test_gate.)
  *
  * What is proved: a session records the same log and rows as dauys_ingest,
  * one by one or in batches; the answers name the log entry that recorded
@@ -1100,8 +1100,8 @@ ingest_reference(void)
 
 /*
  * The demo's files, and more/: a correction with warning W1 (20 ballots
- * fewer in the boxes, 20 fewer yes), a version 2 sent unsigned, one signed
- * with another precinct's key, one naming a precinct not in the manifest,
+ * fewer in the boxes, 20 fewer yes), one signed with another precinct's
+ * key, one naming a precinct not in the manifest,
  * one whose counts do not parse (signed by its precinct); and manifest
  * version 2, signed by the central key.
  */
