@@ -85,6 +85,13 @@ support_alloc_install_once(long k)
 }
 
 void
+support_alloc_limit(long more)
+{
+    fail_after = more < 0 ? -1 : attempts + more;
+    fail_once = 0;
+}
+
+void
 support_alloc_restore(void)
 {
     dauys_alloc_set(NULL);

@@ -20,6 +20,10 @@ void support_alloc_install(long fail_after);
 /* Like support_alloc_install, but only allocation K + 1 fails: the code
  * must notice one failure even when everything after it succeeds. */
 void support_alloc_install_once(long k);
+/* With the counting allocator installed, keeps its counts and, from now
+ * on, lets MORE further allocations succeed and fails every one after them
+ * (-1: never fail again): for a failure inside one call of a longer run. */
+void support_alloc_limit(long more);
 /* Restores the default allocator. */
 void support_alloc_restore(void);
 /* Allocations (ordinary + secure) not yet freed. */
