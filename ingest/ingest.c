@@ -629,6 +629,10 @@ done:
 struct dauys_ingest_submission {
     ingest_item item;
     char *source;
+    /* The verification's verdict: a batch rolled back leaves its decision
+     * (conflict, duplicate...) in the item; this is put back. */
+    char verified_code[sizeof(((ingest_item *) 0)->reason_code)];
+    char verified_reason[sizeof(((ingest_item *) 0)->reason)];
 };
 
 struct dauys_ingest_session {
@@ -660,6 +664,8 @@ dauys_ingest_submission_verify(dauys_ingest_submission **out, const dauys_manife
         dauys_ingest_submission_free(s);
         return -1;
     }
+    memcpy(s->verified_code, s->item.reason_code, sizeof s->verified_code);
+    memcpy(s->verified_reason, s->item.reason, sizeof s->verified_reason);
     *out = s;
     return 0;
 }
@@ -682,7 +688,7 @@ dauys_ingest_submission_answer(dauys_ingest_answer *a, const dauys_ingest_submis
     if (!it->told_recorded) {
         a->outcome = "refused";
         a->reason_code = it->reason_code[0] != '\0' ? it->reason_code : "refused";
-        a->reason = it->reason;
+        a->reason = it->reason[0] != '\0' ? it->reason : "not recorded (yet)";
         return;
     }
     a->recorded = 1;
@@ -744,8 +750,13 @@ static void
 untell(dauys_ingest_submission *const *subs, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        subs[i]->item.told_outcome = NULL;
-        subs[i]->item.told_recorded = 0;
+        ingest_item *it = &subs[i]->item;
+        it->told_outcome = NULL;
+        it->told_recorded = 0;
+        it->told_index = 0;
+        memset(it->told_entry_sha256, 0, sizeof it->told_entry_sha256);
+        memcpy(it->reason_code, subs[i]->verified_code, sizeof it->reason_code);
+        memcpy(it->reason, subs[i]->verified_reason, sizeof it->reason);
     }
 }
 

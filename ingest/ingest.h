@@ -111,7 +111,8 @@ void dauys_ingest_session_close(dauys_ingest_session *s);
  * answers are set. On -1 (ERR set) nothing of the batch is recorded and the
  * answers stay "refused" (when another process has accepted a new manifest
  * version since they were verified, ERR says so: reopen the workspace and
- * verify them again). SUMMARY (may be NULL) adds up what was recorded.
+ * verify them again). SUMMARY (may be NULL) receives the session's running
+ * totals.
  */
 int dauys_ingest_session_record(dauys_ingest_session *s, dauys_ingest_submission *const *subs,
                                 size_t count, dauys_ingest_summary *summary,

@@ -332,12 +332,57 @@ copy_bytes(char **out, const void *data, size_t len, ingest_item *item)
     return 0;
 }
 
+/* Takes a copy of the signature sent with an item (SIG NULL: none), as
+ * read_signature takes a signature file: 0, or -1 with the item's verdict
+ * failed. */
+static int
+take_signature(ingest_item *item, const void *sig, size_t sig_len)
+{
+    /* The offline wording: the same submission gets the same log entry. */
+    snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
+             "no readable signature file beside it");
+    if (sig == NULL) {
+        return 0;
+    }
+    if (copy_bytes(&item->sig, sig, sig_len, item) != 0) {
+        return -1;
+    }
+    item->sig_len = sig_len;
+    if ((item->sig_secret = refuse_secret(&item->sig, item->sig_len, item)) != 0) {
+        if (item->sig_secret < 0) {
+            return -1;
+        }
+        item->sig_len = 0;
+        snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
+                 "the signature file is a minisign secret key (refused: nothing of it is kept)");
+        return 0;
+    }
+    item->has_sig = 1;
+    if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
+        verdict(item, ITEM_FAILED, "nomem", "hashing the signature failed");
+        return -1;
+    }
+    return 0;
+}
+
 void
 dauys_ingest_item_verify_bytes(ingest_item *item, const dauys_manifest *m, const void *text,
                                size_t text_len, const void *sig, size_t sig_len)
 {
-    if (text_len > DAUYS_PROTOCOL_FILE_MAX) { /* the caller's limit is the file's */
-        verdict(item, ITEM_UNREADABLE, "too-large", "the protocol is over the 64 KiB limit");
+    if (text_len > DAUYS_PROTOCOL_FILE_MAX) { /* as read_protocol judges a file too large */
+        size_t head = DAUYS_PROTOCOL_FILE_MAX + 1;
+        char why[200];
+        snprintf(why, sizeof why,
+                 "the file is over the 64 KiB limit for a protocol (only its "
+                 "first %zu bytes were read; file-sha256 is theirs)",
+                 head);
+        if (dauys_sha256(item->text_sha256, text, head) != 0 ||
+            copy_bytes(&item->text, "", 0, item) != 0) {
+            verdict(item, ITEM_FAILED, "nomem", "out of memory");
+            return;
+        }
+        verdict(item, ITEM_REJECTED, "too-large", why);
+        (void) take_signature(item, sig, sig_len); /* the log names it even so */
         return;
     }
     if (copy_bytes(&item->text, text, text_len, item) != 0) {
@@ -355,26 +400,8 @@ dauys_ingest_item_verify_bytes(ingest_item *item, const dauys_manifest *m, const
         verdict(item, ITEM_FAILED, "nomem", "hashing the protocol failed");
         return;
     }
-    snprintf(item->sig_problem, sizeof item->sig_problem, "%s", "no signature was sent with it");
-    if (sig != NULL) {
-        if (copy_bytes(&item->sig, sig, sig_len, item) != 0) {
-            return;
-        }
-        item->sig_len = sig_len;
-        if ((item->sig_secret = refuse_secret(&item->sig, item->sig_len, item)) != 0) {
-            if (item->sig_secret < 0) {
-                return;
-            }
-            item->sig_len = 0;
-            snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
-                     "the signature is a minisign secret key (refused: nothing of it is kept)");
-        } else {
-            item->has_sig = 1;
-            if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
-                verdict(item, ITEM_FAILED, "nomem", "hashing the signature failed");
-                return;
-            }
-        }
+    if (take_signature(item, sig, sig_len) != 0) {
+        return;
     }
     judge(item, m);
 }

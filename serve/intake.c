@@ -146,6 +146,9 @@ answer_refused(serve_request *r, unsigned status)
     size_t at = 0;
 
     dauys_ingest_submission_answer(&a, r->sub);
+    if (!r->part_seen[PART_SIGNATURE] && strcmp(a.reason_code, "signature") == 0) {
+        a.reason = "no part \"signature\" was sent with the protocol"; /* not a file */
+    }
     at = (size_t) snprintf(body, sizeof body, "{\"outcome\": \"refused\", \"reason_code\": ");
     if (serve_json_string(body, sizeof body, &at, a.reason_code) != 0 ||
         (at += (size_t) snprintf(body + at, sizeof body - at, ", \"reason\": ")) >= sizeof body ||

@@ -176,7 +176,8 @@ ws_prepare(dauys_workspace *ws, dauys_error *err)
         dauys_db_prepare(ws->db, &ws->select_node,
                          "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2", err) != 0 ||
         dauys_db_prepare(ws->db, &ws->select_last_entry,
-                         "SELECT idx, sha256 FROM log_entry ORDER BY idx DESC LIMIT 1", err) != 0) {
+                         "SELECT idx, sha256 FROM log_entry ORDER BY idx DESC LIMIT 1", err) != 0 ||
+        dauys_db_prepare(ws->db, &ws->rollback, "ROLLBACK", err) != 0) {
         return -1;
     }
     return 0;
@@ -192,6 +193,7 @@ dauys_workspace_close(dauys_workspace *ws)
     sqlite3_finalize(ws->insert_node);
     sqlite3_finalize(ws->select_node);
     sqlite3_finalize(ws->select_last_entry);
+    sqlite3_finalize(ws->rollback);
     sqlite3_close(ws->db);
     dauys_manifest_free(&ws->manifest);
     dauys_free(ws->path);
@@ -256,7 +258,17 @@ dauys_workspace_check_manifest(dauys_workspace *ws, dauys_error *err)
 void
 dauys_workspace_rollback(dauys_workspace *ws)
 {
-    (void) sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+    /* A statement prepared at open: sqlite3_exec would parse "ROLLBACK" anew,
+     * which needs memory, and failing for want of it would leave the
+     * transaction open and the write lock held (test_session found it). */
+    if (!sqlite3_get_autocommit(ws->db)) {
+        if (ws->rollback != NULL) {
+            (void) sqlite3_step(ws->rollback);
+            sqlite3_reset(ws->rollback);
+        } else {
+            (void) sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
     ws->head = ws->saved;
 }
 

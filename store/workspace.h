@@ -36,6 +36,7 @@ typedef struct dauys_workspace {
     dauys_loghead head, saved; /* saved: the head at BEGIN, restored on rollback */
     int read_only;             /* opened by dauys_workspace_open_reader on a read-only one */
     sqlite3_stmt *insert_entry, *insert_node, *select_node, *select_last_entry;
+    sqlite3_stmt *rollback; /* prepared at open: a rollback must not need memory */
 } dauys_workspace;
 
 /*
