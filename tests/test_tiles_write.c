@@ -346,6 +346,14 @@ test_existing(void **state)
     assert_error(&err, DAUYS_E_PROOF, name);
     assert_int_equal(unlink(path), 0);
     assert_int_equal(dauys_tiles_write(ws, a, 0, size, note, &err), 0); /* written again */
+    FILE *f = fopen(path, "ab"); /* the right bytes and one more */
+    assert_non_null(f);
+    assert_int_equal(fputc('\n', f), '\n');
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(dauys_tiles_write(ws, a, 0, size, note, &err), -1);
+    assert_error(&err, DAUYS_E_PROOF, name);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(dauys_tiles_write(ws, a, 0, size, note, &err), 0); /* written again */
 
     /* OLD_SIZE must be what DIR holds, and DIR must hold this log */
     assert_int_equal(dauys_tiles_write(ws, a, size - 1, size, note, &err), -1);

@@ -5,7 +5,7 @@
 #
 #   usage: bash tests/cli/tiles_cli.sh /path/to/dauys /path/to/dauys-audit
 #
-#  1. A 600-precinct demo referendum ingested in three steps, a checkpoint
+#  1. A 530-precinct demo referendum ingested in three steps, a checkpoint
 #     with --tiles after each and dauys publish --tiles at the end: tiles.py
 #     verifies the directory every time (the signature, every leaf, tile and
 #     the root), also served over HTTP (python3 -m http.server on 127.0.0.1,
@@ -14,8 +14,9 @@
 #     from scratch at the final size, byte for byte; it has only older
 #     partial tiles besides.
 #  3. Each tamper is caught by exactly its check: a byte of a full tile and
-#     of an entry bundle (tiles.py names the file and the index, exit 1); a
-#     missing tile (exit 2); a full tile already in the directory that
+#     of an entry bundle (tiles.py names the file and the index, exit 1), a
+#     partial tile of the wrong length, a byte after a bundle's entries, the
+#     checkpoint's size changed (its signature); a missing tile (exit 2); a full tile already in the directory that
 #     differs (the writer refuses, status proof, exit 2, the checkpoint left
 #     as it was); a directory holding another log (refused before anything
 #     is written); a directory holding more entries than the log (refused).
@@ -56,7 +57,7 @@ same_files() {
 
 section "a referendum in three steps, a checkpoint with --tiles after each"
 
-expect_ok "demo --files-only: 600 precincts" "" "$DAUYS" demo --precincts 600 --seed 7 --files-only --out demo
+expect_ok "demo --files-only: 530 precincts" "" "$DAUYS" demo --precincts 530 --seed 7 --files-only --out demo
 cp demo/keys/central.key demo/keys/central.pub .
 mkdir in1 in2 in3
 n=0
@@ -124,6 +125,18 @@ rm -rf X && cp -r T X
 flip X/tile/entries/001 100 # inside its first entry
 expect_exit "a bit of a bundle: tiles.py names it" 1 \
     "MISMATCH: tile/entries/001: entry 0 (log entry 256) does not hash to hash 0 of tile/0/001" "${VERIFY[@]}" X
+rm -rf X && cp -r T X
+P=$(cd X && find tile/0 -path '*.p/*' -type f | sort | tail -n 1) # the current partial tile
+head -c 64 "T/$P" >"X/$P"
+expect_exit "a partial tile of the wrong length: tiles.py names it" 1 "MISMATCH: $P: 64 bytes, not" "${VERIFY[@]}" X
+rm -rf X && cp -r T X
+printf 'x' >>X/tile/entries/000
+expect_exit "a byte after a bundle's entries: tiles.py names it" 1 \
+    "MISMATCH: tile/entries/000: 1 bytes after its 256 entries" "${VERIFY[@]}" X
+rm -rf X && cp -r T X
+awk 'NR == 2 { $0 = $0 - 1 } 1' T/checkpoint >X/checkpoint # one entry less, signed no more
+expect_exit "the checkpoint's size changed: its signature fails" 1 "MISMATCH: checkpoint:5: the signature does not verify" \
+    "${VERIFY[@]}" X
 rm -rf X && cp -r T X
 rm X/tile/0/000
 expect_exit "a missing tile: tiles.py cannot read it, exit 2" 2 "cannot read: X/tile/0/000" "${VERIFY[@]}" X
