@@ -16,7 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/file.h"
-#include "core/tiles.h"
+#include "core/tile.h"
 #include "keys/note.h"
 #include "referendum/logentry.h"
 #include "store/db.h"

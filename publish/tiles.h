@@ -5,7 +5,7 @@
  * the entry bundles (docs/FORMATS.md, "Tiles"):
  *
  *   DIR/checkpoint                 the signed checkpoint note, as checkpoint.txt
- *   DIR/tile/L/N[.p/W]             tiles of hashes (core/tiles.h)
+ *   DIR/tile/L/N[.p/W]             tiles of hashes (core/tile.h)
  *   DIR/tile/entries/N[.p/W]       the log's canonical entries, uint16 length-prefixed
  *
  * Files are only added, never rewritten or removed: a full tile or a bundle

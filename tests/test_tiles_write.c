@@ -19,7 +19,7 @@
 #include "core/alloc.h"
 #include "core/file.h"
 #include "core/merkle.h"
-#include "core/tiles.h"
+#include "core/tile.h"
 #include "keys/keys.h"
 #include "keys/note.h"
 #include "publish/tiles.h"
