@@ -81,10 +81,10 @@ _dauys() {
         "status:-w --json --missing" \
         "tally:-w --json --csv" \
         "report:-w --html" \
-        "publish:-w -k --password-file --archive" \
+        "publish:-w -k --password-file --archive --tiles" \
         "archive:" \
         "import-csv:--preset --map -o" \
-        "checkpoint:-w -k --password-file" \
+        "checkpoint:-w -k --password-file --tiles" \
         "proof:-w --entry --precinct --size --consistency" \
         "demo:--precincts --seed --profile --out --timings --files-only --stuff" \
         "serve:-w -k --password-file --listen --interval --tiles --threads --max-connections --port-file -q"
