@@ -56,19 +56,22 @@ typedef struct dauys_net_session dauys_net_session;
 int dauys_net_session_new(dauys_net_session **out, dauys_error *err) DAUYS_WUR;
 void dauys_net_session_free(dauys_net_session *s);
 
-/* One part of a multipart/form-data body: the form field NAME carrying the
- * bytes of the file PATH, its base name as the part's filename (as
- * `curl -F NAME=@PATH` sends it). */
+/* One part of a multipart/form-data body: the form field NAME carrying LEN
+ * bytes at DATA (copied when the request is made), or, if DATA is NULL, the
+ * bytes of the file PATH as they are when sent; either way the part's
+ * filename is PATH's base name (as `curl -F NAME=@PATH` sends it). */
 typedef struct dauys_net_part {
     const char *name;
     const char *path;
+    const void *data;
+    size_t len;
 } dauys_net_part;
 
 /*
  * POSTs the COUNT PARTS to URL (http or https only) as multipart/form-data
  * on S, the answer into R as dauys_net_get does (body capped at MAX bytes).
  * Returns 0 when the server answered, whatever the status; -1 with ERR:
- * DAUYS_E_IO a part's file cannot be read (nothing sent), or as
+ * DAUYS_E_IO a part's file (DATA NULL) cannot be read (nothing sent), or as
  * dauys_net_get (R->transient says whether a DAUYS_E_NETWORK may pass). R is
  * freed by dauys_net_response_free, also after a failure. O may be NULL.
  */

@@ -43,6 +43,17 @@ dauys_net_session_free(dauys_net_session *s)
     }
 }
 
+/* Sets PART's content to P's bytes in memory, its filename to P's path's
+ * base name. */
+static CURLcode
+data_part(curl_mimepart *part, const dauys_net_part *p)
+{
+    const char *slash = strrchr(p->path, '/');
+    CURLcode rc = curl_mime_data(part, p->data, p->len);
+
+    return rc != CURLE_OK ? rc : curl_mime_filename(part, slash != NULL ? slash + 1 : p->path);
+}
+
 /* Makes in *OUT the multipart body of the COUNT PARTS for H. Returns 0, or
  * -1 with ERR: DAUYS_E_IO a file that cannot be read (curl_mime_filedata
  * stats it and checks access), DAUYS_E_NOMEM. The caller frees *OUT with
@@ -61,7 +72,8 @@ make_form(curl_mime **out, CURL *h, const dauys_net_part *parts, size_t count, d
         if (part == NULL || curl_mime_name(part, parts[i].name) != CURLE_OK) {
             return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory for a form");
         }
-        CURLcode rc = curl_mime_filedata(part, parts[i].path);
+        CURLcode rc = parts[i].data == NULL ? curl_mime_filedata(part, parts[i].path)
+                                            : data_part(part, &parts[i]);
         if (rc != CURLE_OK) {
             return dauys_error_set(err, rc == CURLE_OUT_OF_MEMORY ? DAUYS_E_NOMEM : DAUYS_E_IO,
                                    "%s: cannot be read (%s)", parts[i].path,

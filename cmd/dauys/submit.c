@@ -25,6 +25,7 @@
 #include "core/decimal.h"
 #include "core/file.h"
 #include "core/pool.h"
+#include "keys/keys.h"
 #include "net/net.h"
 #include "referendum/protocol.h"
 
@@ -52,6 +53,8 @@ static const char submit_usage[] =
 
 /* The cap on an answer's body: a server cannot make the client hold more. */
 #define SUBMIT_ANSWER_MAX (64u << 10)
+/* The largest file sent (the server refuses protocols over 64 KiB itself). */
+#define SUBMIT_FILE_MAX (1u << 20)
 #define SUBMIT_RETRIES_MAX 100
 #define SUBMIT_JOBS_MAX 64
 
@@ -65,6 +68,7 @@ typedef enum submit_kind {
     K_STALE,
     K_REFUSED,
     K_UNREADABLE, /* a file could not be read: nothing sent */
+    K_SECRET,     /* a file is a minisign secret key: nothing sent */
     K_UNANSWERED, /* no answer (or 5xx, 429) after every retry */
     K_MALFORMED,  /* an answer over its cap or not the JSON agreed */
     K_FAILED,     /* a request refused for what it is (a wrong URL: 404), TLS, a redirect */
@@ -196,9 +200,9 @@ collect(submit_run *run, char *const *paths, size_t count)
     return 0;
 }
 
-/* Fills IT's signature path (when the file exists) and precinct (when its
- * header parses: the server decides on everything else). 0 or -1 (out of
- * memory). A file that cannot be read is left to the upload to report. */
+/* Fills IT's signature path (when there is a file by that name) and precinct
+ * (when its header parses: the server decides on everything else). 0 or -1
+ * (out of memory). A file that cannot be read is left to load_item. */
 static int
 look_at(submit_item *it)
 {
@@ -213,13 +217,16 @@ look_at(submit_item *it)
         return -1;
     }
     snprintf(it->sig, n, "%s.minisig", it->path);
-    if (stat(it->sig, &st) != 0) {
+    if (lstat(it->sig, &st) != 0) {
         dauys_free(it->sig);
         it->sig = NULL;
     }
-    if (dauys_file_read(&text, &len, it->path, DAUYS_PROTOCOL_FILE_MAX, &err) == 0 &&
+    if (dauys_file_read_no_link(&text, &len, it->path, DAUYS_PROTOCOL_FILE_MAX, &err) == 0 &&
         dauys_protocol_parse_header(&p, text, len, it->path, &err) == 0) {
         snprintf(it->precinct, sizeof it->precinct, "%s", p.precinct);
+    }
+    if (text != NULL) {
+        sodium_memzero(text, len); /* it may be a secret key: load_item refuses those */
     }
     dauys_free(text);
     return 0;
@@ -559,13 +566,57 @@ tell_retry(submit_run *run, const submit_item *it, unsigned attempt, const char 
     pthread_mutex_unlock(&run->lock);
 }
 
-/* Sends IT on S until it has an answer that is not to be retried or the
- * retries are spent, and settles its outcome. Returns 0, or -1 with ERR
+/* Reads IT's protocol and signature (if it has one) into BYTES and LEN
+ * without following a symbolic link, as dauys ingest reads them, and refuses
+ * a minisign secret key: a secret must never leave the machine. Returns 0;
+ * or 1 with IT settled (unreadable, a secret key: nothing sent); or -1 with
+ * ERR (out of memory). The caller wipes and frees BYTES[0..1] either way. */
+static int
+load_item(submit_item *it, char *bytes[2], size_t len[2], dauys_error *err)
+{
+    const char *path[2] = {it->path, it->sig};
+    line_buf b = {0};
+
+    for (int i = 0; i < 2 && path[i] != NULL; i++) {
+        dauys_error e;
+        if (dauys_file_read_no_link(&bytes[i], &len[i], path[i], SUBMIT_FILE_MAX, &e) != 0) {
+            if (e.status == DAUYS_E_NOMEM) {
+                *err = e;
+                return -1;
+            }
+            line_add(&b, "not sent: ", strlen("not sent: "));
+            line_untrusted(&b, e.message);
+            settle(it, K_UNREADABLE, &b);
+            return 1;
+        }
+        int secret = dauys_keys_text_holds_seckey(bytes[i], len[i]);
+        if (secret < 0) {
+            return dauys_error_set(err, DAUYS_E_NOMEM,
+                                   "out of secure memory looking for a secret key");
+        }
+        if (secret) {
+            line_printf(&b, "%s", i == 0 ? "the file" : "its signature file ");
+            if (i == 1) {
+                line_untrusted(&b, path[i]);
+            }
+            line_printf(&b, " is a minisign secret key: NOTHING SENT; keep secret keys away from "
+                            "the protocols, and find out how it got there");
+            settle(it, K_SECRET, &b);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Sends IT's BYTES on S until it has an answer that is not to be retried or
+ * the retries are spent, and settles its outcome. Returns 0, or -1 with ERR
  * only when out of memory. */
 static int
-send_item(submit_run *run, dauys_net_session *s, submit_item *it, dauys_error *err)
+post_item(submit_run *run, dauys_net_session *s, submit_item *it, char *const bytes[2],
+          const size_t len[2], dauys_error *err)
 {
-    dauys_net_part parts[2] = {{"protocol", it->path}, {"signature", it->sig}};
+    dauys_net_part parts[2] = {{"protocol", it->path, bytes[0], len[0]},
+                               {"signature", it->sig, bytes[1], len[1]}};
     dauys_net_response r = {0};
     line_buf b = {0};
     unsigned attempt;
@@ -594,21 +645,16 @@ send_item(submit_run *run, dauys_net_session *s, submit_item *it, dauys_error *e
     }
     if (rc == 0 && !dauys_net_retryable(rc, err, &r)) {
         read_answer(it, run->url, &r, &b);
-    } else if (rc != 0 && (err->status == DAUYS_E_IO || err->status == DAUYS_E_TOO_LARGE ||
-                           !dauys_net_retryable(rc, err, &r))) {
+    } else if (rc != 0 && (err->status == DAUYS_E_TOO_LARGE || !dauys_net_retryable(rc, err, &r))) {
         if (err->status == DAUYS_E_TOO_LARGE) {
             line_add(&b, "the server's answer is malformed: ",
                      strlen("the server's answer is malformed: "));
         }
         line_untrusted(&b, err->message);
-        settle(it,
-               err->status == DAUYS_E_IO          ? K_UNREADABLE
-               : err->status == DAUYS_E_TOO_LARGE ? K_MALFORMED
-                                                  : K_FAILED,
-               &b);
+        settle(it, err->status == DAUYS_E_TOO_LARGE ? K_MALFORMED : K_FAILED, &b);
     } else { /* retryable, and the retries are spent */
-        line_printf(&b, "not recorded: still %s after %u attempts: ",
-                    rc == 0 ? "busy or failing" : "no answer", attempt);
+        line_printf(&b, "not recorded: still %s after %u attempt%s: ",
+                    rc == 0 ? "busy or failing" : "no answer", attempt, attempt == 1 ? "" : "s");
         if (rc == 0) {
             line_printf(&b, "HTTP %ld", r.status);
         } else {
@@ -618,6 +664,26 @@ send_item(submit_run *run, dauys_net_session *s, submit_item *it, dauys_error *e
     }
     dauys_net_response_free(&r);
     return 0;
+}
+
+/* Sends IT on S (load_item, post_item); 0, or -1 with ERR (out of memory). */
+static int
+send_item(submit_run *run, dauys_net_session *s, submit_item *it, dauys_error *err)
+{
+    char *bytes[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    int rc = load_item(it, bytes, len, err);
+
+    if (rc == 0) {
+        rc = post_item(run, s, it, bytes, len, err);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (bytes[i] != NULL) {
+            sodium_memzero(bytes[i], len[i]);
+        }
+        dauys_free(bytes[i]);
+    }
+    return rc < 0 ? -1 : 0;
 }
 
 /* Prints the outcomes of the items done in order from the last printed one;
@@ -715,6 +781,9 @@ print_summary(const submit_run *run, double dt)
            n[K_REFUSED]);
     if (n[K_UNREADABLE] > 0) {
         printf(", %zu UNREADABLE", n[K_UNREADABLE]);
+    }
+    if (n[K_SECRET] > 0) {
+        printf(", %zu SECRET KEYS NOT SENT", n[K_SECRET]);
     }
     if (n[K_UNANSWERED] > 0) {
         printf(", %zu NOT ANSWERED", n[K_UNANSWERED]);

@@ -27,7 +27,9 @@ Every request is recorded: DIR/requests.jsonl gets one JSON line each, written
 when its answer is decided (method, path, content type, the parts with their
 names, filenames, sizes and sha256, the times it came and was answered, how
 many requests were in flight when it came), and each part's bytes go to
-DIR/req-K-NAME (K the request's number from 1). SIGTERM ends it.
+DIR/req-K-NAME (K the request's number from 1). SIGTERM ends it at once.
+PUT /_stub?dir=DIR with a script as its body starts again from that script,
+recording into DIR (which must exist), without a new process.
 """
 import argparse
 import hashlib
@@ -44,14 +46,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class State:
     def __init__(self, directory, steps):
-        self.dir = directory
-        self.steps = []
-        for step in steps:
-            self.steps.extend([step] * int(step.get("times", 1)))
         self.lock = threading.Lock()
-        self.count = 0
         self.inflight = 0
-        self.log_index = 0
+        self.reset(directory, steps)
+
+    def reset(self, directory, steps):
+        """A new script and records directory, the counts from 0."""
+        expanded = []
+        for step in steps:
+            expanded.extend([step] * int(step.get("times", 1)))
+        with self.lock:
+            self.dir = directory
+            self.steps = expanded
+            self.count = 0
+            self.log_index = 0
 
     def next_step(self):
         """The step for the next request and its number (from 1)."""
@@ -121,6 +129,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.handle_request()
+
+    def do_PUT(self):
+        """PUT /_stub?dir=DIR with a script: start again from it, recording
+        into DIR (a directory that exists), without a new process."""
+        m = re.match(r"^/_stub\?dir=(.+)$", self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        steps = json.loads(body) if m else None
+        if not m or not isinstance(steps, list) or not steps or not os.path.isdir(m.group(1)):
+            self.send_error(400)
+            return
+        self.server.state.reset(m.group(1), steps)
+        self.send_response(204)
+        self.end_headers()
 
     def handle_request(self):
         state = self.server.state
@@ -201,7 +222,8 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.state = State(args.dir, steps)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    # SIGTERM: out at once (every record is already written and closed)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     tmp = os.path.join(args.dir, "port.tmp")
     with open(tmp, "w") as f:
         f.write("%d\n" % server.server_address[1])
