@@ -62,7 +62,7 @@ _dauys_argument() {
     --preset) _dauys_complete_from it-eligendo ;;
     --profile) _dauys_complete_from kz-constitutional kz-ordinary simple-majority quorum-majority ;;
     -P | -t | -c | -j | --jobs | --precincts | --seed | --entry | --precinct | --size | \
-        --consistency | --question | --origin | --stuff) ;; # a value to type: no completion
+        --consistency | --question | --origin | --stuff | --server | --retries | --timeout) ;; # a value to type: no completion
     *) return 1 ;;
     esac
     return 0
@@ -70,7 +70,7 @@ _dauys_argument() {
 
 _dauys() {
     _dauys_complete_command \
-        "keygen sign verify init update-manifest ingest status tally report publish archive import-csv checkpoint proof demo" \
+        "keygen sign verify init update-manifest ingest status tally report publish archive import-csv checkpoint proof submit demo" \
         "keygen:-o --precincts -d --unencrypted --kdf --password-file -j --jobs" \
         "sign:-k -t -c -x --password-file" \
         "verify:-p -P -x -q" \
@@ -85,6 +85,7 @@ _dauys() {
         "import-csv:--preset --map -o" \
         "checkpoint:-w -k --password-file" \
         "proof:-w --entry --precinct --size --consistency" \
+        "submit:--server --retries --timeout --cacert -j -q" \
         "demo:--precincts --seed --profile --out --timings --files-only --stuff"
 }
 

@@ -299,6 +299,7 @@ for case in \
     "an outcome none records|$(answer refused P-001 1)|is none a server records" \
     "accepted without a precinct|$(answer accepted)|comes without its precinct and version" \
     "a version not a number|{\"status\": 200, \"json\": {\"outcome\": \"accepted\", \"precinct\": \"P-001\", \"version\": \"1\", \"log_index\": 1, \"entry_sha256\": \"$(printf 'ab%.0s' {1..32})\"}}|the field \"version\" is out of range or of another type" \
+    "an entry_sha256 not 64 hex digits|{\"status\": 200, \"json\": {\"outcome\": \"accepted\", \"precinct\": \"P-001\", \"version\": 1, \"log_index\": 1, \"entry_sha256\": \"$(printf 'AB%.0s' {1..32})\"}}|comes with an entry_sha256 that is not 64 hex digits" \
     "422 without an outcome|{\"status\": 422, \"body\": \"no\"}|HTTP 422 without the outcome" \
     "HTTP 204|{\"status\": 204, \"body\": \"\"}|answered HTTP 204" \
     "HTTP 302|{\"status\": 302, \"json\": {}}|answered HTTP 302" \
