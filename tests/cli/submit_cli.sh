@@ -12,7 +12,8 @@
 # 429 with Retry-After (the wait at least what it says), on a dropped
 # connection and on a server that is not up yet (started once the client has
 # failed to connect twice), with waits that grow; no retry on any other 4xx
-# (the stub counts the requests); exit codes 0/1/2 for each outcome; the
+# (the stub counts the requests) nor after a TLS failure; exit codes 0/1/2
+# for each outcome; the
 # retries spent, an answer over the cap, malformed JSON, a slow answer past
 # --timeout: exit 2, no crash; untrusted text shown safely; -j N requests at
 # a time (the stub sees them overlap), and one precinct's files one after the
@@ -242,6 +243,17 @@ expect_eq "one more request" 4 "$(requests)"
 stop_stub
 expect_exit "nobody listening, --retries 1: exit 2" 2 "still no answer after 2 attempts" \
     "$DAUYS" submit --server "http://127.0.0.1:$(free_port)" --retries 1 one.txt
+
+section "failures that will not pass: no retry"
+start_stub '[{"accept": true}]'
+expect_exit "https:// to a server that speaks http: exit 2" 2 "one.txt: https://127.0.0.1:$STUB_PORT/v1/protocols: " \
+    "$DAUYS" submit --server "https://127.0.0.1:$STUB_PORT" one.txt
+check "... not retried (a TLS failure)" test "${STDERR/retrying/}" = "$STDERR"
+expect_stdout "... counted" "1 FAILED"
+expect_exit "--cacert FILE that is not there: exit 2" 2 "one.txt: https://" \
+    "$DAUYS" submit --server "https://127.0.0.1:$STUB_PORT" --cacert "$WORK/none.pem" one.txt
+check "... not retried" test "${STDERR/retrying/}" = "$STDERR"
+expect_eq "no request accepted by the stub" 0 "$(jq_requests 'sum(1 for r in R if r["path"] == "/v1/protocols")')"
 
 section "a slow answer past --timeout: exit 2"
 start_stub '[{"accept": true, "delay": 2}]'
