@@ -123,6 +123,27 @@ dauys_net_handle_setup(CURL *h, dauys_net_sink *sink, dauys_net_response *r, con
     return 0;
 }
 
+/* 1 for the failures that may pass by themselves (no connection yet, a
+ * reset, a timeout, an answer cut short), where a retry can succeed; 0 for
+ * those that will not (a URL, a certificate, an option refused). */
+static int
+transient_failure(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM: return 1;
+    default: return 0;
+    }
+}
+
 int
 dauys_net_handle_perform(CURL *h, dauys_net_sink *sink, const char *url, dauys_error *err)
 {
@@ -138,6 +159,7 @@ dauys_net_handle_perform(CURL *h, dauys_net_sink *sink, const char *url, dauys_e
         return dauys_error_set(err, DAUYS_E_NOMEM, "%s: out of memory", url);
     }
     if (rc != CURLE_OK) {
+        r->transient = transient_failure(rc);
         return dauys_error_set(err, DAUYS_E_NETWORK, "%s: %s", url, curl_easy_strerror(rc));
     }
     if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status) != CURLE_OK ||

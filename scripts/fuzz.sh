@@ -3,7 +3,8 @@
 # -fno-sanitize-recover): protocol, manifest, minisign key and signature
 # files, signed notes and checkpoints, log entries, proofs, the CSV reader of
 # the importer, the bundle archive's headers, the audit's scanner of the
-# HTML report and its splitting of the log into entries, tile paths (fuzz/).
+# HTML report and its splitting of the log into entries, tile paths, the
+# clients' reader of a server's JSON answers (fuzz/).
 #
 #   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
 #
@@ -22,7 +23,8 @@ scripts/build.sh fuzz >/dev/null
 bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
-targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal tilepath)
+targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal tilepath
+    answer)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -61,6 +63,13 @@ mkdir -p "$work/corpus/decimal" # the numbers at their edges (core/decimal)
 for n in 0 00 01 7 1000 1000000000000 18446744073709551615 18446744073709551616 -1 +1 ' 1'; do
     printf '%s' "$n" >"$work/corpus/decimal/n$(printf '%s' "$n" | od -An -tx1 | tr -d ' \n')"
 done
+mkdir -p "$work/corpus/answer" # the server's JSON answers (net/answer.c)
+printf '%s' '{"outcome": "accepted", "precinct": "P-001", "version": 2, "reason_code": null, "reason": null, "log_index": 1234, "entry_sha256": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "warnings": 0}' \
+    >"$work/corpus/answer/accepted"
+printf '%s' '{"outcome":"refused","reason_code":"signature","reason":"caf\u00e9 \ud83d\ude00 \"x\"\n","ok":false,"n":-9223372036854775808}' \
+    >"$work/corpus/answer/refused"
+printf '%s' '{"error": "not found"}' >"$work/corpus/answer/error"
+
 mkdir -p "$work/corpus/tilepath" # tile paths (core/tiles), canonical and near misses
 for p in tile/0/000 tile/0/x001/x234/067 tile/1/000.p/17 tile/entries/040.p/149 \
     tile/0/x018/x446/x744/x073/x709/x551/615 tile/63/x000/001 tile/0/000.p/256; do
@@ -75,7 +84,8 @@ done
         'tile/' 'entries/' '.p/' 'x' \
         'ustar\x0000' 'ustar  \x00' '0000644\x00' '00000000000\x00' '"' '""' ';' '0' '-1' \
         '18446744073709551616' '1000000000000' '<!--' '-->' ' data-field=\"' ' data-area=\"' \
-        ' data-rule=\"' ' data-passed=\"' '<table id=\"areas-' '<div id=\"decision-' '</tr>' '</table>'
+        ' data-rule=\"' ' data-passed=\"' '<table id=\"areas-' '<div id=\"decision-' '</tr>' '</table>' \
+        'null' 'true' 'false' '\\u' '\\ud800' '\\udc00' '\":' '{\"' '\"}' '9223372036854775807' '1e3' '1.5'
 } >"$work/dauys.dict"
 
 failed=0

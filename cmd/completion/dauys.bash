@@ -63,7 +63,7 @@ _dauys_argument() {
     --profile) _dauys_complete_from kz-constitutional kz-ordinary simple-majority quorum-majority ;;
     -P | -t | -c | -j | --jobs | --precincts | --seed | --entry | --precinct | --size | \
         --consistency | --question | --origin | --stuff | --listen | --interval | --threads | \
-        --max-connections) ;; # a value to type: no completion
+        --max-connections | --server | --retries | --timeout) ;; # a value to type: no completion
     *) return 1 ;;
     esac
     return 0
@@ -71,7 +71,7 @@ _dauys_argument() {
 
 _dauys() {
     _dauys_complete_command \
-        "keygen sign verify init update-manifest ingest status tally report publish archive import-csv checkpoint proof demo serve" \
+        "keygen sign verify init update-manifest ingest status tally report publish archive import-csv checkpoint proof submit demo serve" \
         "keygen:-o --precincts -d --unencrypted --kdf --password-file -j --jobs" \
         "sign:-k -t -c -x --password-file" \
         "verify:-p -P -x -q" \
@@ -86,6 +86,7 @@ _dauys() {
         "import-csv:--preset --map -o" \
         "checkpoint:-w -k --password-file --tiles" \
         "proof:-w --entry --precinct --size --consistency" \
+        "submit:--server --retries --timeout --cacert -j -q" \
         "demo:--precincts --seed --profile --out --timings --files-only --stuff" \
         "serve:-w -k --password-file --listen --interval --tiles --threads --max-connections --port-file -q"
 }

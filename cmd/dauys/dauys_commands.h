@@ -22,6 +22,8 @@ int cmd_checkpoint(int argc, char **argv);
 int cmd_update_manifest(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+
 int cmd_serve(int argc, char **argv);
 
 /*

@@ -26,6 +26,7 @@ static const cli_command commands[] = {
     {"import-csv", cmd_import_csv, "replay a real referendum from an official CSV"},
     {"checkpoint", cmd_checkpoint, "sign the log's size and root (C2SP checkpoint)"},
     {"proof", cmd_proof, "inclusion or consistency proof from the log"},
+    {"submit", cmd_submit, "send signed protocols to a dauys server (precinct commissions)"},
     {"serve", cmd_serve, "take signed protocols over HTTP; publish the log as C2SP tiles"},
     {"demo", cmd_demo, "a mock referendum end to end, audited (the first thing to run)"},
 };
