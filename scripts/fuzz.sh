@@ -3,7 +3,7 @@
 # -fno-sanitize-recover): protocol, manifest, minisign key and signature
 # files, signed notes and checkpoints, log entries, proofs, the CSV reader of
 # the importer, the bundle archive's headers, the audit's scanner of the
-# HTML report and its splitting of the log into entries (fuzz/).
+# HTML report and its splitting of the log into entries, tile paths (fuzz/).
 #
 #   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
 #
@@ -22,7 +22,7 @@ scripts/build.sh fuzz >/dev/null
 bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
-targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal)
+targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal tilepath)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -61,12 +61,18 @@ mkdir -p "$work/corpus/decimal" # the numbers at their edges (core/decimal)
 for n in 0 00 01 7 1000 1000000000000 18446744073709551615 18446744073709551616 -1 +1 ' 1'; do
     printf '%s' "$n" >"$work/corpus/decimal/n$(printf '%s' "$n" | od -An -tx1 | tr -d ' \n')"
 done
+mkdir -p "$work/corpus/tilepath" # tile paths (core/tiles), canonical and near misses
+for p in tile/0/000 tile/0/x001/x234/067 tile/1/000.p/17 tile/entries/040.p/149 \
+    tile/0/x018/x446/x744/x073/x709/x551/615 tile/63/x000/001 tile/0/000.p/256; do
+    printf '%s' "$p" >"$work/corpus/tilepath/$(printf '%s' "$p" | tr '/.' '_-')"
+done
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \
         "$d/keys/central.pub" "$d/manifest.txt.minisig" "$work/corpus/proof/inclusion" |
         grep -o '^[a-z0-9_-]*: ' | sort -u | sed 's/.*/"&"/'
     printf '"%s"\n' 'untrusted comment: ' 'trusted comment: ' 'RWS' 'RWQ' '\x0a' '\xe2\x80\x94' \
+        'tile/' 'entries/' '.p/' 'x' \
         'ustar\x0000' 'ustar  \x00' '0000644\x00' '00000000000\x00' '"' '""' ';' '0' '-1' \
         '18446744073709551616' '1000000000000' '<!--' '-->' ' data-field=\"' ' data-area=\"' \
         ' data-rule=\"' ' data-passed=\"' '<table id=\"areas-' '<div id=\"decision-' '</tr>' '</table>'

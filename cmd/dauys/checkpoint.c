@@ -9,15 +9,19 @@
 
 #include "store/checkpoint.h"
 #include "cmd/cli.h"
+#include "publish/tiles.h"
 #include "cmd/dauys/dauys_commands.h"
 
 static const char checkpoint_usage[] =
-    "usage: dauys checkpoint [-w DIR] -k CENTRAL.key [--password-file F]\n"
+    "usage: dauys checkpoint [-w DIR] -k CENTRAL.key [--password-file F] [--tiles TILEDIR]\n"
     "\n"
     "Signs the log's current size and root with the central key: a C2SP\n"
     "tlog-checkpoint as a signed note, origin \"dauys/REFERENDUM/MODE\". Refuses\n"
     "if the log does not extend the last checkpoint signed. Prints the note,\n"
-    "writes it to DIR/checkpoint.txt, and prints the verifier key for C2SP tools.\n";
+    "writes it to DIR/checkpoint.txt, and prints the verifier key for C2SP tools.\n"
+    "--tiles TILEDIR: also publish the log as C2SP tlog-tiles in TILEDIR (made if\n"
+    "missing): the tiles and entry bundles new since the checkpoint TILEDIR holds,\n"
+    "then TILEDIR/checkpoint. Layout: docs/FORMATS.md, \"Tiles\".\n";
 
 int
 cmd_checkpoint(int argc, char **argv)
@@ -25,16 +29,18 @@ cmd_checkpoint(int argc, char **argv)
     static const struct option longopts[] = {
         {"key", required_argument, NULL, 'k'},
         {"password-file", required_argument, NULL, 'W'},
+        {"tiles", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char note[DAUYS_CHECKPOINT_NOTE_MAX], path[PATH_MAX], vkey[DAUYS_NOTE_VKEY_MAX];
-    const char *dir = ".", *key = NULL;
+    const char *dir = ".", *key = NULL, *tiles = NULL;
     cli_password_source pw = {0};
     dauys_workspace *ws = NULL;
     dauys_seckey *sk = NULL;
     dauys_checkpoint cp;
     dauys_error err;
+    uint64_t published = 0;
     int c, rc = CLI_EXIT_FAIL;
 
     while ((c = getopt_long(argc, argv, "w:k:h", longopts, NULL)) != -1) {
@@ -42,6 +48,7 @@ cmd_checkpoint(int argc, char **argv)
         case 'w': dir = optarg; break;
         case 'k': key = optarg; break;
         case 'W': pw.file = optarg; break;
+        case 'T': tiles = optarg; break;
         case 'h': fputs(checkpoint_usage, stdout); return CLI_EXIT_OK;
         default: fputs(checkpoint_usage, stderr); return CLI_EXIT_FAIL;
         }
@@ -54,13 +61,19 @@ cmd_checkpoint(int argc, char **argv)
     if (cmd_open_central(&ws, &sk, dir, key, &pw, &err) != 0 ||
         dauys_log_checkpoint(note, sizeof note, &cp, ws, sk, &err) != 0 ||
         dauys_log_checkpoint_save(path, sizeof path, dir, note, &err) != 0 ||
-        dauys_note_vkey(vkey, sizeof vkey, cp.origin, &ws->central, &err) != 0) {
+        dauys_note_vkey(vkey, sizeof vkey, cp.origin, &ws->central, &err) != 0 ||
+        (tiles != NULL && (dauys_tiles_published_size(&published, tiles, &err) != 0 ||
+                           dauys_tiles_write(ws, tiles, published, cp.size, note, &err) != 0))) {
         cli_report(&err);
         goto done;
     }
     fputs(note, stdout);
     fprintf(stderr, "checkpoint of %llu entries written to %s\nverifier key: %s\n",
             (unsigned long long) cp.size, path, vkey);
+    if (tiles != NULL) {
+        fprintf(stderr, "tiles of %llu entries written to %s (%llu published there before)\n",
+                (unsigned long long) cp.size, tiles, (unsigned long long) published);
+    }
     rc = CLI_EXIT_OK;
 done:
     dauys_keys_seckey_free(sk);

@@ -13,9 +13,11 @@
 #include "cmd/dauys/dauys_commands.h"
 #include "store/checkpoint.h"
 #include "publish/publish.h"
+#include "publish/tiles.h"
 
 static const char publish_usage[] =
-    "usage: dauys publish [-w DIR] -k CENTRAL.key [--password-file F] [--archive FILE] OUTDIR\n"
+    "usage: dauys publish [-w DIR] -k CENTRAL.key [--password-file F] [--archive FILE]\n"
+    "                     [--tiles TILEDIR] OUTDIR\n"
     "\n"
     "Tallies the workspace, signs the result statement with the central key\n"
     "(minisign format: minisign -Vm OUTDIR/result.txt -p OUTDIR/central.pub\n"
@@ -23,23 +25,25 @@ static const char publish_usage[] =
     "writes the evidence bundle into OUTDIR (new or empty). Publishing again with\n"
     "nothing new gives byte-identical files. Layout: docs/FORMATS.md, \"Bundle\".\n"
     "--archive FILE: also write the bundle as one archive (ustar, new file) that\n"
-    "dauys-audit verify reads directly and tar -xf unpacks (dauys archive).\n";
+    "dauys-audit verify reads directly and tar -xf unpacks (dauys archive).\n"
+    "--tiles TILEDIR: also publish the log up to that checkpoint as C2SP\n"
+    "tlog-tiles in TILEDIR, as dauys checkpoint --tiles does.\n";
 
 int
 cmd_publish(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"key", required_argument, NULL, 'k'},
-                                             {"password-file", required_argument, NULL, 'W'},
-                                             {"archive", required_argument, NULL, 'A'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *dir = ".", *key = NULL, *archive = NULL;
+    static const struct option longopts[] = {
+        {"key", required_argument, NULL, 'k'},     {"password-file", required_argument, NULL, 'W'},
+        {"archive", required_argument, NULL, 'A'}, {"tiles", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    const char *dir = ".", *key = NULL, *archive = NULL, *tiles = NULL;
     cli_password_source pw = {0};
     dauys_workspace *ws = NULL;
     dauys_seckey *sk = NULL;
     dauys_publication pub;
     dauys_error err;
     char latest[PATH_MAX];
+    uint64_t published = 0;
     int c, rc = CLI_EXIT_FAIL;
 
     while ((c = getopt_long(argc, argv, "w:k:h", longopts, NULL)) != -1) {
@@ -48,6 +52,7 @@ cmd_publish(int argc, char **argv)
         case 'k': key = optarg; break;
         case 'W': pw.file = optarg; break;
         case 'A': archive = optarg; break;
+        case 'T': tiles = optarg; break;
         case 'h': fputs(publish_usage, stdout); return CLI_EXIT_OK;
         default: fputs(publish_usage, stderr); return CLI_EXIT_FAIL;
         }
@@ -67,7 +72,10 @@ cmd_publish(int argc, char **argv)
         goto done;
     }
     if (dauys_log_checkpoint_save(latest, sizeof latest, dir, pub.checkpoint, &err) != 0 ||
-        (archive != NULL && dauys_archive_pack(argv[optind], archive, &err) != 0)) {
+        (archive != NULL && dauys_archive_pack(argv[optind], archive, &err) != 0) ||
+        (tiles != NULL &&
+         (dauys_tiles_published_size(&published, tiles, &err) != 0 ||
+          dauys_tiles_write(ws, tiles, published, pub.log_size, pub.checkpoint, &err) != 0))) {
         cli_report(&err);
         goto done;
     }
@@ -81,6 +89,10 @@ cmd_publish(int argc, char **argv)
            pub.appended ? "" : " (unchanged since the last publication)");
     if (archive != NULL) {
         printf("archived to %s\n", archive);
+    }
+    if (tiles != NULL) {
+        printf("tiles of %llu entries written to %s (%llu published there before)\n",
+               (unsigned long long) pub.log_size, tiles, (unsigned long long) published);
     }
     rc = CLI_EXIT_OK;
 done:
