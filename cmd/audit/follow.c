@@ -42,7 +42,6 @@ static const char follow_usage[] =
     "  --once                  one round, then exit\n"
     "  --interval SECONDS      seconds between rounds (default 10); network errors are\n"
     "                          retried with backoff; SIGINT or SIGTERM stops\n"
-    "  -h, --help              this text\n"
     "exit status: 0 all checks pass, 1 a fork or a check failed (a copy missing or\n"
     "not counted as you hold it, a bundle that disagrees), 2 could not run\n";
 
