@@ -21,7 +21,7 @@
  *   5. the entries, their leaf hashes and end offsets are appended and synced,
  *      then the checkpoint is written (atomically) last.
  *
- * The state directory (docs/FORMATS.md section 21): `checkpoint` (the last
+ * The state directory (docs/FORMATS.md section 13.2): `checkpoint` (the last
  * checkpoint verified, the commit point), `checkpoints/<SIZE>` (every one
  * verified), `entries` (the entries' bytes, one after the other), `leaves`
  * (32-byte leaf hashes), `ends` (each entry's end offset in `entries`, 8
