@@ -275,15 +275,6 @@ load_tile(tile **out, round_tree *t, int level, uint64_t n, int keep, dauys_erro
         }
     }
     assert(width > 0);
-    if (keep && t->count == t->cap) {
-        size_t cap = 2 * t->cap + 16;
-        tile **grown = dauys_realloc(t->cache, cap * sizeof *grown);
-        if (grown == NULL) {
-            return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
-        }
-        t->cache = grown;
-        t->cap = cap;
-    }
     if ((x = dauys_malloc(sizeof *x)) == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }
@@ -301,6 +292,16 @@ load_tile(tile **out, round_tree *t, int level, uint64_t n, int keep, dauys_erro
     memcpy(x->hash, data, (size_t) width * DAUYS_HASH_BYTES);
     if (width == DAUYS_FOLLOW_TILE_WIDTH && authenticate_full(t, x, err) != 0) {
         goto done;
+    }
+    if (keep && t->count == t->cap) { /* after authenticating: it may have cached parents */
+        size_t cap = 2 * t->cap + 1;  /* small steps: the tests reach the growth */
+        tile **grown = dauys_realloc(t->cache, cap * sizeof *grown);
+        if (grown == NULL) {
+            dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+            goto done;
+        }
+        t->cache = grown;
+        t->cap = cap;
     }
     if (keep) {
         t->cache[t->count++] = x;
