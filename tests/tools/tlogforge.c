@@ -22,8 +22,7 @@
 #include "keys/keys.h"
 #include "keys/note.h"
 
-static void
-die(const char *what)
+static void __attribute__((noreturn)) die(const char *what)
 {
     fprintf(stderr, "tlogforge: %s\n", what);
     exit(2);
@@ -84,8 +83,8 @@ tile_name(char *out, size_t size, int level, unsigned long long n, unsigned widt
 int
 main(int argc, char **argv)
 {
-    char *log, *at, *next, name[256];
-    size_t len, count = 0, cap = 0;
+    char *log = NULL, *at, *next, name[256];
+    size_t len = 0, count = 0, cap = 0;
     const char **entry = NULL;
     size_t *entry_len = NULL;
     uint8_t(*level)[32];
