@@ -24,7 +24,7 @@ bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal tilepath
-    answer)
+    answer bundle)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -74,6 +74,13 @@ mkdir -p "$work/corpus/tilepath" # tile paths (core/tiles), canonical and near m
 for p in tile/0/000 tile/0/x001/x234/067 tile/1/000.p/17 tile/entries/040.p/149 \
     tile/0/x018/x446/x744/x073/x709/x551/615 tile/63/x000/001 tile/0/000.p/256; do
     printf '%s' "$p" >"$work/corpus/tilepath/$(printf '%s' "$p" | tr '/.' '_-')"
+done
+mkdir -p "$work/corpus/bundle" # an entry bundle of the demo's log (C2SP tiles), its count first
+"$bin/release/bin/dauys" checkpoint -w "$d/workspace" -k "$d/keys/central.key" --tiles "$work/tiles" \
+    >/dev/null 2>&1
+for b in "$work"/tiles/tile/entries/000.p/*; do
+    # shellcheck disable=SC2059 # the format is the count's byte
+    { printf "$(printf '\\%03o' "$(basename "$b")")"; cat "$b"; } >"$work/corpus/bundle/000-p"
 done
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {

@@ -1,1 +1,367 @@
-/* follow.c: written for issue 17. */
+/*
+ * follow.c: dauys-audit follow, an observer's client of a live log published
+ * as C2SP tlog-tiles (audit/follow.h does the work): one round with --once,
+ * else a round every --interval seconds until SIGINT or SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/follow.h"
+#include "cmd/audit/audit_commands.h"
+#include "cmd/cli.h"
+#include "core/merkle.h"
+#include "net/net.h"
+
+static const char follow_usage[] =
+    "usage: dauys-audit follow URL (-p CENTRAL.pub | -P KEY) --state DIR\n"
+    "                          [--origin dauys/REF/MODE] [--copies DIR] [--bundle BUNDLE]\n"
+    "                          [--once | --interval SECONDS]\n"
+    "\n"
+    "Follows a log published as C2SP tlog-tiles at URL (http:// or https://, or a\n"
+    "directory holding checkpoint and tile/). Each round: verifies the checkpoint\n"
+    "with the pinned key and origin; checks that it extends the one kept in DIR\n"
+    "(RFC 9162 consistency proof from tiles authenticated against its signed\n"
+    "root); fetches the new entry bundles and checks each entry against its tile,\n"
+    "its index and its hash chain, and the root from its own leaf hashes; then\n"
+    "keeps the entries and the checkpoint in DIR. A checkpoint that does not\n"
+    "extend the kept one is a FORK: both signed checkpoints are kept in\n"
+    "DIR/forks/ as evidence, and it exits 1.\n" AUDIT_TRUST_OPTIONS_USAGE
+    "  --state DIR             the follower's own state (created if needed); without\n"
+    "                          --origin the first checkpoint's origin is trusted on\n"
+    "                          first use and kept\n"
+    "  --copies DIR            your own copies of protocols (FILE and FILE.minisig):\n"
+    "                          each counted unchanged, superseded, logged but not\n"
+    "                          counted, or missing from the log\n"
+    "  --bundle BUNDLE         the final evidence bundle: same key and origin, and its\n"
+    "                          log agrees with every checkpoint kept in DIR\n"
+    "  --once                  one round, then exit\n"
+    "  --interval SECONDS      seconds between rounds (default 10); network errors are\n"
+    "                          retried with backoff; SIGINT or SIGTERM stops\n"
+    "exit status: 0 all checks pass, 1 a fork or a check failed (a copy missing or\n"
+    "not counted as you hold it, a bundle that disagrees), 2 could not run\n";
+
+enum { OPT_STATE = 0x200, OPT_COPIES, OPT_BUNDLE, OPT_ONCE, OPT_INTERVAL };
+
+typedef struct follow_args {
+    audit_trust trust;
+    const char *url, *state, *copies, *bundle;
+    int once;
+    long interval;
+} follow_args;
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+/* Parses the options; 1 after --help, 0, or -1 after a usage error. */
+static int
+parse(follow_args *a, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"state", required_argument, NULL, OPT_STATE},
+                                             {"copies", required_argument, NULL, OPT_COPIES},
+                                             {"bundle", required_argument, NULL, OPT_BUNDLE},
+                                             {"once", no_argument, NULL, OPT_ONCE},
+                                             {"interval", required_argument, NULL, OPT_INTERVAL},
+                                             AUDIT_TRUST_LONGOPTS,
+                                             {NULL, 0, NULL, 0}};
+    char *end;
+    int c, interval_given = 0;
+
+    memset(a, 0, sizeof *a);
+    a->interval = 10;
+    while ((c = getopt_long(argc, argv, "p:P:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(follow_usage, stdout); return 1;
+        case OPT_STATE: a->state = optarg; break;
+        case OPT_COPIES: a->copies = optarg; break;
+        case OPT_BUNDLE: a->bundle = optarg; break;
+        case OPT_ONCE: a->once = 1; break;
+        case OPT_INTERVAL:
+            errno = 0;
+            a->interval = strtol(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || a->interval < 1 ||
+                a->interval > 86400) {
+                cli_message("follow: --interval: a number of seconds from 1 to 86400, not \"%s\"",
+                            optarg);
+                return -1;
+            }
+            interval_given = 1;
+            break;
+        default:
+            if (!audit_trust_option(&a->trust, c, optarg)) {
+                fputs(follow_usage, stderr);
+                return -1;
+            }
+        }
+    }
+    if (argc - optind != 1 || a->state == NULL || (a->once && interval_given)) {
+        if (a->once && interval_given) {
+            cli_message("follow: give --once or --interval, not both");
+        }
+        fputs(follow_usage, stderr);
+        return -1;
+    }
+    a->url = argv[optind];
+    return audit_trust_load(&a->trust, "follow", 0);
+}
+
+static void
+print_root(FILE *out, const uint8_t root[DAUYS_HASH_BYTES])
+{
+    for (int i = 0; i < 8; i++) {
+        fprintf(out, "%02x", root[i]);
+    }
+}
+
+/* What a round did, on stdout (a fork on stderr too). */
+static void
+print_round(const dauys_follow_round_info *r, const dauys_follow *f, double seconds)
+{
+    switch (r->outcome) {
+    case DAUYS_FOLLOW_SAME:
+        printf("follow: unchanged, %llu entries\n", (unsigned long long) r->seen.size);
+        break;
+    case DAUYS_FOLLOW_FIRST:
+    case DAUYS_FOLLOW_GREW:
+        printf("follow: %llu entries (+%llu, %.2f s, %llu fetches), root ",
+               (unsigned long long) r->seen.size, (unsigned long long) r->entries, seconds,
+               (unsigned long long) f->fetches);
+        print_root(stdout, r->seen.root);
+        printf("..., origin ");
+        cli_print_untrusted(stdout, r->seen.origin);
+        if (r->outcome == DAUYS_FOLLOW_GREW) {
+            printf(": extends the %llu kept\n", (unsigned long long) r->before.size);
+        } else if (r->origin_first_use) {
+            printf(": first checkpoint; origin trusted on first use (pin it with --origin)\n");
+        } else {
+            printf(": first checkpoint\n");
+        }
+        break;
+    case DAUYS_FOLLOW_FORK:
+        cli_message("FORK: the checkpoint of %llu entries served by %s does not extend the one "
+                    "of %llu entries kept: %s",
+                    (unsigned long long) r->seen.size, f->source,
+                    (unsigned long long) r->before.size, r->why);
+        fprintf(stderr, "  kept: %llu entries, root ", (unsigned long long) r->before.size);
+        print_root(stderr, r->before.root);
+        fprintf(stderr, "...\n  new:  %llu entries, root ", (unsigned long long) r->seen.size);
+        print_root(stderr, r->seen.root);
+        fprintf(stderr, "...\n  both signed checkpoints kept as evidence in %s/\n", r->evidence);
+        printf("follow: FORK, evidence in %s/\n", r->evidence);
+        break;
+    }
+    fflush(stdout);
+}
+
+static const char *const copy_status[] = {"counted unchanged", "superseded",
+                                          "logged but not counted", "missing from the log"};
+
+static void
+print_copy(const dauys_follow_copy *c, void *ctx)
+{
+    (void) ctx;
+    printf("%s ", c->fails ? "FAIL" : "ok  ");
+    cli_print_untrusted(stdout, c->name);
+    printf(": %s", copy_status[c->status]);
+    if (c->status != DAUYS_FOLLOW_MISSING) {
+        printf(" (entry %llu, %s, precinct ", (unsigned long long) c->entry, c->event);
+        cli_print_untrusted(stdout, c->precinct);
+        printf(" version %u)", c->version);
+    }
+    if (c->status == DAUYS_FOLLOW_SUPERSEDED) {
+        if (c->now == UINT64_MAX) {
+            printf(": the precinct is in conflict now, nothing of it counts");
+        } else {
+            printf(": entry %llu counts now%s", (unsigned long long) c->now,
+                   c->now_held ? ", a file you hold" : ", a file you do not hold");
+        }
+    }
+    if (c->status == DAUYS_FOLLOW_UNCOUNTED && c->reason_code[0] != '\0') {
+        printf(": ");
+        cli_print_untrusted(stdout, c->reason_code);
+        if (c->reason[0] != '\0') {
+            printf(" ");
+            cli_print_untrusted(stdout, c->reason);
+        }
+    }
+    if (c->signature == 0) {
+        printf("; its .minisig is not the signature logged");
+    }
+    printf("\n");
+}
+
+/* --copies: 0 all held copies count as held, 1 not, -1 could not check. */
+static int
+check_copies(dauys_follow *f, const char *dir)
+{
+    dauys_follow_copies_summary s;
+    dauys_error err;
+
+    if (dauys_follow_copies(&s, f, dir, print_copy, NULL, &err) != 0) {
+        cli_report(&err);
+        return -1;
+    }
+    printf("copies: %llu: %llu counted unchanged, %llu superseded, %llu logged but not counted, "
+           "%llu missing; %llu fail\n",
+           (unsigned long long) s.copies, (unsigned long long) s.counted,
+           (unsigned long long) s.superseded, (unsigned long long) s.uncounted,
+           (unsigned long long) s.missing, (unsigned long long) s.failing);
+    fflush(stdout);
+    return s.failing > 0;
+}
+
+/* --bundle: 0 it agrees, 1 not, -1 could not check. */
+static int
+check_bundle(dauys_follow *f, const char *bundle)
+{
+    dauys_follow_bundle_info info;
+    dauys_error err;
+
+    if (dauys_follow_check_bundle(&info, f, bundle, &err) != 0) {
+        cli_report(&err);
+        return audit_exit_for(&err) == CLI_EXIT_BAD ? 1 : -1;
+    }
+    printf("bundle: ");
+    cli_print_untrusted(stdout, bundle);
+    printf(": %llu entries, same key and origin, consistent with all %llu checkpoints kept (up "
+           "to %llu entries)\n",
+           (unsigned long long) info.size, (unsigned long long) info.checked,
+           (unsigned long long) info.max_kept);
+    fflush(stdout);
+    return 0;
+}
+
+/* The checks after a round; the exit status they call for. */
+static int
+after_round(dauys_follow *f, const follow_args *a)
+{
+    int rc = CLI_EXIT_OK, r;
+
+    if (a->copies != NULL && (r = check_copies(f, a->copies)) != 0) {
+        rc = r > 0 ? CLI_EXIT_BAD : CLI_EXIT_FAIL;
+    }
+    if (a->bundle != NULL && (r = check_bundle(f, a->bundle)) != 0 && rc != CLI_EXIT_FAIL) {
+        rc = r > 0 ? CLI_EXIT_BAD : CLI_EXIT_FAIL;
+    }
+    return rc;
+}
+
+/* Sleeps SECONDS, or less if a stop signal comes. */
+static void
+pause_for(double seconds)
+{
+    struct timespec step = {0, 100 * 1000 * 1000};
+
+    for (double slept = 0; slept < seconds && !stop_signal; slept += 0.1) {
+        nanosleep(&step, NULL);
+    }
+}
+
+/*
+ * One round and what follows it. Returns the exit status it calls for, or
+ * -1 for a network error worth retrying (reported).
+ */
+static int
+one_round(dauys_follow *f, int *changed)
+{
+    dauys_follow_round_info info;
+    dauys_error err;
+    double t0 = cli_now();
+
+    f->fetches = 0;
+    if (dauys_follow_round(&info, f, &err) != 0) {
+        cli_report(&err);
+        return err.status == DAUYS_E_NETWORK ? -1 : audit_exit_for(&err);
+    }
+    print_round(&info, f, cli_now() - t0);
+    if (info.outcome == DAUYS_FOLLOW_FORK) {
+        return CLI_EXIT_BAD;
+    }
+    *changed = info.outcome != DAUYS_FOLLOW_SAME;
+    return CLI_EXIT_OK;
+}
+
+/* Rounds until a stop signal, a fork or a failure; network errors retried with backoff. */
+static int
+poll_rounds(dauys_follow *f, const follow_args *a)
+{
+    double backoff = 1;
+    int rc, checks = CLI_EXIT_OK, first = 1;
+
+    while (!stop_signal) {
+        int changed = 0;
+        rc = one_round(f, &changed);
+        if (rc == -1) {
+            cli_message("follow: retrying in %.0f s", backoff);
+            pause_for(backoff);
+            backoff = backoff * 2 > 300 ? 300 : backoff * 2;
+            continue;
+        }
+        if (rc != CLI_EXIT_OK) {
+            return rc;
+        }
+        backoff = 1;
+        if (changed || first) {
+            checks = after_round(f, a);
+            if (checks == CLI_EXIT_FAIL) {
+                return checks;
+            }
+        }
+        first = 0;
+        pause_for((double) a->interval);
+    }
+    printf("follow: stopped by signal %d, %llu entries kept in %s\n", (int) stop_signal,
+           (unsigned long long) (f->have_kept ? f->kept.size : 0), f->state);
+    return checks;
+}
+
+int
+cmd_follow(int argc, char **argv)
+{
+    follow_args a;
+    dauys_follow f;
+    dauys_error err;
+    struct sigaction sa;
+    int rc = parse(&a, argc, argv), changed = 0, net = 0;
+
+    if (rc != 0) {
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    }
+    if (strncmp(a.url, "http://", 7) == 0 || strncmp(a.url, "https://", 8) == 0) {
+        if (dauys_net_init(&err) != 0) {
+            cli_report(&err);
+            return CLI_EXIT_FAIL;
+        }
+        net = 1;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (dauys_follow_open(&f, a.state, a.url, &a.trust.key, a.trust.origin, NULL, &err) != 0) {
+        cli_report(&err);
+        rc = audit_exit_for(&err);
+    } else if (a.once) {
+        rc = one_round(&f, &changed);
+        rc = rc == -1 ? CLI_EXIT_FAIL : rc;
+        if (rc == CLI_EXIT_OK) {
+            rc = after_round(&f, &a);
+        }
+    } else {
+        rc = poll_rounds(&f, &a);
+    }
+    dauys_follow_close(&f);
+    if (net) {
+        dauys_net_cleanup();
+    }
+    return rc;
+}

@@ -57,7 +57,7 @@ _dauys_complete_command() {
 # or a fixed value; false when OPTION takes a file or no argument.
 _dauys_argument() {
     case $1 in
-    -w | -d | --out | --dir | --tiles) _dauys_complete_path -d ;;
+    -w | -d | --out | --dir | --tiles | --state | --copies) _dauys_complete_path -d ;;
     --kdf) _dauys_complete_from sensitive interactive ;;
     --preset) _dauys_complete_from it-eligendo ;;
     --profile) _dauys_complete_from kz-constitutional kz-ordinary simple-majority quorum-majority ;;
@@ -94,7 +94,7 @@ _dauys() {
 _dauys_audit() {
     local trust="-p --central-key -P --trust-bundle-key --origin"
     _dauys_complete_command \
-        "verify retally prove check consistency check-consistency verify-signatures forensics" \
+        "verify retally prove check consistency check-consistency verify-signatures forensics follow" \
         "verify:$trust --json -j" \
         "retally:-p --central-key -P --trust-bundle-key" \
         "prove:$trust" \
@@ -102,7 +102,8 @@ _dauys_audit() {
         "consistency:-p --central-key -P --origin" \
         "check-consistency:-p --central-key -P --origin" \
         "verify-signatures:-p -P" \
-        "forensics:$trust --json --seed --question"
+        "forensics:$trust --json --seed --question" \
+        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval"
 }
 
 complete -F _dauys dauys
