@@ -18,7 +18,7 @@
 #include "core/alloc.h"
 #include "core/decimal.h"
 #include "core/proof.h"
-#include "core/tiles.h"
+#include "core/tile.h"
 #include "serve/livepage.h"
 #include "serve/serve_internal.h"
 #include "store/checkpoint.h"
