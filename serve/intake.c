@@ -80,7 +80,7 @@ on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filenam
 }
 
 enum MHD_Result
-serve_intake_begin(serve_request *r, struct MHD_Connection *c)
+dauys_serve_intake_begin(serve_request *r, struct MHD_Connection *c)
 {
     struct dauys_server *s = r->server;
     const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
@@ -89,18 +89,20 @@ serve_intake_begin(serve_request *r, struct MHD_Connection *c)
         pthread_mutex_lock(&s->lock);
         s->count.too_large++;
         pthread_mutex_unlock(&s->lock);
-        return serve_reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                                 "the body is over the limit (a protocol is at most 64 KiB)", 0);
+        return dauys_serve_reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                                       "the body is over the limit (a protocol is at most 64 KiB)",
+                                       0);
     }
     r->pp = MHD_create_post_processor(c, 16384, on_part, r);
     if (r->pp == NULL) {
         pthread_mutex_lock(&s->lock);
         s->count.malformed++;
         pthread_mutex_unlock(&s->lock);
-        return serve_reply_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                 "send multipart/form-data with parts \"protocol\" and "
-                                 "\"signature\" (curl -F protocol=@P -F signature=@P.minisig)",
-                                 0);
+        return dauys_serve_reply_error(
+            c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+            "send multipart/form-data with parts \"protocol\" and "
+            "\"signature\" (curl -F protocol=@P -F signature=@P.minisig)",
+            0);
     }
     pthread_mutex_lock(&s->lock);
     s->count.received++;
@@ -111,14 +113,14 @@ serve_intake_begin(serve_request *r, struct MHD_Connection *c)
 }
 
 enum MHD_Result
-serve_intake_body(serve_request *r, const char *data, size_t *size)
+dauys_serve_intake_body(serve_request *r, const char *data, size_t *size)
 {
     unsigned deadline =
         r->server->cfg->request_deadline_s ? r->server->cfg->request_deadline_s : 30u;
 
     /* A body trickled in to hold a connection (slowloris) is cut off: the
      * idle timeout alone never fires while a byte comes now and then. */
-    if (serve_now_ms() - r->started_ms > (uint64_t) deadline * 1000u) {
+    if (dauys_serve_now_ms() - r->started_ms > (uint64_t) deadline * 1000u) {
         pthread_mutex_lock(&r->server->lock);
         r->server->count.dropped++;
         pthread_mutex_unlock(&r->server->lock);
@@ -142,76 +144,59 @@ answer_refused(serve_request *r, unsigned status)
 {
     struct dauys_server *s = r->server;
     dauys_ingest_answer a;
-    char body[1400];
-    size_t at = 0;
+    dauys_textbuf b = {0};
 
     dauys_ingest_submission_answer(&a, r->sub);
     if (!r->part_seen[PART_SIGNATURE] && strcmp(a.reason_code, "signature") == 0) {
         a.reason = "no part \"signature\" was sent with the protocol"; /* not a file */
     }
-    at = (size_t) snprintf(body, sizeof body, "{\"outcome\": \"refused\", \"reason_code\": ");
-    if (serve_json_string(body, sizeof body, &at, a.reason_code) != 0 ||
-        (at += (size_t) snprintf(body + at, sizeof body - at, ", \"reason\": ")) >= sizeof body ||
-        serve_json_string(body, sizeof body - 3, &at, a.reason != NULL ? a.reason : "") != 0) {
-        return serve_reply_error(r->conn, status, "refused", 0);
-    }
-    at += (size_t) snprintf(body + at, sizeof body - at, "}\n");
+    dauys_textbuf_add(&b, "{\"outcome\": \"refused\", \"reason_code\": ");
+    dauys_serve_json_value(&b, a.reason_code);
+    dauys_textbuf_add(&b, ", \"reason\": ");
+    dauys_serve_json_value(&b, a.reason);
+    dauys_textbuf_add(&b, "}\n");
     pthread_mutex_lock(&s->lock);
     s->count.refused++;
     pthread_mutex_unlock(&s->lock);
-    return serve_reply(r->conn, status, "application/json", "no-store", body, at);
+    return dauys_serve_reply_json(r->conn, status, &b, 0);
 }
 
-/* The JSON of a recorded submission's answer into BODY. */
-static size_t
-format_answer(char *body, size_t size, const dauys_ingest_answer *a)
-{
-    size_t at = (size_t) snprintf(body, size, "{\"outcome\": ");
-    char hex[65];
-
-    for (int i = 0; i < 32; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", a->entry_sha256[i]);
-    }
-#define STR(v)                                                                                     \
-    ((v) == NULL ? ((at += (size_t) snprintf(body + at, size - at, "null")) < size ? 0 : -1)       \
-                 : serve_json_string(body, size, &at, (v)))
-    if (STR(a->outcome) != 0 ||
-        (at += (size_t) snprintf(body + at, size - at, ", \"precinct\": ")) >= size ||
-        STR(a->precinct) != 0 ||
-        (at += a->version
-                   ? (size_t) snprintf(body + at, size - at, ", \"version\": %u", a->version)
-                   : (size_t) snprintf(body + at, size - at, ", \"version\": null")) >= size ||
-        (at += (size_t) snprintf(body + at, size - at, ", \"reason_code\": ")) >= size ||
-        STR(a->reason_code) != 0 ||
-        (at += (size_t) snprintf(body + at, size - at, ", \"reason\": ")) >= size ||
-        STR(a->reason) != 0 ||
-        (at += (size_t) snprintf(body + at, size - at,
-                                 ", \"log_index\": %" PRIu64
-                                 ", \"entry_sha256\": \"%s\", \"warnings\": %zu}\n",
-                                 a->log_index, hex, a->warnings)) >= size) {
-        return 0;
-    }
-#undef STR
-    return at;
-}
-
-/* The committer's answer, once the connection is resumed. */
+/* The committer's answer, once the connection is resumed: the JSON of a
+ * recorded submission (docs/SERVER.md), the same for the same bytes. */
 static enum MHD_Result
 answer_recorded(serve_request *r)
 {
     dauys_ingest_answer a;
-    char body[1600];
-    size_t len;
+    dauys_textbuf b = {0};
+    char hex[65];
 
     if (r->answer_status != MHD_HTTP_OK) {
-        return serve_reply_error(r->conn, r->answer_status,
-                                 "could not record it now: nothing of it was kept; try again", 2);
+        return dauys_serve_reply_error(r->conn, r->answer_status,
+                                       "could not record it now: nothing of it was kept; try "
+                                       "again",
+                                       2);
     }
     dauys_ingest_submission_answer(&a, r->sub);
-    if ((len = format_answer(body, sizeof body, &a)) == 0) {
-        return serve_reply_error(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "answer too long", 0);
+    for (int i = 0; i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", a.entry_sha256[i]);
     }
-    return serve_reply(r->conn, MHD_HTTP_OK, "application/json", "no-store", body, len);
+    dauys_textbuf_add(&b, "{\"outcome\": ");
+    dauys_serve_json_value(&b, a.outcome);
+    dauys_textbuf_add(&b, ", \"precinct\": ");
+    dauys_serve_json_value(&b, a.precinct);
+    if (a.version != 0) {
+        dauys_textbuf_add(&b, ", \"version\": %u", a.version);
+    } else {
+        dauys_textbuf_add(&b, ", \"version\": null");
+    }
+    dauys_textbuf_add(&b, ", \"reason_code\": ");
+    dauys_serve_json_value(&b, a.reason_code);
+    dauys_textbuf_add(&b, ", \"reason\": ");
+    dauys_serve_json_value(&b, a.reason);
+    dauys_textbuf_add(
+        &b, ", \"log_index\": %" PRIu64 ", \"entry_sha256\": \"%s\", \"warnings\": %zu}\n",
+        a.log_index, hex, a.warnings);
+    return dauys_serve_reply_json(r->conn, MHD_HTTP_OK, &b, 0);
 }
 
 /* Queues R for the committer and suspends its connection; or answers 503. */
@@ -242,8 +227,9 @@ enqueue(serve_request *r)
     }
     pthread_mutex_unlock(&s->lock);
     if (refuse) {
-        return serve_reply_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                 s->closing ? "the server is shutting down" : "busy: try again", 1);
+        return dauys_serve_reply_error(
+            r->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+            s->closing ? "the server is shutting down" : "busy: try again", 1);
     }
     return MHD_YES;
 }
@@ -282,8 +268,9 @@ receive(serve_request *r)
         pthread_mutex_lock(&s->lock);
         s->count.too_large++;
         pthread_mutex_unlock(&s->lock);
-        return serve_reply_error(r->conn, MHD_HTTP_CONTENT_TOO_LARGE,
-                                 "a part is over its limit (a protocol is at most 64 KiB)", 0);
+        return dauys_serve_reply_error(r->conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                                       "a part is over its limit (a protocol is at most 64 KiB)",
+                                       0);
     }
     if (!r->malformed && !r->part_seen[PART_PROTOCOL]) {
         malformed(r, "no part \"protocol\"");
@@ -292,10 +279,10 @@ receive(serve_request *r)
         pthread_mutex_lock(&s->lock);
         s->count.malformed++;
         pthread_mutex_unlock(&s->lock);
-        return serve_reply_error(r->conn, MHD_HTTP_BAD_REQUEST, r->why, 0);
+        return dauys_serve_reply_error(r->conn, MHD_HTTP_BAD_REQUEST, r->why, 0);
     }
     if (verify_submission(r, &err) != 0) {
-        return serve_reply_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, err.message, 2);
+        return dauys_serve_reply_error(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, err.message, 2);
     }
     /* Nobody grows the log without a roster key (SECURITY.md). */
     if (!dauys_ingest_submission_signed(r->sub)) {
@@ -321,7 +308,7 @@ leave_flight(serve_request *r)
 }
 
 enum MHD_Result
-serve_intake_end(serve_request *r)
+dauys_serve_intake_end(serve_request *r)
 {
     enum MHD_Result rc;
 
@@ -342,7 +329,7 @@ serve_intake_end(serve_request *r)
 }
 
 void
-serve_intake_free(serve_request *r)
+dauys_serve_intake_free(serve_request *r)
 {
     if (r->pp != NULL) {
         (void) MHD_destroy_post_processor(r->pp);
@@ -386,7 +373,8 @@ reload_roster(struct dauys_server *s)
 
     if (dauys_workspace_open(&ws, s->cfg->workspace, &err) != 0 ||
         dauys_ingest_session_open(&session, ws, &err) != 0) {
-        serve_log(s, "the manifest changed, and reopening the workspace failed: %s", err.message);
+        dauys_serve_log(s, "the manifest changed, and reopening the workspace failed: %s",
+                        err.message);
         dauys_workspace_close(ws);
         return;
     }
@@ -396,8 +384,8 @@ reload_roster(struct dauys_server *s)
     s->ws = ws;
     s->session = session;
     pthread_rwlock_unlock(&s->roster_lock);
-    serve_log(s, "manifest version %u is in force now (accepted by another process)",
-              ws->manifest.version);
+    dauys_serve_log(s, "manifest version %u is in force now (accepted by another process)",
+                    ws->manifest.version);
 }
 
 /* Records the submissions of BATCH verified against the roster in force
@@ -418,10 +406,10 @@ commit_batch(struct dauys_server *s, serve_request **batch, dauys_ingest_submiss
         }
     }
     if (count > 0 && dauys_ingest_session_record(s->session, subs, count, NULL, &err) != 0) {
-        serve_log(s, "recording %zu submissions failed (answered 503, nothing kept): %s", count,
-                  err.message);
+        dauys_serve_log(s, "recording %zu submissions failed (answered 503, nothing kept): %s",
+                        count, err.message);
         status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        if (serve_manifest_changed(s->ws, &err) > 0) {
+        if (dauys_serve_manifest_changed(s->ws, &err) > 0) {
             reload_roster(s);
         }
     }
@@ -443,7 +431,7 @@ commit_batch(struct dauys_server *s, serve_request **batch, dauys_ingest_submiss
 #define BATCH_MAX 4096
 
 void *
-serve_committer_main(void *arg)
+dauys_serve_committer_main(void *arg)
 {
     struct dauys_server *s = arg;
     serve_request **batch = dauys_malloc_array(BATCH_MAX, sizeof *batch);

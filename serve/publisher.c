@@ -86,7 +86,7 @@ load_manifest_docs(struct dauys_server *s, dauys_error *err)
 }
 
 int
-serve_publisher_load_static(struct dauys_server *s, dauys_error *err)
+dauys_serve_publisher_load_static(struct dauys_server *s, dauys_error *err)
 {
     return load_manifest_docs(s, err) != 0 ||
                    dauys_tiles_published_size(&s->published_size, s->tiles, err) != 0
@@ -160,12 +160,12 @@ swap_documents(struct dauys_server *s, const dauys_serve_snapshot *snap, const c
 }
 
 int
-serve_publish_round(struct dauys_server *s, dauys_error *err)
+dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
 {
     char note[DAUYS_CHECKPOINT_NOTE_MAX];
     dauys_serve_snapshot *snap = NULL;
     dauys_checkpoint cp;
-    uint64_t size, old, started = serve_now_ms();
+    uint64_t size, old, started = dauys_serve_now_ms();
     int rc = -1;
 
     pthread_mutex_lock(&s->lock);
@@ -192,8 +192,9 @@ serve_publish_round(struct dauys_server *s, dauys_error *err)
         goto done;
     }
     if (size != old) {
-        serve_log(s, "published checkpoint %" PRIu64 " (%" PRIu64 " new entries) in %" PRIu64 " ms",
-                  size, size - old, serve_now_ms() - started);
+        dauys_serve_log(
+            s, "published checkpoint %" PRIu64 " (%" PRIu64 " new entries) in %" PRIu64 " ms", size,
+            size - old, dauys_serve_now_ms() - started);
     }
     rc = 0;
 done:
@@ -218,7 +219,7 @@ deadline_after(unsigned interval_ms)
 }
 
 void *
-serve_publisher_main(void *arg)
+dauys_serve_publisher_main(void *arg)
 {
     struct dauys_server *s = arg;
     dauys_error err;
@@ -234,13 +235,13 @@ serve_publisher_main(void *arg)
         grew = s->log_size > s->published_size;
         pthread_mutex_unlock(&s->lock);
         if (grew || stopping) {
-            int failed = serve_publish_round(s, &err) != 0;
+            int failed = dauys_serve_publish_round(s, &err) != 0;
             dauys_error reopen;
-            if (failed && serve_manifest_changed(s->pub, &reopen) > 0) {
-                failed = reopen_readers(s, &reopen) != 0 || serve_publish_round(s, &err) != 0;
+            if (failed && dauys_serve_manifest_changed(s->pub, &reopen) > 0) {
+                failed = reopen_readers(s, &reopen) != 0 || dauys_serve_publish_round(s, &err) != 0;
             }
             if (failed) {
-                serve_log(s, "publishing failed (will try again): %s", err.message);
+                dauys_serve_log(s, "publishing failed (will try again): %s", err.message);
             }
             if (stopping) {
                 s->publish_failed = failed;

@@ -41,16 +41,16 @@ serve_tile(struct dauys_server *s, struct MHD_Connection *c, const char *url)
 
     if (dauys_tile_path_parse(&t, url + 1, strlen(url + 1), &err) != 0 ||
         dauys_tile_path(rel, sizeof rel, &t, &err) != 0) {
-        return serve_reply_error(c, MHD_HTTP_NOT_FOUND, err.message, 0);
+        return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, err.message, 0);
     }
     snprintf(path, sizeof path, "%s/%s", s->tiles, rel);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-        return serve_reply_error(c, MHD_HTTP_NOT_FOUND,
-                                 errno == ENOENT ? "no such tile (yet)" : "unreadable tile", 0);
+        return dauys_serve_reply_error(
+            c, MHD_HTTP_NOT_FOUND, errno == ENOENT ? "no such tile (yet)" : "unreadable tile", 0);
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return serve_reply_error(c, MHD_HTTP_NOT_FOUND, "not a tile", 0);
+        return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, "not a tile", 0);
     }
     if ((r = MHD_create_response_from_fd((size_t) st.st_size, fd)) == NULL) { /* owns fd */
         close(fd);
@@ -164,7 +164,7 @@ serve_receipt(struct dauys_server *s, struct MHD_Connection *c, const char *prec
     const size_t cap = DAUYS_PROOF_TEXT_MAX + 4096;
 
     if (!plausible_id(precinct)) {
-        return serve_reply_error(c, MHD_HTTP_NOT_FOUND, "not a precinct id", 0);
+        return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, "not a precinct id", 0);
     }
     if ((receipt = dauys_malloc(cap)) == NULL) {
         return MHD_NO;
@@ -183,16 +183,17 @@ serve_receipt(struct dauys_server *s, struct MHD_Connection *c, const char *prec
     }
     pthread_mutex_unlock(&s->reader_lock);
     if (len > 0) {
-        rc = serve_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", CACHE_SHORT, receipt,
-                         (size_t) len);
+        rc = dauys_serve_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", CACHE_SHORT, receipt,
+                               (size_t) len);
     } else if (len == 0) {
-        rc = serve_reply_error(c, MHD_HTTP_NOT_FOUND,
-                               later ? "its counted protocol is not in a published checkpoint "
-                                       "yet: ask again after the next one"
-                                     : "the precinct has no counted protocol",
-                               later ? 1 : 0);
+        rc =
+            dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND,
+                                    later ? "its counted protocol is not in a published checkpoint "
+                                            "yet: ask again after the next one"
+                                          : "the precinct has no counted protocol",
+                                    later ? 1 : 0);
     } else {
-        rc = serve_reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message, 0);
+        rc = dauys_serve_reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message, 0);
     }
     dauys_free(receipt);
     return rc;
@@ -233,19 +234,19 @@ serve_old_checkpoint(struct dauys_server *s, struct MHD_Connection *c, const cha
     long len;
 
     if (dauys_decimal_parse(&size, text, strlen(text), INT64_MAX) != 0) {
-        return serve_reply_error(c, MHD_HTTP_NOT_FOUND, "not a tree size", 0);
+        return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, "not a tree size", 0);
     }
     pthread_mutex_lock(&s->reader_lock);
     len = read_checkpoint(note, sizeof note, s->reader, size, &err);
     pthread_mutex_unlock(&s->reader_lock);
     if (len < 0) {
-        return serve_reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message, 0);
+        return dauys_serve_reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message, 0);
     }
     if (len == 0) {
-        return serve_reply_error(c, MHD_HTTP_NOT_FOUND, "no checkpoint of that size", 0);
+        return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, "no checkpoint of that size", 0);
     }
-    return serve_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", CACHE_IMMUTABLE, note,
-                       (size_t) len);
+    return dauys_serve_reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", CACHE_IMMUTABLE, note,
+                             (size_t) len);
 }
 
 static enum MHD_Result
@@ -261,7 +262,7 @@ serve_live_page(struct dauys_server *s, struct MHD_Connection *c)
     }
     pthread_mutex_unlock(&s->lock);
     if (r == NULL) {
-        return serve_reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not published yet", 1);
+        return dauys_serve_reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not published yet", 1);
     }
     if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8") ==
             MHD_YES &&
@@ -277,12 +278,12 @@ serve_live_page(struct dauys_server *s, struct MHD_Connection *c)
 }
 
 enum MHD_Result
-serve_route_get(struct dauys_server *s, struct MHD_Connection *c, const char *url)
+dauys_serve_route_get(struct dauys_server *s, struct MHD_Connection *c, const char *url)
 {
     static const char text[] = "text/plain; charset=utf-8";
 
     if (strcmp(url, "/checkpoint") == 0) {
-        return serve_reply_doc(s, c, &s->checkpoint, text, CACHE_SHORT);
+        return dauys_serve_reply_doc(s, c, &s->checkpoint, text, CACHE_SHORT);
     }
     if (strncmp(url, "/tile/", 6) == 0) {
         return serve_tile(s, c, url);
@@ -291,16 +292,16 @@ serve_route_get(struct dauys_server *s, struct MHD_Connection *c, const char *ur
         return serve_live_page(s, c);
     }
     if (strcmp(url, "/v1/status") == 0) {
-        return serve_reply_doc(s, c, &s->status_json, "application/json", CACHE_SHORT);
+        return dauys_serve_reply_doc(s, c, &s->status_json, "application/json", CACHE_SHORT);
     }
     if (strcmp(url, "/v1/manifest") == 0) {
-        return serve_reply_doc(s, c, &s->manifest, text, CACHE_SHORT);
+        return dauys_serve_reply_doc(s, c, &s->manifest, text, CACHE_SHORT);
     }
     if (strcmp(url, "/v1/manifest.minisig") == 0) {
-        return serve_reply_doc(s, c, &s->manifest_sig, text, CACHE_SHORT);
+        return dauys_serve_reply_doc(s, c, &s->manifest_sig, text, CACHE_SHORT);
     }
     if (strcmp(url, "/v1/central.pub") == 0) {
-        return serve_reply_doc(s, c, &s->central_pub, text, CACHE_SHORT);
+        return dauys_serve_reply_doc(s, c, &s->central_pub, text, CACHE_SHORT);
     }
     if (strncmp(url, "/v1/receipts/", 13) == 0) {
         return serve_receipt(s, c, url + 13);
@@ -308,5 +309,5 @@ serve_route_get(struct dauys_server *s, struct MHD_Connection *c, const char *ur
     if (strncmp(url, "/v1/checkpoints/", 16) == 0) {
         return serve_old_checkpoint(s, c, url + 16);
     }
-    return serve_reply_error(c, MHD_HTTP_NOT_FOUND, "no such resource", 0);
+    return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, "no such resource", 0);
 }

@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "core/textbuf.h"
 #include "ingest/ingest.h"
 #include "keys/note.h"
 #include "serve/server.h"
@@ -95,42 +96,46 @@ struct dauys_server {
 };
 
 /* Formats a log line and hands it to the configuration's log hook. */
-void serve_log(const struct dauys_server *s, const char *fmt, ...)
+void dauys_serve_log(const struct dauys_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Milliseconds on the monotonic clock. */
-uint64_t serve_now_ms(void);
+uint64_t dauys_serve_now_ms(void);
 
 /* intake.c: submissions. */
-enum MHD_Result serve_intake_begin(serve_request *r, struct MHD_Connection *c);
-enum MHD_Result serve_intake_body(serve_request *r, const char *data, size_t *size);
-enum MHD_Result serve_intake_end(serve_request *r);
-void serve_intake_free(serve_request *r);
-void *serve_committer_main(void *arg);
+enum MHD_Result dauys_serve_intake_begin(serve_request *r, struct MHD_Connection *c);
+enum MHD_Result dauys_serve_intake_body(serve_request *r, const char *data, size_t *size);
+enum MHD_Result dauys_serve_intake_end(serve_request *r);
+void dauys_serve_intake_free(serve_request *r);
+void *dauys_serve_committer_main(void *arg);
 
 /* 1 if the database holds a manifest version other than WS's (another
  * process accepted one), 0 if not, -1 on error. */
-int serve_manifest_changed(dauys_workspace *ws, dauys_error *err);
+int dauys_serve_manifest_changed(dauys_workspace *ws, dauys_error *err);
 
 /* publisher.c */
-int serve_publish_round(struct dauys_server *s, dauys_error *err);
-int serve_publisher_load_static(struct dauys_server *s, dauys_error *err);
-void *serve_publisher_main(void *arg);
+int dauys_serve_publish_round(struct dauys_server *s, dauys_error *err);
+int dauys_serve_publisher_load_static(struct dauys_server *s, dauys_error *err);
+void *dauys_serve_publisher_main(void *arg);
 
 /* routes.c: GET and HEAD */
-enum MHD_Result serve_route_get(struct dauys_server *s, struct MHD_Connection *c, const char *url);
+enum MHD_Result dauys_serve_route_get(struct dauys_server *s, struct MHD_Connection *c,
+                                      const char *url);
 
 /* Responses: a copy of LEN bytes at DATA with TYPE and CACHE headers. */
-enum MHD_Result serve_reply(struct MHD_Connection *c, unsigned status, const char *type,
-                            const char *cache, const void *data, size_t len);
+enum MHD_Result dauys_serve_reply(struct MHD_Connection *c, unsigned status, const char *type,
+                                  const char *cache, const void *data, size_t len);
 /* A JSON error {"error": WHY} (with Retry-After when RETRY_AFTER > 0). */
-enum MHD_Result serve_reply_error(struct MHD_Connection *c, unsigned status, const char *why,
-                                  unsigned retry_after);
+enum MHD_Result dauys_serve_reply_error(struct MHD_Connection *c, unsigned status, const char *why,
+                                        unsigned retry_after);
 /* A copy of the document under the lock, replied with TYPE and CACHE. */
-enum MHD_Result serve_reply_doc(struct dauys_server *s, struct MHD_Connection *c,
-                                const serve_doc *doc, const char *type, const char *cache);
+enum MHD_Result dauys_serve_reply_doc(struct dauys_server *s, struct MHD_Connection *c,
+                                      const serve_doc *doc, const char *type, const char *cache);
 
-/* Appends to a growing JSON text: a string escaped, "</" made safe. */
-int serve_json_string(char *out, size_t size, size_t *at, const char *v);
+/* Appends V (NULL: null) to B as a JSON string (dauys_serve_json_string). */
+void dauys_serve_json_value(dauys_textbuf *b, const char *v);
+/* Replies B's JSON (freed here) with STATUS (and Retry-After if RETRY_AFTER > 0). */
+enum MHD_Result dauys_serve_reply_json(struct MHD_Connection *c, unsigned status, dauys_textbuf *b,
+                                       unsigned retry_after);
 
 #endif

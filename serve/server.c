@@ -20,10 +20,11 @@
 
 #include "core/alloc.h"
 #include "serve/serve_internal.h"
+#include "serve/snapshot.h"
 #include "store/db.h"
 
 void
-serve_log(const struct dauys_server *s, const char *fmt, ...)
+dauys_serve_log(const struct dauys_server *s, const char *fmt, ...)
 {
     char line[768];
     va_list ap;
@@ -38,7 +39,7 @@ serve_log(const struct dauys_server *s, const char *fmt, ...)
 }
 
 uint64_t
-serve_now_ms(void)
+dauys_serve_now_ms(void)
 {
     struct timespec t;
 
@@ -60,8 +61,8 @@ add_common_headers(struct MHD_Response *r, const char *type, const char *cache)
 }
 
 enum MHD_Result
-serve_reply(struct MHD_Connection *c, unsigned status, const char *type, const char *cache,
-            const void *data, size_t len)
+dauys_serve_reply(struct MHD_Connection *c, unsigned status, const char *type, const char *cache,
+                  const void *data, size_t len)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *) data, MHD_RESPMEM_MUST_COPY);
@@ -77,52 +78,33 @@ serve_reply(struct MHD_Connection *c, unsigned status, const char *type, const c
     return rc;
 }
 
-int
-serve_json_string(char *out, size_t size, size_t *at, const char *v)
+/* Appends V to B as a JSON string, or null. */
+void
+dauys_serve_json_value(dauys_textbuf *b, const char *v)
 {
-    size_t n = *at;
-
-#define PUT(ch)                                                                                    \
-    do {                                                                                           \
-        if (n + 1 >= size) {                                                                       \
-            return -1;                                                                             \
-        }                                                                                          \
-        out[n++] = (ch);                                                                           \
-    } while (0)
-    PUT('"');
-    for (const unsigned char *p = (const unsigned char *) v; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\' || *p < 0x20 || *p == 0x7f ||
-            (*p == '/' && p > (const unsigned char *) v && p[-1] == '<')) {
-            if (n + 7 >= size) {
-                return -1;
-            }
-            n += (size_t) snprintf(out + n, size - n, "\\u%04x", *p);
-        } else {
-            PUT((char) *p);
-        }
+    if (v == NULL) {
+        dauys_textbuf_add(b, "null");
+    } else {
+        dauys_serve_json_string(b, v, strlen(v));
     }
-    PUT('"');
-#undef PUT
-    out[n] = '\0';
-    *at = n;
-    return 0;
 }
 
 enum MHD_Result
-serve_reply_error(struct MHD_Connection *c, unsigned status, const char *why, unsigned retry_after)
+dauys_serve_reply_json(struct MHD_Connection *c, unsigned status, dauys_textbuf *b,
+                       unsigned retry_after)
 {
-    char body[640];
-    size_t at = 0;
     struct MHD_Response *r;
     enum MHD_Result rc = MHD_NO;
     char seconds[16];
 
-    at = (size_t) snprintf(body, sizeof body, "{\"error\": ");
-    if (serve_json_string(body, sizeof body - 3, &at, why) != 0) {
-        at = (size_t) snprintf(body, sizeof body, "{\"error\": \"(reason too long)\"");
+    if (b->failed || b->buf == NULL) {
+        dauys_free(b->buf);
+        return MHD_NO; /* out of memory: the connection is closed */
     }
-    at += (size_t) snprintf(body + at, sizeof body - at, "}\n");
-    if ((r = MHD_create_response_from_buffer(at, body, MHD_RESPMEM_MUST_COPY)) == NULL) {
+    r = MHD_create_response_from_buffer(b->len, b->buf, MHD_RESPMEM_MUST_COPY);
+    dauys_free(b->buf);
+    b->buf = NULL;
+    if (r == NULL) {
         return MHD_NO;
     }
     snprintf(seconds, sizeof seconds, "%u", retry_after);
@@ -136,8 +118,20 @@ serve_reply_error(struct MHD_Connection *c, unsigned status, const char *why, un
 }
 
 enum MHD_Result
-serve_reply_doc(struct dauys_server *s, struct MHD_Connection *c, const serve_doc *doc,
-                const char *type, const char *cache)
+dauys_serve_reply_error(struct MHD_Connection *c, unsigned status, const char *why,
+                        unsigned retry_after)
+{
+    dauys_textbuf b = {0};
+
+    dauys_textbuf_add(&b, "{\"error\": ");
+    dauys_serve_json_value(&b, why);
+    dauys_textbuf_add(&b, "}\n");
+    return dauys_serve_reply_json(c, status, &b, retry_after);
+}
+
+enum MHD_Result
+dauys_serve_reply_doc(struct dauys_server *s, struct MHD_Connection *c, const serve_doc *doc,
+                      const char *type, const char *cache)
 {
     struct MHD_Response *r = NULL;
     enum MHD_Result rc = MHD_NO;
@@ -148,9 +142,9 @@ serve_reply_doc(struct dauys_server *s, struct MHD_Connection *c, const serve_do
     }
     pthread_mutex_unlock(&s->lock);
     if (r == NULL) {
-        return doc->data == NULL
-                   ? serve_reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not published yet", 1)
-                   : MHD_NO;
+        return doc->data == NULL ? dauys_serve_reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                                           "not published yet", 1)
+                                 : MHD_NO;
     }
     if (add_common_headers(r, type, cache) == 0) {
         rc = MHD_queue_response(c, MHD_HTTP_OK, r);
@@ -172,13 +166,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         int get =
             strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
         if (get) {
-            return serve_route_get(s, c, url);
+            return dauys_serve_route_get(s, c, url);
         }
         if (strcmp(url, "/v1/protocols") != 0) {
-            return serve_reply_error(c, MHD_HTTP_NOT_FOUND, "no such resource", 0);
+            return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, "no such resource", 0);
         }
         if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
-            return serve_reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST a protocol here", 0);
+            return dauys_serve_reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST a protocol here",
+                                           0);
         }
         if ((r = dauys_malloc(sizeof *r)) == NULL) {
             return MHD_NO;
@@ -187,14 +182,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         r->server = s;
         r->conn = c;
         r->is_submission = 1;
-        r->started_ms = serve_now_ms();
+        r->started_ms = dauys_serve_now_ms();
         *con_cls = r;
-        return serve_intake_begin(r, c);
+        return dauys_serve_intake_begin(r, c);
     }
     if (*upload_data_size > 0) {
-        return serve_intake_body(r, upload_data, upload_data_size);
+        return dauys_serve_intake_body(r, upload_data, upload_data_size);
     }
-    return serve_intake_end(r);
+    return dauys_serve_intake_end(r);
 }
 
 /* MHD's completion notice: the request is over (answered or aborted). */
@@ -208,7 +203,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void) c;
     (void) toe;
     if (r != NULL) {
-        serve_intake_free(r);
+        dauys_serve_intake_free(r);
         *con_cls = NULL;
     }
 }
@@ -225,7 +220,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
     vsnprintf(line, sizeof line, fmt, ap);
     line[strcspn(line, "\n")] = '\0';
-    serve_log(s, "http: %s", line);
+    dauys_serve_log(s, "http: %s", line);
 }
 
 /* Parses "A.B.C.D:PORT" into SA. */
@@ -285,7 +280,7 @@ start_daemon(struct dauys_server *s, dauys_error *err)
 }
 
 int
-serve_manifest_changed(dauys_workspace *ws, dauys_error *err)
+dauys_serve_manifest_changed(dauys_workspace *ws, dauys_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -363,17 +358,17 @@ dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error
     pthread_cond_init(&s->committer_wake, NULL);
     pthread_cond_init(&s->publisher_wake, NULL);
     pthread_cond_init(&s->idle, NULL);
-    if (open_workspaces(s, err) != 0 || serve_publisher_load_static(s, err) != 0 ||
-        serve_publish_round(s, err) != 0) {
+    if (open_workspaces(s, err) != 0 || dauys_serve_publisher_load_static(s, err) != 0 ||
+        dauys_serve_publish_round(s, err) != 0) {
         server_free(s);
         return -1;
     }
-    if (pthread_create(&s->committer, NULL, serve_committer_main, s) != 0) {
+    if (pthread_create(&s->committer, NULL, dauys_serve_committer_main, s) != 0) {
         server_free(s);
         return dauys_error_set(err, DAUYS_E_NOMEM, "cannot start the committer thread");
     }
     s->committer_started = 1;
-    if (pthread_create(&s->publisher, NULL, serve_publisher_main, s) != 0) {
+    if (pthread_create(&s->publisher, NULL, dauys_serve_publisher_main, s) != 0) {
         dauys_error_set(err, DAUYS_E_NOMEM, "cannot start the publisher thread");
         goto failed;
     }
@@ -416,7 +411,7 @@ static void
 wait_in_flight(struct dauys_server *s, uint64_t deadline_ms)
 {
     pthread_mutex_lock(&s->lock);
-    while (s->in_flight > 0 && serve_now_ms() < deadline_ms) {
+    while (s->in_flight > 0 && dauys_serve_now_ms() < deadline_ms) {
         struct timespec t;
         clock_gettime(CLOCK_REALTIME, &t);
         t.tv_nsec += 50 * 1000000L;
@@ -439,7 +434,7 @@ dauys_serve_stop(dauys_server *s, dauys_error *err)
         if (fd != MHD_INVALID_SOCKET) {
             close(fd);
         }
-        wait_in_flight(s, serve_now_ms() + 10000u);
+        wait_in_flight(s, dauys_serve_now_ms() + 10000u);
     }
     pthread_mutex_lock(&s->lock);
     s->closing = 1; /* what arrives now is answered 503: the client retries elsewhere */

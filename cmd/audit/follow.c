@@ -39,17 +39,19 @@ static const char follow_usage[] =
     "                          counted, or missing from the log\n"
     "  --bundle BUNDLE         the final evidence bundle: same key and origin, and its\n"
     "                          log agrees with every checkpoint kept in DIR\n"
+    "  --cacert FILE           trust the certificate authorities in FILE (PEM) for\n"
+    "                          https, instead of the system's\n"
     "  --once                  one round, then exit\n"
     "  --interval SECONDS      seconds between rounds (default 10); network errors are\n"
     "                          retried with backoff; SIGINT or SIGTERM stops\n"
     "exit status: 0 all checks pass, 1 a fork or a check failed (a copy missing or\n"
     "not counted as you hold it, a bundle that disagrees), 2 could not run\n";
 
-enum { OPT_STATE = 0x200, OPT_COPIES, OPT_BUNDLE, OPT_ONCE, OPT_INTERVAL };
+enum { OPT_STATE = 0x200, OPT_COPIES, OPT_BUNDLE, OPT_ONCE, OPT_INTERVAL, OPT_CACERT };
 
 typedef struct follow_args {
     audit_trust trust;
-    const char *url, *state, *copies, *bundle;
+    const char *url, *state, *copies, *bundle, *cacert;
     int once;
     long interval;
 } follow_args;
@@ -71,6 +73,7 @@ parse(follow_args *a, int argc, char **argv)
                                              {"bundle", required_argument, NULL, OPT_BUNDLE},
                                              {"once", no_argument, NULL, OPT_ONCE},
                                              {"interval", required_argument, NULL, OPT_INTERVAL},
+                                             {"cacert", required_argument, NULL, OPT_CACERT},
                                              AUDIT_TRUST_LONGOPTS,
                                              {NULL, 0, NULL, 0}};
     char *end;
@@ -85,6 +88,7 @@ parse(follow_args *a, int argc, char **argv)
         case OPT_COPIES: a->copies = optarg; break;
         case OPT_BUNDLE: a->bundle = optarg; break;
         case OPT_ONCE: a->once = 1; break;
+        case OPT_CACERT: a->cacert = optarg; break;
         case OPT_INTERVAL:
             errno = 0;
             a->interval = strtol(optarg, &end, 10);
@@ -347,7 +351,9 @@ cmd_follow(int argc, char **argv)
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (dauys_follow_open(&f, a.state, a.url, &a.trust.key, a.trust.origin, NULL, &err) != 0) {
+    dauys_net_options net_options = {.ca_file = a.cacert};
+    if (dauys_follow_open(&f, a.state, a.url, &a.trust.key, a.trust.origin, &net_options, &err) !=
+        0) {
         cli_report(&err);
         rc = audit_exit_for(&err);
     } else if (a.once) {

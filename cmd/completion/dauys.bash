@@ -103,7 +103,7 @@ _dauys_audit() {
         "check-consistency:-p --central-key -P --origin" \
         "verify-signatures:-p -P" \
         "forensics:$trust --json --seed --question" \
-        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval"
+        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert"
 }
 
 complete -F _dauys dauys
