@@ -55,7 +55,8 @@
 # volume): DAUYS_CONCURRENT_PROTOCOLS (default here 2000), DAUYS_CRASH_PROTOCOLS
 # (2000), DAUYS_CRASH_KILLS (4), DAUYS_DISKFULL_PROTOCOLS (2000, its own),
 # DAUYS_REPLAY_COPIES (1: replay_cli.sh's large file is the CSV once, 7,896
-# rows), DAUYS_FORENSICS_PRECINCTS (400); and DAUYS_PROBE_TIMEOUT (600 s
+# rows), DAUYS_FORENSICS_PRECINCTS (400), DAUYS_SERVE_PRECINCTS (300: dauys
+# serve, dauys submit and dauys-audit follow at once); and DAUYS_PROBE_TIMEOUT (600 s
 # here) for tests/tools/coredump_probe.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,19 +79,21 @@ export DAUYS_CRASH_KILLS=${DAUYS_CRASH_KILLS:-4}
 export DAUYS_DISKFULL_PROTOCOLS=${DAUYS_DISKFULL_PROTOCOLS:-2000}
 export DAUYS_REPLAY_COPIES=${DAUYS_REPLAY_COPIES:-1}
 export DAUYS_FORENSICS_PRECINCTS=${DAUYS_FORENSICS_PRECINCTS:-400}
+export DAUYS_SERVE_PRECINCTS=${DAUYS_SERVE_PRECINCTS:-300}
 # secrets_cli.sh's probe waits for import-csv's first line (60 s natively).
 export DAUYS_PROBE_TIMEOUT=${DAUYS_PROBE_TIMEOUT:-600}
 
 # Tests that kill dauys with SIGKILL on purpose (crash_cli.sh: kill -9 during
-# an ingest): the killed processes' logs end without valgrind's report.
-sigkill_tests=" crash "
+# an ingest; serve_crash_cli.sh: of dauys serve under load): the killed
+# processes' logs end without valgrind's report.
+sigkill_tests=" crash serve_crash "
 
 # The default tier's subset (scripts/test.sh): every program and every command
 # of both at least once, chosen by measuring which test runs which command
 # (docs/TESTING.md, "Memory checking"). consistency and check-consistency run
 # only in audit (with reseal), proof only in ingest, verify-signatures only in
 # keys; publish has report, archive has archive and demo, import import-csv.
-subset_tests="audit keys ingest publish archive import"
+subset_tests="audit keys ingest publish archive import serve"
 
 tests=()
 whole=0 # 1: all the tests or the subset, so every command must have run
