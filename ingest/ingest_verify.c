@@ -155,6 +155,28 @@ read_protocol(ingest_item *item)
     return -1;
 }
 
+/* Takes the signature bytes in ITEM->sig: refused (wiped, none kept) if
+ * they are a secret key, else hashed. 0, or -1 with the verdict failed. */
+static int
+accept_signature(ingest_item *item)
+{
+    if ((item->sig_secret = refuse_secret(&item->sig, item->sig_len, item)) != 0) {
+        if (item->sig_secret < 0) {
+            return -1;
+        }
+        item->sig_len = 0;
+        snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
+                 "the signature file is a minisign secret key (refused: nothing of it is kept)");
+        return 0;
+    }
+    item->has_sig = 1;
+    if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
+        verdict(item, ITEM_FAILED, "nomem", "hashing the signature failed");
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads PATH.minisig if there is one (its absence is judged later, once the
  * header says which precinct the file claims to be). A symbolic link is not
  * followed: the bytes read are kept and published, and a link planted
@@ -179,21 +201,7 @@ read_signature(ingest_item *item)
                                                     : "no readable signature file beside it");
         return 0;
     }
-    if ((item->sig_secret = refuse_secret(&item->sig, item->sig_len, item)) != 0) {
-        if (item->sig_secret < 0) {
-            return -1;
-        }
-        item->sig_len = 0;
-        snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
-                 "the signature file is a minisign secret key (refused: nothing of it is kept)");
-        return 0;
-    }
-    item->has_sig = 1;
-    if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
-        verdict(item, ITEM_FAILED, "nomem", "hashing the signature failed");
-        return -1;
-    }
-    return 0;
+    return accept_signature(item);
 }
 
 /* The header names this referendum and a precinct of the roster; its index in *PRECINCT. */
@@ -348,21 +356,7 @@ take_signature(ingest_item *item, const void *sig, size_t sig_len)
         return -1;
     }
     item->sig_len = sig_len;
-    if ((item->sig_secret = refuse_secret(&item->sig, item->sig_len, item)) != 0) {
-        if (item->sig_secret < 0) {
-            return -1;
-        }
-        item->sig_len = 0;
-        snprintf(item->sig_problem, sizeof item->sig_problem, "%s",
-                 "the signature file is a minisign secret key (refused: nothing of it is kept)");
-        return 0;
-    }
-    item->has_sig = 1;
-    if (dauys_sha256(item->sig_sha256, item->sig, item->sig_len) != 0) {
-        verdict(item, ITEM_FAILED, "nomem", "hashing the signature failed");
-        return -1;
-    }
-    return 0;
+    return accept_signature(item);
 }
 
 void

@@ -86,25 +86,28 @@ plausible_id(const char *id)
     return 1;
 }
 
-/* Log entry INDEX's bytes into OUT (SIZE bytes): its length, or -1. */
+/* The one value SQL (one ?1 parameter, bound to KEY) selects in WS, copied
+ * into OUT (CAP bytes): its length, 0 if there is no row, -1 on error (a
+ * value of CAP bytes or more is DAUYS_E_TOO_LARGE, naming WHAT). */
 static long
-read_entry(char *out, size_t size, dauys_workspace *ws, uint64_t index, dauys_error *err)
+select_value(char *out, size_t cap, dauys_workspace *ws, const char *sql, uint64_t key,
+             const char *what, dauys_error *err)
 {
     sqlite3_stmt *st = NULL;
     long len = -1;
     int rc;
 
-    if (dauys_db_prepare(ws->db, &st, "SELECT entry FROM log_entry WHERE idx = ?1", err) != 0) {
+    if (dauys_db_prepare(ws->db, &st, sql, err) != 0) {
         return -1;
     }
-    if (dauys_db_bind_int(st, 1, (int64_t) index)) {
-        dauys_db_bind_fail(st, err, "binding a log index");
+    if (dauys_db_bind_int(st, 1, (int64_t) key)) {
+        dauys_db_bind_fail(st, err, "binding a key");
     } else if ((rc = dauys_db_step_row(st, err)) == 0) {
-        dauys_error_set(err, DAUYS_E_DATABASE, "log entry %" PRIu64 " is missing", index);
+        len = 0;
     } else if (rc > 0) {
         int n = sqlite3_column_bytes(st, 0);
-        if ((size_t) n >= size) {
-            dauys_error_set(err, DAUYS_E_TOO_LARGE, "log entry %" PRIu64 " is too long", index);
+        if ((size_t) n >= cap) {
+            dauys_error_set(err, DAUYS_E_TOO_LARGE, "%s %" PRIu64 " is too long", what, key);
         } else {
             memcpy(out, sqlite3_column_blob(st, 0), (size_t) n);
             len = n;
@@ -145,8 +148,12 @@ make_receipt(char *out, size_t cap, int *later, struct dauys_server *s, const ch
         return -1;
     }
     n = strlen(out);
-    if ((entry_len = read_entry(out + n, cap - n, s->reader, index, err)) < 0) {
-        return -1;
+    if ((entry_len =
+             select_value(out + n, cap - n, s->reader, "SELECT entry FROM log_entry WHERE idx = ?1",
+                          index, "log entry", err)) <= 0) {
+        return entry_len < 0 ? -1
+                             : dauys_error_set(err, DAUYS_E_DATABASE,
+                                               "log entry %" PRIu64 " is missing", index);
     }
     return (long) (n + (size_t) entry_len);
 }
@@ -199,31 +206,6 @@ serve_receipt(struct dauys_server *s, struct MHD_Connection *c, const char *prec
     return rc;
 }
 
-/* The note of the checkpoint of SIZE entries signed before: its length, 0 none, -1 error. */
-static long
-read_checkpoint(char *out, size_t cap, dauys_workspace *ws, uint64_t size, dauys_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    long len = -1;
-    int rc;
-
-    if (dauys_db_prepare(ws->db, &st, "SELECT note FROM checkpoint WHERE size = ?1", err) != 0) {
-        return -1;
-    }
-    if (dauys_db_bind_int(st, 1, (int64_t) size)) {
-        dauys_db_bind_fail(st, err, "binding a checkpoint size");
-    } else if ((rc = dauys_db_step_row(st, err)) >= 0) {
-        int n = rc > 0 ? sqlite3_column_bytes(st, 0) : 0;
-        len = 0;
-        if (rc > 0 && (size_t) n < cap) {
-            memcpy(out, sqlite3_column_text(st, 0), (size_t) n);
-            len = n;
-        }
-    }
-    sqlite3_finalize(st);
-    return len;
-}
-
 /* GET /v1/checkpoints/SIZE: every checkpoint signed stays available. */
 static enum MHD_Result
 serve_old_checkpoint(struct dauys_server *s, struct MHD_Connection *c, const char *text)
@@ -237,7 +219,8 @@ serve_old_checkpoint(struct dauys_server *s, struct MHD_Connection *c, const cha
         return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, "not a tree size", 0);
     }
     pthread_mutex_lock(&s->reader_lock);
-    len = read_checkpoint(note, sizeof note, s->reader, size, &err);
+    len = select_value(note, sizeof note, s->reader, "SELECT note FROM checkpoint WHERE size = ?1",
+                       size, "checkpoint", &err);
     pthread_mutex_unlock(&s->reader_lock);
     if (len < 0) {
         return dauys_serve_reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.message, 0);

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "tests/support.h"
 
+#include <sqlite3.h>
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,4 +199,62 @@ support_write_signed(const char *dir, const char *name, const char *text, const 
     assert_int_equal(dauys_keys_signature_encode(sigtext, sizeof sigtext, &sig, NULL, &err), 0);
     snprintf(signame, sizeof signame, "%s.minisig", name);
     free(support_write(dir, signame, sigtext, strlen(sigtext), 0644));
+}
+
+/* --- SQLite's allocations through dauys_malloc (and so the hooks) --------- */
+
+static void *
+sq_malloc(int n)
+{
+    int64_t *p = dauys_malloc((size_t) n + sizeof *p);
+    return p == NULL ? NULL : (p[0] = n, p + 1);
+}
+
+static void
+sq_free(void *p)
+{
+    if (p != NULL) {
+        dauys_free((int64_t *) p - 1);
+    }
+}
+
+static void *
+sq_realloc(void *p, int n)
+{
+    int64_t *q = dauys_realloc((int64_t *) p - 1, (size_t) n + sizeof *q);
+    return q == NULL ? NULL : (q[0] = n, q + 1);
+}
+
+static int
+sq_size(void *p)
+{
+    return p == NULL ? 0 : (int) ((int64_t *) p)[-1];
+}
+
+static int
+sq_roundup(int n)
+{
+    return (n + 7) & ~7;
+}
+
+static int
+sq_init(void *ctx)
+{
+    (void) ctx;
+    return SQLITE_OK;
+}
+
+static void
+sq_shutdown(void *ctx)
+{
+    (void) ctx;
+}
+
+void
+support_route_sqlite_allocations(void)
+{
+    static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc,  sq_size,
+                                                sq_roundup, sq_init, sq_shutdown, NULL};
+    assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &methods), SQLITE_OK);
+    assert_int_equal(sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
 }

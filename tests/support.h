@@ -26,6 +26,10 @@ void support_alloc_install_once(long k);
 void support_alloc_limit(long more);
 /* Restores the default allocator. */
 void support_alloc_restore(void);
+/* Routes SQLite's own allocations through dauys_malloc, so the hooks above
+ * fail them too (call before SQLite is first used; lookaside off, since its
+ * slots would hide allocations). */
+void support_route_sqlite_allocations(void);
 /* Allocations (ordinary + secure) not yet freed. */
 long support_alloc_outstanding(void);
 /* Allocations attempted since the last install. */

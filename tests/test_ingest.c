@@ -47,62 +47,6 @@ static size_t pristine_len;
 static char *reference_log; /* the log of an ingest that never failed */
 static long step = 1;       /* every STEP-th allocation is made to fail */
 
-/* --- SQLite's allocations through dauys_malloc (and so the test's hook) --- */
-
-static void *
-sq_malloc(int n)
-{
-    int64_t *p = dauys_malloc((size_t) n + sizeof *p);
-    return p == NULL ? NULL : (p[0] = n, p + 1);
-}
-
-static void
-sq_free(void *p)
-{
-    if (p != NULL) {
-        dauys_free((int64_t *) p - 1);
-    }
-}
-
-static void *
-sq_realloc(void *p, int n)
-{
-    int64_t *q = dauys_realloc((int64_t *) p - 1, (size_t) n + sizeof *q);
-    return q == NULL ? NULL : (q[0] = n, q + 1);
-}
-
-static int
-sq_size(void *p)
-{
-    return p == NULL ? 0 : (int) ((int64_t *) p)[-1];
-}
-static int
-sq_roundup(int n)
-{
-    return (n + 7) & ~7;
-}
-static int
-sq_init(void *ctx)
-{
-    (void) ctx;
-    return SQLITE_OK;
-}
-static void
-sq_shutdown(void *ctx)
-{
-    (void) ctx;
-}
-
-static void
-route_sqlite_allocations(void)
-{
-    static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc,  sq_size,
-                                                sq_roundup, sq_init, sq_shutdown, NULL};
-    assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &methods), SQLITE_OK);
-    /* No lookaside: its slots hide allocations from the hook. */
-    assert_int_equal(sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
-}
-
 /* --- the workspace, as the rows say ------------------------------------- */
 
 /* The first column of SQL's first row in DB, as text (malloc'ed). */
@@ -552,7 +496,7 @@ main(void)
         cmocka_unit_test(test_ingest_reads_a_huge_file_only_to_the_limit),
     };
 
-    route_sqlite_allocations();
+    support_route_sqlite_allocations();
     if (dauys_core_init() != 0) {
         return 2;
     }
