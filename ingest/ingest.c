@@ -134,7 +134,7 @@ tell(ingest_item *it, const char *outcome, const char *code, const char *reason,
 
 /* Reports each directory entry skipped as no protocol, with what it is. */
 static void
-report_skipped(const ingest_files *skipped, const dauys_ingest_hooks *hooks)
+report_skipped(const dauys_filelist *skipped, const dauys_ingest_hooks *hooks)
 {
     struct stat st;
 
@@ -555,7 +555,7 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
              dauys_ingest_summary *sum, const dauys_ingest_hooks *hooks, dauys_error *err)
 {
     writer w = {.ws = ws, .sum = sum, .hooks = hooks};
-    ingest_files files, skipped;
+    dauys_filelist files, skipped;
     ingest_item *items = NULL;
     verifying v[2];
     int rc = -1;
@@ -564,7 +564,7 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
     if (threads == 0) {
         threads = (unsigned) sysconf(_SC_NPROCESSORS_ONLN);
     }
-    if (dauys_ingest_files_collect(&files, &skipped, paths, count, err) != 0) {
+    if (dauys_filelist_collect(&files, &skipped, paths, count, err) != 0) {
         goto done;
     }
     report_skipped(&skipped, hooks);
@@ -619,8 +619,8 @@ dauys_ingest(dauys_workspace *ws, char *const *paths, size_t count, unsigned thr
 done:
     writer_finalize(&w);
     dauys_free(items);
-    dauys_ingest_files_free(&files);
-    dauys_ingest_files_free(&skipped);
+    dauys_filelist_free(&files);
+    dauys_filelist_free(&skipped);
     return rc;
 }
 

@@ -5,22 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/filelist.h"
 #include "ingest/ingest.h"
 #include "referendum/protocol.h"
-
-typedef struct ingest_files {
-    char **path;
-    size_t count, cap;
-} ingest_files;
-
-/* Lists the files to ingest into F (see dauys_ingest): the files named and
- * the directories' files, all sorted together in the byte order of their
- * paths; and into SKIPPED, sorted too, the directories' entries that are not
- * regular files (links, subdirectories, devices). The caller frees both with
- * dauys_ingest_files_free, also on failure. */
-int dauys_ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths,
-                               size_t count, dauys_error *err) DAUYS_WUR;
-void dauys_ingest_files_free(ingest_files *f);
 
 /* What the verification stage found out about one file. */
 typedef enum item_verdict {

@@ -4,7 +4,6 @@
  * "protocol" and "signature", as `curl -F` sends them), retries what may
  * pass, and prints the server's outcome for each file.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -22,6 +21,7 @@
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
 #include "core/alloc.h"
+#include "core/filelist.h"
 #include "core/decimal.h"
 #include "core/file.h"
 #include "core/pool.h"
@@ -107,27 +107,10 @@ typedef struct submit_run {
 
 /* --- the files --------------------------------------------------------------- */
 
-static int
-ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 /* Appends a copy of PATH to RUN's items; 0 or -1 (out of memory, message printed). */
 static int
-add_item(submit_run *run, size_t *cap, const char *path)
+add_item(submit_run *run, const char *path)
 {
-    if (run->count == *cap) {
-        size_t grown_cap = *cap ? 2 * *cap : 64;
-        submit_item *grown = dauys_realloc(run->item, grown_cap * sizeof *grown);
-        if (grown == NULL) {
-            cli_message("out of memory listing the files");
-            return -1;
-        }
-        run->item = grown;
-        *cap = grown_cap;
-    }
     run->item[run->count] = (submit_item){.after = SIZE_MAX, .kind = K_UNSENT};
     if ((run->item[run->count].path = dauys_strdup(path)) == NULL) {
         cli_message("out of memory listing the files");
@@ -137,67 +120,34 @@ add_item(submit_run *run, size_t *cap, const char *path)
     return 0;
 }
 
-/* Adds DIR's regular files that are not hidden and not signatures, as
- * `dauys ingest` takes them; 0 or -1 (message printed). */
-static int
-add_dir(submit_run *run, size_t *cap, const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[PATH_MAX];
-    struct stat st;
-    size_t dir_len = strlen(dir);
-    int rc = 0;
-
-    while (dir_len > 1 && dir[dir_len - 1] == '/') {
-        dir_len--;
-    }
-    if (d == NULL) {
-        cli_message("%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || ends_with(e->d_name, ".minisig")) {
-            continue;
-        }
-        if (snprintf(path, sizeof path, "%.*s%s%s", (int) dir_len, dir,
-                     dir[dir_len - 1] == '/' ? "" : "/", e->d_name) >= (int) sizeof path ||
-            lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-            continue; /* links, subdirectories, devices: not protocols */
-        }
-        rc = add_item(run, cap, path);
-    }
-    closedir(d);
-    return rc;
-}
-
-static int
-compare_items(const void *a, const void *b)
-{
-    return strcmp(((const submit_item *) a)->path, ((const submit_item *) b)->path);
-}
-
-/* The items of PATHS, in the byte order of their paths; 0 or -1 (message printed). */
+/* The items of PATHS as `dauys ingest` takes them (core/filelist.h), in the
+ * byte order of their paths; 0 or -1 (message printed). */
 static int
 collect(submit_run *run, char *const *paths, size_t count)
 {
-    size_t cap = 0;
-    struct stat st;
+    dauys_filelist files, skipped;
+    dauys_error err;
+    int rc = -1;
 
-    for (size_t i = 0; i < count; i++) {
-        if (stat(paths[i], &st) != 0) {
-            cli_message("%s: %s", paths[i], strerror(errno));
-            return -1;
-        }
-        if ((S_ISDIR(st.st_mode) ? add_dir(run, &cap, paths[i]) : add_item(run, &cap, paths[i])) !=
-            0) {
-            return -1;
+    if (dauys_filelist_collect(&files, &skipped, paths, count, &err) != 0) {
+        cli_report(&err);
+        goto done;
+    }
+    if (files.count > 0 &&
+        (run->item = dauys_malloc_array(files.count, sizeof *run->item)) == NULL) {
+        cli_message("out of memory listing the files");
+        goto done;
+    }
+    for (size_t i = 0; i < files.count; i++) {
+        if (add_item(run, files.path[i]) != 0) {
+            goto done;
         }
     }
-    if (run->count > 1) {
-        qsort(run->item, run->count, sizeof *run->item, compare_items);
-    }
-    return 0;
+    rc = 0;
+done:
+    dauys_filelist_free(&files);
+    dauys_filelist_free(&skipped);
+    return rc;
 }
 
 /* Fills IT's signature path (when there is a file by that name) and precinct

@@ -1,5 +1,6 @@
 /*
- * ingest_files.c: the list of files an ingest reads, in a stable order.
+ * filelist.c: the files named on a command line, directories expanded, in
+ * one stable order (filelist.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,22 +11,22 @@
 #include <sys/stat.h>
 
 #include "core/alloc.h"
-#include "ingest/ingest_internal.h"
+#include "core/filelist.h"
 
 static int
-push_path(ingest_files *f, const char *path, dauys_error *err)
+push_path(dauys_filelist *f, const char *path, dauys_error *err)
 {
     if (f->count == f->cap) {
         size_t cap = f->cap == 0 ? 256 : 2 * f->cap;
         char **grown = dauys_realloc(f->path, cap * sizeof *grown);
         if (grown == NULL) {
-            return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory listing inputs");
+            return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory listing the files");
         }
         f->path = grown;
         f->cap = cap;
     }
     if ((f->path[f->count] = dauys_strdup(path)) == NULL) {
-        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory listing inputs");
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory listing the files");
     }
     f->count++;
     return 0;
@@ -48,7 +49,7 @@ compare_paths(const void *a, const void *b)
  * entries to SKIPPED, each as DIR/NAME: one slash between, however many DIR
  * ends with, so that "in" and "in/" name a file the same way. */
 static int
-add_dir(ingest_files *f, ingest_files *skipped, const char *dir, dauys_error *err)
+add_dir(dauys_filelist *f, dauys_filelist *skipped, const char *dir, dauys_error *err)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -82,7 +83,7 @@ add_dir(ingest_files *f, ingest_files *skipped, const char *dir, dauys_error *er
 
 /* Sorts F's paths in byte order (qsort of NULL is undefined: none yet). */
 static void
-sort_paths(ingest_files *f)
+sort_paths(dauys_filelist *f)
 {
     if (f->count > 1) {
         qsort(f->path, f->count, sizeof *f->path, compare_paths);
@@ -90,8 +91,8 @@ sort_paths(ingest_files *f)
 }
 
 int
-dauys_ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *paths, size_t count,
-                           dauys_error *err)
+dauys_filelist_collect(dauys_filelist *f, dauys_filelist *skipped, char *const *paths, size_t count,
+                       dauys_error *err)
 {
     struct stat st;
 
@@ -114,7 +115,7 @@ dauys_ingest_files_collect(ingest_files *f, ingest_files *skipped, char *const *
 }
 
 void
-dauys_ingest_files_free(ingest_files *f)
+dauys_filelist_free(dauys_filelist *f)
 {
     for (size_t i = 0; i < f->count; i++) {
         dauys_free(f->path[i]);
