@@ -1,8 +1,8 @@
 /*
- * tiles.c: C2SP tlog-tiles addressing (tiles.h): tile paths both ways, and
+ * tiles.c: C2SP tlog-tiles addressing (tile.h): tile paths both ways, and
  * which tiles a tree has.
  */
-#include "core/tiles.h"
+#include "core/tile.h"
 
 #include <assert.h>
 #include <stdio.h>

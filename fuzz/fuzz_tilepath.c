@@ -1,10 +1,10 @@
-/* fuzz_tilepath: the parser of tile paths (core/tiles.h), which routes the
+/* fuzz_tilepath: the parser of tile paths (core/tile.h), which routes the
  * server's GETs. What it accepts must be canonical: encoding the parsed tile
  * gives back exactly the input bytes. And every tile encodes to a path that
  * parses back to it. */
 #include "fuzz/fuzz.h"
 
-#include "core/tiles.h"
+#include "core/tile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 
 #include "core/alloc.h"
 #include "core/file.h"
-#include "core/tiles.h"
+#include "core/tile.h"
 #include "keys/note.h"
 #include "referendum/logentry.h"
 #include "store/db.h"
@@ -465,6 +465,79 @@ check_note(tile_writer *w, const char *note, uint64_t size, dauys_error *err)
     return 0;
 }
 
+/*
+ * The checkpoint published in DIR (DIR/checkpoint), parsed, not verified,
+ * into *CP; a size of 0 (and a zero root) if there is none.
+ */
+static int
+read_published(dauys_checkpoint *cp, const char *dir, dauys_error *err)
+{
+    char path[PATH_MAX], *note = NULL;
+    size_t len, text_len = 0;
+    struct stat st;
+    int rc = -1;
+
+    memset(cp, 0, sizeof *cp);
+    if ((size_t) snprintf(path, sizeof path, "%s/%s", dir, DAUYS_TILES_CHECKPOINT) >= sizeof path) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "%s: directory name too long", dir);
+    }
+    if (lstat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+        return 0; /* nothing published yet */
+    }
+    if (dauys_file_read(&note, &len, path, DAUYS_NOTE_MAX, err) != 0) {
+        return -1;
+    }
+    /* the note's text ends at its last blank line (signed-note) */
+    for (size_t i = len; i >= 2; i--) {
+        if (note[i - 1] == '\n' && note[i - 2] == '\n') {
+            text_len = i - 1;
+            break;
+        }
+    }
+    if (text_len == 0) {
+        dauys_error_set(err, DAUYS_E_FORMAT, "%s: not a signed note (no blank line)", path);
+    } else {
+        rc = dauys_checkpoint_parse(cp, note, text_len, path, err);
+    }
+    dauys_free(note);
+    return rc;
+}
+
+/*
+ * What DIR holds is this log at OLD_SIZE: the tiles of the tree of OLD_SIZE
+ * are not looked at again, so another log's (or an older workspace's) must
+ * not be built upon.
+ */
+static int
+check_published(tile_writer *w, uint64_t old_size, dauys_error *err)
+{
+    uint8_t root[DAUYS_HASH_BYTES];
+    dauys_checkpoint cp;
+
+    if (old_size == 0) {
+        return 0; /* every file is compared or new */
+    }
+    if (read_published(&cp, w->dir, err) != 0) {
+        return -1;
+    }
+    if (cp.size != old_size) {
+        return dauys_error_set(err, DAUYS_E_USAGE,
+                               "%s/%s is of %llu entries, not the %llu said to be published there",
+                               w->dir, DAUYS_TILES_CHECKPOINT, (unsigned long long) cp.size,
+                               (unsigned long long) old_size);
+    }
+    if (dauys_merkle_root(root, old_size, dauys_log_node, w->ws, err) != 0) {
+        return -1;
+    }
+    if (memcmp(root, cp.root, sizeof root) != 0 || strcmp(cp.origin, w->ws->origin) != 0) {
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "%s/%s: not this log at %llu entries (another log's tiles?): "
+                               "refusing to build on it",
+                               w->dir, DAUYS_TILES_CHECKPOINT, (unsigned long long) old_size);
+    }
+    return 0;
+}
+
 /* --- publishing ------------------------------------------------------------ */
 
 /* Writes tile T (and, at level 0, its entry bundle) from the workspace. */
@@ -507,7 +580,7 @@ put_tiles(tile_writer *w, uint64_t old_size, uint64_t size, const char *note, da
                          err) != 0 ||
         dauys_db_prepare(db, &w->log_size, "SELECT ifnull(max(idx) + 1, 0) FROM log_entry", err) !=
             0 ||
-        check_note(w, note, size, err) != 0) {
+        check_note(w, note, size, err) != 0 || check_published(w, old_size, err) != 0) {
         return -1;
     }
     if (make_dirs(AT_FDCWD, w->dir, w->dir, err) != 0) {
@@ -577,35 +650,11 @@ done:
 int
 dauys_tiles_published_size(uint64_t *size, const char *dir, dauys_error *err)
 {
-    char path[PATH_MAX], *note = NULL;
-    size_t len, text_len = 0;
     dauys_checkpoint cp;
-    struct stat st;
-    int rc = -1;
 
-    if ((size_t) snprintf(path, sizeof path, "%s/%s", dir, DAUYS_TILES_CHECKPOINT) >= sizeof path) {
-        return dauys_error_set(err, DAUYS_E_USAGE, "%s: directory name too long", dir);
-    }
-    if (lstat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
-        *size = 0; /* nothing published yet */
-        return 0;
-    }
-    if (dauys_file_read(&note, &len, path, DAUYS_NOTE_MAX, err) != 0) {
+    if (read_published(&cp, dir, err) != 0) {
         return -1;
     }
-    /* the note's text ends at its last blank line (signed-note) */
-    for (size_t i = len; i >= 2; i--) {
-        if (note[i - 1] == '\n' && note[i - 2] == '\n') {
-            text_len = i - 1;
-            break;
-        }
-    }
-    if (text_len == 0) {
-        dauys_error_set(err, DAUYS_E_FORMAT, "%s: not a signed note (no blank line)", path);
-    } else if (dauys_checkpoint_parse(&cp, note, text_len, path, err) == 0) {
-        *size = cp.size;
-        rc = 0;
-    }
-    dauys_free(note);
-    return rc;
+    *size = cp.size;
+    return 0;
 }

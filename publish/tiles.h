@@ -5,7 +5,7 @@
  * the entry bundles (docs/FORMATS.md, "Tiles"):
  *
  *   DIR/checkpoint                 the signed checkpoint note, as checkpoint.txt
- *   DIR/tile/L/N[.p/W]             tiles of hashes (core/tiles.h)
+ *   DIR/tile/L/N[.p/W]             tiles of hashes (core/tile.h)
  *   DIR/tile/entries/N[.p/W]       the log's canonical entries, uint16 length-prefixed
  *
  * Files are only added, never rewritten or removed: a full tile or a bundle
@@ -35,9 +35,12 @@
  * (other signature lines, cosignatures, are kept as they are) whose size is
  * SIZE and whose root is the log's root at SIZE; the log must hold at least
  * SIZE entries (it may hold more: entries appended since are not read), and
- * OLD_SIZE <= SIZE. Otherwise nothing is written: DAUYS_E_USAGE (a size out
- * of range), or the note's own failure (dauys_checkpoint_open), or
- * DAUYS_E_PROOF for a root that is not the log's.
+ * OLD_SIZE <= SIZE. With OLD_SIZE > 0, DIR/checkpoint must be of OLD_SIZE
+ * entries, with WS's origin and the log's root at OLD_SIZE: the tiles
+ * published for it are not looked at again, so they must be this log's.
+ * Otherwise nothing is written: DAUYS_E_USAGE (a size out of range), or
+ * the note's own failure (dauys_checkpoint_open), or DAUYS_E_PROOF for a
+ * root that is not the log's (NOTE's, or DIR/checkpoint's).
  *
  * Tile hashes are the workspace's stored Merkle nodes (tile (L, N) hash I is
  * node level 8*L, index N*256 + I); bundles hold the log_entry rows, whose

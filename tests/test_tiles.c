@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/tiles.h"
+#include "core/tile.h"
 
 /* Parses S from a buffer of exactly its length, so ASan sees any read past it. */
 static int

@@ -19,7 +19,7 @@
 #include "core/alloc.h"
 #include "core/file.h"
 #include "core/merkle.h"
-#include "core/tiles.h"
+#include "core/tile.h"
 #include "keys/keys.h"
 #include "keys/note.h"
 #include "publish/tiles.h"
@@ -282,17 +282,34 @@ test_write(void **state)
     free(b);
 }
 
+/* Flips the lowest bit of byte AT of file PATH. */
+static void
+flip_bit(const char *path, long at)
+{
+    FILE *f = fopen(path, "r+b");
+    int c;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, at, SEEK_SET), 0);
+    c = fgetc(f);
+    assert_true(c != EOF);
+    assert_int_equal(fseek(f, at, SEEK_SET), 0);
+    assert_int_equal(fputc(c ^ 1, f), c ^ 1);
+    assert_int_equal(fclose(f), 0);
+}
+
 /* A file already published is compared, not rewritten; one that differs is refused. */
 static void
 test_existing(void **state)
 {
     char note[DAUYS_CHECKPOINT_NOTE_MAX], *a = support_path(dir, "e"), path[1200], *before;
     dauys_workspace *ws;
+    char other[DAUYS_CHECKPOINT_NOTE_MAX];
     struct stat st1, st2;
+    dauys_checkpoint cp;
     dauys_error err;
     uint64_t size;
     size_t len;
-    FILE *f;
 
     (void) state;
     assert_int_equal(dauys_workspace_open_frame(&ws, ws_dir, &err), 0);
@@ -308,11 +325,7 @@ test_existing(void **state)
     append_events(ws, 3);
     size = checkpoint(note, ws);
     before = slurp(a, "checkpoint", &len);
-    f = fopen(path, "r+b"); /* one bit of a full tile */
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 100, SEEK_SET), 0);
-    assert_int_equal(fputc(0x55, f), 0x55);
-    fclose(f);
+    flip_bit(path, 100); /* one bit of a full tile */
     assert_int_equal(dauys_tiles_write(ws, a, 0, size, note, &err), -1);
     assert_error(&err, DAUYS_E_PROOF, "the log changed under a published tile: ");
     assert_non_null(strstr(err.message, "/tile/0/000"));
@@ -321,14 +334,38 @@ test_existing(void **state)
     dauys_free(after);
     /* from OLD_SIZE, the full tile is not looked at again: what is new is written */
     assert_int_equal(dauys_tiles_write(ws, a, size - 3, size, note, &err), 0);
+    flip_bit(path, 100);
+
     /* a partial bundle that differs is refused too */
     dauys_tile partial = {DAUYS_TILE_ENTRIES, size / 256, (unsigned) (size % 256)};
     char name[DAUYS_TILE_PATH_MAX];
     assert_int_equal(dauys_tile_path(name, sizeof name, &partial, &err), 0);
     snprintf(path, sizeof path, "%s/%s", a, name);
     assert_int_equal(truncate(path, 10), 0);
-    assert_int_equal(dauys_tiles_write(ws, a, 256, size, note, &err), -1);
+    assert_int_equal(dauys_tiles_write(ws, a, 0, size, note, &err), -1);
     assert_error(&err, DAUYS_E_PROOF, name);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(dauys_tiles_write(ws, a, 0, size, note, &err), 0); /* written again */
+    FILE *f = fopen(path, "ab"); /* the right bytes and one more */
+    assert_non_null(f);
+    assert_int_equal(fputc('\n', f), '\n');
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(dauys_tiles_write(ws, a, 0, size, note, &err), -1);
+    assert_error(&err, DAUYS_E_PROOF, name);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(dauys_tiles_write(ws, a, 0, size, note, &err), 0); /* written again */
+
+    /* OLD_SIZE must be what DIR holds, and DIR must hold this log */
+    assert_int_equal(dauys_tiles_write(ws, a, size - 1, size, note, &err), -1);
+    assert_error(&err, DAUYS_E_USAGE, "/checkpoint is of");
+    assert_int_equal(
+        dauys_checkpoint_parse(&cp, note, (size_t) (strstr(note, "\n\n") + 1 - note), "note", &err),
+        0);
+    cp.root[5] ^= 1; /* another log of as many entries */
+    assert_int_equal(dauys_checkpoint_sign(other, sizeof other, &cp, central_sk, &err), 0);
+    free(support_write(a, "checkpoint", other, strlen(other), 0644));
+    assert_int_equal(dauys_tiles_write(ws, a, size, size, note, &err), -1);
+    assert_error(&err, DAUYS_E_PROOF, "not this log at");
     dauys_free(before);
     dauys_workspace_close(ws);
     free(a);

@@ -57,7 +57,7 @@ _dauys_complete_command() {
 # or a fixed value; false when OPTION takes a file or no argument.
 _dauys_argument() {
     case $1 in
-    -w | -d | --out | --dir | --state | --copies) _dauys_complete_path -d ;;
+    -w | -d | --out | --dir | --tiles | --state | --copies) _dauys_complete_path -d ;;
     --kdf) _dauys_complete_from sensitive interactive ;;
     --preset) _dauys_complete_from it-eligendo ;;
     --profile) _dauys_complete_from kz-constitutional kz-ordinary simple-majority quorum-majority ;;
@@ -80,10 +80,10 @@ _dauys() {
         "status:-w --json --missing" \
         "tally:-w --json --csv" \
         "report:-w --html" \
-        "publish:-w -k --password-file --archive" \
+        "publish:-w -k --password-file --archive --tiles" \
         "archive:" \
         "import-csv:--preset --map -o" \
-        "checkpoint:-w -k --password-file" \
+        "checkpoint:-w -k --password-file --tiles" \
         "proof:-w --entry --precinct --size --consistency" \
         "demo:--precincts --seed --profile --out --timings --files-only --stuff"
 }

@@ -1,5 +1,5 @@
 /*
- * tiles.h: the addressing of a transparency log published as C2SP tiles
+ * tile.h: the addressing of a transparency log published as C2SP tiles
  * (c2sp.org/tlog-tiles): which tiles a tree of a given size has, and their
  * paths under the log's prefix. Pure arithmetic and text; no I/O.
  *
@@ -23,8 +23,8 @@
  * group not zero unless it is the only one: 1234067 is "x001/x234/067", 0 is
  * "000", 1000 is "x001/000".
  */
-#ifndef DAUYS_CORE_TILES_H
-#define DAUYS_CORE_TILES_H
+#ifndef DAUYS_CORE_TILE_H
+#define DAUYS_CORE_TILE_H
 
 #include <stddef.h>
 #include <stdint.h>
