@@ -126,14 +126,15 @@ mv demo/keys keys
 make_fl
 ORIGIN=dauys/kz-2026-demo/test
 "$DAUYS" init -w ws --manifest demo/manifest.txt --central-key keys/central.pub >/dev/null 2>&1
-mkdir part1 part2 part3 www
-ls demo/incoming/*.txt | sed -n 1,100p | while read -r f; do cp "$f" "$f.minisig" part1/; done
-ls demo/incoming/*.txt | sed -n 101,400p | while read -r f; do cp "$f" "$f.minisig" part2/; done
-ls demo/incoming/*.txt | sed -n '401,$p' | while read -r f; do cp "$f" "$f.minisig" part3/; done
+mkdir www
+# part N: the protocols of step N (their .minisig beside them), as ingest's arguments.
+ls demo/incoming/*.txt | sed -n 1,100p >part1
+ls demo/incoming/*.txt | sed -n 101,400p >part2
+ls demo/incoming/*.txt | sed -n '401,$p' >part3
 serve "$WORK/www" 0 "$WORK/www.log"
 HTTP=$URL
 for step in 1 2 3; do
-    "$DAUYS" ingest -w ws -q "part$step" >/dev/null 2>&1
+    xargs "$DAUYS" ingest -w ws -q <"part$step" >/dev/null 2>&1
     [ "$step" = 3 ] && "$DAUYS" ingest -w ws -q demo/later >/dev/null 2>&1 # corrections after
     expect_ok "step $step: dauys checkpoint --tiles" "" "$DAUYS" checkpoint -w ws -k keys/central.key --tiles T
     rm -rf www/* && cp -a T/. www/
@@ -175,7 +176,8 @@ attack() {
 section "attacks"
 # A fork: a second workspace with another history, the same central key and origin.
 "$DAUYS" init -w ws2 --manifest demo/manifest.txt --central-key keys/central.pub >/dev/null 2>&1
-for p in part2 part1 part3 demo/later; do "$DAUYS" ingest -w ws2 -q "$p" >/dev/null 2>&1; done
+for p in part2 part1 part3; do xargs "$DAUYS" ingest -w ws2 -q <"$p" >/dev/null 2>&1; done
+"$DAUYS" ingest -w ws2 -q demo/later >/dev/null 2>&1
 "$DAUYS" checkpoint -w ws2 -k keys/central.key --tiles F >/dev/null 2>&1
 attack "a fork: another history signed by the same key" F 1 \
     "FORK: the checkpoint of $(size_of F/checkpoint) entries served by F does not extend the one of $N2*history rewritten"
@@ -316,7 +318,8 @@ section "--interval: polling until SIGTERM; a server down is retried"
 rm -rf Poll && cp -a G2 Poll && rm -rf Live && cp -a T2 Live
 setsid "$AUDIT" follow Live -p keys/central.pub --state Poll --interval 1 >poll.out 2>&1 &
 pid=$!
-rm -rf Live/* && cp -a T/. Live/
+# published as a writer does: the tiles first, the checkpoint last (renamed into place)
+cp -a T/tile Live/ && cp T/checkpoint Live/.checkpoint.new && mv Live/.checkpoint.new Live/checkpoint
 check "polling: the growth is followed" wait_for 20 cmp -s Poll/checkpoint T/checkpoint
 kill -TERM "$pid"
 wait "$pid"
