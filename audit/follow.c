@@ -575,6 +575,24 @@ load_kept(dauys_follow *f, dauys_error *err)
     return keep_seen(f, &f->kept, f->kept_note, f->kept_len, err);
 }
 
+/* fsyncs directory DIR, so that the names made in it last (not syncfs: the
+ * whole file system's dirty data is not ours to wait for). */
+static int
+sync_dir(const char *dir, dauys_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+    if (fd < 0) {
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", dir, strerror(errno));
+    }
+    rc = fsync(fd);
+    if (rc != 0) {
+        dauys_error_set(err, DAUYS_E_IO, "%s: syncing: %s", dir, strerror(errno));
+    }
+    close(fd);
+    return rc == 0 ? 0 : -1;
+}
+
 static int
 make_dir(const char *path, dauys_error *err)
 {
@@ -621,8 +639,7 @@ dauys_follow_open(dauys_follow *f, const char *state, const char *source, const 
     }
     if (open_state_file(&f->entries_fd, f, "entries", flags, err) != 0 ||
         open_state_file(&f->leaves_fd, f, "leaves", flags, err) != 0 ||
-        open_state_file(&f->ends_fd, f, "ends", flags, err) != 0 ||
-        dauys_file_sync_fs(state, err) != 0) {
+        open_state_file(&f->ends_fd, f, "ends", flags, err) != 0 || sync_dir(state, err) != 0) {
         return -1;
     }
     return load_kept(f, err);
@@ -686,7 +703,11 @@ keep_fork(dauys_follow_round_info *info, dauys_follow *f, const char *note, size
     }
     snprintf(path, sizeof path, "%s/why", dir);
     if (dauys_file_write_new(path, why, strlen(why), 0644, 1, err) != 0 ||
-        dauys_file_sync_fs(dir, err) != 0) {
+        sync_dir(dir, err) != 0) {
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/forks", f->state);
+    if (sync_dir(path, err) != 0 || sync_dir(f->state, err) != 0) {
         return -1;
     }
     snprintf(info->evidence, sizeof info->evidence, "%s", dir);
