@@ -575,6 +575,24 @@ load_kept(dauys_follow *f, dauys_error *err)
     return keep_seen(f, &f->kept, f->kept_note, f->kept_len, err);
 }
 
+/* fsyncs directory DIR, so that the names made in it last (not syncfs: the
+ * whole file system's dirty data is not ours to wait for). */
+static int
+sync_dir(const char *dir, dauys_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+    if (fd < 0) {
+        return dauys_error_set(err, DAUYS_E_IO, "%s: %s", dir, strerror(errno));
+    }
+    rc = fsync(fd);
+    if (rc != 0) {
+        dauys_error_set(err, DAUYS_E_IO, "%s: syncing: %s", dir, strerror(errno));
+    }
+    close(fd);
+    return rc == 0 ? 0 : -1;
+}
+
 static int
 make_dir(const char *path, dauys_error *err)
 {
@@ -621,8 +639,7 @@ dauys_follow_open(dauys_follow *f, const char *state, const char *source, const 
     }
     if (open_state_file(&f->entries_fd, f, "entries", flags, err) != 0 ||
         open_state_file(&f->leaves_fd, f, "leaves", flags, err) != 0 ||
-        open_state_file(&f->ends_fd, f, "ends", flags, err) != 0 ||
-        dauys_file_sync_fs(state, err) != 0) {
+        open_state_file(&f->ends_fd, f, "ends", flags, err) != 0 || sync_dir(state, err) != 0) {
         return -1;
     }
     return load_kept(f, err);
@@ -686,7 +703,11 @@ keep_fork(dauys_follow_round_info *info, dauys_follow *f, const char *note, size
     }
     snprintf(path, sizeof path, "%s/why", dir);
     if (dauys_file_write_new(path, why, strlen(why), 0644, 1, err) != 0 ||
-        dauys_file_sync_fs(dir, err) != 0) {
+        sync_dir(dir, err) != 0) {
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/forks", f->state);
+    if (sync_dir(path, err) != 0 || sync_dir(f->state, err) != 0) {
         return -1;
     }
     snprintf(info->evidence, sizeof info->evidence, "%s", dir);
@@ -1031,7 +1052,8 @@ typedef struct copy_item {
 typedef struct copies {
     copy_item *item;
     size_t count, cap;
-    copy_item **by_sha; /* ITEM sorted by file hash */
+    copy_item **by_sha; /* ITEM sorted by file hash; then the counted ones by precinct */
+    size_t counted;
 } copies;
 
 static int
@@ -1199,20 +1221,49 @@ match_entry(copies *c, uint64_t i, const dauys_log_parsed *e, const char *entry,
     }
 }
 
-/* Pass 2: the entry counting now for each precinct a counted copy names. */
+static int
+by_precinct(const void *a, const void *b)
+{
+    return strcmp((*(copy_item *const *) a)->c.precinct, (*(copy_item *const *) b)->c.precinct);
+}
+
+/* Pass 2: the entry counting now for each precinct a counted copy names
+ * (C->by_sha re-sorted by precinct, the counted copies first). */
 static void
 follow_counting(copies *c, uint64_t i, const dauys_log_parsed *e, const char *entry, size_t len)
 {
+    copy_item key, *k = &key, **hit;
+
     (void) entry;
     (void) len;
-    if (!counts(e->event) && strcmp(e->event, "conflict") != 0) {
+    if ((!counts(e->event) && strcmp(e->event, "conflict") != 0) || c->counted == 0) {
         return;
     }
+    snprintf(key.c.precinct, sizeof key.c.precinct, "%s", e->precinct);
+    hit = bsearch(&k, c->by_sha, c->counted, sizeof *c->by_sha, by_precinct);
+    if (hit == NULL) {
+        return;
+    }
+    while (hit > c->by_sha && by_precinct(hit - 1, &k) == 0) {
+        hit--;
+    }
+    for (; hit < c->by_sha + c->counted && by_precinct(hit, &k) == 0; hit++) {
+        (*hit)->c.now = counts(e->event) ? i : UINT64_MAX;
+    }
+}
+
+/* Between the passes: the copies an entry counted, by precinct, in C->by_sha. */
+static void
+index_counted(copies *c)
+{
+    c->counted = 0;
     for (size_t k = 0; k < c->count; k++) {
-        copy_item *x = &c->item[k];
-        if (x->matched_counting && strcmp(x->c.precinct, e->precinct) == 0) {
-            x->c.now = counts(e->event) ? i : UINT64_MAX;
+        if (c->item[k].matched_counting) {
+            c->by_sha[c->counted++] = &c->item[k];
         }
+    }
+    if (c->counted > 0) {
+        qsort(c->by_sha, c->counted, sizeof *c->by_sha, by_precinct);
     }
 }
 
@@ -1252,7 +1303,8 @@ dauys_follow_copies(dauys_follow_copies_summary *s, dauys_follow *f, const char 
 
     memset(s, 0, sizeof *s);
     if (list_copies(&c, dir, err) == 0 && hash_copies(&c, dir, err) == 0 &&
-        each_kept(f, &c, match_entry, err) == 0 && each_kept(f, &c, follow_counting, err) == 0) {
+        each_kept(f, &c, match_entry, err) == 0 && (index_counted(&c), 1) &&
+        each_kept(f, &c, follow_counting, err) == 0) {
         classify(s, &c, fn, ctx);
         rc = 0;
     }
