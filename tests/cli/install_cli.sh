@@ -207,7 +207,7 @@ check "the package is dauys $VERSION" matches "$info" "Package: dauys*Version: $
 depends=$(dpkg-deb -f "$deb" Depends 2>&1)
 # depends_on LIB: the Depends field names package LIB (with or without a version).
 depends_on() { grep -qE "(^|, )$1( \(|,|$)" <<<"$depends"; }
-for lib in libc6 libsodium23 libssl3 libsqlite3-0; do
+for lib in libc6 libsodium23 libssl3 libsqlite3-0 libmicrohttpd12 libcurl4; do
     check "Depends: $lib (it has: $depends)" depends_on "$lib"
 done
 check "no minisign in Depends (the programs do not run it)" test "${depends/minisign/}" = "$depends"
