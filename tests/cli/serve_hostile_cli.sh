@@ -270,10 +270,12 @@ section "5. traversal and non-canonical paths"
 echo "SECRET-FILE-CONTENTS" >secret.txt
 mkdir secretdir && echo "SECRET-DIR-CONTENTS" >secretdir/000
 # Planted where the publisher will not write before the log reaches 256
-# entries (this test stays far below): a tile, an entry bundle, a level.
+# entries (this test stays far below): a tile, an entry bundle, a level
+# directory (O_NOFOLLOW on the last name alone would follow it), a FIFO.
 ln -s "$WORK/secret.txt" ws/tiles/tile/0/001
 ln -s "$WORK/secret.txt" ws/tiles/tile/entries/001
 ln -s "$WORK/secretdir" ws/tiles/tile/1
+mkfifo ws/tiles/tile/entries/002 # opened for reading, it would block the thread
 long=$(printf 'x%.0s' $(seq 1 5000))
 while read -r path; do
     hostile raw "GET $path HTTP/1.1"
@@ -310,6 +312,7 @@ done <<EOF
 /tile/0/001
 /tile/entries/001
 /tile/1/000
+/tile/entries/002
 /tile/0/$long
 /$long
 EOF
@@ -321,7 +324,7 @@ tile=/tile/0/000.p/$size
 hostile raw "GET $tile HTTP/1.1"
 expect_eq "5: GET $tile (canonical, exists) is 200" 200 "$(hv status)"
 expect_eq "5: ... with the tile's $((size * 32)) bytes" $((size * 32)) "$(hv length)"
-rm ws/tiles/tile/0/001 ws/tiles/tile/entries/001 ws/tiles/tile/1
+rm ws/tiles/tile/0/001 ws/tiles/tile/entries/001 ws/tiles/tile/1 ws/tiles/tile/entries/002
 alive "5"
 log_unchanged "5"
 
@@ -373,8 +376,19 @@ section "the log and the stop"
 expect_eq "end: the submission rows are exactly the legitimate submissions" \
     "$((ROWS0 + RECORDED))" "$(sqlite3 "file:ws/dauys.db?mode=ro" "SELECT count(*) FROM submission")"
 log_unchanged "end"
-serve_stop TERM
-expect_eq "end: SIGTERM stops the server with exit 0" 0 "$SERVE_RC"
+# SIGTERM, waited for 20 s at most: a thread stuck in an attack (a FIFO
+# opened for reading did that) would hold the stop forever.
+kill -TERM "$SERVE_PID"
+deadline=$(($(date +%s) + 20))
+while kill -0 "$SERVE_PID" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+    sleep 0.1
+done
+if kill -0 "$SERVE_PID" 2>/dev/null; then
+    fail "end: SIGTERM stops the server" "still running 20 s after SIGTERM: killed"
+    kill -KILL "$SERVE_PID"
+fi
+wait "$SERVE_PID"
+expect_eq "end: SIGTERM stops the server with exit 0" 0 "$?"
 printf '  %d legitimate submissions recorded; the log went from %s to %s entries\n' \
     "$RECORDED" "$LOG0" "$(serve_log_size ws)"
 summary
