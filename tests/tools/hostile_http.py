@@ -214,6 +214,17 @@ def cmd_raw(port, args):
     print("body=" + shown.decode("ascii"))
 
 
+def cmd_many(port, args):
+    """many: one request a line of stdin (its request line, e.g. "GET /x
+    HTTP/1.1"), each on its own connection; prints for each a line
+    "STATUS LENGTH BODY" (BODY: its first 300 bytes, printable only)."""
+    for line in sys.stdin.read().splitlines():
+        raw = (line + "\r\nHost: x\r\nConnection: close\r\n\r\n").encode("latin-1")
+        status, _, data, _ = exchange(port, raw)
+        shown = bytes(b if 0x20 <= b < 0x7f else 0x2e for b in data[:300])
+        print(f"{status} {len(data)} {shown.decode('ascii')}")
+
+
 def cmd_big_length(port, args):
     """big-length BYTES: headers announcing a BYTES body; the answer must come
     before any of the body is sent; then tries to send the body."""
@@ -461,6 +472,7 @@ def cmd_flood(port, args):
 
 COMMANDS = {
     "raw": cmd_raw,
+    "many": cmd_many,
     "big-length": cmd_big_length,
     "chunked": cmd_chunked,
     "malformed": cmd_malformed,
