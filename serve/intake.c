@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "keys/keys.h"
@@ -79,6 +80,18 @@ on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filenam
     return MHD_YES;
 }
 
+/* 1 if C's request says multipart/form-data. MHD's post processor takes
+ * application/x-www-form-urlencoded too: that is refused (415), so one
+ * parser, the multipart one, ever sees what anonymous senders send. */
+static int
+is_multipart(struct MHD_Connection *c)
+{
+    const char *type =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+    return type != NULL && strncasecmp(type, "multipart/form-data", 19) == 0;
+}
+
 enum MHD_Result
 dauys_serve_intake_begin(serve_request *r, struct MHD_Connection *c)
 {
@@ -93,7 +106,7 @@ dauys_serve_intake_begin(serve_request *r, struct MHD_Connection *c)
                                        "the body is over the limit (a protocol is at most 64 KiB)",
                                        0);
     }
-    r->pp = MHD_create_post_processor(c, 16384, on_part, r);
+    r->pp = is_multipart(c) ? MHD_create_post_processor(c, 16384, on_part, r) : NULL;
     if (r->pp == NULL) {
         pthread_mutex_lock(&s->lock);
         s->count.malformed++;

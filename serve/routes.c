@@ -27,11 +27,55 @@
 #define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
 #define CACHE_SHORT "no-cache"
 
+/*
+ * Opens REL (a relative path made by dauys_tile_path: names separated by
+ * '/', none empty, "." or "..") under the directory ROOT, following no
+ * symbolic link in any of REL's names: O_NOFOLLOW alone guards only the
+ * last, and a link planted for a level directory would be followed. The
+ * last open does not block (a FIFO planted there would hold the thread).
+ * Returns a descriptor the caller closes, or -1 with errno set.
+ */
+static int
+open_beneath(const char *root, const char *rel)
+{
+    char name[DAUYS_TILE_PATH_MAX];
+    int dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1, saved;
+
+    if (dir < 0) {
+        return -1;
+    }
+    for (const char *p = rel;;) {
+        size_t n = strcspn(p, "/");
+        int next;
+
+        if (n == 0 || n >= sizeof name) {
+            errno = ENOENT;
+            break;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (p[n] == '\0') {
+            fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+            break;
+        }
+        if ((next = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY)) < 0) {
+            break;
+        }
+        close(dir);
+        dir = next;
+        p += n + 1;
+    }
+    saved = errno;
+    close(dir);
+    errno = saved;
+    return fd;
+}
+
 /* GET /tile/...: the file named by the parsed tile, never by the URL. */
 static enum MHD_Result
 serve_tile(struct dauys_server *s, struct MHD_Connection *c, const char *url)
 {
-    char rel[DAUYS_TILE_PATH_MAX], path[PATH_MAX + DAUYS_TILE_PATH_MAX];
+    char rel[DAUYS_TILE_PATH_MAX];
     struct MHD_Response *r;
     enum MHD_Result rc = MHD_NO;
     dauys_tile t;
@@ -43,8 +87,7 @@ serve_tile(struct dauys_server *s, struct MHD_Connection *c, const char *url)
         dauys_tile_path(rel, sizeof rel, &t, &err) != 0) {
         return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, err.message, 0);
     }
-    snprintf(path, sizeof path, "%s/%s", s->tiles, rel);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+    if ((fd = open_beneath(s->tiles, rel)) < 0) {
         return dauys_serve_reply_error(
             c, MHD_HTTP_NOT_FOUND, errno == ENOENT ? "no such tile (yet)" : "unreadable tile", 0);
     }

@@ -63,7 +63,8 @@ _dauys_argument() {
     --profile) _dauys_complete_from kz-constitutional kz-ordinary simple-majority quorum-majority ;;
     -P | -t | -c | -j | --jobs | --precincts | --seed | --entry | --precinct | --size | \
         --consistency | --question | --origin | --stuff | --listen | --interval | --threads | \
-        --max-connections | --server | --retries | --timeout) ;; # a value to type: no completion
+        --max-connections | --idle-timeout | --request-deadline | --server | --retries | \
+        --timeout) ;; # a value to type: no completion
     *) return 1 ;;
     esac
     return 0
@@ -88,7 +89,7 @@ _dauys() {
         "proof:-w --entry --precinct --size --consistency" \
         "submit:--server --retries --timeout --cacert -j -q" \
         "demo:--precincts --seed --profile --out --timings --files-only --stuff" \
-        "serve:-w -k --password-file --listen --interval --tiles --threads --max-connections --port-file -q"
+        "serve:-w -k --password-file --listen --interval --tiles --threads --max-connections --idle-timeout --request-deadline --port-file -q"
 }
 
 _dauys_audit() {

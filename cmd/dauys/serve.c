@@ -19,7 +19,8 @@
 static const char serve_usage[] =
     "usage: dauys serve [-w DIR] -k CENTRAL.key [--password-file F]\n"
     "                   [--listen ADDRESS:PORT] [--interval SECONDS] [--tiles DIR]\n"
-    "                   [--threads N] [--max-connections N] [--port-file FILE] [-q]\n"
+    "                   [--threads N] [--max-connections N] [--idle-timeout SECONDS]\n"
+    "                   [--request-deadline SECONDS] [--port-file FILE] [-q]\n"
     "\n"
     "Takes signed protocols over HTTP (POST /v1/protocols, multipart parts\n"
     "\"protocol\" and \"signature\": curl -F protocol=@P -F signature=@P.minisig),\n"
@@ -37,6 +38,8 @@ static const char serve_usage[] =
     "  --tiles DIR          the tiles directory (default DIR/tiles)\n"
     "  --threads N          HTTP threads (default: one per CPU)\n"
     "  --max-connections N  open connections at most (default 4096)\n"
+    "  --idle-timeout SECONDS      close a connection silent this long (default 15)\n"
+    "  --request-deadline SECONDS  drop a request body not complete by then (default 30)\n"
     "  --port-file FILE     write the port listened on to FILE once listening\n"
     "  -q                   do not log each publication\n"
     "Runs until SIGTERM or SIGINT: then submissions in flight finish and a last\n"
@@ -148,6 +151,8 @@ parse_options(serve_options *o, int argc, char **argv)
         {"tiles", required_argument, NULL, 't'},
         {"threads", required_argument, NULL, 'j'},
         {"max-connections", required_argument, NULL, 'c'},
+        {"idle-timeout", required_argument, NULL, 'I'},
+        {"request-deadline", required_argument, NULL, 'D'},
         {"port-file", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -179,6 +184,16 @@ parse_options(serve_options *o, int argc, char **argv)
                 return -1;
             }
             *(c == 'j' ? &o->cfg.threads : &o->cfg.max_connections) = (unsigned) v;
+            break;
+        case 'I':
+        case 'D':
+            /* whole seconds: libmicrohttpd's timeout has no finer unit */
+            if (dauys_decimal_parse(&v, optarg, strlen(optarg), 3600) != 0 || v == 0) {
+                fprintf(stderr, "dauys serve: -%s %s: not 1 to 3600 seconds\n",
+                        c == 'I' ? "-idle-timeout" : "-request-deadline", optarg);
+                return -1;
+            }
+            *(c == 'I' ? &o->cfg.idle_timeout_s : &o->cfg.request_deadline_s) = (unsigned) v;
             break;
         case 'h': fputs(serve_usage, stdout); return 1;
         default: fputs(serve_usage, stderr); return -1;
