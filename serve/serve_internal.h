@@ -54,8 +54,18 @@ typedef struct serve_request {
     struct serve_request *next;
 } serve_request;
 
+/* One accepted socket, watched while it owes a request's headers (MHD's
+ * socket context; listed under the server's sockets_lock). */
+typedef struct serve_socket {
+    int fd;
+    uint64_t since_ms; /* accepted, or its last request ended */
+    int busy;          /* a request's headers are in: the body deadline rules */
+    int cut;           /* shut down by the watchdog */
+    struct serve_socket *prev, *next;
+} serve_socket;
+
 typedef struct serve_counters {
-    uint64_t received, recorded, refused, malformed, too_large, busy, dropped;
+    uint64_t received, recorded, refused, malformed, too_large, busy, dropped, headers_late;
 } serve_counters;
 
 struct dauys_server {
@@ -89,8 +99,16 @@ struct dauys_server {
     uint64_t published_size;
     serve_doc manifest, manifest_sig, central_pub;
 
-    pthread_t committer, publisher;
-    int committer_started, publisher_started;
+    /* The header watchdog: libmicrohttpd 0.9.75 has no deadline for a
+     * request's headers, only an idle timeout that a byte now and then
+     * resets; the watchdog shuts down a socket whose headers are late. */
+    pthread_mutex_t sockets_lock;
+    pthread_cond_t watchdog_wake;
+    serve_socket *sockets;
+    int stop_watchdog;
+
+    pthread_t committer, publisher, watchdog;
+    int committer_started, publisher_started, watchdog_started;
     int publish_failed;
     dauys_error publish_error;
 };

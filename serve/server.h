@@ -23,7 +23,9 @@ typedef struct dauys_serve_config {
     unsigned threads;            /* HTTP threads (0: one per CPU) */
     unsigned max_connections;    /* 0: 4096 */
     unsigned idle_timeout_s;     /* a connection silent this long is closed (0: 15) */
-    unsigned request_deadline_s; /* a request body not complete by then is dropped (0: 30) */
+    unsigned request_deadline_s; /* headers (from the connection's start or its last
+                                    answer) or a body (from its headers) not complete
+                                    by then: the connection is dropped (0: 30) */
     size_t max_pending;          /* submissions waiting to be recorded (0: 20000): then 503 */
     const dauys_seckey *central; /* the central key, owned by the caller, kept while serving */
     /* Called from the server's threads, one line at a time (no newline),
