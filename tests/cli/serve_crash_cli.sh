@@ -19,25 +19,28 @@
 # (default 20) and restarted at once on the same port (picked free once, below
 # the kernel's ephemeral range, so no client's connection can take it while
 # the server is down). The moments are fixed by work, not by time: kill K
-# comes once the clients have seen its target number of 200 answers (the
-# targets spread over the run, each at a random place in its share, seen by
-# looking every 20-60 ms), and every third kill then waits for the next
-# publication round and lands inside it (serve_crash_check.py
-# kill-when-publishing: once a new temporary file appears in the tiles
-# directory, SIGSTOP; if one is still there, SIGKILL, else SIGCONT and look
-# again: the kill cuts the round, whatever the machine's load). After each kill, before
-# the restart: the kill landed (exit 137); the tiles directory holds a
-# checkpoint signed by the central key whose every tile and entry bundle is
-# there, whole, hashing to its root (serve_crash_check.py published); the
-# database is whole (faults.sh ws_consistent, the database checks:
-# integrity, every submission wholly in or absent, totals equal a recount).
-# Every checkpoint served (GET /checkpoint just before each kill and just
-# after each restart) and left on disk by a kill is kept.
+# comes once the clients have seen its target number of 200 answers (looked
+# at every 20-60 ms): the target is a random share (half to one and a half
+# times an even one) of what is left to 80% of the files, counted from the
+# restart before it, and at least one answer past it. Until a quarter of the
+# kills have landed inside a publication round, each kill but the first
+# first waits up to a second for one (serve_crash_check.py kill-when-publishing: a
+# temporary file of the server's in the tiles directory, there or made
+# later, seen by inotify, then SIGSTOP; if one is still there, SIGKILL: the
+# round is cut where it stands, whatever the machine's load; else SIGCONT
+# and wait again). After each kill, before the restart: the
+# kill landed (exit 137); the tiles directory holds a checkpoint signed by
+# the central key whose every tile and entry bundle is there, whole, hashing
+# to its root (serve_crash_check.py published); the database is whole
+# (faults.sh ws_consistent, the database checks: integrity, every submission
+# wholly in or absent, totals equal a recount). Every checkpoint served (GET
+# /checkpoint just before each kill and just after each restart) and left
+# on disk by a kill is kept. A restart must listen within 30 s.
 #
-# When every file has its answer the server is stopped (SIGTERM: exit 0),
-# and serve_crash_check.py final checks, from the files, the answers and the
-# rows (its own SHA-256, RFC 6962 tree and Ed25519 checks, nothing of
-# dauys's C code):
+# When every file has its answer, and every file has been sent again, the
+# server is stopped (SIGTERM: exit 0), and serve_crash_check.py final checks,
+# from the files, the answers and the rows (its own SHA-256, RFC 6962 tree
+# and Ed25519 checks, nothing of dauys's C code):
 #   1. every 200 answer is in the log: the entry at its log_index hashes to
 #      its entry_sha256 and names the file's and the signature's SHA-256, its
 #      outcome, precinct and version;
@@ -49,10 +52,17 @@
 #      the log's submissions are the offline ingest's, but the refused; here:
 #      the same tally (dauys tally --json) and the same counting protocols
 #      (precinct, version, file hash);
-#   4. every answer to the same bytes (a retry after a kill) is the same;
+#   4. every file is sent once more after the last restart (nothing more is
+#      recorded), and every answer to the same bytes is the same: a live
+#      answer, one told on a retry after a kill, the duplicate's, the second
+#      pass's;
 #   5. every checkpoint seen is signed and is the final log's root at its
-#      size, sizes never shrinking; the tiles after the last stop verify (and
-#      their checkpoint is `dauys checkpoint`'s).
+#      size, sizes never shrinking; the tiles after the last stop verify, every
+#      bundle holding the log's entries (and their checkpoint is `dauys
+#      checkpoint`'s); tests/tools/tiles.py verifies them too, over HTTP from
+#      the last server and from the directory.
+# Then each check of serve_crash_check.py must catch a tamper made to a copy
+# of what it checks, and only that check.
 #
 # DAUYS_SERVE_CRASH_SEED seeds the moments (default: the process id; printed).
 # Needs bash, coreutils, util-linux (setsid), sqlite3, curl, and Python 3 with
@@ -74,6 +84,9 @@ done
 "$PYTHON" -c 'import nacl.signing' 2>/dev/null ||
     { echo "$0: $PYTHON lacks nacl (python3-nacl)" >&2; exit 2; }
 cli_workdir serve-crash
+# On any exit, the server and the clients still running (this shell's
+# children, never another's) are stopped before WORK is removed.
+trap '{ kill -9 $(jobs -p); wait; } 2>/dev/null; rm -rf "$WORK"' EXIT
 run() { run_split "$@"; }
 
 N=${DAUYS_SERVE_CRASH_PRECINCTS:-3000}
@@ -179,7 +192,9 @@ save_checkpoint() {
 }
 
 # answered_200: how many 200 answers the clients have had so far.
-answered_200() { cat "$WORK/answers" 2>/dev/null | grep -c '^{"status": 200,'; }
+answered_200() {
+    if [ -f "$WORK/answers" ]; then grep -c '^{"status": 200,' "$WORK/answers"; else echo 0; fi
+}
 
 # The kills' targets, in 200 answers seen: each after a random share of what
 # is left to 80% of the files (half to one and a half times its even share;
@@ -219,7 +234,8 @@ for ((k = 0; k < KILLS; k++)); do
     save_checkpoint "before-kill-$((k + 1))"
     kill_time=$(date +%s.%N)
     # Until ROUNDS kills have landed inside a publication round, each kill
-    # but the first looks for one for a second (then it is a kill at random).
+    # but the first waits a second at most for one (then it is a kill at
+    # random): under load the server publishes every 100 ms.
     if [ "$k" -gt 0 ] && [ "$in_round" -lt "$ROUNDS" ]; then
         round_tries=$((round_tries + 1))
         how=$("${CHECK[@]}" kill-when-publishing "$TILES" "$SERVE_PID" --within 1)
@@ -263,10 +279,16 @@ expect_eq "the clients got every answer again (serve_load.py exits 0)" 0 "$RC"
 expect_eq "sending every file again records nothing" \
     "$LOGGED" "$(q "$WS/dauys.db" 'SELECT count(*) FROM log_entry')"
 save_checkpoint final-served
+# Check 5 by another hand too: tests/tools/tiles.py (h17-tiles's verifier)
+# over HTTP from the server that came back last.
+expect_ok "tiles.py verifies the tiles served after the last restart" "tiles.py: ok: " \
+    "$PYTHON" "$TOOLS/tiles.py" verify --pub "$PUB" --origin "$ORIGIN" "$URL"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 expect_eq "the last server stops cleanly on SIGTERM" 0 "$?"
 cp "$TILES/checkpoint" "$CPS/$(printf '%03d' "$CP_SEEN").final-disk"
+expect_ok "tiles.py verifies the tiles directory after the last stop" "tiles.py: ok: " \
+    "$PYTHON" "$TOOLS/tiles.py" verify --pub "$PUB" --origin "$ORIGIN" "$TILES"
 
 section "where the kills landed"
 echo "# $kills kills in $LOAD_MS ms of load; restarts took $((restart_ms / (kills > 0 ? kills : 1))) ms on average"
@@ -312,10 +334,10 @@ caught() {
     RC=$?
     mapfile -t got < <(sed -n 's/^FAIL: //p' "$WORK/caught.out")
     OUT=$(cat "$WORK/caught.out") CMD=$(printf '%q ' "$@")
-    [ "$RC" -eq 1 ] && [ "${#got[@]}" -eq "${#want[@]}" ] || {
+    if [ "$RC" -ne 1 ] || [ "${#got[@]}" -ne "${#want[@]}" ]; then
         fail "$name" "exit $RC with ${#got[@]} failures, not exit 1 with ${#want[@]}"
         return
-    }
+    fi
     for ((i = 0; i < ${#want[@]}; i++)); do
         [[ ${got[i]} == *"${want[i]}"* ]] || { fail "$name" "failure $i is not \"${want[i]}\""; return; }
     done

@@ -6,10 +6,10 @@ checkpoint signatures (c2sp.org/signed-note, Ed25519 by PyNaCl) from the
 files, the answers and the databases' rows.
 
   serve_crash_check.py kill-when-publishing TILES PID --within S
-      Kills PID with SIGKILL inside a publication round: once a new
-      temporary file (".NAME.tmp.*") is made in TILES (inotify), stops PID
-      (SIGSTOP) and, if one is still there, kills it; else lets it go on
-      (SIGCONT) and waits again. Prints "inside", or "outside" if no round was caught in
+      Kills PID with SIGKILL inside a publication round: once PID has a
+      temporary file (".NAME.tmp.PID.N") in TILES, there already or made
+      later (inotify), stops PID (SIGSTOP) and, if one is still there, kills
+      it; else lets it go on (SIGCONT) and waits again. Prints "inside", or "outside" if no round was caught in
       S seconds (then kills it all the same), and how long it looked.
 
   serve_crash_check.py published TILES --pub PUB --origin ORIGIN
@@ -297,32 +297,38 @@ class Inotify:
 
 
 def kill_when_publishing(args):
-    """Waits (inotify) for a new temporary file in TILES (a tile, a bundle or
-    the checkpoint being written: a publication round under way); then stops
-    the server (SIGSTOP) and, if a new temporary file is still there, the
-    round is cut where it stands: SIGKILL. Otherwise the round ended
-    meanwhile: SIGCONT and wait again. At the deadline, SIGKILL all the same."""
+    """Waits for a temporary file of PID's in TILES (".NAME.tmp.PID.N": a tile,
+    a bundle or the checkpoint being written, a publication round under way;
+    those of servers killed before have other PIDs), seen at once or made
+    later (inotify); then stops the server (SIGSTOP) and, if one is still
+    there, the round is cut where it stands: SIGKILL. Otherwise the round
+    ended meanwhile: SIGCONT and wait again. At the deadline, SIGKILL all
+    the same."""
     start = time.monotonic()
     deadline = start + args.within
+    mark = f".tmp.{args.pid}."
     watch = Inotify(args.tiles)
-    before = set(temporary_files(args.tiles))
+    made = [p for p in temporary_files(args.tiles) if mark in p]
     inside = False
     events = stops = 0
-    while time.monotonic() < deadline and not inside:
-        made = [p for p in watch.wait(deadline - time.monotonic()) if ".tmp." in p]
+    while not inside:
         events += len(made)
-        if not made:
-            continue
-        stops += 1
-        os.kill(args.pid, signal.SIGSTOP)
-        if stopped(args.pid, deadline + 5) and set(temporary_files(args.tiles)) - before:
-            inside = True
-        else:
+        if made:
+            stops += 1
+            os.kill(args.pid, signal.SIGSTOP)
+            if stopped(args.pid, deadline + 5) and any(
+                mark in p for p in temporary_files(args.tiles)
+            ):
+                inside = True
+                break
             os.kill(args.pid, signal.SIGCONT)
+        if time.monotonic() >= deadline:
+            break
+        made = [p for p in watch.wait(deadline - time.monotonic()) if mark in p]
     os.kill(args.pid, signal.SIGKILL)
     watch.close()
     print(
-        f"{'inside' if inside else 'outside'} after {events} temporary files made, {stops} stops, "
+        f"{'inside' if inside else 'outside'} after {events} temporary files, {stops} stops, "
         f"{(time.monotonic() - start) * 1000:.0f} ms"
     )
     return 0
