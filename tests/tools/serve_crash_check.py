@@ -5,11 +5,14 @@ hashes, the Merkle tree (RFC 6962), the tiles (c2sp.org/tlog-tiles) and the
 checkpoint signatures (c2sp.org/signed-note, Ed25519 by PyNaCl) from the
 files, the answers and the databases' rows.
 
-  serve_crash_check.py kill-when-publishing TILES PID --within S
+  serve_crash_check.py kill-when-publishing TILES PID --within S --db DB
+                      --pause CLIENTS
       Kills PID with SIGKILL inside a publication round: once PID has a
       temporary file (".NAME.tmp.PID.N") in TILES, there already or made
       later (inotify), stops PID (SIGSTOP) and, if one is still there, kills
-      it; else lets it go on (SIGCONT) and waits again. Prints "inside", or "outside" if no round was caught in
+      it; else lets it go on (SIGCONT) and waits again. The process CLIENTS
+      is stopped meanwhile while the log in DB holds more entries than the
+      checkpoint in TILES (a round is due), so that the wait costs no load. Prints "inside", or "outside" if no round was caught in
       S seconds (then kills it all the same), and how long it looked.
 
   serve_crash_check.py published TILES --pub PUB --origin ORIGIN
@@ -249,8 +252,9 @@ def stopped(pid, deadline):
 
 
 class Inotify:
-    """Creations of files in a tree of directories (inotify(7), by ctypes):
-    wait() returns the paths made since the last call."""
+    """Files made in a tree of directories (inotify(7), by ctypes): wait()
+    returns the paths made since the last call, those in a directory made
+    meanwhile included."""
 
     IN_CREATE, IN_MOVED_TO, IN_ISDIR = 0x100, 0x80, 0x40000000
 
@@ -260,18 +264,19 @@ class Inotify:
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1")
         self.dirs = {}
-        for where, _, _ in os.walk(top):
-            self.watch(where)
+        self.watch(top)
 
-    def watch(self, path):
-        wd = self.libc.inotify_add_watch(
-            self.fd, os.fsencode(path), self.IN_CREATE | self.IN_MOVED_TO
-        )
-        if wd >= 0:
-            self.dirs[wd] = path
-            for where, _, _ in os.walk(path):  # made before the watch took
-                if where != path and where not in self.dirs.values():
-                    self.watch(where)
+    def watch(self, top):
+        """Watches TOP and the directories below; returns the files there."""
+        files = []
+        for where, _, names in os.walk(top):
+            wd = self.libc.inotify_add_watch(
+                self.fd, os.fsencode(where), self.IN_CREATE | self.IN_MOVED_TO
+            )
+            if wd >= 0:
+                self.dirs[wd] = where
+            files += [os.path.join(where, n) for n in names]
+        return files
 
     def wait(self, timeout):
         made = []
@@ -287,46 +292,73 @@ class Inotify:
             name = data[at + 16 : at + 16 + size].rstrip(b"\0").decode()
             at += 16 + size
             path = os.path.join(self.dirs.get(wd, "?"), name)
-            if mask & self.IN_ISDIR:
-                self.watch(path)
-            made.append(path)
+            made += self.watch(path) if mask & self.IN_ISDIR else [path]
         return made
 
     def close(self):
         os.close(self.fd)
 
 
+def sizes(args):
+    """(the log's size in the database, the size of the checkpoint in TILES)."""
+    db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True, timeout=5)
+    try:
+        (logged,) = db.execute("SELECT count(*) FROM log_entry").fetchone()
+    finally:
+        db.close()
+    try:
+        published = int(read(os.path.join(args.tiles, "checkpoint")).split(b"\n")[1])
+    except (OSError, IndexError, ValueError):
+        published = 0
+    return logged, published
+
+
 def kill_when_publishing(args):
     """Waits for a temporary file of PID's in TILES (".NAME.tmp.PID.N": a tile,
     a bundle or the checkpoint being written, a publication round under way;
-    those of servers killed before have other PIDs), seen at once or made
+    those of servers killed before have other PIDs), there already or made
     later (inotify); then stops the server (SIGSTOP) and, if one is still
     there, the round is cut where it stands: SIGKILL. Otherwise the round
     ended meanwhile: SIGCONT and wait again. At the deadline, SIGKILL all
-    the same."""
+    the same. The clients (--pause) are stopped while the log holds more
+    than the tiles' checkpoint (a round is due or under way: the wait costs
+    them nothing), and let go on when it does not (a round needs the log to
+    grow)."""
     start = time.monotonic()
     deadline = start + args.within
     mark = f".tmp.{args.pid}."
     watch = Inotify(args.tiles)
+    os.kill(args.pause, signal.SIGSTOP)
+    paused = True
     made = [p for p in temporary_files(args.tiles) if mark in p]
     inside = False
     events = stops = 0
-    while not inside:
-        events += len(made)
-        if made:
-            stops += 1
-            os.kill(args.pid, signal.SIGSTOP)
-            if stopped(args.pid, deadline + 5) and any(
-                mark in p for p in temporary_files(args.tiles)
-            ):
-                inside = True
+    try:
+        while True:
+            events += len(made)
+            if made:
+                stops += 1
+                os.kill(args.pid, signal.SIGSTOP)
+                if stopped(args.pid, deadline + 5) and any(
+                    mark in p for p in temporary_files(args.tiles)
+                ):
+                    inside = True
+                    break
+                os.kill(args.pid, signal.SIGCONT)
+            if time.monotonic() >= deadline:
                 break
-            os.kill(args.pid, signal.SIGCONT)
-        if time.monotonic() >= deadline:
-            break
-        made = [p for p in watch.wait(deadline - time.monotonic()) if mark in p]
-    os.kill(args.pid, signal.SIGKILL)
-    watch.close()
+            logged, published = sizes(args)
+            if paused and logged <= published:
+                os.kill(args.pause, signal.SIGCONT)
+                paused = False
+            elif not paused and logged > published:
+                os.kill(args.pause, signal.SIGSTOP)
+                paused = True
+            made = [p for p in watch.wait(min(0.05, deadline - time.monotonic())) if mark in p]
+    finally:
+        os.kill(args.pid, signal.SIGKILL)
+        os.kill(args.pause, signal.SIGCONT)
+        watch.close()
     print(
         f"{'inside' if inside else 'outside'} after {events} temporary files, {stops} stops, "
         f"{(time.monotonic() - start) * 1000:.0f} ms"
@@ -653,6 +685,8 @@ def main(argv):
     k.add_argument("tiles")
     k.add_argument("pid", type=int)
     k.add_argument("--within", type=float, required=True)
+    k.add_argument("--db", required=True)
+    k.add_argument("--pause", type=int, required=True, metavar="PID")
     pb = sub.add_parser("published")
     pb.add_argument("tiles")
     f = sub.add_parser("final")
