@@ -7,6 +7,10 @@
 #include "publish/tiles.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -657,4 +661,55 @@ dauys_tiles_published_size(uint64_t *size, const char *dir, dauys_error *err)
     }
     *size = cp.size;
     return 0;
+}
+
+/* --- Stale temporary files ------------------------------------------------ */
+
+static size_t stale_removed; /* nftw has no context argument: one walk at a time */
+static pthread_mutex_t stale_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The writer's PID in a temporary file's NAME (".X.tmp.PID.N"), or 0. */
+static long
+temp_owner(const char *name)
+{
+    const char *at = strstr(name, ".tmp.");
+    char *end;
+    long pid;
+
+    if (name[0] != '.' || at == NULL) {
+        return 0;
+    }
+    pid = strtol(at + 5, &end, 10);
+    return pid > 0 && *end == '.' ? pid : 0;
+}
+
+static int
+remove_if_stale(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    long pid = temp_owner(path + ftw->base);
+
+    (void) st;
+    if (type == FTW_F && pid != 0 && pid != (long) getpid() && kill((pid_t) pid, 0) != 0 &&
+        errno == ESRCH && unlink(path) == 0) {
+        stale_removed++;
+    }
+    return 0;
+}
+
+int
+dauys_tiles_remove_stale(size_t *removed, const char *dir, dauys_error *err)
+{
+    struct stat st;
+    int rc;
+
+    *removed = 0;
+    if (lstat(dir, &st) != 0 && errno == ENOENT) {
+        return 0;
+    }
+    pthread_mutex_lock(&stale_lock);
+    stale_removed = 0;
+    rc = nftw(dir, remove_if_stale, 16, FTW_PHYS);
+    *removed = stale_removed;
+    pthread_mutex_unlock(&stale_lock);
+    return rc != 0 ? dauys_error_set(err, DAUYS_E_IO, "%s: %s", dir, strerror(errno)) : 0;
 }

@@ -69,4 +69,12 @@ int dauys_tiles_write(dauys_workspace *ws, const char *dir, uint64_t old_size, u
  */
 int dauys_tiles_published_size(uint64_t *size, const char *dir, dauys_error *err) DAUYS_WUR;
 
+/*
+ * Removes from DIR's tree the temporary files a writer killed mid-round left
+ * (".NAME.tmp.PID.N" of a process that no longer runs), so that a static
+ * web server never serves them. The number removed in *REMOVED. A missing
+ * DIR is no error. Returns 0 or -1 with ERR (DAUYS_E_IO).
+ */
+int dauys_tiles_remove_stale(size_t *removed, const char *dir, dauys_error *err) DAUYS_WUR;
+
 #endif

@@ -88,10 +88,18 @@ load_manifest_docs(struct dauys_server *s, dauys_error *err)
 int
 dauys_serve_publisher_load_static(struct dauys_server *s, dauys_error *err)
 {
-    return load_manifest_docs(s, err) != 0 ||
-                   dauys_tiles_published_size(&s->published_size, s->tiles, err) != 0
-               ? -1
-               : 0;
+    size_t removed = 0;
+
+    if (load_manifest_docs(s, err) != 0 ||
+        dauys_tiles_published_size(&s->published_size, s->tiles, err) != 0 ||
+        dauys_tiles_remove_stale(&removed, s->tiles, err) != 0) {
+        return -1;
+    }
+    if (removed > 0) {
+        dauys_serve_log(s, "removed %zu temporary files a stopped writer left in %s", removed,
+                        s->tiles);
+    }
+    return 0;
 }
 
 /* After another process accepted a new manifest version: the publisher's

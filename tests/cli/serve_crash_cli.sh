@@ -295,6 +295,10 @@ check "the servers' log holds no sanitizer report" test -z "$OUT"
 cp "$TILES/checkpoint" "$CPS/$(printf '%03d' "$CP_SEEN").final-disk"
 expect_ok "tiles.py verifies the tiles directory after the last stop" "tiles.py: ok: " \
     "$PYTHON" "$TOOLS/tiles.py" verify --pub "$PUB" --origin "$ORIGIN" "$TILES"
+# A round cut by a kill leaves its temporary files; each restart removes those
+# of writers no longer running, so none is left for a web server to serve.
+expect_eq "no temporary file left in the tiles after the restarts" "" \
+    "$(find "$TILES" -name '.*.tmp.*' | head -3)"
 
 section "where the kills landed"
 echo "# $kills kills in $LOAD_MS ms of load; restarts took $((restart_ms / (kills > 0 ? kills : 1))) ms on average"
