@@ -18,7 +18,9 @@
  * answer to the first checkpoint seen whose size > its log_index (0 if that
  * checkpoint was seen first: published between the commit and the answer's
  * arrival). With SERVER_PID: the server's VmRSS at 25, 50, 75 and 100 % of
- * the submissions answered, and its VmHWM at the end. Writes OUT.subs.tsv
+ * the submissions answered, its VmHWM at the end, its CPU seconds during the
+ * submissions (and each thread's since it started: "thread_cpu_s TID NAME
+ * SECONDS"), and this process's own. Writes OUT.subs.tsv
  * (index, seconds sent, seconds answered, status, log_index) and
  * OUT.checkpoints.tsv (seconds, size), then prints "key value" lines.
  *
@@ -31,12 +33,14 @@
  * Exit status: 0 done, 1 some request failed for good, 2 could not run.
  */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -345,6 +349,90 @@ server_memory(long pid, const char *field)
     return kib;
 }
 
+/* The CPU seconds (user + system) of /proc/PID/stat or of /proc/PID/task/TID/stat
+ * (PATH), and its thread name into COMM; -1 if unknown. */
+static double
+cpu_seconds(const char *path, char *comm, size_t comm_size)
+{
+    char line[1024], *close;
+    unsigned long utime = 0, stime = 0;
+    FILE *f = fopen(path, "r");
+    int ok;
+
+    if (f == NULL) {
+        return -1;
+    }
+    ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    /* "pid (comm) state ..." with utime and stime the 14th and 15th fields */
+    if (!ok || (close = strrchr(line, ')')) == NULL ||
+        sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) !=
+            2) {
+        return -1;
+    }
+    if (comm != NULL) {
+        char *open = strchr(line, '(');
+        size_t n = open != NULL ? (size_t) (close - open - 1) : 0;
+        snprintf(comm, comm_size, "%.*s", (int) n, open != NULL ? open + 1 : "");
+    }
+    return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+}
+
+/* The server's CPU seconds (every thread), or -1. */
+static double
+server_cpu(long pid)
+{
+    char path[64];
+
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    return pid > 0 ? cpu_seconds(path, NULL, 0) : -1;
+}
+
+/* Prints "thread_cpu_s TID NAME SECONDS" for each of the server's threads, by TID. */
+static void
+print_thread_cpu(long pid)
+{
+    char path[128], comm[64];
+    long tids[256];
+    size_t n = 0;
+    DIR *d;
+    struct dirent *e;
+
+    snprintf(path, sizeof path, "/proc/%ld/task", pid);
+    if (pid <= 0 || (d = opendir(path)) == NULL) {
+        return;
+    }
+    while ((e = readdir(d)) != NULL && n < sizeof tids / sizeof tids[0]) {
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9') {
+            tids[n++] = strtol(e->d_name, NULL, 10);
+        }
+    }
+    closedir(d);
+    for (size_t i = 1; i < n; i++) { /* few threads: insertion sort */
+        for (size_t j = i; j > 0 && tids[j - 1] > tids[j]; j--) {
+            long t = tids[j];
+            tids[j] = tids[j - 1];
+            tids[j - 1] = t;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", pid, tids[i]);
+        double s = cpu_seconds(path, comm, sizeof comm);
+        printf("thread_cpu_s %ld %s %.2f\n", tids[i], comm, s);
+    }
+}
+
+/* This process's CPU seconds (user + system). */
+static double
+own_cpu(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec / 1e6 +
+           (double) ru.ru_stime.tv_sec + (double) ru.ru_stime.tv_usec / 1e6;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -470,7 +558,7 @@ run_submit(const char *url, const char *list, int concurrency, const char *out, 
     watch w = {.url = url, .lock = PTHREAD_MUTEX_INITIALIZER};
     pthread_t watch_thread;
     long long max_index = -1;
-    double t0, t_end;
+    double t0, t_end, cpu0, cpu1, own0, own1;
     int active = 0;
 
     snprintf(post_url, sizeof post_url, "%s/v1/protocols", url);
@@ -480,6 +568,8 @@ run_submit(const char *url, const char *list, int concurrency, const char *out, 
         return 2;
     }
     t0 = now();
+    cpu0 = server_cpu(pid);
+    own0 = own_cpu();
     rss[0] = server_memory(pid, "VmRSS");
     for (int i = 0; i < concurrency; i++) {
         memset(&slots[i], 0, sizeof slots[i]);
@@ -531,6 +621,8 @@ run_submit(const char *url, const char *list, int concurrency, const char *out, 
         }
     }
     t_end = now();
+    cpu1 = server_cpu(pid);
+    own1 = own_cpu();
     pthread_mutex_lock(&w.lock);
     w.submitted = 1;
     w.need = max_index;
@@ -547,6 +639,9 @@ run_submit(const char *url, const char *list, int concurrency, const char *out, 
     printf("rss_0_kib %ld\nrss_25_kib %ld\nrss_50_kib %ld\nrss_75_kib %ld\nrss_100_kib %ld\n",
            rss[0], rss[1], rss[2], rss[3], rss[4]);
     printf("hwm_kib %ld\n", server_memory(pid, "VmHWM"));
+    printf("server_cpu_s %.2f\nclient_cpu_s %.2f\n", cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1,
+           own1 - own0);
+    print_thread_cpu(pid);
     write_submissions(subs, n, out, t0);
 
     for (int i = 0; i < concurrency; i++) {

@@ -56,14 +56,15 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 interval_s=$(awk -v i="$interval" 'BEGIN {
     if (i ~ /ms$/) { sub(/ms$/, "", i); print i / 1000 } else { sub(/s$/, "", i); print i + 0 } }')
 
-# measure CMD...: runs CMD, prints "SECONDS PEAK_RSS_KIB EXIT".
+# measure CMD...: runs CMD, prints "SECONDS PEAK_RSS_KIB EXIT CPU_SECONDS".
 measure() {
     python3 - "$@" <<'PY'
 import os, subprocess, sys, time
 t0 = time.monotonic()
 p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 _, status, ru = os.wait4(p.pid, 0)
-print("%.6f %d %d" % (time.monotonic() - t0, ru.ru_maxrss, os.waitstatus_to_exitcode(status)))
+print("%.6f %d %d %.3f" % (time.monotonic() - t0, ru.ru_maxrss, os.waitstatus_to_exitcode(status),
+                         ru.ru_utime + ru.ru_stime))
 PY
 }
 
@@ -98,7 +99,7 @@ files=$(wc -l <"$in.list")
 rm -rf "$work/ws-offline"
 "$dauys" init -w "$work/ws-offline" --manifest "$in/manifest.txt" \
     --central-key "$in/keys/central.pub" >/dev/null
-read -r ingest_s ingest_rss ingest_rc < <(measure "$dauys" ingest -q -w "$work/ws-offline" \
+read -r ingest_s ingest_rss ingest_rc ingest_cpu < <(measure "$dauys" ingest -q -w "$work/ws-offline" \
     "$in/incoming" "$in/later")
 [ "$ingest_rc" -le 1 ] || { echo "serve_bench: dauys ingest failed ($ingest_rc)" >&2; exit 2; }
 read -r floor_n floor_s < <("$bin/bench/bench_floor" "$in" "$cpus" | awk '{ print $2, $4 }')
@@ -174,6 +175,10 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 4. The table.
 s=$work/submit.txt
+# the server's threads, by creation: main, the committer, the publisher, then MHD's
+read -r committer_cpu publisher_cpu http_cpu < <(awk -v pid="$serve_pid" '$1 == "thread_cpu_s" {
+    if ($3 ~ /^MHD/) http += $4; else if ($2 != pid) { if (++k == 1) c = $4; else if (k == 2) p = $4 } }
+    END { print c + 0, p + 0, http + 0 }' "$s")
 awk -v n="$n" -v files="$files" -v conc="$conc" -v cpus="$cpus" -v iv="$interval_s" \
     -v ingest_s="$ingest_s" -v ingest_rss="$ingest_rss" -v floor_n="$floor_n" \
     -v floor_s="$floor_s" -v wall="$(kv "$s" submit_wall_s)" -v ok="$(kv "$s" answered_2xx)" \
@@ -186,7 +191,9 @@ awk -v n="$n" -v files="$files" -v conc="$conc" -v cpus="$cpus" -v iv="$interval
     -v smib="$(kv "$work/read-serve.txt" read_mib_per_s)" -v nread="$nginx_rate" \
     -v nmib="$([ "$nginx_rate" = n/a ] && echo 0 || kv "$work/read-nginx.txt" read_mib_per_s)" \
     -v pubs="$pub_count" -v pubmed="$pub_median_ms" -v pubmax="$pub_max_ms" \
-    -v lb="$load_before" -v la="$load_after" -v read_s="$read_s" 'BEGIN {
+    -v lb="$load_before" -v la="$load_after" -v read_s="$read_s" -v ingest_cpu="$ingest_cpu" \
+    -v server_cpu="$(kv "$s" server_cpu_s)" -v client_cpu="$(kv "$s" client_cpu_s)" \
+    -v c_cpu="$committer_cpu" -v p_cpu="$publisher_cpu" -v h_cpu="$http_cpu" 'BEGIN {
     thr = files / wall; ing = files / ingest_s; flo = floor_n / floor_s
     x_ing = thr / ing; x_flo = thr / flo
     grow = r100 - r50
@@ -197,6 +204,7 @@ awk -v n="$n" -v files="$files" -v conc="$conc" -v cpus="$cpus" -v iv="$interval
     printf "%-44s %14.2f\n", "submissions/s / offline ingest files/s", x_ing
     printf "%-44s %14.2f\n", "submissions/s / verify floor files/s", x_flo
     printf "%-44s %14.2f\n", "offline ingest / floor (time per file)", flo / ing
+    printf "%-44s %14.2f\n", "CPU per file: dauys serve / offline ingest", server_cpu / ingest_cpu
     printf "%-44s %14s\n", "nginx reads/s / dauys serve reads/s",
         nread == "n/a" ? "n/a" : sprintf("%.2f", nread / sread)
     printf "\n%-44s %14s\n", "this machine (absolute)", "value"
@@ -208,6 +216,11 @@ awk -v n="$n" -v files="$files" -v conc="$conc" -v cpus="$cpus" -v iv="$interval
     printf "%-44s %14.2f\n", "submission phase, s", wall
     printf "%-44s %14.0f\n", "submissions/s", thr
     printf "%-44s %14s\n", "answered 2xx / 4xx / retries (5xx, none)", ok " / " refused " / " retries
+    printf "%-44s %14s\n", "CPU us/file: ingest / serve / load generator",
+        sprintf("%.0f / %.0f / %.0f", ingest_cpu / files * 1e6, server_cpu / files * 1e6,
+            client_cpu / files * 1e6)
+    printf "%-44s %14s\n", "serve CPU s: HTTP+verify / commit / publish",
+        sprintf("%.1f / %.1f / %.1f", h_cpu, c_cpu, p_cpu)
     printf "%-44s %14.0f\n", "2xx -> covering checkpoint, median ms", med
     printf "%-44s %14.0f\n", "2xx -> covering checkpoint, p99 ms", p99
     printf "%-44s %14.0f\n", "2xx -> covering checkpoint, max ms", dmax
