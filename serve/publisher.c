@@ -232,9 +232,9 @@ dauys_serve_publisher_main(void *arg)
     struct dauys_server *s = arg;
     dauys_error err;
     int stopping, grew;
+    struct timespec until = deadline_after(s->interval_ms);
 
     for (;;) {
-        struct timespec until = deadline_after(s->interval_ms);
         pthread_mutex_lock(&s->lock);
         while (!s->stop_publisher &&
                pthread_cond_timedwait(&s->publisher_wake, &s->lock, &until) == 0) {
@@ -242,6 +242,11 @@ dauys_serve_publisher_main(void *arg)
         stopping = s->stop_publisher;
         grew = s->log_size > s->published_size;
         pthread_mutex_unlock(&s->lock);
+        /* The next round is due an interval after this one begins, not after
+         * it ends: the round's own duration (it grows with the roster) does
+         * not stretch the period, so a 2xx waits at most about an interval
+         * and a round for its checkpoint. Late, the next round starts at once. */
+        until = deadline_after(s->interval_ms);
         if (grew || stopping) {
             int failed = dauys_serve_publish_round(s, &err) != 0;
             dauys_error reopen;

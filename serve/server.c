@@ -262,6 +262,19 @@ watchdog_main(void *arg)
     return NULL;
 }
 
+/* The con_cls of a GET or HEAD between its first call and its answer. */
+static char get_pending;
+
+/* 1 if the request announces a body (a GET should not). */
+static int
+has_body(struct MHD_Connection *c)
+{
+    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+    return (length != NULL && strcmp(length, "0") != 0) ||
+           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+}
+
 /* MHD's access handler: every call of every request. */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -271,12 +284,21 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     serve_request *r = *con_cls;
 
     (void) version;
+    if (*con_cls == &get_pending) { /* the request is complete: answer it */
+        return *upload_data_size == 0 ? dauys_serve_route_get(s, c, url) : MHD_NO;
+    }
     if (r == NULL) { /* the headers are in: route */
         socket_mark(s, c, 1);
         int get =
             strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-        if (get) {
+        if (get && has_body(c)) { /* answered now: MHD then closes the connection */
             return dauys_serve_route_get(s, c, url);
+        }
+        if (get) {
+            /* Answered on the next call: MHD closes the connection of a request
+             * answered before it is complete, and readers keep theirs alive. */
+            *con_cls = &get_pending;
+            return MHD_YES;
         }
         if (strcmp(url, "/v1/protocols") != 0) {
             return dauys_serve_reply_error(c, MHD_HTTP_NOT_FOUND, "no such resource", 0);
@@ -311,10 +333,10 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
     (void) toe;
     socket_mark(cls, c, 0); /* the next request's headers are owed from now */
-    if (r != NULL) {
+    if (r != NULL && *con_cls != &get_pending) {
         dauys_serve_intake_free(r);
-        *con_cls = NULL;
     }
+    *con_cls = NULL;
 }
 
 /* MHD's own error messages, to the log. */
