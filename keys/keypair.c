@@ -470,17 +470,22 @@ seckey_line(uint8_t *bin, const char *s, size_t n)
 int
 dauys_keys_text_holds_seckey(const char *text, size_t len)
 {
-    uint8_t *bin = dauys_secure_malloc(SK_BYTES);
+    const size_t shortest =
+        sodium_base64_ENCODED_LEN(SK_BYTES, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) - 1;
+    uint8_t *bin = NULL;
     size_t at = 0;
     int found = 0;
 
-    if (bin == NULL) {
-        return -1;
-    }
     while (!found && at < len) {
         const char *nl = memchr(text + at, '\n', len - at);
         size_t n = nl != NULL ? (size_t) (nl - (text + at)) : len - at;
-        found = seckey_line(bin, text + at, n);
+        /* The guarded buffer only for a line long enough to be a key: a
+         * protocol has none, and two system calls a file cost dauys serve
+         * a sixth of its CPU (bench/serve_bench.sh, perf). */
+        if (n >= shortest && bin == NULL && (bin = dauys_secure_malloc(SK_BYTES)) == NULL) {
+            return -1;
+        }
+        found = n >= shortest && seckey_line(bin, text + at, n);
         at += n + 1;
     }
     dauys_secure_free(bin);
