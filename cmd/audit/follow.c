@@ -275,37 +275,45 @@ pause_for(double seconds)
  * -1 for a network error worth retrying (reported).
  */
 static int
-one_round(dauys_follow *f, int *changed)
+one_round(dauys_follow *f, int *changed, int *forked)
 {
     dauys_follow_round_info info;
     dauys_error err;
     double t0 = cli_now();
 
     f->fetches = 0;
+    *forked = 0;
     if (dauys_follow_round(&info, f, &err) != 0) {
         cli_report(&err);
         return err.status == DAUYS_E_NETWORK ? -1 : audit_exit_for(&err);
     }
     print_round(&info, f, cli_now() - t0);
     if (info.outcome == DAUYS_FOLLOW_FORK) {
+        *forked = 1;
         return CLI_EXIT_BAD;
     }
     *changed = info.outcome != DAUYS_FOLLOW_SAME;
     return CLI_EXIT_OK;
 }
 
-/* Rounds until a stop signal, a fork or a failure; network errors retried with backoff. */
+/* Rounds until a stop signal, a fork or a failure of the state; network
+ * errors retried with backoff. A published file that fails a check (damaged,
+ * missing: not a fork between two signed checkpoints) keeps nothing and is
+ * tried again with backoff, as a CDN may serve a stale or broken copy for a
+ * while; the exit status then says a check failed (1). */
 static int
 poll_rounds(dauys_follow *f, const follow_args *a)
 {
     double backoff = 1;
-    int rc, checks = CLI_EXIT_OK, first = 1;
+    int rc, checks = CLI_EXIT_OK, failed = 0, first = 1;
 
     while (!stop_signal) {
-        int changed = 0;
-        rc = one_round(f, &changed);
-        if (rc == -1) {
-            cli_message("follow: retrying in %.0f s", backoff);
+        int changed = 0, forked = 0;
+        rc = one_round(f, &changed, &forked);
+        if (rc == -1 || (rc == CLI_EXIT_BAD && !forked)) {
+            failed |= rc == CLI_EXIT_BAD;
+            cli_message("follow: %s; nothing was kept; retrying in %.0f s",
+                        rc == -1 ? "no answer" : "a check failed (above)", backoff);
             pause_for(backoff);
             backoff = backoff * 2 > 300 ? 300 : backoff * 2;
             continue;
@@ -323,9 +331,10 @@ poll_rounds(dauys_follow *f, const follow_args *a)
         first = 0;
         pause_for((double) a->interval);
     }
-    printf("follow: stopped by signal %d, %llu entries kept in %s\n", (int) stop_signal,
-           (unsigned long long) (f->have_kept ? f->kept.size : 0), f->state);
-    return checks;
+    printf("follow: stopped by signal %d, %llu entries kept in %s%s\n", (int) stop_signal,
+           (unsigned long long) (f->have_kept ? f->kept.size : 0), f->state,
+           failed ? "; a check failed during the run (exit 1)" : "");
+    return failed ? CLI_EXIT_BAD : checks;
 }
 
 int
@@ -357,7 +366,8 @@ cmd_follow(int argc, char **argv)
         cli_report(&err);
         rc = audit_exit_for(&err);
     } else if (a.once) {
-        rc = one_round(&f, &changed);
+        int forked;
+        rc = one_round(&f, &changed, &forked);
         rc = rc == -1 ? CLI_EXIT_FAIL : rc;
         if (rc == CLI_EXIT_OK) {
             rc = after_round(&f, &a);

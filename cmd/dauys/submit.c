@@ -232,7 +232,8 @@ typedef struct line_buf {
 static void
 line_add(line_buf *b, const char *s, size_t n)
 {
-    if (b->failed) {
+    if (b->failed || n > (SIZE_MAX >> 2) - b->len) { /* a size no line has: failed */
+        b->failed = 1;
         return;
     }
     if (b->len + n + 1 > b->cap) {

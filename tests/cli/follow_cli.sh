@@ -329,6 +329,24 @@ rc=$?
 OUT=$(cat poll.out)
 check "polling: SIGTERM ends it cleanly (exit 0)" test "$rc" = 0
 check "polling: it said it stopped" matches "$OUT" "extends the $N2 kept*stopped by signal 15, $N3 entries kept"
+# A damaged file (a CDN's broken copy) is not the end of a night's watch:
+# nothing is kept, the round is tried again, and the repaired file followed.
+rm -rf Poll && cp -a G2 Poll && rm -rf Live && cp -a T2 Live
+cp -a T/tile Live/ && flip "Live/tile/entries/002.p/$W" 100 &&
+    cp T/checkpoint Live/.checkpoint.new && mv Live/.checkpoint.new Live/checkpoint
+setsid "$AUDIT" follow Live -p keys/central.pub --state Poll --interval 1 >poll.out 2>&1 &
+pid=$!
+check "polling: a damaged bundle is said, and retried" \
+    wait_for 20 grep -q "a check failed (above); nothing was kept; retrying in" poll.out
+check "polling: nothing of it kept" cmp -s Poll/checkpoint G2/checkpoint
+cp "T/tile/entries/002.p/$W" "Live/tile/entries/002.p/$W"
+check "polling: the repaired bundle is followed" wait_for 30 cmp -s Poll/checkpoint T/checkpoint
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+OUT=$(cat poll.out)
+check "polling: a check failed during the run: exit 1 at the end" test "$rc" = 1
+check "polling: ... and said so" matches "$OUT" "a check failed during the run (exit 1)"
 stop_servers
 setsid "$AUDIT" follow "$HTTP" -p keys/central.pub --state Poll --interval 1 >poll.out 2>&1 &
 pid=$!
