@@ -4,7 +4,8 @@
 # files, signed notes and checkpoints, log entries, proofs, the CSV reader of
 # the importer, the bundle archive's headers, the audit's scanner of the
 # HTML report and its splitting of the log into entries, tile paths, the
-# clients' reader of a server's JSON answers (fuzz/).
+# clients' reader of a server's JSON answers, the follower's entry bundle splitter
+# (fuzz/); as many targets at once as there are CPUs.
 #
 #   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
 #
@@ -95,13 +96,32 @@ done
         'null' 'true' 'false' '\\u' '\\ud800' '\\udc00' '\":' '{\"' '\"}' '9223372036854775807' '1e3' '1.5'
 } >"$work/dauys.dict"
 
+# One fuzzer is one single-threaded process: as many run at once as there
+# are CPUs ($FUZZ_JOBS), each for its full SECONDS; the results are then
+# reported in the targets' order.
+fuzz_one() {
+    local t=$1 log=$work/fuzz_$1.log
+    if "$bin/fuzz/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+        -dict="$work/dauys.dict" -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" \
+        "$work/corpus/$t" >"$log" 2>&1; then
+        echo 0 >"$work/rc_$t"
+    else
+        echo 1 >"$work/rc_$t"
+    fi
+}
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+for t in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+        wait -n || true
+    done
+    fuzz_one "$t" &
+done
+wait
 failed=0
 printf '%-10s %12s %10s %8s\n' target runs runs/s corpus
 for t in "${targets[@]}"; do
     log=$work/fuzz_$t.log
-    if ! "$bin/fuzz/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-        -dict="$work/dauys.dict" -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" \
-        "$work/corpus/$t" >"$log" 2>&1; then
+    if [ "$(cat "$work/rc_$t" 2>/dev/null)" != 0 ]; then
         echo "fuzz_$t: FAILED (crash, leak or timeout); see $log and $work/artifacts" >&2
         tail -n 30 "$log" >&2
         failed=1

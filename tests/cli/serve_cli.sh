@@ -54,12 +54,17 @@ i=0
 pids=()
 for slice in slice.*; do
     if [ $((i % 2)) -eq 0 ]; then
-        # stock curl, one process per file: what a commission without dauys has
-        (while read -r f; do
-            curl -s -S --retry 8 --retry-connrefused -w '%{http_code} ' -F "protocol=@$f" \
-                -F "signature=@$f.minisig" "$SERVE_URL/v1/protocols"
-            printf '%s\n' "$f"
-        done <"$slice" >"$slice.answers" 2>"$slice.err") &
+        # stock curl, what a commission without dauys has: one process per
+        # client, one transfer per file on a kept connection (curl -K with
+        # "next" between files), each answer followed by its status and file
+        sep=""
+        while read -r f; do
+            printf '%ssilent\nshow-error\nretry = 8\nretry-connrefused\n' "$sep"
+            printf 'form = "protocol=@%s"\nform = "signature=@%s.minisig"\n' "$f" "$f"
+            printf 'url = "%s/v1/protocols"\nwrite-out = "%%{http_code} %s\\n"\n' "$SERVE_URL" "$f"
+            sep="next"$'\n'
+        done <"$slice" >"$slice.curl"
+        curl -K "$slice.curl" >"$slice.answers" 2>"$slice.err" &
     else
         # shellcheck disable=SC2046 # one file name per line, no spaces
         "$DAUYS" submit --server "$SERVE_URL" -j 1 $(cat "$slice") >"$slice.answers" 2>&1 &
