@@ -34,8 +34,8 @@ read_up_to(int fd, char *buf, size_t cap)
     return (ssize_t) got;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+dauys_file_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
 
@@ -187,7 +187,8 @@ dauys_file_write_new(const char *path, const void *data, size_t len, mode_t mode
                                errno == EEXIST ? "already exists; refusing to overwrite it"
                                                : strerror(errno));
     }
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
+    if (fchmod(fd, mode) != 0 || dauys_file_write_all(fd, data, len) != 0 ||
+        (sync && fsync(fd) != 0)) {
         int e = errno;
         close(fd);
         unlink(path);
@@ -234,7 +235,8 @@ dauys_file_write_atomic(const char *path, const void *data, size_t len, mode_t m
     if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
         e = errno;
         tmp[0] = '\0'; /* nothing to remove */
-    } else if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    } else if (fchmod(fd, mode) != 0 || dauys_file_write_all(fd, data, len) != 0 ||
+               fsync(fd) != 0) {
         e = errno;
         close(fd);
     } else if (close(fd) != 0 || rename(tmp, path) != 0) {

@@ -46,6 +46,10 @@ int dauys_file_read_no_link(char **out, size_t *len, const char *path, size_t ma
 int dauys_file_read_secret(char **out, size_t *len, const char *path, size_t max,
                            dauys_error *err) DAUYS_WUR;
 
+/* Writes the LEN bytes at DATA to FD, again after a short write or EINTR:
+ * 0, or -1 with errno set. */
+int dauys_file_write_all(int fd, const void *data, size_t len);
+
 /*
  * Creates PATH, which must not exist (DAUYS_E_EXISTS; a symbolic link counts as
  * existing), with permission bits MODE, and writes DATA. With SYNC, fsyncs the

@@ -52,23 +52,6 @@ typedef struct tile_writer {
 
 /* --- files ---------------------------------------------------------------- */
 
-static int
-write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return -1;
-        }
-        p += n;
-        len -= (size_t) n;
-    }
-    return 0;
-}
-
 /* fsyncs directory PATH (relative to AT), so that names made in it are durable. */
 static int
 sync_dir_at(int at, const char *path)
@@ -227,7 +210,7 @@ write_temp(tile_writer *w, char *tmp, size_t size, int at, const char *name, con
     if (fd < 0) {
         return dauys_error_set(err, DAUYS_E_IO, "%s: %s", shown, strerror(errno));
     }
-    if (fchmod(fd, 0644) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, 0644) != 0 || dauys_file_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         e = errno;
         close(fd);
         unlinkat(at, tmp, 0);
