@@ -123,70 +123,85 @@ reopen_readers(struct dauys_server *s, dauys_error *err)
     return load_manifest_docs(s, err);
 }
 
-/* Reads the snapshot of the log as it stands, in one read transaction. */
-static int
-read_snapshot(dauys_serve_snapshot **snap, struct dauys_server *s, dauys_error *err)
+/* Ends the read transaction on the publisher's connection. */
+static void
+end_read(struct dauys_server *s)
 {
-    int rc;
-
-    *snap = NULL;
-    if (sqlite3_exec(s->pub->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-        return dauys_error_set(err, DAUYS_E_DATABASE, "publisher: %s", sqlite3_errmsg(s->pub->db));
-    }
-    rc = dauys_serve_snapshot_read(snap, s->pub, err);
-    if (sqlite3_exec(s->pub->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK && rc == 0) {
-        dauys_serve_snapshot_free(*snap);
-        *snap = NULL;
-        return dauys_error_set(err, DAUYS_E_DATABASE, "publisher: %s", sqlite3_errmsg(s->pub->db));
-    }
-    return rc;
+    (void) sqlite3_exec(s->pub->db, "COMMIT", NULL, NULL, NULL); /* a read: nothing to lose */
 }
 
-/* Renders the status and the page of SNAP under NOTE and swaps them, with
- * the checkpoint, into what the server serves. */
+/* Swaps the signed checkpoint NOTE of SIZE entries, just published in the
+ * tiles, into what the server serves. */
 static int
-swap_documents(struct dauys_server *s, const dauys_serve_snapshot *snap, const char *note,
-               uint64_t size, dauys_error *err)
+swap_checkpoint(struct dauys_server *s, const char *note, uint64_t size, dauys_error *err)
 {
-    char *json = NULL, *page = NULL, *cp = copy_of(note, strlen(note));
-    size_t json_len = 0, page_len = 0;
+    char *cp = copy_of(note, strlen(note));
 
-    if (cp == NULL || dauys_serve_snapshot_json(&json, &json_len, snap, note, err) != 0 ||
-        dauys_serve_live_page(&page, &page_len, snap, note, err) != 0) {
-        dauys_free(cp);
-        dauys_free(json);
-        dauys_free(page);
-        return cp == NULL ? dauys_error_set(err, DAUYS_E_NOMEM, "out of memory") : -1;
+    if (cp == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }
     pthread_mutex_lock(&s->lock);
-    swap_doc(&s->status_json, json, json_len);
-    swap_doc(&s->live_page, page, page_len);
     swap_doc(&s->checkpoint, cp, strlen(cp));
     s->published_size = size;
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
 
+/* Renders the status and the page of SNAP under NOTE and swaps them into
+ * what the server serves. */
+static int
+swap_status(struct dauys_server *s, const dauys_serve_snapshot *snap, const char *note,
+            uint64_t size, dauys_error *err)
+{
+    char *json = NULL, *page = NULL;
+    size_t json_len = 0, page_len = 0;
+
+    if (dauys_serve_snapshot_json(&json, &json_len, snap, note, err) != 0 ||
+        dauys_serve_live_page(&page, &page_len, snap, note, err) != 0) {
+        dauys_free(json);
+        dauys_free(page);
+        return -1;
+    }
+    pthread_mutex_lock(&s->lock);
+    swap_doc(&s->status_json, json, json_len);
+    swap_doc(&s->live_page, page, page_len);
+    s->status_size = size;
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+/*
+ * One round. The publisher's connection holds one read transaction across
+ * it, so everything it reads is of one state of the log, of SIZE entries:
+ * the checkpoint of SIZE is signed (on the signer's connection) and the
+ * tiles and the checkpoint written first, so a covering checkpoint is out as
+ * soon as can be; the status, which takes longest to read (it grows with the
+ * roster), is read after, of the same state, and swapped in with that note.
+ */
 int
 dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
 {
     char note[DAUYS_CHECKPOINT_NOTE_MAX];
     dauys_serve_snapshot *snap = NULL;
     dauys_checkpoint cp;
-    uint64_t size, old, started = dauys_serve_now_ms();
-    int rc = -1;
+    uint64_t size, old, shown, started = dauys_serve_now_ms(), out;
+    int rc = -1, have_checkpoint;
 
     pthread_mutex_lock(&s->lock);
     old = s->published_size;
-    pthread_mutex_unlock(&s->lock);
-    if (read_snapshot(&snap, s, err) != 0) {
-        return -1;
+    shown = s->status_size;
+    have_checkpoint = s->checkpoint.data != NULL;
+    if (have_checkpoint) { /* the note the status shows when nothing is signed now */
+        snprintf(note, sizeof note, "%s", s->checkpoint.data);
     }
-    size = dauys_serve_snapshot_log_size(snap);
-    if (size == old && s->checkpoint.data != NULL) {
-        rc = 0; /* nothing new */
+    pthread_mutex_unlock(&s->lock);
+    if (sqlite3_exec(s->pub->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        return dauys_error_set(err, DAUYS_E_DATABASE, "publisher: %s", sqlite3_errmsg(s->pub->db));
+    }
+    if (dauys_log_load_head(s->pub, err) != 0) { /* its SELECT pins the state read */
         goto done;
     }
+    size = s->pub->head.range.size;
     if (size < old) {
         dauys_error_set(err, DAUYS_E_PROOF,
                         "%s holds a checkpoint of %" PRIu64 " entries, the log only %" PRIu64
@@ -194,18 +209,28 @@ dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
                         s->tiles, old, size);
         goto done;
     }
-    if (dauys_log_checkpoint_at(note, sizeof note, &cp, s->pub, s->cfg->central, size, err) != 0 ||
-        dauys_tiles_write(s->pub, s->tiles, old, size, note, err) != 0 ||
-        swap_documents(s, snap, note, size, err) != 0) {
+    if ((size != old || !have_checkpoint) &&
+        (dauys_log_checkpoint_at(note, sizeof note, &cp, s->signer, s->cfg->central, size, err) !=
+             0 ||
+         dauys_tiles_write(s->pub, s->tiles, old, size, note, err) != 0 ||
+         swap_checkpoint(s, note, size, err) != 0)) {
+        goto done;
+    }
+    out = dauys_serve_now_ms();
+    /* A status that failed after its checkpoint went out is read again. */
+    if (size != shown && (dauys_serve_snapshot_read(&snap, s->pub, err) != 0 ||
+                          swap_status(s, snap, note, size, err) != 0)) {
         goto done;
     }
     if (size != old) {
-        dauys_serve_log(
-            s, "published checkpoint %" PRIu64 " (%" PRIu64 " new entries) in %" PRIu64 " ms", size,
-            size - old, dauys_serve_now_ms() - started);
+        dauys_serve_log(s,
+                        "published checkpoint %" PRIu64 " (%" PRIu64 " new entries) in %" PRIu64
+                        " ms, its status %" PRIu64 " ms later",
+                        size, size - old, out - started, dauys_serve_now_ms() - out);
     }
     rc = 0;
 done:
+    end_read(s);
     dauys_serve_snapshot_free(snap);
     return rc;
 }
@@ -240,7 +265,7 @@ dauys_serve_publisher_main(void *arg)
                pthread_cond_timedwait(&s->publisher_wake, &s->lock, &until) == 0) {
         }
         stopping = s->stop_publisher;
-        grew = s->log_size > s->published_size;
+        grew = s->log_size > s->published_size || s->status_size != s->published_size;
         pthread_mutex_unlock(&s->lock);
         /* The next round is due an interval after this one begins, not after
          * it ends: the round's own duration (it grows with the roster) does

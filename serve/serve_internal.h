@@ -81,8 +81,9 @@ struct dauys_server {
     pthread_rwlock_t roster_lock;
     dauys_workspace *ws;
     dauys_ingest_session *session;
-    /* The publisher's connection, and one for receipts (under reader_lock). */
-    dauys_workspace *pub, *reader;
+    /* The publisher's connections: PUB reads (a snapshot held across a round),
+     * SIGNER records the checkpoints; and one for receipts (under reader_lock). */
+    dauys_workspace *pub, *signer, *reader;
     pthread_mutex_t reader_lock;
 
     pthread_mutex_t lock; /* guards everything below */
@@ -96,7 +97,8 @@ struct dauys_server {
     serve_counters count;
     /* What the publisher made last: served as they are. */
     serve_doc status_json, live_page, checkpoint;
-    uint64_t published_size;
+    uint64_t published_size; /* of the checkpoint served and in the tiles */
+    uint64_t status_size;    /* of the state the status and the page show */
     serve_doc manifest, manifest_sig, central_pub;
 
     /* The header watchdog: libmicrohttpd 0.9.75 has no deadline for a

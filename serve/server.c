@@ -434,6 +434,7 @@ server_free(struct dauys_server *s)
     dauys_ingest_session_close(s->session);
     dauys_workspace_close(s->ws);
     dauys_workspace_close(s->pub);
+    dauys_workspace_close(s->signer);
     dauys_workspace_close(s->reader);
     serve_doc *docs[] = {&s->status_json, &s->live_page,    &s->checkpoint,
                          &s->manifest,    &s->manifest_sig, &s->central_pub};
@@ -465,6 +466,7 @@ open_workspaces(struct dauys_server *s, dauys_error *err)
     if (dauys_workspace_open(&s->ws, cfg->workspace, err) != 0 ||
         dauys_ingest_session_open(&s->session, s->ws, err) != 0 ||
         dauys_workspace_open_frame(&s->pub, cfg->workspace, err) != 0 ||
+        dauys_workspace_open_frame(&s->signer, cfg->workspace, err) != 0 ||
         dauys_workspace_open_frame(&s->reader, cfg->workspace, err) != 0) {
         return -1;
     }
