@@ -125,7 +125,7 @@ url=http://127.0.0.1:$(cat "$work/serve.port")
 hwm_after_reads=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$serve_pid/status")
 trap - EXIT
 stop_serve
-pub_stats=$(sed -n 's/.*published checkpoint .* in \([0-9]*\) ms$/\1/p' "$work/serve.log" | sort -n |
+pub_stats=$(sed -n 's/.*published checkpoint .* in \([0-9]*\) ms, its status.*/\1/p' "$work/serve.log" | sort -n |
     awk '{ ms[NR] = $1 } END { printf "%d %d %d", NR, NR ? ms[int((NR + 1) / 2)] : 0, ms[NR] }')
 read -r pub_count pub_median_ms pub_max_ms <<<"$pub_stats"
 

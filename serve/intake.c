@@ -15,6 +15,7 @@
 #include "keys/keys.h"
 #include "referendum/protocol.h"
 #include "serve/serve_internal.h"
+#include "store/checkpoint.h"
 
 static const size_t part_max[PART_COUNT] = {DAUYS_PROTOCOL_FILE_MAX, DAUYS_KEYS_FILE_MAX};
 static const char *const part_name[PART_COUNT] = {"protocol", "signature"};
@@ -441,6 +442,31 @@ commit_batch(struct dauys_server *s, serve_request **batch, dauys_ingest_submiss
     pthread_mutex_unlock(&s->lock);
 }
 
+/* Signs the checkpoint the publisher asked for on the committer's own
+ * connection (called and returning with S->lock held). */
+static void
+sign_for_publisher(struct dauys_server *s)
+{
+    dauys_checkpoint cp;
+    uint64_t size = s->sign_size;
+    char note[DAUYS_CHECKPOINT_NOTE_MAX];
+    dauys_error err;
+    int rc;
+
+    pthread_mutex_unlock(&s->lock);
+    rc = dauys_log_checkpoint_at(note, sizeof note, &cp, s->ws, s->cfg->central, size, &err);
+    pthread_mutex_lock(&s->lock);
+    s->sign_rc = rc;
+    if (rc == 0) {
+        memcpy(s->sign_note, note, sizeof note);
+    } else {
+        s->sign_err = err;
+    }
+    s->sign_pending = 0;
+    s->sign_done = 1;
+    pthread_cond_broadcast(&s->signed_cond);
+}
+
 #define BATCH_MAX 4096
 
 void *
@@ -453,8 +479,12 @@ dauys_serve_committer_main(void *arg)
 
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (s->queue == NULL && !s->stop_committer) {
+        while (s->queue == NULL && !s->stop_committer && !s->sign_pending) {
             pthread_cond_wait(&s->committer_wake, &s->lock);
+        }
+        if (s->sign_pending) { /* between two batches: the checkpoint of what is committed */
+            sign_for_publisher(s);
+            continue;
         }
         if (s->queue == NULL) {
             break; /* stopping, and nothing left */
@@ -472,6 +502,8 @@ dauys_serve_committer_main(void *arg)
         commit_batch(s, batch, subs, n);
         pthread_mutex_lock(&s->lock);
     }
+    s->committer_running = 0; /* a publisher waiting now signs by itself */
+    pthread_cond_broadcast(&s->signed_cond);
     pthread_mutex_unlock(&s->lock);
     dauys_free(batch);
     dauys_free(subs);

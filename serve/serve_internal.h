@@ -109,6 +109,15 @@ struct dauys_server {
     serve_socket *sockets;
     int stop_watchdog;
 
+    /* The publisher's request that the committer sign a checkpoint (under
+     * lock): signed on the connection that writes, between two batches, so
+     * the signature never waits for a write lock a busy committer keeps. */
+    int committer_running, sign_pending, sign_done, sign_rc;
+    uint64_t sign_size;
+    char sign_note[DAUYS_CHECKPOINT_NOTE_MAX];
+    dauys_error sign_err;
+    pthread_cond_t signed_cond;
+
     pthread_t committer, publisher, watchdog;
     int committer_started, publisher_started, watchdog_started;
     int publish_failed;

@@ -444,6 +444,7 @@ server_free(struct dauys_server *s)
     pthread_cond_destroy(&s->committer_wake);
     pthread_cond_destroy(&s->publisher_wake);
     pthread_cond_destroy(&s->idle);
+    pthread_cond_destroy(&s->signed_cond);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->reader_lock);
     pthread_mutex_destroy(&s->sockets_lock);
@@ -496,12 +497,15 @@ dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error
     pthread_cond_init(&s->committer_wake, NULL);
     pthread_cond_init(&s->publisher_wake, NULL);
     pthread_cond_init(&s->idle, NULL);
+    pthread_cond_init(&s->signed_cond, NULL);
     if (open_workspaces(s, err) != 0 || dauys_serve_publisher_load_static(s, err) != 0 ||
         dauys_serve_publish_round(s, err) != 0) {
         server_free(s);
         return -1;
     }
+    s->committer_running = 1;
     if (pthread_create(&s->committer, NULL, dauys_serve_committer_main, s) != 0) {
+        s->committer_running = 0;
         server_free(s);
         return dauys_error_set(err, DAUYS_E_NOMEM, "cannot start the committer thread");
     }
