@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/idlist.h"
 #include "core/idmap.h"
+#include "keys/cosig.h"
 #include "keys/keys.h"
 #include "referendum/rules.h"
 
@@ -71,6 +72,11 @@ typedef struct dauys_manifest {
      * day: VOTERS * allowance_percent / 100 + allowance_add (R5, R6). */
     uint32_t allowance_percent, allowance_add;
     int allowance_stated; /* the manifest has a list-allowance line */
+    /* The witnesses whose cosignatures make a checkpoint trusted, and how many
+     * of them must cosign (`witness-quorum` and `witness` lines, FORMATS.md
+     * section 8.1); count 0 when the manifest names none. Fixed for the whole
+     * referendum: a later version may not change them. */
+    dauys_witness_policy witnesses;
     /* Weak public keys (dauys_keys_pubkey_weakness) in the roster: only
      * dauys_manifest_parse_owned gets this far with one; the first's place
      * and reason, as an error message. */

@@ -1,0 +1,2 @@
+/* witness_http.c: being written (issue 18). */
+typedef int dauys_placeholder_witness_http_t;

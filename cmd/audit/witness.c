@@ -1,0 +1,2 @@
+/* witness.c: being written (issue 18). */
+typedef int dauys_placeholder_cmd_witness_t;
