@@ -25,9 +25,11 @@ typedef struct outputs {
     char *result;
     size_t result_len;
     char result_sig[DAUYS_KEYS_SIGNATURE_TEXT_MAX];
-    uint64_t covered;         /* the entries the result covers */
-    uint8_t covered_root[32]; /* and their root */
-    char checkpoint[DAUYS_CHECKPOINT_NOTE_MAX];
+    uint64_t covered;                         /* the entries the result covers */
+    uint8_t covered_root[32];                 /* and their root */
+    uint64_t log_size;                        /* the final checkpoint's size */
+    char checkpoint[DAUYS_COSIGNED_NOTE_MAX]; /* its note as stored, cosigned in step (3) */
+    char before[DAUYS_COSIGNED_NOTE_MAX];     /* the note of step (1) */
 } outputs;
 
 /* Signs the result text (deterministic: Ed25519 and a fixed trusted comment). */
@@ -84,28 +86,36 @@ dauys_publish_statement(char **text, size_t *len, uint64_t *covered, uint8_t roo
                         dauys_workspace *ws, const dauys_tally *t, dauys_error *err)
 {
     uint64_t size = ws->head.range.size;
-    int same;
+    char *note = dauys_malloc(DAUYS_COSIGNED_NOTE_MAX); /* the stored checkpoint of the size */
+    int same, rc = -1;
 
     *text = NULL, *logged = 0;
+    if (note == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+    }
     if (size > 1) {
         if (dauys_merkle_root(root, size - 1, dauys_log_node, ws, err) != 0 ||
-            dauys_result_format(text, len, t, size - 1, root, err) != 0 ||
+            dauys_log_checkpoint_note(note, DAUYS_COSIGNED_NOTE_MAX, ws, size - 1, err) < 0 ||
+            dauys_result_format(text, len, t, size - 1, root, note, err) != 0 ||
             (same = last_entry_is_result(ws, *text, *len, err)) < 0) {
-            return -1;
+            goto done;
         }
         if (same) {
-            *covered = size - 1, *logged = 1;
-            return 0;
+            *covered = size - 1, *logged = 1, rc = 0;
+            goto done;
         }
         dauys_free(*text);
         *text = NULL;
     }
     if (dauys_log_root(ws, &size, root, err) != 0 ||
-        dauys_result_format(text, len, t, size, root, err) != 0) {
-        return -1;
+        dauys_log_checkpoint_note(note, DAUYS_COSIGNED_NOTE_MAX, ws, size, err) < 0 ||
+        dauys_result_format(text, len, t, size, root, note, err) != 0) {
+        goto done;
     }
-    *covered = size;
-    return 0;
+    *covered = size, rc = 0;
+done:
+    dauys_free(note);
+    return rc;
 }
 
 /*
@@ -180,26 +190,50 @@ hold_snapshot(sqlite3_stmt **hold, dauys_workspace *ws, const dauys_checkpoint *
     return rc;
 }
 
-/* The transaction: tally, result, log entry, checkpoint; then *HOLD keeps
- * the connection on the snapshot of its commit (hold_snapshot). */
+/*
+ * The transaction: tally, result, log entry, checkpoint; then *HOLD keeps
+ * the connection on the snapshot of its commit (hold_snapshot). The
+ * bundle's checkpoint is the note stored for that size (o->checkpoint): the
+ * one just signed, or one signed and cosigned before. With EXPECTED (not 0):
+ * a new statement that does not cover EXPECTED entries (the log grew since
+ * the checkpoint of step (1)) is not recorded: everything is rolled back and
+ * 1 returned, for the caller to try again.
+ */
 static int
 record(outputs *o, dauys_publication *pub, sqlite3_stmt **hold, dauys_workspace *ws,
-       const dauys_seckey *sk, dauys_error *err)
+       const dauys_seckey *sk, uint64_t expected, dauys_error *err)
 {
+    char note[DAUYS_CHECKPOINT_NOTE_MAX];
     dauys_checkpoint cp;
+    int found = 0;
 
     *hold = NULL;
     if (dauys_workspace_begin(ws, err) != 0) {
         return -1;
     }
     if (dauys_workspace_check_manifest(ws, err) != 0 ||
-        dauys_tally_compute(&o->tally, ws, err) != 0 || record_result(o, pub, ws, sk, err) != 0 ||
-        dauys_log_checkpoint_locked(o->checkpoint, sizeof o->checkpoint, &cp, ws, sk, err) != 0 ||
+        dauys_tally_compute(&o->tally, ws, err) != 0 || record_result(o, pub, ws, sk, err) != 0) {
+        dauys_workspace_rollback(ws);
+        return -1;
+    }
+    if (expected != 0 && pub->appended && o->covered != expected) {
+        dauys_workspace_rollback(ws);
+        dauys_tally_free(&o->tally);
+        dauys_free(o->result);
+        o->result = NULL, pub->appended = 0;
+        return 1;
+    }
+    if (dauys_log_checkpoint_locked(note, sizeof note, &cp, ws, sk, err) != 0 ||
+        (found = dauys_log_checkpoint_note(o->checkpoint, sizeof o->checkpoint, ws, cp.size, err)) <
+            0 ||
+        (found == 0 && dauys_error_set(err, DAUYS_E_DATABASE,
+                                       "the checkpoint of %llu entries just signed is not stored",
+                                       (unsigned long long) cp.size) != 0) ||
         hold_snapshot(hold, ws, &cp, err) != 0) {
         dauys_workspace_rollback(ws);
         return -1;
     }
-    pub->log_size = cp.size;
+    pub->log_size = o->log_size = cp.size;
     return dauys_workspace_commit(ws, err);
 }
 
@@ -467,11 +501,56 @@ done:
     return dauys_db_exec(dest, "COMMIT", err);
 }
 
+/* 1 if the signed note NOTE has more than one signature line (cosignatures). */
+static int
+cosigned(const char *note)
+{
+    const char *sigs = strstr(note, "\n\n");
+    size_t lines = 0;
+
+    for (const char *p = sigs != NULL ? sigs + 2 : ""; (p = strchr(p, '\n')) != NULL; p++) {
+        lines++;
+    }
+    return lines > 1;
+}
+
+/*
+ * In the copy DEST, when the bundle's checkpoint is cosigned: the stored note
+ * of its size becomes the bundle's (the snapshot holds it as it was before
+ * step (3) of dauys_publish_witnessed, or as stored by the last publication),
+ * then the copy is rebuilt (VACUUM), so that its bytes depend only on what it
+ * holds, not on the order of the changes: publishing again from the same
+ * state gives the same file (FORMATS.md 16.4).
+ */
+static int
+cosigned_as_bundled(sqlite3 *dest, const outputs *o, dauys_error *err)
+{
+    sqlite3_stmt *update_note = NULL;
+    int rc;
+
+    if (!cosigned(o->checkpoint)) {
+        return 0;
+    }
+    if (dauys_db_prepare(dest, &update_note,
+                         "UPDATE checkpoint SET note = ?1 WHERE size = ?2 AND note <> ?1",
+                         err) != 0) {
+        return -1;
+    }
+    if (dauys_db_bind_text(update_note, 1, o->checkpoint) ||
+        dauys_db_bind_int(update_note, 2, (int64_t) o->log_size)) {
+        rc = dauys_db_bind_fail(update_note, err, "binding the bundle's checkpoint");
+    } else {
+        rc = dauys_db_step_done(update_note, err);
+    }
+    sqlite3_finalize(update_note);
+    return rc != 0 ? -1 : dauys_db_exec(dest, "VACUUM", err);
+}
+
 /* dauys.db: a copy made with SQLite's backup API, inside the read
  * transaction record() left open, so it is the snapshot the rest of the
- * bundle was read from. */
+ * bundle was read from; its checkpoint as the bundle's (cosigned_as_bundled). */
 static int
-put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
+put_database(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_error *err)
 {
     char path[PATH_MAX];
     sqlite3 *dest = NULL;
@@ -503,6 +582,9 @@ put_database(const char *outdir, dauys_workspace *ws, dauys_error *err)
                  ? SQLITE_DONE
                  : (dauys_db_fail(dest, err, "backup"), SQLITE_ERROR);
     }
+    if (rc == SQLITE_DONE && cosigned_as_bundled(dest, o, err) != 0) {
+        rc = SQLITE_ERROR;
+    }
     sqlite3_close(dest);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -522,20 +604,123 @@ write_bundle(const char *outdir, dauys_workspace *ws, const outputs *o, dauys_er
                    put(outdir, "result.txt", o->result, o->result_len, err) != 0 ||
                    put(outdir, "result.txt.minisig", o->result_sig, strlen(o->result_sig), err) !=
                        0 ||
-                   put_reports(outdir, ws, o, err) != 0 || put_database(outdir, ws, err) != 0 ||
+                   put_reports(outdir, ws, o, err) != 0 || put_database(outdir, ws, o, err) != 0 ||
                    dauys_file_sync_fs(outdir, err) != 0
                ? -1
                : 0;
+}
+
+/* --- witnesses --------------------------------------------------------- */
+
+/* How many times steps (1) and (2) are tried when the log grows in between. */
+#define ATTEMPTS 3
+
+int
+dauys_publish_quorum_met(size_t valid, const dauys_witness_policy *p)
+{
+    return valid > 0 && valid >= p->quorum;
+}
+
+/* dauys_cosigner_prove_fn over the workspace's stored tree (CTX: the workspace). */
+static int
+prove_from_workspace(dauys_merkle_proof *proof, uint64_t old_size, uint64_t size, void *ctx,
+                     dauys_error *err)
+{
+    proof->count = 0;
+    if (old_size > size) {
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "no consistency proof from %llu entries to %llu: the log is "
+                               "smaller",
+                               (unsigned long long) old_size, (unsigned long long) size);
+    }
+    if (old_size == 0) {
+        return 0;
+    }
+    return dauys_merkle_consistency_proof(proof, old_size, size, dauys_log_node, ctx, err);
+}
+
+int
+dauys_publish_cosign(dauys_cosigning *out, char *note, size_t note_size, dauys_workspace *ws,
+                     dauys_cosigner *c, dauys_error *err)
+{
+    const dauys_witness_policy *p = &ws->manifest.witnesses;
+    size_t before = 0;
+    dauys_checkpoint cp;
+
+    memset(out, 0, sizeof *out);
+    if (dauys_checkpoint_open(&cp, note, strlen(note), &ws->central, ws->origin,
+                              "the checkpoint to cosign", err) != 0 ||
+        dauys_cosig_policy_check(&before, NULL, note, strlen(note), p, "the checkpoint to cosign",
+                                 err) != 0) {
+        return -1;
+    }
+    out->size = cp.size;
+    out->valid = before;
+    if (dauys_publish_quorum_met(before, p)) {
+        return 0;
+    }
+    out->asked = 1;
+    if (dauys_cosigner_run(&out->valid, out->outcome, c, note, note_size, &cp, prove_from_workspace,
+                           ws, err) != 0) {
+        return -1;
+    }
+    out->added = out->valid > before ? out->valid - before : 0;
+    return 0;
+}
+
+/* Step (1): signs a checkpoint of the log as it stands, gets it cosigned, stores it. */
+static int
+cosign_before(outputs *o, dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *sk,
+              dauys_cosigner *c, dauys_error *err)
+{
+    char note[DAUYS_CHECKPOINT_NOTE_MAX];
+    dauys_checkpoint cp;
+    int found;
+
+    if (dauys_log_checkpoint(note, sizeof note, &cp, ws, sk, err) != 0 ||
+        (found = dauys_log_checkpoint_note(o->before, sizeof o->before, ws, cp.size, err)) < 0) {
+        return -1;
+    }
+    if (found == 0) {
+        return dauys_error_set(err, DAUYS_E_DATABASE,
+                               "the checkpoint of %llu entries just signed is not stored",
+                               (unsigned long long) cp.size);
+    }
+    return dauys_publish_cosign(&pub->before, o->before, sizeof o->before, ws, c, err) != 0 ||
+                   (pub->before.added > 0 && dauys_log_checkpoint_cosigned(ws, o->before, err) != 0)
+               ? -1
+               : 0;
+}
+
+/* The `cosignature` lines of the statement. */
+static size_t
+statement_cosignatures(const char *text, size_t len)
+{
+    static const char key[] = "\ncosignature: ";
+    size_t n = 0;
+
+    for (const char *p = text, *end = text + len;
+         (p = memmem(p, (size_t) (end - p), key, sizeof key - 1)) != NULL; p++) {
+        n++;
+    }
+    return n;
 }
 
 int
 dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *sk,
               const char *outdir, dauys_error *err)
 {
+    return dauys_publish_witnessed(pub, ws, sk, outdir, NULL, err);
+}
+
+int
+dauys_publish_witnessed(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *sk,
+                        const char *outdir, dauys_cosigner *c, dauys_error *err)
+{
     outputs *o = dauys_malloc(sizeof *o);
     sqlite3_stmt *hold = NULL; /* the snapshot every read of the bundle comes from */
     dauys_pubkey pk;
-    int rc = -1;
+    int rc = -1, recorded = 1;
 
     memset(pub, 0, sizeof *pub);
     if (o == NULL) {
@@ -549,11 +734,32 @@ dauys_publish(dauys_publication *pub, dauys_workspace *ws, const dauys_seckey *s
         goto done;
     }
     /* The output directory first: a refusal must leave the workspace as it was. */
-    if (make_outdir(outdir, err) != 0 || record(o, pub, &hold, ws, sk, err) != 0 ||
+    if (make_outdir(outdir, err) != 0) {
+        goto done;
+    }
+    while (c != NULL && recorded == 1) { /* (1) and (2), again while the log grows between */
+        pub->attempts++;
+        if (cosign_before(o, pub, ws, sk, c, err) != 0 ||
+            (recorded = record(o, pub, &hold, ws, sk,
+                               pub->attempts < ATTEMPTS ? pub->before.size : 0, err)) < 0) {
+            goto done;
+        }
+        pub->log_grew = pub->appended && o->covered != pub->before.size;
+    }
+    if ((c == NULL && record(o, pub, &hold, ws, sk, 0, err) != 0) ||
+        /* (3): only the read snapshot held, no write lock */
+        (c != NULL &&
+         dauys_publish_cosign(&pub->after, o->checkpoint, sizeof o->checkpoint, ws, c, err) != 0) ||
         write_bundle(outdir, ws, o, err) != 0) {
         goto done;
     }
+    sqlite3_finalize(hold);
+    hold = NULL;
+    if (pub->after.added > 0 && dauys_log_checkpoint_cosigned(ws, o->checkpoint, err) != 0) {
+        goto done;
+    }
     snprintf(pub->checkpoint, sizeof pub->checkpoint, "%s", o->checkpoint);
+    pub->statement_cosignatures = statement_cosignatures(o->result, o->result_len);
     pub->final = o->tally.final;
     pub->valid_all = pub->adopted_all = 1;
     for (size_t i = 0; i < o->tally.question_count; i++) {

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "core/alloc.h"
 #include "core/file.h"
 #include "store/db.h"
 
@@ -217,4 +218,136 @@ dauys_log_index_of_precinct(uint64_t *index, dauys_workspace *ws, const char *id
     }
     sqlite3_finalize(select_current);
     return rc;
+}
+
+int
+dauys_log_checkpoint_note(char *note, size_t note_size, dauys_workspace *ws, uint64_t size,
+                          dauys_error *err)
+{
+    sqlite3_stmt *select_note = NULL;
+    int rc;
+
+    note[0] = '\0';
+    if (dauys_db_prepare(ws->db, &select_note, "SELECT note FROM checkpoint WHERE size = ?1",
+                         err) != 0) {
+        return -1;
+    }
+    if (dauys_db_bind_int(select_note, 1, (int64_t) size)) {
+        rc = dauys_db_bind_fail(select_note, err, "binding a checkpoint's size");
+    } else if ((rc = dauys_db_step_row(select_note, err)) > 0) {
+        size_t n = (size_t) sqlite3_column_bytes(select_note, 0);
+        const unsigned char *text = sqlite3_column_text(select_note, 0);
+        if (text == NULL || n >= note_size) {
+            rc = dauys_error_set(err, DAUYS_E_DATABASE,
+                                 "the note of checkpoint %llu is damaged (%zu bytes)",
+                                 (unsigned long long) size, n);
+        } else {
+            memcpy(note, text, n);
+            note[n] = '\0';
+        }
+    }
+    sqlite3_finalize(select_note);
+    return rc;
+}
+
+/* 1 if the signature part SIGS (LEN bytes, whole lines) has the line LINE (LINE_LEN bytes,
+ * its newline included), else 0. */
+static int
+has_line(const char *sigs, size_t len, const char *line, size_t line_len)
+{
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(sigs + at, '\n', len - at);
+        size_t n = nl != NULL ? (size_t) (nl - (sigs + at)) + 1 : len - at;
+        if (n == line_len && memcmp(sigs + at, line, n) == 0) {
+            return 1;
+        }
+        at += n;
+    }
+    return 0;
+}
+
+/* Fails unless NOTE (LEN bytes) is OLD (OLD_LEN bytes) with more signature lines: the same
+ * text (TEXT_LEN bytes, the blank line after it) and every signature line of OLD. */
+static int
+check_extends(const char *note, size_t len, size_t text_len, const char *old, size_t old_len,
+              uint64_t size, dauys_error *err)
+{
+    if (old_len <= text_len || len <= text_len || memcmp(old, note, text_len + 1) != 0) {
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "the cosigned checkpoint of %llu entries is not the one stored: "
+                               "its text differs",
+                               (unsigned long long) size);
+    }
+    for (size_t at = text_len + 1; at < old_len;) {
+        const char *nl = memchr(old + at, '\n', old_len - at);
+        size_t n = nl != NULL ? (size_t) (nl - (old + at)) + 1 : old_len - at;
+        if (!has_line(note + text_len + 1, len - text_len - 1, old + at, n)) {
+            return dauys_error_set(err, DAUYS_E_PROOF,
+                                   "the cosigned checkpoint of %llu entries lacks a signature "
+                                   "line of the one stored",
+                                   (unsigned long long) size);
+        }
+        at += n;
+    }
+    return 0;
+}
+
+int
+dauys_log_checkpoint_cosigned(dauys_workspace *ws, const char *note, dauys_error *err)
+{
+    static const char label[] = "the cosigned checkpoint";
+    char *old = dauys_malloc(DAUYS_COSIGNED_NOTE_MAX);
+    sqlite3_stmt *update_note = NULL;
+    size_t len = strlen(note), text_len = 0;
+    dauys_checkpoint cp;
+    int rc = -1, found;
+
+    if (old == NULL) {
+        return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
+    }
+    if (dauys_note_verify(&text_len, note, len, ws->origin, &ws->central, label, err) != 0 ||
+        dauys_checkpoint_parse(&cp, note, text_len, label, err) != 0 ||
+        dauys_workspace_begin(ws, err) != 0) {
+        dauys_free(old);
+        return -1;
+    }
+    if ((found = dauys_log_checkpoint_note(old, DAUYS_COSIGNED_NOTE_MAX, ws, cp.size, err)) < 0) {
+        goto done;
+    }
+    if (found == 0) {
+        dauys_error_set(err, DAUYS_E_PROOF, "no checkpoint of %llu entries is stored",
+                        (unsigned long long) cp.size);
+        goto done;
+    }
+    if (check_extends(note, len, text_len, old, strlen(old), cp.size, err) != 0) {
+        goto done;
+    }
+    if (strcmp(old, note) == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (dauys_db_prepare(ws->db, &update_note,
+                         "UPDATE checkpoint SET note = ?1 WHERE size = ?2 AND root = ?3",
+                         err) != 0) {
+        goto done;
+    }
+    if (dauys_db_bind_text(update_note, 1, note) ||
+        dauys_db_bind_int(update_note, 2, (int64_t) cp.size) ||
+        dauys_db_bind_blob(update_note, 3, cp.root, sizeof cp.root)) {
+        dauys_db_bind_fail(update_note, err, "binding a checkpoint");
+    } else if (dauys_db_step_done(update_note, err) == 0) {
+        rc = sqlite3_changes(ws->db) == 1
+                 ? 0
+                 : dauys_error_set(err, DAUYS_E_PROOF,
+                                   "the stored checkpoint of %llu entries has another root",
+                                   (unsigned long long) cp.size);
+    }
+done:
+    sqlite3_finalize(update_note);
+    dauys_free(old);
+    if (rc != 0) {
+        dauys_workspace_rollback(ws);
+        return -1;
+    }
+    return dauys_workspace_commit(ws, err);
 }

@@ -2,6 +2,7 @@
 #ifndef DAUYS_STORE_CHECKPOINT_H
 #define DAUYS_STORE_CHECKPOINT_H
 
+#include "keys/cosig.h"
 #include "keys/keys.h"
 #include "keys/note.h"
 #include "core/proof.h"
@@ -29,6 +30,29 @@ int dauys_log_checkpoint_at(char *note, size_t note_size, dauys_checkpoint *cp, 
  * key check (the caller has made it). */
 int dauys_log_checkpoint_locked(char *note, size_t size, dauys_checkpoint *cp, dauys_workspace *ws,
                                 const dauys_seckey *sk, dauys_error *err) DAUYS_WUR;
+
+/*
+ * The note stored for the checkpoint of SIZE entries (as signed, or as
+ * dauys_log_checkpoint_cosigned last replaced it), NUL-terminated, into
+ * NOTE (NOTE_SIZE >= DAUYS_COSIGNED_NOTE_MAX suffices). Returns 1 found,
+ * 0 none (NOTE empty), or -1 with ERR (DAUYS_E_DATABASE for a stored note
+ * that does not fit). Inside or outside a transaction.
+ */
+int dauys_log_checkpoint_note(char *note, size_t note_size, dauys_workspace *ws, uint64_t size,
+                              dauys_error *err) DAUYS_WUR;
+
+/*
+ * Replaces the stored note of the checkpoint NOTE is of with NOTE, the same
+ * checkpoint with more signature lines (witnesses' cosignatures, keys/cosig.h),
+ * in a transaction of its own. NOTE must verify with the workspace's central
+ * key under its origin, its text must be byte for byte the stored note's, and
+ * every signature line of the stored note must be in it; otherwise
+ * DAUYS_E_PROOF and nothing changes. DAUYS_E_PROOF too if no checkpoint of
+ * its size is stored. The audit does not compare the `note` column (FORMATS.md
+ * 19.2), so the table's other columns never change. Returns 0, or -1 with ERR.
+ */
+int dauys_log_checkpoint_cosigned(dauys_workspace *ws, const char *note,
+                                  dauys_error *err) DAUYS_WUR;
 
 /* The latest checkpoint's file in a workspace directory: DIR/checkpoint.txt. */
 #define DAUYS_CHECKPOINT_LATEST "checkpoint.txt"

@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/textbuf.h"
+#include "keys/cosig.h"
 
 static void
 add_counts(dauys_textbuf *t, const char *key, const dauys_area *a)
@@ -47,9 +48,67 @@ add_question(dauys_textbuf *t, const dauys_tally *tally, const dauys_question_ta
                       v->adopted ? "yes" : "no");
 }
 
+/* In the signature lines SIGS (LEN bytes), the line by witness W: *LINE is its
+ * "NAME BASE64" (after the "— ", before the newline), *LINE_LEN its length.
+ * 1 found, 0 not. */
+static int
+witness_line(const char **line, size_t *line_len, const char *sigs, size_t len,
+             const dauys_witness_key *w)
+{
+    static const char dash[] = "\xe2\x80\x94 ";
+    size_t name_len = strlen(w->name), head = sizeof dash - 1 + name_len + 1;
+
+    for (size_t at = 0; at < len;) {
+        const char *p = sigs + at, *nl = memchr(p, '\n', len - at);
+        size_t n = nl != NULL ? (size_t) (nl - p) : len - at;
+        uint8_t raw[DAUYS_COSIG_BYTES];
+        size_t raw_len = 0;
+        if (n == head + DAUYS_COSIG_B64_LEN && memcmp(p, dash, sizeof dash - 1) == 0 &&
+            memcmp(p + sizeof dash - 1, w->name, name_len) == 0 && p[head - 1] == ' ' &&
+            sodium_base642bin(raw, sizeof raw, p + head, DAUYS_COSIG_B64_LEN, NULL, &raw_len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) == 0 &&
+            raw_len == DAUYS_COSIG_BYTES && memcmp(raw, w->id, sizeof w->id) == 0) {
+            *line = p + sizeof dash - 1;
+            *line_len = n - (sizeof dash - 1);
+            return 1;
+        }
+        at += n + 1;
+    }
+    return 0;
+}
+
+/* The `cosignature` lines: the valid cosignatures of manifest M's witnesses on NOTE. */
+static int
+add_cosignatures(dauys_textbuf *t, const dauys_manifest *m, const char *note, dauys_error *err)
+{
+    const dauys_witness_policy *p = &m->witnesses;
+    dauys_cosig_found found[DAUYS_WITNESSES_MAX];
+    size_t len = note != NULL ? strlen(note) : 0, valid = 0, text_len = 0;
+    const char *line;
+    size_t line_len;
+
+    if (len == 0 || p->count == 0) {
+        return 0;
+    }
+    if (dauys_cosig_policy_check(&valid, found, note, len, p, "the stored checkpoint", err) != 0 ||
+        dauys_note_text_length(&text_len, note, len, "the stored checkpoint", err) != 0) {
+        if (err != NULL) {
+            err->status = DAUYS_E_DATABASE; /* a note stored by dauys: damaged */
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < p->count && valid > 0; i++) {
+        if (found[i].valid &&
+            witness_line(&line, &line_len, note + text_len + 1, len - text_len - 1, &p->key[i])) {
+            dauys_textbuf_add(t, "cosignature: %.*s\n", (int) line_len, line);
+        }
+    }
+    return 0;
+}
+
 int
 dauys_result_format(char **out, size_t *len, const dauys_tally *tally, uint64_t log_size,
-                    const uint8_t log_root[32], dauys_error *err)
+                    const uint8_t log_root[32], const char *checkpoint, dauys_error *err)
 {
     const dauys_manifest *m = tally->manifest;
     char root[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
@@ -61,12 +120,17 @@ dauys_result_format(char **out, size_t *len, const dauys_tally *tally, uint64_t 
     sodium_bin2base64(root, sizeof root, log_root, 32, sodium_base64_VARIANT_ORIGINAL);
     dauys_textbuf_add(&t,
                       "format: dauys-result 1\nreferendum: %s\ntitle: %s\ndate: %s\nmode: %s\n"
-                      "manifest-version: %u\nlog-size: %llu\nlog-root: %s\nstatus: %s\n"
-                      "precincts-expected: %llu\nprecincts-reporting: %llu\n",
+                      "manifest-version: %u\nlog-size: %llu\nlog-root: %s\n",
                       m->referendum, m->title, m->date,
                       m->mode == DAUYS_MODE_OFFICIAL ? "official" : "test", m->version,
-                      (unsigned long long) log_size, root, tally->final ? "final" : "provisional",
-                      (unsigned long long) tally->expected, (unsigned long long) tally->reporting);
+                      (unsigned long long) log_size, root);
+    if (add_cosignatures(&t, m, checkpoint, err) != 0) {
+        dauys_free(t.buf);
+        return -1;
+    }
+    dauys_textbuf_add(&t, "status: %s\nprecincts-expected: %llu\nprecincts-reporting: %llu\n",
+                      tally->final ? "final" : "provisional", (unsigned long long) tally->expected,
+                      (unsigned long long) tally->reporting);
     for (size_t i = 0; i < tally->question_count; i++) {
         add_question(&t, tally, &tally->q[i]);
     }
