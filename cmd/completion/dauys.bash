@@ -82,10 +82,10 @@ _dauys() {
         "status:-w --json --missing" \
         "tally:-w --json --csv" \
         "report:-w --html" \
-        "publish:-w -k --password-file --archive --tiles" \
+        "publish:-w -k --password-file --archive --tiles --witness --witness-timeout" \
         "archive:" \
         "import-csv:--preset --map -o" \
-        "checkpoint:-w -k --password-file --tiles" \
+        "checkpoint:-w -k --password-file --tiles --witness --witness-timeout" \
         "proof:-w --entry --precinct --size --consistency" \
         "submit:--server --retries --timeout --cacert -j -q" \
         "demo:--precincts --seed --profile --out --timings --files-only --stuff" \
