@@ -54,8 +54,8 @@ cmd_witness_cosigner(dauys_cosigner **c, const cmd_witnesses *w, const dauys_wor
     }
     if (ws->manifest.witnesses.count == 0) {
         return dauys_error_set(err, DAUYS_E_USAGE,
-                               "--witness: the manifest in force names no witnesses (a "
-                               "`witness` line, FORMATS.md 8.1), so no cosignature would count");
+                               "--witness: the manifest in force names no witnesses "
+                               "(FORMATS.md 8.1): no cosignature would count");
     }
     return dauys_cosigner_new(c, w->url, w->count, &ws->manifest.witnesses, &o, err);
 }
