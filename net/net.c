@@ -147,8 +147,14 @@ transient_failure(CURLcode rc)
 int
 dauys_net_handle_perform(CURL *h, dauys_net_sink *sink, const char *url, dauys_error *err)
 {
+    return dauys_net_handle_finish(h, sink, curl_easy_perform(h), url, err);
+}
+
+int
+dauys_net_handle_finish(CURL *h, dauys_net_sink *sink, CURLcode rc, const char *url,
+                        dauys_error *err)
+{
     dauys_net_response *r = sink->r;
-    CURLcode rc = curl_easy_perform(h);
     const char *type = NULL;
 
     if (sink->too_large) {

@@ -79,6 +79,41 @@ int dauys_net_post_files(dauys_net_session *s, dauys_net_response *r, const char
                          const dauys_net_part *parts, size_t count, size_t max,
                          const dauys_net_options *o, dauys_error *err) DAUYS_WUR;
 
+/* --- parallel POSTs (multi.c) ------------------------------------------- */
+
+/* A client that sends POSTs to several servers at once (libcurl's multi
+ * interface), keeping its connections between calls: one thread at a time. */
+typedef struct dauys_net_multi dauys_net_multi;
+
+/* Makes in *OUT a client for up to N requests at a time (free with
+ * dauys_net_multi_free). Returns 0, or -1 with ERR (DAUYS_E_NOMEM). */
+int dauys_net_multi_new(dauys_net_multi **out, size_t n, dauys_error *err) DAUYS_WUR;
+void dauys_net_multi_free(dauys_net_multi *m);
+
+/* One POST of a dauys_net_multi_post call: what to send, and its outcome. */
+typedef struct dauys_net_post {
+    const char *url;      /* in: http or https only */
+    const void *body;     /* in: LEN bytes, sent as they are (not copied: kept until the end) */
+    size_t len;           /* in */
+    int rc;               /* out: 0 the server answered (R), -1 no answer (ERR) */
+    dauys_error err;      /* out, when RC is -1: as dauys_net_get says */
+    dauys_net_response r; /* out: the answer; freed by dauys_net_response_free */
+} dauys_net_post;
+
+/*
+ * POSTs each of the COUNT requests of P (COUNT at most the N of M) at once,
+ * with the header "Content-Type: CONTENT_TYPE", every answer capped at MAX
+ * bytes and under O's timeouts (O may be NULL), and returns when all have
+ * ended: each P[i] gets its own RC, ERR and R, as dauys_net_get fills them
+ * (R->transient says whether a DAUYS_E_NETWORK may pass). Returns 0 then
+ * (whatever each got), or -1 with ERR if no request could be run at all
+ * (DAUYS_E_USAGE COUNT over N, DAUYS_E_NOMEM); then every P[i].RC is -1
+ * too. Meaning is the caller's: nothing is retried here.
+ */
+int dauys_net_multi_post(dauys_net_multi *m, dauys_net_post *p, size_t count,
+                         const char *content_type, size_t max, const dauys_net_options *o,
+                         dauys_error *err) DAUYS_WUR;
+
 /* --- retries (post.c) ---------------------------------------------------- */
 
 /* The backoff: the Nth retry waits between half and all of

@@ -29,4 +29,9 @@ int dauys_net_handle_setup(CURL *h, dauys_net_sink *sink, dauys_net_response *r,
 int dauys_net_handle_perform(CURL *h, dauys_net_sink *sink, const char *url,
                              dauys_error *err) DAUYS_WUR;
 
+/* What dauys_net_handle_perform does once the transfer on H ended with RC
+ * (for transfers run by a multi handle, multi.c). */
+int dauys_net_handle_finish(CURL *h, dauys_net_sink *sink, CURLcode rc, const char *url,
+                            dauys_error *err) DAUYS_WUR;
+
 #endif

@@ -310,9 +310,33 @@ head(dauys_textbuf *b, const dauys_serve_snapshot *s, const dauys_checkpoint *cp
     add(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", live_style);
 }
 
+/* When the manifest names witnesses: how many cosigned the checkpoint, and
+ * whether they are its quorum (a checkpoint without is published all the
+ * same, and says so). */
+static void
+witnesses(dauys_textbuf *b, const dauys_serve_snapshot *s, size_t cosigned)
+{
+    const dauys_witness_policy *p = &s->witnesses;
+
+    if (p->count == 0) {
+        return;
+    }
+    add(b, "<p id=\"witnesses\">Witnesses: the checkpoint is cosigned by ");
+    num(b, "span", cosigned, "witnesses.cosigned");
+    add(b, " of the ");
+    num(b, "span", p->count, "witnesses.named");
+    add(b, " witnesses the manifest names, ");
+    num(b, "span", p->quorum, "witnesses.quorum");
+    add(b, " needed: ");
+    yesno(b, "strong", cosigned >= p->quorum, "quorum met",
+          "NO QUORUM: the witnesses have not confirmed this checkpoint", "witnesses.quorum_met");
+    add(b, ".</p>\n");
+}
+
 /* The banner: provisional, which checkpoint, and whether the page is live. */
 static void
-banner(dauys_textbuf *b, const dauys_serve_snapshot *s, const dauys_checkpoint *cp, int has_cp)
+banner(dauys_textbuf *b, const dauys_serve_snapshot *s, const dauys_checkpoint *cp, int has_cp,
+       size_t cosigned)
 {
     add(b, "<section class=\"banner\" id=\"banner\">\n<p><strong>PROVISIONAL RESULTS</strong>: "
            "counted as the precincts' protocols arrive, not the final result. The final result "
@@ -326,6 +350,7 @@ banner(dauys_textbuf *b, const dauys_serve_snapshot *s, const dauys_checkpoint *
     add(b, " entries of the log, as the signed checkpoint below states. "
            "<span id=\"live-state\" data-state=\"static\">They are as of when this page was "
            "made: reload it for newer ones.</span></p>\n");
+    witnesses(b, s, cosigned);
     if (!s->official) {
         add(b, "<p><span class=\"test\">TEST: a mock referendum, not an official "
                "result</span></p>\n");
@@ -565,15 +590,17 @@ dauys_serve_live_page(char **out, size_t *len, const dauys_serve_snapshot *s,
     dauys_textbuf b = {.cap = 0};
     dauys_checkpoint cp = {.size = 0};
     int has_cp = checkpoint_note != NULL;
+    size_t cosigned = 0;
 
     *out = NULL;
     *len = 0;
-    if (has_cp && dauys_serve_checkpoint_check(&cp, s, checkpoint_note, err) != 0) {
+    if ((has_cp && dauys_serve_checkpoint_check(&cp, s, checkpoint_note, err) != 0) ||
+        dauys_serve_witnesses_cosigned(&cosigned, s, checkpoint_note, err) != 0) {
         return -1;
     }
     (void) dauys_serve_live_page_csp(); /* csp_meta */
     head(&b, s, &cp, has_cp);
-    banner(&b, s, &cp, has_cp);
+    banner(&b, s, &cp, has_cp, cosigned);
     masthead(&b, s);
     progress(&b, s);
     for (size_t i = 0; i < s->question_count; i++) {

@@ -2,11 +2,13 @@
  * publisher.c: every interval, if the log grew, dauys serve's publisher
  * reads a snapshot of the workspace (one read transaction: the log's size
  * and everything the status shows, of one state), signs a checkpoint of
- * exactly that size, writes the new tiles and then the checkpoint into the
+ * exactly that size, has the witnesses cosign it (if any are given:
+ * publish/witness.h), writes the new tiles and then the checkpoint into the
  * tiles directory (publish/tiles.h), and swaps in the documents it serves.
  * Its own connection reads while the committer appends on another.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +20,8 @@
 #include "serve/livepage.h"
 #include "serve/serve_internal.h"
 #include "serve/snapshot.h"
+#include "keys/cosig.h"
+#include "publish/witness.h"
 #include "store/checkpoint.h"
 #include "store/db.h"
 
@@ -208,6 +212,90 @@ sign_checkpoint(char *note, size_t size_note, dauys_checkpoint *cp, struct dauys
     return dauys_log_checkpoint_at(note, size_note, cp, s->signer, s->cfg->central, size, err);
 }
 
+/* The cosigner's proofs: from the publisher's connection, inside the
+ * round's read transaction, so of the log the checkpoint signs. */
+static int
+prove_from_log(dauys_merkle_proof *proof, uint64_t old_size, uint64_t size, void *ctx,
+               dauys_error *err)
+{
+    dauys_proof_text p;
+
+    if (dauys_log_prove_consistency(&p, ctx, old_size, size, err) != 0) {
+        return -1;
+    }
+    *proof = p.proof;
+    return 0;
+}
+
+/* Appends to LINE (SIZE bytes, NUL-terminated, *N its length) what FMT
+ * says, cut at the end of LINE. */
+static void line_add(char *line, size_t size, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+line_add(char *line, size_t size, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    int k;
+
+    if (*n + 1 >= size) {
+        return;
+    }
+    va_start(ap, fmt);
+    k = vsnprintf(line + *n, size - *n, fmt, ap);
+    va_end(ap);
+    *n = k < 0 ? *n : (*n + (size_t) k < size ? *n + (size_t) k : size - 1);
+}
+
+/*
+ * Asks the witnesses (if any) to cosign NOTE (NOTE_SIZE bytes; the log's
+ * checkpoint, signed), adding the manifest's witnesses' cosignatures to it,
+ * and logs one line of what they did. The witnesses' failures are not the
+ * round's: a checkpoint short of its quorum goes out all the same, and the
+ * status and the page say so. -1 with ERR only for a malformed note or no
+ * memory.
+ */
+static int
+cosign(struct dauys_server *s, char *note, size_t note_size, dauys_error *err)
+{
+    dauys_cosigner_outcome out[DAUYS_COSIGNER_URLS_MAX];
+    const dauys_witness_policy *p = &s->pub->manifest.witnesses;
+    dauys_checkpoint cp;
+    size_t text_len, valid = 0, n = 0;
+    uint64_t started = dauys_serve_now_ms();
+    char line[700];
+
+    if (s->cosigner == NULL) {
+        return 0;
+    }
+    if (dauys_note_text_length(&text_len, note, strlen(note), "checkpoint", err) != 0 ||
+        dauys_checkpoint_parse(&cp, note, text_len, "checkpoint", err) != 0 ||
+        dauys_cosigner_run(&valid, out, s->cosigner, note, note_size, &cp, prove_from_log, s->pub,
+                           err) != 0) {
+        return -1;
+    }
+    line[0] = '\0';
+    if (p->count == 0) {
+        line_add(line, sizeof line, &n,
+                 "witnesses: checkpoint %" PRIu64 " sent to %zu witnesses in %" PRIu64
+                 " ms; the manifest names none, so no cosignature is kept",
+                 cp.size, s->cfg->witness_count, dauys_serve_now_ms() - started);
+    } else {
+        line_add(line, sizeof line, &n,
+                 "witnesses: checkpoint %" PRIu64
+                 " cosigned by %zu of %zu, quorum %zu %s, in %" PRIu64 " ms",
+                 cp.size, valid, p->count, p->quorum, valid >= p->quorum ? "met" : "NOT MET",
+                 dauys_serve_now_ms() - started);
+    }
+    for (size_t i = 0; i < s->cfg->witness_count; i++) {
+        if (out[i].added == 0 && out[i].why.status != DAUYS_OK) {
+            line_add(line, sizeof line, &n, "; %s", out[i].why.message);
+        }
+    }
+    dauys_serve_log(s, "%s", line);
+    return 0;
+}
+
 /*
  * One round. The publisher's connection holds one read transaction across
  * it, so everything it reads is of one state of the log, of SIZE entries:
@@ -219,7 +307,7 @@ sign_checkpoint(char *note, size_t size_note, dauys_checkpoint *cp, struct dauys
 int
 dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
 {
-    char note[DAUYS_CHECKPOINT_NOTE_MAX];
+    char note[DAUYS_COSIGNED_NOTE_MAX];
     dauys_serve_snapshot *snap = NULL;
     dauys_checkpoint cp;
     uint64_t size, old, shown, started = dauys_serve_now_ms(), out;
@@ -249,6 +337,7 @@ dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
     }
     if ((size != old || !have_checkpoint) &&
         (sign_checkpoint(note, sizeof note, &cp, s, size, err) != 0 ||
+         cosign(s, note, sizeof note, err) != 0 ||
          dauys_tiles_write(s->pub, s->tiles, old, size, note, err) != 0 ||
          swap_checkpoint(s, note, size, err) != 0)) {
         goto done;

@@ -12,6 +12,7 @@
 #include "core/textbuf.h"
 #include "ingest/ingest.h"
 #include "keys/note.h"
+#include "publish/witness.h"
 #include "serve/server.h"
 #include "store/workspace.h"
 
@@ -117,6 +118,10 @@ struct dauys_server {
     char sign_note[DAUYS_CHECKPOINT_NOTE_MAX];
     dauys_error sign_err;
     pthread_cond_t signed_cond;
+
+    /* The witnesses' cosigner (NULL: none asked), used by the publisher
+     * only; it remembers the size each witness last cosigned. */
+    dauys_cosigner *cosigner;
 
     pthread_t committer, publisher, watchdog;
     int committer_started, publisher_started, watchdog_started;

@@ -431,6 +431,7 @@ dauys_serve_manifest_changed(dauys_workspace *ws, dauys_error *err)
 static void
 server_free(struct dauys_server *s)
 {
+    dauys_cosigner_free(s->cosigner);
     dauys_ingest_session_close(s->session);
     dauys_workspace_close(s->ws);
     dauys_workspace_close(s->pub);
@@ -475,6 +476,34 @@ open_workspaces(struct dauys_server *s, dauys_error *err)
     return 0;
 }
 
+/* The witnesses' cosigner, when witness URLs are given, keeping the
+ * cosignatures of the manifest's witnesses (fixed for the referendum). */
+static int
+make_cosigner(struct dauys_server *s, dauys_error *err)
+{
+    const dauys_serve_config *cfg = s->cfg;
+    const dauys_witness_policy *p = &s->pub->manifest.witnesses;
+    dauys_cosigner_options o = {.timeout_ms = cfg->witness_timeout_ms,
+                                .retries = cfg->witness_retries};
+
+    if (cfg->witness_count == 0) {
+        if (p->count > 0) {
+            dauys_serve_log(s,
+                            "the manifest names %zu witnesses (quorum %zu) but no witness is "
+                            "asked: every checkpoint goes out without its quorum",
+                            p->count, p->quorum);
+        }
+        return 0;
+    }
+    if (p->count == 0) {
+        dauys_serve_log(s,
+                        "the manifest names no witnesses: the %zu asked see every checkpoint, "
+                        "but their cosignatures are not kept",
+                        cfg->witness_count);
+    }
+    return dauys_cosigner_new(&s->cosigner, cfg->witness_urls, cfg->witness_count, p, &o, err);
+}
+
 static void stop_after_failed_start(struct dauys_server *s);
 
 int
@@ -498,8 +527,8 @@ dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error
     pthread_cond_init(&s->publisher_wake, NULL);
     pthread_cond_init(&s->idle, NULL);
     pthread_cond_init(&s->signed_cond, NULL);
-    if (open_workspaces(s, err) != 0 || dauys_serve_publisher_load_static(s, err) != 0 ||
-        dauys_serve_publish_round(s, err) != 0) {
+    if (open_workspaces(s, err) != 0 || make_cosigner(s, err) != 0 ||
+        dauys_serve_publisher_load_static(s, err) != 0 || dauys_serve_publish_round(s, err) != 0) {
         server_free(s);
         return -1;
     }

@@ -28,6 +28,13 @@ typedef struct dauys_serve_config {
                                     by then: the connection is dropped (0: 30) */
     size_t max_pending;          /* submissions waiting to be recorded (0: 20000): then 503 */
     const dauys_seckey *central; /* the central key, owned by the caller, kept while serving */
+    /* Witnesses asked to cosign every checkpoint (C2SP tlog-witness; their
+     * submission prefixes, publish/witness.h), whose cosignatures by the
+     * manifest's witnesses go into the published checkpoint; none: 0. */
+    const char *const *witness_urls;
+    size_t witness_count;
+    unsigned witness_timeout_ms; /* per request, connect included (0: 10,000) */
+    unsigned witness_retries;    /* on no answer, 5xx or 429, with backoff (0: none) */
     /* Called from the server's threads, one line at a time (no newline),
      * for the command to print; may be NULL. */
     void (*log)(void *ctx, const char *line);

@@ -70,6 +70,7 @@ copy_header(dauys_serve_snapshot *s, const dauys_workspace *ws)
     s->central = ws->central;
     s->official = m->mode == DAUYS_MODE_OFFICIAL;
     s->manifest_version = m->version;
+    s->witnesses = m->witnesses;
     return text_copy(&s->title, m->title, strlen(m->title));
 }
 
@@ -224,6 +225,18 @@ dauys_serve_checkpoint_check(dauys_checkpoint *cp, const dauys_serve_snapshot *s
     return 0;
 }
 
+int
+dauys_serve_witnesses_cosigned(size_t *cosigned, const dauys_serve_snapshot *s, const char *note,
+                               dauys_error *err)
+{
+    *cosigned = 0;
+    if (note == NULL || s->witnesses.count == 0) {
+        return 0;
+    }
+    return dauys_cosig_policy_check(cosigned, NULL, note, strlen(note), &s->witnesses,
+                                    "checkpoint note", err);
+}
+
 /* --- JSON ---------------------------------------------------------------- */
 
 /* The \u escape JSON needs for the character of K bytes at S (a valid UTF-8
@@ -320,6 +333,22 @@ json_checkpoint(dauys_textbuf *b, const dauys_checkpoint *cp, const char *note)
     dauys_textbuf_add(b, ", \"note\": ");
     dauys_serve_json_string(b, note, strlen(note));
     dauys_textbuf_add(b, "},\n");
+}
+
+/* The witnesses' part, when the manifest names witnesses: how many it names,
+ * how many must cosign, how many cosigned NOTE, and whether that is enough. */
+static void
+json_witnesses(dauys_textbuf *b, const dauys_serve_snapshot *s, size_t cosigned)
+{
+    const dauys_witness_policy *p = &s->witnesses;
+
+    if (p->count == 0) {
+        return;
+    }
+    dauys_textbuf_add(b,
+                      "  \"witnesses\": {\"named\": %zu, \"quorum\": %zu, \"cosigned\": %zu, "
+                      "\"quorum_met\": %s},\n",
+                      p->count, p->quorum, cosigned, json_bool(cosigned >= p->quorum));
 }
 
 /* One place's precincts: {"id", "name", expected, accepted, conflicted, missing}. */
@@ -463,11 +492,13 @@ dauys_serve_snapshot_json(char **out, size_t *len, const dauys_serve_snapshot *s
 {
     dauys_textbuf b = {.cap = 0};
     dauys_checkpoint cp = {.size = 0};
+    size_t cosigned = 0;
 
     *out = NULL;
     *len = 0;
-    if (checkpoint_note != NULL &&
-        dauys_serve_checkpoint_check(&cp, s, checkpoint_note, err) != 0) {
+    if ((checkpoint_note != NULL &&
+         dauys_serve_checkpoint_check(&cp, s, checkpoint_note, err) != 0) ||
+        dauys_serve_witnesses_cosigned(&cosigned, s, checkpoint_note, err) != 0) {
         return -1;
     }
     dauys_textbuf_add(&b, "{\n  \"provisional\": true,\n  \"format\": \"dauys-status 1\",\n  ");
@@ -480,6 +511,7 @@ dauys_serve_snapshot_json(char **out, size_t *len, const dauys_serve_snapshot *s
     json_base64(&b, "log_root", s->log_root);
     dauys_textbuf_add(&b, ",\n");
     json_checkpoint(&b, &cp, checkpoint_note);
+    json_witnesses(&b, s, cosigned);
     json_precincts(&b, s);
     dauys_textbuf_add(&b, "  \"questions\": [\n");
     for (size_t i = 0; i < s->question_count; i++) {

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "keys/cosig.h"
 #include "keys/note.h"
 #include "serve/snapshot.h"
 #include "tally/tally.h"
@@ -62,11 +63,12 @@ struct dauys_serve_snapshot {
     char date[11];
     int official; /* mode official, else test */
     uint32_t manifest_version;
-    char origin[128];     /* the log's, for the checkpoint's check */
-    dauys_pubkey central; /* the central key, which signs checkpoints */
-    uint64_t log_size;    /* entries in the log */
-    uint8_t log_root[32]; /* their Merkle root */
-    int final;            /* every precinct has a counting protocol */
+    char origin[128];               /* the log's, for the checkpoint's check */
+    dauys_pubkey central;           /* the central key, which signs checkpoints */
+    dauys_witness_policy witnesses; /* the manifest's (count 0: it names none) */
+    uint64_t log_size;              /* entries in the log */
+    uint8_t log_root[32];           /* their Merkle root */
+    int final;                      /* every precinct has a counting protocol */
     dauys_serve_place national;
     size_t region_count;
     dauys_serve_place *region; /* manifest order */
@@ -94,5 +96,13 @@ struct dauys_serve_snapshot {
  */
 int dauys_serve_checkpoint_check(dauys_checkpoint *cp, const dauys_serve_snapshot *s,
                                  const char *note, dauys_error *err) DAUYS_WUR;
+
+/*
+ * The witnesses of S's policy whose cosignature the checkpoint NOTE (may be
+ * NULL: 0) carries, into *COSIGNED (dauys_cosig_policy_check). 0, or -1
+ * with ERR for a malformed note.
+ */
+int dauys_serve_witnesses_cosigned(size_t *cosigned, const dauys_serve_snapshot *s,
+                                   const char *note, dauys_error *err) DAUYS_WUR;
 
 #endif

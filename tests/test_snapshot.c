@@ -6,7 +6,9 @@
  * json module parses back and compares with dauys_workspace_status_read and
  * dauys_tally_compute; names come out escaped in the JSON and the page; the
  * CSP allows exactly the page's script and style; a checkpoint of another
- * state of the log is refused; out of memory is clean.
+ * state of the log is refused; the witnesses' quorum, when the manifest
+ * names witnesses, counted from the cosignatures that verify; out of memory
+ * is clean.
  */
 #include "tests/support.h"
 #include "tests/serve_world.h"
@@ -18,6 +20,7 @@
 #include <sodium.h>
 
 #include "core/alloc.h"
+#include "keys/cosig.h"
 #include "serve/livepage.h"
 #include "serve/snapshot.h"
 #include "serve/snapshot_internal.h"
@@ -311,6 +314,97 @@ test_checkpoint_note(void **state)
     dauys_workspace_close(reader);
 }
 
+/* Cosigns the checkpoint NOTE (in a buffer of SIZE) as witness NAME with SK:
+ * its line appended. */
+static void
+cosign_note(char *note, size_t size, const char *name, const dauys_seckey *sk)
+{
+    char line[DAUYS_COSIG_LINE_MAX + 1];
+    size_t text_len;
+    dauys_error err;
+
+    assert_int_equal(dauys_note_text_length(&text_len, note, strlen(note), "n", &err), 0);
+    assert_int_equal(
+        dauys_cosig_sign(line, sizeof line, note, text_len, 1765000000u, name, sk, &err), 0);
+    assert_true(strlen(note) + strlen(line) < size);
+    strcat(note, line);
+}
+
+/* The status and the page of a checkpoint cosigned by 0 to 2 of the
+ * manifest's 3 witnesses (quorum 2): named, quorum, cosigned, met or not;
+ * a line that does not verify is not counted; with no witnesses in the
+ * manifest neither says a word of them. */
+static void
+test_witnesses(void **state)
+{
+    dauys_workspace *reader = NULL;
+    dauys_serve_snapshot *s = read_snapshot(&reader);
+    char note[DAUYS_COSIGNED_NOTE_MAX], *json = NULL, *page = NULL, name[32];
+    dauys_seckey *sk[3];
+    dauys_pubkey pk;
+    size_t len;
+    dauys_error err;
+    static const char *const want[] = {
+        "\"witnesses\": {\"named\": 3, \"quorum\": 2, \"cosigned\": 0, \"quorum_met\": false},",
+        "\"witnesses\": {\"named\": 3, \"quorum\": 2, \"cosigned\": 1, \"quorum_met\": false},",
+        "\"witnesses\": {\"named\": 3, \"quorum\": 2, \"cosigned\": 2, \"quorum_met\": true},",
+    };
+
+    (void) state;
+    /* the world's manifest names none: nothing said */
+    assert_int_equal(s->witnesses.count, 0);
+    assert_int_equal(dauys_serve_snapshot_json(&json, &len, s, note2, &err), 0);
+    assert_int_equal(dauys_serve_live_page(&page, &len, s, note2, &err), 0);
+    assert_null(strstr(json, "witnesses"));
+    assert_null(strstr(page, "witnesses"));
+    dauys_free(json);
+    dauys_free(page);
+
+    s->witnesses.count = 3;
+    s->witnesses.quorum = 2;
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "witness-%zu.example", i);
+        assert_int_equal(dauys_keys_generate(&pk, &sk[i], &err), 0);
+        assert_int_equal(dauys_cosig_key_init(&s->witnesses.key[i], name, pk.pk, &err), 0);
+    }
+    snprintf(note, sizeof note, "%s", note2);
+    for (size_t k = 0; k <= 2; k++) {
+        if (k > 0) {
+            snprintf(name, sizeof name, "witness-%zu.example", k);
+            cosign_note(note, sizeof note, name, sk[k]);
+        }
+        assert_int_equal(dauys_serve_snapshot_json(&json, &len, s, note, &err), 0);
+        assert_int_equal(dauys_serve_live_page(&page, &len, s, note, &err), 0);
+        assert_non_null(strstr(json, want[k]));
+        assert_non_null(strstr(page, k < 2 ? "data-f=\"NO QUORUM: the witnesses have not "
+                                             "confirmed this checkpoint\">NO QUORUM"
+                                           : "data-t=\"quorum met\" data-f"));
+        assert_non_null(strstr(page, k < 2 ? "class=\"no\" data-b=\"witnesses.quorum_met\""
+                                           : "class=\"yes\" data-b=\"witnesses.quorum_met\""));
+        char n[64];
+        snprintf(n, sizeof n, "<span data-n=\"witnesses.cosigned\">%zu</span>", k);
+        assert_non_null(strstr(page, n));
+        dauys_free(json);
+        dauys_free(page);
+    }
+    /* a third line by witness 0 whose signature is damaged: not counted */
+    cosign_note(note, sizeof note, "witness-0.example", sk[0]);
+    char *c = note + strlen(note) - 10; /* within the signature's base64 */
+    *c = *c == 'A' ? 'B' : 'A';
+    assert_int_equal(dauys_serve_snapshot_json(&json, &len, s, note, &err), 0);
+    assert_non_null(strstr(json, want[2]));
+    dauys_free(json);
+    /* no checkpoint yet: none cosigned */
+    assert_int_equal(dauys_serve_snapshot_json(&json, &len, s, NULL, &err), 0);
+    assert_non_null(strstr(json, want[0]));
+    dauys_free(json);
+    for (size_t i = 0; i < 3; i++) {
+        dauys_keys_seckey_free(sk[i]);
+    }
+    dauys_serve_snapshot_free(s);
+    dauys_workspace_close(reader);
+}
+
 /* dauys_serve_json_string: every escape, byte for byte. */
 static void
 test_json_string(void **state)
@@ -596,6 +690,7 @@ main(void)
         cmocka_unit_test(test_csp),
         cmocka_unit_test(test_page_provisional),
         cmocka_unit_test(test_checkpoint_note),
+        cmocka_unit_test(test_witnesses),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_read_transaction),           /* it ingests more */
         cmocka_unit_test(test_stale_manifest_and_regions), /* last: it alters the workspace */

@@ -14,13 +14,16 @@
 #include "cmd/dauys/dauys_commands.h"
 #include "core/decimal.h"
 #include "core/file.h"
+#include "net/net.h"
+#include "publish/witness.h"
 #include "serve/server.h"
 
 static const char serve_usage[] =
     "usage: dauys serve [-w DIR] -k CENTRAL.key [--password-file F]\n"
     "                   [--listen ADDRESS:PORT] [--interval SECONDS] [--tiles DIR]\n"
     "                   [--threads N] [--max-connections N] [--idle-timeout SECONDS]\n"
-    "                   [--request-deadline SECONDS] [--port-file FILE] [-q]\n"
+    "                   [--request-deadline SECONDS] [--port-file FILE]\n"
+    "                   [--witness URL]... [--witness-timeout SECONDS] [-q]\n"
     "\n"
     "Takes signed protocols over HTTP (POST /v1/protocols, multipart parts\n"
     "\"protocol\" and \"signature\": curl -F protocol=@P -F signature=@P.minisig),\n"
@@ -42,7 +45,11 @@ static const char serve_usage[] =
     "  --request-deadline SECONDS  drop a request whose headers, or then body, are not\n"
     "                       complete by then (default 30)\n"
     "  --port-file FILE     write the port listened on to FILE once listening\n"
-    "  -q                   do not log each publication\n"
+    "  --witness URL        a witness (C2SP tlog-witness submission prefix) asked to\n"
+    "                       cosign every checkpoint; repeatable. The cosignatures of\n"
+    "                       the manifest's witnesses go into the published checkpoint\n"
+    "  --witness-timeout SECONDS   per request to a witness (default 5; one retry)\n"
+    "  -q                   do not log each publication and its witnesses\n"
     "Runs until SIGTERM or SIGINT: then submissions in flight finish and a last\n"
     "checkpoint is published.\n"
     "exit status: 0 stopped cleanly, 2 could not start or the last publication failed\n";
@@ -58,7 +65,7 @@ log_line(void *ctx, const char *line)
     time_t now = time(NULL);
     struct tm tm;
 
-    if (quiet && strncmp(line, "published", 9) == 0) {
+    if (quiet && (strncmp(line, "published", 9) == 0 || strncmp(line, "witnesses:", 10) == 0)) {
         return;
     }
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
@@ -133,8 +140,14 @@ write_port_file(const char *file, unsigned port, dauys_error *err)
     return dauys_file_write_atomic(file, text, strlen(text), 0644, err);
 }
 
+/* The default of --witness-timeout, and the retries after a request that
+ * got no answer, a 5xx or a 429. */
+#define WITNESS_TIMEOUT_MS 5000u
+#define WITNESS_RETRIES 1u
+
 typedef struct serve_options {
     const char *dir, *key, *port_file;
+    const char *witness[DAUYS_COSIGNER_URLS_MAX];
     cli_password_source pw;
     dauys_serve_config cfg;
     int quiet;
@@ -155,6 +168,8 @@ parse_options(serve_options *o, int argc, char **argv)
         {"idle-timeout", required_argument, NULL, 'I'},
         {"request-deadline", required_argument, NULL, 'D'},
         {"port-file", required_argument, NULL, 'P'},
+        {"witness", required_argument, NULL, 'x'},
+        {"witness-timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -170,6 +185,20 @@ parse_options(serve_options *o, int argc, char **argv)
         case 't': o->cfg.tiles = optarg; break;
         case 'P': o->port_file = optarg; break;
         case 'q': o->quiet = 1; break;
+        case 'x':
+            if (o->cfg.witness_count == DAUYS_COSIGNER_URLS_MAX) {
+                fprintf(stderr, "dauys serve: --witness: at most %d witnesses\n",
+                        DAUYS_COSIGNER_URLS_MAX);
+                return -1;
+            }
+            o->witness[o->cfg.witness_count++] = optarg;
+            break;
+        case 'T':
+            if (parse_interval(&o->cfg.witness_timeout_ms, optarg) != 0) {
+                fprintf(stderr, "dauys serve: --witness-timeout %s: not 1 ms to 3600 s\n", optarg);
+                return -1;
+            }
+            break;
         case 'i':
             if (parse_interval(&o->cfg.interval_ms, optarg) != 0) {
                 fprintf(stderr, "dauys serve: --interval %s: not 1 ms to 3600 s\n", optarg);
@@ -210,7 +239,10 @@ parse_options(serve_options *o, int argc, char **argv)
 int
 cmd_serve(int argc, char **argv)
 {
-    serve_options o = {.dir = ".", .cfg = {.listen = "127.0.0.1:8080"}};
+    serve_options o = {.dir = ".",
+                       .cfg = {.listen = "127.0.0.1:8080",
+                               .witness_timeout_ms = WITNESS_TIMEOUT_MS,
+                               .witness_retries = WITNESS_RETRIES}};
     dauys_seckey *sk = NULL;
     dauys_server *server = NULL;
     dauys_error err;
@@ -229,6 +261,11 @@ cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     o.cfg.workspace = o.dir;
+    o.cfg.witness_urls = o.witness;
+    if (o.cfg.witness_count > 0 && dauys_net_init(&err) != 0) { /* before any thread */
+        cli_report(&err);
+        return CLI_EXIT_FAIL;
+    }
     o.cfg.log = log_line;
     o.cfg.log_ctx = &o.quiet;
     if (dauys_keys_seckey_load(&sk, o.key, cli_password_get, &o.pw, &err) != 0) {
@@ -256,5 +293,8 @@ done:
         cli_report(&err);
     }
     dauys_keys_seckey_free(sk);
+    if (o.cfg.witness_count > 0) {
+        dauys_net_cleanup();
+    }
     return rc;
 }
