@@ -174,14 +174,15 @@ next_is(dauys_kv *kv, const char *key)
     return 1;
 }
 
-/* witness: VKEY, the witness-quorum line read (FORMATS.md 8.1); LINES[i]
- * is where witness i was listed. */
+/* One `witness: VKEY` line (FORMATS.md 8.1), added to M->witnesses unless
+ * it names a witness or a key listed before; LINES[i] is the line of
+ * witness i. */
 static int
 parse_witness(dauys_manifest *m, const dauys_kv *kv, unsigned lines[], dauys_error *err)
 {
     dauys_witness_policy *p = &m->witnesses;
     dauys_witness_key *w = &p->key[p->count];
-    char label[300];
+    char label[DAUYS_ERROR_MESSAGE_MAX];
 
     if (p->count == DAUYS_WITNESSES_MAX) {
         return dauys_kv_fail(kv, err, "more than %d witnesses", DAUYS_WITNESSES_MAX);
