@@ -459,12 +459,14 @@ same_frame(const dauys_manifest *old, const dauys_manifest *new)
 
 /*
  * What NEXT changes of what update-manifest keeps (FORMATS.md 8.4, the
- * checks of tally/roster.c): NULL if nothing, else which. A later version
+ * checks of store/roster.c): NULL if nothing, else which. A later version
  * may change keys, voters and names and add precincts and districts; the
  * referendum and mode, ballots, questions (id, profile, text) and regions
- * (id, kind) stay by position, every district in the region of the same
- * position, every precinct in a district of the same id. Else the re-tally
- * could not follow it: the sums are carried over by district id.
+ * (id, kind) stay by position, the witnesses and their quorum as they are,
+ * every district in the region of the same position, every precinct in a
+ * district of the same id. Else the re-tally could not follow it: the sums
+ * are carried over by district id, and the witness check would not know
+ * which witnesses to ask for.
  */
 static const char *
 shape_change(const audit *a, const dauys_manifest *next)
@@ -476,6 +478,9 @@ shape_change(const audit *a, const dauys_manifest *next)
     }
     if (!same_frame(&a->m, next)) {
         return "the referendum, mode, ballots, questions or regions differ";
+    }
+    if (!dauys_manifest_same_witnesses(&a->m, next)) {
+        return "the witnesses and their quorum may not change during a referendum";
     }
     for (size_t i = 0; i < a->m.district_count; i++) {
         const dauys_place *d = &a->m.district[i];

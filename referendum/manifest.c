@@ -158,6 +158,99 @@ parse_allowance(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
     return 0;
 }
 
+/* 1 if the line after KV has key KEY; then KV is moved onto it. A line that
+ * cannot be read is left for the records' parser to judge (0). */
+static int
+next_is(dauys_kv *kv, const char *key)
+{
+    dauys_kv ahead = *kv;
+    dauys_error ignored;
+
+    if (dauys_kv_done(&ahead) || dauys_kv_next(&ahead, &ignored) != 0 ||
+        !dauys_kv_is(&ahead, key)) {
+        return 0;
+    }
+    *kv = ahead;
+    return 1;
+}
+
+/* One `witness: VKEY` line (FORMATS.md 8.1), added to M->witnesses unless
+ * it names a witness or a key listed before; LINES[i] is the line of
+ * witness i. */
+static int
+parse_witness(dauys_manifest *m, const dauys_kv *kv, unsigned lines[], dauys_error *err)
+{
+    dauys_witness_policy *p = &m->witnesses;
+    dauys_witness_key *w = &p->key[p->count];
+    char label[DAUYS_ERROR_MESSAGE_MAX];
+
+    if (p->count == DAUYS_WITNESSES_MAX) {
+        return dauys_kv_fail(kv, err, "more than %d witnesses", DAUYS_WITNESSES_MAX);
+    }
+    snprintf(label, sizeof label, "%s:%u: witness", kv->name, kv->line);
+    if (dauys_cosig_vkey_parse(w, kv->value, kv->value_len, label, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < p->count; i++) {
+        if (strcmp(p->key[i].name, w->name) == 0) {
+            return dauys_kv_fail(kv, err, "the name \"%s\" is listed twice (first on line %u)",
+                                 w->name, lines[i]);
+        }
+        if (sodium_memcmp(p->key[i].pk, w->pk, sizeof w->pk) == 0) {
+            return dauys_kv_fail(kv, err,
+                                 "witness \"%s\" has the public key of witness \"%s\" (line %u); "
+                                 "each witness needs its own",
+                                 w->name, p->key[i].name, lines[i]);
+        }
+    }
+    lines[p->count++] = kv->line;
+    return 0;
+}
+
+/*
+ * The optional witness lines after `ballot` and `list-allowance`:
+ * `witness-quorum: K`, then one `witness: VKEY` line per witness, at least
+ * K of them. Absent, the manifest names no witnesses (count and quorum 0).
+ */
+static int
+parse_witnesses(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
+{
+    dauys_witness_policy *p = &m->witnesses;
+    unsigned lines[DAUYS_WITNESSES_MAX];
+    dauys_kv quorum_line = *kv;
+    uint32_t k = 0;
+    int stated = next_is(kv, "witness-quorum");
+
+    if (stated) {
+        quorum_line = *kv;
+        if (small_number(&k, kv->value, kv->value_len, UINT32_MAX) != 0 || k == 0) {
+            return dauys_kv_fail(kv, err,
+                                 "\"%.*s\" is not a number of witnesses (1 to their number, "
+                                 "without leading zeros)",
+                                 (int) (kv->value_len > 32 ? 32 : kv->value_len), kv->value);
+        }
+    }
+    while (next_is(kv, "witness")) {
+        if (!stated) {
+            return dauys_kv_fail(kv, err,
+                                 "no witness-quorum line before the witnesses (how many of them "
+                                 "must cosign a checkpoint)");
+        }
+        if (parse_witness(m, kv, lines, err) != 0) {
+            return -1;
+        }
+    }
+    if (stated && p->count == 0) {
+        return dauys_kv_fail(&quorum_line, err, "no witness lines follow it");
+    }
+    if (k > p->count) {
+        return dauys_kv_fail(&quorum_line, err, "%u is more than the %zu witness%s listed", k,
+                             p->count, p->count == 1 ? "" : "es");
+    }
+    p->quorum = k;
+    return 0;
+}
+
 static int
 parse_header(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
 {
@@ -200,7 +293,7 @@ parse_header(dauys_manifest *m, dauys_kv *kv, dauys_error *err)
         return -1;
     }
     m->ballot = which == 0 ? DAUYS_BALLOT_SINGLE : DAUYS_BALLOT_SEPARATE;
-    return parse_allowance(m, kv, err);
+    return parse_allowance(m, kv, err) != 0 ? -1 : parse_witnesses(m, kv, err);
 }
 
 /* question: QID PROFILE TEXT */
@@ -457,6 +550,12 @@ parse_records(dauys_manifest *m, dauys_kv *kv, int frame, dauys_error *err)
         if (dauys_kv_next(kv, err) != 0) {
             return -1;
         }
+        if (dauys_kv_is(kv, "witness") || dauys_kv_is(kv, "witness-quorum")) {
+            return dauys_kv_fail(kv, err,
+                                 "out of order: the witness-quorum line and then the witness "
+                                 "lines come right after ballot (and list-allowance), before the "
+                                 "first question line");
+        }
         if ((s = section_of(kv)) == SEC_HEADER) {
             return dauys_kv_fail(kv, err,
                                  "unknown key (expected question, region, district "
@@ -624,6 +723,23 @@ int
 dauys_manifest_find_precinct(const dauys_manifest *m, const char *id, size_t len, uint32_t *index)
 {
     return dauys_idmap_get(&m->precinct_map, id, len, index);
+}
+
+int
+dauys_manifest_same_witnesses(const dauys_manifest *a, const dauys_manifest *b)
+{
+    const dauys_witness_policy *x = &a->witnesses, *y = &b->witnesses;
+
+    if (x->count != y->count || x->quorum != y->quorum) {
+        return 0;
+    }
+    for (size_t i = 0; i < x->count; i++) {
+        if (strcmp(x->key[i].name, y->key[i].name) != 0 ||
+            memcmp(x->key[i].pk, y->key[i].pk, sizeof x->key[i].pk) != 0) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 uint64_t

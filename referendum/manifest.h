@@ -136,6 +136,13 @@ int dauys_manifest_shrink(dauys_manifest *m, dauys_error *err) DAUYS_WUR;
 /* Frees what M holds. Safe on a zeroed or already freed manifest. */
 void dauys_manifest_free(dauys_manifest *m);
 
+/*
+ * 1 if A and B name the same witnesses (names and public keys) in the same
+ * order with the same quorum, else 0: what no later manifest version may
+ * change (FORMATS.md 8.4).
+ */
+int dauys_manifest_same_witnesses(const dauys_manifest *a, const dauys_manifest *b);
+
 /* The index of precinct ID (LEN bytes) in *INDEX: 1 if found, else 0. */
 int dauys_manifest_find_precinct(const dauys_manifest *m, const char *id, size_t len,
                                  uint32_t *index);

@@ -40,6 +40,12 @@ mkdir -p "$work/artifacts"
 d=$work/demo
 seed protocol "$d"/incoming/*.txt "$d"/later/*.txt
 seed manifest "$d/manifest.txt"
+rm -f "$work"/witness[12].* # and one with two witnesses, quorum 2 (FORMATS.md 8.1)
+for w in 1 2; do
+    "$bin/release/bin/dauys" keygen --unencrypted --witness "w$w.example" -o "$work/witness$w" >/dev/null
+done
+sed "s|^ballot: \(.*\)\$|ballot: \1\nwitness-quorum: 2\nwitness: $(cat "$work/witness1.vkey")\nwitness: $(cat "$work/witness2.vkey")|" \
+    "$d/manifest.txt" >"$work/corpus/manifest/witnesses"
 seed keys "$d/keys/central.pub" "$d/keys/central.key" "$d/manifest.txt.minisig" \
     "$d"/incoming/AST-000[1-3].txt.minisig "$d"/keys/precincts/AST-000[1-3].pub
 seed note "$d/bundle/checkpoint"
@@ -88,8 +94,8 @@ for b in "$work"/tiles/tile/entries/000.p/*; do
 done
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
-    cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \
-        "$d/keys/central.pub" "$d/manifest.txt.minisig" "$work/corpus/proof/inclusion" |
+    cat "$d"/incoming/*.txt "$work/corpus/manifest/witnesses" "$d/bundle/log/entries.txt" \
+        "$d/bundle/checkpoint" "$d/keys/central.pub" "$d/manifest.txt.minisig" "$work/corpus/proof/inclusion" |
         grep -o '^[a-z0-9_-]*: ' | sort -u | sed 's/.*/"&"/'
     printf '"%s"\n' 'untrusted comment: ' 'trusted comment: ' 'RWS' 'RWQ' '\x0a' '\xe2\x80\x94' \
         'tile/' 'entries/' '.p/' 'x' \

@@ -236,6 +236,12 @@ same_shape(const dauys_manifest *old, const dauys_manifest *new, const char *nam
                                    (int) old->region[i].id_len, old->region[i].id);
         }
     }
+    if (!dauys_manifest_same_witnesses(old, new)) {
+        return dauys_error_set(err, DAUYS_E_USAGE,
+                               "%s: the witnesses and their quorum may not change during a "
+                               "referendum",
+                               name);
+    }
     return 0;
 }
 

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "core/alloc.h"
+#include "keys/cosig.h"
 #include "keys/keys.h"
 #include "core/kvtext.h"
 #include "referendum/manifest.h"
@@ -539,6 +542,358 @@ test_list_allowance(void **state)
     free(text);
 }
 
+/* --- witnesses (issue 18) ---------------------------------------------------- */
+
+#define WITNESSES (DAUYS_WITNESSES_MAX + 1)
+
+/* Witness keys w1 .. w33 and their verifier keys, made once. */
+static dauys_witness_key wit[WITNESSES];
+static char vkey[WITNESSES][DAUYS_COSIG_VKEY_MAX];
+
+static void
+make_witnesses(void)
+{
+    dauys_error err;
+
+    for (int i = 0; i < WITNESSES && wit[i].name[0] == '\0'; i++) {
+        char name[32];
+        dauys_pubkey pk;
+        dauys_seckey *sk;
+        snprintf(name, sizeof name, "witness.example/w%d", i + 1);
+        assert_int_equal(dauys_keys_generate(&pk, &sk, &err), 0);
+        dauys_keys_seckey_free(sk);
+        if (dauys_cosig_key_init(&wit[i], name, pk.pk, &err) != 0 ||
+            dauys_cosig_vkey_format(vkey[i], sizeof vkey[i], &wit[i], &err) != 0) {
+            fail_msg("%s", err.message);
+        }
+    }
+}
+
+/* The valid manifest with LINES (each ending in a newline) right after
+ * `ballot: single`, malloc'ed. */
+static char *
+with_lines(const char *lines)
+{
+    char *repl = malloc(strlen(lines) + 32), *text;
+
+    assert_non_null(repl);
+    strcpy(repl, "ballot: single\n");
+    strcat(repl, lines);
+    text = replaced(fx.text, "ballot: single\n", repl);
+    free(repl);
+    return text;
+}
+
+/* "witness-quorum: K\n" (K > 0) and the witness lines of witnesses FIRST..LAST-1. */
+static char *
+witness_lines(unsigned k, int first, int last)
+{
+    size_t cap = 64 + (size_t) (last - first) * (DAUYS_COSIG_VKEY_MAX + 16), off = 0;
+    char *out = malloc(cap);
+
+    assert_non_null(out);
+    out[0] = '\0';
+    if (k > 0) {
+        off += (size_t) snprintf(out, cap, "witness-quorum: %u\n", k);
+    }
+    for (int i = first; i < last; i++) {
+        off += (size_t) snprintf(out + off, cap - off, "witness: %s\n", vkey[i]);
+    }
+    return out;
+}
+
+/* TEXT must parse, whole, owned and as a frame, with witnesses FIRST.. of
+ * their number COUNT and quorum K. */
+static void
+expect_witnesses(const char *text, size_t count, size_t k, int first)
+{
+    size_t len = strlen(text), frame_len = (size_t) (strstr(text, "precinct: ") - text);
+    dauys_manifest m[3];
+    dauys_error err;
+    char *owned = dauys_malloc(len + 1);
+
+    assert_non_null(owned);
+    memcpy(owned, text, len);
+    if (dauys_manifest_parse(&m[0], text, len, "m.txt", &err) != 0 ||
+        dauys_manifest_parse_owned(&m[1], owned, len, "m.txt", &err) != 0 ||
+        dauys_manifest_parse_frame(&m[2], text, frame_len, "m.txt", &err) != 0) {
+        fail_msg("rejected: %s", err.message);
+    }
+    assert_true(m[2].frame);
+    assert_int_equal(dauys_manifest_shrink(&m[1], &err),
+                     0); /* the policy is no string of the text */
+    for (int i = 0; i < 3; i++) {
+        const dauys_witness_policy *p = &m[i].witnesses;
+        assert_int_equal(p->count, count);
+        assert_int_equal(p->quorum, k);
+        for (size_t j = 0; j < count; j++) {
+            assert_string_equal(p->key[j].name, wit[first + (int) j].name);
+            assert_memory_equal(p->key[j].pk, wit[first + (int) j].pk, sizeof p->key[j].pk);
+            assert_memory_equal(p->key[j].id, wit[first + (int) j].id, sizeof p->key[j].id);
+        }
+        assert_true(dauys_manifest_same_witnesses(&m[0], &m[i]));
+        assert_int_equal(m[i].question_count, 2); /* and the records after them */
+    }
+    assert_int_equal(m[0].precinct_count, PRECINCTS);
+    for (int i = 0; i < 3; i++) {
+        dauys_manifest_free(&m[i]);
+    }
+}
+
+/* `witness-quorum: K` and `witness: VKEY` lines after `ballot` (and
+ * `list-allowance`): each accepted form, with the policy it gives. */
+static void
+test_witnesses_accepted(void **state)
+{
+    char *lines, *text;
+    dauys_manifest m;
+    dauys_error err;
+
+    (void) state;
+    make_witnesses();
+    accept_variant("ballot: single\n", "ballot: single\n", &m); /* none: count and quorum 0 */
+    assert_int_equal(m.witnesses.count, 0);
+    assert_int_equal(m.witnesses.quorum, 0);
+    dauys_manifest_free(&m);
+
+    static const struct {
+        unsigned k;
+        int first, last;
+    } forms[] = {
+        {2, 0, 3}, {1, 0, 1}, {3, 0, 3}, {1, 5, 9}, {DAUYS_WITNESSES_MAX, 0, DAUYS_WITNESSES_MAX}};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        lines = witness_lines(forms[i].k, forms[i].first, forms[i].last);
+        text = with_lines(lines);
+        expect_witnesses(text, (size_t) (forms[i].last - forms[i].first), forms[i].k,
+                         forms[i].first);
+        free(text);
+        free(lines);
+    }
+
+    /* after list-allowance */
+    lines = witness_lines(2, 0, 2);
+    char *both = malloc(strlen(lines) + 64);
+    assert_non_null(both);
+    strcpy(both, "list-allowance: 0% + 0\n");
+    strcat(both, lines);
+    text = with_lines(both);
+    expect_witnesses(text, 2, 2, 0);
+    assert_int_equal(dauys_manifest_parse(&m, text, strlen(text), "m.txt", &err), 0);
+    assert_true(m.allowance_stated);
+    assert_int_equal(m.allowance_percent, 0);
+    dauys_manifest_free(&m);
+    free(text);
+    free(both);
+    free(lines);
+}
+
+/* dauys_manifest_same_witnesses: the same names and keys in the same order
+ * with the same quorum; anything else is a change. */
+static void
+test_witnesses_compare(void **state)
+{
+    static const struct {
+        unsigned k;
+        int first, last;
+        int same;
+    } other[] = {
+        {2, 0, 3, 1}, /* identical */
+        {3, 0, 3, 0}, /* another quorum */
+        {2, 0, 2, 0}, /* one dropped */
+        {2, 0, 4, 0}, /* one added */
+        {2, 1, 4, 0}, /* another set */
+        {0, 0, 0, 0}, /* none */
+    };
+    dauys_manifest a, b;
+    dauys_error err;
+    char *lines, *text;
+
+    (void) state;
+    make_witnesses();
+    lines = witness_lines(2, 0, 3);
+    text = with_lines(lines);
+    assert_int_equal(dauys_manifest_parse(&a, text, strlen(text), "a.txt", &err), 0);
+    free(text);
+    free(lines);
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        lines = witness_lines(other[i].k, other[i].first, other[i].last);
+        text = with_lines(lines);
+        assert_int_equal(dauys_manifest_parse(&b, text, strlen(text), "b.txt", &err), 0);
+        assert_int_equal(dauys_manifest_same_witnesses(&a, &b), other[i].same);
+        assert_int_equal(dauys_manifest_same_witnesses(&b, &a), other[i].same);
+        dauys_manifest_free(&b);
+        free(text);
+        free(lines);
+    }
+    /* the same three in another order */
+    size_t n = 3 * (DAUYS_COSIG_VKEY_MAX + 16) + 32;
+    lines = malloc(n);
+    assert_non_null(lines);
+    snprintf(lines, n, "witness-quorum: 2\nwitness: %s\nwitness: %s\nwitness: %s\n", vkey[1],
+             vkey[0], vkey[2]);
+    text = with_lines(lines);
+    assert_int_equal(dauys_manifest_parse(&b, text, strlen(text), "b.txt", &err), 0);
+    assert_false(dauys_manifest_same_witnesses(&a, &b));
+    /* ...a witness's key replaced under its name */
+    b.witnesses.key[0] = a.witnesses.key[0];
+    b.witnesses.key[1] = a.witnesses.key[1];
+    assert_true(dauys_manifest_same_witnesses(&a, &b));
+    memcpy(b.witnesses.key[2].pk, wit[3].pk, sizeof wit[3].pk);
+    assert_false(dauys_manifest_same_witnesses(&a, &b));
+    /* ...or renamed */
+    b.witnesses.key[2] = a.witnesses.key[2];
+    b.witnesses.key[2].name[0] ^= 1;
+    assert_false(dauys_manifest_same_witnesses(&a, &b));
+    dauys_manifest_free(&b);
+    dauys_manifest_free(&a);
+    free(text);
+    free(lines);
+}
+
+/* LINES after `ballot` must fail, whole and as a frame, with NEEDLE. */
+static void
+reject_witness_lines(const char *lines, const char *needle)
+{
+    char *text = with_lines(lines);
+    dauys_manifest m;
+    dauys_error err;
+
+    expect_reject(text, needle);
+    dauys_error_clear(&err);
+    if (dauys_manifest_parse_frame(&m, text, (size_t) (strstr(text, "precinct: ") - text), "m.txt",
+                                   &err) == 0) {
+        dauys_manifest_free(&m);
+        fail_msg("frame accepted; expected \"%s\"", needle);
+    }
+    assert_error(&err, DAUYS_E_FORMAT, needle);
+    free(text);
+}
+
+/* A verifier key for witness NAME whose key id is right but whose bytes after
+ * the type are KEY (32 bytes), with type byte TYPE. */
+static void
+forge_vkey(char *out, size_t size, const char *name, uint8_t type, const uint8_t key[32])
+{
+    uint8_t msg[128], h[32], bin[33];
+    char b64[64];
+    size_t n = strlen(name);
+
+    memcpy(msg, name, n);
+    msg[n] = '\n';
+    msg[n + 1] = type;
+    memcpy(msg + n + 2, key, 32);
+    crypto_hash_sha256(h, msg, n + 34);
+    bin[0] = type;
+    memcpy(bin + 1, key, 32);
+    sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(out, size, "%s+%02x%02x%02x%02x+%s", name, h[0], h[1], h[2], h[3], b64);
+}
+
+/* Each refused form, at its line, naming the field. */
+static void
+test_witnesses_refused(void **state)
+{
+    char lines[4 * DAUYS_COSIG_VKEY_MAX + 400], bad[DAUYS_COSIG_VKEY_MAX + 64], *many, *text;
+    uint8_t zero[32] = {0};
+
+    (void) state;
+    make_witnesses();
+    /* witness lines without a quorum line */
+    snprintf(lines, sizeof lines, "witness: %s\nwitness: %s\n", vkey[0], vkey[1]);
+    reject_witness_lines(lines, "m.txt:8: witness: no witness-quorum line before the witnesses");
+    /* a quorum line without witness lines */
+    reject_witness_lines("witness-quorum: 1\n",
+                         "m.txt:8: witness-quorum: no witness lines follow it");
+    /* a quorum over their number */
+    snprintf(lines, sizeof lines, "witness-quorum: 3\nwitness: %s\nwitness: %s\n", vkey[0],
+             vkey[1]);
+    reject_witness_lines(lines, "m.txt:8: witness-quorum: 3 is more than the 2 witnesses listed");
+    snprintf(lines, sizeof lines, "witness-quorum: 2\nwitness: %s\n", vkey[0]);
+    reject_witness_lines(lines, "m.txt:8: witness-quorum: 2 is more than the 1 witness listed");
+    /* a quorum that is not a number from 1 */
+    static const char *const quorum[] = {"0",  "01",  "two",    "-1",
+                                         "+1", "1.0", "1 of 2", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof quorum / sizeof quorum[0]; i++) {
+        char needle[128];
+        snprintf(lines, sizeof lines, "witness-quorum: %s\nwitness: %s\n", quorum[i], vkey[0]);
+        snprintf(needle, sizeof needle,
+                 "m.txt:8: witness-quorum: \"%s\" is not a number of witnesses (1 to their "
+                 "number, without leading zeros)",
+                 quorum[i]);
+        reject_witness_lines(lines, needle);
+    }
+    reject_witness_lines("witness-quorum: \nwitness: x\n",
+                         "m.txt:8: witness-quorum: value is empty or has spaces");
+    /* out of order: after a question, a second quorum, a quorum after the witnesses */
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", vkey[0]);
+    char *l2 = malloc(strlen(lines) + 32);
+    assert_non_null(l2);
+    snprintf(l2, strlen(lines) + 32, "witness: %s\nregion: KZ-10 ", vkey[1]);
+    char *base = with_lines(lines);
+    text = replaced(base, "region: KZ-10 ", l2);
+    expect_reject(text, "m.txt:12: witness: out of order: the witness-quorum line and then the "
+                        "witness lines come right after ballot (and list-allowance), before the "
+                        "first question line");
+    free(text);
+    free(base);
+    free(l2);
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\nwitness-quorum: 1\n", vkey[0]);
+    reject_witness_lines(lines, "m.txt:10: witness-quorum: out of order");
+    snprintf(lines, sizeof lines, "witness: %s\nwitness-quorum: 1\n", vkey[0]);
+    reject_witness_lines(lines, "m.txt:8: witness: no witness-quorum line before the witnesses");
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\nlist-allowance: 0%% + 0\n",
+             vkey[0]);
+    reject_witness_lines(lines, "m.txt:10: list-allowance: unknown key");
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\nballot: single\n", vkey[0]);
+    text = replaced(fx.text, "ballot: single\n", lines);
+    expect_reject(text, "m.txt:7: ballot: expected here, found \"witness-quorum\"");
+    free(text);
+    /* malformed verifier keys: the parser's reason, after the line and field */
+    static const char *const malformed[] = {
+        "w1",
+        "w1+00000000",
+        "w1+00000000+",
+        "w1+zzzzzzzz+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD",
+        "+00000000+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD",
+        "w1+00000000+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD", /* wrong id */
+    };
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", malformed[i]);
+        reject_witness_lines(lines, "m.txt:9: witness: ");
+    }
+    forge_vkey(bad, sizeof bad, "w1", 0x01,
+               wit[0].pk); /* a note key (type 0x01), not a witness's */
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", bad);
+    reject_witness_lines(lines, "m.txt:9: witness: ");
+    forge_vkey(bad, sizeof bad, "w1", 0x04, zero); /* a weak key, its id right */
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", bad);
+    reject_witness_lines(lines, "m.txt:9: witness: ");
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", vkey[0]);
+    lines[strlen(lines) - 3] ^= 1; /* one bit of the key flipped: the id no longer matches */
+    reject_witness_lines(lines, "m.txt:9: witness: ");
+    /* the same name twice (another key), the same key twice (another name) */
+    forge_vkey(bad, sizeof bad, wit[0].name, 0x04, wit[2].pk);
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\nwitness: %s\nwitness: %s\n",
+             vkey[0], vkey[1], bad);
+    reject_witness_lines(lines,
+                         "m.txt:11: witness: the name \"witness.example/w1\" is listed twice "
+                         "(first on line 9)");
+    forge_vkey(bad, sizeof bad, "witness.example/other", 0x04, wit[1].pk);
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\nwitness: %s\nwitness: %s\n",
+             vkey[0], vkey[1], bad);
+    reject_witness_lines(lines, "m.txt:11: witness: witness \"witness.example/other\" has the "
+                                "public key of witness \"witness.example/w2\" (line 10); each "
+                                "witness needs its own");
+    snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\nwitness: %s\n", vkey[0],
+             vkey[0]);
+    reject_witness_lines(lines, "m.txt:10: witness: the name \"witness.example/w1\" is listed "
+                                "twice (first on line 9)");
+    /* one witness too many */
+    many = witness_lines(1, 0, WITNESSES);
+    reject_witness_lines(many, "m.txt:41: witness: more than 32 witnesses");
+    free(many);
+}
+
 /* Names and question texts are bounded, so no lawful manifest makes a page
  * too large to audit: 1000 and 10000 bytes pass, one more does not. */
 static void
@@ -943,6 +1298,9 @@ main(void)
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_rejects_keys_and_ends),
         cmocka_unit_test(test_list_allowance),
+        cmocka_unit_test(test_witnesses_accepted),
+        cmocka_unit_test(test_witnesses_compare),
+        cmocka_unit_test(test_witnesses_refused),
         cmocka_unit_test(test_name_bounds),
         cmocka_unit_test(test_question_limit),
         cmocka_unit_test(test_shared_key),

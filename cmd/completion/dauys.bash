@@ -73,7 +73,7 @@ _dauys_argument() {
 _dauys() {
     _dauys_complete_command \
         "keygen sign verify init update-manifest ingest status tally report publish archive import-csv checkpoint proof submit demo serve" \
-        "keygen:-o --precincts -d --unencrypted --kdf --password-file -j --jobs" \
+        "keygen:-o --precincts -d --unencrypted --kdf --password-file -j --jobs --witness" \
         "sign:-k -t -c -x --password-file" \
         "verify:-p -P -x -q" \
         "init:-w --manifest --central-key" \

@@ -1,5 +1,6 @@
 /*
- * keygen.c: dauys keygen: Ed25519 key pairs, one or one per precinct.
+ * keygen.c: dauys keygen: Ed25519 key pairs, one (the central commission's,
+ * or a witness's with its verifier key) or one per precinct.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -8,21 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/dauys/dauys_commands.h"
 #include "core/decimal.h"
 #include "core/idlist.h"
+#include "core/file.h"
+#include "keys/cosig.h"
 #include "keys/keys.h"
 
 static const char keygen_usage[] =
-    "usage: dauys keygen [--unencrypted] [--kdf COST] [--password-file FILE] -o PREFIX\n"
+    "usage: dauys keygen [--unencrypted] [--kdf COST] [--password-file FILE]\n"
+    "                    [--witness NAME] -o PREFIX\n"
     "       dauys keygen [--unencrypted] [--kdf COST] [--password-file FILE] [--jobs N]\n"
     "                    --precincts LIST -d DIR\n"
     "\n"
     "Makes Ed25519 key pairs in minisign's formats.\n"
     "  -o PREFIX          one key pair: PREFIX.pub and PREFIX.key (the central commission's)\n"
+    "  --witness NAME     with -o: a witness's key pair, and PREFIX.vkey, its verifier key\n"
+    "                     under the key name NAME (the manifest's witness line)\n"
     "  --precincts LIST   one key pair per precinct id in LIST (one id a line; '#' comments),\n"
     "  -d DIR             written as DIR/ID.pub and DIR/ID.key; all or nothing\n"
     "  --unencrypted      store secret keys in the clear (mock referendums, tests only)\n"
@@ -36,7 +43,7 @@ static const char keygen_usage[] =
     "Secret key files are created with mode 0600 and never overwritten.\n";
 
 typedef struct keygen_opts {
-    const char *prefix, *list, *dir, *kdf_name;
+    const char *prefix, *list, *dir, *kdf_name, *witness;
     cli_password_source pw;
     int unencrypted;
     unsigned jobs;
@@ -47,15 +54,11 @@ static int
 keygen_parse(keygen_opts *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"precincts", required_argument, NULL, 'P'},
-        {"dir", required_argument, NULL, 'd'},
-        {"unencrypted", no_argument, NULL, 'U'},
-        {"kdf", required_argument, NULL, 'K'},
-        {"password-file", required_argument, NULL, 'W'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"output", required_argument, NULL, 'o'}, {"precincts", required_argument, NULL, 'P'},
+        {"dir", required_argument, NULL, 'd'},    {"unencrypted", no_argument, NULL, 'U'},
+        {"kdf", required_argument, NULL, 'K'},    {"password-file", required_argument, NULL, 'W'},
+        {"jobs", required_argument, NULL, 'j'},   {"witness", required_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     uint64_t jobs;
     int c;
@@ -68,6 +71,7 @@ keygen_parse(keygen_opts *o, int argc, char **argv)
         case 'U': o->unencrypted = 1; break;
         case 'K': o->kdf_name = optarg; break;
         case 'W': o->pw.file = optarg; break;
+        case 'N': o->witness = optarg; break;
         case 'j':
             if (strlen(optarg) > 3 ||
                 dauys_decimal_read(&jobs, optarg, strlen(optarg), 999,
@@ -83,33 +87,67 @@ keygen_parse(keygen_opts *o, int argc, char **argv)
         }
     }
     if (optind != argc || (o->prefix != NULL) == (o->list != NULL) ||
-        (o->list != NULL) != (o->dir != NULL)) {
+        (o->list != NULL) != (o->dir != NULL) || (o->witness != NULL && o->prefix == NULL)) {
         fputs(keygen_usage, stderr);
         return -1;
     }
     return 0;
 }
 
-/* Makes one key pair at O->prefix. */
+/* Writes the verifier key of witness W, and a newline, to PATH (a new file,
+ * mode 0644); VKEY (DAUYS_COSIG_VKEY_MAX bytes) gets the key. */
+static int
+keygen_vkey(char *vkey, const char *path, const dauys_witness_key *w, dauys_error *err)
+{
+    char line[DAUYS_COSIG_VKEY_MAX + 1];
+    size_t n;
+
+    if (dauys_cosig_vkey_format(vkey, DAUYS_COSIG_VKEY_MAX, w, err) != 0) {
+        return -1;
+    }
+    n = strlen(vkey);
+    memcpy(line, vkey, n);
+    line[n] = '\n';
+    return dauys_file_write_new(path, line, n + 1, 0644, 1, err);
+}
+
+/* Makes one key pair at O->prefix; with O->witness, also PREFIX.vkey. */
 static int
 keygen_single(const keygen_opts *o, const char *password, const dauys_kdf *kdf)
 {
-    char pub[PATH_MAX], sec[PATH_MAX], id[17], b64[57];
+    char pub[PATH_MAX], sec[PATH_MAX], vkey[PATH_MAX], id[17], b64[57];
+    char label[DAUYS_NOTE_NAME_MAX + 16], line[DAUYS_COSIG_VKEY_MAX];
+    dauys_witness_key w;
+    struct stat st;
     dauys_pubkey pk;
     dauys_seckey *sk;
     dauys_error err;
     int rc;
 
     if (snprintf(pub, sizeof pub, "%s.pub", o->prefix) >= (int) sizeof pub ||
-        snprintf(sec, sizeof sec, "%s.key", o->prefix) >= (int) sizeof sec) {
+        snprintf(sec, sizeof sec, "%s.key", o->prefix) >= (int) sizeof sec ||
+        snprintf(vkey, sizeof vkey, "%s.vkey", o->prefix) >= (int) sizeof vkey) {
         cli_message("%s: path too long", o->prefix);
+        return CLI_EXIT_FAIL;
+    }
+    if (o->witness != NULL && lstat(vkey, &st) == 0) { /* before any file is written */
+        cli_message("%s: already exists; refusing to overwrite it", vkey);
         return CLI_EXIT_FAIL;
     }
     if (dauys_keys_generate(&pk, &sk, &err) != 0) {
         cli_report(&err);
         return CLI_EXIT_FAIL;
     }
-    rc = dauys_keys_keypair_save(pub, sec, &pk, sk, NULL, password, kdf, 1, &err);
+    if (o->witness != NULL) {
+        snprintf(label, sizeof label, "witness %s", o->witness);
+        if (dauys_cosig_key_init(&w, o->witness, pk.pk, &err) != 0) {
+            dauys_keys_seckey_free(sk);
+            cli_report(&err);
+            return CLI_EXIT_FAIL;
+        }
+    }
+    rc = dauys_keys_keypair_save(pub, sec, &pk, sk, o->witness != NULL ? label : NULL, password,
+                                 kdf, 1, &err);
     dauys_keys_seckey_free(sk);
     if (rc != 0) {
         cli_report(&err);
@@ -117,9 +155,18 @@ keygen_single(const keygen_opts *o, const char *password, const dauys_kdf *kdf)
     }
     dauys_keys_id_hex(id, pk.id);
     dauys_keys_pubkey_to_base64(b64, &pk);
+    if (o->witness != NULL && keygen_vkey(line, vkey, &w, &err) != 0) {
+        cli_report(&err);
+        unlink(sec);
+        unlink(pub);
+        return CLI_EXIT_FAIL;
+    }
     printf("key id %s\npublic key: %s\nsecret key: %s (%s)\n"
            "verify with stock minisign: minisign -Vm FILE -P %s\n",
            id, pub, sec, password != NULL ? "encrypted" : "UNENCRYPTED", b64);
+    if (o->witness != NULL) { /* the manifest's line for this witness */
+        printf("verifier key: %s\nwitness: %s\n", vkey, line);
+    }
     return CLI_EXIT_OK;
 }
 
@@ -154,6 +201,28 @@ keygen_bulk(const keygen_opts *o, const char *password, const dauys_kdf *kdf)
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+/* 0 if NAME may name a witness key (a note key name), checked with a
+ * throwaway key before any password is asked for; else reports why. */
+static int
+keygen_witness_name_ok(const char *name)
+{
+    dauys_witness_key w;
+    dauys_pubkey pk;
+    dauys_seckey *sk;
+    dauys_error err;
+
+    if (dauys_keys_generate(&pk, &sk, &err) != 0) {
+        cli_report(&err);
+        return 0;
+    }
+    dauys_keys_seckey_free(sk);
+    if (dauys_cosig_key_init(&w, name, pk.pk, &err) != 0) {
+        cli_report(&err);
+        return 0;
+    }
+    return 1;
+}
+
 int
 cmd_keygen(int argc, char **argv)
 {
@@ -166,6 +235,9 @@ cmd_keygen(int argc, char **argv)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
     cli_no_core_dumps();
+    if (o.witness != NULL && !keygen_witness_name_ok(o.witness)) {
+        return CLI_EXIT_FAIL;
+    }
     kdf = o.list != NULL ? dauys_keys_kdf_interactive : dauys_keys_kdf_sensitive;
     if (o.kdf_name != NULL && cli_parse_kdf(&kdf, o.kdf_name) != 0) {
         return CLI_EXIT_FAIL;

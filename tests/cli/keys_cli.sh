@@ -204,6 +204,77 @@ expect_exit "keygen refuses a dangling symlink at PREFIX.key" 2 "already exists"
     "$DAUYS" keygen --unencrypted -o sl
 check "  ... and does not create the symlink's target" absent victim
 
+# --- witness keys (issue 18) ----------------------------------------------------
+
+section "witness keys"
+NACL_PYTHON=${NACL_PYTHON:-/usr/bin/python3}
+WNAME=observers.example.org/witness-1
+expect_ok "keygen --witness NAME -o wk" "witness: $WNAME+" \
+    "$DAUYS" keygen --unencrypted --witness "$WNAME" -o wk
+expect_output "  ... names the verifier key file" "verifier key: wk.vkey"
+check "wk.vkey has mode 644" mode_is 644 wk.vkey
+check "wk.key has mode 600" mode_is 600 wk.key
+check "  ... wk.vkey is one line, the verifier key printed as the manifest's witness line" \
+    test "witness: $(cat wk.vkey)" = "$(grep '^witness: ' <<<"$OUT")" -a "$(wc -l <wk.vkey)" = 1
+check "  ... and wk.pub's comment names the witness" \
+    grep -qx "untrusted comment: dauys public key [0-9A-F]\{16\} witness $WNAME" wk.pub
+# Independently (PyNaCl): the vkey is NAME+KEYID+base64(0x04 || PK), KEYID is
+# SHA-256(NAME || 0x0A || 0x04 || PK)[:4], PK is the Ed25519 key of wk.pub
+# (bytes 10..42 of its second line) and verifies a signature by wk.key.
+expect_ok "dauys sign with the witness's secret key" "signed" "$DAUYS" sign doc -k wk.key -x doc.wk
+cat >vkey_check.py <<'PY'
+import base64, hashlib, sys
+from nacl.signing import VerifyKey
+vkey_file, pub_file, doc, sig_file, want_name = sys.argv[1:6]
+text = open(vkey_file, "rb").read()
+assert text.endswith(b"\n") and text.count(b"\n") == 1, "one line"
+name, key_id, b64 = text[:-1].decode().split("+", 2)
+raw = base64.b64decode(b64, validate=True)
+assert base64.b64encode(raw).decode() == b64, "canonical base64"
+assert name == want_name, name
+assert len(raw) == 33 and raw[0] == 0x04, "type 0x04 and a 32-byte key"
+pk = raw[1:]
+want_id = hashlib.sha256(name.encode() + b"\n\x04" + pk).digest()[:4].hex()
+assert key_id == want_id, (key_id, want_id)
+pub = base64.b64decode(open(pub_file).read().splitlines()[1])
+assert pub[10:42] == pk, "the .pub file's Ed25519 key"
+sig_line = base64.b64decode(open(sig_file).read().splitlines()[1])
+assert sig_line[:2] == b"ED"
+VerifyKey(pk).verify(hashlib.blake2b(open(doc, "rb").read()).digest(), sig_line[10:74])
+print("vkey ok")
+PY
+expect_ok "  ... the vkey checked with PyNaCl: its id, its key, that key is wk.pub's and verifies wk.key's signature" \
+    "vkey ok" "$NACL_PYTHON" vkey_check.py wk.vkey wk.pub doc doc.wk "$WNAME"
+# The vkey parses back: a manifest naming the witness is accepted by init.
+printf '%s\n' "format: dauys-manifest 1" "referendum: wtest" "title: Witness keys" \
+    "date: 2026-03-15" "mode: test" "version: 1" "ballot: single" "witness-quorum: 1" \
+    "witness: $(cat wk.vkey)" "question: q1 simple-majority Yes?" "region: R1 city One" \
+    "district: D1 R1 One" "precinct: P1 D1 100 $(pub_b64 um0.pub) School 1" >wm.txt
+setsid -w "$DAUYS" sign wm.txt -k u.key >/dev/null 2>&1
+expect_ok "  ... and a manifest with its witness line is accepted by init" "workspace created" \
+    "$DAUYS" init -w wws --manifest wm.txt --central-key u.pub
+expect_ok "keygen --witness, encrypted (--kdf interactive)" "witness: w2+" \
+    "$DAUYS" keygen --kdf interactive --password-file pw --witness w2 -o wk2
+expect_ok "  ... its secret key signs with the password" "signed" \
+    "$DAUYS" sign doc -k wk2.key --password-file pw -x doc.wk2
+for bad in "two words" "a+b" ""; do
+    expect_exit "keygen --witness refuses the key name \"$bad\"" 2 "name" \
+        "$DAUYS" keygen --unencrypted --witness "$bad" -o wbad
+    check "  ... and writes nothing" absent wbad.pub wbad.key wbad.vkey
+done
+expect_exit "keygen --witness without -o (with --precincts)" 2 "usage" \
+    "$DAUYS" keygen --unencrypted --witness w3 --precincts l -d d
+echo keep >wk3.vkey
+expect_exit "keygen --witness refuses an existing PREFIX.vkey" 2 "wk3.vkey: already exists" \
+    "$DAUYS" keygen --unencrypted --witness w3 -o wk3
+check "  ... and writes no key pair" absent wk3.pub wk3.key
+check "  ... and leaves the file as it was" test "$(cat wk3.vkey)" = keep
+cp u.pub u.pub.witness
+expect_exit "keygen --witness refuses an existing key pair" 2 "u.key: already exists" \
+    "$DAUYS" keygen --unencrypted --witness w4 -o u
+check "  ... and writes no vkey" absent u.vkey
+check "  ... and leaves the key pair as it was" same_file u.pub u.pub.witness
+
 # --- passwords ------------------------------------------------------------------
 
 section "passwords"

@@ -21,6 +21,8 @@
 #  3. Bidi controls (U+202E and friends) in names and file names reach no
 #     terminal raw: tally, status, ingest and the audit show '?'; JSON escapes
 #     them as \u202e.
+#  4. The witnesses and their quorum (issue 18): update-manifest refuses a
+#     version that changes them, and the audit fails C1 on one an insider logs.
 # Hermetic (mktemp -d, removed on exit), no sleeps. About 10 s (gcc build).
 set -u
 
@@ -203,5 +205,65 @@ expect_ok "publish" "published" "$DAUYS" publish -w ws-bidi -k central.key "bund
 check "the log's reasons hold no raw bidi control" bidi_free "$(cat "bundle-${RLO}/log/entries.txt")"
 expect_ok "the audit passes" "all checks pass" "$AUDIT" verify -p central.pub "bundle-${RLO}"
 check "  ... and its output holds no raw bidi control" bidi_free "$OUT"
+
+# --- 4. witnesses -------------------------------------------------------------------
+
+section "the witnesses and their quorum are fixed for the referendum"
+
+for w in 1 2 3 4; do
+    "$DAUYS" keygen --unencrypted --witness "observers.example/w$w" -o "w$w" >/dev/null 2>&1 ||
+        fail_value "keygen --witness w$w" "could not make the key"
+done
+# with_witnesses VERSION QUORUM N... FILE: the demo's manifest at VERSION with
+# `witness-quorum: QUORUM` (none if 0) and the witnesses wN, in that order.
+with_witnesses() {
+    local version=$1 quorum=$2 lines='' out=${*: -1} w
+    shift 2
+    [ "$quorum" = 0 ] || lines="witness-quorum: $quorum\\n"
+    for w in "${@:1:$#-1}"; do lines="${lines}witness: $(cat "w$w.vkey")\\n"; done
+    [ -z "$lines" ] || lines="\\n${lines%\\n}"
+    sed -e "s/^version: 1\$/version: $version/" -e "s|^ballot: single\$|ballot: single$lines|" \
+        "$MANIFEST" >"$out"
+    sign "$out" central.key
+}
+with_witnesses 1 2 1 2 3 wit-v1.txt
+check "the manifest lists three witnesses, quorum 2" \
+    test "$(grep -c '^witness: ' wit-v1.txt),$(grep -c '^witness-quorum: 2$' wit-v1.txt)" = "3,1"
+expect_ok "init with three witnesses (quorum 2)" "workspace created" \
+    "$DAUYS" init -w ws-wit --manifest wit-v1.txt --central-key central.pub
+with_witnesses 2 2 1 2 3 wit-v2.txt
+expect_ok "update-manifest: version 2 with the same witnesses and quorum" "manifest version 2 accepted" \
+    "$DAUYS" update-manifest -w ws-wit --manifest wit-v2.txt
+cp ws-wit/dauys.db wit-before.db
+for change in "quorum 3:3 1 2 3" "a witness dropped:2 1 2" "a witness added:2 1 2 3 4" \
+    "the order changed:2 2 1 3" "a witness replaced:2 1 2 4" "no witnesses:0"; do
+    # shellcheck disable=SC2086 # the witnesses, one word each
+    with_witnesses 3 ${change#*:} wit-v3.txt
+    expect_exit "update-manifest refuses a version with ${change%%:*}" 2 \
+        "wit-v3.txt: the witnesses and their quorum may not change during a referendum" \
+        "$DAUYS" update-manifest -w ws-wit --manifest wit-v3.txt
+done
+expect_eq "  ... and the log is as it was" \
+    "$(q wit-before.db "SELECT count(*) FROM log")" "$(q ws-wit/dauys.db "SELECT count(*) FROM log")"
+with_witnesses 3 1 1 wit-added.txt
+expect_exit "update-manifest refuses witnesses added to a manifest without them" 2 \
+    "wit-added.txt: the witnesses and their quorum may not change during a referendum" \
+    "$DAUYS" update-manifest -w ws --manifest wit-added.txt
+
+# The insider logs such a version, re-signed: the audit does not follow it (C1).
+rm -rf witbundle && cp -a bundle witbundle && rm -f witbundle/dauys.db
+with_witnesses 2 1 1 witbundle/manifests/v2.txt
+"$PYTHON" - witbundle/log/entries.txt <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+t.insert(len(t) - 1, t[0].replace("version: 1\n", "version: 2\n"))
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+insider witbundle
+AT=$(awk '/^index: / { i = $2 } /^event: manifest$/ { n++; if (n == 2) { print i; exit } }' witbundle/log/entries.txt)
+expect_exit "an insider's version 2 that adds witnesses: the audit fails C1 and does not follow it" 1 \
+    "FAIL C1 log entry $AT: manifest version 2 changes what update-manifest keeps: the witnesses and their quorum may not change during a referendum (version 1 is in force)" \
+    "$AUDIT" verify -p central.pub witbundle
+expect_eq "  ... exactly C1 fails" "C1" "$(failing witbundle)"
 
 summary
