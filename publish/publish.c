@@ -518,32 +518,45 @@ cosigned(const char *note)
  * In the copy DEST, when the bundle's checkpoint is cosigned: the stored note
  * of its size becomes the bundle's (the snapshot holds it as it was before
  * step (3) of dauys_publish_witnessed, or as stored by the last publication),
- * then the copy is rebuilt (VACUUM), so that its bytes depend only on what it
- * holds, not on the order of the changes: publishing again from the same
- * state gives the same file (FORMATS.md 16.4).
+ * then the copy is rebuilt (VACUUM), so that its pages depend only on what it
+ * holds, not on the order of the changes. The note is first emptied, in the
+ * same transaction, so that the transaction always writes and the header's
+ * change counter counts the same whatever the snapshot held: publishing
+ * again from the same state gives the same file (FORMATS.md 16.4).
  */
 static int
 cosigned_as_bundled(sqlite3 *dest, const outputs *o, dauys_error *err)
 {
     sqlite3_stmt *update_note = NULL;
-    int rc;
+    int rc = -1;
 
     if (!cosigned(o->checkpoint)) {
         return 0;
     }
-    if (dauys_db_prepare(dest, &update_note,
-                         "UPDATE checkpoint SET note = ?1 WHERE size = ?2 AND note <> ?1",
-                         err) != 0) {
+    if (dauys_db_exec(dest, "BEGIN IMMEDIATE", err) != 0) {
         return -1;
     }
-    if (dauys_db_bind_text(update_note, 1, o->checkpoint) ||
-        dauys_db_bind_int(update_note, 2, (int64_t) o->log_size)) {
-        rc = dauys_db_bind_fail(update_note, err, "binding the bundle's checkpoint");
-    } else {
-        rc = dauys_db_step_done(update_note, err);
+    if (dauys_db_prepare(dest, &update_note, "UPDATE checkpoint SET note = ?1 WHERE size = ?2",
+                         err) != 0) {
+        goto done;
     }
+    for (int pass = 0; pass < 2; pass++) { /* '' then the bundle's note */
+        if (dauys_db_bind_text(update_note, 1, pass == 0 ? "" : o->checkpoint) ||
+            dauys_db_bind_int(update_note, 2, (int64_t) o->log_size)) {
+            rc = dauys_db_bind_fail(update_note, err, "binding the bundle's checkpoint");
+            break;
+        }
+        if ((rc = dauys_db_step_done(update_note, err)) != 0) {
+            break;
+        }
+    }
+done:
     sqlite3_finalize(update_note);
-    return rc != 0 ? -1 : dauys_db_exec(dest, "VACUUM", err);
+    if (rc != 0) {
+        (void) sqlite3_exec(dest, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return dauys_db_exec(dest, "COMMIT", err) != 0 ? -1 : dauys_db_exec(dest, "VACUUM", err);
 }
 
 /* dauys.db: a copy made with SQLite's backup API, inside the read

@@ -155,7 +155,7 @@ mkdir in1 in2 in3 in4
 n=0
 for f in demo/incoming/*.txt; do
     n=$((n + 1))
-    dest=in$((n <= 20 ? 1 : n <= 40 ? 2 : n <= 50 ? 3 : 4))
+    dest=in$((n <= 12 ? 1 : n <= 24 ? 2 : n <= 29 ? 3 : 4))
     mv "$f" "$dest/" && { [ ! -e "$f.minisig" ] || mv "$f.minisig" "$dest/"; }
 done
 expect_ok "init without witnesses" "workspace created" "$DAUYS" init -w ws0 --manifest demo/manifest.txt --central-key central.pub
