@@ -20,12 +20,16 @@
 #     bundle's checkpoint and DIR/checkpoint.txt carry three that verify.
 #     Publishing again: byte for byte the same bundle (dauys.db included),
 #     nobody asked.
-#  4. One witness down: the quorum still met, the statement and the bundle
+#  4. The log grows while the witnesses are asked (one witness answers
+#     after 3 s, an ingest commits meanwhile): step 1 is done again, the
+#     statement covers the grown log and carries its three cosignatures.
+#  5. One witness down: the quorum still met, the statement and the bundle
 #     carry two. Two down: the bundle's checkpoint carries one, the warning
 #     says WITHOUT a quorum, exit 0; dauys publish without --witness then
 #     gives the same bundle again.
 # Hermetic (mktemp -d, removed on exit; the witnesses killed on exit); waits
-# only on conditions with a deadline (the witnesses' port files). About 10 s.
+# only on conditions with a deadline (the witnesses' port files, their request
+# counts). About 10 s.
 set -u
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -151,11 +155,11 @@ check "three witness keys" test "${#WITNESS[@]}" = 3
     sed '1,/^ballot: /d' demo/manifest.txt
 } >manifest.txt
 "$DAUYS" sign manifest.txt -k central.key </dev/null >/dev/null 2>&1 || echo "could not sign the manifest" >&2
-mkdir in1 in2 in3 in4
+mkdir in1 in2 in3 in4 in5 in6
 n=0
 for f in demo/incoming/*.txt; do
     n=$((n + 1))
-    dest=in$((n <= 12 ? 1 : n <= 24 ? 2 : n <= 29 ? 3 : 4))
+    dest=in$((n <= 10 ? 1 : n <= 20 ? 2 : n <= 22 ? 5 : n <= 24 ? 6 : n <= 29 ? 3 : 4))
     mv "$f" "$dest/" && { [ ! -e "$f.minisig" ] || mv "$f.minisig" "$dest/"; }
 done
 expect_ok "init without witnesses" "workspace created" "$DAUYS" init -w ws0 --manifest demo/manifest.txt --central-key central.pub
@@ -167,7 +171,7 @@ PORT=() URL=()
 for i in 0 1 2; do
     read -r name seed _ _ <<<"${WITNESS[$i]}"
     "$PYTHON" "$STUB" --port-file "port$i" --name "$name" --seed "$seed" --origin "$ORIGIN" \
-        --log-pk "$LOG_PK" >"witness$i.log" 2>&1 &
+        --log-pk "$LOG_PK" --slow 3 >"witness$i.log" 2>&1 &
     PIDS+=($!)
 done
 for i in 0 1 2; do
@@ -239,6 +243,34 @@ expect_stderr "... the stored notes reused" "the final checkpoint ($final entrie
 expect_eq "... nobody asked" "$before" "$(($(requests 0) + $(requests 1) + $(requests 2)))"
 run diff -r b1 b2
 expect_eq "... the same bundle, byte for byte (dauys.db included)" "0" "$RC"
+
+section "the log grows while the witnesses are asked: asked again"
+
+mode() { curl -s --data-binary "$2" "http://127.0.0.1:${PORT[$1]}/mode" >/dev/null; }
+ingest in5 # something new to publish
+r0=$(requests 0)
+mode 0 slow # w1 answers after 3 s: time for an ingest meanwhile
+setsid -w "$DAUYS" publish -w ws -k central.key "${ALL[@]}" b6 </dev/null >race.out 2>race.err &
+race=$!
+for _ in $(seq 1 1000); do # until w1 has the request of step 1 (10 s at most), then an ingest
+    [ "$(requests 0)" -gt "$r0" ] && break
+    kill -0 "$race" 2>/dev/null || break
+    sleep 0.01
+done
+grown=$(sqlite3 ws/dauys.db 'SELECT count(*) FROM log_entry')
+ingest in6
+mode 0 ok
+wait "$race"
+RC=$? CMD="dauys publish ... b6 (while in6 is ingested)" OUT=$(cat race.out race.err)
+expect_eq "publish while the log grows: exit 0" 0 "$RC"
+check "... the ingest grew the log during step 1" test "$(sqlite3 ws/dauys.db 'SELECT count(*) FROM log_entry')" -gt "$((grown + 1))"
+check "... it said it asked again" grep -qF "the log grew while the witnesses were asked: asked 2 times" race.err
+check "... no warning" sh -c '! grep -q "warning" race.err'
+expect_eq "... the result covers the grown log, cosigned by the three" \
+    "w1.example/witness w2.example/witness w3.example/witness" "$(statement_cosigners b6)"
+expect_eq "... its log-size is the size before its own entry" "$(($(sed -n 2p b6/checkpoint) - 1))" \
+    "$(sed -n 's/^log-size: //p' b6/result.txt)"
+expect_eq "... the bundle's checkpoint: three that verify" 3 "$(cosigners b6/checkpoint | wc -w)"
 
 section "one witness down, then two"
 
