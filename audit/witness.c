@@ -400,8 +400,35 @@ dauys_witness_close(dauys_witness *w)
 
 /* --- evidence ------------------------------------------------------------ */
 
+/* 1 if DIR/evidence holds a file ending in SUFFIX (the same incident, the
+ * same checkpoint: kept once), named in WHERE. */
+static int
+find_evidence(char *where, size_t where_size, const char *dir, const char *suffix)
+{
+    char path[4096];
+    size_t n = strlen(suffix);
+    DIR *d;
+    struct dirent *e;
+    int found = 0;
+
+    if ((size_t) snprintf(path, sizeof path, "%s/evidence", dir) >= sizeof path ||
+        (d = opendir(path)) == NULL) {
+        return 0;
+    }
+    while (!found && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len > n && strcmp(e->d_name + len - n, suffix) == 0) {
+            snprintf(where, where_size, "evidence already kept in %s/%s", path, e->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
 /* Keeps V's incident: DIR/evidence/TIME-KIND-KNOWN-SIZE-HASH.txt holding the
- * stored checkpoint and the request body (docs/FORMATS.md 22.4). Fills WHERE
+ * stored checkpoint and the request body (docs/FORMATS.md section 22), once
+ * for one kind and checkpoint (HASH: of the request's note). Fills WHERE
  * with the file's name or why it was not kept. */
 static void
 keep_evidence(dauys_witness *w, const dauys_witness_verdict *v, const char *body, size_t len,
@@ -412,7 +439,7 @@ keep_evidence(dauys_witness *w, const dauys_witness_verdict *v, const char *body
     size_t stored_len = w->note_len[v->log];
     time_t t = (time_t) now;
     struct tm tm;
-    char stamp[32], hex[2 * DAUYS_SHA256_BYTES + 1], path[4096];
+    char stamp[32], hex[2 * DAUYS_SHA256_BYTES + 1], path[4096], suffix[128];
     uint8_t h[DAUYS_SHA256_BYTES];
     char *text = NULL;
     size_t cap = stored_len + len + 1024;
@@ -431,8 +458,13 @@ keep_evidence(dauys_witness *w, const dauys_witness_verdict *v, const char *body
     }
     dauys_sha256_hex(hex, h);
     hex[16] = '\0';
-    n = snprintf(path, sizeof path, "%s/evidence/%s-%s-%llu-%llu-%s.txt", w->cfg->state_dir, stamp,
-                 kind, (unsigned long long) v->known_size, (unsigned long long) v->cp.size, hex);
+    snprintf(suffix, sizeof suffix, "-%s-%llu-%llu-%s.txt", kind,
+             (unsigned long long) v->known_size, (unsigned long long) v->cp.size, hex);
+    if (find_evidence(where, where_size, w->cfg->state_dir, suffix)) {
+        dauys_free(text);
+        return;
+    }
+    n = snprintf(path, sizeof path, "%s/evidence/%s%s", w->cfg->state_dir, stamp, suffix);
     if (n < 0 || (size_t) n >= sizeof path) {
         snprintf(where, where_size, "not kept: name too long");
         dauys_free(text);
