@@ -1,8 +1,8 @@
 /*
- * witness.c: the tlog-witness's requests, checks and state (witness.h);
+ * witness.c: the tlog-witness's requests, checks and state (tlog_witness.h);
  * the HTTP glue is witness_http.c.
  */
-#include "audit/witness.h"
+#include "audit/tlog_witness.h"
 
 #include <dirent.h>
 #include <errno.h>

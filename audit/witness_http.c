@@ -1,9 +1,9 @@
 /*
  * witness_http.c: the witness over HTTP (libmicrohttpd): POST
  * /add-checkpoint, its body collected under a size cap and a deadline, then
- * answered by dauys_witness_add_checkpoint (witness.h).
+ * answered by dauys_witness_add_checkpoint (tlog_witness.h).
  */
-#include "audit/witness.h"
+#include "audit/tlog_witness.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* fuzz_witness: a tlog-witness request body (audit/witness.h) parsed and
+/* fuzz_witness: a tlog-witness request body (audit/tlog_witness.h) parsed and
  * decided against a witness's state; then its note's text re-signed with the
  * log's key, so the checks past the signature (sizes, proofs, forks) see
  * arbitrary input too. */
@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "audit/witness.h"
+#include "audit/tlog_witness.h"
 #include "keys/note.h"
 
 #define ORIGIN "dauys/kz-2026-demo/test"

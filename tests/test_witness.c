@@ -1,6 +1,6 @@
 /*
  * test_witness.c: the tlog-witness's request parser and its checks
- * (audit/witness.h): the spec's example body parses; every status the spec
+ * (audit/tlog_witness.h): the spec's example body parses; every status the spec
  * names, each for the one reason meant; the state kept across a reopen, a
  * corrupt state refused, a fork kept as evidence; the cosignature checked
  * here with libsodium from the spec's message layout, not with keys/cosig.
@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "audit/witness.h"
+#include "audit/tlog_witness.h"
 #include "core/alloc.h"
 #include "core/file.h"
 #include "core/merkle.h"

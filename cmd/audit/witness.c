@@ -1,6 +1,6 @@
 /*
  * witness.c: dauys-audit witness, a C2SP tlog-witness that cosigns a log's
- * checkpoints (audit/witness.h; docs/FORMATS.md section 22).
+ * checkpoints (audit/tlog_witness.h; docs/FORMATS.md section 22).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit/witness.h"
+#include "audit/tlog_witness.h"
 #include "cmd/audit/audit_commands.h"
 #include "cmd/cli.h"
 #include "core/decimal.h"

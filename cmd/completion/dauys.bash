@@ -95,7 +95,7 @@ _dauys() {
 _dauys_audit() {
     local trust="-p --central-key -P --trust-bundle-key --origin"
     _dauys_complete_command \
-        "verify retally prove check consistency check-consistency verify-signatures forensics follow" \
+        "verify retally prove check consistency check-consistency verify-signatures forensics follow witness" \
         "verify:$trust --json -j" \
         "retally:-p --central-key -P --trust-bundle-key" \
         "prove:$trust" \
@@ -104,7 +104,8 @@ _dauys_audit() {
         "check-consistency:-p --central-key -P --origin" \
         "verify-signatures:-p -P" \
         "forensics:$trust --json --seed --question" \
-        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert"
+        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert" \
+        "witness:--listen -k --key --name --log --origin --state --port-file --password-file --max-connections --idle-timeout --request-deadline -q"
 }
 
 complete -F _dauys dauys

@@ -1,5 +1,5 @@
 /*
- * witness.h: a C2SP tlog-witness (c2sp.org/tlog-witness): it cosigns a
+ * tlog_witness.h: a C2SP tlog-witness (c2sp.org/tlog-witness): it cosigns a
  * log's checkpoint (cosignature/v1, keys/cosig.h) only after checking that
  * it extends, by an RFC 6962 consistency proof, the last checkpoint it
  * cosigned for that log, and it never cosigns two roots for one size nor a
