@@ -462,6 +462,36 @@ test_extensions_and_other_signatures(void **state)
     assert_int_equal(v.status, 200);
 }
 
+static void
+test_two_logs(void **state)
+{
+    dauys_witness_log logs[2];
+    dauys_witness_verdict v;
+    dauys_checkpoint cp = {.origin = "example.org/second", .size = 3};
+    char note[1024];
+    (void) state;
+
+    memset(logs, 0, sizeof logs);
+    logs[0] = F->log;
+    logs[0].cosigned = 0;
+    snprintf(logs[1].origin, sizeof logs[1].origin, "%s", "example.org/second");
+    logs[1].key = F->other_pk;
+    root_of(cp.root, F->node, 3);
+    assert_int_equal(dauys_checkpoint_sign(note, sizeof note, &cp, F->other_sk, NULL), 0);
+    body_with(0, F->node, 3, 0, note);
+    dauys_witness_decide(&v, F->body, F->len, logs, 2);
+    assert_int_equal(v.status, 200);
+    assert_int_equal(v.log, 1);
+    /* The first log's key does not sign for the second. */
+    assert_int_equal(dauys_checkpoint_sign(note, sizeof note, &cp, F->log_sk, NULL), 0);
+    body_with(0, F->node, 3, 0, note);
+    dauys_witness_decide(&v, F->body, F->len, logs, 2);
+    assert_int_equal(v.status, 403);
+    /* Only the first log served: 404. */
+    dauys_witness_decide(&v, F->body, F->len, logs, 1);
+    assert_int_equal(v.status, 404);
+}
+
 /* Checks cosignature LINE on NOTE's text by the witness, at a time in [LO, HI],
  * from the spec's layout: key id, timestamp, Ed25519 over the message. */
 static void
@@ -633,6 +663,7 @@ main(void)
         cmocka_unit_test(test_every_refusal),
         cmocka_unit_test(test_fork_same_size),
         cmocka_unit_test(test_extensions_and_other_signatures),
+        cmocka_unit_test(test_two_logs),
         cmocka_unit_test(test_witness_state),
     };
 

@@ -210,5 +210,7 @@ expect_exit "a bad witness name" 2 "" \
     "$AUDIT" witness --listen 127.0.0.1:0 -k w1.key --name "bad name" --log "$PUB" \
     --origin "$ORIGIN" --state s2
 expect_ok "--help" "--state DIR" "$AUDIT" witness --help
+check "one log line per request, none from a sanitizer" \
+    test "$(grep -c 'POST /add-checkpoint: ' witness.log)" -ge 20 -a -z "$(grep -i sanitizer witness.log)"
 
 summary

@@ -37,5 +37,6 @@ check "forks were attempted, each refused" test "${FORKS:-0}" -ge 5 -a \
 check "fork evidence was kept" test "$(ls state/evidence | wc -l)" -ge 1
 check "the witness restarted every time (no refusal to start)" \
     test -z "$(grep -i 'refusing\|corrupt' witness.log)"
+check "no sanitizer report in the witness's log" test -z "$(grep -i 'sanitizer' witness.log)"
 
 summary

@@ -37,7 +37,7 @@ import nacl.signing
 
 ORIGIN = "example.org/crash-log"
 EM_DASH = "\u2014"
-LEAVES = 4000
+LEAVES = 20000
 
 
 def h(b):
@@ -237,8 +237,9 @@ class Run:
             fork = known > 1 and rng.random() < 0.12
             if fork:
                 at = rng.randrange(1, known)
-                ftree = Tree([b"entry %d" % i if i < at else b"forged %d" % i for i in range(LEAVES)])
                 size = known if rng.random() < 0.5 else min(known + rng.randint(1, 6), LEAVES)
+                ftree = Tree([b"entry %d" % i if i < at else b"forged %d" % i
+                              for i in range(size)])
                 note = self.log.checkpoint(ftree, size)
                 data = body(known, ftree.proof(known, size), note)
             else:
