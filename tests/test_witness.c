@@ -589,6 +589,15 @@ test_witness_state(void **state)
     assert_string_equal(a.content_type, "text/plain; charset=utf-8");
     assert_int_equal(a.body_len, strlen(a.body));
     check_cosignature(a.body, note, 1700000000, 1700000000);
+    { /* keys/cosig agrees: the answer appended to the note is a cosigned checkpoint */
+        char cosigned[2048];
+        uint64_t t = 0;
+        snprintf(cosigned, sizeof cosigned, "%s%s", note, a.body);
+        assert_int_equal(dauys_cosig_verify(&t, cosigned, strlen(cosigned), dauys_witness_key_of(w),
+                                            "cosigned", &err),
+                         0);
+        assert_int_equal(t, 1700000000);
+    }
     /* On disk before the answer: the note as received. */
     assert_int_equal(dauys_witness_state_path(path, sizeof path, state_dir, ORIGIN), 0);
     assert_int_equal(dauys_file_read(&text, &len, path, 1 << 20, NULL), 0);
