@@ -171,7 +171,7 @@ typedef struct dauys_witness_http_config {
     const char *listen;          /* "A.B.C.D:PORT" (port 0: any free) */
     unsigned max_connections;    /* 0: 256 */
     unsigned idle_timeout_s;     /* 0: 10 */
-    unsigned request_deadline_s; /* a request's body complete by then (0: 30) */
+    unsigned request_deadline_s; /* its headers, then its body, in by then (0: 30) */
     /* One line per request and MHD's errors; may be NULL. Called from
      * several threads; LINE holds untrusted bytes. */
     void (*log)(void *ctx, const char *line);

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,26 @@
 
 #include "core/alloc.h"
 
+/* An open connection, watched for headers that never end (slowloris). */
+typedef struct watched_socket {
+    int fd;
+    uint64_t since_ms; /* accepted, or its last request answered */
+    int in_request;    /* its headers are in: the body's deadline applies instead */
+    int cut;
+    struct watched_socket *prev, *next;
+} watched_socket;
+
 struct dauys_witness_server {
     struct MHD_Daemon *daemon;
     dauys_witness *witness;
     const dauys_witness_http_config *cfg;
     unsigned port;
+    unsigned deadline_s;
+    pthread_mutex_t sockets_lock;
+    pthread_cond_t wake;
+    watched_socket *sockets;
+    int stop_watchdog, watchdog_started;
+    pthread_t watchdog;
 };
 
 /* A POST /add-checkpoint between its headers and its answer. */
@@ -41,6 +57,99 @@ now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t) t.tv_sec * 1000u + (uint64_t) t.tv_nsec / 1000000u;
+}
+
+/* --- headers that never end --------------------------------------------- */
+
+/* MHD's connection notices: a socket accepted is watched from then on, and
+ * forgotten before MHD closes it (so a reused descriptor is never cut). */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    dauys_witness_server *s = cls;
+    watched_socket *k = *socket_context;
+    const union MHD_ConnectionInfo *info;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (info == NULL || (k = dauys_malloc(sizeof *k)) == NULL) {
+            return; /* not watched: the idle timeout still applies */
+        }
+        memset(k, 0, sizeof *k);
+        k->fd = info->connect_fd;
+        k->since_ms = now_ms();
+        pthread_mutex_lock(&s->sockets_lock);
+        k->next = s->sockets;
+        if (s->sockets != NULL) {
+            s->sockets->prev = k;
+        }
+        s->sockets = k;
+        pthread_mutex_unlock(&s->sockets_lock);
+        *socket_context = k;
+        return;
+    }
+    if (k != NULL) {
+        pthread_mutex_lock(&s->sockets_lock);
+        if (k->prev != NULL) {
+            k->prev->next = k->next;
+        } else {
+            s->sockets = k->next;
+        }
+        if (k->next != NULL) {
+            k->next->prev = k->prev;
+        }
+        pthread_mutex_unlock(&s->sockets_lock);
+        dauys_free(k);
+        *socket_context = NULL;
+    }
+}
+
+/* C's request began (its headers are in: IN 1) or was answered (0). */
+static void
+mark_request(dauys_witness_server *s, struct MHD_Connection *c, int in)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    watched_socket *k = info != NULL ? info->socket_context : NULL;
+
+    if (k != NULL) {
+        pthread_mutex_lock(&s->sockets_lock);
+        k->in_request = in;
+        k->since_ms = now_ms();
+        pthread_mutex_unlock(&s->sockets_lock);
+    }
+}
+
+/* Every quarter second: shuts down each socket whose request headers are
+ * not in within the deadline; MHD then sees it end and closes it. */
+static void *
+watchdog_main(void *arg)
+{
+    dauys_witness_server *s = arg;
+    uint64_t limit = (uint64_t) s->deadline_s * 1000u;
+
+    pthread_mutex_lock(&s->sockets_lock);
+    while (!s->stop_watchdog) {
+        struct timespec t;
+        uint64_t now;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 250 * 1000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->wake, &s->sockets_lock, &t);
+        now = now_ms();
+        for (watched_socket *k = s->sockets; k != NULL; k = k->next) {
+            if (!k->in_request && !k->cut && now - k->since_ms > limit) {
+                (void) shutdown(k->fd, SHUT_RDWR);
+                k->cut = 1;
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->sockets_lock);
+    return NULL;
 }
 
 static void log_line(const dauys_witness_server *s, const char *fmt, ...)
@@ -100,11 +209,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
     dauys_witness_server *s = cls;
     witness_request *r = *con_cls;
-    unsigned deadline_s = s->cfg->request_deadline_s ? s->cfg->request_deadline_s : 30u;
+    unsigned deadline_s = s->deadline_s;
 
     (void) version;
     if (r == NULL) { /* the headers are in */
         const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        mark_request(s, c, 1);
         if (strcmp(url, "/add-checkpoint") != 0) {
             return refuse(s, c, MHD_HTTP_NOT_FOUND, method, url, "no such resource");
         }
@@ -161,7 +271,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     witness_request *r = *con_cls;
 
-    (void) cls, (void) c, (void) toe;
+    (void) toe;
+    mark_request(cls, c, 0); /* the next request's headers are owed from now */
     if (r != NULL) {
         dauys_free(r->body);
         dauys_free(r);
@@ -211,6 +322,22 @@ parse_listen(struct sockaddr_in *sa, const char *listen, dauys_error *err)
     return 0;
 }
 
+/* Stops the watchdog and frees S (its daemon already stopped, or none). */
+static void
+server_free(dauys_witness_server *s)
+{
+    if (s->watchdog_started) {
+        pthread_mutex_lock(&s->sockets_lock);
+        s->stop_watchdog = 1;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->sockets_lock);
+        pthread_join(s->watchdog, NULL);
+    }
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->sockets_lock);
+    dauys_free(s);
+}
+
 int
 dauys_witness_serve(dauys_witness_server **out, dauys_witness *w,
                     const dauys_witness_http_config *cfg, dauys_error *err)
@@ -229,6 +356,14 @@ dauys_witness_serve(dauys_witness_server **out, dauys_witness *w,
     memset(s, 0, sizeof *s);
     s->witness = w;
     s->cfg = cfg;
+    s->deadline_s = cfg->request_deadline_s ? cfg->request_deadline_s : 30u;
+    pthread_mutex_init(&s->sockets_lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
+        server_free(s);
+        return dauys_error_set(err, DAUYS_E_NOMEM, "cannot start the header watchdog");
+    }
+    s->watchdog_started = 1;
     /* Two threads: one request's fsync never holds up the others' reading. */
     s->daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
@@ -236,9 +371,10 @@ dauys_witness_serve(dauys_witness_server **out, dauys_witness *w,
         MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections ? cfg->max_connections : 256u, MHD_OPTION_CONNECTION_TIMEOUT,
         cfg->idle_timeout_s ? cfg->idle_timeout_s : 10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t) (32u << 10), MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        (size_t) (32u << 10), MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
     if (s->daemon == NULL) {
-        dauys_free(s);
+        server_free(s);
         return dauys_error_set(err, DAUYS_E_NETWORK, "cannot listen on %s (in use? allowed?)",
                                cfg->listen);
     }
@@ -260,6 +396,6 @@ dauys_witness_server_stop(dauys_witness_server *s)
     if (s == NULL) {
         return;
     }
-    MHD_stop_daemon(s->daemon);
-    dauys_free(s);
+    MHD_stop_daemon(s->daemon); /* every socket's CLOSED notice is given here */
+    server_free(s);
 }

@@ -41,8 +41,9 @@ static const char witness_usage[] =
     "                       $DAUYS_PASSWORD, else the terminal)\n"
     "  --max-connections N  open connections at most (default 256)\n"
     "  --idle-timeout SECONDS      close a connection silent this long (default 10)\n"
-    "  --request-deadline SECONDS  drop a request whose body is not in by then (default 30)\n"
-    "  -q                   do not log each request\n"
+    "  --request-deadline SECONDS  drop a request whose headers, or then body, are not\n"
+    "                       in by then (default 30)\n"
+    "  -q                   do not log each request (nor the HTTP library's errors)\n"
     "Prints its verifier key (NAME+KEYID+BASE64) on stderr at start. Runs until\n"
     "SIGTERM or SIGINT.\n"
     "exit status: 0 stopped cleanly, 2 could not start (a state that does not verify\n"
@@ -81,7 +82,7 @@ log_line(void *ctx, const char *line)
     time_t now = time(NULL);
     struct tm tm;
 
-    if (quiet && strncmp(line, "http: ", 6) != 0) {
+    if (quiet) {
         return;
     }
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));

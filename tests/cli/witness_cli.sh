@@ -187,11 +187,15 @@ check "the size kept across the restart" test "$(cat answer)" = "$S3"
 expect_status "after a restart: the fork again refused" 409 fork
 expect_status "after a restart: the same checkpoint again" 200 again
 
-section "slow connections do not hold up the log's requests"
-run $PY "$TOOL" slowloris "$(cat port)" 20 4 again
+section "slow connections do not hold up the log's requests, and are cut"
+kill -TERM "$WPID"
+wait "$WPID"
+witness_start --request-deadline 2
+run $PY "$TOOL" slowloris "$(cat port)" 20 5 again
 check "every legit request was answered 200 (slowloris)" \
     test "$(grep -c '^legit=200 ' <<<"$OUT")" -ge 3 -a "$(grep -c '^legit=' <<<"$OUT")" = "$(grep -c '^legit=200 ' <<<"$OUT")"
 check "each within 2 s" test -z "$(awk '/^legit=/ && $2 > 2000' <<<"$OUT")"
+check "the 40 slow connections were cut (--request-deadline 2)" grep -qx "slow_alive=0" <<<"$OUT"
 
 section "a second witness on the same state, a state that does not verify"
 expect_exit "a second witness on the same state" 2 "another witness uses this state directory" \

@@ -15,7 +15,7 @@ specifications with PyNaCl, sharing nothing with dauys's C code.
     witness_tool.py slowloris PORT N SECONDS BODY
         holds N connections trickling headers (and N trickling a body) for
         SECONDS while posting BODY once a second; prints legit=STATUS MS
-        lines and slow_alive=K.
+        lines and slow_alive=K, the slow connections the witness left open.
 """
 
 import base64
@@ -155,14 +155,11 @@ def cmd_slowloris(args):
             s.sendall(b"POST /add-checkpoint HTTP/1.1\r\nHost: w\r\n")
         slow.append(s)
     stop = time.monotonic() + seconds
-    alive = len(slow)
-
     def trickle():
-        nonlocal alive
         while time.monotonic() < stop:
             for s in slow:
                 try:
-                    s.send(b"x" if s.fileno() >= 0 else b"")
+                    s.send(b"x")
                 except OSError:
                     pass
             time.sleep(0.5)
@@ -176,9 +173,12 @@ def cmd_slowloris(args):
     t.join()
     alive = 0
     for s in slow:
+        s.setblocking(False)
         try:
-            s.send(b"x")
-            alive += 1
+            if s.recv(4096) != b"":
+                alive += 1  # answered, still open
+        except BlockingIOError:
+            alive += 1  # nothing to read: still open
         except OSError:
             pass
         s.close()
