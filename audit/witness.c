@@ -550,9 +550,12 @@ dauys_witness_add_checkpoint(dauys_witness_answer *a, dauys_witness *w, const ch
     }
     pthread_mutex_lock(&w->lock);
     dauys_witness_decide(&v, body, len, w->log, w->count);
-    if (v.log_known) {
+    if (v.log_known && v.text_len > 0) { /* the checkpoint verified */
         snprintf(a->summary, sizeof a->summary, "%s old %llu size %llu", w->log[v.log].origin,
                  (unsigned long long) v.req.old_size, (unsigned long long) v.cp.size);
+    } else if (v.log_known) {
+        snprintf(a->summary, sizeof a->summary, "%s old %llu", w->log[v.log].origin,
+                 (unsigned long long) v.req.old_size);
     } else {
         snprintf(a->summary, sizeof a->summary, "%zu bytes", len);
     }
