@@ -100,6 +100,8 @@ mkdir -p "$work/corpus/witness" # tlog-witness requests (audit/witness.c): a fir
     printf '\n'
     cat "$d/bundle/checkpoint"
 } >"$work/corpus/witness/long"
+printf 'old 20852014\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\njrJZDmY8Y7SyJE0MWLpLozkIVMSMZcD5kvuKxPC3swk=\n5+pKlUdi2LeF/BcMHBn+Ku6yhPGNCswZZD1X/6QgPd8=\n/6WVhPs2CwSsb5rYBH5cjHV/wSmA79abXAwhXw3Kj/0=\n\nexample.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\xe2\x80\x94 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n' \
+    >"$work/corpus/witness/spec" # the spec's example request
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \
