@@ -126,10 +126,10 @@ int dauys_follow_open(dauys_follow *f, const char *state, const char *source,
 void dauys_follow_close(dauys_follow *f);
 
 typedef enum dauys_follow_outcome {
-    DAUYS_FOLLOW_SAME,  /* the log serves the kept checkpoint again */
-    DAUYS_FOLLOW_GREW,  /* a new checkpoint, verified and kept */
-    DAUYS_FOLLOW_FIRST, /* the first checkpoint of this state, verified and kept */
-    DAUYS_FOLLOW_FORK,  /* a checkpoint that does not extend the kept one */
+    DAUYS_FOLLOW_SAME,       /* the log serves the kept checkpoint again */
+    DAUYS_FOLLOW_GREW,       /* a new checkpoint, verified and kept */
+    DAUYS_FOLLOW_FIRST,      /* the first checkpoint of this state, verified and kept */
+    DAUYS_FOLLOW_FORK,       /* a checkpoint that does not extend the kept one */
     DAUYS_FOLLOW_UNWITNESSED /* a new checkpoint without the witnesses' quorum: not kept */
 } dauys_follow_outcome;
 

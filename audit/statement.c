@@ -236,8 +236,8 @@ is_log_root(const char *p, size_t n)
 }
 
 void
-dauys_audit_statement_cosignatures(size_t *first, size_t *count, const char **at,
-                                   const char **end, const char *text, size_t len)
+dauys_audit_statement_cosignatures(size_t *first, size_t *count, const char **at, const char **end,
+                                   const char *text, size_t len)
 {
     const char *p;
     size_t pos = 0, n, line = 0;

@@ -450,18 +450,32 @@ check_statement_cosignatures(audit *a, const char *text, size_t len)
     const char *at, *end, *size = NULL, *root = NULL;
     size_t first, count, size_len = 0, root_len = 0, cp_len = 0, line;
     int seen[DAUYS_WITNESSES_MAX] = {0};
+    dauys_witness_policy known;
     dauys_error err;
 
     if (a->policy->count == 0) {
         return;
+    }
+    /* the witnesses required, and the manifest's: a statement cosigned by
+     * the manifest's witnesses is not forged when others are required */
+    known = *a->policy;
+    for (size_t i = 0; i < a->m.witnesses.count && known.count < DAUYS_WITNESSES_MAX; i++) {
+        size_t j = 0;
+        while (j < known.count &&
+               memcmp(known.key[j].pk, a->m.witnesses.key[i].pk, sizeof known.key[j].pk) != 0) {
+            j++;
+        }
+        if (j == known.count) {
+            known.key[known.count++] = a->m.witnesses.key[i];
+        }
     }
     dauys_audit_statement_cosignatures(&first, &count, &at, &end, text, len);
     dauys_manifest_origin(origin, sizeof origin, &a->m);
     if (statement_value(&size, &size_len, text, len, "log-size: ") &&
         statement_value(&root, &root_len, text, len, "log-root: ") &&
         strlen(origin) + size_len + root_len + 3 < sizeof cp) {
-        cp_len = (size_t) snprintf(cp, sizeof cp, "%s\n%.*s\n%.*s\n", origin, (int) size_len,
-                                   size, (int) root_len, root);
+        cp_len = (size_t) snprintf(cp, sizeof cp, "%s\n%.*s\n%.*s\n", origin, (int) size_len, size,
+                                   (int) root_len, root);
     }
     for (line = first; at < end; line++) {
         const char *nl = memchr(at, '\n', (size_t) (end - at));
@@ -480,11 +494,11 @@ check_statement_cosignatures(audit *a, const char *text, size_t len)
             dauys_audit_check(a, W1, 0, where, "not \"cosignature: NAME BASE64\"");
         } else if (dauys_audit_cosignature_verify(
                        &which, &timestamp, cp, cp_len, name, (size_t) (space - name), space + 1,
-                       (size_t) (stop - space - 1), a->policy, a->now, "cosignature", &err) != 0) {
+                       (size_t) (stop - space - 1), &known, a->now, "cosignature", &err) != 0) {
             dauys_audit_check(a, W1, 0, where, "%s", err.message);
         } else {
-            dauys_audit_check(a, W1, !seen[which], where,
-                              "a second cosignature by witness %s", a->policy->key[which].name);
+            dauys_audit_check(a, W1, !seen[which], where, "a second cosignature by witness %s",
+                              a->policy->key[which].name);
             seen[which] = 1;
         }
         at = nl != NULL ? nl + 1 : end;
@@ -569,8 +583,8 @@ check_cosignatures(audit *a, const char *note, size_t len, int opened)
     }
     dauys_audit_cosigned_missing(missing, sizeof missing, &c, p);
     dauys_audit_check(a, W1, c.valid >= p->quorum, "checkpoint",
-                      "cosigned by %zu of %zu witnesses, quorum %zu not met: %s", c.valid,
-                      p->count, p->quorum, missing);
+                      "cosigned by %zu of %zu witnesses, quorum %zu not met: %s", c.valid, p->count,
+                      p->quorum, missing);
 }
 
 /* The signed checkpoint covers exactly the log the bundle holds (A1, I2). */

@@ -122,7 +122,7 @@ typedef struct dauys_audit_options {
     unsigned threads; /* threads reading and verifying protocols; 0: one per CPU.
                        * Callers with a custom allocator that is not thread-safe
                        * give 1 */
-    const dauys_audit_counting *counting; /* if not NULL: given the counting set */
+    const dauys_audit_counting *counting;  /* if not NULL: given the counting set */
     const dauys_witness_policy *witnesses; /* if not NULL: the witnesses required, whatever
                                             * the manifest names (W1); NULL: the manifest's */
     uint64_t now; /* the time cosignatures are judged at (POSIX seconds); 0: the clock's */

@@ -58,7 +58,7 @@ enum {
 #define AUDIT_WITNESS_OPTIONS_USAGE                                                                \
     "  --witness VKEY          a witness whose cosignature the checkpoint must carry\n"            \
     "                          (NAME+KEYID+BASE64; repeatable): these witnesses, not\n"            \
-    "                          the manifest's\n"                                                  \
+    "                          the manifest's\n"                                                   \
     "  --witness-quorum K      how many of the --witness ones must cosign (default all)\n"
 
 /* The long options of audit_trust (an initialiser list for struct option). */
@@ -132,11 +132,11 @@ typedef struct audit_three {
 
 /*
  * check and check-consistency: parses COMMAND's options (trust options, the
- * witness options if WITNESSES, and three files; USAGE for --help and errors), reads the three files (each at
- * most MAX[i] bytes), runs VERIFY on them and frees them. Returns the exit
- * status: VERIFY's failure is reported.
+ * witness options if WITNESSES, and three files; USAGE for --help and errors), reads the three
+ * files (each at most MAX[i] bytes), runs VERIFY on them and frees them. Returns the exit status:
+ * VERIFY's failure is reported.
  */
-int audit_check_three(int argc, char **argv, const char *command, const char *usage,
-                      int witnesses, const size_t max[3], int (*verify)(audit_three *t));
+int audit_check_three(int argc, char **argv, const char *command, const char *usage, int witnesses,
+                      const size_t max[3], int (*verify)(audit_three *t));
 
 #endif

@@ -22,8 +22,7 @@ static const char check_usage[] =
     "central key signed. RECEIPT comes from dauys-audit prove. Says which\n"
     "referendum, mode, origin and key ID it checked. With --witness, CHECKPOINT\n"
     "must also be cosigned by the quorum of those witnesses.\n" AUDIT_TRUST_OPTIONS_USAGE
-        AUDIT_WITNESS_OPTIONS_USAGE
-    "exit status: 0 proved, 1 it does not hold, 2 could not run\n";
+        AUDIT_WITNESS_OPTIONS_USAGE "exit status: 0 proved, 1 it does not hold, 2 could not run\n";
 
 /* With --witness: CHECKPOINT is cosigned by the quorum of them (DAUYS_E_PROOF
  * if not); *C what was found. */

@@ -32,8 +32,8 @@ static const char follow_usage[] =
     "keeps the entries and the checkpoint in DIR. A checkpoint that does not\n"
     "extend the kept one is a FORK: both signed checkpoints are kept in\n"
     "DIR/forks/ as evidence, and it exits 1. With --witness, a checkpoint not\n"
-    "cosigned by the quorum of those witnesses is reported and not kept.\n" AUDIT_TRUST_OPTIONS_USAGE
-        AUDIT_WITNESS_OPTIONS_USAGE
+    "cosigned by the quorum of those witnesses is reported and not "
+    "kept.\n" AUDIT_TRUST_OPTIONS_USAGE AUDIT_WITNESS_OPTIONS_USAGE
     "  --state DIR             the follower's own state (created if needed); without\n"
     "                          --origin the first checkpoint's origin is trusted on\n"
     "                          first use and kept\n"

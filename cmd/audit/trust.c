@@ -203,8 +203,8 @@ audit_parse(int argc, char **argv, const char *command, const char *usage, audit
             int bundle_key_allowed, int witnesses, int want)
 {
     static const struct option longopts[] = {AUDIT_TRUST_LONGOPTS, {NULL, 0, NULL, 0}};
-    static const struct option witness_longopts[] = {AUDIT_TRUST_LONGOPTS, AUDIT_WITNESS_LONGOPTS,
-                                                     {NULL, 0, NULL, 0}};
+    static const struct option witness_longopts[] = {
+        AUDIT_TRUST_LONGOPTS, AUDIT_WITNESS_LONGOPTS, {NULL, 0, NULL, 0}};
     int c;
 
     memset(t, 0, sizeof *t);

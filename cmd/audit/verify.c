@@ -97,8 +97,7 @@ print_witnesses(const dauys_audit_witnessing *w, int json)
     } else if (!w->checked) {
         printf("witnesses: %zu (quorum %zu, %s): the checkpoint's cosignatures could not be "
                "checked\n",
-               w->count, w->quorum,
-               w->from_manifest ? "the manifest's" : "given with --witness");
+               w->count, w->quorum, w->from_manifest ? "the manifest's" : "given with --witness");
     } else {
         printf("witnesses: the checkpoint is cosigned by %zu of %zu witnesses (quorum %zu, %s)%s\n",
                w->cosigned, w->count, w->quorum,
@@ -148,9 +147,10 @@ print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
 int
 cmd_verify(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        AUDIT_TRUST_LONGOPTS, AUDIT_WITNESS_LONGOPTS, {"json", no_argument, NULL, 'J'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {AUDIT_TRUST_LONGOPTS,
+                                             AUDIT_WITNESS_LONGOPTS,
+                                             {"json", no_argument, NULL, 'J'},
+                                             {NULL, 0, NULL, 0}};
     uint64_t threads;
     int json[2] = {0, 0}, c;
     uint64_t failed = 0;
