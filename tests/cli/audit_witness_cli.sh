@@ -250,9 +250,10 @@ expect_ok "check with --witness wa --witness wb: quorum met" \
 expect_exit "check with --witness wc: the quorum not met (exit 1)" 1 \
     "cosigned by 0 of 1 witnesses, quorum 1 not met: not trusted" \
     "$AUDIT" check -p central.pub --witness "$(vkey wc)" protocol.txt receipt.txt w2/checkpoint
+"$AUDIT" prove -p central.pub flip AST-0001 >receipt-flip.txt 2>/dev/null
 expect_exit "check with a flipped cosignature: the quorum not met (exit 1)" 1 \
     "cosigned by 1 of 2 witnesses, quorum 2 not met: not trusted" \
-    "$AUDIT" check -p central.pub --witness "$(vkey wa)" --witness "$(vkey wb)" protocol.txt receipt.txt flip/checkpoint
+    "$AUDIT" check -p central.pub --witness "$(vkey wa)" --witness "$(vkey wb)" protocol.txt receipt-flip.txt flip/checkpoint
 expect_ok "check without --witness says the cosignatures were not checked" "were not checked" \
     "$AUDIT" check -p central.pub protocol.txt receipt.txt w2/checkpoint
 
@@ -260,21 +261,42 @@ expect_ok "check without --witness says the cosignatures were not checked" "were
 
 section "follow: the witness policy"
 
+# the log of ws as published: the bundles w3 and w1 (whose result.txt is unchanged) are of it
 expect_ok "tiles of the workspace's log" "" "$DAUYS" checkpoint -w ws -k central.key --tiles T
+WITNESSES=(--witness "$(vkey wa)" --witness "$(vkey wb)" --witness "$(vkey wc)" --witness-quorum 2)
 cp T/checkpoint T.plain
 cosign note T/checkpoint wa
-expect_exit "follow --once, 1 of 2 --witness cosigned: not trusted, exit 1" 1 \
-    "checkpoint *: cosigned by 1 of 2 witnesses, quorum 2 not met: not trusted; still 0 entries kept" \
-    "$AUDIT" follow T -p central.pub --state S --once --witness "$(vkey wa)" --witness "$(vkey wb)"
+expect_exit "follow --once, 1 of 3 cosigned (quorum 2): not trusted, exit 1" 1 \
+    "follow: checkpoint 6: cosigned by 1 of 3 witnesses, quorum 2 not met: not trusted; still 0 entries kept" \
+    "$AUDIT" follow T -p central.pub --state S --once "${WITNESSES[@]}"
 check "  ... nothing was kept" absent S/checkpoint
 cp T.plain T/checkpoint
 cosign note T/checkpoint wa wb
-expect_ok "follow --once, 2 of 2 cosigned: kept" "cosigned by 2 of 2 witnesses (quorum 2): first checkpoint" \
-    "$AUDIT" follow T -p central.pub --state S --once --witness "$(vkey wa)" --witness "$(vkey wb)"
+expect_ok "follow --once, 2 of 3 cosigned: kept" "cosigned by 2 of 3 witnesses (quorum 2): first checkpoint" \
+    "$AUDIT" follow T -p central.pub --state S --once "${WITNESSES[@]}"
 check "  ... the cosigned checkpoint is the state" cmp -s T/checkpoint S/checkpoint
-expect_ok "follow --bundle: the cosigned bundle has the quorum" "bundle: " \
-    "$AUDIT" follow T -p central.pub --state S --once --witness "$(vkey wa)" --witness "$(vkey wb)" --bundle w2
+expect_ok "follow --bundle: the bundle's checkpoint has the quorum" "bundle: " \
+    "$AUDIT" follow T -p central.pub --state S --once "${WITNESSES[@]}" --bundle w3
 expect_exit "follow --bundle: a bundle without the quorum fails" 1 "quorum 2 not met: not trusted" \
-    "$AUDIT" follow T -p central.pub --state S --once --witness "$(vkey wa)" --witness "$(vkey wb)" --bundle w1
+    "$AUDIT" follow T -p central.pub --state S --once "${WITNESSES[@]}" --bundle w1
+
+protocol in2.txt AST-0002 9 # unsigned: rejected, and logged
+mkdir in2 && mv in2.txt in2/AST-0002-unsigned.txt
+expect_exit "the log grows: an unsigned protocol rejected" 1 "rejected" "$DAUYS" ingest -w ws in2
+expect_ok "tiles of the grown log" "" "$DAUYS" checkpoint -w ws -k central.key --tiles T
+cp T/checkpoint T.plain
+cosign note T/checkpoint wc
+expect_exit "the grown log's checkpoint cosigned by 1: not trusted, the state stays" 1 \
+    "follow: checkpoint 7: cosigned by 1 of 3 witnesses, quorum 2 not met: not trusted; still 6 entries kept (wa: no cosignature; wb: no cosignature)" \
+    "$AUDIT" follow T -p central.pub --state S --once "${WITNESSES[@]}"
+check "  ... the kept checkpoint is still the one of 6 entries" test "$(sed -n 2p S/checkpoint)" = 6
+cp T.plain T/checkpoint
+cosign note T/checkpoint wb wc
+expect_ok "cosigned by 2: it extends the kept one" \
+    "follow: 7 entries (+1, * cosigned by 2 of 3 witnesses (quorum 2): extends the 6 kept" \
+    "$AUDIT" follow T -p central.pub --state S --once "${WITNESSES[@]}"
+check "  ... and is kept" cmp -s T/checkpoint S/checkpoint
+expect_ok "unchanged, cosigned by 2" "follow: unchanged, 7 entries, cosigned by 2 of 3 witnesses" \
+    "$AUDIT" follow T -p central.pub --state S --once "${WITNESSES[@]}"
 
 summary
