@@ -33,6 +33,7 @@
 #include "audit/source.h"
 #include "publish/publish.h"
 #include "audit/verify.h"
+#include "keys/cosig.h"
 #include "store/workspace.h"
 
 #define PRECINCTS 10
@@ -395,6 +396,86 @@ counting_entry(const char *bundle, const char *precinct)
                                        &fx.central_pk, NULL, &err),
                      0);
     return entry;
+}
+
+/* --- witnesses (W1) --------------------------------------------------------------------- */
+
+#define COSIG_TIME 1773600000u /* 2026-03-15 */
+
+/* Appends to BUNDLE's checkpoint the cosignatures of the witnesses whose bit
+ * is set in WHO, made with the C API at COSIG_TIME; fills P with all three. */
+static void
+cosign_checkpoint(const char *bundle, unsigned who, dauys_witness_policy *p)
+{
+    static const char *const names[3] = {"observers.example/a", "party.example/b",
+                                         "press.example/c"};
+    char *note, line[DAUYS_COSIG_LINE_MAX + 1], out[DAUYS_COSIGNED_NOTE_MAX];
+    size_t len, text_len, n;
+    dauys_error err;
+
+    memset(p, 0, sizeof *p);
+    note = slurp_in(bundle, "checkpoint", &len);
+    assert_int_equal(dauys_note_text_length(&text_len, note, len, "checkpoint", &err), 0);
+    memcpy(out, note, len);
+    n = len;
+    for (int i = 0; i < 3; i++) {
+        dauys_pubkey pk;
+        dauys_seckey *sk;
+        uint8_t seed[DAUYS_KEYS_SEED_BYTES];
+        memset(seed, 0x40 + i, sizeof seed);
+        assert_int_equal(dauys_keys_generate(&pk, &sk, &err), 0);
+        assert_int_equal(dauys_keys_from_seed(&pk, sk, seed, &err), 0);
+        assert_int_equal(dauys_cosig_key_init(&p->key[i], names[i], pk.pk, &err), 0);
+        if (who >> i & 1) {
+            assert_int_equal(
+                dauys_cosig_sign(line, sizeof line, note, text_len, COSIG_TIME, names[i], sk, &err),
+                0);
+            memcpy(out + n, line, strlen(line));
+            n += strlen(line);
+        }
+        dauys_keys_seckey_free(sk);
+    }
+    p->count = 3;
+    p->quorum = 2;
+    free(support_write(bundle, "checkpoint", out, n, 0644));
+    free(note);
+}
+
+/* W1 with the caller's witnesses: a quorum passes, one short fails, and a
+ * cosignature dated more than a day after the auditor's clock does not count;
+ * nothing else is affected. */
+static void
+test_witnesses(void **state)
+{
+    char *dir = copy_bundle("witnessed");
+    dauys_witness_policy p;
+    dauys_audit_summary sum;
+    dauys_audit_options opt = {.central = &fx.central_pk, .witnesses = &p, .now = COSIG_TIME};
+    dauys_error err;
+
+    (void) state;
+    cosign_checkpoint(dir, 3, &p); /* a and b */
+    assert_int_equal(dauys_audit_verify(&sum, dir, &opt, &err), 0);
+    assert_int_equal(failed_mask(&sum), 0);
+    assert_int_equal(sum.passed[CK_W1], 1);
+    assert_int_equal(sum.witnesses.cosigned, 2);
+    assert_int_equal(sum.witnesses.from_manifest, 0);
+
+    p.quorum = 3; /* c did not cosign */
+    assert_int_equal(dauys_audit_verify(&sum, dir, &opt, &err), 0);
+    assert_int_equal(failed_mask(&sum), BIT(CK_W1));
+    assert_int_equal(sum.failed[CK_W1], 1);
+
+    p.quorum = 2; /* the clock two days behind the cosignatures: none counts */
+    opt.now = COSIG_TIME - 2 * 86400;
+    assert_int_equal(dauys_audit_verify(&sum, dir, &opt, &err), 0);
+    assert_int_equal(failed_mask(&sum), BIT(CK_W1));
+    assert_int_equal(sum.failed[CK_W1], 3); /* a's and b's, and the quorum */
+    assert_int_equal(sum.witnesses.cosigned, 0);
+    opt.now = COSIG_TIME - 86400; /* a day behind: they count */
+    assert_int_equal(dauys_audit_verify(&sum, dir, &opt, &err), 0);
+    assert_int_equal(failed_mask(&sum), 0);
+    free(dir);
 }
 
 /* --- the clean bundles ------------------------------------------------------------------ */
@@ -1596,6 +1677,7 @@ main(void)
         cmocka_unit_test(test_consistency_rolled_back),
         cmocka_unit_test(test_consistency_corrupted),
         cmocka_unit_test(test_log_stray_bytes),
+        cmocka_unit_test(test_witnesses),
         cmocka_unit_test(test_manifest_versions_linear),
     };
 
