@@ -6,9 +6,14 @@
  */
 #include "audit/cosigners.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "core/alloc.h"
+#include "core/file.h"
+#include "referendum/manifest.h"
 
 /* NOW, or the clock's time if NOW is 0. */
 static uint64_t
@@ -145,4 +150,41 @@ dauys_audit_cosignature_verify(size_t *which, uint64_t *timestamp, const char *t
                                  : "%s: a cosignature by %.*s, which is not a witness of the "
                                    "policy",
                            label, (int) name_len, name);
+}
+
+int
+dauys_audit_manifest_witnesses(dauys_witness_policy *p, char *origin, size_t size, const char *path,
+                               const dauys_pubkey *central, dauys_error *err)
+{
+    char sig_path[PATH_MAX], *text = NULL, *sig_text = NULL;
+    size_t len = 0, sig_len = 0;
+    dauys_signature sig;
+    dauys_manifest m;
+    int rc = -1;
+
+    memset(&m, 0, sizeof m);
+    if (snprintf(sig_path, sizeof sig_path, "%s.minisig", path) >= (int) sizeof sig_path) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "%s: the path is too long", path);
+    }
+    if (dauys_file_read(&text, &len, path, DAUYS_MANIFEST_FILE_MAX, err) != 0 ||
+        dauys_file_read(&sig_text, &sig_len, sig_path, DAUYS_KEYS_FILE_MAX, err) != 0 ||
+        dauys_keys_signature_decode(&sig, sig_text, sig_len, sig_path, err) != 0) {
+        goto done;
+    }
+    if (dauys_keys_verify(&sig, text, len, central, err) != 0) {
+        dauys_error e = *err;
+        dauys_error_set(err, e.status, "%s: not signed by the central key: %s", path, e.message);
+        goto done;
+    }
+    if (dauys_manifest_parse(&m, text, len, path, err) != 0) {
+        goto done;
+    }
+    *p = m.witnesses;
+    dauys_manifest_origin(origin, size, &m);
+    rc = 0;
+done:
+    dauys_manifest_free(&m);
+    dauys_free(text);
+    dauys_free(sig_text);
+    return rc;
 }

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "keys/cosig.h"
+#include "keys/keys.h"
 
 /* How far ahead of the checker's clock a cosignature's time may be, in seconds. */
 #define DAUYS_AUDIT_COSIG_AHEAD 86400
@@ -70,5 +71,18 @@ int dauys_audit_cosignature_verify(size_t *which, uint64_t *timestamp, const cha
                                    size_t text_len, const char *name, size_t name_len,
                                    const char *b64, size_t b64_len, const dauys_witness_policy *p,
                                    uint64_t now, const char *label, dauys_error *err) DAUYS_WUR;
+
+/*
+ * Reads the signed manifest PATH and its signature PATH.minisig, verifies
+ * the signature with CENTRAL and parses the manifest: *P is its witnesses
+ * and quorum (count 0: it names none), ORIGIN (SIZE bytes) its log's origin
+ * "dauys/REFERENDUM/MODE". For the commands that hold a manifest but no
+ * bundle (check, follow). Fails with the signature's status (DAUYS_E_KEY_ID,
+ * DAUYS_E_SIGNATURE ...) if CENTRAL did not sign it, DAUYS_E_FORMAT if it
+ * does not parse, another status if it cannot be read.
+ */
+int dauys_audit_manifest_witnesses(dauys_witness_policy *p, char *origin, size_t size,
+                                   const char *path, const dauys_pubkey *central,
+                                   dauys_error *err) DAUYS_WUR;
 
 #endif

@@ -13,16 +13,17 @@
 
 static const char check_usage[] =
     "usage: dauys-audit check (-p CENTRAL.pub | -P KEY) [--origin dauys/REF/MODE]\n"
-    "                         [--witness VKEY]... [--witness-quorum K]\n"
+    "                         [--witness VKEY]... [--witness-quorum K] [--manifest FILE]\n"
     "                         PROTOCOL RECEIPT CHECKPOINT\n"
     "\n"
     "Checks offline that PROTOCOL (your copy of your precinct's protocol) is the\n"
     "file the log counted, unchanged: its hash is the receipt's entry's, the entry\n"
     "counted it, and the receipt's proof leads to the root of CHECKPOINT, which the\n"
     "central key signed. RECEIPT comes from dauys-audit prove. Says which\n"
-    "referendum, mode, origin and key ID it checked. With --witness, CHECKPOINT\n"
-    "must also be cosigned by the quorum of those witnesses.\n" AUDIT_TRUST_OPTIONS_USAGE
-        AUDIT_WITNESS_OPTIONS_USAGE "exit status: 0 proved, 1 it does not hold, 2 could not run\n";
+    "referendum, mode, origin and key ID it checked. With --witness, or the\n"
+    "witnesses of --manifest, CHECKPOINT must also be cosigned by their "
+    "quorum.\n" AUDIT_TRUST_OPTIONS_USAGE AUDIT_WITNESS_OPTIONS_USAGE AUDIT_MANIFEST_OPTIONS_USAGE
+    "exit status: 0 proved, 1 it does not hold, 2 could not run\n";
 
 /* With --witness: CHECKPOINT is cosigned by the quorum of them (DAUYS_E_PROOF
  * if not); *C what was found. */
@@ -32,6 +33,11 @@ check_cosigned(dauys_audit_cosigned *c, audit_three *t, const dauys_receipt_info
     const dauys_witness_policy *p = audit_trust_witnesses(&t->trust);
     char missing[2048];
 
+    if (t->trust.manifest != NULL) {
+        if (audit_pin_origin(info->origin, t->trust.manifest_origin, &t->err) != 0) {
+            return -1;
+        }
+    }
     if (p == NULL) {
         return 0;
     }
@@ -70,12 +76,15 @@ verify_receipt(audit_three *t)
     dauys_audit_identity_set(&checked, info.origin, &t->trust.key, 0);
     audit_identity_print(stdout, &checked);
     if (p != NULL) {
-        printf("witnesses: checkpoint %llu cosigned by %zu of %zu witnesses given with --witness "
-               "(quorum %zu)\n",
-               (unsigned long long) info.size, c.valid, p->count, p->quorum);
+        printf("witnesses: checkpoint %llu cosigned by %zu of %zu witnesses %s (quorum %zu)\n",
+               (unsigned long long) info.size, c.valid, p->count,
+               t->trust.witnesses_from_manifest ? "of the manifest" : "given with --witness",
+               p->quorum);
+    } else if (t->trust.manifest != NULL) {
+        printf("witnesses: the manifest names none: the checkpoint is not witnessed\n");
     } else {
-        printf("witnesses: none given with --witness: the checkpoint's cosignatures were not "
-               "checked\n");
+        printf("witnesses: none given (--witness, --manifest): the checkpoint's cosignatures "
+               "were not checked\n");
     }
     return 0;
 }

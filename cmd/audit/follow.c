@@ -20,7 +20,7 @@
 static const char follow_usage[] =
     "usage: dauys-audit follow URL (-p CENTRAL.pub | -P KEY) --state DIR\n"
     "                          [--origin dauys/REF/MODE] [--copies DIR] [--bundle BUNDLE]\n"
-    "                          [--witness VKEY]... [--witness-quorum K]\n"
+    "                          [--witness VKEY]... [--witness-quorum K] [--manifest FILE]\n"
     "                          [--once | --interval SECONDS]\n"
     "\n"
     "Follows a log published as C2SP tlog-tiles at URL (http:// or https://, or a\n"
@@ -31,9 +31,9 @@ static const char follow_usage[] =
     "its index and its hash chain, and the root from its own leaf hashes; then\n"
     "keeps the entries and the checkpoint in DIR. A checkpoint that does not\n"
     "extend the kept one is a FORK: both signed checkpoints are kept in\n"
-    "DIR/forks/ as evidence, and it exits 1. With --witness, a checkpoint not\n"
-    "cosigned by the quorum of those witnesses is reported and not "
-    "kept.\n" AUDIT_TRUST_OPTIONS_USAGE AUDIT_WITNESS_OPTIONS_USAGE
+    "DIR/forks/ as evidence, and it exits 1. With --witness (or the witnesses\n"
+    "of --manifest), a checkpoint not cosigned by their quorum is reported and\n"
+    "not kept.\n" AUDIT_TRUST_OPTIONS_USAGE AUDIT_WITNESS_OPTIONS_USAGE AUDIT_MANIFEST_OPTIONS_USAGE
     "  --state DIR             the follower's own state (created if needed); without\n"
     "                          --origin the first checkpoint's origin is trusted on\n"
     "                          first use and kept\n"
@@ -80,6 +80,7 @@ parse(follow_args *a, int argc, char **argv)
                                              {"cacert", required_argument, NULL, OPT_CACERT},
                                              AUDIT_TRUST_LONGOPTS,
                                              AUDIT_WITNESS_LONGOPTS,
+                                             AUDIT_MANIFEST_LONGOPT,
                                              {NULL, 0, NULL, 0}};
     char *end;
     int c, interval_given = 0;
@@ -393,8 +394,10 @@ cmd_follow(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     dauys_net_options net_options = {.ca_file = a.cacert};
-    if (dauys_follow_open(&f, a.state, a.url, &a.trust.key, a.trust.origin, &net_options, &err) !=
-        0) {
+    const char *origin = a.trust.origin != NULL     ? a.trust.origin
+                         : a.trust.manifest != NULL ? a.trust.manifest_origin
+                                                    : NULL;
+    if (dauys_follow_open(&f, a.state, a.url, &a.trust.key, origin, &net_options, &err) != 0) {
         cli_report(&err);
         rc = audit_exit_for(&err);
     } else if (a.once) {

@@ -14,6 +14,7 @@
 #include "cmd/audit/audit_commands.h"
 #include "core/decimal.h"
 #include "core/file.h"
+#include "audit/cosigners.h"
 
 /* CLI_EXIT_BAD for evidence that fails, CLI_EXIT_FAIL for anything else. */
 int
@@ -62,6 +63,7 @@ audit_trust_option(audit_trust *t, int c, const char *arg)
 
     switch (c) {
     case AUDIT_OPT_WITNESS: witness_option(t, arg); return 1;
+    case AUDIT_OPT_MANIFEST: t->manifest = arg; return 1;
     case AUDIT_OPT_WITNESS_QUORUM:
         if (dauys_decimal_parse(&k, arg, strlen(arg), DAUYS_WITNESSES_MAX) != 0 || k == 0) {
             cli_message("--witness-quorum: expected a number of witnesses from 1 to %d, not "
@@ -79,12 +81,44 @@ audit_trust_option(audit_trust *t, int c, const char *arg)
     }
 }
 
+/* --manifest FILE: its witnesses (unless --witness gave some) and origin. */
+static int
+manifest_witnesses(audit_trust *t, const char *command)
+{
+    dauys_witness_policy p;
+    dauys_error err;
+
+    if (t->manifest == NULL) {
+        return 0;
+    }
+    if (dauys_audit_manifest_witnesses(&p, t->manifest_origin, sizeof t->manifest_origin,
+                                       t->manifest, &t->key, &err) != 0) {
+        cli_report(&err);
+        return -1;
+    }
+    if (t->origin != NULL && strcmp(t->origin, t->manifest_origin) != 0) {
+        cli_message("%s: --origin %s, but --manifest %s is the referendum of %s", command,
+                    t->origin, t->manifest, t->manifest_origin);
+        return -1;
+    }
+    if (t->witnesses.count == 0) {
+        t->witnesses = p;
+        t->witnesses_from_manifest = 1;
+    }
+    return 0;
+}
+
 int
 audit_trust_load(audit_trust *t, const char *command, int bundle_key_allowed)
 {
     int pinned = t->pub_file != NULL || t->pub_b64 != NULL;
 
     if (t->witness_bad) {
+        return -1;
+    }
+    if (t->witness_quorum > 0 && t->witnesses.count == 0) {
+        cli_message("%s: --witness-quorum %zu without --witness (the quorum is of those)", command,
+                    t->witness_quorum);
         return -1;
     }
     if (t->witness_quorum > 0 && t->witness_quorum > t->witnesses.count) {
@@ -112,7 +146,9 @@ audit_trust_load(audit_trust *t, const char *command, int bundle_key_allowed)
         return -1;
     }
     if (pinned) {
-        return cli_load_pubkey(&t->key, t->pub_file, t->pub_b64);
+        return cli_load_pubkey(&t->key, t->pub_file, t->pub_b64) != 0
+                   ? -1
+                   : manifest_witnesses(t, command);
     }
     if (!t->bundle_key) {
         cli_message("%s: no trusted central key: give the central commission's public key, from "
@@ -204,7 +240,7 @@ audit_parse(int argc, char **argv, const char *command, const char *usage, audit
 {
     static const struct option longopts[] = {AUDIT_TRUST_LONGOPTS, {NULL, 0, NULL, 0}};
     static const struct option witness_longopts[] = {
-        AUDIT_TRUST_LONGOPTS, AUDIT_WITNESS_LONGOPTS, {NULL, 0, NULL, 0}};
+        AUDIT_TRUST_LONGOPTS, AUDIT_WITNESS_LONGOPTS, AUDIT_MANIFEST_LONGOPT, {NULL, 0, NULL, 0}};
     int c;
 
     memset(t, 0, sizeof *t);

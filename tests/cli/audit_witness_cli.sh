@@ -256,6 +256,24 @@ expect_exit "check with a flipped cosignature: the quorum not met (exit 1)" 1 \
     "$AUDIT" check -p central.pub --witness "$(vkey wa)" --witness "$(vkey wb)" protocol.txt receipt-flip.txt flip/checkpoint
 expect_ok "check without --witness says the cosignatures were not checked" "were not checked" \
     "$AUDIT" check -p central.pub protocol.txt receipt.txt w2/checkpoint
+expect_ok "check --manifest: the manifest's witnesses, quorum met" \
+    "witnesses: checkpoint * cosigned by 2 of 3 witnesses of the manifest (quorum 2)" \
+    "$AUDIT" check -p central.pub --manifest manifest.txt protocol.txt receipt.txt w2/checkpoint
+"$AUDIT" prove -p central.pub w1 AST-0001 >receipt-w1.txt 2>/dev/null
+expect_exit "check --manifest: 1 of the manifest's 3 cosigned (exit 1)" 1 \
+    "cosigned by 1 of 3 witnesses, quorum 2 not met: not trusted (wb: no cosignature; wc: no cosignature)" \
+    "$AUDIT" check -p central.pub --manifest manifest.txt protocol.txt receipt-w1.txt w1/checkpoint
+expect_ok "check --manifest --witness wa: --witness wins" "cosigned by 1 of 1 witnesses given with --witness" \
+    "$AUDIT" check -p central.pub --manifest manifest.txt --witness "$(vkey wa)" protocol.txt receipt-w1.txt w1/checkpoint
+expect_ok "check --manifest naming no witnesses" "the manifest names none: the checkpoint is not witnessed" \
+    "$AUDIT" check -p central.pub --manifest plain.txt protocol.txt receipt-w1.txt w1/checkpoint
+cp manifest.txt unsigned.txt
+expect_exit "check --manifest not signed by the central key: could not run" 2 "unsigned.txt.minisig" \
+    "$AUDIT" check -p central.pub --manifest unsigned.txt protocol.txt receipt.txt w2/checkpoint
+cp manifest.txt.minisig unsigned.txt.minisig
+printf 'x' >>unsigned.txt
+expect_exit "check --manifest changed after signing: could not run" 2 "not signed by the central key" \
+    "$AUDIT" check -p central.pub --manifest unsigned.txt protocol.txt receipt.txt w2/checkpoint
 
 # --- follow: a checkpoint without the quorum is not trusted --------------------------
 
@@ -298,5 +316,15 @@ expect_ok "cosigned by 2: it extends the kept one" \
 check "  ... and is kept" cmp -s T/checkpoint S/checkpoint
 expect_ok "unchanged, cosigned by 2" "follow: unchanged, 7 entries, cosigned by 2 of 3 witnesses" \
     "$AUDIT" follow T -p central.pub --state S --once "${WITNESSES[@]}"
+expect_ok "follow --manifest: the manifest's witnesses" "follow: unchanged, 7 entries, cosigned by 2 of 3 witnesses (quorum 2)" \
+    "$AUDIT" follow T -p central.pub --state S --once --manifest manifest.txt
+expect_exit "follow --manifest --witness-quorum without --witness: a usage error" 2 "without --witness" \
+    "$AUDIT" follow T -p central.pub --state S --once --manifest manifest.txt --witness-quorum 3
+cp T.plain T/checkpoint
+cosign note T/checkpoint wb
+expect_exit "follow --manifest: a checkpoint cosigned by 1 of the manifest's 3 is not trusted" 1 \
+    "checkpoint 7: cosigned by 1 of 3 witnesses, quorum 2 not met: not trusted" \
+    "$AUDIT" follow T -p central.pub --state S2 --once --manifest manifest.txt
+check "  ... nothing was kept" absent S2/checkpoint
 
 summary
