@@ -99,12 +99,12 @@ _dauys_audit() {
         "verify:$trust --witness --witness-quorum --json -j" \
         "retally:-p --central-key -P --trust-bundle-key" \
         "prove:$trust" \
-        "check:-p --central-key -P --origin --witness --witness-quorum" \
+        "check:-p --central-key -P --origin --witness --witness-quorum --manifest" \
         "consistency:-p --central-key -P --origin" \
         "check-consistency:-p --central-key -P --origin" \
         "verify-signatures:-p -P" \
         "forensics:$trust --json --seed --question" \
-        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert --witness --witness-quorum"
+        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert --witness --witness-quorum --manifest"
 }
 
 complete -F _dauys dauys
