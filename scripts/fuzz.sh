@@ -26,6 +26,7 @@ work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal tilepath
     answer bundle)
+targets+=(cosigline) # issue 18: the audit's reading of the statement's cosignature lines
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -83,6 +84,9 @@ for b in "$work"/tiles/tile/entries/000.p/*; do
     # shellcheck disable=SC2059 # the format is the count's byte
     { printf "$(printf '\\%03o' "$(basename "$b")")"; cat "$b"; } >"$work/corpus/bundle/000-p"
 done
+mkdir -p "$work/corpus/cosigline" # the demo's statement with a cosignature line (W1)
+awk '{ print } /^log-root: / { print "cosignature: fuzz.example/w AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }' \
+    "$d/bundle/result.txt" >"$work/corpus/cosigline/result"
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \
