@@ -498,7 +498,7 @@ check_statement_cosignatures(audit *a, const char *text, size_t len)
             dauys_audit_check(a, W1, 0, where, "%s", err.message);
         } else {
             dauys_audit_check(a, W1, !seen[which], where, "a second cosignature by witness %s",
-                              a->policy->key[which].name);
+                              known.key[which].name);
             seen[which] = 1;
         }
         at = nl != NULL ? nl + 1 : end;
