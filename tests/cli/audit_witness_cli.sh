@@ -201,6 +201,8 @@ expect_w1 "a statement cosignature by a key not of the policy" stranger \
     "FAIL W1 result.txt line 9: cosignature: a cosignature by wunknown, which is not a witness"
 witnessed twice wa wb -- wa wa
 expect_w1 "the same witness twice in the statement" twice "FAIL W1 result.txt line 10: a second cosignature by witness wa"
+expect_w1 "the same witness twice, with --witness wc required" twice \
+    "FAIL W1 result.txt line 10: a second cosignature by witness wa" --witness "$(vkey wc)"
 
 section "W1: --witness and --witness-quorum"
 
