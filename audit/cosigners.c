@@ -139,16 +139,20 @@ dauys_audit_cosignature_verify(size_t *which, uint64_t *timestamp, const char *t
             *which = i;
             return 0;
         }
+        if (why.status == DAUYS_E_SIGNATURE) {
+            return dauys_error_set(err, DAUYS_E_SIGNATURE,
+                                   "%s: by witness %s, does not verify over the checkpoint of "
+                                   "%.*s it is for",
+                                   label, p->key[i].name, (int) strcspn(text, "\n"), text);
+        }
         if (why.status != DAUYS_E_KEY_ID) {
             *err = why;
             return -1;
         }
     }
     return dauys_error_set(err, DAUYS_E_KEY_ID,
-                           named ? "%s: a cosignature by a key named %.*s that is not the "
-                                   "witness's of that name"
-                                 : "%s: a cosignature by %.*s, which is not a witness of the "
-                                   "policy",
+                           named ? "%s: by a key named %.*s that is not that witness's"
+                                 : "%s: by %.*s, which is not a witness of the policy",
                            label, (int) name_len, name);
 }
 

@@ -195,10 +195,11 @@ expect_w1 "a cosignature dated two days ahead" ahead "FAIL W1 checkpoint: witnes
 check "  ... says it is ahead of the clock" matches "$OUT" "ahead of the clock"
 
 witnessed forged wa wb -- wa 'wc!'
-expect_w1 "a forged cosignature in the statement" forged "FAIL W1 result.txt line 10: "
+expect_w1 "a forged cosignature in the statement" forged \
+    "FAIL W1 result.txt line 10: cosignature: by witness wc, does not verify over the checkpoint of $ORIGIN it is for"
 witnessed stranger wa wb -- wunknown
 expect_w1 "a statement cosignature by a key not of the policy" stranger \
-    "FAIL W1 result.txt line 9: cosignature: a cosignature by wunknown, which is not a witness"
+    "FAIL W1 result.txt line 9: cosignature: by wunknown, which is not a witness of the policy"
 witnessed twice wa wb -- wa wa
 expect_w1 "the same witness twice in the statement" twice "FAIL W1 result.txt line 10: a second cosignature by witness wa"
 expect_w1 "the same witness twice, with --witness wc required" twice \
