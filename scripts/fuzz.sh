@@ -25,7 +25,9 @@ bin=$PWD/build
 work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal tilepath
-    answer bundle witness)
+    answer bundle)
+targets+=(cosigline) # issue 18: the audit's reading of the statement's cosignature lines
+targets+=(witness) # issue 18: the witness's requests (dauys-audit witness)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -86,6 +88,9 @@ for b in "$work"/tiles/tile/entries/000.p/*; do
     # shellcheck disable=SC2059 # the format is the count's byte
     { printf "$(printf '\\%03o' "$(basename "$b")")"; cat "$b"; } >"$work/corpus/bundle/000-p"
 done
+mkdir -p "$work/corpus/cosigline" # the demo's statement with a cosignature line (W1)
+awk '{ print } /^log-root: / { print "cosignature: fuzz.example/w AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }' \
+    "$d/bundle/result.txt" >"$work/corpus/cosigline/result"
 mkdir -p "$work/corpus/witness" # tlog-witness requests (audit/witness.c): a first, a proof, 64 lines
 { printf 'old 0\n\n'; cat "$d/bundle/checkpoint"; } >"$work/corpus/witness/first"
 {
