@@ -15,8 +15,9 @@ in DIR/state) is killed with SIGKILL KILLS times at random moments and
 restarted on the same state each time; after each kill its state file must
 verify and hold at least every size cosigned so far (with the same root).
 At the end: never two roots cosigned for one size, never a fork cosigned,
-never a smaller size cosigned after a larger one was answered (in causal
-order: a request sent after another's answer came back). Prints a summary;
+never a smaller size, nor an earlier cosignature time, after a larger one
+was answered (in causal order: a request sent after another's answer came
+back). Prints a summary;
 exits 0 if all hold, 1 with each violation listed, 2 if it could not run.
 """
 
@@ -315,6 +316,10 @@ class Run:
                 if x[2] < y[2]:
                     self.violations.append(
                         f"size {x[2]} cosigned after size {y[2]} was (went backwards)")
+                    break
+                if x[4] is not None and y[4] is not None and x[4] < y[4]:
+                    self.violations.append(
+                        f"a cosignature timed {x[4]} after one timed {y[4]} (time went back)")
                     break
         sizes = sorted(roots)
         print(f"kills={self.kills}")
