@@ -27,6 +27,9 @@
 #     carry two. Two down: the bundle's checkpoint carries one, the warning
 #     says WITHOUT a quorum, exit 0; dauys publish without --witness then
 #     gives the same bundle again.
+#  6. dauys-audit verify: the bundles with a quorum pass every check, W1
+#     (the checkpoint's and the statement's cosignatures) and C3 (the
+#     database copy, rebuilt) included; the one without fails exactly W1.
 # Hermetic (mktemp -d, removed on exit; the witnesses killed on exit); waits
 # only on conditions with a deadline (the witnesses' port files, their request
 # counts). About 10 s.
@@ -295,5 +298,16 @@ expect_ok "publish without --witness: nobody asked" "(unchanged since the last p
     "$DAUYS" publish -w ws -k central.key b5
 run diff -r b4 b5
 expect_eq "... the same bundle as the last, byte for byte" "0" "$RC"
+
+section "the audit (W1 and every other check)"
+
+for b in b1 b3 b6; do
+    expect_ok "dauys-audit verify $b: every check passes, W1 included" "all checks pass" \
+        "$AUDIT" verify -p central.pub --origin "$ORIGIN" "$b"
+done
+expect_exit "dauys-audit verify b4: fails, without a quorum" 1 \
+    "FAIL W1 checkpoint: cosigned by 1 of 3 witnesses, quorum 2 not met" \
+    "$AUDIT" verify -p central.pub --origin "$ORIGIN" b4
+expect_eq "... and only W1" 1 "$(grep -c '^FAIL ' <<<"$STDOUT$STDERR")"
 
 summary
