@@ -367,6 +367,8 @@ set_mode(size_t i, const char *mode)
 
 /* Stub witness I's counters: add-checkpoint requests, its size, the old
  * size of its last request. */
+static unsigned last_peer; /* the client port of stats' witness's last request */
+
 static void
 stats(size_t i, uint64_t *requests, uint64_t *size, int64_t *old)
 {
@@ -377,9 +379,10 @@ stats(size_t i, uint64_t *requests, uint64_t *size, int64_t *old)
     snprintf(url, sizeof url, "%s/stats", W->url[i]);
     assert_int_equal(dauys_net_get(&r, url, 1024, NULL, &err), 0);
     assert_int_equal(r.status, 200);
-    assert_int_equal(
-        sscanf(r.body, "requests %" SCNu64 "\nsize %" SCNu64 "\nold %" SCNd64, requests, size, old),
-        3);
+    assert_int_equal(sscanf(r.body,
+                            "requests %" SCNu64 "\nsize %" SCNu64 "\nold %" SCNd64 "\npeer %u",
+                            requests, size, old, &last_peer),
+                     4);
     dauys_net_response_free(&r);
 }
 
@@ -414,6 +417,8 @@ test_three_witnesses_cosign(void **state)
     int64_t old;
     dauys_cosigner_options o = {.timeout_ms = 5000, .retries = 1};
 
+    unsigned peer[3] = {0, 0, 0};
+
     assert_int_equal(dauys_cosigner_new(&c, urls, WITNESSES, &w->policy, &o, &err), 0);
     for (int round = 0; round < 3; round++) {
         uint64_t prior = w->size;
@@ -435,6 +440,9 @@ test_three_witnesses_cosign(void **state)
             assert_int_equal(size, cp.size);
             assert_int_equal(old, prior); /* a proof from its size, verified in Python */
             assert_int_equal(requests[i], before[i] + 1);
+            if (i == 0) {
+                peer[round] = last_peer;
+            }
             assert_int_equal(count_lines(note, w->policy.key[i].name), 1);
             assert_int_equal(
                 dauys_cosig_verify(&ts, note, strlen(note), &w->policy.key[i], "note", &err), 0);
@@ -445,6 +453,10 @@ test_three_witnesses_cosign(void **state)
                     signed_len + WITNESSES * (strlen(EM_DASH " ") + strlen("witness-1.test ") +
                                               DAUYS_COSIG_B64_LEN + 1));
     }
+    /* one connection to witness 1 kept across the rounds (HTTP keep-alive) */
+    assert_true(peer[0] != 0);
+    assert_int_equal(peer[1], peer[0]);
+    assert_int_equal(peer[2], peer[0]);
     dauys_cosigner_free(c);
 
     /* a new cosigner (dauys serve restarted) knows no sizes: old 0, then the
