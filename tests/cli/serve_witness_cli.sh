@@ -97,7 +97,9 @@ print(cp["size"], "none" if w is None else "%(named)d %(quorum)d %(cosigned)d %(
 # submit FILES...: submits with dauys submit, then waits for a checkpoint
 # covering the whole log; sets CP to the checkpoint's text.
 submit() {
-    "$DAUYS" submit --server "$SERVE_URL" -q "$@" >/dev/null 2>&1 || { fail_value "submit" "failed"; return 1; }
+    "$DAUYS" submit --server "$SERVE_URL" -q "$@" >submit.out 2>&1
+    # 1: the demo's planted troubles (a replay, a conflict...) are refused
+    [ $? -le 1 ] || { fail_value "submit" "$(cat submit.out)"; return 1; }
     serve_wait_checkpoint "$(serve_log_size ws)" 30 || { fail_value "checkpoint" "none within 30 s"; return 1; }
     CP=$(curl -s "$SERVE_URL/checkpoint")
 }
@@ -153,7 +155,7 @@ expect_eq "the status: not met" "3 2 1 False" "$(status_witnesses)"
 expect_ok "the live page: no quorum" 'class="no" data-b="witnesses.quorum_met"*>NO QUORUM' \
     curl -s "$SERVE_URL/"
 check "the log line says so and names both" grep -q \
-    "witnesses: checkpoint $CHECKPOINT_SIZE cosigned by 1 of 3, quorum 2 NOT MET.*${WURL[1]}: refused with 500.*${WURL[2]}: refused with 500" \
+    "witnesses: checkpoint $CHECKPOINT_SIZE cosigned by 1 of 3, quorum 2 NOT MET.*${WURL[1]}/: refused with 500.*${WURL[2]}: refused with 500" \
     ws.serve.log
 mode 1 ok
 mode 2 ok
@@ -164,7 +166,7 @@ section "3. a slow witness holds up the publisher, not the intake"
 mode 2 slow
 start=$(date +%s%N)
 "$DAUYS" submit --server "$SERVE_URL" -q $(head -3 part.ae) >/dev/null 2>&1
-expect_eq "three submissions" 0 $?
+check "three submissions answered" test $? -le 1
 took=$((($(date +%s%N) - start) / 1000000))
 check "  ... answered in under 3 s ($took ms) while the witness sleeps 4 s a request" test "$took" -lt 3000
 submit $(tail -n +4 part.ae)
