@@ -7,7 +7,8 @@
  * here, a restarted cosigner learning each witness's size from its 409, and
  * every way a witness can fail (5xx, 429, 422, conflicts, sizes beyond the
  * checkpoint or unreadable, garbage, a timeout, another key, a bad
- * signature, nobody listening) reported for that witness alone.
+ * signature, nobody listening) reported for that witness alone; a fork
+ * (another root for a size cosigned) cosigned by none.
  */
 #include "tests/support.h"
 
@@ -677,6 +678,38 @@ test_policy_and_silence(void **state)
     dauys_cosigner_free(c);
 }
 
+/* The insider's rewrite: a checkpoint of the size the witnesses cosigned,
+ * signed by the central key, with another root. No witness cosigns it; each
+ * says so, for that witness alone. */
+static void
+test_fork_refused(void **state)
+{
+    world *w = *state;
+    const char *urls[WITNESSES] = {w->url[0], w->url[1], w->url[2]};
+    dauys_cosigner *c = NULL;
+    dauys_cosigner_outcome out[WITNESSES];
+    char note[DAUYS_COSIGNED_NOTE_MAX];
+    dauys_checkpoint cp;
+    dauys_error err;
+    size_t valid = 99;
+
+    assert_int_equal(dauys_cosigner_new(&c, urls, WITNESSES, &w->policy, NULL, &err), 0);
+    checkpoint(note, sizeof note, &cp, w->size);
+    assert_int_equal(dauys_cosigner_run(&valid, out, c, note, sizeof note, &cp, prove, w, &err), 0);
+    assert_int_equal(valid, WITNESSES);
+    cp.root[0] ^= 0x01;
+    assert_int_equal(dauys_checkpoint_sign(note, sizeof note, &cp, w->sk, &err), 0);
+    assert_int_equal(dauys_cosigner_run(&valid, out, c, note, sizeof note, &cp, prove, w, &err), 0);
+    assert_int_equal(valid, 0);
+    for (size_t i = 0; i < WITNESSES; i++) {
+        assert_int_equal(out[i].status, 409);
+        assert_int_equal(out[i].added, 0);
+        assert_error(&out[i].why, DAUYS_E_PROOF, "a fork?");
+        assert_int_equal(count_lines(note, w->policy.key[i].name), 0);
+    }
+    dauys_cosigner_free(c);
+}
+
 int
 main(void)
 {
@@ -694,6 +727,7 @@ main(void)
         cmocka_unit_test(test_witness_slow_times_out),
         cmocka_unit_test(test_witness_wrong_key),
         cmocka_unit_test(test_policy_and_silence),
+        cmocka_unit_test(test_fork_refused),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
