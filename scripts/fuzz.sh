@@ -43,6 +43,9 @@ seed manifest "$d/manifest.txt"
 seed keys "$d/keys/central.pub" "$d/keys/central.key" "$d/manifest.txt.minisig" \
     "$d"/incoming/AST-000[1-3].txt.minisig "$d"/keys/precincts/AST-000[1-3].pub
 seed note "$d/bundle/checkpoint"
+# the cosigned checkpoint of C2SP tlog-cosignature's example (keys/cosig.c)
+printf 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\xe2\x80\x94 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n\xe2\x80\x94 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n' \
+    >"$work/corpus/note/cosigned"
 mkdir -p "$work/corpus/logentry"
 awk -v dir="$work/corpus/logentry" '/^format: dauys-log 1$/ { n++ } { print > (dir "/entry" n) }' \
     "$d/bundle/log/entries.txt"
