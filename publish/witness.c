@@ -356,6 +356,12 @@ handle(dauys_cosigner *c, size_t i, slot *s, const dauys_net_post *p, dauys_cosi
                             c->prefix[i], told, cp->size);
             return 0;
         }
+        if (told == c->size[i] && told == cp->size) {
+            dauys_error_set(&out->why, DAUYS_E_PROOF,
+                            "%s: 409: it cosigned another root for size %" PRIu64 " (a fork?)",
+                            c->prefix[i], told);
+            return 0;
+        }
         if (told == c->size[i] || s->conflicts >= CONFLICTS_MAX) {
             dauys_error_set(&out->why, DAUYS_E_PROOF,
                             "%s: 409 again, with its size %" PRIu64 " as asked", c->prefix[i],

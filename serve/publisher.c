@@ -247,16 +247,22 @@ line_add(char *line, size_t size, size_t *n, const char *fmt, ...)
     *n = k < 0 ? *n : (*n + (size_t) k < size ? *n + (size_t) k : size - 1);
 }
 
+/* While the checkpoint served lacks a witness's cosignature and the log does
+ * not grow, the witnesses are asked again every this many intervals (a
+ * witness that does not answer holds the publisher up to twice its timeout
+ * each time). */
+#define WITNESS_RETRY_INTERVALS 30u
+
 /*
  * Asks the witnesses (if any) to cosign NOTE (NOTE_SIZE bytes; the log's
- * checkpoint, signed), adding the manifest's witnesses' cosignatures to it,
- * and logs one line of what they did. The witnesses' failures are not the
- * round's: a checkpoint short of its quorum goes out all the same, and the
- * status and the page say so. -1 with ERR only for a malformed note or no
- * memory.
+ * checkpoint, signed, perhaps cosigned already), adding the manifest's
+ * witnesses' cosignatures to it (*ADDED: how many, if not NULL), and logs
+ * one line of what they did. The witnesses' failures are not the round's: a
+ * checkpoint short of its quorum goes out all the same, and the status and
+ * the page say so. -1 with ERR only for a malformed note or no memory.
  */
 static int
-cosign(struct dauys_server *s, char *note, size_t note_size, dauys_error *err)
+cosign(struct dauys_server *s, char *note, size_t note_size, size_t *added, dauys_error *err)
 {
     dauys_cosigner_outcome out[DAUYS_COSIGNER_URLS_MAX];
     const dauys_witness_policy *p = &s->pub->manifest.witnesses;
@@ -265,6 +271,9 @@ cosign(struct dauys_server *s, char *note, size_t note_size, dauys_error *err)
     uint64_t started = dauys_serve_now_ms();
     char line[700];
 
+    if (added != NULL) {
+        *added = 0;
+    }
     if (s->cosigner == NULL) {
         return 0;
     }
@@ -288,12 +297,26 @@ cosign(struct dauys_server *s, char *note, size_t note_size, dauys_error *err)
                  dauys_serve_now_ms() - started);
     }
     for (size_t i = 0; i < s->cfg->witness_count; i++) {
+        if (added != NULL) {
+            *added += out[i].added;
+        }
         if (out[i].added == 0 && out[i].why.status != DAUYS_OK) {
             line_add(line, sizeof line, &n, "; %s", out[i].why.message);
         }
     }
     dauys_serve_log(s, "%s", line);
+    s->witness_short = valid < p->count;
+    s->witness_retry_ms =
+        dauys_serve_now_ms() + (uint64_t) WITNESS_RETRY_INTERVALS * s->interval_ms;
     return 0;
+}
+
+/* 1 if the checkpoint served lacks a named witness's cosignature and it is
+ * time to ask again (publisher thread only). */
+static int
+witness_retry_due(const struct dauys_server *s)
+{
+    return s->cosigner != NULL && s->witness_short && dauys_serve_now_ms() >= s->witness_retry_ms;
 }
 
 /*
@@ -311,6 +334,7 @@ dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
     dauys_serve_snapshot *snap = NULL;
     dauys_checkpoint cp;
     uint64_t size, old, shown, started = dauys_serve_now_ms(), out;
+    size_t added = 0;
     int rc = -1, have_checkpoint;
 
     pthread_mutex_lock(&s->lock);
@@ -337,15 +361,23 @@ dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
     }
     if ((size != old || !have_checkpoint) &&
         (sign_checkpoint(note, sizeof note, &cp, s, size, err) != 0 ||
-         cosign(s, note, sizeof note, err) != 0 ||
+         cosign(s, note, sizeof note, NULL, err) != 0 ||
          dauys_tiles_write(s->pub, s->tiles, old, size, note, err) != 0 ||
          swap_checkpoint(s, note, size, err) != 0)) {
         goto done;
     }
+    /* The log did not grow, and the checkpoint out lacks a witness: asked
+     * again; one more cosignature and it goes out again, with its status. */
+    if (size == old && have_checkpoint && witness_retry_due(s) &&
+        (cosign(s, note, sizeof note, &added, err) != 0 ||
+         (added > 0 && (dauys_tiles_write(s->pub, s->tiles, old, size, note, err) != 0 ||
+                        swap_checkpoint(s, note, size, err) != 0)))) {
+        goto done;
+    }
     out = dauys_serve_now_ms();
     /* A status that failed after its checkpoint went out is read again. */
-    if (size != shown && (dauys_serve_snapshot_read(&snap, s->pub, err) != 0 ||
-                          swap_status(s, snap, note, size, err) != 0)) {
+    if ((size != shown || added > 0) && (dauys_serve_snapshot_read(&snap, s->pub, err) != 0 ||
+                                         swap_status(s, snap, note, size, err) != 0)) {
         goto done;
     }
     if (size != old) {
@@ -391,7 +423,8 @@ dauys_serve_publisher_main(void *arg)
                pthread_cond_timedwait(&s->publisher_wake, &s->lock, &until) == 0) {
         }
         stopping = s->stop_publisher;
-        grew = s->log_size > s->published_size || s->status_size != s->published_size;
+        grew = s->log_size > s->published_size || s->status_size != s->published_size ||
+               witness_retry_due(s);
         pthread_mutex_unlock(&s->lock);
         /* The next round is due an interval after this one begins, not after
          * it ends: the round's own duration (it grows with the roster) does

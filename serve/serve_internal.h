@@ -122,6 +122,11 @@ struct dauys_server {
     /* The witnesses' cosigner (NULL: none asked), used by the publisher
      * only; it remembers the size each witness last cosigned. */
     dauys_cosigner *cosigner;
+    /* The checkpoint served lacks a named witness's cosignature: asked again
+     * (the log not growing) from WITNESS_RETRY_MS (dauys_serve_now_ms) on:
+     * publisher thread only. */
+    int witness_short;
+    uint64_t witness_retry_ms;
 
     pthread_t committer, publisher, watchdog;
     int committer_started, publisher_started, watchdog_started;

@@ -7,7 +7,8 @@
  * here, a restarted cosigner learning each witness's size from its 409, and
  * every way a witness can fail (5xx, 429, 422, conflicts, sizes beyond the
  * checkpoint or unreadable, garbage, a timeout, another key, a bad
- * signature, nobody listening) reported for that witness alone.
+ * signature, nobody listening) reported for that witness alone; a fork
+ * (another root for a size cosigned) cosigned by none.
  */
 #include "tests/support.h"
 
@@ -367,6 +368,8 @@ set_mode(size_t i, const char *mode)
 
 /* Stub witness I's counters: add-checkpoint requests, its size, the old
  * size of its last request. */
+static unsigned last_peer; /* the client port of stats' witness's last request */
+
 static void
 stats(size_t i, uint64_t *requests, uint64_t *size, int64_t *old)
 {
@@ -377,9 +380,10 @@ stats(size_t i, uint64_t *requests, uint64_t *size, int64_t *old)
     snprintf(url, sizeof url, "%s/stats", W->url[i]);
     assert_int_equal(dauys_net_get(&r, url, 1024, NULL, &err), 0);
     assert_int_equal(r.status, 200);
-    assert_int_equal(
-        sscanf(r.body, "requests %" SCNu64 "\nsize %" SCNu64 "\nold %" SCNd64, requests, size, old),
-        3);
+    assert_int_equal(sscanf(r.body,
+                            "requests %" SCNu64 "\nsize %" SCNu64 "\nold %" SCNd64 "\npeer %u",
+                            requests, size, old, &last_peer),
+                     4);
     dauys_net_response_free(&r);
 }
 
@@ -414,6 +418,8 @@ test_three_witnesses_cosign(void **state)
     int64_t old;
     dauys_cosigner_options o = {.timeout_ms = 5000, .retries = 1};
 
+    unsigned peer[3] = {0, 0, 0};
+
     assert_int_equal(dauys_cosigner_new(&c, urls, WITNESSES, &w->policy, &o, &err), 0);
     for (int round = 0; round < 3; round++) {
         uint64_t prior = w->size;
@@ -435,6 +441,9 @@ test_three_witnesses_cosign(void **state)
             assert_int_equal(size, cp.size);
             assert_int_equal(old, prior); /* a proof from its size, verified in Python */
             assert_int_equal(requests[i], before[i] + 1);
+            if (i == 0) {
+                peer[round] = last_peer;
+            }
             assert_int_equal(count_lines(note, w->policy.key[i].name), 1);
             assert_int_equal(
                 dauys_cosig_verify(&ts, note, strlen(note), &w->policy.key[i], "note", &err), 0);
@@ -445,6 +454,10 @@ test_three_witnesses_cosign(void **state)
                     signed_len + WITNESSES * (strlen(EM_DASH " ") + strlen("witness-1.test ") +
                                               DAUYS_COSIG_B64_LEN + 1));
     }
+    /* one connection to witness 1 kept across the rounds (HTTP keep-alive) */
+    assert_true(peer[0] != 0);
+    assert_int_equal(peer[1], peer[0]);
+    assert_int_equal(peer[2], peer[0]);
     dauys_cosigner_free(c);
 
     /* a new cosigner (dauys serve restarted) knows no sizes: old 0, then the
@@ -665,6 +678,38 @@ test_policy_and_silence(void **state)
     dauys_cosigner_free(c);
 }
 
+/* The insider's rewrite: a checkpoint of the size the witnesses cosigned,
+ * signed by the central key, with another root. No witness cosigns it; each
+ * says so, for that witness alone. */
+static void
+test_fork_refused(void **state)
+{
+    world *w = *state;
+    const char *urls[WITNESSES] = {w->url[0], w->url[1], w->url[2]};
+    dauys_cosigner *c = NULL;
+    dauys_cosigner_outcome out[WITNESSES];
+    char note[DAUYS_COSIGNED_NOTE_MAX];
+    dauys_checkpoint cp;
+    dauys_error err;
+    size_t valid = 99;
+
+    assert_int_equal(dauys_cosigner_new(&c, urls, WITNESSES, &w->policy, NULL, &err), 0);
+    checkpoint(note, sizeof note, &cp, w->size);
+    assert_int_equal(dauys_cosigner_run(&valid, out, c, note, sizeof note, &cp, prove, w, &err), 0);
+    assert_int_equal(valid, WITNESSES);
+    cp.root[0] ^= 0x01;
+    assert_int_equal(dauys_checkpoint_sign(note, sizeof note, &cp, w->sk, &err), 0);
+    assert_int_equal(dauys_cosigner_run(&valid, out, c, note, sizeof note, &cp, prove, w, &err), 0);
+    assert_int_equal(valid, 0);
+    for (size_t i = 0; i < WITNESSES; i++) {
+        assert_int_equal(out[i].status, 409);
+        assert_int_equal(out[i].added, 0);
+        assert_error(&out[i].why, DAUYS_E_PROOF, "a fork?");
+        assert_int_equal(count_lines(note, w->policy.key[i].name), 0);
+    }
+    dauys_cosigner_free(c);
+}
+
 int
 main(void)
 {
@@ -682,6 +727,7 @@ main(void)
         cmocka_unit_test(test_witness_slow_times_out),
         cmocka_unit_test(test_witness_wrong_key),
         cmocka_unit_test(test_policy_and_silence),
+        cmocka_unit_test(test_fork_refused),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -65,6 +65,7 @@ _dauys_argument() {
         --consistency | --question | --origin | --stuff | --listen | --interval | --threads | \
         --max-connections | --idle-timeout | --request-deadline | --server | --retries | \
         --timeout) ;; # a value to type: no completion
+    --witness | --witness-timeout) ;; # a URL, seconds
     *) return 1 ;;
     esac
     return 0
@@ -89,7 +90,7 @@ _dauys() {
         "proof:-w --entry --precinct --size --consistency" \
         "submit:--server --retries --timeout --cacert -j -q" \
         "demo:--precincts --seed --profile --out --timings --files-only --stuff" \
-        "serve:-w -k --password-file --listen --interval --tiles --threads --max-connections --idle-timeout --request-deadline --port-file -q"
+        "serve:-w -k --password-file --listen --interval --tiles --threads --max-connections --idle-timeout --request-deadline --port-file --witness --witness-timeout -q"
 }
 
 _dauys_audit() {

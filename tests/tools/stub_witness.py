@@ -26,8 +26,9 @@ misbehave:
   slow        waits --slow seconds (default 5), then does as ok
   wrong-key   cosigns (as ok) with another key under its name
   bad-sig     cosigns with its key id but a signature over other bytes
-GET /stats answers "requests N\\nsize S\\nold O\\n": the add-checkpoint requests
-seen, its size, and the old size of the last request.
+GET /stats answers "requests N\\nsize S\\nold O\\npeer P\\n": the add-checkpoint
+requests seen, its size, the old size of the last request and the client's
+port it came from (the same port: the connection was kept).
 """
 
 import argparse
@@ -102,7 +103,7 @@ class Witness:
         self.mode = args.mode
         self.slow = args.slow
         self.size, self.root = 0, None
-        self.requests, self.last_old = 0, -1
+        self.requests, self.last_old, self.peer = 0, -1, 0
         self.lock = threading.Lock()
 
     def cosign(self, text, key):
@@ -198,7 +199,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         w = self.server.witness
         if self.path == "/stats":
             with w.lock:
-                s = "requests %d\nsize %d\nold %d\n" % (w.requests, w.size, w.last_old)
+                s = "requests %d\nsize %d\nold %d\npeer %d\n" % (w.requests, w.size, w.last_old, w.peer)
             return self.reply(200, "text/plain", s.encode())
         self.reply(404, "text/plain", b"not found\n")
 
@@ -212,6 +213,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(404, "text/plain", b"not found\n")
         with w.lock:
             w.requests += 1
+            w.peer = self.client_address[1]
             n = w.requests
         mode = w.mode
         if mode == "500" or (mode == "flaky" and n % 2 == 1):
