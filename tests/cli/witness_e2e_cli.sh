@@ -36,6 +36,7 @@ cli_args "$@"
 PYTHON=/usr/bin/python3
 "$PYTHON" -c 'import nacl.signing' 2>/dev/null || { echo "$0: python3-nacl is needed" >&2; exit 2; }
 cli_workdir witness-e2e
+run() { run_split "$@"; }
 
 N=${DAUYS_WITNESS_E2E_PRECINCTS:-240}
 ORIGIN=dauys/kz-2026-demo/test

@@ -24,7 +24,7 @@ DASH = "\u2014 "
 
 
 def parse_vkey(vkey):
-    name, keyid, b64 = vkey.split("+")
+    name, keyid, b64 = vkey.split("+", 2)
     raw = base64.b64decode(b64, validate=True)
     if len(raw) != 33 or raw[0] != 4:
         raise ValueError("not a cosignature/v1 Ed25519 vkey: " + vkey)
