@@ -4,14 +4,14 @@
 # files, signed notes and checkpoints, log entries, proofs, the CSV reader of
 # the importer, the bundle archive's headers, the audit's scanner of the
 # HTML report and its splitting of the log into entries, tile paths, the
-# clients' reader of a server's JSON answers, the follower's entry bundle splitter
-# (fuzz/); as many targets at once as there are CPUs.
+# clients' reader of a server's JSON answers, the follower's entry bundle splitter,
+# the witness's requests (fuzz/); as many targets at once as there are CPUs.
 #
 #   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
 #
 # Seeds: the files of a 20-precinct `dauys demo` (protocols, manifest, keys,
-# signatures, checkpoint, log entries, proofs, archive, HTML report), the
-# Italian CSV of tests/data; a dictionary of the formats' keys taken from those seeds.
+# signatures, checkpoint, log entries, proofs, archive, HTML report, witness
+# requests), the Italian CSV of tests/data; a dictionary of the formats' keys taken from those seeds.
 # Fails on any crash, leak, timeout (10 s an input) or memory over 2 GiB, and
 # leaves the input that did it in $DAUYS_FUZZ_DIR/artifacts. Prints each
 # target's runs and runs per second. The corpus grows in $DAUYS_FUZZ_DIR
@@ -26,6 +26,8 @@ work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal tilepath
     answer bundle)
+targets+=(cosigline) # issue 18: the audit's reading of the statement's cosignature lines
+targets+=(witness) # issue 18: the witness's requests (dauys-audit witness)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -86,6 +88,25 @@ for b in "$work"/tiles/tile/entries/000.p/*; do
     # shellcheck disable=SC2059 # the format is the count's byte
     { printf "$(printf '\\%03o' "$(basename "$b")")"; cat "$b"; } >"$work/corpus/bundle/000-p"
 done
+mkdir -p "$work/corpus/cosigline" # the demo's statement with a cosignature line (W1)
+awk '{ print } /^log-root: / { print "cosignature: fuzz.example/w AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }' \
+    "$d/bundle/result.txt" >"$work/corpus/cosigline/result"
+mkdir -p "$work/corpus/witness" # tlog-witness requests (audit/witness.c): a first, a proof, 64 lines
+{ printf 'old 0\n\n'; cat "$d/bundle/checkpoint"; } >"$work/corpus/witness/first"
+{
+    printf 'old 10\n'
+    sed -n 's/^hash: //p' "$work/corpus/proof/consistency"
+    printf '\n'
+    cat "$d/bundle/checkpoint"
+} >"$work/corpus/witness/proof"
+{
+    printf 'old 10\n'
+    for _ in $(seq 64); do echo 'PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw='; done
+    printf '\n'
+    cat "$d/bundle/checkpoint"
+} >"$work/corpus/witness/long"
+printf 'old 20852014\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\njrJZDmY8Y7SyJE0MWLpLozkIVMSMZcD5kvuKxPC3swk=\n5+pKlUdi2LeF/BcMHBn+Ku6yhPGNCswZZD1X/6QgPd8=\n/6WVhPs2CwSsb5rYBH5cjHV/wSmA79abXAwhXw3Kj/0=\n\nexample.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\xe2\x80\x94 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n' \
+    >"$work/corpus/witness/spec" # the spec's example request
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$d/manifest.txt" "$d/bundle/log/entries.txt" "$d/bundle/checkpoint" \

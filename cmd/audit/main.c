@@ -27,6 +27,7 @@ static const char main_usage[] =
     "  verify-signatures  check minisign signatures on many files, reporting every failure\n"
     "  forensics          statistical flags on a verified bundle's results (not verdicts)\n"
     "  follow             follow a live log (C2SP tlog-tiles): it only grows, entries chain\n"
+    "  witness            cosign a log's checkpoints (C2SP tlog-witness), only as it grows\n"
     "\nEvery command that checks the central key's signatures needs that key from a\n"
     "source you trust: -p CENTRAL.pub or -P KEY. Without one, verify, retally, prove\n"
     "and forensics take --trust-bundle-key (the bundle's own central.pub, with a loud\n"
@@ -53,6 +54,7 @@ static const cli_command commands[] = {
     {"check-consistency", cmd_check_consistency, NULL},
     {"forensics", cmd_forensics, NULL},
     {"follow", cmd_follow, NULL},
+    {"witness", cmd_witness, NULL},
 };
 
 int
