@@ -50,11 +50,13 @@ cosigned() {
     printf '%s\n' "$out" | grep -c ' ok '
 }
 
-# witness_start I: starts witness I on its state dir (kept across restarts).
+# witness_start I: starts witness I on its state dir (kept across restarts),
+# on the port it had before if it ran already (the server knows that URL).
 witness_start() {
-    local i=$1 deadline
+    local i=$1 deadline port=0
+    [ -s "w$i.port" ] && port=$(cat "w$i.port")
     rm -f "w$i.port"
-    "$AUDIT" witness --listen 127.0.0.1:0 --port-file "w$i.port" --key "w$i.key" \
+    "$AUDIT" witness --listen "127.0.0.1:$port" --port-file "w$i.port" --key "w$i.key" \
         --name "${NAMES[$i]}" --log in/keys/central.pub --origin "$ORIGIN" --state "wstate$i" \
         2>>"w$i.log" &
     WPID[$i]=$!
@@ -107,9 +109,10 @@ POLICY=(--witness "${VKEY[0]}" --witness "${VKEY[1]}" --witness "${VKEY[2]}" --w
 
 ls in/incoming/*.txt | head -n $((N / 2)) >first
 ls in/incoming/*.txt | tail -n +$((N / 2 + 1)) >second
+# (submit exits 1: the demo plants a replay and a conflict among its files)
 "$DAUYS" submit --server "$SERVE_URL" -q $(cat first) >/dev/null 2>&1
-expect_eq "first half submitted" 0 $?
 size1=$(serve_log_size ws)
+check "the first half logged" test "$size1" -gt $((N / 4))
 wait_round "$size1"
 expect_eq "a checkpoint of the first half, cosigned by all three" 3 "$(cosigned "$CP")"
 check "  ... and signed by the central key" "$AUDIT" follow "$SERVE_URL" -p in/keys/central.pub \
