@@ -23,7 +23,7 @@
 #include "audit/source.h"
 #include "audit/verify.h"
 
-enum { A1, A2, A3, A4, A5, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2, T3 };
+enum { A1, A2, A3, A4, A5, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2, T3, W1 };
 
 /* What the log says about one precinct so far (indexed like m.precinct). */
 typedef struct precinct_state {
@@ -74,6 +74,8 @@ typedef struct audit {
     size_t statement_len, statement_cap;
     uint8_t *line_check; /* per statement line: its check id, | 0x80 if unknown */
     size_t line_count;
+    const dauys_witness_policy *policy; /* W1's: the caller's or the manifest's */
+    uint64_t now;                       /* the time cosignatures are judged at; 0: the clock's */
 } audit;
 
 /* Records one check's outcome; a failure goes to the caller with its place. */
@@ -175,6 +177,12 @@ int dauys_audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_err
 /* statement.c: the audit's own result statement, and its comparison with result.txt. */
 int dauys_audit_statement_build(audit *a);
 void dauys_audit_statement_compare(audit *a, const char *text, size_t len);
+/* The lines of result.txt (TEXT, LEN bytes) T1 leaves to W1: the
+ * "cosignature: " lines right after its "log-root: " line. Sets *FIRST to
+ * the first one's line number (1-based), *COUNT to their number, and *AT
+ * and *END to their bytes. */
+void dauys_audit_statement_cosignatures(size_t *first, size_t *count, const char **at,
+                                        const char **end, const char *text, size_t len);
 /* A4 for result.txt.minisig (SIG, SIG_LEN bytes), a valid signature of the
  * statement by the central key: its trusted comment is FORMATS.md 16.2's. */
 void dauys_audit_result_comment_check(audit *a, const char *sig, size_t sig_len);

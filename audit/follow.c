@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "audit/audit_internal.h"
+#include "audit/cosigners.h"
 #include "core/alloc.h"
 #include "core/file.h"
 #include "core/sha256.h"
@@ -992,6 +993,28 @@ fetch_checkpoint(char **note, size_t *len, dauys_follow_round_info *info, dauys_
     return dauys_checkpoint_open(&info->seen, *note, *len, &f->key, origin, where, err);
 }
 
+/* With witnesses: how many cosigned NOTE, in INFO; *WITNESSED 1 if the quorum did. */
+static int
+cosigned(int *witnessed, dauys_follow_round_info *info, const dauys_follow *f, const char *note,
+         size_t len, dauys_error *err)
+{
+    dauys_audit_cosigned c;
+    char where[WHERE_MAX];
+
+    *witnessed = 1;
+    if (f->witnesses.count == 0) {
+        return 0;
+    }
+    snprintf(where, sizeof where, "%s/checkpoint", f->source);
+    if (dauys_audit_cosigned_check(&c, note, len, &f->witnesses, f->now, where, err) != 0) {
+        return -1;
+    }
+    info->cosigned = c.valid;
+    dauys_audit_cosigned_missing(info->missing, sizeof info->missing, &c, &f->witnesses);
+    *witnessed = c.valid >= f->witnesses.quorum;
+    return 0;
+}
+
 int
 dauys_follow_round(dauys_follow_round_info *info, dauys_follow *f, dauys_error *err)
 {
@@ -1001,14 +1024,15 @@ dauys_follow_round(dauys_follow_round_info *info, dauys_follow *f, dauys_error *
     dauys_merkle_range range = f->range;
     uint8_t last[DAUYS_HASH_BYTES];
     uint64_t bytes = f->entries_bytes;
-    int fork = 0, first = !f->have_kept, rc = -1;
+    int fork = 0, first = !f->have_kept, rc = -1, witnessed = 1;
 
     memset(info, 0, sizeof *info);
     memcpy(last, f->last_entry, sizeof last);
     if (f->have_kept) {
         info->before = f->kept;
     }
-    if (fetch_checkpoint(&note, &len, info, f, err) != 0) {
+    if (fetch_checkpoint(&note, &len, info, f, err) != 0 ||
+        cosigned(&witnessed, info, f, note, len, err) != 0) {
         goto done;
     }
     t.size = info->seen.size;
@@ -1025,6 +1049,11 @@ dauys_follow_round(dauys_follow_round_info *info, dauys_follow *f, dauys_error *
     }
     if (fork) {
         rc = fork_found(info, f, note, len, err);
+        goto done;
+    }
+    if (!witnessed) { /* it extends the kept tree, but is not trusted: nothing is kept */
+        info->outcome = DAUYS_FOLLOW_UNWITNESSED;
+        rc = 0;
         goto done;
     }
     if (follow_entries(info, &t, info->seen.root, err) != 0 ||
@@ -1440,7 +1469,32 @@ walk_entry(void *ctx, const char *text, size_t len)
     return walk_leaf(w, leaf);
 }
 
-/* The bundle's central.pub is the pinned key and its checkpoint opens under the followed origin. */
+/* With witnesses: the bundle's checkpoint NOTE (at PATH) is cosigned by their quorum. */
+static int
+bundle_cosigned(const dauys_follow *f, const char *note, size_t len, const char *path,
+                dauys_error *err)
+{
+    dauys_audit_cosigned c;
+    char missing[1024];
+
+    if (f->witnesses.count == 0) {
+        return 0;
+    }
+    if (dauys_audit_cosigned_check(&c, note, len, &f->witnesses, f->now, path, err) != 0) {
+        return -1;
+    }
+    if (c.valid < f->witnesses.quorum) {
+        dauys_audit_cosigned_missing(missing, sizeof missing, &c, &f->witnesses);
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "%s: cosigned by %zu of %zu witnesses, quorum %zu not met: not "
+                               "trusted (%s)",
+                               path, c.valid, f->witnesses.count, f->witnesses.quorum, missing);
+    }
+    return 0;
+}
+
+/* The bundle's central.pub is the pinned key and its checkpoint opens under
+ * the followed origin (and has the witnesses' quorum). */
 static int
 bundle_identity(dauys_checkpoint *cp, audit_source *src, dauys_follow *f, const char *bundle,
                 dauys_error *err)
@@ -1463,8 +1517,9 @@ bundle_identity(dauys_checkpoint *cp, audit_source *src, dauys_follow *f, const 
                (st = dauys_audit_source_read(&note, &len, src, "checkpoint", DAUYS_NOTE_MAX)) !=
                    DAUYS_OK) {
         dauys_error_set(err, st, "%s: missing or unreadable", path);
-    } else {
-        rc = dauys_checkpoint_open(cp, note, len, &f->key, f->kept.origin, path, err);
+    } else if ((rc = dauys_checkpoint_open(cp, note, len, &f->key, f->kept.origin, path, err)) ==
+               0) {
+        rc = bundle_cosigned(f, note, len, path, err);
     }
     dauys_free(key);
     dauys_free(note);

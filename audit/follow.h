@@ -21,6 +21,10 @@
  *   5. the entries, their leaf hashes and end offsets are appended and synced,
  *      then the checkpoint is written (atomically) last.
  *
+ * With a witness policy (C2SP tlog-cosignature), a checkpoint that would
+ * extend the kept one but is not cosigned by the quorum is reported and not
+ * kept: the kept state stays the last checkpoint trusted.
+ *
  * The state directory (docs/FORMATS.md section 13.2): `checkpoint` (the last
  * checkpoint verified, the commit point), `checkpoints/<SIZE>` (every one
  * verified), `entries` (the entries' bytes, one after the other), `leaves`
@@ -42,6 +46,7 @@
 
 #include "core/error.h"
 #include "core/merkle.h"
+#include "keys/cosig.h"
 #include "keys/keys.h"
 #include "keys/note.h"
 #include "net/net.h"
@@ -97,6 +102,11 @@ typedef struct dauys_follow {
     uint8_t last_entry[DAUYS_SHA256_BYTES]; /* SHA-256 of the last kept entry */
     uint64_t entries_bytes;
     uint64_t fetches, fetched_bytes; /* counters, for the caller's measurements */
+    /* The witnesses whose quorum makes a checkpoint trusted (count 0: none,
+     * every checkpoint signed by the key is): set by the caller after
+     * dauys_follow_open, before the first round. */
+    dauys_witness_policy witnesses;
+    uint64_t now; /* the time cosignatures are judged at (POSIX seconds); 0: the clock's */
 } dauys_follow;
 
 /*
@@ -116,10 +126,11 @@ int dauys_follow_open(dauys_follow *f, const char *state, const char *source,
 void dauys_follow_close(dauys_follow *f);
 
 typedef enum dauys_follow_outcome {
-    DAUYS_FOLLOW_SAME,  /* the log serves the kept checkpoint again */
-    DAUYS_FOLLOW_GREW,  /* a new checkpoint, verified and kept */
-    DAUYS_FOLLOW_FIRST, /* the first checkpoint of this state, verified and kept */
-    DAUYS_FOLLOW_FORK   /* a checkpoint that does not extend the kept one */
+    DAUYS_FOLLOW_SAME,       /* the log serves the kept checkpoint again */
+    DAUYS_FOLLOW_GREW,       /* a new checkpoint, verified and kept */
+    DAUYS_FOLLOW_FIRST,      /* the first checkpoint of this state, verified and kept */
+    DAUYS_FOLLOW_FORK,       /* a checkpoint that does not extend the kept one */
+    DAUYS_FOLLOW_UNWITNESSED /* a new checkpoint without the witnesses' quorum: not kept */
 } dauys_follow_outcome;
 
 typedef struct dauys_follow_round_info {
@@ -130,12 +141,16 @@ typedef struct dauys_follow_round_info {
     uint64_t entries;                  /* new entries verified */
     char why[DAUYS_ERROR_MESSAGE_MAX]; /* a fork: why */
     char evidence[PATH_MAX];           /* a fork: the directory the notes were kept in */
+    size_t cosigned;                   /* with witnesses: how many cosigned SEEN (valid, in time) */
+    char missing[1024];                /* with witnesses: those whose cosignature does not count */
 } dauys_follow_round_info;
 
 /*
- * One round (the steps above). Returns 0 for SAME, GREW, FIRST and FORK
- * (INFO says which; a fork's evidence is written before returning), -1 with
- * ERR for a verification failure (nothing kept) or when it could not run.
+ * One round (the steps above). Returns 0 for SAME, GREW, FIRST, FORK and
+ * UNWITNESSED (INFO says which; a fork's evidence is written before
+ * returning; an unwitnessed checkpoint is checked for a fork, then left),
+ * -1 with ERR for a verification failure (nothing kept) or when it could
+ * not run.
  */
 int dauys_follow_round(dauys_follow_round_info *info, dauys_follow *f, dauys_error *err) DAUYS_WUR;
 
@@ -190,8 +205,9 @@ typedef struct dauys_follow_bundle_info {
 /*
  * Checks the evidence bundle BUNDLE (directory or archive, read by the
  * audit's own source reader) against the state: its central.pub is the
- * pinned key, its checkpoint is signed by it under the followed origin and
- * is of its log, and for EVERY checkpoint kept in checkpoints/ the tree of
+ * pinned key, its checkpoint is signed by it under the followed origin,
+ * cosigned by the witnesses' quorum (if F has witnesses), and is of its log,
+ * and for EVERY checkpoint kept in checkpoints/ the tree of
  * that size agrees: the bundle's own log gives the kept root (kept sizes up
  * to the bundle's), or the observer's kept entries give the bundle's root
  * (kept sizes past it: the bundle is a prefix of the followed log).

@@ -20,6 +20,7 @@
 #include "core/alloc.h"
 #include "core/file.h"
 #include "audit/audit_internal.h"
+#include "audit/cosigners.h"
 #include "keys/note.h"
 #include "core/sha256.h"
 
@@ -44,6 +45,8 @@ static const struct {
     {"T1", "consistency", "the result's numbers equal an independent re-tally"},
     {"T2", "consistency", "the rule verdicts follow from the re-tally"},
     {"T3", "consistency", "the published HTML page and CSV show the signed result"},
+    {"W1", "witnesses",
+     "the checkpoint is cosigned by a quorum of the witnesses; the result's cosignatures verify"},
 };
 
 void
@@ -415,6 +418,93 @@ stray_bytes(void *ctx, uint64_t offset, uint64_t len, uint64_t entries)
         (unsigned long long) offset, (unsigned long long) len, after);
 }
 
+/* The value of the line "KEY: VALUE" of TEXT (LEN bytes) in *AT, *N; 0 if none. */
+static int
+statement_value(const char **at, size_t *n, const char *text, size_t len, const char *key)
+{
+    size_t klen = strlen(key), pos = 0;
+
+    while (pos < len) {
+        const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+        size_t ln = nl != NULL ? (size_t) (nl - line) : len - pos;
+        if (ln > klen && memcmp(line, key, klen) == 0) {
+            *at = line + klen;
+            *n = ln - klen;
+            return 1;
+        }
+        pos += ln + 1;
+    }
+    return 0;
+}
+
+/*
+ * W1 for result.txt (TEXT, LEN bytes): each "cosignature: NAME BASE64" line
+ * after its log-root line is a cosignature by a witness of the policy over
+ * the checkpoint the statement names ("ORIGIN\nLOG-SIZE\nLOG-ROOT\n", the
+ * statement's own values), each witness once. Not counted without witnesses.
+ */
+static void
+check_statement_cosignatures(audit *a, const char *text, size_t len)
+{
+    char origin[DAUYS_NOTE_NAME_MAX + 1], cp[DAUYS_CHECKPOINT_TEXT_MAX + 1], where[64];
+    const char *at, *end, *size = NULL, *root = NULL;
+    size_t first, count, size_len = 0, root_len = 0, cp_len = 0, line;
+    int seen[DAUYS_WITNESSES_MAX] = {0};
+    dauys_witness_policy known;
+    dauys_error err;
+
+    if (a->policy->count == 0) {
+        return;
+    }
+    /* the witnesses required, and the manifest's: a statement cosigned by
+     * the manifest's witnesses is not forged when others are required */
+    known = *a->policy;
+    for (size_t i = 0; i < a->m.witnesses.count && known.count < DAUYS_WITNESSES_MAX; i++) {
+        size_t j = 0;
+        while (j < known.count &&
+               memcmp(known.key[j].pk, a->m.witnesses.key[i].pk, sizeof known.key[j].pk) != 0) {
+            j++;
+        }
+        if (j == known.count) {
+            known.key[known.count++] = a->m.witnesses.key[i];
+        }
+    }
+    dauys_audit_statement_cosignatures(&first, &count, &at, &end, text, len);
+    dauys_manifest_origin(origin, sizeof origin, &a->m);
+    if (statement_value(&size, &size_len, text, len, "log-size: ") &&
+        statement_value(&root, &root_len, text, len, "log-root: ") &&
+        strlen(origin) + size_len + root_len + 3 < sizeof cp) {
+        cp_len = (size_t) snprintf(cp, sizeof cp, "%s\n%.*s\n%.*s\n", origin, (int) size_len, size,
+                                   (int) root_len, root);
+    }
+    for (line = first; at < end; line++) {
+        const char *nl = memchr(at, '\n', (size_t) (end - at));
+        const char *name = at + strlen("cosignature: ");
+        const char *stop = nl != NULL ? nl : end;
+        const char *space = memchr(name, ' ', (size_t) (stop - name));
+        size_t which;
+        uint64_t timestamp;
+
+        snprintf(where, sizeof where, "result.txt line %zu", line);
+        if (cp_len == 0) {
+            dauys_audit_check(a, W1, 0, where,
+                              "a cosignature, but the statement has no log-size and log-root "
+                              "lines it could be of");
+        } else if (space == NULL) {
+            dauys_audit_check(a, W1, 0, where, "not \"cosignature: NAME BASE64\"");
+        } else if (dauys_audit_cosignature_verify(
+                       &which, &timestamp, cp, cp_len, name, (size_t) (space - name), space + 1,
+                       (size_t) (stop - space - 1), &known, a->now, "cosignature", &err) != 0) {
+            dauys_audit_check(a, W1, 0, where, "%s", err.message);
+        } else {
+            dauys_audit_check(a, W1, !seen[which], where, "a second cosignature by witness %s",
+                              known.key[which].name);
+            seen[which] = 1;
+        }
+        at = nl != NULL ? nl + 1 : end;
+    }
+}
+
 /* The bundle's result.txt: the last result the log records, signed, re-tallied. */
 static void
 check_result(audit *a)
@@ -446,10 +536,55 @@ check_result(audit *a)
             dauys_audit_check(a, A4, 0, "result.txt", "not signed by the central key");
         }
         dauys_audit_statement_compare(a, text, len);
+        check_statement_cosignatures(a, text, len);
         dauys_audit_reports_check(a, text, len);
     }
     dauys_free(text);
     dauys_free(sig);
+}
+
+/*
+ * W1 for the bundle's checkpoint NOTE (LEN bytes; OPENED: A1 passed): at
+ * least the quorum of the policy's witnesses cosigned it, and no cosignature
+ * by one of them is bad or dated a day ahead. Not counted without witnesses;
+ * unchecked when the checkpoint is not the log's (A1).
+ */
+static void
+check_cosignatures(audit *a, const char *note, size_t len, int opened)
+{
+    const dauys_witness_policy *p = a->policy;
+    dauys_audit_witnessing *w = &a->sum->witnesses;
+    dauys_audit_cosigned c;
+    dauys_error err;
+    char missing[2048], one[400];
+
+    w->count = p->count;
+    w->quorum = p->quorum;
+    w->from_manifest = p == &a->m.witnesses;
+    if (p->count == 0) {
+        return; /* the checkpoint is not witnessed: the summary says so */
+    }
+    if (!opened) {
+        dauys_audit_unchecked(a, W1);
+        return;
+    }
+    if (dauys_audit_cosigned_check(&c, note, len, p, a->now, "checkpoint", &err) != 0) {
+        dauys_audit_check(a, W1, 0, "checkpoint", "%s", err.message);
+        return;
+    }
+    w->checked = 1;
+    w->cosigned = c.valid;
+    for (size_t i = 0; i < p->count; i++) {
+        dauys_status st = c.found[i].why.status;
+        if (!c.found[i].valid && st != DAUYS_OK && st != DAUYS_E_KEY_ID) {
+            dauys_audit_cosigned_describe(one, sizeof one, &c, p, i);
+            dauys_audit_check(a, W1, 0, "checkpoint", "witness %s", one);
+        }
+    }
+    dauys_audit_cosigned_missing(missing, sizeof missing, &c, p);
+    dauys_audit_check(a, W1, c.valid >= p->quorum, "checkpoint",
+                      "cosigned by %zu of %zu witnesses, quorum %zu not met: %s", c.valid, p->count,
+                      p->quorum, missing);
 }
 
 /* The signed checkpoint covers exactly the log the bundle holds (A1, I2). */
@@ -467,11 +602,14 @@ check_checkpoint(audit *a)
     if (note == NULL) {
         dauys_audit_check(a, A1, 0, "checkpoint", "the bundle has no checkpoint");
         dauys_audit_unchecked(a, I2);
+        check_cosignatures(a, NULL, 0, 0);
     } else if (dauys_checkpoint_open(&cp, note, len, &a->central, origin, "checkpoint", &err) !=
                0) {
         dauys_audit_check(a, A1, 0, "checkpoint", "%s", err.message);
         dauys_audit_unchecked(a, I2);
+        check_cosignatures(a, NULL, 0, 0);
     } else {
+        check_cosignatures(a, note, len, 1);
         a->sum->passed[A1]++;
         dauys_audit_check(a, I2,
                           dauys_merkle_range_root(root, &a->range) == 0 &&
@@ -611,6 +749,7 @@ after_log(audit *a, const dauys_audit_options *opt)
     char origin[DAUYS_NOTE_NAME_MAX + 1];
     deferred d;
 
+    a->policy = opt->witnesses != NULL ? opt->witnesses : &a->m.witnesses;
     database_start(&d, a);
     check_origin(a, opt->origin);
     dauys_manifest_origin(origin, sizeof origin, &a->m);
@@ -752,7 +891,8 @@ dauys_audit_verify(dauys_audit_summary *summary, const char *bundle, const dauys
                .sum = summary,
                .on_fail = opt->on_fail,
                .ctx = opt->ctx,
-               .threads = opt->threads};
+               .threads = opt->threads,
+               .now = opt->now};
     batcher *b = NULL;
     int rc = -1;
 

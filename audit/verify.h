@@ -15,6 +15,9 @@
  *                 C2 no precinct counted twice  C3 the database agrees
  *                 T1 re-tally = the result's numbers  T2 rule verdicts
  *   completeness  P1 the result's reporting and status claims
+ *   witnesses     W1 the checkpoint is cosigned by a quorum of the witnesses
+ *                    (the manifest's, or those the caller requires), and every
+ *                    cosignature the result statement carries verifies
  * docs/OBSERVERS.md explains each for readers, docs/FORMATS.md section 19
  * precisely.
  */
@@ -25,6 +28,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "keys/cosig.h"
 #include "keys/keys.h"
 #include "referendum/manifest.h"
 #include "keys/note.h"
@@ -38,7 +42,7 @@ typedef struct dauys_audit_finding {
 
 typedef void (*dauys_audit_fn)(const dauys_audit_finding *f, void *ctx);
 
-#define DAUYS_AUDIT_CHECKS 16
+#define DAUYS_AUDIT_CHECKS 17
 
 /*
  * What an audit or a receipt check checked, for its output: the referendum,
@@ -59,6 +63,15 @@ typedef struct dauys_audit_identity {
 void dauys_audit_identity_set(dauys_audit_identity *id, const char *origin, const dauys_pubkey *key,
                               int key_from_bundle);
 
+/* The witness policy an audit applied (W1), and what the checkpoint had. */
+typedef struct dauys_audit_witnessing {
+    size_t count;      /* witnesses in the policy; 0: none, the checkpoint is not witnessed */
+    size_t quorum;     /* how many must cosign */
+    size_t cosigned;   /* of them, how many cosigned the bundle's checkpoint (valid, in time) */
+    int from_manifest; /* the policy is the manifest's (else the caller's --witness) */
+    int checked;       /* the checkpoint's cosignatures could be checked */
+} dauys_audit_witnessing;
+
 /* 1 if ORIGIN has the form of a dauys log's origin: "dauys/REF/official" or
  * "dauys/REF/test", REF not empty and without a slash; 0 if not. */
 int dauys_audit_origin_valid(const char *origin);
@@ -75,6 +88,7 @@ typedef struct dauys_audit_summary {
                                              * not complete (protocols unreadable) */
     dauys_audit_identity checked;           /* the referendum of the logged manifest in
                                              * force, its origin, the key used */
+    dauys_audit_witnessing witnesses;       /* W1's policy and count */
 } dauys_audit_summary;
 
 /*
@@ -108,7 +122,10 @@ typedef struct dauys_audit_options {
     unsigned threads; /* threads reading and verifying protocols; 0: one per CPU.
                        * Callers with a custom allocator that is not thread-safe
                        * give 1 */
-    const dauys_audit_counting *counting; /* if not NULL: given the counting set */
+    const dauys_audit_counting *counting;  /* if not NULL: given the counting set */
+    const dauys_witness_policy *witnesses; /* if not NULL: the witnesses required, whatever
+                                            * the manifest names (W1); NULL: the manifest's */
+    uint64_t now; /* the time cosignatures are judged at (POSIX seconds); 0: the clock's */
 } dauys_audit_options;
 
 /*

@@ -44,6 +44,8 @@
 /* A checkpoint signed by the log and cosigned by every witness of a policy, NUL included. */
 #define DAUYS_COSIGNED_NOTE_MAX                                                                    \
     (DAUYS_CHECKPOINT_NOTE_MAX + DAUYS_WITNESSES_MAX * DAUYS_COSIG_LINE_MAX)
+/* The longest checkpoint text (its lines and extension lines) a cosignature covers. */
+#define DAUYS_COSIG_TEXT_MAX 8192
 /* The largest timestamp a cosignature may carry (the spec's 2^63 - 1). */
 #define DAUYS_COSIG_TIME_MAX INT64_MAX
 
@@ -90,9 +92,8 @@ int dauys_cosig_vkey_format(char *out, size_t size, const dauys_witness_key *w,
  * DAUYS_COSIG_LINE_MAX + 1 suffices). The line is verified with SK's public
  * half before it is returned.
  */
-int dauys_cosig_sign(char *line, size_t size, const char *text, size_t text_len,
-                     uint64_t timestamp, const char *name, const dauys_seckey *sk,
-                     dauys_error *err) DAUYS_WUR;
+int dauys_cosig_sign(char *line, size_t size, const char *text, size_t text_len, uint64_t timestamp,
+                     const char *name, const dauys_seckey *sk, dauys_error *err) DAUYS_WUR;
 
 /*
  * Verifies witness W's cosignature on the signed note NOTE (LEN bytes, at
@@ -104,8 +105,7 @@ int dauys_cosig_sign(char *line, size_t size, const char *text, size_t text_len,
  * or two lines by W.
  */
 int dauys_cosig_verify(uint64_t *timestamp, const char *note, size_t len,
-                       const dauys_witness_key *w, const char *name,
-                       dauys_error *err) DAUYS_WUR;
+                       const dauys_witness_key *w, const char *name, dauys_error *err) DAUYS_WUR;
 
 /* What a policy check found for one witness. */
 typedef struct dauys_cosig_found {
@@ -121,8 +121,8 @@ typedef struct dauys_cosig_found {
  * caller compares *VALID with P->quorum), or -1 with ERR if NOTE is not a
  * well-formed signed note.
  */
-int dauys_cosig_policy_check(size_t *valid, dauys_cosig_found *found, const char *note,
-                             size_t len, const dauys_witness_policy *p, const char *name,
+int dauys_cosig_policy_check(size_t *valid, dauys_cosig_found *found, const char *note, size_t len,
+                             const dauys_witness_policy *p, const char *name,
                              dauys_error *err) DAUYS_WUR;
 
 /*
@@ -137,26 +137,6 @@ int dauys_cosig_policy_check(size_t *valid, dauys_cosig_found *found, const char
  * (NOTE unchanged), DAUYS_E_TOO_LARGE if SIZE is too small.
  */
 int dauys_cosig_merge(char *note, size_t size, size_t *added, size_t *rejected, const char *lines,
-                      size_t lines_len, const dauys_witness_policy *p,
-                      dauys_error *err) DAUYS_WUR;
-
-/*
- * Splits signed note NOTE (LEN bytes) at its last blank line: *TEXT_LEN is
- * the length of its text (ending in a newline). DAUYS_E_FORMAT if it has no
- * blank line. For callers that must hash or cosign the text (the witness).
- */
-int dauys_note_text_length(size_t *text_len, const char *note, size_t len, const char *name,
-                           dauys_error *err) DAUYS_WUR;
-
-/*
- * As dauys_checkpoint_open, but the note text may carry extension lines
- * after the three checkpoint lines (non-empty lines; C2SP tlog-checkpoint
- * allows them and a witness must cosign them as they are): for a witness,
- * which serves logs dauys did not write. *TEXT_LEN (if not NULL): the length
- * of the whole note text, extension lines included.
- */
-int dauys_checkpoint_open_any(dauys_checkpoint *cp, size_t *text_len, const char *note, size_t len,
-                              const dauys_pubkey *pk, const char *expected_origin,
-                              const char *name, dauys_error *err) DAUYS_WUR;
+                      size_t lines_len, const dauys_witness_policy *p, dauys_error *err) DAUYS_WUR;
 
 #endif

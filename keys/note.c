@@ -15,13 +15,11 @@
 
 #include "core/decimal.h"
 #include "keys/note.h"
+#include "keys/note_internal.h"
 #include "keys/seckey.h"
 #include "core/sha256.h"
 #include "keys/text.h"
 
-/* "— ": U+2014 EM DASH in UTF-8, then a space. */
-#define EM_DASH_SPACE "\xE2\x80\x94 "
-#define EM_DASH_SPACE_LEN 4
 #define ED25519_TYPE 0x01
 /* An Ed25519 signature as a note carries it: key id || signature. */
 #define SIG_BIN_BYTES (DAUYS_NOTE_KEY_ID_BYTES + DAUYS_KEYS_SIG_BYTES)
@@ -112,8 +110,8 @@ is_unicode_space(uint32_t c)
  * DAUYS_NOTE_NAME_MAX bytes of UTF-8, without a Unicode space, '+' or
  * control character. Otherwise what is wrong, for an error message.
  */
-static const char *
-name_problem(const char *s, size_t n)
+const char *
+dauys_note_name_problem(const char *s, size_t n)
 {
     uint32_t cp;
     size_t k;
@@ -148,7 +146,7 @@ name_problem(const char *s, size_t n)
 static int
 check_key_name(const char *key_name, const char *field, dauys_error *err)
 {
-    const char *why = name_problem(key_name, strnlen(key_name, DAUYS_NOTE_NAME_MAX + 1));
+    const char *why = dauys_note_name_problem(key_name, strnlen(key_name, DAUYS_NOTE_NAME_MAX + 1));
 
     if (why != NULL) {
         return dauys_error_set(err, DAUYS_E_USAGE, "%s: %s", field, why);
@@ -160,8 +158,8 @@ check_key_name(const char *key_name, const char *field, dauys_error *err)
  * Checks that S (N bytes) is valid UTF-8 with no control character but
  * newline; errors are "NAME:LINE: ...".
  */
-static int
-check_text(const char *s, size_t n, const char *name, dauys_error *err)
+int
+dauys_note_check_text(const char *s, size_t n, const char *name, dauys_error *err)
 {
     unsigned line = 1;
     uint32_t cp;
@@ -182,8 +180,8 @@ check_text(const char *s, size_t n, const char *name, dauys_error *err)
 }
 
 /* Number of newlines in the N bytes at S. */
-static unsigned
-count_lines(const char *s, size_t n)
+unsigned
+dauys_note_count_lines(const char *s, size_t n)
 {
     unsigned lines = 0;
 
@@ -216,8 +214,8 @@ b64_value(char c)
  * of at least one byte (whole quads, '=' only as padding, unused bits zero),
  * else -1. One value thus has exactly one spelling.
  */
-static int
-b64_check(const char *s, size_t n, size_t *bytes)
+int
+dauys_note_b64_check(const char *s, size_t n, size_t *bytes)
 {
     size_t pad = 0;
     int last;
@@ -242,8 +240,8 @@ b64_check(const char *s, size_t n, size_t *bytes)
 }
 
 /* Decodes the first BYTES bytes of base64 S, already checked by b64_check. */
-static void
-b64_decode(uint8_t *out, size_t bytes, const char *s)
+void
+dauys_note_b64_decode(uint8_t *out, size_t bytes, const char *s)
 {
     uint32_t acc = 0;
     unsigned bits = 0;
@@ -322,8 +320,8 @@ typedef struct note_scan {
 } note_scan;
 
 /* Fails unless a note of LEN bytes is within DAUYS_NOTE_MAX. */
-static int
-check_note_size(size_t len, const char *name, dauys_error *err)
+int
+dauys_note_check_note_size(size_t len, const char *name, dauys_error *err)
 {
     if (len > DAUYS_NOTE_MAX) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s: note of %zu bytes, over the limit of %d",
@@ -336,8 +334,9 @@ check_note_size(size_t len, const char *name, dauys_error *err)
  * Finds the last blank line of NOTE: *SEP is the offset of its newline, and
  * so the length of the note text.
  */
-static int
-find_separator(size_t *sep, const char *note, size_t len, const char *name, dauys_error *err)
+int
+dauys_note_find_separator(size_t *sep, const char *note, size_t len, const char *name,
+                          dauys_error *err)
 {
     for (size_t i = len; i >= 2; i--) {
         if (note[i - 1] == '\n' && note[i - 2] == '\n') {
@@ -347,36 +346,28 @@ find_separator(size_t *sep, const char *note, size_t len, const char *name, dauy
     }
     return dauys_error_set(err, DAUYS_E_FORMAT,
                            "%s:%u: no blank line between the text and the signature lines", name,
-                           count_lines(note, len) + (len == 0 || note[len - 1] != '\n'));
+                           dauys_note_count_lines(note, len) + (len == 0 || note[len - 1] != '\n'));
 }
-
-/* One signature line, as parsed: it points into the note. */
-typedef struct note_sig {
-    const char *key_name;
-    size_t key_name_len;
-    const char *b64; /* the signature's canonical base64 */
-    size_t bytes;    /* its decoded length, key id included */
-    uint8_t id[DAUYS_NOTE_KEY_ID_BYTES];
-} note_sig;
 
 /*
  * Parses the signature line S (N bytes, no newline), line LINE of the note
  * NAME: "— KEY_NAME BASE64", BASE64 canonical and of at least 5 bytes.
  */
-static int
-parse_sig_line(note_sig *sig, const char *s, size_t n, const char *name, unsigned line,
-               dauys_error *err)
+int
+dauys_note_parse_sig_line(dauys_note_sig *sig, const char *s, size_t n, const char *name,
+                          unsigned line, dauys_error *err)
 {
     const char *sp, *why;
 
-    if (n < EM_DASH_SPACE_LEN || memcmp(s, EM_DASH_SPACE, EM_DASH_SPACE_LEN) != 0) {
+    if (n < DAUYS_NOTE_EM_DASH_SPACE_LEN ||
+        memcmp(s, DAUYS_NOTE_EM_DASH_SPACE, DAUYS_NOTE_EM_DASH_SPACE_LEN) != 0) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
                                "%s:%u: signature line: must start with an em dash (U+2014) "
                                "and a space",
                                name, line);
     }
-    s += EM_DASH_SPACE_LEN;
-    n -= EM_DASH_SPACE_LEN;
+    s += DAUYS_NOTE_EM_DASH_SPACE_LEN;
+    n -= DAUYS_NOTE_EM_DASH_SPACE_LEN;
     if ((sp = memchr(s, ' ', n)) == NULL) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
                                "%s:%u: signature line: no space between key name and signature",
@@ -384,12 +375,13 @@ parse_sig_line(note_sig *sig, const char *s, size_t n, const char *name, unsigne
     }
     sig->key_name = s;
     sig->key_name_len = (size_t) (sp - s);
-    if ((why = name_problem(s, sig->key_name_len)) != NULL) {
+    if ((why = dauys_note_name_problem(s, sig->key_name_len)) != NULL) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: signature line: key name %s", name,
                                line, why);
     }
     sig->b64 = sp + 1;
-    if (b64_check(sig->b64, n - sig->key_name_len - 1, &sig->bytes) != 0) {
+    sig->b64_len = n - sig->key_name_len - 1;
+    if (dauys_note_b64_check(sig->b64, sig->b64_len, &sig->bytes) != 0) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
                                "%s:%u: signature line: signature is not canonical base64", name,
                                line);
@@ -400,7 +392,7 @@ parse_sig_line(note_sig *sig, const char *s, size_t n, const char *name, unsigne
                                "a signature",
                                name, line, sig->bytes);
     }
-    b64_decode(sig->id, sizeof sig->id, sig->b64);
+    dauys_note_b64_decode(sig->id, sizeof sig->id, sig->b64);
     return 0;
 }
 
@@ -409,7 +401,7 @@ parse_sig_line(note_sig *sig, const char *s, size_t n, const char *name, unsigne
  * ignores it otherwise, as the spec requires, whatever its algorithm.
  */
 static int
-record_sig(note_scan *sc, const note_sig *sig, unsigned line, dauys_error *err)
+record_sig(note_scan *sc, const dauys_note_sig *sig, unsigned line, dauys_error *err)
 {
     if (sig->key_name_len != sc->key_name_len ||
         memcmp(sig->key_name, sc->key_name, sc->key_name_len) != 0 ||
@@ -436,8 +428,8 @@ static int
 scan_signatures(note_scan *sc, const char *note, size_t sep, size_t len, dauys_error *err)
 {
     const char *p = note + sep + 1, *end = note + len, *lf;
-    unsigned line = count_lines(note, sep) + 2;
-    note_sig sig;
+    unsigned line = dauys_note_count_lines(note, sep) + 2;
+    dauys_note_sig sig;
 
     if (p == end) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
@@ -453,7 +445,7 @@ scan_signatures(note_scan *sc, const char *note, size_t sep, size_t len, dauys_e
                                    "%s:%u: signature line: does not end in a newline", sc->name,
                                    line);
         }
-        if (parse_sig_line(&sig, p, (size_t) (lf - p), sc->name, line, err) != 0 ||
+        if (dauys_note_parse_sig_line(&sig, p, (size_t) (lf - p), sc->name, line, err) != 0 ||
             record_sig(sc, &sig, line, err) != 0) {
             return -1;
         }
@@ -473,7 +465,7 @@ verify_match(const note_scan *sc, const char *note, size_t text_len, const dauys
             err, DAUYS_E_KEY_ID, "%s: no signature by key %s (key id %02x%02x%02x%02x)", sc->name,
             sc->key_name, sc->key_id[0], sc->key_id[1], sc->key_id[2], sc->key_id[3]);
     }
-    b64_decode(bin, sizeof bin, sc->match);
+    dauys_note_b64_decode(bin, sizeof bin, sc->match);
     if (crypto_sign_verify_detached(bin + DAUYS_NOTE_KEY_ID_BYTES, (const unsigned char *) note,
                                     text_len, pk->pk) != 0) {
         return dauys_error_set(err, DAUYS_E_SIGNATURE, "%s:%u: signature by key %s does not verify",
@@ -490,8 +482,10 @@ dauys_note_verify(size_t *text_len, const char *note, size_t len, const char *ke
     size_t sep = 0;
 
     if (check_key_name(key_name, "key name", err) != 0 ||
-        key_id(sc.key_id, key_name, pk, err) != 0 || check_note_size(len, name, err) != 0 ||
-        check_text(note, len, name, err) != 0 || find_separator(&sep, note, len, name, err) != 0) {
+        key_id(sc.key_id, key_name, pk, err) != 0 ||
+        dauys_note_check_note_size(len, name, err) != 0 ||
+        dauys_note_check_text(note, len, name, err) != 0 ||
+        dauys_note_find_separator(&sep, note, len, name, err) != 0) {
         return -1;
     }
     sc.key_name_len = strlen(key_name);
@@ -518,7 +512,7 @@ check_sign_text(const char *text, size_t len, dauys_error *err)
     if (len == 0 || text[len - 1] != '\n') {
         return dauys_error_set(err, DAUYS_E_FORMAT, "note text: must end in a newline");
     }
-    return check_text(text, len, "note text", err);
+    return dauys_note_check_text(text, len, "note text", err);
 }
 
 /* Writes TEXT, the blank line and the signature line for SIG to OUT. */
@@ -530,7 +524,7 @@ write_note(char *out, size_t size, const char *text, const char *key_name,
     int n;
 
     (void) dauys_keys_text_to_base64(b64, sizeof b64, sig, SIG_BIN_BYTES);
-    n = snprintf(out, size, "%s\n" EM_DASH_SPACE "%s %s\n", text, key_name, b64);
+    n = snprintf(out, size, "%s\n" DAUYS_NOTE_EM_DASH_SPACE "%s %s\n", text, key_name, b64);
     if (n < 0 || (size_t) n >= size) {
         return dauys_error_set(err, DAUYS_E_USAGE, "signed note: output buffer too small");
     }
@@ -621,7 +615,7 @@ static int
 parse_origin(char origin[DAUYS_NOTE_NAME_MAX + 1], const char *s, size_t n, const keys_text *t,
              dauys_error *err)
 {
-    const char *why = name_problem(s, n);
+    const char *why = dauys_note_name_problem(s, n);
 
     if (why != NULL) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: origin: %s", t->name, t->line, why);
@@ -637,7 +631,7 @@ parse_root(uint8_t root[ROOT_BYTES], const char *s, size_t n, const keys_text *t
 {
     size_t bytes;
 
-    if (b64_check(s, n, &bytes) != 0) {
+    if (dauys_note_b64_check(s, n, &bytes) != 0) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: root hash: not canonical base64",
                                t->name, t->line);
     }
@@ -645,7 +639,7 @@ parse_root(uint8_t root[ROOT_BYTES], const char *s, size_t n, const keys_text *t
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: root hash: %zu bytes, not %d", t->name,
                                t->line, bytes, ROOT_BYTES);
     }
-    b64_decode(root, ROOT_BYTES, s);
+    dauys_note_b64_decode(root, ROOT_BYTES, s);
     return 0;
 }
 
@@ -667,9 +661,14 @@ parse_size(uint64_t *size, const char *s, size_t n, const keys_text *t, dauys_er
                            UINT64_MAX);
 }
 
-int
-dauys_checkpoint_parse(dauys_checkpoint *cp, const char *text, size_t len, const char *name,
-                       dauys_error *err)
+/*
+ * Parses checkpoint TEXT (LEN bytes) into CP. With ALLOW_EXTENSIONS, lines
+ * after the root hash are extension lines, each non-empty; without, none
+ * may follow.
+ */
+static int
+parse_checkpoint(dauys_checkpoint *cp, const char *text, size_t len, int allow_extensions,
+                 const char *name, dauys_error *err)
 {
     dauys_checkpoint c;
     keys_text t;
@@ -682,13 +681,29 @@ dauys_checkpoint_parse(dauys_checkpoint *cp, const char *text, size_t len, const
         next_line(&t, &s, &n, "root hash", err) != 0 || parse_root(c.root, s, n, &t, err) != 0) {
         return -1;
     }
-    if (t.pos < t.end) {
+    if (!allow_extensions && t.pos < t.end) {
         return dauys_error_set(err, DAUYS_E_FORMAT,
                                "%s:%u: extension line: not accepted (dauys checkpoints have none)",
                                name, t.line + 1);
     }
+    while (t.pos < t.end) {
+        if (next_line(&t, &s, &n, "extension line", err) != 0) {
+            return -1;
+        }
+        if (n == 0) {
+            return dauys_error_set(err, DAUYS_E_FORMAT, "%s:%u: extension line: empty", name,
+                                   t.line);
+        }
+    }
     *cp = c;
     return 0;
+}
+
+int
+dauys_checkpoint_parse(dauys_checkpoint *cp, const char *text, size_t len, const char *name,
+                       dauys_error *err)
+{
+    return parse_checkpoint(cp, text, len, 0, name, err);
 }
 
 int
@@ -710,7 +725,7 @@ peek_origin(char origin[DAUYS_NOTE_NAME_MAX + 1], const char *note, size_t len, 
 {
     const char *lf = memchr(note, '\n', len);
     size_t n = lf != NULL ? (size_t) (lf - note) : len;
-    const char *why = name_problem(note, n);
+    const char *why = dauys_note_name_problem(note, n);
 
     if (why != NULL) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "%s:1: origin: %s", name, why);
@@ -720,17 +735,20 @@ peek_origin(char origin[DAUYS_NOTE_NAME_MAX + 1], const char *note, size_t len, 
     return 0;
 }
 
-int
-dauys_checkpoint_open(dauys_checkpoint *cp, const char *note, size_t len, const dauys_pubkey *pk,
-                      const char *expected_origin, const char *name, dauys_error *err)
+/* dauys_checkpoint_open and dauys_checkpoint_open_any; *TEXT_LEN may be NULL. */
+static int
+open_checkpoint(dauys_checkpoint *cp, size_t *text_len, const char *note, size_t len,
+                const dauys_pubkey *pk, const char *expected_origin, int allow_extensions,
+                const char *name, dauys_error *err)
 {
     char origin[DAUYS_NOTE_NAME_MAX + 1];
     dauys_checkpoint c;
-    size_t text_len;
+    size_t tl;
 
-    if (check_note_size(len, name, err) != 0 || peek_origin(origin, note, len, name, err) != 0 ||
-        dauys_note_verify(&text_len, note, len, origin, pk, name, err) != 0 ||
-        dauys_checkpoint_parse(&c, note, text_len, name, err) != 0) {
+    if (dauys_note_check_note_size(len, name, err) != 0 ||
+        peek_origin(origin, note, len, name, err) != 0 ||
+        dauys_note_verify(&tl, note, len, origin, pk, name, err) != 0 ||
+        parse_checkpoint(&c, note, tl, allow_extensions, name, err) != 0) {
         return -1;
     }
     if (expected_origin != NULL && strcmp(c.origin, expected_origin) != 0) {
@@ -738,5 +756,37 @@ dauys_checkpoint_open(dauys_checkpoint *cp, const char *note, size_t len, const 
                                c.origin, expected_origin);
     }
     *cp = c;
+    if (text_len != NULL) {
+        *text_len = tl;
+    }
+    return 0;
+}
+
+int
+dauys_checkpoint_open(dauys_checkpoint *cp, const char *note, size_t len, const dauys_pubkey *pk,
+                      const char *expected_origin, const char *name, dauys_error *err)
+{
+    return open_checkpoint(cp, NULL, note, len, pk, expected_origin, 0, name, err);
+}
+
+int
+dauys_checkpoint_open_any(dauys_checkpoint *cp, size_t *text_len, const char *note, size_t len,
+                          const dauys_pubkey *pk, const char *expected_origin, const char *name,
+                          dauys_error *err)
+{
+    return open_checkpoint(cp, text_len, note, len, pk, expected_origin, 1, name, err);
+}
+
+int
+dauys_note_text_length(size_t *text_len, const char *note, size_t len, const char *name,
+                       dauys_error *err)
+{
+    size_t sep = 0;
+
+    if (dauys_note_check_note_size(len, name, err) != 0 ||
+        dauys_note_find_separator(&sep, note, len, name, err) != 0) {
+        return -1;
+    }
+    *text_len = sep;
     return 0;
 }

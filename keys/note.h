@@ -148,4 +148,23 @@ int dauys_checkpoint_open(dauys_checkpoint *cp, const char *note, size_t len,
                           const dauys_pubkey *pk, const char *expected_origin, const char *name,
                           dauys_error *err) DAUYS_WUR;
 
+/*
+ * Splits signed note NOTE (LEN bytes) at its last blank line: *TEXT_LEN is
+ * the length of its text (ending in a newline). DAUYS_E_FORMAT if it has no
+ * blank line. For callers that must hash or cosign the text (the witness).
+ */
+int dauys_note_text_length(size_t *text_len, const char *note, size_t len, const char *name,
+                           dauys_error *err) DAUYS_WUR;
+
+/*
+ * As dauys_checkpoint_open, but the note text may carry extension lines
+ * after the three checkpoint lines (non-empty lines; C2SP tlog-checkpoint
+ * allows them and a witness must cosign them as they are): for a witness,
+ * which serves logs dauys did not write. *TEXT_LEN (if not NULL): the length
+ * of the whole note text, extension lines included.
+ */
+int dauys_checkpoint_open_any(dauys_checkpoint *cp, size_t *text_len, const char *note, size_t len,
+                              const dauys_pubkey *pk, const char *expected_origin, const char *name,
+                              dauys_error *err) DAUYS_WUR;
+
 #endif

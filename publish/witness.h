@@ -32,22 +32,22 @@
  * 0 or equal to SIZE). Returns 0, or -1 with ERR (OLD_SIZE beyond the log:
  * DAUYS_E_PROOF).
  */
-typedef int (*dauys_cosigner_prove_fn)(dauys_merkle_proof *proof, uint64_t old_size,
-                                       uint64_t size, void *ctx, dauys_error *err);
+typedef int (*dauys_cosigner_prove_fn)(dauys_merkle_proof *proof, uint64_t old_size, uint64_t size,
+                                       void *ctx, dauys_error *err);
 
 typedef struct dauys_cosigner_options {
-    long timeout_ms;   /* per request, connect included; 0: 10,000 */
-    unsigned retries;  /* on no answer or 5xx/429; 0: none */
+    long timeout_ms;    /* per request, connect included; 0: 10,000 */
+    unsigned retries;   /* on no answer or 5xx/429; 0: none */
     const char *cacert; /* CA file for https, or NULL */
 } dauys_cosigner_options;
 
 /* What one witness URL did in the last round. */
 typedef struct dauys_cosigner_outcome {
-    const char *url;        /* the cosigner's copy */
-    long status;            /* last HTTP status, 0 if no answer */
-    size_t added;           /* cosignature lines added to the note from it */
-    uint64_t witness_size;  /* the size it said it had cosigned (409), or the new size */
-    dauys_error why;        /* when added == 0: why (no answer, a refusal and its body) */
+    const char *url;       /* the cosigner's copy */
+    long status;           /* last HTTP status, 0 if no answer */
+    size_t added;          /* cosignature lines added to the note from it */
+    uint64_t witness_size; /* the size it said it had cosigned (409), or the new size */
+    dauys_error why;       /* when added == 0: why (no answer, a refusal and its body) */
 } dauys_cosigner_outcome;
 
 typedef struct dauys_cosigner dauys_cosigner;

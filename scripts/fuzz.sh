@@ -26,6 +26,7 @@ work=${DAUYS_FUZZ_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 targets=(protocol manifest keys note logentry proof csv importmap tar page logstream decimal tilepath
     answer bundle)
+targets+=(cosigline) # issue 18: the audit's reading of the statement's cosignature lines
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -49,6 +50,9 @@ sed "s|^ballot: \(.*\)\$|ballot: \1\nwitness-quorum: 2\nwitness: $(cat "$work/wi
 seed keys "$d/keys/central.pub" "$d/keys/central.key" "$d/manifest.txt.minisig" \
     "$d"/incoming/AST-000[1-3].txt.minisig "$d"/keys/precincts/AST-000[1-3].pub
 seed note "$d/bundle/checkpoint"
+# the cosigned checkpoint of C2SP tlog-cosignature's example (keys/cosig.c)
+printf 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\xe2\x80\x94 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n\xe2\x80\x94 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n' \
+    >"$work/corpus/note/cosigned"
 mkdir -p "$work/corpus/logentry"
 awk -v dir="$work/corpus/logentry" '/^format: dauys-log 1$/ { n++ } { print > (dir "/entry" n) }' \
     "$d/bundle/log/entries.txt"
@@ -89,6 +93,9 @@ for b in "$work"/tiles/tile/entries/000.p/*; do
     # shellcheck disable=SC2059 # the format is the count's byte
     { printf "$(printf '\\%03o' "$(basename "$b")")"; cat "$b"; } >"$work/corpus/bundle/000-p"
 done
+mkdir -p "$work/corpus/cosigline" # the demo's statement with a cosignature line (W1)
+awk '{ print } /^log-root: / { print "cosignature: fuzz.example/w AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }' \
+    "$d/bundle/result.txt" >"$work/corpus/cosigline/result"
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
     cat "$d"/incoming/*.txt "$work/corpus/manifest/witnesses" "$d/bundle/log/entries.txt" \

@@ -33,6 +33,7 @@
 #include "audit/source.h"
 #include "publish/publish.h"
 #include "audit/verify.h"
+#include "keys/cosig.h"
 #include "store/workspace.h"
 
 #define PRECINCTS 10
@@ -56,10 +57,12 @@ enum {
     CK_P1,
     CK_T1,
     CK_T2,
-    CK_T3
+    CK_T3,
+    CK_W1
 };
 static const char *const check_ids[DAUYS_AUDIT_CHECKS] = {
-    "A1", "A2", "A3", "A4", "A5", "I1", "I2", "I3", "I4", "C1", "C2", "C3", "P1", "T1", "T2", "T3",
+    "A1", "A2", "A3", "A4", "A5", "I1", "I2", "I3", "I4",
+    "C1", "C2", "C3", "P1", "T1", "T2", "T3", "W1",
 };
 #define BIT(ck) (1u << (ck))
 #define UNKNOWN_ID_BIT (1u << 31)
@@ -395,6 +398,86 @@ counting_entry(const char *bundle, const char *precinct)
     return entry;
 }
 
+/* --- witnesses (W1) --------------------------------------------------------------------- */
+
+#define COSIG_TIME 1773600000u /* 2026-03-15 */
+
+/* Appends to BUNDLE's checkpoint the cosignatures of the witnesses whose bit
+ * is set in WHO, made with the C API at COSIG_TIME; fills P with all three. */
+static void
+cosign_checkpoint(const char *bundle, unsigned who, dauys_witness_policy *p)
+{
+    static const char *const names[3] = {"observers.example/a", "party.example/b",
+                                         "press.example/c"};
+    char *note, line[DAUYS_COSIG_LINE_MAX + 1], out[DAUYS_COSIGNED_NOTE_MAX];
+    size_t len, text_len, n;
+    dauys_error err;
+
+    memset(p, 0, sizeof *p);
+    note = slurp_in(bundle, "checkpoint", &len);
+    assert_int_equal(dauys_note_text_length(&text_len, note, len, "checkpoint", &err), 0);
+    memcpy(out, note, len);
+    n = len;
+    for (int i = 0; i < 3; i++) {
+        dauys_pubkey pk;
+        dauys_seckey *sk;
+        uint8_t seed[DAUYS_KEYS_SEED_BYTES];
+        memset(seed, 0x40 + i, sizeof seed);
+        assert_int_equal(dauys_keys_generate(&pk, &sk, &err), 0);
+        assert_int_equal(dauys_keys_from_seed(&pk, sk, seed, &err), 0);
+        assert_int_equal(dauys_cosig_key_init(&p->key[i], names[i], pk.pk, &err), 0);
+        if (who >> i & 1) {
+            assert_int_equal(
+                dauys_cosig_sign(line, sizeof line, note, text_len, COSIG_TIME, names[i], sk, &err),
+                0);
+            memcpy(out + n, line, strlen(line));
+            n += strlen(line);
+        }
+        dauys_keys_seckey_free(sk);
+    }
+    p->count = 3;
+    p->quorum = 2;
+    free(support_write(bundle, "checkpoint", out, n, 0644));
+    free(note);
+}
+
+/* W1 with the caller's witnesses: a quorum passes, one short fails, and a
+ * cosignature dated more than a day after the auditor's clock does not count;
+ * nothing else is affected. */
+static void
+test_witnesses(void **state)
+{
+    char *dir = copy_bundle("witnessed");
+    dauys_witness_policy p;
+    dauys_audit_summary sum;
+    dauys_audit_options opt = {.central = &fx.central_pk, .witnesses = &p, .now = COSIG_TIME};
+    dauys_error err;
+
+    (void) state;
+    cosign_checkpoint(dir, 3, &p); /* a and b */
+    assert_int_equal(dauys_audit_verify(&sum, dir, &opt, &err), 0);
+    assert_int_equal(failed_mask(&sum), 0);
+    assert_int_equal(sum.passed[CK_W1], 1);
+    assert_int_equal(sum.witnesses.cosigned, 2);
+    assert_int_equal(sum.witnesses.from_manifest, 0);
+
+    p.quorum = 3; /* c did not cosign */
+    assert_int_equal(dauys_audit_verify(&sum, dir, &opt, &err), 0);
+    assert_int_equal(failed_mask(&sum), BIT(CK_W1));
+    assert_int_equal(sum.failed[CK_W1], 1);
+
+    p.quorum = 2; /* the clock two days behind the cosignatures: none counts */
+    opt.now = COSIG_TIME - 2 * 86400;
+    assert_int_equal(dauys_audit_verify(&sum, dir, &opt, &err), 0);
+    assert_int_equal(failed_mask(&sum), BIT(CK_W1));
+    assert_int_equal(sum.failed[CK_W1], 3); /* a's and b's, and the quorum */
+    assert_int_equal(sum.witnesses.cosigned, 0);
+    opt.now = COSIG_TIME - 86400; /* a day behind: they count */
+    assert_int_equal(dauys_audit_verify(&sum, dir, &opt, &err), 0);
+    assert_int_equal(failed_mask(&sum), 0);
+    free(dir);
+}
+
 /* --- the clean bundles ------------------------------------------------------------------ */
 
 /* The check ids come in the documented order: the indexes used below are right. */
@@ -414,6 +497,7 @@ test_check_order(void **state)
     assert_string_equal(sum.group[CK_A1], "authenticity");
     assert_string_equal(sum.group[CK_T2], "consistency");
     assert_string_equal(sum.group[CK_T3], "consistency");
+    assert_string_equal(sum.group[CK_W1], "witnesses");
 }
 
 /* The clean final bundle: every check runs and passes, all 10 precincts are
@@ -432,8 +516,11 @@ test_clean_bundle_passes(void **state)
     opt.statement = &statement;
     opt.statement_len = &statement_len;
     assert_int_equal(dauys_audit_verify(&sum, fx.bundle, &opt, &err), 0);
+    /* the manifest names no witnesses: W1 is not counted, the summary says so */
+    assert_int_equal(sum.witnesses.count, 0);
+    assert_int_equal(sum.passed[CK_W1] + sum.failed[CK_W1] + sum.unchecked[CK_W1], 0);
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
-        if (sum.failed[i] != 0 || sum.unchecked[i] != 0 || sum.passed[i] == 0) {
+        if (i != CK_W1 && (sum.failed[i] != 0 || sum.unchecked[i] != 0 || sum.passed[i] == 0)) {
             fail_msg("check %s: passed %llu failed %llu unchecked %llu", check_ids[i],
                      (unsigned long long) sum.passed[i], (unsigned long long) sum.failed[i],
                      (unsigned long long) sum.unchecked[i]);
@@ -1590,6 +1677,7 @@ main(void)
         cmocka_unit_test(test_consistency_rolled_back),
         cmocka_unit_test(test_consistency_corrupted),
         cmocka_unit_test(test_log_stray_bytes),
+        cmocka_unit_test(test_witnesses),
         cmocka_unit_test(test_manifest_versions_linear),
     };
 

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "keys/cosig.h"
 #include "keys/keys.h"
 #include "audit/verify.h"
 
@@ -30,10 +31,54 @@ typedef struct audit_trust {
     const char *pub_file, *pub_b64, *origin;
     int bundle_key;   /* --trust-bundle-key */
     dauys_pubkey key; /* the pinned key, once audit_trust_load has run */
+    /* --witness VKEY (repeatable), in the order given, and --witness-quorum K
+     * (0: not given); audit_trust_load sets the quorum (K, else every one) */
+    dauys_witness_policy witnesses;
+    size_t witness_quorum;
+    int witness_bad; /* a --witness or --witness-quorum was refused (said on stderr) */
+    /* --manifest FILE (check, follow): the signed manifest whose witnesses
+     * apply when no --witness is given, and its origin */
+    const char *manifest;
+    int witnesses_from_manifest;
+    char manifest_origin[DAUYS_NOTE_NAME_MAX + 1];
 } audit_trust;
 
 /* getopt_long codes of the long-only options. */
-enum { AUDIT_OPT_TRUST_BUNDLE_KEY = 0x100, AUDIT_OPT_ORIGIN };
+enum {
+    AUDIT_OPT_TRUST_BUNDLE_KEY = 0x100,
+    AUDIT_OPT_ORIGIN,
+    AUDIT_OPT_WITNESS,
+    AUDIT_OPT_WITNESS_QUORUM,
+    AUDIT_OPT_MANIFEST
+};
+
+/* The long options of the witness policy (an initialiser list for struct
+ * option), for the commands that check cosignatures: verify, check, follow. */
+#define AUDIT_WITNESS_LONGOPTS                                                                     \
+    {"witness", required_argument, NULL, AUDIT_OPT_WITNESS},                                       \
+    {                                                                                              \
+        "witness-quorum", required_argument, NULL, AUDIT_OPT_WITNESS_QUORUM                        \
+    }
+
+/* --manifest FILE, for the commands that hold no bundle (check, follow). */
+#define AUDIT_MANIFEST_LONGOPT                                                                     \
+    {                                                                                              \
+        "manifest", required_argument, NULL, AUDIT_OPT_MANIFEST                                    \
+    }
+
+/* The lines of the usage texts on the witness options. */
+#define AUDIT_WITNESS_OPTIONS_USAGE                                                                \
+    "  --witness VKEY          a witness whose cosignature the checkpoint must carry\n"            \
+    "                          (NAME+KEYID+BASE64; repeatable): these witnesses, not\n"            \
+    "                          the manifest's\n"                                                   \
+    "  --witness-quorum K      how many of the --witness ones must cosign (default all)\n"
+
+/* The lines of the usage texts on --manifest. */
+#define AUDIT_MANIFEST_OPTIONS_USAGE                                                               \
+    "  --manifest FILE         the referendum's manifest, signed by the central key\n"             \
+    "                          (FILE.minisig beside it): its witnesses and quorum\n"               \
+    "                          apply when no --witness is given, and the checkpoint\n"             \
+    "                          must be of its origin\n"
 
 /* The long options of audit_trust (an initialiser list for struct option). */
 #define AUDIT_TRUST_LONGOPTS                                                                       \
@@ -57,6 +102,10 @@ int audit_trust_option(audit_trust *t, int c, const char *arg);
  */
 int audit_trust_load(audit_trust *t, const char *command, int bundle_key_allowed);
 
+/* The witnesses the user required with --witness, or else those of the
+ * --manifest; NULL if neither names any. */
+const dauys_witness_policy *audit_trust_witnesses(const audit_trust *t);
+
 /* The key to hand the library: the pinned one, or NULL for the bundle's own. */
 const dauys_pubkey *audit_trust_key(const audit_trust *t);
 
@@ -77,12 +126,14 @@ int audit_exit_for(const dauys_error *err);
 int audit_pin_origin(const char *got, const char *pinned, dauys_error *err);
 
 /*
- * Parses COMMAND's trust options into T and checks that exactly WANT
- * positional arguments follow (at argv + optind). Returns 1 after printing
- * --help, 0, or -1 after printing the usage or the reason to stderr.
+ * Parses COMMAND's trust options (and, if WITNESSES, the witness options
+ * and --manifest)
+ * into T and checks that exactly WANT positional arguments follow (at argv +
+ * optind). Returns 1 after printing --help, 0, or -1 after printing the
+ * usage or the reason to stderr.
  */
 int audit_parse(int argc, char **argv, const char *command, const char *usage, audit_trust *t,
-                int bundle_key_allowed, int want);
+                int bundle_key_allowed, int witnesses, int want);
 
 /* The lines of the usage texts on the trust options. */
 #define AUDIT_TRUST_OPTIONS_USAGE                                                                  \
@@ -101,12 +152,12 @@ typedef struct audit_three {
 } audit_three;
 
 /*
- * check and check-consistency: parses COMMAND's options (trust options and
- * three files; USAGE for --help and errors), reads the three files (each at
- * most MAX[i] bytes), runs VERIFY on them and frees them. Returns the exit
- * status: VERIFY's failure is reported.
+ * check and check-consistency: parses COMMAND's options (trust options, the
+ * witness options if WITNESSES, and three files; USAGE for --help and errors), reads the three
+ * files (each at most MAX[i] bytes), runs VERIFY on them and frees them. Returns the exit status:
+ * VERIFY's failure is reported.
  */
-int audit_check_three(int argc, char **argv, const char *command, const char *usage,
+int audit_check_three(int argc, char **argv, const char *command, const char *usage, int witnesses,
                       const size_t max[3], int (*verify)(audit_three *t));
 
 #endif

@@ -44,6 +44,6 @@ cmd_check_consistency(int argc, char **argv)
 {
     static const size_t max[3] = {DAUYS_NOTE_MAX, DAUYS_NOTE_MAX, DAUYS_PROOF_TEXT_MAX};
 
-    return audit_check_three(argc, argv, "check-consistency", check_consistency_usage, max,
+    return audit_check_three(argc, argv, "check-consistency", check_consistency_usage, 0, max,
                              verify_consistency);
 }

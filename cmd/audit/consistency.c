@@ -33,7 +33,7 @@ cmd_consistency(int argc, char **argv)
     dauys_proof_text proof;
     dauys_checkpoint old_cp, new_cp;
     dauys_error err;
-    int rc = audit_parse(argc, argv, "consistency", consistency_usage, &t, 0, 2);
+    int rc = audit_parse(argc, argv, "consistency", consistency_usage, &t, 0, 0, 2);
 
     if (rc != 0) {
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;

@@ -20,6 +20,7 @@
 static const char follow_usage[] =
     "usage: dauys-audit follow URL (-p CENTRAL.pub | -P KEY) --state DIR\n"
     "                          [--origin dauys/REF/MODE] [--copies DIR] [--bundle BUNDLE]\n"
+    "                          [--witness VKEY]... [--witness-quorum K] [--manifest FILE]\n"
     "                          [--once | --interval SECONDS]\n"
     "\n"
     "Follows a log published as C2SP tlog-tiles at URL (http:// or https://, or a\n"
@@ -30,7 +31,9 @@ static const char follow_usage[] =
     "its index and its hash chain, and the root from its own leaf hashes; then\n"
     "keeps the entries and the checkpoint in DIR. A checkpoint that does not\n"
     "extend the kept one is a FORK: both signed checkpoints are kept in\n"
-    "DIR/forks/ as evidence, and it exits 1.\n" AUDIT_TRUST_OPTIONS_USAGE
+    "DIR/forks/ as evidence, and it exits 1. With --witness (or the witnesses\n"
+    "of --manifest), a checkpoint not cosigned by their quorum is reported and\n"
+    "not kept.\n" AUDIT_TRUST_OPTIONS_USAGE AUDIT_WITNESS_OPTIONS_USAGE AUDIT_MANIFEST_OPTIONS_USAGE
     "  --state DIR             the follower's own state (created if needed); without\n"
     "                          --origin the first checkpoint's origin is trusted on\n"
     "                          first use and kept\n"
@@ -45,7 +48,8 @@ static const char follow_usage[] =
     "  --interval SECONDS      seconds between rounds (default 10); network errors are\n"
     "                          retried with backoff; SIGINT or SIGTERM stops\n"
     "exit status: 0 all checks pass, 1 a fork or a check failed (a copy missing or\n"
-    "not counted as you hold it, a bundle that disagrees), 2 could not run\n";
+    "not counted as you hold it, a bundle that disagrees; with --once, a checkpoint\n"
+    "without the witnesses' quorum), 2 could not run\n";
 
 enum { OPT_STATE = 0x200, OPT_COPIES, OPT_BUNDLE, OPT_ONCE, OPT_INTERVAL, OPT_CACERT };
 
@@ -75,6 +79,8 @@ parse(follow_args *a, int argc, char **argv)
                                              {"interval", required_argument, NULL, OPT_INTERVAL},
                                              {"cacert", required_argument, NULL, OPT_CACERT},
                                              AUDIT_TRUST_LONGOPTS,
+                                             AUDIT_WITNESS_LONGOPTS,
+                                             AUDIT_MANIFEST_LONGOPT,
                                              {NULL, 0, NULL, 0}};
     char *end;
     int c, interval_given = 0;
@@ -126,13 +132,37 @@ print_root(FILE *out, const uint8_t root[DAUYS_HASH_BYTES])
     }
 }
 
+/* With witnesses: how many cosigned the checkpoint seen, after a round's line. */
+static void
+print_cosigned(const dauys_follow_round_info *r, const dauys_follow *f)
+{
+    if (f->witnesses.count > 0) {
+        printf(", cosigned by %zu of %zu witnesses (quorum %zu)", r->cosigned, f->witnesses.count,
+               f->witnesses.quorum);
+    }
+}
+
 /* What a round did, on stdout (a fork on stderr too). */
 static void
 print_round(const dauys_follow_round_info *r, const dauys_follow *f, double seconds)
 {
     switch (r->outcome) {
+    case DAUYS_FOLLOW_UNWITNESSED:
+        printf("follow: checkpoint %llu: cosigned by %zu of %zu witnesses, quorum %zu not met: "
+               "not trusted; still %llu entries kept (",
+               (unsigned long long) r->seen.size, r->cosigned, f->witnesses.count,
+               f->witnesses.quorum, (unsigned long long) r->before.size);
+        cli_print_untrusted(stdout, r->missing);
+        printf(")\n");
+        cli_message("checkpoint %llu served by %s: cosigned by %zu of %zu witnesses, quorum %zu "
+                    "not met: not trusted",
+                    (unsigned long long) r->seen.size, f->source, r->cosigned, f->witnesses.count,
+                    f->witnesses.quorum);
+        break;
     case DAUYS_FOLLOW_SAME:
-        printf("follow: unchanged, %llu entries\n", (unsigned long long) r->seen.size);
+        printf("follow: unchanged, %llu entries", (unsigned long long) r->seen.size);
+        print_cosigned(r, f);
+        printf("\n");
         break;
     case DAUYS_FOLLOW_FIRST:
     case DAUYS_FOLLOW_GREW:
@@ -142,6 +172,7 @@ print_round(const dauys_follow_round_info *r, const dauys_follow *f, double seco
         print_root(stdout, r->seen.root);
         printf("..., origin ");
         cli_print_untrusted(stdout, r->seen.origin);
+        print_cosigned(r, f);
         if (r->outcome == DAUYS_FOLLOW_GREW) {
             printf(": extends the %llu kept\n", (unsigned long long) r->before.size);
         } else if (r->origin_first_use) {
@@ -275,7 +306,7 @@ pause_for(double seconds)
  * -1 for a network error worth retrying (reported).
  */
 static int
-one_round(dauys_follow *f, int *changed, int *forked)
+one_round(dauys_follow *f, int *changed, int *forked, int *unwitnessed)
 {
     dauys_follow_round_info info;
     dauys_error err;
@@ -283,6 +314,7 @@ one_round(dauys_follow *f, int *changed, int *forked)
 
     f->fetches = 0;
     *forked = 0;
+    *unwitnessed = 0;
     if (dauys_follow_round(&info, f, &err) != 0) {
         cli_report(&err);
         return err.status == DAUYS_E_NETWORK ? -1 : audit_exit_for(&err);
@@ -292,7 +324,8 @@ one_round(dauys_follow *f, int *changed, int *forked)
         *forked = 1;
         return CLI_EXIT_BAD;
     }
-    *changed = info.outcome != DAUYS_FOLLOW_SAME;
+    *unwitnessed = info.outcome == DAUYS_FOLLOW_UNWITNESSED;
+    *changed = info.outcome != DAUYS_FOLLOW_SAME && !*unwitnessed;
     return CLI_EXIT_OK;
 }
 
@@ -308,8 +341,8 @@ poll_rounds(dauys_follow *f, const follow_args *a)
     int rc, checks = CLI_EXIT_OK, failed = 0, first = 1;
 
     while (!stop_signal) {
-        int changed = 0, forked = 0;
-        rc = one_round(f, &changed, &forked);
+        int changed = 0, forked = 0, unwitnessed;
+        rc = one_round(f, &changed, &forked, &unwitnessed);
         if (rc == -1 || (rc == CLI_EXIT_BAD && !forked)) {
             failed |= rc == CLI_EXIT_BAD;
             cli_message("follow: %s; nothing was kept; retrying in %.0f s",
@@ -361,18 +394,22 @@ cmd_follow(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     dauys_net_options net_options = {.ca_file = a.cacert};
-    if (dauys_follow_open(&f, a.state, a.url, &a.trust.key, a.trust.origin, &net_options, &err) !=
-        0) {
+    const char *origin = a.trust.origin != NULL     ? a.trust.origin
+                         : a.trust.manifest != NULL ? a.trust.manifest_origin
+                                                    : NULL;
+    if (dauys_follow_open(&f, a.state, a.url, &a.trust.key, origin, &net_options, &err) != 0) {
         cli_report(&err);
         rc = audit_exit_for(&err);
     } else if (a.once) {
-        int forked;
-        rc = one_round(&f, &changed, &forked);
-        rc = rc == -1 ? CLI_EXIT_FAIL : rc;
+        int forked, unwitnessed;
+        f.witnesses = a.trust.witnesses;
+        rc = one_round(&f, &changed, &forked, &unwitnessed);
+        rc = rc == -1 ? CLI_EXIT_FAIL : rc == CLI_EXIT_OK && unwitnessed ? CLI_EXIT_BAD : rc;
         if (rc == CLI_EXIT_OK) {
             rc = after_round(&f, &a);
         }
     } else {
+        f.witnesses = a.trust.witnesses;
         rc = poll_rounds(&f, &a);
     }
     dauys_follow_close(&f);

@@ -31,7 +31,7 @@ cmd_prove(int argc, char **argv)
     audit_trust t;
     dauys_audit_identity checked;
     dauys_error err;
-    int rc = audit_parse(argc, argv, "prove", prove_usage, &t, 1, 2);
+    int rc = audit_parse(argc, argv, "prove", prove_usage, &t, 1, 0, 2);
 
     if (rc != 0) {
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;

@@ -12,7 +12,9 @@
 #include "core/alloc.h"
 #include "cmd/cli.h"
 #include "cmd/audit/audit_commands.h"
+#include "core/decimal.h"
 #include "core/file.h"
+#include "audit/cosigners.h"
 
 /* CLI_EXIT_BAD for evidence that fails, CLI_EXIT_FAIL for anything else. */
 int
@@ -28,10 +30,49 @@ audit_exit_for(const dauys_error *err)
     }
 }
 
+/* --witness VKEY: one more witness; refused (said) if malformed or given twice. */
+static void
+witness_option(audit_trust *t, const char *arg)
+{
+    dauys_witness_policy *p = &t->witnesses;
+    dauys_error err;
+
+    if (p->count == DAUYS_WITNESSES_MAX) {
+        cli_message("--witness: at most %d witnesses", DAUYS_WITNESSES_MAX);
+        t->witness_bad = 1;
+    } else if (dauys_cosig_vkey_parse(&p->key[p->count], arg, strlen(arg), "--witness", &err) !=
+               0) {
+        cli_report(&err);
+        t->witness_bad = 1;
+    } else {
+        for (size_t i = 0; i < p->count; i++) {
+            if (memcmp(p->key[i].pk, p->key[p->count].pk, sizeof p->key[i].pk) == 0) {
+                cli_message("--witness: witness %s is given twice", p->key[i].name);
+                t->witness_bad = 1;
+                return;
+            }
+        }
+        p->count++;
+    }
+}
+
 int
 audit_trust_option(audit_trust *t, int c, const char *arg)
 {
+    uint64_t k = 0;
+
     switch (c) {
+    case AUDIT_OPT_WITNESS: witness_option(t, arg); return 1;
+    case AUDIT_OPT_MANIFEST: t->manifest = arg; return 1;
+    case AUDIT_OPT_WITNESS_QUORUM:
+        if (dauys_decimal_parse(&k, arg, strlen(arg), DAUYS_WITNESSES_MAX) != 0 || k == 0) {
+            cli_message("--witness-quorum: expected a number of witnesses from 1 to %d, not "
+                        "\"%s\"",
+                        DAUYS_WITNESSES_MAX, arg);
+            t->witness_bad = 1;
+        }
+        t->witness_quorum = (size_t) k;
+        return 1;
     case 'p': t->pub_file = arg; return 1;
     case 'P': t->pub_b64 = arg; return 1;
     case AUDIT_OPT_TRUST_BUNDLE_KEY: t->bundle_key = 1; return 1;
@@ -40,11 +81,53 @@ audit_trust_option(audit_trust *t, int c, const char *arg)
     }
 }
 
+/* --manifest FILE: its witnesses (unless --witness gave some) and origin. */
+static int
+manifest_witnesses(audit_trust *t, const char *command)
+{
+    dauys_witness_policy p;
+    dauys_error err;
+
+    if (t->manifest == NULL) {
+        return 0;
+    }
+    if (dauys_audit_manifest_witnesses(&p, t->manifest_origin, sizeof t->manifest_origin,
+                                       t->manifest, &t->key, &err) != 0) {
+        cli_report(&err);
+        return -1;
+    }
+    if (t->origin != NULL && strcmp(t->origin, t->manifest_origin) != 0) {
+        cli_message("%s: --origin %s, but --manifest %s is the referendum of %s", command,
+                    t->origin, t->manifest, t->manifest_origin);
+        return -1;
+    }
+    if (t->witnesses.count == 0) {
+        t->witnesses = p;
+        t->witnesses_from_manifest = 1;
+    }
+    return 0;
+}
+
 int
 audit_trust_load(audit_trust *t, const char *command, int bundle_key_allowed)
 {
     int pinned = t->pub_file != NULL || t->pub_b64 != NULL;
 
+    if (t->witness_bad) {
+        return -1;
+    }
+    if (t->witness_quorum > 0 && t->witnesses.count == 0) {
+        cli_message("%s: --witness-quorum %zu without --witness (the quorum is of those)", command,
+                    t->witness_quorum);
+        return -1;
+    }
+    if (t->witness_quorum > 0 && t->witness_quorum > t->witnesses.count) {
+        cli_message("%s: --witness-quorum %zu: only %zu witnesses given with --witness (the "
+                    "quorum is of those)",
+                    command, t->witness_quorum, t->witnesses.count);
+        return -1;
+    }
+    t->witnesses.quorum = t->witness_quorum > 0 ? t->witness_quorum : t->witnesses.count;
     if (t->origin != NULL && !dauys_audit_origin_valid(t->origin)) {
         cli_message("%s: --origin: expected dauys/REFERENDUM/official or dauys/REFERENDUM/test, "
                     "not \"%s\"",
@@ -63,7 +146,9 @@ audit_trust_load(audit_trust *t, const char *command, int bundle_key_allowed)
         return -1;
     }
     if (pinned) {
-        return cli_load_pubkey(&t->key, t->pub_file, t->pub_b64);
+        return cli_load_pubkey(&t->key, t->pub_file, t->pub_b64) != 0
+                   ? -1
+                   : manifest_witnesses(t, command);
     }
     if (!t->bundle_key) {
         cli_message("%s: no trusted central key: give the central commission's public key, from "
@@ -81,6 +166,12 @@ audit_trust_load(audit_trust *t, const char *command, int bundle_key_allowed)
                 "signed it: anyone can make a bundle with a key of their own. Compare the key ID "
                 "it names with the central commission's published key, or give that key with -p.");
     return 0;
+}
+
+const dauys_witness_policy *
+audit_trust_witnesses(const audit_trust *t)
+{
+    return t->witnesses.count > 0 ? &t->witnesses : NULL;
 }
 
 const dauys_pubkey *
@@ -145,13 +236,16 @@ audit_pin_origin(const char *got, const char *pinned, dauys_error *err)
  */
 int
 audit_parse(int argc, char **argv, const char *command, const char *usage, audit_trust *t,
-            int bundle_key_allowed, int want)
+            int bundle_key_allowed, int witnesses, int want)
 {
     static const struct option longopts[] = {AUDIT_TRUST_LONGOPTS, {NULL, 0, NULL, 0}};
+    static const struct option witness_longopts[] = {
+        AUDIT_TRUST_LONGOPTS, AUDIT_WITNESS_LONGOPTS, AUDIT_MANIFEST_LONGOPT, {NULL, 0, NULL, 0}};
     int c;
 
     memset(t, 0, sizeof *t);
-    while ((c = getopt_long(argc, argv, "p:P:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:P:h", witnesses ? witness_longopts : longopts, NULL)) !=
+           -1) {
         if (c == 'h') {
             fputs(usage, stdout);
             return 1;
@@ -198,11 +292,11 @@ run_three(audit_three *t, const size_t max[3], int (*verify)(audit_three *t))
 }
 
 int
-audit_check_three(int argc, char **argv, const char *command, const char *usage,
+audit_check_three(int argc, char **argv, const char *command, const char *usage, int witnesses,
                   const size_t max[3], int (*verify)(audit_three *t))
 {
     audit_three t;
-    int rc = audit_parse(argc, argv, command, usage, &t.trust, 0, 3);
+    int rc = audit_parse(argc, argv, command, usage, &t.trust, 0, witnesses, 3);
 
     if (rc != 0) {
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;

@@ -13,14 +13,17 @@
 
 static const char verify_usage[] =
     "usage: dauys-audit verify (-p CENTRAL.pub | -P KEY | --trust-bundle-key)\n"
-    "                          [--origin dauys/REF/MODE] [--json] [-j N] BUNDLE\n"
+    "                          [--origin dauys/REF/MODE] [--witness VKEY]...\n"
+    "                          [--witness-quorum K] [--json] [-j N] BUNDLE\n"
     "\n"
     "Audits a bundle published by dauys publish, trusting none of its database,\n"
     "result or software: re-verifies the checkpoint, manifest, protocol and result\n"
     "signatures, the hash chain and the Merkle roots, re-derives every logged\n"
     "outcome from the files and the roster, re-tallies by plain summation against\n"
     "the signed result, checks that no file is unlogged, and compares the bundle's\n"
-    "database (read-only). Every failure is listed with its check id and place;\n"
+    "database (read-only), and checks that the checkpoint is cosigned by a quorum\n"
+    "of the manifest's witnesses (W1). Every failure is listed with its check id\n"
+    "and place;\n"
     "the summary names the referendum, mode, origin and key ID checked.\n"
     "BUNDLE is the bundle's directory or its archive (dauys archive), read in one\n"
     "pass.\n"
@@ -31,6 +34,11 @@ static const char verify_usage[] =
     "                          not who made it (anyone can): a warning says so\n"
     "  --origin dauys/REF/MODE the log you expect (MODE official or test): another\n"
     "                          referendum's or mode's log fails A5\n"
+    "  --witness VKEY          a witness whose cosignature the checkpoint must carry\n"
+    "                          (NAME+KEYID+BASE64; repeatable): these witnesses,\n"
+    "                          whatever the manifest names, fail W1 if they did not\n"
+    "                          cosign\n"
+    "  --witness-quorum K      how many of the --witness ones must cosign (default all)\n"
     "  --json                  machine-readable output\n"
     "  -j N                    threads reading and verifying protocols (default: one\n"
     "                          per CPU)\n"
@@ -72,6 +80,32 @@ reports_absent(unsigned absent, int json)
     return json ? list[absent & 3] : text[absent & 3];
 }
 
+/* The witness line of the summary (W1's policy and what the checkpoint had). */
+static void
+print_witnesses(const dauys_audit_witnessing *w, int json)
+{
+    const char *from = w->from_manifest ? "manifest" : "options";
+
+    if (json) {
+        printf("  \"witnesses\": {\"count\": %zu, \"quorum\": %zu, \"cosigned\": %zu, "
+               "\"from\": \"%s\", \"checked\": %s, \"witnessed\": %s},\n",
+               w->count, w->quorum, w->cosigned, from, w->checked ? "true" : "false",
+               w->count > 0 && w->checked && w->cosigned >= w->quorum ? "true" : "false");
+    } else if (w->count == 0) {
+        printf("witnesses: the manifest names none: the checkpoint is not witnessed (W1 not "
+               "counted)\n");
+    } else if (!w->checked) {
+        printf("witnesses: %zu (quorum %zu, %s): the checkpoint's cosignatures could not be "
+               "checked\n",
+               w->count, w->quorum, w->from_manifest ? "the manifest's" : "given with --witness");
+    } else {
+        printf("witnesses: the checkpoint is cosigned by %zu of %zu witnesses (quorum %zu, %s)%s\n",
+               w->cosigned, w->count, w->quorum,
+               w->from_manifest ? "the manifest's" : "given with --witness",
+               w->cosigned >= w->quorum ? "" : ": quorum not met, not trusted");
+    }
+}
+
 /* The summary after the failures: what was checked, counts per check, then
  * the verdict. */
 static void
@@ -86,14 +120,14 @@ print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
     }
     printf(json ? "  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
                   "\"expected\": %llu, \"database\": %s, \"reports_absent\": %s,\n"
-                  "  \"checks\": {\n"
-                : "%llu log entries, %llu protocols, %llu of %llu precincts counted%s%s\n\n"
-                  "check  group          passed  failed  unchecked\n",
+                : "%llu log entries, %llu protocols, %llu of %llu precincts counted%s%s\n",
            (unsigned long long) s->entries, (unsigned long long) s->protocols,
            (unsigned long long) s->counted, (unsigned long long) s->expected,
            json ? (s->database ? "true" : "false")
                 : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"),
            reports_absent(s->reports_absent, json));
+    print_witnesses(&s->witnesses, json);
+    printf(json ? "  \"checks\": {\n" : "\ncheck  group          passed  failed  unchecked\n");
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
         printf(json ? "    \"%s\": {\"group\": \"%s\", \"passed\": %llu, \"failed\": %llu, "
                       "\"unchecked\": %llu, \"title\": \"%s\"}%s\n"
@@ -113,8 +147,10 @@ print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
 int
 cmd_verify(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        AUDIT_TRUST_LONGOPTS, {"json", no_argument, NULL, 'J'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {AUDIT_TRUST_LONGOPTS,
+                                             AUDIT_WITNESS_LONGOPTS,
+                                             {"json", no_argument, NULL, 'J'},
+                                             {NULL, 0, NULL, 0}};
     uint64_t threads;
     int json[2] = {0, 0}, c;
     uint64_t failed = 0;
@@ -150,6 +186,7 @@ cmd_verify(int argc, char **argv)
     opt.central = audit_trust_key(&t);
     opt.trust_bundle_key = t.bundle_key;
     opt.origin = t.origin;
+    opt.witnesses = audit_trust_witnesses(&t);
     if (json[0]) {
         printf("{\n  \"bundle\": ");
         cli_json_string(stdout, argv[optind]);

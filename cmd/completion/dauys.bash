@@ -96,15 +96,15 @@ _dauys_audit() {
     local trust="-p --central-key -P --trust-bundle-key --origin"
     _dauys_complete_command \
         "verify retally prove check consistency check-consistency verify-signatures forensics follow" \
-        "verify:$trust --json -j" \
+        "verify:$trust --witness --witness-quorum --json -j" \
         "retally:-p --central-key -P --trust-bundle-key" \
         "prove:$trust" \
-        "check:-p --central-key -P --origin" \
+        "check:-p --central-key -P --origin --witness --witness-quorum --manifest" \
         "consistency:-p --central-key -P --origin" \
         "check-consistency:-p --central-key -P --origin" \
         "verify-signatures:-p -P" \
         "forensics:$trust --json --seed --question" \
-        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert"
+        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert --witness --witness-quorum --manifest"
 }
 
 complete -F _dauys dauys
