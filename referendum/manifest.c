@@ -189,7 +189,11 @@ parse_witness(dauys_manifest *m, const dauys_kv *kv, unsigned lines[], dauys_err
     }
     snprintf(label, sizeof label, "%s:%u: witness", kv->name, kv->line);
     if (dauys_cosig_vkey_parse(w, kv->value, kv->value_len, label, err) != 0) {
-        return -1;
+        dauys_error why = *err;
+        /* at its line, whatever the reason names */
+        return strncmp(why.message, label, strlen(label)) == 0
+                   ? -1
+                   : dauys_kv_fail(kv, err, "verifier key: %s", why.message);
     }
     for (size_t i = 0; i < p->count; i++) {
         if (strcmp(p->key[i].name, w->name) == 0) {

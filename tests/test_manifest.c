@@ -849,28 +849,41 @@ test_witnesses_refused(void **state)
     expect_reject(text, "m.txt:7: ballot: expected here, found \"witness-quorum\"");
     free(text);
     /* malformed verifier keys: the parser's reason, after the line and field */
-    static const char *const malformed[] = {
-        "w1",
-        "w1+00000000",
-        "w1+00000000+",
-        "w1+zzzzzzzz+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD",
-        "+00000000+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD",
-        "w1+00000000+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD", /* wrong id */
+    static const struct {
+        const char *vkey, *needle;
+    } malformed[] = {
+        {"w1", "m.txt:9: witness: verifier key: expected NAME+KEYID+KEY, found no '+'"},
+        {"w1+00000000", "m.txt:9: witness: verifier key: the key id must be 8 lower-case hex "
+                        "digits between two '+'"},
+        {"w1+00000000+", "m.txt:9: witness: verifier key: key is not canonical base64"},
+        {"w1+0000000A+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD",
+         "m.txt:9: witness: verifier key: the key id must be 8 lower-case hex digits"},
+        {"w1+zzzzzzzz+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD",
+         "m.txt:9: witness: verifier key: the key id must be 8 lower-case hex digits"},
+        {"+00000000+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD",
+         "m.txt:9: witness: verifier key: name is empty"},
+        {"w1+00000000+BCyW1oUDjtEKfT7BTCP/8Yyt5I9avdjiYyL8+qMHXceD",
+         "m.txt:9: witness: verifier key: key id 00000000 is not the one of this name and key "
+         "("},
     };
     for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
-        snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", malformed[i]);
-        reject_witness_lines(lines, "m.txt:9: witness: ");
+        snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", malformed[i].vkey);
+        reject_witness_lines(lines, malformed[i].needle);
     }
-    forge_vkey(bad, sizeof bad, "w1", 0x01,
-               wit[0].pk); /* a note key (type 0x01), not a witness's */
+    /* a signed-note key (type 0x01), not a witness's */
+    forge_vkey(bad, sizeof bad, "w1", 0x01, wit[0].pk);
     snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", bad);
-    reject_witness_lines(lines, "m.txt:9: witness: ");
-    forge_vkey(bad, sizeof bad, "w1", 0x04, zero); /* a weak key, its id right */
+    reject_witness_lines(lines, "m.txt:9: witness: verifier key: type 0x01, not 0x04 (a "
+                                "cosignature/v1 Ed25519 witness key)");
+    /* a weak key, its id right: at its line too */
+    forge_vkey(bad, sizeof bad, "w1", 0x04, zero);
     snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", bad);
-    reject_witness_lines(lines, "m.txt:9: witness: ");
+    reject_witness_lines(lines, "m.txt:9: witness: verifier key: witness w1: public key is a "
+                                "point of small order");
+    /* one character of the key changed: the id no longer matches */
     snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\n", vkey[0]);
-    lines[strlen(lines) - 3] ^= 1; /* one bit of the key flipped: the id no longer matches */
-    reject_witness_lines(lines, "m.txt:9: witness: ");
+    lines[strlen(lines) - 3] = lines[strlen(lines) - 3] == 'A' ? 'B' : 'A';
+    reject_witness_lines(lines, "m.txt:9: witness: verifier key: key id ");
     /* the same name twice (another key), the same key twice (another name) */
     forge_vkey(bad, sizeof bad, wit[0].name, 0x04, wit[2].pk);
     snprintf(lines, sizeof lines, "witness-quorum: 1\nwitness: %s\nwitness: %s\nwitness: %s\n",

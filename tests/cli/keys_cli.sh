@@ -257,9 +257,9 @@ expect_ok "keygen --witness, encrypted (--kdf interactive)" "witness: w2+" \
     "$DAUYS" keygen --kdf interactive --password-file pw --witness w2 -o wk2
 expect_ok "  ... its secret key signs with the password" "signed" \
     "$DAUYS" sign doc -k wk2.key --password-file pw -x doc.wk2
-for bad in "two words" "a+b" ""; do
-    expect_exit "keygen --witness refuses the key name \"$bad\"" 2 "name" \
-        "$DAUYS" keygen --unencrypted --witness "$bad" -o wbad
+for bad in "two words:contains a space" "a+b:contains '+'" ":is empty"; do
+    expect_exit "keygen --witness refuses the key name \"${bad%%:*}\"" 2 "witness name: ${bad#*:}" \
+        "$DAUYS" keygen --unencrypted --witness "${bad%%:*}" -o wbad
     check "  ... and writes nothing" absent wbad.pub wbad.key wbad.vkey
 done
 expect_exit "keygen --witness without -o (with --precincts)" 2 "usage" \
