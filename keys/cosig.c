@@ -135,6 +135,7 @@ dauys_cosig_vkey_parse(dauys_witness_key *w, const char *vkey, size_t len, const
     const char *plus = memchr(vkey, '+', len), *why;
     uint8_t pk[DAUYS_KEYS_PUBLIC_BYTES], id[DAUYS_NOTE_KEY_ID_BYTES];
     dauys_witness_key k;
+    dauys_error why_init;
     size_t name_len, rest;
 
     if (plus == NULL) {
@@ -157,8 +158,9 @@ dauys_cosig_vkey_parse(dauys_witness_key *w, const char *vkey, size_t len, const
     }
     memcpy(k.name, vkey, name_len);
     k.name[name_len] = '\0';
-    if (dauys_cosig_key_init(&k, k.name, pk, err) != 0) {
-        return -1;
+    if (dauys_cosig_key_init(&k, k.name, pk, &why_init) != 0) {
+        return dauys_error_set(err, why_init.status, "%s: verifier key: %s", label,
+                               why_init.message);
     }
     if (memcmp(k.id, id, sizeof id) != 0) {
         return dauys_error_set(err, DAUYS_E_FORMAT,

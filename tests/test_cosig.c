@@ -331,6 +331,16 @@ test_vkeys(void **state)
 
         assert_int_equal(dauys_cosig_key_init(&w, "w", weak, &err), -1);
         assert_int_equal(err.status, DAUYS_E_FORMAT);
+        /* ... and in a vkey, named with the caller's label. */
+        uint8_t bin[33] = {0x04, 1}, idin[2 + 2 + 32] = {'w', '\n', 0x04, 1}, h[32];
+        char b64[45];
+
+        crypto_hash_sha256(h, idin, 3 + 32);
+        sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+        snprintf(bad, sizeof bad, "w+%02x%02x%02x%02x+%s", h[0], h[1], h[2], h[3], b64);
+        assert_int_equal(dauys_cosig_vkey_parse(&w, bad, strlen(bad), "m.txt:9", &err), -1);
+        assert_int_equal(err.status, DAUYS_E_FORMAT);
+        assert_non_null(strstr(err.message, "m.txt:9: verifier key: witness w: public key"));
     }
 }
 

@@ -117,7 +117,7 @@ wait_round "$size1"
 expect_eq "a checkpoint of the first half, cosigned by all three" 3 "$(cosigned "$CP")"
 check "  ... and signed by the central key" "$AUDIT" follow "$SERVE_URL" -p in/keys/central.pub \
     --origin "$ORIGIN" --state obs --once "${POLICY[@]}"
-expect_ok "/v1/status reports the quorum met" '"witnesses"' curl -s "$SERVE_URL/v1/status"
+expect_ok "/v1/status reports the quorum met" '"quorum_met": true' curl -s "$SERVE_URL/v1/status"
 
 section "one witness down: the quorum holds"
 witness_stop 2
@@ -134,6 +134,7 @@ witness_stop 1
 "$DAUYS" submit --server "$SERVE_URL" -q $(cat second.b) >/dev/null 2>&1
 wait_round "$(serve_log_size ws)"
 expect_eq "one cosignature with two witnesses down" 1 "$(cosigned "$CP")"
+expect_ok "/v1/status says the quorum is not met" '"quorum_met": false' curl -s "$SERVE_URL/v1/status"
 expect_exit "the observer refuses to trust it" 1 "quorum" \
     "$AUDIT" follow "$SERVE_URL" -p in/keys/central.pub --origin "$ORIGIN" --state obs --once \
     "${POLICY[@]}"
