@@ -56,7 +56,8 @@
 # (2000), DAUYS_CRASH_KILLS (4), DAUYS_DISKFULL_PROTOCOLS (2000, its own),
 # DAUYS_REPLAY_COPIES (1: replay_cli.sh's large file is the CSV once, 7,896
 # rows), DAUYS_FORENSICS_PRECINCTS (400), DAUYS_SERVE_PRECINCTS (300: dauys
-# serve, dauys submit and dauys-audit follow at once); and DAUYS_PROBE_TIMEOUT (600 s
+# serve, dauys submit and dauys-audit follow at once), DAUYS_WITNESS_E2E_PRECINCTS
+# (120: serve, three witnesses, follow, publish and verify); and DAUYS_PROBE_TIMEOUT (600 s
 # here) for tests/tools/coredump_probe.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,20 +81,22 @@ export DAUYS_DISKFULL_PROTOCOLS=${DAUYS_DISKFULL_PROTOCOLS:-2000}
 export DAUYS_REPLAY_COPIES=${DAUYS_REPLAY_COPIES:-1}
 export DAUYS_FORENSICS_PRECINCTS=${DAUYS_FORENSICS_PRECINCTS:-400}
 export DAUYS_SERVE_PRECINCTS=${DAUYS_SERVE_PRECINCTS:-300}
+export DAUYS_WITNESS_E2E_PRECINCTS=${DAUYS_WITNESS_E2E_PRECINCTS:-120}
 # secrets_cli.sh's probe waits for import-csv's first line (60 s natively).
 export DAUYS_PROBE_TIMEOUT=${DAUYS_PROBE_TIMEOUT:-600}
 
 # Tests that kill dauys with SIGKILL on purpose (crash_cli.sh: kill -9 during
 # an ingest; serve_crash_cli.sh: of dauys serve under load): the killed
 # processes' logs end without valgrind's report.
-sigkill_tests=" crash serve_crash "
+sigkill_tests=" crash serve_crash witness_crash "
 
 # The default tier's subset (scripts/test.sh): every program and every command
 # of both at least once, chosen by measuring which test runs which command
 # (docs/TESTING.md, "Memory checking"). consistency and check-consistency run
 # only in audit (with reseal), proof only in ingest, verify-signatures only in
-# keys; publish has report, archive has archive and demo, import import-csv.
-subset_tests="audit keys ingest publish archive import serve"
+# keys; publish has report, archive has archive and demo, import import-csv;
+# witness_e2e has dauys-audit witness, and the cosigner in serve and publish.
+subset_tests="audit keys ingest publish archive import serve witness_e2e"
 
 tests=()
 whole=0 # 1: all the tests or the subset, so every command must have run

@@ -65,7 +65,7 @@ _dauys_argument() {
         --consistency | --question | --origin | --stuff | --listen | --interval | --threads | \
         --max-connections | --idle-timeout | --request-deadline | --server | --retries | \
         --timeout) ;; # a value to type: no completion
-    --witness | --witness-timeout) ;; # a URL, seconds
+    --witness | --witness-timeout | --witness-quorum | --name) ;; # a URL or vkey, seconds, a count, a key name
     *) return 1 ;;
     esac
     return 0
