@@ -46,6 +46,7 @@
 
 #include "core/error.h"
 #include "core/merkle.h"
+#include "audit/tlog_witness.h"
 #include "keys/cosig.h"
 #include "keys/keys.h"
 #include "keys/note.h"
@@ -215,5 +216,27 @@ typedef struct dauys_follow_bundle_info {
  */
 int dauys_follow_check_bundle(dauys_follow_bundle_info *info, dauys_follow *f, const char *bundle,
                               dauys_error *err) DAUYS_WUR;
+
+/* --- the follower as a witness (dauys-audit follow --cosign) -------------- */
+
+/* The cosigned checkpoint's file in the follower's state directory. */
+#define DAUYS_FOLLOW_COSIGNED "cosigned"
+
+/*
+ * Offers the checkpoint F keeps to the witness W (audit/tlog_witness.h, in
+ * this process) as a log would (C2SP tlog-witness): first from size 0, then,
+ * when W names the size it cosigned last (409, text/x.tlog.size), from that
+ * size with a consistency proof built from F's own leaf hashes. A is W's
+ * last answer (status 0: F keeps nothing yet, nothing asked). On 200, the
+ * kept note with W's cosignature line is written to STATE/cosigned
+ * (replaced atomically, 0644), for the observer to publish. W's refusals
+ * (a fork of what it cosigned: 409, kept as evidence by W) are answers, not
+ * errors. *AHEAD: the size W cosigned last when it is beyond the kept
+ * checkpoint (its state shared with a witness a log asks; nothing offered
+ * then, nothing written), else 0. Returns 0, or -1 with ERR (the leaves
+ * unreadable, out of memory, the file not written).
+ */
+int dauys_follow_cosign(dauys_witness_answer *a, uint64_t *ahead, dauys_follow *f, dauys_witness *w,
+                        uint64_t now, dauys_error *err) DAUYS_WUR;
 
 #endif

@@ -4,6 +4,7 @@
  * else a round every --interval seconds until SIGINT or SIGTERM.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +22,8 @@ static const char follow_usage[] =
     "usage: dauys-audit follow URL (-p CENTRAL.pub | -P KEY) --state DIR\n"
     "                          [--origin dauys/REF/MODE] [--copies DIR] [--bundle BUNDLE]\n"
     "                          [--witness VKEY]... [--witness-quorum K] [--manifest FILE]\n"
-    "                          [--once | --interval SECONDS]\n"
+    "                          [--cosign KEY --cosign-name NAME [--cosign-state DIR]\n"
+    "                           [--password-file F]] [--once | --interval SECONDS]\n"
     "\n"
     "Follows a log published as C2SP tlog-tiles at URL (http:// or https://, or a\n"
     "directory holding checkpoint and tile/). Each round: verifies the checkpoint\n"
@@ -44,18 +46,38 @@ static const char follow_usage[] =
     "                          log agrees with every checkpoint kept in DIR\n"
     "  --cacert FILE           trust the certificate authorities in FILE (PEM) for\n"
     "                          https, instead of the system's\n"
+    "  --cosign KEY            act as a witness too (C2SP tlog-witness rules): offer\n"
+    "  --cosign-name NAME      each checkpoint kept to the witness NAME with its key\n"
+    "                          KEY, and write the checkpoint with its cosignature to\n"
+    "                          DIR/cosigned, for you to publish\n"
+    "  --cosign-state DIR      the witness's own state (default: DIR/witness); keep it\n"
+    "  --password-file F       KEY's password from the first line of F\n"
     "  --once                  one round, then exit\n"
     "  --interval SECONDS      seconds between rounds (default 10); network errors are\n"
     "                          retried with backoff; SIGINT or SIGTERM stops\n"
     "exit status: 0 all checks pass, 1 a fork or a check failed (a copy missing or\n"
-    "not counted as you hold it, a bundle that disagrees; with --once, a checkpoint\n"
-    "without the witnesses' quorum), 2 could not run\n";
+    "not counted as you hold it, a bundle that disagrees, --cosign's witness\n"
+    "refusing a checkpoint kept; with --once, a checkpoint without the witnesses'\n"
+    "quorum), 2 could not run\n";
 
-enum { OPT_STATE = 0x200, OPT_COPIES, OPT_BUNDLE, OPT_ONCE, OPT_INTERVAL, OPT_CACERT };
+enum {
+    OPT_STATE = 0x200,
+    OPT_COPIES,
+    OPT_BUNDLE,
+    OPT_ONCE,
+    OPT_INTERVAL,
+    OPT_CACERT,
+    OPT_COSIGN,
+    OPT_COSIGN_NAME,
+    OPT_COSIGN_STATE,
+    OPT_PASSWORD_FILE
+};
 
 typedef struct follow_args {
     audit_trust trust;
     const char *url, *state, *copies, *bundle, *cacert;
+    const char *cosign_key, *cosign_name, *cosign_state;
+    cli_password_source pw;
     int once;
     long interval;
 } follow_args;
@@ -72,16 +94,21 @@ on_stop(int sig)
 static int
 parse(follow_args *a, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"state", required_argument, NULL, OPT_STATE},
-                                             {"copies", required_argument, NULL, OPT_COPIES},
-                                             {"bundle", required_argument, NULL, OPT_BUNDLE},
-                                             {"once", no_argument, NULL, OPT_ONCE},
-                                             {"interval", required_argument, NULL, OPT_INTERVAL},
-                                             {"cacert", required_argument, NULL, OPT_CACERT},
-                                             AUDIT_TRUST_LONGOPTS,
-                                             AUDIT_WITNESS_LONGOPTS,
-                                             AUDIT_MANIFEST_LONGOPT,
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"state", required_argument, NULL, OPT_STATE},
+        {"copies", required_argument, NULL, OPT_COPIES},
+        {"bundle", required_argument, NULL, OPT_BUNDLE},
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"cacert", required_argument, NULL, OPT_CACERT},
+        {"cosign", required_argument, NULL, OPT_COSIGN},
+        {"cosign-name", required_argument, NULL, OPT_COSIGN_NAME},
+        {"cosign-state", required_argument, NULL, OPT_COSIGN_STATE},
+        {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+        AUDIT_TRUST_LONGOPTS,
+        AUDIT_WITNESS_LONGOPTS,
+        AUDIT_MANIFEST_LONGOPT,
+        {NULL, 0, NULL, 0}};
     char *end;
     int c, interval_given = 0;
 
@@ -95,6 +122,10 @@ parse(follow_args *a, int argc, char **argv)
         case OPT_BUNDLE: a->bundle = optarg; break;
         case OPT_ONCE: a->once = 1; break;
         case OPT_CACERT: a->cacert = optarg; break;
+        case OPT_COSIGN: a->cosign_key = optarg; break;
+        case OPT_COSIGN_NAME: a->cosign_name = optarg; break;
+        case OPT_COSIGN_STATE: a->cosign_state = optarg; break;
+        case OPT_PASSWORD_FILE: a->pw.file = optarg; break;
         case OPT_INTERVAL:
             errno = 0;
             a->interval = strtol(optarg, &end, 10);
@@ -112,6 +143,13 @@ parse(follow_args *a, int argc, char **argv)
                 return -1;
             }
         }
+    }
+    if ((a->cosign_key == NULL) != (a->cosign_name == NULL) ||
+        (a->cosign_key == NULL && (a->cosign_state != NULL || a->pw.file != NULL))) {
+        cli_message("follow: --cosign KEY and --cosign-name NAME go together (--cosign-state and "
+                    "--password-file only with them)");
+        fputs(follow_usage, stderr);
+        return -1;
     }
     if (argc - optind != 1 || a->state == NULL || (a->once && interval_given)) {
         if (a->once && interval_given) {
@@ -275,11 +313,79 @@ check_bundle(dauys_follow *f, const char *bundle)
     return 0;
 }
 
+/* --cosign: the follower's own witness, opened once a kept checkpoint names the origin. */
+typedef struct follow_witness {
+    dauys_seckey *sk;
+    dauys_witness *w;
+    dauys_witness_config cfg; /* kept as long as W */
+    char dir[PATH_MAX];
+} follow_witness;
+
+static follow_witness cosigner;
+
+/* Opens the witness of --cosign for the log F keeps. */
+static int
+open_cosigner(follow_witness *fw, const dauys_follow *f, const follow_args *a, dauys_error *err)
+{
+    int n = a->cosign_state != NULL ? snprintf(fw->dir, sizeof fw->dir, "%s", a->cosign_state)
+                                    : snprintf(fw->dir, sizeof fw->dir, "%s/witness", f->state);
+
+    if (n < 0 || (size_t) n >= sizeof fw->dir) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "--cosign-state: path too long");
+    }
+    memset(&fw->cfg, 0, sizeof fw->cfg);
+    fw->cfg.state_dir = fw->dir;
+    fw->cfg.name = a->cosign_name;
+    fw->cfg.sk = fw->sk;
+    fw->cfg.count = 1;
+    fw->cfg.log[0].origin = f->kept.origin;
+    fw->cfg.log[0].key = f->key;
+    return dauys_witness_open(&fw->w, &fw->cfg, err);
+}
+
+/* With --cosign: offers the kept checkpoint to the follower's witness; the exit status. */
+static int
+cosign_kept(follow_witness *fw, dauys_follow *f, const follow_args *a)
+{
+    dauys_witness_answer ans;
+    dauys_error err;
+    uint64_t ahead = 0;
+
+    if (a->cosign_key == NULL || !f->have_kept) {
+        return CLI_EXIT_OK;
+    }
+    if ((fw->w == NULL && open_cosigner(fw, f, a, &err) != 0) ||
+        dauys_follow_cosign(&ans, &ahead, f, fw->w, (uint64_t) time(NULL), &err) != 0) {
+        cli_report(&err);
+        return audit_exit_for(&err);
+    }
+    if (ahead > 0) {
+        printf("follow: witness %s has cosigned %llu entries already, more than the %llu kept: "
+               "nothing to cosign\n",
+               a->cosign_name, (unsigned long long) ahead, (unsigned long long) f->kept.size);
+        return CLI_EXIT_OK;
+    }
+    if (ans.status == 200) {
+        printf("follow: cosigned checkpoint %llu as %s: %s/%s\n", (unsigned long long) f->kept.size,
+               a->cosign_name, f->state, DAUYS_FOLLOW_COSIGNED);
+        return CLI_EXIT_OK;
+    }
+    fprintf(stderr, "dauys-audit: follow: as witness %s, refused checkpoint %llu: ", a->cosign_name,
+            (unsigned long long) f->kept.size);
+    cli_print_untrusted(stderr, ans.summary);
+    fputc('\n', stderr);
+    return CLI_EXIT_BAD;
+}
+
 /* The checks after a round; the exit status they call for. */
 static int
 after_round(dauys_follow *f, const follow_args *a)
 {
-    int rc = CLI_EXIT_OK, r;
+    int rc = cosign_kept(&cosigner, f, a), r;
+
+    if (rc == CLI_EXIT_FAIL) {
+        return rc;
+    }
 
     if (a->copies != NULL && (r = check_copies(f, a->copies)) != 0) {
         rc = r > 0 ? CLI_EXIT_BAD : CLI_EXIT_FAIL;
@@ -397,6 +503,17 @@ cmd_follow(int argc, char **argv)
     const char *origin = a.trust.origin != NULL     ? a.trust.origin
                          : a.trust.manifest != NULL ? a.trust.manifest_origin
                                                     : NULL;
+    if (a.cosign_key != NULL) {
+        cli_no_core_dumps();
+        if (dauys_keys_seckey_load(&cosigner.sk, a.cosign_key, cli_password_get, &a.pw, &err) !=
+            0) {
+            cli_report(&err);
+            if (net) {
+                dauys_net_cleanup();
+            }
+            return audit_exit_for(&err);
+        }
+    }
     if (dauys_follow_open(&f, a.state, a.url, &a.trust.key, origin, &net_options, &err) != 0) {
         cli_report(&err);
         rc = audit_exit_for(&err);
@@ -413,6 +530,8 @@ cmd_follow(int argc, char **argv)
         rc = poll_rounds(&f, &a);
     }
     dauys_follow_close(&f);
+    dauys_witness_close(cosigner.w);
+    dauys_keys_seckey_free(cosigner.sk);
     if (net) {
         dauys_net_cleanup();
     }

@@ -57,7 +57,7 @@ _dauys_complete_command() {
 # or a fixed value; false when OPTION takes a file or no argument.
 _dauys_argument() {
     case $1 in
-    -w | -d | --out | --dir | --tiles | --state | --copies) _dauys_complete_path -d ;;
+    -w | -d | --out | --dir | --tiles | --state | --copies | --cosign-state) _dauys_complete_path -d ;;
     --kdf) _dauys_complete_from sensitive interactive ;;
     --preset) _dauys_complete_from it-eligendo ;;
     --profile) _dauys_complete_from kz-constitutional kz-ordinary simple-majority quorum-majority ;;
@@ -105,7 +105,7 @@ _dauys_audit() {
         "check-consistency:-p --central-key -P --origin" \
         "verify-signatures:-p -P" \
         "forensics:$trust --json --seed --question" \
-        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert --witness --witness-quorum --manifest" \
+        "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert --witness --witness-quorum --manifest --cosign --cosign-name --cosign-state --password-file" \
         "witness:--listen -k --key --name --log --origin --state --port-file --password-file --max-connections --idle-timeout --request-deadline -q"
 }
 

@@ -90,6 +90,10 @@ for i in 0 1 2; do
     [ -s "w$i.vkey" ] || { echo "keygen --witness wrote no w$i.vkey: $STDERR" >&2; exit 2; }
     VKEY+=("$(head -1 "w$i.vkey")")
 done
+# an observer whose follower is a witness too (not in the manifest: a pull-mode witness)
+"$DAUYS" keygen --unencrypted --witness follower.observers.kz/w -o fw >/dev/null 2>&1 ||
+    { echo "keygen --witness failed" >&2; exit 2; }
+FVKEY=$(head -1 fw.vkey)
 "$PYTHON" - in/manifest.txt "${VKEY[@]}" <<'PY'
 import sys
 path, vkeys = sys.argv[1], sys.argv[2:]
@@ -118,6 +122,12 @@ expect_eq "a checkpoint of the first half, cosigned by all three" 3 "$(cosigned 
 check "  ... and signed by the central key" "$AUDIT" follow "$SERVE_URL" -p in/keys/central.pub \
     --origin "$ORIGIN" --state obs --once "${POLICY[@]}"
 expect_ok "/v1/status reports the quorum met" '"quorum_met": true' curl -s "$SERVE_URL/v1/status"
+expect_ok "a follower cosigns as a witness of its own (--cosign)" "cosigned checkpoint $size1 as" \
+    "$AUDIT" follow "$SERVE_URL" -p in/keys/central.pub --origin "$ORIGIN" --state fobs --once \
+    --cosign fw.key --cosign-name follower.observers.kz/w
+check "  ... its cosigned checkpoint verifies independently" \
+    test "$("$PYTHON" "$TOOLS/cosig_check.py" fobs/cosigned "$FVKEY" | cut -d' ' -f2)" = ok
+check "  ... and it is the checkpoint kept" test "$(sed -n 2p fobs/cosigned)" = "$size1"
 
 section "one witness down: the quorum holds"
 witness_stop 2
@@ -128,6 +138,26 @@ wait_round "$(serve_log_size ws)"
 expect_eq "two cosignatures with witness 3 down" 2 "$(cosigned "$CP")"
 check "  ... the observer accepts it" "$AUDIT" follow "$SERVE_URL" -p in/keys/central.pub \
     --origin "$ORIGIN" --state obs --once "${POLICY[@]}"
+size2=$(sed -n 2p "$CP")
+expect_ok "the follower-witness cosigns the grown log (a proof from its own leaves)" \
+    "cosigned checkpoint $size2 as" "$AUDIT" follow "$SERVE_URL" -p in/keys/central.pub \
+    --origin "$ORIGIN" --state fobs --once --cosign fw.key --cosign-name follower.observers.kz/w
+check "  ... verifies" test "$("$PYTHON" "$TOOLS/cosig_check.py" fobs/cosigned "$FVKEY" | cut -d' ' -f2)" = ok
+check "  ... its witness state holds that size" grep -qx "$size2" fobs/witness/log-*.checkpoint
+# Another history signed by the same key (the second half logged before the first),
+# published as tiles: a follower of it, as the same witness, is refused.
+serve_workspace in ws-fork
+"$DAUYS" ingest -w ws-fork $(cat second) >/dev/null 2>&1
+"$DAUYS" ingest -w ws-fork $(cat first) >/dev/null 2>&1
+"$DAUYS" checkpoint -w ws-fork -k in/keys/central.key --tiles fork-tiles >/dev/null 2>&1
+check "  (the other history is longer)" test "$(sed -n 2p fork-tiles/checkpoint)" -gt "$size2"
+expect_exit "a follower-witness offered another history refuses it (422: its proof fails)" 1 \
+    "refused checkpoint *: * 422 * does not verify" "$AUDIT" follow fork-tiles -p in/keys/central.pub \
+    --origin "$ORIGIN" --state fobs-fork --once --cosign fw.key \
+    --cosign-name follower.observers.kz/w --cosign-state fobs/witness
+check "  ... keeps both checkpoints as evidence" grep -rqF "$(sed -n 3p fork-tiles/checkpoint)" \
+    fobs/witness/evidence
+check "  ... and writes no cosigned checkpoint" absent fobs-fork/cosigned
 
 section "two down: published without a quorum, and said so"
 witness_stop 1
