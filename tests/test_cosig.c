@@ -161,6 +161,36 @@ test_layout_independent(void **state)
     assert_memory_not_equal(bin, h, 4);
 }
 
+/* The spec's example of the signed message, byte for byte (c2sp.org/tlog-cosignature). */
+#define SPEC_MESSAGE                                                                               \
+    "cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"                     \
+    "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+
+/* What dauys signs for the spec's checkpoint at the spec's time is the spec's message. */
+static void
+test_spec_message(void **state)
+{
+    fixture *f = *state;
+    char line[DAUYS_COSIG_LINE_MAX + 1];
+    uint8_t bin[DAUYS_COSIG_BYTES];
+    dauys_error err;
+
+    assert_int_equal(dauys_cosig_sign(line, sizeof line, SPEC_TEXT, strlen(SPEC_TEXT), 1679315147u,
+                                      "witness.example.com/w1", f->wsk[0], &err),
+                     0);
+    decode_line(bin, line);
+    assert_int_equal(crypto_sign_verify_detached(bin + 12, (const uint8_t *) SPEC_MESSAGE,
+                                                 strlen(SPEC_MESSAGE), f->wpk[0].pk),
+                     0);
+    /* The same eight timestamp bytes as the spec's example line. */
+    {
+        uint8_t spec[DAUYS_COSIG_BYTES];
+
+        decode_line(spec, strstr(SPEC_NOTE, EM_DASH " witness.example.com/w1 "));
+        assert_memory_equal(bin + 4, spec + 4, 8);
+    }
+}
+
 /* The spec's example cosignature: 76 bytes, its timestamp that of the spec's message example. */
 static void
 test_spec_example(void **state)
@@ -488,6 +518,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_independent),
         cmocka_unit_test(test_spec_example),
+        cmocka_unit_test(test_spec_message),
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_malformed_lines),
