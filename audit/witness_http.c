@@ -19,15 +19,7 @@
 #include <microhttpd.h>
 
 #include "core/alloc.h"
-
-/* An open connection, watched for headers that never end (slowloris). */
-typedef struct watched_socket {
-    int fd;
-    uint64_t since_ms; /* accepted, or its last request answered */
-    int in_request;    /* its headers are in: the body's deadline applies instead */
-    int cut;
-    struct watched_socket *prev, *next;
-} watched_socket;
+#include "core/watchdog.h"
 
 struct dauys_witness_server {
     struct MHD_Daemon *daemon;
@@ -35,11 +27,7 @@ struct dauys_witness_server {
     const dauys_witness_http_config *cfg;
     unsigned port;
     unsigned deadline_s;
-    pthread_mutex_t sockets_lock;
-    pthread_cond_t wake;
-    watched_socket *sockets;
-    int stop_watchdog, watchdog_started;
-    pthread_t watchdog;
+    dauys_watchdog *watchdog; /* headers that never end (slow loris) */
 };
 
 /* A POST /add-checkpoint between its headers and its answer. */
@@ -68,41 +56,16 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
               enum MHD_ConnectionNotificationCode toe)
 {
     dauys_witness_server *s = cls;
-    watched_socket *k = *socket_context;
     const union MHD_ConnectionInfo *info;
 
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (info == NULL || (k = dauys_malloc(sizeof *k)) == NULL) {
-            return; /* not watched: the idle timeout still applies */
-        }
-        memset(k, 0, sizeof *k);
-        k->fd = info->connect_fd;
-        k->since_ms = now_ms();
-        pthread_mutex_lock(&s->sockets_lock);
-        k->next = s->sockets;
-        if (s->sockets != NULL) {
-            s->sockets->prev = k;
-        }
-        s->sockets = k;
-        pthread_mutex_unlock(&s->sockets_lock);
-        *socket_context = k;
+        /* NULL when not watched (out of memory): the idle timeout still applies */
+        *socket_context = info != NULL ? dauys_watchdog_watch(s->watchdog, info->connect_fd) : NULL;
         return;
     }
-    if (k != NULL) {
-        pthread_mutex_lock(&s->sockets_lock);
-        if (k->prev != NULL) {
-            k->prev->next = k->next;
-        } else {
-            s->sockets = k->next;
-        }
-        if (k->next != NULL) {
-            k->next->prev = k->prev;
-        }
-        pthread_mutex_unlock(&s->sockets_lock);
-        dauys_free(k);
-        *socket_context = NULL;
-    }
+    dauys_watchdog_forget(s->watchdog, *socket_context);
+    *socket_context = NULL;
 }
 
 /* C's request began (its headers are in: IN 1) or was answered (0). */
@@ -111,45 +74,10 @@ mark_request(dauys_witness_server *s, struct MHD_Connection *c, int in)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    watched_socket *k = info != NULL ? info->socket_context : NULL;
 
-    if (k != NULL) {
-        pthread_mutex_lock(&s->sockets_lock);
-        k->in_request = in;
-        k->since_ms = now_ms();
-        pthread_mutex_unlock(&s->sockets_lock);
+    if (info != NULL && info->socket_context != NULL) {
+        dauys_watchdog_mark(s->watchdog, info->socket_context, in);
     }
-}
-
-/* Every quarter second: shuts down each socket whose request headers are
- * not in within the deadline; MHD then sees it end and closes it. */
-static void *
-watchdog_main(void *arg)
-{
-    dauys_witness_server *s = arg;
-    uint64_t limit = (uint64_t) s->deadline_s * 1000u;
-
-    pthread_mutex_lock(&s->sockets_lock);
-    while (!s->stop_watchdog) {
-        struct timespec t;
-        uint64_t now;
-        clock_gettime(CLOCK_REALTIME, &t);
-        t.tv_nsec += 250 * 1000000L;
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->wake, &s->sockets_lock, &t);
-        now = now_ms();
-        for (watched_socket *k = s->sockets; k != NULL; k = k->next) {
-            if (!k->in_request && !k->cut && now - k->since_ms > limit) {
-                (void) shutdown(k->fd, SHUT_RDWR);
-                k->cut = 1;
-            }
-        }
-    }
-    pthread_mutex_unlock(&s->sockets_lock);
-    return NULL;
 }
 
 static void log_line(const dauys_witness_server *s, const char *fmt, ...)
@@ -326,15 +254,7 @@ parse_listen(struct sockaddr_in *sa, const char *listen, dauys_error *err)
 static void
 server_free(dauys_witness_server *s)
 {
-    if (s->watchdog_started) {
-        pthread_mutex_lock(&s->sockets_lock);
-        s->stop_watchdog = 1;
-        pthread_cond_signal(&s->wake);
-        pthread_mutex_unlock(&s->sockets_lock);
-        pthread_join(s->watchdog, NULL);
-    }
-    pthread_cond_destroy(&s->wake);
-    pthread_mutex_destroy(&s->sockets_lock);
+    dauys_watchdog_stop(s->watchdog);
     dauys_free(s);
 }
 
@@ -357,13 +277,10 @@ dauys_witness_serve(dauys_witness_server **out, dauys_witness *w,
     s->witness = w;
     s->cfg = cfg;
     s->deadline_s = cfg->request_deadline_s ? cfg->request_deadline_s : 30u;
-    pthread_mutex_init(&s->sockets_lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
-    if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
+    if (dauys_watchdog_start(&s->watchdog, (uint64_t) s->deadline_s * 1000u, err) != 0) {
         server_free(s);
-        return dauys_error_set(err, DAUYS_E_NOMEM, "cannot start the header watchdog");
+        return -1;
     }
-    s->watchdog_started = 1;
     /* Two threads: one request's fsync never holds up the others' reading. */
     s->daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,

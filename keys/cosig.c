@@ -235,7 +235,7 @@ check_cosig(uint64_t *timestamp, const uint8_t bin[DAUYS_COSIG_BYTES], const cha
 {
     uint8_t msg[COSIG_PREFIX_MAX + DAUYS_COSIG_TEXT_MAX];
     uint64_t t = read_be64(bin + DAUYS_NOTE_KEY_ID_BYTES);
-    size_t msg_len;
+    size_t msg_len = 0;
 
     if (t > (uint64_t) DAUYS_COSIG_TIME_MAX) {
         return dauys_error_set(err, DAUYS_E_FORMAT, "timestamp %" PRIu64 " is over 2^63 - 1", t);
@@ -261,7 +261,7 @@ dauys_cosig_sign(char *line, size_t size, const char *text, size_t text_len, uin
     dauys_witness_key w;
     dauys_pubkey pk;
     uint64_t back = 0;
-    size_t msg_len;
+    size_t msg_len = 0;
     int n;
 
     if (timestamp > (uint64_t) DAUYS_COSIG_TIME_MAX) {

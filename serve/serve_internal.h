@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "core/watchdog.h"
 #include "core/textbuf.h"
 #include "ingest/ingest.h"
 #include "keys/note.h"
@@ -55,18 +56,8 @@ typedef struct serve_request {
     struct serve_request *next;
 } serve_request;
 
-/* One accepted socket, watched while it owes a request's headers (MHD's
- * socket context; listed under the server's sockets_lock). */
-typedef struct serve_socket {
-    int fd;
-    uint64_t since_ms; /* accepted, or its last request ended */
-    int busy;          /* a request's headers are in: the body deadline rules */
-    int cut;           /* shut down by the watchdog */
-    struct serve_socket *prev, *next;
-} serve_socket;
-
 typedef struct serve_counters {
-    uint64_t received, recorded, refused, malformed, too_large, busy, dropped, headers_late;
+    uint64_t received, recorded, refused, malformed, too_large, busy, dropped;
 } serve_counters;
 
 struct dauys_server {
@@ -105,10 +96,7 @@ struct dauys_server {
     /* The header watchdog: libmicrohttpd 0.9.75 has no deadline for a
      * request's headers, only an idle timeout that a byte now and then
      * resets; the watchdog shuts down a socket whose headers are late. */
-    pthread_mutex_t sockets_lock;
-    pthread_cond_t watchdog_wake;
-    serve_socket *sockets;
-    int stop_watchdog;
+    dauys_watchdog *watchdog;
 
     /* The publisher's request that the committer sign a checkpoint (under
      * lock): signed on the connection that writes, between two batches, so
@@ -128,8 +116,8 @@ struct dauys_server {
     int witness_short;
     uint64_t witness_retry_ms;
 
-    pthread_t committer, publisher, watchdog;
-    int committer_started, publisher_started, watchdog_started;
+    pthread_t committer, publisher;
+    int committer_started, publisher_started;
     int publish_failed;
     dauys_error publish_error;
 };

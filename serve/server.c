@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "core/alloc.h"
+#include "core/watchdog.h"
 #include "serve/serve_internal.h"
 #include "serve/snapshot.h"
 #include "store/db.h"
@@ -153,7 +154,7 @@ dauys_serve_reply_doc(struct dauys_server *s, struct MHD_Connection *c, const se
     return rc;
 }
 
-/* --- The header watchdog ------------------------------------------------ */
+/* --- The header watchdog (core/watchdog.h) ------------------------------- */
 
 /* MHD's connection notice: a socket accepted (watched from now) or closed
  * (forgotten before MHD closes its descriptor, so the watchdog never shuts
@@ -163,39 +164,16 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
               enum MHD_ConnectionNotificationCode toe)
 {
     struct dauys_server *s = cls;
-    serve_socket *k = *socket_context;
     const union MHD_ConnectionInfo *info;
 
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (info == NULL || (k = dauys_malloc(sizeof *k)) == NULL) {
-            return; /* not watched: the idle timeout still applies */
-        }
-        *k = (serve_socket){.fd = info->connect_fd, .since_ms = dauys_serve_now_ms()};
-        pthread_mutex_lock(&s->sockets_lock);
-        k->next = s->sockets;
-        if (s->sockets != NULL) {
-            s->sockets->prev = k;
-        }
-        s->sockets = k;
-        pthread_mutex_unlock(&s->sockets_lock);
-        *socket_context = k;
+        /* NULL when not watched (out of memory): the idle timeout still applies */
+        *socket_context = info != NULL ? dauys_watchdog_watch(s->watchdog, info->connect_fd) : NULL;
         return;
     }
-    if (k != NULL) {
-        pthread_mutex_lock(&s->sockets_lock);
-        if (k->prev != NULL) {
-            k->prev->next = k->next;
-        } else {
-            s->sockets = k->next;
-        }
-        if (k->next != NULL) {
-            k->next->prev = k->prev;
-        }
-        pthread_mutex_unlock(&s->sockets_lock);
-        dauys_free(k);
-        *socket_context = NULL;
-    }
+    dauys_watchdog_forget(s->watchdog, *socket_context);
+    *socket_context = NULL;
 }
 
 /* A request of C began (BUSY 1: its headers are in) or ended (0). */
@@ -204,62 +182,10 @@ socket_mark(struct dauys_server *s, struct MHD_Connection *c, int busy)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    serve_socket *k = info != NULL ? info->socket_context : NULL;
 
-    if (k != NULL) {
-        pthread_mutex_lock(&s->sockets_lock);
-        k->busy = busy;
-        k->since_ms = dauys_serve_now_ms();
-        pthread_mutex_unlock(&s->sockets_lock);
+    if (info != NULL && info->socket_context != NULL) {
+        dauys_watchdog_mark(s->watchdog, info->socket_context, busy);
     }
-}
-
-/* Shuts down every socket whose headers are later than the deadline: MHD
- * then sees the connection end and closes it as usual. */
-static void
-cut_late_sockets(struct dauys_server *s, uint64_t deadline_ms)
-{
-    uint64_t now = dauys_serve_now_ms();
-    size_t cut = 0;
-
-    pthread_mutex_lock(&s->sockets_lock);
-    for (serve_socket *k = s->sockets; k != NULL; k = k->next) {
-        if (!k->busy && !k->cut && now - k->since_ms > deadline_ms) {
-            (void) shutdown(k->fd, SHUT_RDWR);
-            k->cut = 1;
-            cut++;
-        }
-    }
-    pthread_mutex_unlock(&s->sockets_lock);
-    if (cut > 0) {
-        pthread_mutex_lock(&s->lock);
-        s->count.headers_late += cut;
-        pthread_mutex_unlock(&s->lock);
-    }
-}
-
-static void *
-watchdog_main(void *arg)
-{
-    struct dauys_server *s = arg;
-    unsigned deadline_s = s->cfg->request_deadline_s ? s->cfg->request_deadline_s : 30u;
-
-    pthread_mutex_lock(&s->sockets_lock);
-    while (!s->stop_watchdog) {
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        t.tv_nsec += 250 * 1000000L; /* a quarter of a second: deadlines are whole seconds */
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->watchdog_wake, &s->sockets_lock, &t);
-        pthread_mutex_unlock(&s->sockets_lock);
-        cut_late_sockets(s, (uint64_t) deadline_s * 1000u);
-        pthread_mutex_lock(&s->sockets_lock);
-    }
-    pthread_mutex_unlock(&s->sockets_lock);
-    return NULL;
 }
 
 /* The con_cls of a GET or HEAD between its first call and its answer. */
@@ -448,9 +374,9 @@ server_free(struct dauys_server *s)
     pthread_cond_destroy(&s->signed_cond);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->reader_lock);
-    pthread_mutex_destroy(&s->sockets_lock);
-    pthread_cond_destroy(&s->watchdog_wake);
     pthread_rwlock_destroy(&s->roster_lock);
+    dauys_watchdog_stop(
+        s->watchdog); /* already stopped by dauys_serve_stop, but for a failed start */
     dauys_free(s);
 }
 
@@ -520,8 +446,6 @@ dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error
     s->interval_ms = cfg->interval_ms ? cfg->interval_ms : 1000u;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->reader_lock, NULL);
-    pthread_mutex_init(&s->sockets_lock, NULL);
-    pthread_cond_init(&s->watchdog_wake, NULL);
     pthread_rwlock_init(&s->roster_lock, NULL);
     pthread_cond_init(&s->committer_wake, NULL);
     pthread_cond_init(&s->publisher_wake, NULL);
@@ -544,11 +468,12 @@ dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error
         goto failed;
     }
     s->publisher_started = 1;
-    if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
-        dauys_error_set(err, DAUYS_E_NOMEM, "cannot start the header watchdog");
+    if (dauys_watchdog_start(&s->watchdog,
+                             (uint64_t) (cfg->request_deadline_s ? cfg->request_deadline_s : 30u) *
+                                 1000u,
+                             err) != 0) {
         goto failed;
     }
-    s->watchdog_started = 1;
     if (start_daemon(s, err) != 0) {
         goto failed;
     }
@@ -630,13 +555,8 @@ dauys_serve_stop(dauys_server *s, dauys_error *err)
     if (s->daemon != NULL) {
         MHD_stop_daemon(s->daemon); /* every socket's CLOSED notice is given here */
     }
-    if (s->watchdog_started) {
-        pthread_mutex_lock(&s->sockets_lock);
-        s->stop_watchdog = 1;
-        pthread_cond_signal(&s->watchdog_wake);
-        pthread_mutex_unlock(&s->sockets_lock);
-        pthread_join(s->watchdog, NULL);
-    }
+    dauys_watchdog_stop(s->watchdog);
+    s->watchdog = NULL;
     if (s->publish_failed) {
         *err = s->publish_error;
         rc = -1;

@@ -7,13 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/sha256.h"
+#include "core/watchdog.h"
 
 static void
 hex_of(char out[65], const void *data, size_t len)
@@ -183,13 +187,71 @@ test_file_write(void **state)
     support_rmdir(dir);
 }
 
+/* 1 if FD sees its peer shut down (EOF) within MS milliseconds, else 0. */
+static int
+peer_shut_within(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char c;
+
+    return poll(&p, 1, ms) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+/* The watchdog shuts down an idle socket past its deadline, never a busy or forgotten one. */
+static void
+test_watchdog(void **state)
+{
+    int late[2], busy[2], gone[2], answered[2];
+    dauys_watchdog_socket *k_busy, *k_gone, *k_answered;
+    dauys_watchdog *w = NULL;
+    dauys_error err;
+    struct timespec t0, t1;
+
+    (void) state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, late), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, busy), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, gone), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, answered), 0);
+    assert_int_equal(dauys_watchdog_start(&w, 300, &err), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_non_null(dauys_watchdog_watch(w, late[0]));
+    assert_non_null(k_busy = dauys_watchdog_watch(w, busy[0]));
+    assert_non_null(k_gone = dauys_watchdog_watch(w, gone[0]));
+    assert_non_null(k_answered = dauys_watchdog_watch(w, answered[0]));
+    dauys_watchdog_mark(w, k_busy, 1);
+    dauys_watchdog_mark(w, k_answered, 1);
+    dauys_watchdog_forget(w, k_gone);
+    /* Cut after the deadline (300 ms), and not long after (it looks every 250 ms). */
+    assert_true(peer_shut_within(late[1], 3000));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 300);
+    /* A request answered restarts the clock: idle again, cut a deadline later. */
+    dauys_watchdog_mark(w, k_answered, 0);
+    assert_false(peer_shut_within(answered[1], 150));
+    assert_true(peer_shut_within(answered[1], 3000));
+    assert_false(peer_shut_within(busy[1], 10));
+    assert_false(peer_shut_within(gone[1], 10));
+    assert_int_equal(dauys_watchdog_cut_count(w), 2);
+    dauys_watchdog_stop(w); /* frees the sockets still watched */
+    for (int i = 0; i < 2; i++) {
+        close(late[i]);
+        close(busy[i]);
+        close(gone[i]);
+        close(answered[i]);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_known_answers), cmocka_unit_test(test_sha256_parts),
-        cmocka_unit_test(test_error_messages),       cmocka_unit_test(test_file_read_limits),
-        cmocka_unit_test(test_file_read_secret),     cmocka_unit_test(test_file_write),
+        cmocka_unit_test(test_sha256_known_answers),
+        cmocka_unit_test(test_sha256_parts),
+        cmocka_unit_test(test_error_messages),
+        cmocka_unit_test(test_file_read_limits),
+        cmocka_unit_test(test_file_read_secret),
+        cmocka_unit_test(test_file_write),
+        cmocka_unit_test(test_watchdog),
     };
 
     if (dauys_core_init() != 0) {
