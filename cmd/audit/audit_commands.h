@@ -22,6 +22,7 @@ int cmd_check_consistency(int argc, char **argv);
 int cmd_forensics(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
+int cmd_compare_copies(int argc, char **argv);
 
 /*
  * What a command trusts: the central key pinned with -p FILE / -P KEY, or,

@@ -24,6 +24,7 @@ static const char main_usage[] =
     "  check              check a protocol and its receipt against a signed checkpoint\n"
     "  consistency        check that a bundle's log extends a checkpoint you hold\n"
     "  check-consistency  check a consistency proof between two checkpoints\n"
+    "  compare-copies     observers' copies of protocols against what was counted\n"
     "  verify-signatures  check minisign signatures on many files, reporting every failure\n"
     "  forensics          statistical flags on a verified bundle's results (not verdicts)\n"
     "  follow             follow a live log (C2SP tlog-tiles): it only grows, entries chain\n"
@@ -55,6 +56,7 @@ static const cli_command commands[] = {
     {"forensics", cmd_forensics, NULL},
     {"follow", cmd_follow, NULL},
     {"witness", cmd_witness, NULL},
+    {"compare-copies", cmd_compare_copies, NULL},
 };
 
 int
