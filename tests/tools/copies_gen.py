@@ -2,7 +2,7 @@
 """Makes an observers' copies CSV from a bundle's counted protocols, with
 deliberate mistakes, and the outcomes dauys-audit compare-copies must find.
 
-  copies_gen.py BUNDLE OUT.csv EXPECTED.json [--wrong N] [--seed S]
+  copies_gen.py BUNDLE OUT.csv EXPECTED.json [--wrong N] [--seed S] [--clean]
 
 The counted protocol of each precinct is found from protocols/index.tsv
 (the latest accepted or correction, a conflict stopping it), independently
@@ -10,7 +10,7 @@ of dauys. Mistakes: N rows with one or two fields changed (different fields
 in turn), the demo's corrected precincts transcribed from their first
 version (superseded, once with and once without a version column value),
 rows for precincts not in the roster, a duplicate row, a malformed count.
-EXPECTED.json lists every non-agreeing row: line, precinct, outcome, fields.
+--clean: every row agrees. EXPECTED.json lists every non-agreeing row: line, precinct, outcome, fields.
 """
 import csv
 import json
@@ -38,6 +38,10 @@ def main():
         i = args.index("--seed")
         seed = int(args[i + 1])
         del args[i:i + 2]
+    clean = "--clean" in args
+    if clean:
+        args.remove("--clean")
+        wrong = 0
     bundle, out_csv, out_expected = args
     rng = random.Random(seed)
     counting, versions = {}, {}
@@ -56,14 +60,15 @@ def main():
                                             "reason")]
     header = ["precinct", "version"] + names
     rows, expected = [], []
-    wrong_rows = set(rng.sample(range(len(order)), min(wrong, len(order))))
     superseded = [p for p in order if len(versions[p]) > 1]
+    plain = [n for n, p in enumerate(order) if p not in superseded]
+    wrong_rows = set(rng.sample(plain, min(wrong, len(plain))))
     for n, precinct in enumerate(order):
         p = protocol("%s/protocols/%s.txt" % (bundle, counting[precinct]))
         values = [p[k] for k in names]
         version = p["version"]
         line = len(rows) + 2
-        if precinct in superseded:
+        if precinct in superseded and not clean:
             old = protocol("%s/protocols/%s.txt" % (bundle, versions[precinct][0]))
             values = [old[k] for k in names]
             give = superseded.index(precinct) % 2 == 0
@@ -86,19 +91,20 @@ def main():
             version = ""  # the version column is optional in a row
         rows.append([precinct, version] + values)
     # precincts not in the roster, a duplicate and a malformed count
-    for k in range(3):
+    for k in range(0 if clean else 3):
         rows.append(["ZZZ-%04d" % k, "1"] + ["1"] * len(names))
         expected.append({"line": len(rows) + 1, "precinct": "ZZZ-%04d" % k,
                          "outcome": "unknown", "fields": []})
-    rows.append(list(rows[0]))
-    expected.append({"line": len(rows) + 1, "precinct": rows[0][0], "outcome": "duplicate",
-                     "fields": []})
-    bad = list(rows[1])
-    bad[0] = "ZZY-0001"
-    bad[2] = "12a"
-    rows.append(bad)
-    expected.append({"line": len(rows) + 1, "precinct": "", "outcome": "malformed",
-                     "fields": []})
+    if not clean:
+        rows.append(list(rows[0]))
+        expected.append({"line": len(rows) + 1, "precinct": rows[0][0],
+                         "outcome": "duplicate", "fields": []})
+        bad = list(rows[1])
+        bad[0] = "ZZY-0001"
+        bad[2] = "12a"
+        rows.append(bad)
+        expected.append({"line": len(rows) + 1, "precinct": "", "outcome": "malformed",
+                         "fields": []})
     with open(out_csv, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
