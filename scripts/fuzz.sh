@@ -28,6 +28,7 @@ targets=(protocol manifest keys note logentry proof csv importmap tar page logst
     answer bundle)
 targets+=(cosigline) # issue 18: the audit's reading of the statement's cosignature lines
 targets+=(witness) # issue 18: the witness's requests (dauys-audit witness)
+targets+=(copies) # issue 19: the observers' copies CSV and map (dauys-audit compare-copies)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -69,6 +70,12 @@ mkdir -p "$work/corpus/importmap" # a map, an empty line, the first rows of its 
 mkdir -p "$work/corpus/tar"
 head -c 8192 "$work/bundle.tar" >"$work/corpus/tar/head"
 seed page "$d/bundle/reports/report.html"
+mkdir -p "$work/corpus/copies" # issue 19: copies of fuzz_copies.c's protocols; a map, then a table
+h=precinct,version,citizens_on_list,ballots_received,ballots_issued,ballots_cancelled,ballots_in_boxes
+printf '%s,q1_yes,q1_no,q1_not_counted,q1_invalid\nP-1,1,1000,1000,950,50,950,600,300,10,40\n%s\n%s\n' \
+    "$h" 'P-2,,1000,1000,950,50,950,500,400,10,40' 'P-3,1,"1000",,,,,1,2,3,4' >"$work/corpus/copies/csv"
+printf 'format: dauys-copies-map 1\nprecinct: P-{n}\nversion: -\nq1_yes: {a} + {b}\n\nn,a,b\n1,500,100\n' \
+    >"$work/corpus/copies/map"
 mkdir -p "$work/corpus/logstream"
 head -c 4096 "$d/bundle/log/entries.txt" >"$work/corpus/logstream/head"
 mkdir -p "$work/corpus/decimal" # the numbers at their edges (core/decimal)
