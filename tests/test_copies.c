@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "audit/copies.h"
-#include "support.h"
+#include "tests/support.h"
 
 #define ROWS_MAX 32
 

@@ -96,7 +96,7 @@ _dauys() {
 _dauys_audit() {
     local trust="-p --central-key -P --trust-bundle-key --origin"
     _dauys_complete_command \
-        "verify retally prove check consistency check-consistency verify-signatures forensics follow witness" \
+        "verify retally prove check consistency check-consistency verify-signatures forensics follow witness compare-copies" \
         "verify:$trust --witness --witness-quorum --json -j" \
         "retally:-p --central-key -P --trust-bundle-key" \
         "prove:$trust" \
@@ -106,7 +106,8 @@ _dauys_audit() {
         "verify-signatures:-p -P" \
         "forensics:$trust --json --seed --question" \
         "follow:-p --central-key -P --origin --state --copies --bundle --once --interval --cacert --witness --witness-quorum --manifest --cosign --cosign-name --cosign-state --password-file" \
-        "witness:--listen -k --key --name --log --origin --state --port-file --password-file --max-connections --idle-timeout --request-deadline -q"
+        "witness:--listen -k --key --name --log --origin --state --port-file --password-file --max-connections --idle-timeout --request-deadline -q" \
+        "compare-copies:$trust --map --json --signature --key --receipts"
 }
 
 complete -F _dauys dauys
