@@ -394,21 +394,18 @@ subtree(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx
                : dauys_error_set(err, DAUYS_E_CRYPTO, "hashing failed");
 }
 
-/* Reads bundle file REL into *OUT, which must hash to WANT (the log's). */
+/* TEXT (LEN bytes; NULL: absent), bundle file REL, must hash to WANT (the log's). */
 static int
-read_logged(char **out, size_t *len, audit_source *src, const char *bundle, const char *rel,
-            size_t max, const uint8_t want[DAUYS_SHA256_BYTES], dauys_error *err)
+check_logged(const char *text, size_t len, const char *bundle, const char *rel,
+             const uint8_t want[DAUYS_SHA256_BYTES], dauys_error *err)
 {
     uint8_t sha[DAUYS_SHA256_BYTES];
-    dauys_status st = dauys_audit_source_read(out, len, src, rel, max);
 
-    if (st != DAUYS_OK) {
-        return dauys_error_set(
-            err, st == DAUYS_E_NOMEM ? DAUYS_E_NOMEM : DAUYS_E_PROOF, "%s/%s: %s", bundle, rel,
-            st == DAUYS_E_NOMEM ? "out of memory"
-                                : "missing or unreadable: run dauys-audit verify");
+    if (text == NULL) {
+        return dauys_error_set(err, DAUYS_E_PROOF,
+                               "%s/%s: missing or unreadable: run dauys-audit verify", bundle, rel);
     }
-    if (dauys_sha256(sha, *out, *len) != 0) {
+    if (dauys_sha256(sha, text, len) != 0) {
         return dauys_error_set(err, DAUYS_E_CRYPTO, "hashing failed");
     }
     if (sodium_memcmp(sha, want, sizeof sha) != 0) {
@@ -418,6 +415,22 @@ read_logged(char **out, size_t *len, audit_source *src, const char *bundle, cons
                                bundle, rel);
     }
     return 0;
+}
+
+/* Reads bundle file REL into *OUT, which must hash to WANT (the log's). */
+static int
+read_logged(char **out, size_t *len, audit_source *src, const char *bundle, const char *rel,
+            size_t max, const uint8_t want[DAUYS_SHA256_BYTES], dauys_error *err)
+{
+    dauys_status st = dauys_audit_source_read(out, len, src, rel, max);
+
+    if (st != DAUYS_OK) {
+        return dauys_error_set(
+            err, st == DAUYS_E_NOMEM ? DAUYS_E_NOMEM : DAUYS_E_PROOF, "%s/%s: %s", bundle, rel,
+            st == DAUYS_E_NOMEM ? "out of memory"
+                                : "missing or unreadable: run dauys-audit verify");
+    }
+    return check_logged(*out, *len, bundle, rel, want, err);
 }
 
 /* The checkpoint, opened with CENTRAL or the bundle's central.pub, must be of the log read. */
@@ -535,8 +548,23 @@ read_submissions(dauys_copies_set *s, audit_source *src, const char *bundle, dau
         (void) dauys_logentry_reason_text(entry, entry_len, reason, sizeof reason);
         code = event_code(e.event);
         text = NULL;
-        if (code == EV_ACCEPTED || code == EV_CORRECTION) {
-            dauys_audit_protocol_name(rel, sizeof rel, i);
+        dauys_audit_protocol_name(rel, sizeof rel, i);
+        if (src->archive && (code == EV_ACCEPTED || code == EV_CORRECTION)) {
+            /* the archive's protocol run, taken in log order */
+            char *sig = NULL;
+            size_t sig_len = 0;
+            dauys_status st =
+                dauys_audit_source_take(&text, &len, &sig, &sig_len, src, i, e.has_signature);
+            dauys_free(sig);
+            if (st == DAUYS_E_NOMEM) {
+                dauys_free(text);
+                return oom(err);
+            }
+            if (check_logged(text, len, bundle, rel, e.file_sha256, err) != 0) {
+                dauys_free(text);
+                return -1;
+            }
+        } else if (code == EV_ACCEPTED || code == EV_CORRECTION) {
             if (read_logged(&text, &len, src, bundle, rel, DAUYS_PROTOCOL_FILE_MAX, e.file_sha256,
                             err) != 0) {
                 dauys_free(text);
@@ -574,12 +602,12 @@ dauys_copies_set_open(dauys_copies_set **out, dauys_audit_identity *checked, con
         }
         goto done;
     }
-    if (src.archive) {
-        dauys_audit_source_finish(&src);
-    }
     if (open_checkpoint(s, checked, &src, bundle, central, origin, err) != 0 ||
         read_manifest(s, &src, bundle, err) != 0 || read_submissions(s, &src, bundle, err) != 0) {
         goto done;
+    }
+    if (src.archive) {
+        dauys_audit_source_finish(&src);
     }
     rc = 0;
 done:

@@ -10,7 +10,9 @@
 # find exactly those rows and fields (tests/tools/copies_check.py). Then: a
 # clean copy agrees (exit 0); the text output; --map with other column
 # names summed; the observers' signature (good, and a CSV changed after
-# signing: exit 1); another central key (exit 1); a directory of signed
+# signing: exit 1); the bundle as an archive (the same rows); a counted
+# protocol changed in the bundle (exit 1, named); another central key (exit
+# 1); a directory of signed
 # protocol files: counted (its receipt, the same bytes as dauys-audit prove
 # writes, passing dauys-audit check), superseded, not counted, never logged;
 # a bundle that is not there (exit 2). About 10 s at 2,000 under gcc.
@@ -92,6 +94,19 @@ expect_exit "changed after signing" 1 "signature" \
 check "nothing compared" test -z "$STDOUT"
 expect_exit "--signature without --key" 2 "go together" \
     "$AUDIT" compare-copies -p "$KEY" "$B" copies.csv --signature copies.csv.minisig
+
+section "an archive, a tampered bundle"
+"$DAUYS" archive "$B" bundle.tar >/dev/null 2>&1 || exit 2
+"$AUDIT" compare-copies -p "$KEY" bundle.tar copies.csv --json >tar.json 2>/dev/null
+check "the archive: exit 1" test $? = 1
+"$AUDIT" compare-copies -p "$KEY" "$B" copies.csv --json >dir.json 2>/dev/null
+check "the archive: the same rows" cmp -s <(sed 1,2d dir.json) <(sed 1,2d tar.json)
+cp -r "$B" tampered
+P1=$(awk -F'\t' 'NR == 2 { print $1 }' "$B/protocols/index.tsv")
+sed -i 's/^q1_yes: \([0-9]*\)/q1_yes: 1\1/' "tampered/protocols/$P1.txt"
+expect_exit "a counted protocol changed in the bundle" 1 \
+    "tampered/protocols/$P1.txt: not the file its log entry names (its SHA-256 differs)" \
+    "$AUDIT" compare-copies -p "$KEY" tampered clean.csv
 
 section "trust"
 expect_exit "another central key" 1 "" \
