@@ -67,7 +67,7 @@ typedef enum dauys_copy_outcome {
 const char *dauys_copy_outcome_name(dauys_copy_outcome o);
 
 typedef struct dauys_copy_diff {
-    const char *field; /* the protocol key: "q1_yes" */
+    const char *field; /* the protocol key: "q1_yes" (into the set: valid while it is) */
     uint64_t copy, counted;
 } dauys_copy_diff;
 

@@ -21,6 +21,7 @@ typedef struct seen {
     size_t count;
     dauys_copy_row row[ROWS_MAX];
     char precinct[ROWS_MAX][80];
+    char field[ROWS_MAX][4][40]; /* the first differing fields' names (they point into the set) */
 } seen;
 
 static void
@@ -32,6 +33,10 @@ keep(const dauys_copy_row *r, void *ctx)
     s->row[s->count] = *r;
     snprintf(s->precinct[s->count], sizeof s->precinct[0], "%s", r->precinct);
     s->row[s->count].precinct = s->precinct[s->count];
+    for (size_t i = 0; i < r->diff_count && i < 4; i++) {
+        snprintf(s->field[s->count][i], sizeof s->field[0][0], "%s", r->diff[i].field);
+        s->row[s->count].diff[i].field = s->field[s->count][i];
+    }
     s->count++;
 }
 
