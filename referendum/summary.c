@@ -174,38 +174,31 @@ parse_item(dauys_summary *s, const dauys_manifest *m, uint32_t area, const dauys
     return 0;
 }
 
-/* 1 if the line after KV has key KEY; then KV is moved onto it. */
-static int
-next_is(dauys_kv *kv, const char *key)
-{
-    dauys_kv ahead = *kv;
-    dauys_error ignored;
-
-    if (dauys_kv_done(&ahead) || dauys_kv_next(&ahead, &ignored) != 0 ||
-        !dauys_kv_is(&ahead, key)) {
-        return 0;
-    }
-    *kv = ahead;
-    return 1;
-}
-
 /* reason (only after version > 1), the sums lines, then the counts. */
 static int
 parse_body(dauys_summary *s, dauys_kv *kv, const dauys_manifest *m, uint32_t area, dauys_error *err)
 {
     size_t cap = 0;
+    dauys_kv ahead;
+    dauys_error ignored;
+    int more = 1;
 
     if (s->version > 1 && (dauys_kv_expect(kv, "reason", err) != 0 ||
                            dauys_kv_copy(kv, s->reason, sizeof s->reason, err) != 0)) {
         return -1;
     }
-    if (dauys_kv_expect(kv, "sums", err) != 0 || parse_item(s, m, area, kv, &cap, err) != 0) {
+    if (dauys_kv_expect(kv, "sums", err) != 0) {
         return -1;
     }
-    while (next_is(kv, "sums")) {
+    /* one item a line, as long as the next line is a sums line (whatever
+     * else it is, the counts' parser judges it) */
+    while (more) {
         if (parse_item(s, m, area, kv, &cap, err) != 0) {
             return -1;
         }
+        ahead = *kv;
+        more = dauys_kv_next(&ahead, &ignored) == 0 && dauys_kv_is(&ahead, "sums");
+        *kv = more ? ahead : *kv;
     }
     return dauys_protocol_parse_counts(kv, m, &s->on_list, &s->ballots, &s->question_count,
                                        s->answer, err);
