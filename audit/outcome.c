@@ -460,7 +460,8 @@ same_frame(const dauys_manifest *old, const dauys_manifest *new)
 /*
  * What NEXT changes of what update-manifest keeps (FORMATS.md 8.4, the
  * checks of store/roster.c): NULL if nothing, else which. A later version
- * may change keys, voters and names and add precincts and districts; the
+ * may change keys, voters and names and add precincts, districts and
+ * commissions (but not remove a commission); the
  * referendum and mode, ballots, questions (id, profile, text) and regions
  * (id, kind) stay by position, the witnesses and their quorum as they are,
  * every district in the region of the same position, every precinct in a
@@ -487,6 +488,17 @@ shape_change(const audit *a, const dauys_manifest *next)
         if (!dauys_idmap_get(&next->district_map, d->id, d->id_len, &i2) ||
             next->district[i2].region != d->region) {
             return "a district is dropped or moved to another region";
+        }
+    }
+    for (size_t i = 0; i < a->m.region_count + a->m.district_count; i++) {
+        int is_region = i < a->m.region_count;
+        const dauys_place *c = is_region ? &a->m.region[i] : &a->m.district[i - a->m.region_count];
+        i2 = (uint32_t) i; /* regions keep their positions (same_frame) */
+        if (c->has_commission &&
+            ((!is_region && !dauys_idmap_get(&next->district_map, c->id, c->id_len, &i2)) ||
+             !(is_region ? &next->region[i2] : &next->district[i2])->has_commission)) {
+            return "a district or region commission is removed (commissions cannot be removed; "
+                   "revoke a key by replacing it)";
         }
     }
     for (size_t i = 0; i < a->m.precinct_count; i++) {

@@ -2,7 +2,7 @@
 # The benchmark of dauys serve (issue 17; docs/PERFORMANCE.md): not run by the tests.
 #
 #   bench/serve_bench.sh [-n N] [--interval S] [--concurrency C] [--read-seconds S]
-#                        [--no-nginx] [--no-build] [--dir DIR]
+#                        [--no-nginx] [--no-build] [--dir DIR] [--witnesses K]
 #
 # In one run on the same files (N precincts, default 100,000: `dauys demo
 # --precincts N --files-only`, kept in DIR/nN and reused by later runs):
@@ -20,13 +20,24 @@
 #      seconds (default 10), from dauys serve and from nginx serving the same
 #      tiles directory as static files (if nginx is installed; its own config
 #      in DIR, on a free loopback port, not as a daemon);
-#   4. prints the table, the ratios and the issue's targets, met or missed.
+#   4. prints the table, the ratios and the issue's targets, met or missed;
+#   5. with --witnesses K (K > 0; default 0: nothing of this), step 2 again on
+#      a fresh workspace whose manifest names K witnesses (issue 18; quorum
+#      K-1, or 1 if K is 1; the manifest copied into DIR/witnesses and signed
+#      again with the central key), each a `dauys-audit witness` on a free
+#      loopback port with a fresh state directory, and dauys serve given their
+#      URLs (--witness): both rows (throughput, delay, VmHWM, CPU, rounds) and
+#      the ratios with/without, the witnesses' round from the server's log,
+#      each witness's requests answered (its log lines), VmHWM and CPU, and the
+#      floor of what each answer waits for: a state file written as the
+#      witness writes it (temporary file, fsync, rename, fsync of the
+#      directory), timed 50 times in DIR/witnesses.
 # Raw output in DIR (default /var/tmp/dauys-serve-bench). The machine is shared
 # and noisy: the load average is printed before and after; the ratios count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-n=100000 interval=1s conc=64 read_s=10 use_nginx=1 build=1
+n=100000 interval=1s conc=64 read_s=10 use_nginx=1 build=1 witnesses=0
 work=${DAUYS_BENCH_DIR:-/var/tmp/dauys-serve-bench}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -37,10 +48,15 @@ while [ $# -gt 0 ]; do
     --no-nginx) use_nginx=0; shift ;;
     --no-build) build=0; shift ;;
     --dir) work=$2; shift 2 ;;
+    --witnesses) witnesses=$2; shift 2 ;;
     *) echo "usage: bench/serve_bench.sh [-n N] [--interval S] [--concurrency C]" \
-        "[--read-seconds S] [--no-nginx] [--no-build] [--dir DIR]" >&2; exit 2 ;;
+        "[--read-seconds S] [--no-nginx] [--no-build] [--dir DIR] [--witnesses K]" >&2; exit 2 ;;
     esac
 done
+case "$witnesses" in
+'' | *[!0-9]*) echo "serve_bench: --witnesses $witnesses: not a number (0 to 32)" >&2; exit 2 ;;
+esac
+[ "$witnesses" -le 32 ] || { echo "serve_bench: --witnesses $witnesses: at most 32" >&2; exit 2; }
 if [ "$build" = 1 ]; then
     scripts/build.sh release >/dev/null
 fi
@@ -249,3 +265,146 @@ function target(name, got, ok, miss) {
 }'
 echo "(raw output in $work: submit.txt, read-serve.txt, read-nginx.txt, serve.log," \
     "submit.subs.tsv, submit.checkpoints.tsv)"
+[ "$witnesses" -gt 0 ] || exit 0
+
+# 5. With K witnesses: step 2 again, on a fresh workspace whose manifest names them.
+wd=$work/witnesses
+quorum=$((witnesses > 1 ? witnesses - 1 : 1))
+rm -rf "$wd" "$work/ws-witnesses" "$work/tiles-witnesses" "$work/serve-witnesses.port"
+mkdir -p "$wd"
+origin=$(awk '$1 == "referendum:" { r = $2 } $1 == "mode:" { m = $2 } END { print "dauys/" r "/" m }' \
+    "$in/manifest.txt")
+wpid=() wurl=() wflags=()
+vkeys=$wd/vkeys
+: >"$vkeys"
+for ((i = 1; i <= witnesses; i++)); do
+    "$dauys" keygen --unencrypted --witness "bench.witness$i.example/w" -o "$wd/w$i" >/dev/null 2>&1 ||
+        { echo "serve_bench: dauys keygen --witness failed" >&2; exit 2; }
+    head -1 "$wd/w$i.vkey" >>"$vkeys"
+done
+# witness-quorum and witness lines right after the last ballot:/list-allowance: line
+awk -v q="$quorum" -v vkeys="$vkeys" 'NR == FNR { if ($0 ~ /^(ballot|list-allowance): /) at = FNR; next }
+    { print } FNR == at { print "witness-quorum: " q; while ((getline v <vkeys) > 0) print "witness: " v }' \
+    "$in/manifest.txt" "$in/manifest.txt" >"$wd/manifest.txt"
+"$dauys" sign "$wd/manifest.txt" -k "$in/keys/central.key" >/dev/null 2>&1 ||
+    { echo "serve_bench: dauys sign of $wd/manifest.txt failed" >&2; exit 2; }
+"$dauys" init -w "$work/ws-witnesses" --manifest "$wd/manifest.txt" \
+    --central-key "$in/keys/central.pub" >/dev/null
+stop_witnessed() {
+    local p
+    for p in ${serve_pid:+"$serve_pid"} "${wpid[@]}"; do
+        { kill -TERM "$p" 2>/dev/null && wait "$p"; } || true
+    done
+}
+serve_pid=
+trap stop_witnessed EXIT
+for ((i = 1; i <= witnesses; i++)); do
+    "$bin/bin/dauys-audit" witness --listen 127.0.0.1:0 --port-file "$wd/w$i.port" --key "$wd/w$i.key" \
+        --name "bench.witness$i.example/w" --log "$in/keys/central.pub" --origin "$origin" \
+        --state "$wd/state$i" 2>"$wd/w$i.log" &
+    wpid+=($!)
+done
+for ((i = 1; i <= witnesses; i++)); do
+    wait_for test -s "$wd/w$i.port"
+    wurl+=("http://127.0.0.1:$(cat "$wd/w$i.port")")
+    wflags+=(--witness "${wurl[i - 1]}")
+done
+"$dauys" serve -w "$work/ws-witnesses" -k "$in/keys/central.key" --tiles "$work/tiles-witnesses" \
+    --listen 127.0.0.1:0 --port-file "$work/serve-witnesses.port" --interval "$interval" \
+    "${wflags[@]}" 2>"$work/serve-witnesses.log" &
+serve_pid=$!
+wait_for test -s "$work/serve-witnesses.port"
+"$bin/bench/bench_serve" submit "http://127.0.0.1:$(cat "$work/serve-witnesses.port")" "$in.list" \
+    "$conc" "$work/submit-witnesses" "$serve_pid" >"$work/submit-witnesses.txt" ||
+    { echo "serve_bench: submissions failed: $work/submit-witnesses.txt" >&2; exit 1; }
+{ kill -TERM "$serve_pid" && wait "$serve_pid"; } || true
+serve_pid=
+# each witness: "200s 409s others VmHWM_KiB CPU_s", then stopped
+clk=$(getconf CLK_TCK)
+: >"$wd/witnesses.txt"
+for ((i = 1; i <= witnesses; i++)); do
+    p=${wpid[i - 1]}
+    hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$p/status")
+    cpu=$(sed 's/.*) //' "/proc/$p/stat" | awk -v t="$clk" '{ printf "%.2f", ($12 + $13) / t }')
+    awk -v hwm="$hwm" -v cpu="$cpu" '/POST \/add-checkpoint: / {
+        if ($0 ~ /: 200 cosigned$/) ok++; else if ($0 ~ /: 409 /) c++; else other++ }
+        END { print ok + 0, c + 0, other + 0, hwm, cpu }' "$wd/w$i.log" >>"$wd/witnesses.txt"
+done
+trap - EXIT
+stop_witnessed
+load_witnessed=$(cut -d' ' -f1-3 /proc/loadavg)
+# what each answer waits for at least: the state file written as the witness writes it
+fsync_ms=$(python3 - "$wd/fsync" <<'PY'
+import os, sys, time
+d = sys.argv[1]
+os.makedirs(d, exist_ok=True)
+note = b"x" * 200  # a checkpoint note as a witness keeps it (about 200 bytes)
+dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+ms = []
+for i in range(50):
+    t = time.monotonic()
+    fd = os.open(d + "/state.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.write(fd, note)
+    os.fsync(fd)
+    os.close(fd)
+    os.rename(d + "/state.tmp", d + "/state")
+    os.fsync(dfd)
+    ms.append((time.monotonic() - t) * 1000)
+ms.sort()
+print("%.2f %.2f" % (ms[len(ms) // 2], ms[-1]))
+PY
+)
+rounds() { # LOG SED_PATTERN: "count median max" of the numbers the pattern keeps
+    sed -n "$2" "$1" | sort -n |
+        awk '{ ms[NR] = $1 } END { printf "%d %d %d", NR, NR ? ms[int((NR + 1) / 2)] : 0, ms[NR] }'
+}
+pub_pattern='s/.*published checkpoint .* in \([0-9]*\) ms, its status.*/\1/p'
+w=$work/submit-witnesses.txt
+awk -v k="$witnesses" -v q="$quorum" -v files="$files" -v lw="$load_witnessed" \
+    -v s0="$(kv "$s" submit_wall_s)" -v s1="$(kv "$w" submit_wall_s)" \
+    -v m0="$(kv "$s" delay_median_ms)" -v m1="$(kv "$w" delay_median_ms)" \
+    -v p0="$(kv "$s" delay_p99_ms)" -v p1="$(kv "$w" delay_p99_ms)" \
+    -v x0="$(kv "$s" delay_max_ms)" -v x1="$(kv "$w" delay_max_ms)" \
+    -v h0="$(kv "$s" hwm_kib)" -v h1="$(kv "$w" hwm_kib)" \
+    -v c0="$(kv "$s" server_cpu_s)" -v c1="$(kv "$w" server_cpu_s)" \
+    -v ok1="$(kv "$w" answered_2xx)" -v no1="$(kv "$w" answered_4xx)" -v re1="$(kv "$w" retries)" \
+    -v unc1="$(kv "$w" uncovered)" \
+    -v pub0="$pub_stats" -v pub1="$(rounds "$work/serve-witnesses.log" "$pub_pattern")" \
+    -v wr="$(rounds "$work/serve-witnesses.log" \
+        's/.*witnesses: checkpoint [0-9]* cosigned by .*, in \([0-9]*\) ms.*/\1/p')" \
+    -v cosig="$(sed -n 's/.*witnesses: checkpoint [0-9]* cosigned by \([0-9]*\) of.*/\1/p' \
+        "$work/serve-witnesses.log" | sort -n | sed -n '1p;$p' | paste -sd' ')" \
+    -v fs="$fsync_ms" -v wfile="$wd/witnesses.txt" 'BEGIN {
+    split(pub0, a); split(pub1, b); split(wr, r); split(cosig, cs); split(fs, f)
+    printf "\ndauys serve with %d witnesses (quorum %d), the same files, a fresh workspace\n", k, q
+    printf "load average after: %s\n\n", lw
+    printf "%-44s %10s %10s %8s\n", "measure", "without", "with", "with/w/o"
+    row("submissions/s", files / s0, files / s1, "%.0f")
+    row("2xx -> covering checkpoint, median ms", m0, m1, "%.0f")
+    row("2xx -> covering checkpoint, p99 ms", p0, p1, "%.0f")
+    row("2xx -> covering checkpoint, max ms", x0, x1, "%.0f")
+    row("server VmHWM MiB (submissions)", h0 / 1024, h1 / 1024, "%.0f")
+    row("server CPU us/file", c0 / files * 1e6, c1 / files * 1e6, "%.0f")
+    row("publications", a[1], b[1], "%d")
+    row("publication round, median ms", a[2], b[2], "%d")
+    row("publication round, max ms", a[3], b[3], "%d")
+    printf "%-44s %21s\n", "with: answered 2xx / 4xx / retries", ok1 " / " no1 " / " re1
+    printf "%-44s %21s\n", "with: witnesses round, count / median / max ms",
+        r[1] " / " r[2] " / " r[3]
+    printf "%-44s %21s\n", "with: cosignatures per checkpoint, min / max",
+        (r[1] ? cs[1] " / " (cs[2] == "" ? cs[1] : cs[2]) " of " k : "n/a")
+    printf "%-44s %21s\n", "state write + 2 fsyncs, median / max ms", f[1] " / " f[2]
+    printf "\n%-10s %8s %8s %8s %10s %8s\n", "witness", "200", "409", "other", "VmHWM MiB", "CPU s"
+    i = 0
+    while ((getline line < wfile) > 0) {
+        split(line, v)
+        printf "%-10s %8d %8d %8d %10.1f %8.2f\n", "w" ++i, v[1], v[2], v[3], v[4] / 1024, v[5]
+    }
+    if (unc1 > 0) printf "%d answered submissions were never covered by a checkpoint seen\n", unc1
+}
+function row(name, x, y, fmt) {
+    printf "%-44s %10s %10s %8s\n", name, sprintf(fmt, x), sprintf(fmt, y),
+        (x > 0 ? sprintf("%.2f", y / x) : "n/a")
+}'
+echo "(raw output in $work: submit-witnesses.txt, serve-witnesses.log, witnesses/w*.log," \
+    "submit-witnesses.subs.tsv, submit-witnesses.checkpoints.tsv)"

@@ -12,7 +12,7 @@
 #include "referendum/rules.h"
 
 /* Sections in the order they must appear. */
-enum section { SEC_HEADER, SEC_QUESTION, SEC_REGION, SEC_DISTRICT, SEC_PRECINCT };
+enum section { SEC_HEADER, SEC_QUESTION, SEC_REGION, SEC_DISTRICT, SEC_COMMISSION, SEC_PRECINCT };
 
 typedef struct cursor {
     const char *s;
@@ -455,6 +455,81 @@ key_problem(const char *message)
     return at != NULL ? at + strlen(": public key: ") : message;
 }
 
+/* Reads public key KEY of a line into *OUT, as for precincts: a weak key
+ * fails when M refuses them, else is counted (dauys_manifest_parse_owned). */
+static int
+take_pubkey(dauys_manifest *m, const dauys_kv *kv, cursor key, dauys_pubkey *out, dauys_error *err)
+{
+    dauys_error key_err;
+    const char *weak;
+
+    if (dauys_keys_pubkey_from_base64_any(out, key.s, key.n, &key_err) != 0) {
+        return dauys_kv_fail(kv, err, "public key: %s", key_problem(key_err.message));
+    }
+    if ((weak = dauys_keys_pubkey_weakness(out->pk)) != NULL) {
+        dauys_kv_fail(kv, &key_err, "public key: the Ed25519 key %s", weak);
+        if (m->refuse_weak_keys) {
+            *err = key_err;
+            return -1;
+        }
+        if (m->weak_key_count++ == 0) {
+            m->weak_key_problem = key_err;
+        }
+    }
+    return 0;
+}
+
+/* commission: LEVEL AREA PUBKEY, LEVEL "district" or "region": one per area,
+ * each key its own (precincts' keys are compared in keys_unique). */
+static int
+parse_commission(dauys_manifest *m, const dauys_kv *kv, dauys_error *err)
+{
+    cursor c = {kv->value, kv->value_len}, level = {0}, area = {0}, key = {0};
+    int is_region;
+    uint32_t index;
+    dauys_place *p;
+    dauys_pubkey pk;
+
+    if (take_token(&c, &level) != 0 || take_token(&c, &area) != 0 || take_token(&c, &key) != 0 ||
+        c.n != 0) {
+        return dauys_kv_fail(kv, err, "expected \"LEVEL AREA PUBLIC_KEY\"");
+    }
+    if (level.n == 6 && memcmp(level.s, "region", 6) == 0) {
+        is_region = 1;
+    } else if (level.n == 8 && memcmp(level.s, "district", 8) == 0) {
+        is_region = 0;
+    } else {
+        return dauys_kv_fail(kv, err, "level \"%.*s\" is not district or region",
+                             (int) (level.n > 32 ? 32 : level.n), level.s);
+    }
+    if (resolve(is_region ? &m->region_map : &m->district_map, kv, area, &index,
+                is_region ? "region" : "district", err) != 0) {
+        return -1;
+    }
+    p = is_region ? &m->region[index] : &m->district[index];
+    if (p->has_commission) {
+        return dauys_kv_fail(kv, err, "the %s %.*s has a commission already",
+                             is_region ? "region" : "district", (int) area.n, area.s);
+    }
+    if (take_pubkey(m, kv, key, &pk, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < m->region_count + m->district_count; i++) {
+        const dauys_place *q =
+            i < m->region_count ? &m->region[i] : &m->district[i - m->region_count];
+        if (q->has_commission && memcmp(q->commission.pk, pk.pk, sizeof pk.pk) == 0) {
+            return dauys_kv_fail(kv, err,
+                                 "the key of the %s commission of %.*s; each commission needs "
+                                 "its own",
+                                 i < m->region_count ? "region" : "district", (int) q->id_len,
+                                 q->id);
+        }
+    }
+    p->commission = pk;
+    p->has_commission = 1;
+    return 0;
+}
+
 /* precinct: PID DID VOTERS PUBKEY NAME */
 static int
 parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *err)
@@ -462,8 +537,6 @@ parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *
     cursor c = {kv->value, kv->value_len}, id = {0}, district = {0}, voters = {0}, key = {0},
            rest = {0};
     dauys_precinct *p;
-    dauys_error key_err;
-    const char *weak;
 
     if (take_id(kv, &c, &id, "precinct id", err) != 0) {
         return -1;
@@ -489,18 +562,8 @@ parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *
         return dauys_kv_fail(kv, err, "voters \"%.*s\" is not a count",
                              (int) (voters.n > 20 ? 20 : voters.n), voters.s);
     }
-    if (dauys_keys_pubkey_from_base64_any(&p->key, key.s, key.n, &key_err) != 0) {
-        return dauys_kv_fail(kv, err, "public key: %s", key_problem(key_err.message));
-    }
-    if ((weak = dauys_keys_pubkey_weakness(p->key.pk)) != NULL) {
-        dauys_kv_fail(kv, &key_err, "public key: the Ed25519 key %s", weak);
-        if (m->refuse_weak_keys) {
-            *err = key_err;
-            return -1;
-        }
-        if (m->weak_key_count++ == 0) {
-            m->weak_key_problem = key_err;
-        }
+    if (take_pubkey(m, kv, key, &p->key, err) != 0) {
+        return -1;
     }
     if (register_id(&m->precinct_map, kv, id, m->precinct_count, "precinct", err) != 0) {
         return -1;
@@ -513,11 +576,12 @@ parse_precinct(dauys_manifest *m, const dauys_kv *kv, size_t *cap, dauys_error *
 static enum section
 section_of(const dauys_kv *kv)
 {
-    return dauys_kv_is(kv, "question")   ? SEC_QUESTION
-           : dauys_kv_is(kv, "region")   ? SEC_REGION
-           : dauys_kv_is(kv, "district") ? SEC_DISTRICT
-           : dauys_kv_is(kv, "precinct") ? SEC_PRECINCT
-                                         : SEC_HEADER;
+    return dauys_kv_is(kv, "question")     ? SEC_QUESTION
+           : dauys_kv_is(kv, "region")     ? SEC_REGION
+           : dauys_kv_is(kv, "district")   ? SEC_DISTRICT
+           : dauys_kv_is(kv, "commission") ? SEC_COMMISSION
+           : dauys_kv_is(kv, "precinct")   ? SEC_PRECINCT
+                                           : SEC_HEADER;
 }
 
 /* The precinct lines in TEXT, counted ahead so that a large roster is
@@ -562,22 +626,23 @@ parse_records(dauys_manifest *m, dauys_kv *kv, int frame, dauys_error *err)
         }
         if ((s = section_of(kv)) == SEC_HEADER) {
             return dauys_kv_fail(kv, err,
-                                 "unknown key (expected question, region, district "
-                                 "or precinct)");
+                                 "unknown key (expected question, region, district, "
+                                 "commission or precinct)");
         }
         if (s < at) {
             return dauys_kv_fail(kv, err,
                                  "out of order: all question lines come first, then "
-                                 "region, district and precinct lines");
+                                 "region, district, commission and precinct lines");
         }
         if (frame && s == SEC_PRECINCT) {
             return dauys_kv_fail(kv, err, "a manifest's frame ends before its precincts");
         }
         at = s;
-        rc = s == SEC_QUESTION   ? parse_question(m, kv, err)
-             : s == SEC_REGION   ? parse_place(m, kv, 1, &region_cap, err)
-             : s == SEC_DISTRICT ? parse_place(m, kv, 0, &district_cap, err)
-                                 : parse_precinct(m, kv, &precinct_cap, err);
+        rc = s == SEC_QUESTION     ? parse_question(m, kv, err)
+             : s == SEC_REGION     ? parse_place(m, kv, 1, &region_cap, err)
+             : s == SEC_DISTRICT   ? parse_place(m, kv, 0, &district_cap, err)
+             : s == SEC_COMMISSION ? parse_commission(m, kv, err)
+                                   : parse_precinct(m, kv, &precinct_cap, err);
     }
     if (rc == 0 && (m->question_count == 0 || m->region_count == 0 || m->district_count == 0 ||
                     (m->precinct_count == 0 && !frame))) {
@@ -591,7 +656,8 @@ parse_records(dauys_manifest *m, dauys_kv *kv, int frame, dauys_error *err)
 
 /*
  * Fails if two precincts share a public key: a key signs for one precinct
- * only, or a commission could sign another's protocol. The set holds only
+ * only, or a commission could sign another's protocol; or if a district or
+ * region commission has a precinct's key (it could sign a summary). The set holds only
  * 4-byte precinct indexes (a million precincts: 8 MB, not a copy of the
  * keys), placed by a keyed SipHash of the key, so a roster made to collide
  * cannot slow it down.
@@ -629,6 +695,28 @@ keys_unique(const dauys_manifest *m, const char *name, dauys_error *err)
             }
         }
         slot[at] = (uint32_t) i;
+    }
+    /* and no commission signs with a precinct's key */
+    for (size_t i = 0; i < m->region_count + m->district_count && rc == 0; i++) {
+        const dauys_place *c =
+            i < m->region_count ? &m->region[i] : &m->district[i - m->region_count];
+        uint64_t at;
+        if (!c->has_commission) {
+            continue;
+        }
+        crypto_shorthash(h, c->commission.pk, sizeof c->commission.pk, hash_key);
+        memcpy(&at, h, sizeof at);
+        for (at &= mask; slot[at] != UINT32_MAX; at = (at + 1) & mask) {
+            const dauys_precinct *q = &m->precinct[slot[at]];
+            if (memcmp(q->key.pk, c->commission.pk, sizeof q->key.pk) == 0) {
+                rc = dauys_error_set(err, DAUYS_E_FORMAT,
+                                     "%s: the %s commission of %.*s has the public key of "
+                                     "precinct %.*s; a commission's key must be its own",
+                                     name, i < m->region_count ? "region" : "district",
+                                     (int) c->id_len, c->id, (int) q->id_len, q->id);
+                break;
+            }
+        }
     }
     dauys_free(slot);
     return rc;

@@ -48,6 +48,10 @@ typedef struct dauys_place {
     const char *id, *kind, *name;
     uint32_t id_len, kind_len, name_len;
     uint32_t region; /* districts: index of their region */
+    /* The key of the area's commission (`commission:` line, FORMATS.md 8.2),
+     * which signs its summary protocols; has_commission 0 when none. */
+    int has_commission;
+    dauys_pubkey commission;
 } dauys_place;
 
 typedef struct dauys_precinct {
@@ -95,15 +99,16 @@ typedef struct dauys_manifest {
 /*
  * Parses manifest TEXT (LEN bytes; copied) strictly into M, which the caller
  * frees with dauys_manifest_free. NAME labels errors. Rejects unknown rules
- * profiles, duplicate ids, a public key shared by two precincts, dangling
- * references and empty sections.
+ * profiles, duplicate ids, a public key shared by two precincts or
+ * commissions (or a precinct and a commission), two commissions for one
+ * area, dangling references and empty sections.
  */
 int dauys_manifest_parse(dauys_manifest *m, const char *text, size_t len, const char *name,
                          dauys_error *err) DAUYS_WUR;
 
 /*
  * Parses a manifest's FRAME: TEXT holds its lines up to, not including, the
- * first precinct line (header, questions, regions, districts). Enough to
+ * first precinct line (header, questions, regions, districts, commissions). Enough to
  * tally from stored counts without reading a large roster: M has no
  * precinct array (M->frame is 1); the caller fills district_precincts and
  * precinct_count from its own records. Freed with dauys_manifest_free.

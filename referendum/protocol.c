@@ -5,9 +5,9 @@
 
 #include "core/kvtext.h"
 
-/* Reads line KEY holding an id into OUT. */
-static int
-expect_id(dauys_kv *kv, const char *key, char out[DAUYS_ID_MAX + 1], dauys_error *err)
+int
+dauys_protocol_expect_id(dauys_kv *kv, const char *key, char out[DAUYS_ID_MAX + 1],
+                         dauys_error *err)
 {
     const char *problem;
 
@@ -39,8 +39,8 @@ parse_header(dauys_protocol *p, dauys_kv *kv, dauys_error *err)
     if (kv->value_len != 16 || memcmp(kv->value, "dauys-protocol 1", 16) != 0) {
         return dauys_kv_fail(kv, err, "expected \"dauys-protocol 1\"");
     }
-    if (expect_id(kv, "referendum", p->referendum, err) != 0 ||
-        expect_id(kv, "precinct", p->precinct, err) != 0 ||
+    if (dauys_protocol_expect_id(kv, "referendum", p->referendum, err) != 0 ||
+        dauys_protocol_expect_id(kv, "precinct", p->precinct, err) != 0 ||
         expect_count(kv, "version", &version, err) != 0) {
         return -1;
     }
@@ -104,27 +104,24 @@ parse_answers(dauys_kv *kv, const dauys_question *q, int separate, dauys_answers
     return 0;
 }
 
-/* reason (only after version > 1), citizens_on_list, ballots, answers. */
-static int
-parse_body(dauys_protocol *p, dauys_kv *kv, const dauys_manifest *m, dauys_error *err)
+int
+dauys_protocol_parse_counts(dauys_kv *kv, const dauys_manifest *m, uint64_t *on_list,
+                            dauys_ballots *ballots, size_t *question_count,
+                            dauys_answers answer[DAUYS_QUESTIONS_MAX], dauys_error *err)
 {
     int separate = m->ballot == DAUYS_BALLOT_SEPARATE;
 
-    if (p->version > 1 && (dauys_kv_expect(kv, "reason", err) != 0 ||
-                           dauys_kv_copy(kv, p->reason, sizeof p->reason, err) != 0)) {
+    if (expect_count(kv, "citizens_on_list", on_list, err) != 0 ||
+        (!separate && parse_ballots(kv, "", ballots, err) != 0)) {
         return -1;
     }
-    if (expect_count(kv, "citizens_on_list", &p->on_list, err) != 0 ||
-        (!separate && parse_ballots(kv, "", &p->ballots, err) != 0)) {
-        return -1;
-    }
-    p->question_count = m->question_count;
+    *question_count = m->question_count;
     for (size_t i = 0; i < m->question_count; i++) {
-        if (parse_answers(kv, &m->question[i], separate, &p->answer[i], err) != 0) {
+        if (parse_answers(kv, &m->question[i], separate, &answer[i], err) != 0) {
             return -1;
         }
         if (!separate) {
-            p->answer[i].ballots = p->ballots;
+            answer[i].ballots = *ballots;
         }
     }
     if (!dauys_kv_done(kv)) {
@@ -133,6 +130,18 @@ parse_body(dauys_protocol *p, dauys_kv *kv, const dauys_manifest *m, dauys_error
                                kv->name, kv->line);
     }
     return 0;
+}
+
+/* reason (only after version > 1), citizens_on_list, ballots, answers. */
+static int
+parse_body(dauys_protocol *p, dauys_kv *kv, const dauys_manifest *m, dauys_error *err)
+{
+    if (p->version > 1 && (dauys_kv_expect(kv, "reason", err) != 0 ||
+                           dauys_kv_copy(kv, p->reason, sizeof p->reason, err) != 0)) {
+        return -1;
+    }
+    return dauys_protocol_parse_counts(kv, m, &p->on_list, &p->ballots, &p->question_count,
+                                       p->answer, err);
 }
 
 int

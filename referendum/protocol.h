@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/kvtext.h"
 #include "referendum/manifest.h"
 
 #define DAUYS_PROTOCOL_FILE_MAX (64u << 10)
@@ -50,6 +51,24 @@ int dauys_protocol_parse_header(dauys_protocol *p, const char *text, size_t len,
  */
 int dauys_protocol_parse(dauys_protocol *p, const char *text, size_t len, const char *name,
                          const dauys_manifest *m, dauys_error *err) DAUYS_WUR;
+
+/* --- shared with the summary protocol (referendum/summary.c) ------------- */
+
+/* Reads the next line, which must be KEY holding an id, into OUT. */
+int dauys_protocol_expect_id(dauys_kv *kv, const char *key, char out[DAUYS_ID_MAX + 1],
+                             dauys_error *err) DAUYS_WUR;
+
+/*
+ * Reads a protocol's counts from KV, from citizens_on_list to the last
+ * answer line, with the lines M's questions and ballot mode call for, and
+ * fails unless they end the text: ON_LIST, BALLOTS (single ballot),
+ * *QUESTION_COUNT (M's) and ANSWER (each with its ballots, copied from
+ * BALLOTS when single).
+ */
+int dauys_protocol_parse_counts(dauys_kv *kv, const dauys_manifest *m, uint64_t *on_list,
+                                dauys_ballots *ballots, size_t *question_count,
+                                dauys_answers answer[DAUYS_QUESTIONS_MAX],
+                                dauys_error *err) DAUYS_WUR;
 
 /* --- control relations ---------------------------------------------------- */
 

@@ -5,7 +5,8 @@
 # the importer, the bundle archive's headers, the audit's scanner of the
 # HTML report and its splitting of the log into entries, tile paths, the
 # clients' reader of a server's JSON answers, the follower's entry bundle splitter,
-# the witness's requests (fuzz/); as many targets at once as there are CPUs.
+# the witness's requests, summary protocols (fuzz/); as many targets at once
+# as there are CPUs.
 #
 #   scripts/fuzz.sh [SECONDS]   each target for SECONDS (default 30)
 #
@@ -28,6 +29,7 @@ targets=(protocol manifest keys note logentry proof csv importmap tar page logst
     answer bundle)
 targets+=(cosigline) # issue 18: the audit's reading of the statement's cosignature lines
 targets+=(witness) # issue 18: the witness's requests (dauys-audit witness)
+targets+=(summary) # issue 19: district and region summary protocols (referendum/summary.c)
 targets+=(copies) # issue 19: the observers' copies CSV and map (dauys-audit compare-copies)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
@@ -49,6 +51,31 @@ for w in 1 2; do
 done
 sed "s|^ballot: \(.*\)\$|ballot: \1\nwitness-quorum: 2\nwitness: $(cat "$work/witness1.vkey")\nwitness: $(cat "$work/witness2.vkey")|" \
     "$d/manifest.txt" >"$work/corpus/manifest/witnesses"
+# and one with a district and a region commission (FORMATS.md 8.2); the summaries
+# of that district and region over the demo's roster (9A), counts from one protocol
+dist=$(awk '$1 == "precinct:" && $2 == "AST-0001" { print $3 }' "$d/manifest.txt")
+reg=$(awk -v x="$dist" '$1 == "district:" && $2 == x { print $3 }' "$d/manifest.txt")
+rm -f "$work"/commission[12].*
+for c in 1 2; do "$bin/release/bin/dauys" keygen --unencrypted -o "$work/commission$c" >/dev/null; done
+awk -v a="commission: district $dist $(sed -n 2p "$work/commission1.pub")" \
+    -v b="commission: region $reg $(sed -n 2p "$work/commission2.pub")" \
+    '/^precinct: / && !n { print a; print b; n = 1 } { print }' "$d/manifest.txt" \
+    >"$work/corpus/manifest/commissions"
+mkdir -p "$work/corpus/summary"
+{
+    printf 'format: dauys-summary 1\n%s\nlevel: district\narea: %s\nversion: 1\n' \
+        "$(grep '^referendum: ' "$d/manifest.txt")" "$dist"
+    awk -v x="$dist" '$1 == "precinct:" && $3 == x { print "sums: " $2 " 1" }' "$d/manifest.txt" |
+        LC_ALL=C sort
+    sed -n '/^citizens_on_list: /,$p' "$d/incoming/AST-0001.txt"
+} >"$work/corpus/summary/district"
+{
+    printf 'format: dauys-summary 1\n%s\nlevel: region\narea: %s\nversion: 2\nreason: again\n' \
+        "$(grep '^referendum: ' "$d/manifest.txt")" "$reg"
+    awk -v x="$reg" '$1 == "district:" && $3 == x { print "sums: " $2 " 1" }' "$d/manifest.txt" |
+        LC_ALL=C sort
+    sed -n '/^citizens_on_list: /,$p' "$d/incoming/AST-0001.txt"
+} >"$work/corpus/summary/region"
 seed keys "$d/keys/central.pub" "$d/keys/central.key" "$d/manifest.txt.minisig" \
     "$d"/incoming/AST-000[1-3].txt.minisig "$d"/keys/precincts/AST-000[1-3].pub
 seed note "$d/bundle/checkpoint"
@@ -122,7 +149,8 @@ printf 'old 20852014\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\njrJZDmY8Y7Sy
     >"$work/corpus/witness/spec" # the spec's example request
 # The dictionary: every "key: " the seeds use, and a few tokens of the formats.
 {
-    cat "$d"/incoming/*.txt "$work/corpus/manifest/witnesses" "$d/bundle/log/entries.txt" \
+    cat "$d"/incoming/*.txt "$work/corpus/manifest/witnesses" "$work/corpus/manifest/commissions" \
+        "$work/corpus/summary/district" "$d/bundle/log/entries.txt" \
         "$d/bundle/checkpoint" "$d/keys/central.pub" "$d/manifest.txt.minisig" "$work/corpus/proof/inclusion" |
         grep -o '^[a-z0-9_-]*: ' | sort -u | sed 's/.*/"&"/'
     printf '"%s"\n' 'untrusted comment: ' 'trusted comment: ' 'RWS' 'RWQ' '\x0a' '\xe2\x80\x94' \

@@ -245,8 +245,9 @@ same_shape(const dauys_manifest *old, const dauys_manifest *new, const char *nam
     return 0;
 }
 
-/* Every old district stays in its region; every old precinct stays, in the
- * same district (so tallies stay comparable). */
+/* Every old district stays in its region; every commission stays (its key
+ * may change); every old precinct stays, in the same district (so tallies
+ * stay comparable). */
 static int
 keeps_precincts(const dauys_manifest *old, const dauys_manifest *new, const char *name,
                 dauys_error *err)
@@ -260,6 +261,19 @@ keeps_precincts(const dauys_manifest *old, const dauys_manifest *new, const char
                                    "%s: district %.*s is missing or moved to "
                                    "another region",
                                    name, (int) a->id_len, a->id);
+        }
+    }
+    for (size_t i = 0; i < old->region_count + old->district_count; i++) {
+        int is_region = i < old->region_count;
+        const dauys_place *a = is_region ? &old->region[i] : &old->district[i - old->region_count];
+        uint32_t j = (uint32_t) i; /* regions keep their positions (same_shape) */
+        if (a->has_commission &&
+            ((!is_region && !dauys_idmap_get(&new->district_map, a->id, a->id_len, &j)) ||
+             !(is_region ? &new->region[j] : &new->district[j])->has_commission)) {
+            return dauys_error_set(err, DAUYS_E_USAGE,
+                                   "%s: the %s commission of %.*s is missing; commissions "
+                                   "cannot be removed (revoke a key by replacing it)",
+                                   name, is_region ? "region" : "district", (int) a->id_len, a->id);
         }
     }
     for (size_t i = 0; i < old->precinct_count; i++) {

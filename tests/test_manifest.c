@@ -455,14 +455,16 @@ test_rejects(void **state)
          "m.txt:17: control byte is not allowed (byte 0x09 at column"},
         /* structure */
         {"question: q1 ", "region: KZ-00 oblast Ұлытау облысы\nquestion: q1 ",
-         "m.txt:9: question: out of order: all question lines come first, then region, district "
-         "and precinct lines"},
+         "m.txt:9: question: out of order: all question lines come first, then region, district, "
+         "commission and precinct lines"},
         {"region: KZ-71 city", "district: KZ-10-02 KZ-10 Аягөз ауданы\nregion: KZ-71 city",
          "m.txt:13: region: out of order"},
         {"region: KZ-10 oblast", "comment: оңтүстік\nregion: KZ-10 oblast",
-         "m.txt:10: comment: unknown key (expected question, region, district or precinct)"},
+         "m.txt:10: comment: unknown key (expected question, region, district, commission or "
+         "precinct)"},
         {"region: KZ-10 oblast", "title: again\nregion: KZ-10 oblast",
-         "m.txt:10: title: unknown key (expected question, region, district or precinct)"},
+         "m.txt:10: title: unknown key (expected question, region, district, commission or "
+         "precinct)"},
         {"region: KZ-10 oblast", "Region: KZ-10 oblast", "m.txt:10: Region: unknown key"},
         {"region: KZ-10 oblast", "regions: KZ-10 oblast", "m.txt:10: regions: unknown key"},
         {"region: KZ-10 oblast", "region: national oblast",
@@ -535,8 +537,8 @@ test_list_allowance(void **state)
                    "m.txt:7: ballot: expected here, found \"list-allowance\"");
     reject_variant("ballot: single\n",
                    "ballot: single\nlist-allowance: 25% + 500\nlist-allowance: 25% + 500\n",
-                   "m.txt:9: list-allowance: unknown key (expected question, region, district "
-                   "or precinct)");
+                   "m.txt:9: list-allowance: unknown key (expected question, region, district, "
+                   "commission or precinct)");
     text = replaced(fx.text, "region: KZ-10 ", "list-allowance: 25% + 500\nregion: KZ-10 ");
     expect_reject(text, "m.txt:10: list-allowance: unknown key");
     free(text);
@@ -982,7 +984,7 @@ test_rejects_keys_and_ends(void **state)
              fx.b64[0]);
     reject_variant("district: KZ-71-01", line,
                    "m.txt:17: district: out of order: all question lines come first, then region, "
-                   "district and precinct lines");
+                   "district, commission and precinct lines");
 
     /* Missing final LF. */
     expect_reject_len(fx.text, fx.len - 1, DAUYS_E_FORMAT,
@@ -1075,6 +1077,151 @@ test_shared_key(void **state)
     text = replaced(fx.text, fx.b64[1], fx.b64[0]);
     expect_reject(text, "m.txt: precincts P-0001 and P-0002 have the same public key; each "
                         "precinct needs its own");
+    free(text);
+}
+
+/* --- commissions ------------------------------------------------------------ */
+
+/* A fresh key's base64 text into OUT (57 bytes). */
+static void
+fresh_key(char out[57], dauys_pubkey *pk)
+{
+    dauys_seckey *sk;
+    dauys_error err;
+
+    assert_int_equal(dauys_keys_generate(pk, &sk, &err), 0);
+    dauys_keys_seckey_free(sk);
+    dauys_keys_pubkey_to_base64(out, pk);
+}
+
+/* The valid manifest with LINES (commission lines) before its first precinct. */
+static char *
+with_commissions(const char *lines)
+{
+    char *repl = malloc(strlen(lines) + 32), *text;
+
+    assert_non_null(repl);
+    sprintf(repl, "%sprecinct: P-0001 ", lines);
+    text = replaced(fx.text, "precinct: P-0001 ", repl);
+    free(repl);
+    return text;
+}
+
+static void
+reject_commissions(const char *lines, const char *needle)
+{
+    char *text = with_commissions(lines);
+    expect_reject(text, needle);
+    free(text);
+}
+
+/* Commission lines parsed into the regions and districts, kept by the frame and by
+ * dauys_manifest_shrink. */
+static void
+test_commissions(void **state)
+{
+    char k[3][57], lines[512], *text;
+    dauys_pubkey pk[3];
+    dauys_manifest m;
+    dauys_error err;
+    size_t frame_len;
+
+    (void) state;
+    for (int i = 0; i < 3; i++) {
+        fresh_key(k[i], &pk[i]);
+    }
+    snprintf(lines, sizeof lines,
+             "commission: district KZ-75-02 %s\ncommission: region KZ-75 %s\n"
+             "commission: district KZ-10-01 %s\n",
+             k[0], k[1], k[2]);
+    text = with_commissions(lines);
+    if (dauys_manifest_parse(&m, text, strlen(text), "m.txt", &err) != 0) {
+        fail_msg("rejected: %s", err.message);
+    }
+    assert_int_equal(m.precinct_count, PRECINCTS);
+    assert_false(m.region[0].has_commission);
+    assert_true(m.region[1].has_commission);
+    assert_memory_equal(&m.region[1].commission, &pk[1], sizeof pk[1]);
+    assert_false(m.region[2].has_commission);
+    assert_true(m.district[0].has_commission);
+    assert_memory_equal(&m.district[0].commission, &pk[2], sizeof pk[2]);
+    assert_false(m.district[1].has_commission);
+    assert_true(m.district[2].has_commission);
+    assert_memory_equal(&m.district[2].commission, &pk[0], sizeof pk[0]);
+    assert_false(m.district[3].has_commission);
+    assert_int_equal(dauys_manifest_shrink(&m, &err), 0);
+    assert_true(m.district[2].has_commission);
+    assert_memory_equal(&m.district[2].commission, &pk[0], sizeof pk[0]);
+    assert_memory_equal(&m.region[1].commission, &pk[1], sizeof pk[1]);
+    dauys_manifest_free(&m);
+    /* the frame: up to the first precinct line, commissions included */
+    frame_len = (size_t) (strstr(text, "precinct: ") - text);
+    assert_int_equal(dauys_manifest_parse_frame(&m, text, frame_len, "m.txt", &err), 0);
+    assert_true(m.frame);
+    assert_true(m.region[1].has_commission);
+    assert_memory_equal(&m.district[0].commission, &pk[2], sizeof pk[2]);
+    dauys_manifest_free(&m);
+    free(text);
+}
+
+static void
+test_commissions_refused(void **state)
+{
+    char k[2][57], weak_b64[57], lines[512], last[256], *text;
+    dauys_pubkey pk[2], weak;
+
+    (void) state;
+    for (int i = 0; i < 2; i++) {
+        fresh_key(k[i], &pk[i]);
+    }
+    /* malformed lines */
+    snprintf(lines, sizeof lines, "commission: precinct P-0001 %s\n", k[0]);
+    reject_commissions(lines, "m.txt:17: commission: level \"precinct\" is not district or region");
+    snprintf(lines, sizeof lines, "commission: district %s\n", k[0]);
+    reject_commissions(lines, "m.txt:17: commission: expected \"LEVEL AREA PUBLIC_KEY\"");
+    snprintf(lines, sizeof lines, "commission: district KZ-10-01 %s extra\n", k[0]);
+    reject_commissions(lines, "m.txt:17: commission: expected \"LEVEL AREA PUBLIC_KEY\"");
+    snprintf(lines, sizeof lines, "commission: district  KZ-10-01 %s\n", k[0]);
+    reject_commissions(lines, "m.txt:17: commission: expected \"LEVEL AREA PUBLIC_KEY\"");
+    snprintf(lines, sizeof lines, "commission: district KZ-10-09 %s\n", k[0]);
+    reject_commissions(lines, "m.txt:17: commission: district \"KZ-10-09\" is not defined above");
+    snprintf(lines, sizeof lines, "commission: region KZ-10-01 %s\n", k[0]);
+    reject_commissions(lines, "m.txt:17: commission: region \"KZ-10-01\" is not defined above");
+    snprintf(lines, sizeof lines, "commission: district KZ-10 %s\n", k[0]);
+    reject_commissions(lines, "m.txt:17: commission: district \"KZ-10\" is not defined above");
+    snprintf(lines, sizeof lines, "commission: district KZ-10-01 %.55s\n", k[0]);
+    reject_commissions(lines, "m.txt:17: commission: public key: not 42 bytes of base64");
+    /* a weak key, refused as for precincts */
+    memset(&weak, 0, sizeof weak);
+    memcpy(weak.id, pk[0].id, sizeof weak.id);
+    weak.pk[0] = 1; /* the identity point */
+    dauys_keys_pubkey_to_base64(weak_b64, &weak);
+    snprintf(lines, sizeof lines, "commission: region KZ-10 %s\n", weak_b64);
+    reject_commissions(lines, "m.txt:17: commission: public key: the Ed25519 key ");
+    /* one commission per area */
+    snprintf(lines, sizeof lines,
+             "commission: district KZ-10-01 %s\ncommission: district KZ-10-01 %s\n", k[0], k[1]);
+    reject_commissions(lines, "m.txt:18: commission: the district KZ-10-01 has a commission "
+                              "already");
+    /* every commission key its own: another commission's, a precinct's */
+    snprintf(lines, sizeof lines, "commission: district KZ-10-01 %s\ncommission: region KZ-10 %s\n",
+             k[0], k[0]);
+    reject_commissions(lines, "m.txt:18: commission: the key of the district commission of "
+                              "KZ-10-01; each commission needs its own");
+    snprintf(lines, sizeof lines, "commission: region KZ-71 %s\n", fx.b64[3]);
+    reject_commissions(lines, "m.txt: the region commission of KZ-71 has the public key of "
+                              "precinct P-0004; a commission's key must be its own");
+    /* order: after the districts, before the precincts */
+    snprintf(lines, sizeof lines, "commission: district KZ-10-01 %s\ndistrict: KZ-71-01", k[0]);
+    reject_variant("district: KZ-71-01", lines,
+                   "m.txt:17: district: out of order: all question lines come first, then region, "
+                   "district, commission and precinct lines");
+    /* a commission after a precinct */
+    snprintf(last, sizeof last, "P-0005 KZ-71-01 3120 %s Мәңгілік Ел даңғылы 8, Астана\n",
+             fx.b64[4]);
+    snprintf(lines, sizeof lines, "%scommission: region KZ-10 %s\n", last, k[0]);
+    text = replaced(fx.text, last, lines);
+    expect_reject(text, "m.txt:22: commission: out of order");
     free(text);
 }
 
@@ -1317,6 +1464,8 @@ main(void)
         cmocka_unit_test(test_name_bounds),
         cmocka_unit_test(test_question_limit),
         cmocka_unit_test(test_shared_key),
+        cmocka_unit_test(test_commissions),
+        cmocka_unit_test(test_commissions_refused),
         cmocka_unit_test(test_shrink),
         cmocka_unit_test(test_oom),
         cmocka_unit_test(test_hundred_thousand_precincts),

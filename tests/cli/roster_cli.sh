@@ -23,6 +23,10 @@
 #     them as \u202e.
 #  4. The witnesses and their quorum (issue 18): update-manifest refuses a
 #     version that changes them, and the audit fails C1 on one an insider logs.
+#  5. District and region commissions (issue 19): update-manifest accepts a
+#     commission's new key and a new commission, refuses a version without a
+#     commission the current one has, and the audit fails C1 on one an
+#     insider logs.
 # Hermetic (mktemp -d, removed on exit), no sleeps. About 10 s (gcc build).
 set -u
 
@@ -265,5 +269,68 @@ expect_exit "an insider's version 2 that adds witnesses: the audit fails C1 and 
     "FAIL C1 log entry $AT: manifest version 2 changes what update-manifest keeps: the witnesses and their quorum may not change during a referendum (version 1 is in force)" \
     "$AUDIT" verify -p central.pub witbundle
 expect_eq "  ... exactly C1 fails" "C1" "$(failing witbundle)"
+
+# --- 5. commissions -----------------------------------------------------------------
+
+section "district and region commissions: rotated and added, never removed"
+
+for c in d1 d1b r1; do
+    "$DAUYS" keygen --unencrypted -o "com-$c" >/dev/null 2>&1 || fail_value "keygen com-$c" "could not make the key"
+done
+DIST=$(awk '$1 == "precinct:" && $2 == "AST-0001" { print $3; exit }' "$MANIFEST")
+REGION=$(awk -v d="$DIST" '$1 == "district:" && $2 == d { print $3; exit }' "$MANIFEST")
+# with_commissions VERSION LINES FILE: the demo's manifest at VERSION with the
+# commission lines LINES ("LEVEL AREA KEYNAME;...") before its first precinct.
+with_commissions() {
+    local version=$1 spec=$2 out=$3 lines='' one
+    IFS=';' read -ra one <<<"$spec"
+    for c in "${one[@]}"; do
+        set -- $c
+        lines="${lines}commission: $1 $2 $(sed -n 2p "com-$3.pub")\n"
+    done
+    awk -v v="$version" -v add="$lines" '
+        $0 == "version: 1" { print "version: " v; next }
+        /^precinct: / && !done { printf "%s", add; done = 1 }
+        { print }' "$MANIFEST" >"$out"
+    sign "$out" central.key
+}
+with_commissions 1 "district $DIST d1" com-v1.txt
+check "version 1 gives district $DIST a commission key" \
+    test "$(grep -c "^commission: district $DIST RW" com-v1.txt)" = 1
+expect_ok "init with a district commission" "workspace created" \
+    "$DAUYS" init -w ws-com --manifest com-v1.txt --central-key central.pub
+with_commissions 2 "district $DIST d1b;region $REGION r1" com-v2.txt
+expect_ok "update-manifest: the district commission's key rotated, a region commission added" \
+    "manifest version 2 accepted" "$DAUYS" update-manifest -w ws-com --manifest com-v2.txt
+cp ws-com/dauys.db com-before.db
+with_commissions 3 "region $REGION r1" com-v3.txt
+expect_exit "update-manifest refuses a version without the district commission" 2 \
+    "com-v3.txt: the district commission of $DIST is missing; commissions cannot be removed (revoke a key by replacing it)" \
+    "$DAUYS" update-manifest -w ws-com --manifest com-v3.txt
+with_commissions 3 "district $DIST d1b" com-v3.txt
+expect_exit "update-manifest refuses a version without the region commission" 2 \
+    "com-v3.txt: the region commission of $REGION is missing; commissions cannot be removed" \
+    "$DAUYS" update-manifest -w ws-com --manifest com-v3.txt
+expect_eq "  ... and the log is as it was" \
+    "$(q com-before.db "SELECT count(*) FROM log")" "$(q ws-com/dauys.db "SELECT count(*) FROM log")"
+
+# The insider logs a version 2 that drops the commission of version 1: C1.
+rm -rf combundle && cp -a bundle combundle && rm -f combundle/dauys.db
+with_commissions 1 "district $DIST d1" combundle/manifests/v1.txt
+cp combundle/manifests/v1.txt combundle/manifest.txt
+cp combundle/manifests/v1.txt.minisig combundle/manifest.txt.minisig
+with_commissions 2 "region $REGION r1" combundle/manifests/v2.txt
+"$PYTHON" - combundle/log/entries.txt <<'PY'
+import sys
+t = open(sys.argv[1]).read().split("format: dauys-log 1\n")[1:]
+t.insert(len(t) - 1, t[0].replace("version: 1\n", "version: 2\n"))
+open(sys.argv[1], "w").write("".join("format: dauys-log 1\n" + e for e in t))
+PY
+insider combundle
+AT=$(awk '/^index: / { i = $2 } /^event: manifest$/ { n++; if (n == 2) { print i; exit } }' combundle/log/entries.txt)
+expect_exit "an insider's version 2 without the district commission: the audit fails C1" 1 \
+    "FAIL C1 log entry $AT: manifest version 2 changes what update-manifest keeps: a district or region commission is removed (commissions cannot be removed; revoke a key by replacing it) (version 1 is in force)" \
+    "$AUDIT" verify -p central.pub combundle
+expect_eq "  ... exactly C1 fails" "C1" "$(failing combundle)"
 
 summary
