@@ -428,8 +428,10 @@ find_evidence(char *where, size_t where_size, const char *dir, const char *suffi
 
 /* Keeps V's incident: DIR/evidence/TIME-KIND-KNOWN-SIZE-HASH.txt holding the
  * stored checkpoint and the request body (docs/FORMATS.md section 22), once
- * for one kind and checkpoint (HASH: of the request's note). Fills WHERE
- * with the file's name or why it was not kept. */
+ * for one kind and checkpoint (HASH: of the request's note text, what the
+ * log signed: signature lines by other keys, which anyone can add, do not
+ * make another incident). Fills WHERE with the file's name or why it was
+ * not kept. */
 static void
 keep_evidence(dauys_witness *w, const dauys_witness_verdict *v, const char *body, size_t len,
               uint64_t now, char *where, size_t where_size)
@@ -452,7 +454,7 @@ keep_evidence(dauys_witness *w, const dauys_witness_verdict *v, const char *body
         return;
     }
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
-    if (dauys_sha256(h, v->req.note, v->req.note_len) != 0 || (text = dauys_malloc(cap)) == NULL) {
+    if (dauys_sha256(h, v->req.note, v->text_len) != 0 || (text = dauys_malloc(cap)) == NULL) {
         snprintf(where, where_size, "not kept: out of memory");
         return;
     }

@@ -662,6 +662,55 @@ test_witness_state(void **state)
     support_rmdir(dir);
 }
 
+/* Evidence is kept once per checkpoint the log signed: the same signed
+ * checkpoint sent again with other signature lines (by keys the witness
+ * ignores, which anyone can add) is the same incident, so a third party
+ * replaying one public checkpoint cannot fill the evidence directory (and so
+ * have a real fork later go unkept). */
+static void
+test_evidence_once_per_signed_checkpoint(void **state)
+{
+    const char *dir = support_tmpdir();
+    char state_dir[2048], evidence[2100], note[1024], more[2048];
+    dauys_witness_config cfg;
+    dauys_witness *w = NULL;
+    dauys_witness_answer a;
+    const char *sig;
+    (void) state;
+
+    snprintf(state_dir, sizeof state_dir, "%s/state", dir);
+    snprintf(evidence, sizeof evidence, "%s/evidence", state_dir);
+    open_witness(&w, &cfg, state_dir);
+    good_body(0, 10);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000000);
+    assert_int_equal(a.status, 200);
+    /* A fork of 10, three times, each with one more line by an unknown key. */
+    checkpoint(note, sizeof note, F->fork, 10, "", F->log_sk);
+    sig = strstr(note, "\n\n") + 2;
+    for (int i = 0; i < 3; i++) {
+        snprintf(more, sizeof more, "%.*s" EM_DASH " junk.example/%d AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+                 (int) (sig - note), note, i, sig);
+        body_with(10, F->fork, 10, 0, i == 0 ? note : more);
+        dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000001 + (uint64_t) i);
+        assert_int_equal(a.status, 409);
+    }
+    assert_int_equal(count_files(evidence), 1);
+    /* A signed checkpoint of 17 with a bad proof, likewise. */
+    checkpoint(note, sizeof note, F->node, 17, "", F->log_sk);
+    sig = strstr(note, "\n\n") + 2;
+    for (int i = 0; i < 3; i++) {
+        snprintf(more, sizeof more, "%.*s" EM_DASH " junk.example/%d AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+                 (int) (sig - note), note, i, sig);
+        body_with(10, F->node, 17, 1, i == 0 ? note : more);
+        F->body[strlen("old 10\n")] = F->body[strlen("old 10\n")] == 'A' ? 'B' : 'A';
+        dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000010 + (uint64_t) i);
+        assert_int_equal(a.status, 422);
+    }
+    assert_int_equal(count_files(evidence), 2);
+    dauys_witness_close(w);
+    support_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -674,6 +723,7 @@ main(void)
         cmocka_unit_test(test_extensions_and_other_signatures),
         cmocka_unit_test(test_two_logs),
         cmocka_unit_test(test_witness_state),
+        cmocka_unit_test(test_evidence_once_per_signed_checkpoint),
     };
 
     if (dauys_core_init() != 0) {
