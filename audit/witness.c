@@ -207,6 +207,7 @@ struct dauys_witness {
     char *note[DAUYS_WITNESS_LOGS_MAX]; /* the state: the latest cosigned note, as received */
     size_t note_len[DAUYS_WITNESS_LOGS_MAX];
     size_t evidence_count;
+    uint64_t last_time; /* of the latest cosignature given: none is dated before it */
     int lock_fd;
 };
 
@@ -533,6 +534,7 @@ cosign(dauys_witness_answer *a, dauys_witness *w, const dauys_witness_verdict *v
     w->note_len[v->log] = v->req.note_len;
     w->log[v->log].cosigned = 1;
     w->log[v->log].last = v->cp;
+    w->last_time = now;
     answer_text(a, 200, "text/plain; charset=utf-8", line);
     snprintf(a->summary + strlen(a->summary), sizeof a->summary - strlen(a->summary),
              ": 200 cosigned");
@@ -551,6 +553,9 @@ dauys_witness_add_checkpoint(dauys_witness_answer *a, dauys_witness *w, const ch
         now = DAUYS_COSIG_TIME_MAX;
     }
     pthread_mutex_lock(&w->lock);
+    if (now < w->last_time) { /* the wall clock set back: never date a larger tree earlier */
+        now = w->last_time;
+    }
     dauys_witness_decide(&v, body, len, w->log, w->count);
     if (v.log_known && v.text_len > 0) { /* the checkpoint verified */
         snprintf(a->summary, sizeof a->summary, "%s old %llu size %llu", w->log[v.log].origin,

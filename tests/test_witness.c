@@ -711,6 +711,40 @@ test_evidence_once_per_signed_checkpoint(void **state)
     support_rmdir(dir);
 }
 
+/* The wall clock set back: a cosignature is never dated before one the
+ * witness gave already. Otherwise it would say that at T it had seen 17
+ * entries while an earlier-dated one says it had seen no more than 10 at a
+ * later T (the cosignature's statement: the largest tree as of its time). */
+static void
+test_time_never_goes_back(void **state)
+{
+    const char *dir = support_tmpdir();
+    char state_dir[2048], note[1024], cosigned[2048];
+    dauys_witness_config cfg;
+    dauys_witness *w = NULL;
+    dauys_witness_answer a;
+    dauys_error err;
+    uint64_t t = 0;
+    (void) state;
+
+    snprintf(state_dir, sizeof state_dir, "%s/state", dir);
+    open_witness(&w, &cfg, state_dir);
+    good_body(0, 10);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000100);
+    assert_int_equal(a.status, 200);
+    checkpoint(note, sizeof note, F->node, 17, "", F->log_sk);
+    body_with(10, F->node, 17, 1, note);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000000); /* 100 s back */
+    assert_int_equal(a.status, 200);
+    snprintf(cosigned, sizeof cosigned, "%s%s", note, a.body);
+    assert_int_equal(dauys_cosig_verify(&t, cosigned, strlen(cosigned), dauys_witness_key_of(w),
+                                        "cosigned", &err),
+                     0);
+    assert_true(t >= 1700000100);
+    dauys_witness_close(w);
+    support_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -724,6 +758,7 @@ main(void)
         cmocka_unit_test(test_two_logs),
         cmocka_unit_test(test_witness_state),
         cmocka_unit_test(test_evidence_once_per_signed_checkpoint),
+        cmocka_unit_test(test_time_never_goes_back),
     };
 
     if (dauys_core_init() != 0) {
