@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -745,6 +747,58 @@ test_time_never_goes_back(void **state)
     support_rmdir(dir);
 }
 
+/* The checkpoint cosigned last, sent again (by anyone: it is public), is
+ * cosigned again without rewriting the state: a replay costs no write and no
+ * fsync under the witness's one lock, which the log's requests wait on. */
+static void
+test_replay_does_not_rewrite_state(void **state)
+{
+    const char *dir = support_tmpdir();
+    char state_dir[2048], path[4400], linked[4500], note[1024], more[2048];
+    dauys_witness_config cfg;
+    dauys_witness *w = NULL;
+    dauys_witness_answer a;
+    struct stat before, after;
+    const char *sig;
+    (void) state;
+
+    snprintf(state_dir, sizeof state_dir, "%s/state", dir);
+    open_witness(&w, &cfg, state_dir);
+    checkpoint(note, sizeof note, F->node, 10, "", F->log_sk);
+    body_with(0, F->node, 10, 0, note);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000000);
+    assert_int_equal(a.status, 200);
+    assert_int_equal(dauys_witness_state_path(path, sizeof path, state_dir, ORIGIN), 0);
+    snprintf(linked, sizeof linked, "%s.link", path);
+    assert_int_equal(link(path, linked), 0); /* a second name: a new file would not have it */
+    assert_int_equal(stat(path, &before), 0);
+    assert_int_equal(before.st_nlink, 2);
+    sig = strstr(note, "\n\n") + 2;
+    snprintf(more, sizeof more, "%.*s" EM_DASH " junk.example/1 AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+             (int) (sig - note), note, sig);
+    for (int i = 0; i < 2; i++) {
+        body_with(10, F->node, 10, 0, i == 0 ? note : more);
+        dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000001 + (uint64_t) i);
+        assert_int_equal(a.status, 200);
+        check_cosignature(a.body, note, 1700000001 + (uint64_t) i, 1700000001 + (uint64_t) i);
+    }
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(after.st_nlink, 2); /* not replaced */
+    assert_int_equal(before.st_ino, after.st_ino);
+    /* and it still grows from there */
+    good_body(10, 17);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000003);
+    assert_int_equal(a.status, 200);
+    dauys_witness_close(w);
+    open_witness(&w, &cfg, state_dir);
+    good_body(10, 20);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000004);
+    assert_int_equal(a.status, 409);
+    assert_string_equal(a.body, "17\n");
+    dauys_witness_close(w);
+    support_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -759,6 +813,7 @@ main(void)
         cmocka_unit_test(test_witness_state),
         cmocka_unit_test(test_evidence_once_per_signed_checkpoint),
         cmocka_unit_test(test_time_never_goes_back),
+        cmocka_unit_test(test_replay_does_not_rewrite_state),
     };
 
     if (dauys_core_init() != 0) {
