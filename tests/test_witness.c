@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "audit/follow.h"
 #include "audit/tlog_witness.h"
 #include "core/alloc.h"
 #include "core/file.h"
@@ -799,6 +800,57 @@ test_replay_does_not_rewrite_state(void **state)
     support_rmdir(dir);
 }
 
+/* follow --cosign, its witness sharing the state of the witness the log
+ * asks: the kept checkpoint already carries that witness's cosignature (the
+ * log published it). STATE/cosigned must still be a note any client reads:
+ * one line by the witness, not two (two lines by one key make a note whose
+ * cosignature by it counts for nothing). */
+static void
+test_follow_cosign_already_cosigned(void **state)
+{
+    const char *dir = support_tmpdir();
+    char state_dir[2048], path[2200], note[1024], cosigned[2048];
+    dauys_witness_config cfg;
+    dauys_witness *w = NULL;
+    dauys_witness_answer a;
+    dauys_follow *f = calloc(1, sizeof *f);
+    dauys_error err;
+    uint64_t ahead = 9, t = 0;
+    char *text;
+    size_t len;
+    (void) state;
+
+    assert_non_null(f);
+    snprintf(state_dir, sizeof state_dir, "%s/state", dir);
+    open_witness(&w, &cfg, state_dir);
+    checkpoint(note, sizeof note, F->node, 10, "", F->log_sk);
+    body_with(0, F->node, 10, 0, note);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000000);
+    assert_int_equal(a.status, 200);
+    snprintf(cosigned, sizeof cosigned, "%s%s", note, a.body); /* as the log publishes it */
+    /* the follower keeps that cosigned checkpoint */
+    snprintf(f->state, sizeof f->state, "%s", dir);
+    f->have_kept = 1;
+    assert_int_equal(dauys_checkpoint_open(&f->kept, note, strlen(note), &F->log_pk, ORIGIN,
+                                           "kept", &err),
+                     0);
+    f->kept_note = cosigned;
+    f->kept_len = strlen(cosigned);
+    f->leaves_fd = -1;
+    assert_int_equal(dauys_follow_cosign(&a, &ahead, f, w, 1700000005, &err), 0);
+    assert_int_equal(ahead, 0);
+    assert_int_equal(a.status, 200);
+    snprintf(path, sizeof path, "%s/%s", dir, DAUYS_FOLLOW_COSIGNED);
+    assert_int_equal(dauys_file_read(&text, &len, path, 1 << 20, NULL), 0);
+    if (dauys_cosig_verify(&t, text, len, dauys_witness_key_of(w), "cosigned", &err) != 0) {
+        fail_msg("%s", err.message);
+    }
+    dauys_free(text);
+    dauys_witness_close(w);
+    free(f);
+    support_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -814,6 +866,7 @@ main(void)
         cmocka_unit_test(test_evidence_once_per_signed_checkpoint),
         cmocka_unit_test(test_time_never_goes_back),
         cmocka_unit_test(test_replay_does_not_rewrite_state),
+        cmocka_unit_test(test_follow_cosign_already_cosigned),
     };
 
     if (dauys_core_init() != 0) {
