@@ -62,7 +62,8 @@ watchdog_main(void *arg)
 
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
-        struct timespec t; /* monotonic (the condition's clock): a wall clock set back never stalls it */
+        /* monotonic (the condition's clock): a wall clock set back never stalls it */
+        struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
         t.tv_nsec += 250 * 1000000L; /* a quarter of a second: deadlines are whole seconds */
         if (t.tv_nsec >= 1000000000L) {

@@ -691,7 +691,8 @@ test_evidence_once_per_signed_checkpoint(void **state)
     checkpoint(note, sizeof note, F->fork, 10, "", F->log_sk);
     sig = strstr(note, "\n\n") + 2;
     for (int i = 0; i < 3; i++) {
-        snprintf(more, sizeof more, "%.*s" EM_DASH " junk.example/%d AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+        snprintf(more, sizeof more,
+                 "%.*s" EM_DASH " junk.example/%d AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
                  (int) (sig - note), note, i, sig);
         body_with(10, F->fork, 10, 0, i == 0 ? note : more);
         dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000001 + (uint64_t) i);
@@ -702,7 +703,8 @@ test_evidence_once_per_signed_checkpoint(void **state)
     checkpoint(note, sizeof note, F->node, 17, "", F->log_sk);
     sig = strstr(note, "\n\n") + 2;
     for (int i = 0; i < 3; i++) {
-        snprintf(more, sizeof more, "%.*s" EM_DASH " junk.example/%d AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+        snprintf(more, sizeof more,
+                 "%.*s" EM_DASH " junk.example/%d AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
                  (int) (sig - note), note, i, sig);
         body_with(10, F->node, 17, 1, i == 0 ? note : more);
         F->body[strlen("old 10\n")] = F->body[strlen("old 10\n")] == 'A' ? 'B' : 'A';
@@ -831,9 +833,8 @@ test_follow_cosign_already_cosigned(void **state)
     /* the follower keeps that cosigned checkpoint */
     snprintf(f->state, sizeof f->state, "%s", dir);
     f->have_kept = 1;
-    assert_int_equal(dauys_checkpoint_open(&f->kept, note, strlen(note), &F->log_pk, ORIGIN,
-                                           "kept", &err),
-                     0);
+    assert_int_equal(
+        dauys_checkpoint_open(&f->kept, note, strlen(note), &F->log_pk, ORIGIN, "kept", &err), 0);
     f->kept_note = cosigned;
     f->kept_len = strlen(cosigned);
     f->leaves_fd = -1;
