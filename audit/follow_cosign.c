@@ -147,11 +147,32 @@ conflict_size(uint64_t *size, const dauys_witness_answer *a)
     return dauys_decimal_read(size, a->body, n - 1, UINT64_MAX, 0) == DAUYS_DECIMAL_OK ? 0 : -1;
 }
 
-/* Writes the kept note with the cosignature line LINE (LEN bytes) to STATE/cosigned. */
+/* 1 if the signature line S (N bytes, no newline) is by witness K (its name and key id). */
 static int
-write_cosigned(const dauys_follow *f, const char *line, size_t len, dauys_error *err)
+line_is_by(const char *s, size_t n, const dauys_witness_key *k)
+{
+    static const char dash[] = "\xe2\x80\x94 ";
+    size_t name = strlen(k->name), head = sizeof dash - 1 + name + 1;
+    uint8_t id[6];
+    size_t got = 0;
+
+    return n >= head + 8 && memcmp(s, dash, sizeof dash - 1) == 0 &&
+           memcmp(s + sizeof dash - 1, k->name, name) == 0 && s[head - 1] == ' ' &&
+           sodium_base642bin(id, sizeof id, s + head, 8, NULL, &got, NULL,
+                             sodium_base64_VARIANT_ORIGINAL) == 0 &&
+           got == sizeof id && memcmp(id, k->id, DAUYS_NOTE_KEY_ID_BYTES) == 0;
+}
+
+/* Writes the kept note with the cosignature line LINE (LEN bytes) of witness
+ * K to STATE/cosigned, in place of any line by K the kept note carries (the
+ * log may have asked the same witness: two lines by one key would make the
+ * note's cosignature by it count for nothing). */
+static int
+write_cosigned(const dauys_follow *f, const dauys_witness_key *k, const char *line, size_t len,
+               dauys_error *err)
 {
     char path[PATH_MAX], *text;
+    size_t n = 0, sep = 0;
     int rc;
 
     if ((size_t) snprintf(path, sizeof path, "%s/%s", f->state, DAUYS_FOLLOW_COSIGNED) >=
@@ -161,9 +182,24 @@ write_cosigned(const dauys_follow *f, const char *line, size_t len, dauys_error 
     if ((text = dauys_malloc(f->kept_len + len + 1)) == NULL) {
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory for the cosigned checkpoint");
     }
-    memcpy(text, f->kept_note, f->kept_len);
-    memcpy(text + f->kept_len, line, len);
-    rc = dauys_file_write_atomic(path, text, f->kept_len + len, 0644, err);
+    for (size_t i = 0; i + 1 < f->kept_len; i++) { /* the blank line: the last "\n\n" */
+        if (f->kept_note[i] == '\n' && f->kept_note[i + 1] == '\n') {
+            sep = i + 2;
+        }
+    }
+    memcpy(text, f->kept_note, sep);
+    n = sep;
+    for (size_t i = sep; i < f->kept_len;) {
+        const char *lf = memchr(f->kept_note + i, '\n', f->kept_len - i);
+        size_t end = lf != NULL ? (size_t) (lf - f->kept_note) + 1 : f->kept_len;
+        if (!line_is_by(f->kept_note + i, end - i, k)) {
+            memcpy(text + n, f->kept_note + i, end - i);
+            n += end - i;
+        }
+        i = end;
+    }
+    memcpy(text + n, line, len);
+    rc = dauys_file_write_atomic(path, text, n + len, 0644, err);
     dauys_free(text);
     return rc;
 }
@@ -193,5 +229,5 @@ dauys_follow_cosign(dauys_witness_answer *a, uint64_t *ahead, dauys_follow *f, d
     if (a->status != 200) {
         return 0;
     }
-    return write_cosigned(f, a->body, a->body_len, err);
+    return write_cosigned(f, dauys_witness_key_of(w), a->body, a->body_len, err);
 }

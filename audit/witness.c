@@ -207,6 +207,7 @@ struct dauys_witness {
     char *note[DAUYS_WITNESS_LOGS_MAX]; /* the state: the latest cosigned note, as received */
     size_t note_len[DAUYS_WITNESS_LOGS_MAX];
     size_t evidence_count;
+    uint64_t last_time; /* of the latest cosignature given: none is dated before it */
     int lock_fd;
 };
 
@@ -428,8 +429,10 @@ find_evidence(char *where, size_t where_size, const char *dir, const char *suffi
 
 /* Keeps V's incident: DIR/evidence/TIME-KIND-KNOWN-SIZE-HASH.txt holding the
  * stored checkpoint and the request body (docs/FORMATS.md section 22), once
- * for one kind and checkpoint (HASH: of the request's note). Fills WHERE
- * with the file's name or why it was not kept. */
+ * for one kind and checkpoint (HASH: of the request's note text, what the
+ * log signed: signature lines by other keys, which anyone can add, do not
+ * make another incident). Fills WHERE with the file's name or why it was
+ * not kept. */
 static void
 keep_evidence(dauys_witness *w, const dauys_witness_verdict *v, const char *body, size_t len,
               uint64_t now, char *where, size_t where_size)
@@ -452,7 +455,7 @@ keep_evidence(dauys_witness *w, const dauys_witness_verdict *v, const char *body
         return;
     }
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
-    if (dauys_sha256(h, v->req.note, v->req.note_len) != 0 || (text = dauys_malloc(cap)) == NULL) {
+    if (dauys_sha256(h, v->req.note, v->text_len) != 0 || (text = dauys_malloc(cap)) == NULL) {
         snprintf(where, where_size, "not kept: out of memory");
         return;
     }
@@ -505,9 +508,29 @@ static void
 cosign(dauys_witness_answer *a, dauys_witness *w, const dauys_witness_verdict *v, uint64_t now)
 {
     char path[4096], line[DAUYS_COSIG_LINE_MAX + 2];
-    char *copy = dauys_malloc(v->req.note_len + 1);
+    const dauys_witness_log *log = &w->log[v->log];
+    /* The size and root the state holds already (the same checkpoint again,
+     * which anyone can replay): cosigned again, the state left as it is, so a
+     * replay costs no write nor fsync under the lock. */
+    int held = log->cosigned && log->last.size == v->cp.size &&
+               memcmp(log->last.root, v->cp.root, sizeof log->last.root) == 0;
+    char *copy = held ? NULL : dauys_malloc(v->req.note_len + 1);
     dauys_error e;
 
+    if (held) {
+        if (dauys_cosig_sign(line, sizeof line, v->req.note, v->text_len, now, w->key.name,
+                             w->cfg->sk, &e) != 0) {
+            snprintf(a->summary + strlen(a->summary), sizeof a->summary - strlen(a->summary),
+                     ": 500 %s", e.message);
+            answer_text(a, 500, "text/plain; charset=utf-8", "the witness failed; try again\n");
+            return;
+        }
+        w->last_time = now;
+        answer_text(a, 200, "text/plain; charset=utf-8", line);
+        snprintf(a->summary + strlen(a->summary), sizeof a->summary - strlen(a->summary),
+                 ": 200 cosigned again");
+        return;
+    }
     if (copy == NULL) {
         answer_text(a, 500, "text/plain; charset=utf-8", "out of memory\n");
         return;
@@ -531,6 +554,7 @@ cosign(dauys_witness_answer *a, dauys_witness *w, const dauys_witness_verdict *v
     w->note_len[v->log] = v->req.note_len;
     w->log[v->log].cosigned = 1;
     w->log[v->log].last = v->cp;
+    w->last_time = now;
     answer_text(a, 200, "text/plain; charset=utf-8", line);
     snprintf(a->summary + strlen(a->summary), sizeof a->summary - strlen(a->summary),
              ": 200 cosigned");
@@ -549,6 +573,9 @@ dauys_witness_add_checkpoint(dauys_witness_answer *a, dauys_witness *w, const ch
         now = DAUYS_COSIG_TIME_MAX;
     }
     pthread_mutex_lock(&w->lock);
+    if (now < w->last_time) { /* the wall clock set back: never date a larger tree earlier */
+        now = w->last_time;
+    }
     dauys_witness_decide(&v, body, len, w->log, w->count);
     if (v.log_known && v.text_len > 0) { /* the checkpoint verified */
         snprintf(a->summary, sizeof a->summary, "%s old %llu size %llu", w->log[v.log].origin,

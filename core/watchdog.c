@@ -62,8 +62,9 @@ watchdog_main(void *arg)
 
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
+        /* monotonic (the condition's clock): a wall clock set back never stalls it */
         struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
+        clock_gettime(CLOCK_MONOTONIC, &t);
         t.tv_nsec += 250 * 1000000L; /* a quarter of a second: deadlines are whole seconds */
         if (t.tv_nsec >= 1000000000L) {
             t.tv_sec++;
@@ -87,8 +88,16 @@ dauys_watchdog_start(dauys_watchdog **out, uint64_t deadline_ms, dauys_error *er
     }
     memset(w, 0, sizeof *w);
     w->deadline_ms = deadline_ms;
+    pthread_condattr_t attr;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    if (pthread_condattr_init(&attr) != 0 ||
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+        pthread_cond_init(&w->wake, &attr) != 0) {
+        pthread_mutex_destroy(&w->lock);
+        dauys_free(w);
+        return dauys_error_set(err, DAUYS_E_NOMEM, "cannot start the header watchdog");
+    }
+    pthread_condattr_destroy(&attr);
     if (pthread_create(&w->thread, NULL, watchdog_main, w) != 0) {
         pthread_cond_destroy(&w->wake);
         pthread_mutex_destroy(&w->lock);

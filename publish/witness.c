@@ -284,11 +284,14 @@ build(dauys_cosigner *c, size_t i, slot *s, size_t body_size, const char *note, 
 }
 
 /* Schedules a retry of S after an answer (or none) that may pass, if any is
- * left: 1 then, 0 if none. */
+ * left: 1 then, 0 if none. A witness that asks to be asked again later than
+ * a request's timeout (Retry-After) is not waited for in this round: one
+ * witness must not hold the others' cosigned checkpoint back for minutes. */
 static int
 retry_later(const dauys_cosigner *c, slot *s, const dauys_net_post *p)
 {
-    if (s->retries >= c->o.retries) {
+    if (s->retries >= c->o.retries ||
+        (p->rc == 0 && p->r.retry_after > 0 && p->r.retry_after * 1000 > c->o.timeout_ms)) {
         return 0;
     }
     s->retries++;

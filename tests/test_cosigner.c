@@ -578,6 +578,19 @@ test_witness_answers_429(void **state)
     run_fault(&(fault){"429", 0, 0, 429, 0, DAUYS_E_SIGNATURE, "refused with 429", 1});
 }
 
+/* A witness that asks to be asked again in 30 s (Retry-After) is not
+ * waited for: one witness must not hold the log's checkpoint back longer
+ * than a request's timeout (serve asks it again later anyway). */
+static void
+test_witness_retry_after_not_waited(void **state)
+{
+    long started = ms_now();
+    (void) state;
+
+    run_fault(&(fault){"503-wait", 1, 1000, 503, 0, DAUYS_E_SIGNATURE, "refused with 503", 1});
+    assert_true(ms_now() - started < 5000);
+}
+
 static void
 test_witness_answers_422(void **state)
 {
@@ -721,6 +734,7 @@ main(void)
         cmocka_unit_test(test_witness_answers_500),
         cmocka_unit_test(test_witness_flaky_is_retried),
         cmocka_unit_test(test_witness_answers_429),
+        cmocka_unit_test(test_witness_retry_after_not_waited),
         cmocka_unit_test(test_witness_answers_422),
         cmocka_unit_test(test_witness_conflicts),
         cmocka_unit_test(test_witness_garbage),

@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "audit/follow.h"
 #include "audit/tlog_witness.h"
 #include "core/alloc.h"
 #include "core/file.h"
@@ -662,6 +665,193 @@ test_witness_state(void **state)
     support_rmdir(dir);
 }
 
+/* Evidence is kept once per checkpoint the log signed: the same signed
+ * checkpoint sent again with other signature lines (by keys the witness
+ * ignores, which anyone can add) is the same incident, so a third party
+ * replaying one public checkpoint cannot fill the evidence directory (and so
+ * have a real fork later go unkept). */
+static void
+test_evidence_once_per_signed_checkpoint(void **state)
+{
+    const char *dir = support_tmpdir();
+    char state_dir[2048], evidence[2100], note[1024], more[2048];
+    dauys_witness_config cfg;
+    dauys_witness *w = NULL;
+    dauys_witness_answer a;
+    const char *sig;
+    (void) state;
+
+    snprintf(state_dir, sizeof state_dir, "%s/state", dir);
+    snprintf(evidence, sizeof evidence, "%s/evidence", state_dir);
+    open_witness(&w, &cfg, state_dir);
+    good_body(0, 10);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000000);
+    assert_int_equal(a.status, 200);
+    /* A fork of 10, three times, each with one more line by an unknown key. */
+    checkpoint(note, sizeof note, F->fork, 10, "", F->log_sk);
+    sig = strstr(note, "\n\n") + 2;
+    for (int i = 0; i < 3; i++) {
+        snprintf(more, sizeof more,
+                 "%.*s" EM_DASH " junk.example/%d AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+                 (int) (sig - note), note, i, sig);
+        body_with(10, F->fork, 10, 0, i == 0 ? note : more);
+        dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000001 + (uint64_t) i);
+        assert_int_equal(a.status, 409);
+    }
+    assert_int_equal(count_files(evidence), 1);
+    /* A signed checkpoint of 17 with a bad proof, likewise. */
+    checkpoint(note, sizeof note, F->node, 17, "", F->log_sk);
+    sig = strstr(note, "\n\n") + 2;
+    for (int i = 0; i < 3; i++) {
+        snprintf(more, sizeof more,
+                 "%.*s" EM_DASH " junk.example/%d AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+                 (int) (sig - note), note, i, sig);
+        body_with(10, F->node, 17, 1, i == 0 ? note : more);
+        F->body[strlen("old 10\n")] = F->body[strlen("old 10\n")] == 'A' ? 'B' : 'A';
+        dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000010 + (uint64_t) i);
+        assert_int_equal(a.status, 422);
+    }
+    assert_int_equal(count_files(evidence), 2);
+    dauys_witness_close(w);
+    support_rmdir(dir);
+}
+
+/* The wall clock set back: a cosignature is never dated before one the
+ * witness gave already. Otherwise it would say that at T it had seen 17
+ * entries while an earlier-dated one says it had seen no more than 10 at a
+ * later T (the cosignature's statement: the largest tree as of its time). */
+static void
+test_time_never_goes_back(void **state)
+{
+    const char *dir = support_tmpdir();
+    char state_dir[2048], note[1024], cosigned[2048];
+    dauys_witness_config cfg;
+    dauys_witness *w = NULL;
+    dauys_witness_answer a;
+    dauys_error err;
+    uint64_t t = 0;
+    (void) state;
+
+    snprintf(state_dir, sizeof state_dir, "%s/state", dir);
+    open_witness(&w, &cfg, state_dir);
+    good_body(0, 10);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000100);
+    assert_int_equal(a.status, 200);
+    checkpoint(note, sizeof note, F->node, 17, "", F->log_sk);
+    body_with(10, F->node, 17, 1, note);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000000); /* 100 s back */
+    assert_int_equal(a.status, 200);
+    snprintf(cosigned, sizeof cosigned, "%s%s", note, a.body);
+    assert_int_equal(dauys_cosig_verify(&t, cosigned, strlen(cosigned), dauys_witness_key_of(w),
+                                        "cosigned", &err),
+                     0);
+    assert_true(t >= 1700000100);
+    dauys_witness_close(w);
+    support_rmdir(dir);
+}
+
+/* The checkpoint cosigned last, sent again (by anyone: it is public), is
+ * cosigned again without rewriting the state: a replay costs no write and no
+ * fsync under the witness's one lock, which the log's requests wait on. */
+static void
+test_replay_does_not_rewrite_state(void **state)
+{
+    const char *dir = support_tmpdir();
+    char state_dir[2048], path[4400], linked[4500], note[1024], more[2048];
+    dauys_witness_config cfg;
+    dauys_witness *w = NULL;
+    dauys_witness_answer a;
+    struct stat before, after;
+    const char *sig;
+    (void) state;
+
+    snprintf(state_dir, sizeof state_dir, "%s/state", dir);
+    open_witness(&w, &cfg, state_dir);
+    checkpoint(note, sizeof note, F->node, 10, "", F->log_sk);
+    body_with(0, F->node, 10, 0, note);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000000);
+    assert_int_equal(a.status, 200);
+    assert_int_equal(dauys_witness_state_path(path, sizeof path, state_dir, ORIGIN), 0);
+    snprintf(linked, sizeof linked, "%s.link", path);
+    assert_int_equal(link(path, linked), 0); /* a second name: a new file would not have it */
+    assert_int_equal(stat(path, &before), 0);
+    assert_int_equal(before.st_nlink, 2);
+    sig = strstr(note, "\n\n") + 2;
+    snprintf(more, sizeof more, "%.*s" EM_DASH " junk.example/1 AAAAAAAAAAAAAAAAAAAAAAAAAAAA\n%s",
+             (int) (sig - note), note, sig);
+    for (int i = 0; i < 2; i++) {
+        body_with(10, F->node, 10, 0, i == 0 ? note : more);
+        dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000001 + (uint64_t) i);
+        assert_int_equal(a.status, 200);
+        check_cosignature(a.body, note, 1700000001 + (uint64_t) i, 1700000001 + (uint64_t) i);
+    }
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(after.st_nlink, 2); /* not replaced */
+    assert_int_equal(before.st_ino, after.st_ino);
+    /* and it still grows from there */
+    good_body(10, 17);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000003);
+    assert_int_equal(a.status, 200);
+    dauys_witness_close(w);
+    open_witness(&w, &cfg, state_dir);
+    good_body(10, 20);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000004);
+    assert_int_equal(a.status, 409);
+    assert_string_equal(a.body, "17\n");
+    dauys_witness_close(w);
+    support_rmdir(dir);
+}
+
+/* follow --cosign, its witness sharing the state of the witness the log
+ * asks: the kept checkpoint already carries that witness's cosignature (the
+ * log published it). STATE/cosigned must still be a note any client reads:
+ * one line by the witness, not two (two lines by one key make a note whose
+ * cosignature by it counts for nothing). */
+static void
+test_follow_cosign_already_cosigned(void **state)
+{
+    const char *dir = support_tmpdir();
+    char state_dir[2048], path[2200], note[1024], cosigned[2048];
+    dauys_witness_config cfg;
+    dauys_witness *w = NULL;
+    dauys_witness_answer a;
+    dauys_follow *f = calloc(1, sizeof *f);
+    dauys_error err;
+    uint64_t ahead = 9, t = 0;
+    char *text;
+    size_t len;
+    (void) state;
+
+    assert_non_null(f);
+    snprintf(state_dir, sizeof state_dir, "%s/state", dir);
+    open_witness(&w, &cfg, state_dir);
+    checkpoint(note, sizeof note, F->node, 10, "", F->log_sk);
+    body_with(0, F->node, 10, 0, note);
+    dauys_witness_add_checkpoint(&a, w, F->body, F->len, 1700000000);
+    assert_int_equal(a.status, 200);
+    snprintf(cosigned, sizeof cosigned, "%s%s", note, a.body); /* as the log publishes it */
+    /* the follower keeps that cosigned checkpoint */
+    snprintf(f->state, sizeof f->state, "%s", dir);
+    f->have_kept = 1;
+    assert_int_equal(
+        dauys_checkpoint_open(&f->kept, note, strlen(note), &F->log_pk, ORIGIN, "kept", &err), 0);
+    f->kept_note = cosigned;
+    f->kept_len = strlen(cosigned);
+    f->leaves_fd = -1;
+    assert_int_equal(dauys_follow_cosign(&a, &ahead, f, w, 1700000005, &err), 0);
+    assert_int_equal(ahead, 0);
+    assert_int_equal(a.status, 200);
+    snprintf(path, sizeof path, "%s/%s", dir, DAUYS_FOLLOW_COSIGNED);
+    assert_int_equal(dauys_file_read(&text, &len, path, 1 << 20, NULL), 0);
+    if (dauys_cosig_verify(&t, text, len, dauys_witness_key_of(w), "cosigned", &err) != 0) {
+        fail_msg("%s", err.message);
+    }
+    dauys_free(text);
+    dauys_witness_close(w);
+    free(f);
+    support_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -674,6 +864,10 @@ main(void)
         cmocka_unit_test(test_extensions_and_other_signatures),
         cmocka_unit_test(test_two_logs),
         cmocka_unit_test(test_witness_state),
+        cmocka_unit_test(test_evidence_once_per_signed_checkpoint),
+        cmocka_unit_test(test_time_never_goes_back),
+        cmocka_unit_test(test_replay_does_not_rewrite_state),
+        cmocka_unit_test(test_follow_cosign_already_cosigned),
     };
 
     if (dauys_core_init() != 0) {

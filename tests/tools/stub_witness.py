@@ -17,6 +17,7 @@ misbehave:
   ok          the spec's witness
   500         answers 500 to everything
   429         answers 429 (Retry-After: 1) to everything
+  503-wait    answers 503 (Retry-After: 30) to everything
   flaky       answers 500 to one request in two (the first of each pair)
   422         answers 422 (a bad proof) to everything
   conflict    answers 409 text/x.tlog.size with its size to everything
@@ -220,6 +221,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(500, "text/plain", b"down\n")
         if mode == "429":
             return self.reply(429, "text/plain", b"busy\n", [("Retry-After", "1")])
+        if mode == "503-wait":
+            return self.reply(503, "text/plain", b"later\n", [("Retry-After", "30")])
         if mode == "422":
             return self.reply(422, "text/plain", b"bad proof\n")
         if mode == "conflict":
