@@ -393,13 +393,15 @@ done:
     return rc;
 }
 
-/* The monotonic-free deadline INTERVAL_MS from now, for pthread_cond_timedwait. */
+/* The deadline INTERVAL_MS from now on the monotonic clock, for
+ * pthread_cond_timedwait on publisher_wake (made with that clock: a wall
+ * clock stepped back must not stall the publications). */
 static struct timespec
 deadline_after(unsigned interval_ms)
 {
     struct timespec t;
 
-    clock_gettime(CLOCK_REALTIME, &t);
+    clock_gettime(CLOCK_MONOTONIC, &t);
     t.tv_sec += interval_ms / 1000u;
     t.tv_nsec += (long) (interval_ms % 1000u) * 1000000L;
     if (t.tv_nsec >= 1000000000L) {

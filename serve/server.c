@@ -447,10 +447,16 @@ dauys_serve_start(dauys_server **out, const dauys_serve_config *cfg, dauys_error
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->reader_lock, NULL);
     pthread_rwlock_init(&s->roster_lock, NULL);
-    pthread_cond_init(&s->committer_wake, NULL);
-    pthread_cond_init(&s->publisher_wake, NULL);
-    pthread_cond_init(&s->idle, NULL);
-    pthread_cond_init(&s->signed_cond, NULL);
+    /* Every timed wait is on the monotonic clock: a wall clock stepped back
+     * (NTP) must not stall the publisher or a stop. */
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->committer_wake, &monotonic);
+    pthread_cond_init(&s->publisher_wake, &monotonic);
+    pthread_cond_init(&s->idle, &monotonic);
+    pthread_cond_init(&s->signed_cond, &monotonic);
+    pthread_condattr_destroy(&monotonic);
     if (open_workspaces(s, err) != 0 || make_cosigner(s, err) != 0 ||
         dauys_serve_publisher_load_static(s, err) != 0 || dauys_serve_publish_round(s, err) != 0) {
         server_free(s);
@@ -514,7 +520,7 @@ wait_in_flight(struct dauys_server *s, uint64_t deadline_ms)
     pthread_mutex_lock(&s->lock);
     while (s->in_flight > 0 && dauys_serve_now_ms() < deadline_ms) {
         struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
+        clock_gettime(CLOCK_MONOTONIC, &t); /* idle is made with that clock */
         t.tv_nsec += 50 * 1000000L;
         if (t.tv_nsec >= 1000000000L) {
             t.tv_sec++;

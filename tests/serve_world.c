@@ -68,10 +68,9 @@ serve_world_update_manifest(serve_world *w)
     free(path);
 }
 
-/* Precinct I's protocol, version VERSION: 1000 on the list, 700 took part,
- * YES yes (BROKEN: ballots in the boxes do not add up). */
-static void
-write_protocol(serve_world *w, const char *dir, int i, unsigned version, unsigned yes, int broken)
+void
+serve_world_write_protocol(serve_world *w, const char *dir, int i, unsigned version, unsigned yes,
+                           int broken)
 {
     char text[1024], name[32];
 
@@ -98,13 +97,13 @@ serve_world_ingest(serve_world *w, int from, int to, unsigned yes, int correct, 
     batch = support_path(w->files, name);
     assert_int_equal(mkdir(batch, 0700), 0);
     for (int i = from; i < to; i++) {
-        write_protocol(w, batch, i, 1, yes, 0);
+        serve_world_write_protocol(w, batch, i, 1, yes, 0);
     }
     if (correct >= 0) {
-        write_protocol(w, batch, correct, 2, yes + 1, 0);
+        serve_world_write_protocol(w, batch, correct, 2, yes + 1, 0);
     }
     if (reject >= 0) {
-        write_protocol(w, batch, reject, 9, yes, 1);
+        serve_world_write_protocol(w, batch, reject, 9, yes, 1);
     }
     assert_int_equal(dauys_workspace_open(&ws, w->dir, &err), 0);
     if (dauys_ingest(ws, &batch, 1, 1, &sum, NULL, &err) != 0) {

@@ -42,6 +42,12 @@ void serve_world_make(serve_world *w, const char *base);
  * REJECT whose numbers do not add up. Opens and closes the workspace. */
 void serve_world_ingest(serve_world *w, int from, int to, unsigned yes, int correct, int reject);
 
+/* Writes into DIR precinct I's protocol P%03d-vVERSION.txt, signed by its key
+ * (.minisig beside it): 1000 on the list, 700 took part, YES yes (BROKEN:
+ * ballots in the boxes do not add up). */
+void serve_world_write_protocol(serve_world *w, const char *dir, int i, unsigned version,
+                                unsigned yes, int broken);
+
 /* Signs a checkpoint of the log as it stands into NOTE (DAUYS_CHECKPOINT_NOTE_MAX bytes). */
 void serve_world_checkpoint(serve_world *w, char *note);
 
