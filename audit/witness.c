@@ -184,6 +184,13 @@ dauys_witness_decide(dauys_witness_verdict *v, const char *body, size_t len,
         verdict(v, unsigned_by_log ? 403 : 400, e.status, "%s", e.message);
         return;
     }
+    if (v->text_len > DAUYS_COSIG_TEXT_MAX) { /* 4xx: a log must not retry it forever */
+        verdict(v, 400, DAUYS_E_TOO_LARGE,
+                "checkpoint text of %zu bytes (extension lines included), over the %d a "
+                "cosignature covers",
+                v->text_len, DAUYS_COSIG_TEXT_MAX);
+        return;
+    }
     if (r->old_size > v->cp.size) {
         verdict(v, 400, DAUYS_E_FORMAT, "old size %llu is over the checkpoint's size %llu",
                 (unsigned long long) r->old_size, (unsigned long long) v->cp.size);

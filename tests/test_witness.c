@@ -54,7 +54,7 @@ typedef struct fixture {
     /* Another tree (a fork from leaf 5 on). */
     uint8_t fork[7][LEAVES][DAUYS_HASH_BYTES];
     dauys_witness_log log;
-    char body[8192];
+    char body[DAUYS_WITNESS_BODY_MAX];
     size_t len;
     const char *dir;
 } fixture;
@@ -463,6 +463,25 @@ test_extensions_and_other_signatures(void **state)
     body_with(10, F->node, 17, 1, two);
     decide(&v);
     assert_int_equal(v.status, 200);
+    /* Extension lines beyond what a cosignature covers: 400, not a 500 a log
+     * would retry forever. */
+    {
+        static char text[DAUYS_COSIG_TEXT_MAX + 256], big[DAUYS_COSIG_TEXT_MAX + 512];
+        dauys_checkpoint cp = {.origin = ORIGIN, .size = 17};
+        size_t n;
+
+        root_of(cp.root, F->node, 17);
+        assert_int_equal(dauys_checkpoint_format(text, sizeof text, &cp, NULL), 0);
+        n = strlen(text);
+        memset(text + n, 'x', DAUYS_COSIG_TEXT_MAX);
+        text[n + DAUYS_COSIG_TEXT_MAX] = '\n';
+        text[n + DAUYS_COSIG_TEXT_MAX + 1] = '\0';
+        assert_int_equal(dauys_note_sign(big, sizeof big, text, ORIGIN, F->log_sk, NULL), 0);
+        body_with(10, F->node, 17, 1, big);
+        decide(&v);
+        assert_int_equal(v.status, 400);
+        assert_non_null(strstr(v.why.message, "over the 8192 a cosignature covers"));
+    }
 }
 
 static void
