@@ -60,6 +60,23 @@ dauys_roster_verify_parse(dauys_manifest *m, const char *text, size_t len, const
                                    name, n, id);
         }
     }
+    /* nor a district or region commission: the central key signing an
+     * area's summary would make the check between levels no check */
+    for (size_t i = 0; i < m->region_count + m->district_count; i++) {
+        int is_region = i < m->region_count;
+        const dauys_place *c = is_region ? &m->region[i] : &m->district[i - m->region_count];
+        if (c->has_commission &&
+            sodium_memcmp(c->commission.pk, central->pk, sizeof central->pk) == 0) {
+            int n = (int) c->id_len;
+            const char *id = c->id;
+            dauys_error_set(err, DAUYS_E_FORMAT,
+                            "%s: the %s commission of %.*s has the central commission's key; "
+                            "commissions need keys of their own",
+                            name, is_region ? "region" : "district", n, id);
+            dauys_manifest_free(m);
+            return -1;
+        }
+    }
     return 0;
 }
 

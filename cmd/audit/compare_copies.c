@@ -189,15 +189,17 @@ on_file(const dauys_copy_file *f, void *ctx)
     cli_print_untrusted(fp, f->name);
     switch (f->status) {
     case DAUYS_COPY_FILE_COUNTED:
-        fprintf(fp, ": counted: %s version %u, log entry %llu", f->precinct, f->version,
-                (unsigned long long) f->entry);
+        fputs(": counted: ", fp);
+        cli_print_untrusted(fp, f->precinct);
+        fprintf(fp, " version %u, log entry %llu", f->version, (unsigned long long) f->entry);
         if (o->receipts != NULL) {
             fprintf(fp, ", receipt %s.receipt", f->precinct);
         }
         break;
     case DAUYS_COPY_FILE_SUPERSEDED:
-        fprintf(fp, ": superseded: %s version %u (log entry %llu); ", f->precinct, f->version,
-                (unsigned long long) f->entry);
+        fputs(": superseded: ", fp);
+        cli_print_untrusted(fp, f->precinct);
+        fprintf(fp, " version %u (log entry %llu); ", f->version, (unsigned long long) f->entry);
         if (f->now_version) {
             fprintf(fp, "version %u counts now", f->now_version);
         } else {
@@ -205,8 +207,10 @@ on_file(const dauys_copy_file *f, void *ctx)
         }
         break;
     case DAUYS_COPY_FILE_UNCOUNTED:
-        fprintf(fp, ": not-counted: %s version %u, log entry %llu: %s", f->precinct, f->version,
-                (unsigned long long) f->entry, f->event);
+        fputs(": not-counted: ", fp);
+        cli_print_untrusted(fp, f->precinct);
+        fprintf(fp, " version %u, log entry %llu: ", f->version, (unsigned long long) f->entry);
+        cli_print_untrusted(fp, f->event);
         if (f->reason[0] != '\0') {
             fputs(": ", fp);
             cli_print_untrusted(fp, f->reason);

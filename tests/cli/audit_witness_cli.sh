@@ -239,6 +239,11 @@ cosign note plain-cosigned/checkpoint wa wb
 expect_eq "cosignatures on an unwitnessed checkpoint change no count" "$(checks plain-nodb)" "$(checks plain-cosigned)"
 expect_eq "the witnessed bundle's counts but W1's and C3's are the plain one's" \
     "$(checks plain-nodb | tr ' ' '\n' | grep -v '^W1:')" "$(checks w3 | tr ' ' '\n' | grep -v '^W1:')"
+rm -rf plain-forged && cp -a plain plain-forged && rm -f plain-forged/dauys.db
+cosign result plain-forged/result.txt "$ORIGIN" wa
+"$RESEAL" plain-forged central.key --sign-result || fail_value "reseal plain-forged" "reseal failed"
+expect_exit "a cosignature line in the statement of a referendum without witnesses: compared, it fails (exit 1)" 1 \
+    "result.txt line 9: is \"cosignature: wa " "$AUDIT" verify -p central.pub plain-forged
 
 # --- check: a receipt against a cosigned checkpoint ----------------------------------
 

@@ -15,7 +15,9 @@
 # 1); a directory of signed
 # protocol files: counted (its receipt, the same bytes as dauys-audit prove
 # writes, passing dauys-audit check), superseded, not counted, never logged;
-# a bundle that is not there (exit 2). About 10 s at 2,000 under gcc.
+# a bundle that is not there (exit 2); with RESEAL (tests/tools/reseal.c), an
+# insider's log entry whose precinct holds a bidi control is never shown raw.
+# About 10 s at 2,000 under gcc.
 set -u
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -135,6 +137,27 @@ check "the receipt is prove's" cmp -s proved.receipt "receipts/$OK.receipt"
 expect_ok "the receipt checks" "" \
     "$AUDIT" check -p "$KEY" held/counted.txt "receipts/$OK.receipt" "$B/checkpoint"
 rm held/old.txt held/rejected.txt held/forged.txt
+
+# An insider's log whose rejected entry names a precinct with U+202E (RIGHT-TO-LEFT
+# OVERRIDE): the line shows it as '?', as the audit does, never raw.
+if [ -n "${RESEAL:-}" ]; then
+    cp -r "$B" bidi && rm -f bidi/dauys.db && mkdir held-bidi || exit 2
+    I=$(idx "$REJ" rejected)
+    "$PYTHON" - bidi/log/entries.txt "$((10#$I))" "$REJ" <<'PY'
+import sys
+path, idx, p = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+parts = open(path, "rb").read().split(b"format: dauys-log 1\n")[1:]
+for k, e in enumerate(parts):
+    if e.startswith(b"index: " + idx + b"\n"):
+        parts[k] = e.replace(b"precinct: " + p + b"\n", b"precinct: " + p + b"\xe2\x80\xae1\n")
+open(path, "wb").write(b"".join(b"format: dauys-log 1\n" + e for e in parts))
+PY
+    "$RESEAL" bidi demo/keys/central.key || fail_value "reseal bidi" "reseal failed"
+    cp "bidi/protocols/$I.txt" held-bidi/rejected.txt
+    expect_exit "a log entry's precinct with a bidi control" 1 "rejected.txt: not-counted: $REJ?1 version" \
+        "$AUDIT" compare-copies -p "$KEY" bidi held-bidi
+    check "  ... never printed raw" test "${STDOUT//$'\xe2\x80\xae'/}" = "$STDOUT"
+fi
 expect_ok "only counted files" '"summary": {"files": 1, "counted": 1,' "$AUDIT" compare-copies -p "$KEY" "$B" held --json
 
 summary

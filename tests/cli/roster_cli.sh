@@ -313,6 +313,15 @@ expect_exit "update-manifest refuses a version without the region commission" 2 
     "$DAUYS" update-manifest -w ws-com --manifest com-v3.txt
 expect_eq "  ... and the log is as it was" \
     "$(q com-before.db "SELECT count(*) FROM log")" "$(q ws-com/dauys.db "SELECT count(*) FROM log")"
+cp central.pub com-central.pub
+with_commissions 1 "district $DIST central" com-central.txt
+expect_exit "init refuses a district commission with the central key" 2 \
+    "com-central.txt: the district commission of $DIST has the central commission's key; commissions need keys of their own" \
+    "$DAUYS" init -w ws-com-central --manifest com-central.txt --central-key central.pub
+with_commissions 4 "district $DIST d1b;region $REGION central" com-central.txt
+expect_exit "update-manifest refuses a region commission with the central key" 2 \
+    "com-central.txt: the region commission of $REGION has the central commission's key" \
+    "$DAUYS" update-manifest -w ws-com --manifest com-central.txt
 
 # The insider logs a version 2 that drops the commission of version 1: C1.
 rm -rf combundle && cp -a bundle combundle && rm -f combundle/dauys.db
