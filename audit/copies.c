@@ -371,29 +371,6 @@ collect(void *ctx, const char *text, size_t len)
     return 0;
 }
 
-static int
-subtree(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx, dauys_error *err)
-{
-    const dauys_copies_set *s = ctx;
-    uint8_t left[DAUYS_HASH_BYTES], right[DAUYS_HASH_BYTES];
-
-    if (level >= 64 || ((index + 1) << level) > s->count) {
-        return dauys_error_set(err, DAUYS_E_USAGE, "no subtree %u/%llu in a log of %llu", level,
-                               (unsigned long long) index, (unsigned long long) s->count);
-    }
-    if (level == 0) {
-        memcpy(out, s->leaf[index], DAUYS_HASH_BYTES);
-        return 0;
-    }
-    if (subtree(left, level - 1, 2 * index, ctx, err) != 0 ||
-        subtree(right, level - 1, 2 * index + 1, ctx, err) != 0) {
-        return -1;
-    }
-    return dauys_merkle_node_hash(out, left, right) == 0
-               ? 0
-               : dauys_error_set(err, DAUYS_E_CRYPTO, "hashing failed");
-}
-
 /* TEXT (LEN bytes; NULL: absent), bundle file REL, must hash to WANT (the log's). */
 static int
 check_logged(const char *text, size_t len, const char *bundle, const char *rel,
@@ -466,7 +443,8 @@ open_checkpoint(dauys_copies_set *s, dauys_audit_identity *checked, audit_source
     if (dauys_checkpoint_open(&cp, note, len, &used, origin, path, err) != 0) {
         goto done;
     }
-    if (dauys_merkle_root(root, s->count, subtree, s, err) != 0) {
+    dauys_merkle_array leaves_of = {(const uint8_t(*)[DAUYS_HASH_BYTES]) s->leaf, s->count};
+    if (dauys_merkle_root(root, s->count, dauys_merkle_array_node, &leaves_of, err) != 0) {
         goto done;
     }
     if (cp.size != s->count || sodium_memcmp(root, cp.root, DAUYS_HASH_BYTES) != 0) {
@@ -1181,7 +1159,10 @@ receipt(char *out, size_t size, const dauys_copies_set *s, uint64_t i, dauys_err
     dauys_proof_text p = {.type = DAUYS_PROOF_INCLUSION, .index = i, .size = s->count};
     size_t n, len = s->entry_at[i + 1] - s->entry_at[i];
 
-    if (dauys_merkle_inclusion_proof(&p.proof, i, s->count, subtree, (void *) s, err) != 0 ||
+    dauys_merkle_array leaves_of = {(const uint8_t(*)[DAUYS_HASH_BYTES]) s->leaf, s->count};
+
+    if (dauys_merkle_inclusion_proof(&p.proof, i, s->count, dauys_merkle_array_node, &leaves_of,
+                                     err) != 0 ||
         dauys_proof_format(out, size, &p, err) != 0) {
         return -1;
     }

@@ -73,30 +73,6 @@ collect(void *ctx, const char *text, size_t len)
     return 0;
 }
 
-/* The hash of a complete subtree, from the leaves (dauys_merkle_node_fn). */
-static int
-subtree(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx, dauys_error *err)
-{
-    const leaves *l = ctx;
-    uint8_t left[DAUYS_HASH_BYTES], right[DAUYS_HASH_BYTES];
-
-    if (level >= 64 || ((index + 1) << level) > l->count) {
-        return dauys_error_set(err, DAUYS_E_USAGE, "no subtree %u/%llu in a log of %llu", level,
-                               (unsigned long long) index, (unsigned long long) l->count);
-    }
-    if (level == 0) {
-        memcpy(out, l->hash[index], DAUYS_HASH_BYTES);
-        return 0;
-    }
-    if (subtree(left, level - 1, 2 * index, ctx, err) != 0 ||
-        subtree(right, level - 1, 2 * index + 1, ctx, err) != 0) {
-        return -1;
-    }
-    return dauys_merkle_node_hash(out, left, right) == 0
-               ? 0
-               : dauys_error_set(err, DAUYS_E_CRYPTO, "hashing failed");
-}
-
 /* Reads BUNDLE's log (a directory or an archive) into L; -1 with ERR. */
 static int
 read_leaves(leaves *l, const char *bundle, dauys_error *err)
@@ -163,8 +139,9 @@ static int
 covers(const dauys_checkpoint *cp, leaves *l, dauys_error *err)
 {
     uint8_t root[DAUYS_HASH_BYTES];
+    dauys_merkle_array leaves_of = {(const uint8_t(*)[DAUYS_HASH_BYTES]) l->hash, l->count};
 
-    if (dauys_merkle_root(root, l->count, subtree, l, err) != 0) {
+    if (dauys_merkle_root(root, l->count, dauys_merkle_array_node, &leaves_of, err) != 0) {
         return -1;
     }
     if (cp->size != l->count || sodium_memcmp(root, cp->root, DAUYS_HASH_BYTES) != 0) {
@@ -202,7 +179,9 @@ dauys_audit_prove(char *out, size_t size, uint64_t *entry, dauys_audit_identity 
     }
     p.index = l.counting;
     p.size = l.count;
-    if (dauys_merkle_inclusion_proof(&p.proof, p.index, p.size, subtree, &l, err) != 0 ||
+    dauys_merkle_array leaves_of = {(const uint8_t(*)[DAUYS_HASH_BYTES]) l.hash, l.count};
+    if (dauys_merkle_inclusion_proof(&p.proof, p.index, p.size, dauys_merkle_array_node, &leaves_of,
+                                     err) != 0 ||
         dauys_proof_format(out, size, &p, err) != 0) {
         goto done;
     }
@@ -380,9 +359,10 @@ dauys_audit_consistency(dauys_proof_text *proof, dauys_checkpoint *old_cp, dauys
     }
     proof->index = old_cp->size;
     proof->size = new_cp->size;
+    dauys_merkle_array leaves_of = {(const uint8_t(*)[DAUYS_HASH_BYTES]) l.hash, l.count};
     if (old_cp->size > 0 && old_cp->size <= new_cp->size &&
-        dauys_merkle_consistency_proof(&proof->proof, old_cp->size, new_cp->size, subtree, &l,
-                                       err) != 0) {
+        dauys_merkle_consistency_proof(&proof->proof, old_cp->size, new_cp->size,
+                                       dauys_merkle_array_node, &leaves_of, err) != 0) {
         goto done;
     }
     rc = consistent(old_cp, new_cp, &proof->proof, err);

@@ -320,3 +320,31 @@ dauys_merkle_range_root(uint8_t out[DAUYS_HASH_BYTES], const dauys_merkle_range 
     }
     return 0;
 }
+
+int
+dauys_merkle_array_node(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx,
+                        dauys_error *err)
+{
+    const dauys_merkle_array *a = ctx;
+    dauys_merkle_range r;
+    uint64_t first;
+
+    if (level >= 63 || index > (UINT64_MAX >> level) - 1 || ((index + 1) << level) > a->count) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "no subtree %u/%llu in a log of %llu", level,
+                               (unsigned long long) index, (unsigned long long) a->count);
+    }
+    if (level == 0) {
+        memcpy(out, a->leaf[index], DAUYS_HASH_BYTES);
+        return 0;
+    }
+    dauys_merkle_range_init(&r);
+    first = index << level;
+    for (uint64_t i = 0; i < ((uint64_t) 1 << level); i++) {
+        if (dauys_merkle_range_append(&r, a->leaf[first + i], NULL, NULL, err) != 0) {
+            return -1;
+        }
+    }
+    return dauys_merkle_range_root(out, &r) == 0
+               ? 0
+               : dauys_error_set(err, DAUYS_E_CRYPTO, "hashing failed");
+}

@@ -107,4 +107,18 @@ int dauys_merkle_range_append(dauys_merkle_range *range, const uint8_t leaf_hash
 int dauys_merkle_range_root(uint8_t out[DAUYS_HASH_BYTES],
                             const dauys_merkle_range *range) DAUYS_WUR;
 
+/* Leaf hashes held in memory, for dauys_merkle_array_node. */
+typedef struct dauys_merkle_array {
+    const uint8_t (*leaf)[DAUYS_HASH_BYTES];
+    uint64_t count;
+} dauys_merkle_array;
+
+/*
+ * A dauys_merkle_node_fn over CTX, a dauys_merkle_array: the hash of the
+ * complete subtree at LEVEL, INDEX, computed from its leaves. DAUYS_E_USAGE
+ * for a subtree beyond the array.
+ */
+int dauys_merkle_array_node(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index,
+                            void *ctx, dauys_error *err) DAUYS_WUR;
+
 #endif

@@ -340,6 +340,35 @@ test_range_and_stored_nodes(void **state)
     }
 }
 
+/* dauys_merkle_array_node: roots and proofs over leaves in memory equal the compact range's. */
+static void
+test_array_node(void **state)
+{
+    uint8_t leaf[37][DAUYS_HASH_BYTES], want[DAUYS_HASH_BYTES], got[DAUYS_HASH_BYTES];
+    dauys_merkle_array a = {(const uint8_t(*)[DAUYS_HASH_BYTES]) leaf, 0};
+    dauys_merkle_range r;
+    dauys_error err;
+    (void) state;
+
+    dauys_merkle_range_init(&r);
+    for (uint64_t n = 1; n <= 37; n++) {
+        char entry[16];
+        snprintf(entry, sizeof entry, "entry %llu", (unsigned long long) n);
+        assert_int_equal(dauys_merkle_leaf_hash(leaf[n - 1], entry, strlen(entry)), 0);
+        assert_int_equal(dauys_merkle_range_append(&r, leaf[n - 1], NULL, NULL, &err), 0);
+        a.count = n;
+        assert_int_equal(dauys_merkle_range_root(want, &r), 0);
+        assert_int_equal(dauys_merkle_root(got, n, dauys_merkle_array_node, &a, &err), 0);
+        assert_memory_equal(got, want, DAUYS_HASH_BYTES);
+    }
+    /* A subtree beyond the leaves is refused. */
+    assert_int_equal(dauys_merkle_array_node(got, 5, 1, &a, &err), -1);
+    assert_int_equal(err.status, DAUYS_E_USAGE);
+    assert_int_equal(dauys_merkle_array_node(got, 0, 37, &a, &err), -1);
+    assert_int_equal(dauys_merkle_array_node(got, 63, 0, &a, &err), -1);
+    assert_int_equal(dauys_merkle_array_node(got, 5, 0, &a, &err), 0);
+}
+
 int
 main(void)
 {
@@ -349,6 +378,7 @@ main(void)
         cmocka_unit_test(test_all_inclusion_proofs),
         cmocka_unit_test(test_all_consistency_proofs),
         cmocka_unit_test(test_range_and_stored_nodes),
+        cmocka_unit_test(test_array_node),
     };
 
     if (dauys_core_init() != 0) {
