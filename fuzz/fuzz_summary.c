@@ -2,9 +2,8 @@
  * 20-precinct demo manifest (both levels come from the seeds), its commission
  * key looked up and its control relations checked. */
 #include "fuzz/fuzz.h"
+#include "fuzz/fuzz_demo.h"
 
-#include "inputs/demo.h"
-#include "referendum/manifest.h"
 #include "referendum/summary.h"
 
 static dauys_manifest manifest;
@@ -14,30 +13,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    dauys_pubkey pks[20];
-    dauys_seckey *sk;
-    dauys_demo *d;
-    dauys_error err;
-    char *text;
-    size_t len;
-
     (void) argc, (void) argv;
     fuzz_init();
-    if ((sk = dauys_keys_seckey_new()) == NULL ||
-        dauys_demo_plan(&d, 20, 1, "kz-constitutional", &err) != 0) {
-        abort();
-    }
-    for (uint32_t i = 0; i < 20; i++) {
-        if (dauys_demo_key(&pks[i], sk, d, i, &err) != 0) {
-            abort();
-        }
-    }
-    if (dauys_demo_manifest(&text, &len, d, pks, &err) != 0 ||
-        dauys_manifest_parse_owned(&manifest, text, len, "manifest", &err) != 0) {
-        abort();
-    }
-    dauys_demo_free(d);
-    dauys_keys_seckey_free(sk);
+    fuzz_demo_manifest(&manifest);
     return 0;
 }
 
