@@ -53,14 +53,6 @@ entries() {
 # size_of CHECKPOINT: its tree size (second line).
 size_of() { sed -n 2p "$1"; }
 
-# flip FILE OFFSET: inverts one byte of FILE.
-flip() {
-    local byte
-    byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-    # shellcheck disable=SC2059 # the format is the byte
-    printf "$(printf '\\%03o' $((byte ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
 SERVERS=()
 # serve DIR DELAY LOG: an HTTP server of DIR on a free loopback port, each
 # answer DELAY seconds late, each request path appended to LOG; sets URL.
@@ -201,11 +193,11 @@ attack "a checkpoint signed by another key" Kother 1 "no signature by key $ORIGI
 attack "a checkpoint of another origin" Oother 1 "is for origin dauys/kz-2026-other/test, not $ORIGIN"
 
 W=$((N3 % 256))
-rm -rf X && cp -a T X && flip "X/tile/entries/002.p/$W" 100
+rm -rf X && cp -a T X && flip "X/tile/entries/002.p/$W" 100 255
 attack "a flipped byte in an entry bundle" X 1 "X/tile/entries/002.p/$W, entry 512: its leaf hash is not hash 0 of the level 0 tile"
-rm -rf X && cp -a T X && flip X/tile/0/001 $(((N2 - 256 + 5) * 32))
+rm -rf X && cp -a T X && flip X/tile/0/001 $(((N2 - 256 + 5) * 32)) 255
 attack "a flipped byte in a full tile" X 1 "X/tile/0/001: its hashes do not hash to hash 1 of the level 1 tile above"
-rm -rf X && cp -a T X && flip "X/tile/0/002.p/$W" 7
+rm -rf X && cp -a T X && flip "X/tile/0/002.p/$W" 7 255
 attack "a flipped byte in a partial tile" X 1 "the partial tiles of the tree of $N3 entries do not hash to the root"
 rm -rf X && cp -a T X && truncate -s -10 "X/tile/entries/002.p/$W"
 attack "a truncated entry bundle" X 1 "X/tile/entries/002.p/$W: cut short: entry $((W - 1))"
@@ -304,7 +296,7 @@ expect_ok "a lost checkpoints/ copy and temporary files" "extends" ./fl T --stat
 check "... the lost copy is written again" cmp -s "K/checkpoints/$N2" T2/checkpoint
 expect_ok "... and --bundle reads past the temporary file" "consistent with all 3 checkpoints kept" \
     ./fl T --state K --once --bundle bundle
-rm -rf K && cp -a G2 K && flip K/leaves 40
+rm -rf K && cp -a G2 K && flip K/leaves 40 255
 expect_exit "a damaged state is refused" 2 "K/leaves: the state is damaged" ./fl T --state K --once
 rm -rf K && cp -a G2 K
 flock K/lock sleep 5 &
@@ -332,7 +324,7 @@ check "polling: it said it stopped" matches "$OUT" "extends the $N2 kept*stopped
 # A damaged file (a CDN's broken copy) is not the end of a night's watch:
 # nothing is kept, the round is tried again, and the repaired file followed.
 rm -rf Poll && cp -a G2 Poll && rm -rf Live && cp -a T2 Live
-cp -a T/tile Live/ && flip "Live/tile/entries/002.p/$W" 100 &&
+cp -a T/tile Live/ && flip "Live/tile/entries/002.p/$W" 100 255 &&
     cp T/checkpoint Live/.checkpoint.new && mv Live/.checkpoint.new Live/checkpoint
 setsid "$AUDIT" follow Live -p keys/central.pub --state Poll --interval 1 >poll.out 2>&1 &
 pid=$!

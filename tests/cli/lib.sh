@@ -111,6 +111,17 @@ check() {
 absent() { local f; for f in "$@"; do [ ! -e "$f" ] && [ ! -L "$f" ] || return 1; done; }
 pub_b64() { sed -n 2p "$1" 2>/dev/null; }
 
+# flip FILE OFFSET [MASK]: XORs the byte at OFFSET with MASK (default 1), so
+# the byte always changes. (Writing a fixed byte instead leaves the file as it
+# was one time in 256: a tamper test that then flakes.)
+flip() {
+    local byte
+    byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    [ -n "$byte" ] || return 1
+    # shellcheck disable=SC2059 # the format is the byte
+    printf "$(printf '\\%03o' $((byte ^ ${3:-1})))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 
 # --- for scripts that look at stdout and stderr apart --------------------------
 

@@ -394,7 +394,7 @@ caught "check 5 catches a signed checkpoint of another log" \
     "checkpoints seen is signed and is the final log's root" -- "${FINAL[@]}"
 # Check 5: a byte of a tile altered; a bundle missing.
 cp -a "$TILES" "$T/tiles"
-printf '\001' | dd of="$T/tiles/tile/0/000" bs=1 seek=100 conv=notrunc status=none
+flip "$T/tiles/tile/0/000" 100
 final_args "$WS/dauys.db" "$WORK/ref/dauys.db" "$WORK/answers" "$WORK/answers.again" "$T/tiles" \
     "$CPS"/*
 caught "check 5 catches a tile altered" "the final tiles verify" -- "${FINAL[@]}"

@@ -40,13 +40,6 @@ run() { run_split "$@"; }
 ORIGIN=dauys/kz-2026-demo/test
 VERIFY=("$PYTHON" "$TILES_PY" verify --pub central.pub --origin "$ORIGIN") # then DIR or URL
 
-# flip FILE OFFSET: flips the lowest bit of one byte
-flip() {
-    "$PYTHON" -c 'import sys
-p, at = sys.argv[1], int(sys.argv[2])
-b = bytearray(open(p, "rb").read()); b[at] ^= 1; open(p, "wb").write(b)' "$1" "$2"
-}
-
 # same_files FROM TO: every file below FROM is in TO with the same bytes
 same_files() {
     local f
