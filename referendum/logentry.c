@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "referendum/logentry.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +33,8 @@ int
 dauys_logentry_format(char *out, size_t size, size_t *len, const dauys_log_event *e,
                       dauys_error *err)
 {
-    char file[65], sig[65], prev[65], reason[DAUYS_LOG_REASON_MAX + 1], opt[160] = "";
+    char file[65], sig[65], prev[65], reason[DAUYS_LOG_REASON_MAX + 1], opt[200] = "";
+    char subject[120] = "";
     int n;
 
     dauys_sha256_hex(file, e->file_sha256);
@@ -42,12 +44,16 @@ dauys_logentry_format(char *out, size_t size, size_t *len, const dauys_log_event
     } else {
         snprintf(sig, sizeof sig, "none");
     }
-    if (e->precinct != NULL && e->version != 0) {
-        snprintf(opt, sizeof opt, "precinct: %s\nversion: %u\n", e->precinct, e->version);
-    } else if (e->precinct != NULL) {
-        snprintf(opt, sizeof opt, "precinct: %s\n", e->precinct);
-    } else if (e->version != 0) {
-        snprintf(opt, sizeof opt, "version: %u\n", e->version);
+    assert(e->precinct == NULL || e->summary_level == NULL);
+    if (e->precinct != NULL) {
+        snprintf(subject, sizeof subject, "precinct: %s\n", e->precinct);
+    } else if (e->summary_level != NULL) {
+        snprintf(subject, sizeof subject, "summary: %s %s\n", e->summary_level, e->summary_area);
+    }
+    if (e->version != 0) {
+        snprintf(opt, sizeof opt, "%sversion: %u\n", subject, e->version);
+    } else {
+        snprintf(opt, sizeof opt, "%s", subject);
     }
     one_line(reason, sizeof reason, e->reason != NULL ? e->reason : "");
     n = snprintf(out, size,
@@ -88,6 +94,27 @@ parse_hex(uint8_t out[DAUYS_SHA256_BYTES], const char *s, size_t n)
     return 0;
 }
 
+/* The `summary: LEVEL AREA` line KV is on, into OUT. */
+static int
+parse_summary_line(dauys_log_parsed *out, dauys_kv *kv, dauys_error *err)
+{
+    const char *space = memchr(kv->value, ' ', kv->value_len);
+    size_t level_len = space != NULL ? (size_t) (space - kv->value) : 0;
+    size_t area_len = space != NULL ? kv->value_len - level_len - 1 : 0;
+
+    if (space == NULL || !((level_len == 8 && memcmp(kv->value, "district", 8) == 0) ||
+                           (level_len == 6 && memcmp(kv->value, "region", 6) == 0))) {
+        return dauys_kv_fail(kv, err, "expected \"district AREA\" or \"region AREA\"");
+    }
+    if (area_len == 0 || area_len >= sizeof out->summary_area ||
+        memchr(space + 1, ' ', area_len) != NULL) {
+        return dauys_kv_fail(kv, err, "the area is not one id of 1 to 64 bytes");
+    }
+    memcpy(out->summary_level, kv->value, level_len);
+    memcpy(out->summary_area, space + 1, area_len);
+    return 0;
+}
+
 int
 dauys_logentry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
                      dauys_error *err)
@@ -114,6 +141,10 @@ dauys_logentry_parse(dauys_log_parsed *out, const char *text, size_t len, const 
     if (dauys_kv_is(&kv, "precinct")) {
         if (dauys_kv_copy(&kv, out->precinct, sizeof out->precinct, err) != 0 ||
             dauys_kv_next(&kv, err) != 0) {
+            return -1;
+        }
+    } else if (dauys_kv_is(&kv, "summary")) {
+        if (parse_summary_line(out, &kv, err) != 0 || dauys_kv_next(&kv, err) != 0) {
             return -1;
         }
     }

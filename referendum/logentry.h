@@ -6,7 +6,8 @@
  *   index: 7
  *   event: accepted
  *   referendum: kz-2026
- *   precinct: AST-0001              (when known)
+ *   precinct: AST-0001              (a protocol, when known)
+ *   summary: district AST-ESL       (a summary protocol, when known; never both)
  *   version: 1                      (when known)
  *   file-sha256: <hex>
  *   signature-sha256: <hex>|none
@@ -32,8 +33,10 @@ typedef struct dauys_log_event {
     uint64_t index;
     const char *event; /* manifest, accepted, correction, rejected, replay, conflict, stale */
     const char *referendum;
-    const char *precinct; /* NULL: omitted */
-    uint32_t version;     /* 0: omitted */
+    const char *precinct;      /* NULL: omitted */
+    const char *summary_level; /* "district" or "region" (with summary_area), or NULL */
+    const char *summary_area;  /* a summary's area; with precinct NULL */
+    uint32_t version;          /* 0: omitted */
     uint8_t file_sha256[DAUYS_SHA256_BYTES];
     int has_signature;
     uint8_t signature_sha256[DAUYS_SHA256_BYTES];
@@ -55,8 +58,10 @@ typedef struct dauys_log_parsed {
     uint64_t index;
     char event[16];
     char referendum[65];
-    char precinct[65]; /* "" when absent */
-    uint32_t version;  /* 0 when absent */
+    char precinct[65];      /* "" when absent */
+    char summary_level[16]; /* "district" or "region"; "" when there is no summary line */
+    char summary_area[65];  /* "" when there is no summary line */
+    uint32_t version;       /* 0 when absent */
     uint8_t file_sha256[DAUYS_SHA256_BYTES];
     int has_signature;
     uint8_t signature_sha256[DAUYS_SHA256_BYTES];
@@ -73,7 +78,9 @@ int dauys_logentry_reason_text(const char *entry, size_t len, char *out, size_t 
 
 /*
  * Parses one canonical log entry (LEN bytes) strictly: the fields in their
- * order, hex hashes in lower case. NAME labels errors.
+ * order, hex hashes in lower case, at most one of `precinct` and `summary`
+ * (whose level is district or region, its area an id of up to 64 bytes).
+ * NAME labels errors.
  */
 int dauys_logentry_parse(dauys_log_parsed *out, const char *text, size_t len, const char *name,
                          dauys_error *err) DAUYS_WUR;

@@ -67,6 +67,8 @@ CREATE TABLE submission (
     source           TEXT NOT NULL,        -- the path it was ingested from
     precinct         TEXT,                 -- as the file claims, when readable
     version          INTEGER,
+    level            TEXT CHECK (level IN ('district', 'region')), -- a summary's; NULL: a protocol
+    area             TEXT,                 -- a summary's district or region; NULL: a protocol
     outcome          TEXT NOT NULL CHECK (outcome IN
                        ('accepted', 'correction', 'rejected', 'replay', 'conflict', 'stale')),
     reason_code      TEXT,                 -- R1.., parse, signature, referendum, precinct, ...
@@ -107,7 +109,51 @@ CREATE TABLE protocol_answer (
     FOREIGN KEY (precinct, version) REFERENCES protocol(precinct, version)
 ) WITHOUT ROWID;
 
--- Lawful but odd numbers (W1..) in accepted protocols.
+-- The numbers of each accepted summary protocol version (schema version 5):
+-- as protocol, for a district or region commission's summary. A summary is
+-- checked against what counts below it, never counted itself. state:
+-- 'current' is the one checked; 'superseded'; 'conflicted' as for protocols.
+CREATE TABLE summary (
+    level            TEXT NOT NULL CHECK (level IN ('district', 'region')),
+    area             TEXT NOT NULL,
+    version          INTEGER NOT NULL,
+    submission       INTEGER NOT NULL UNIQUE REFERENCES submission(seq),
+    state            TEXT NOT NULL CHECK (state IN ('current', 'superseded', 'conflicted')),
+    on_list          INTEGER NOT NULL,
+    PRIMARY KEY (level, area, version)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX summary_current ON summary(level, area) WHERE state = 'current';
+
+-- What each summary version says it summed: its `sums` lines (a precinct
+-- and its protocol's version, or a district and its summary's version).
+CREATE TABLE summary_item (
+    level        TEXT NOT NULL,
+    area         TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    item         TEXT NOT NULL,
+    item_version INTEGER NOT NULL,
+    PRIMARY KEY (level, area, version, item),
+    FOREIGN KEY (level, area, version) REFERENCES summary(level, area, version)
+) WITHOUT ROWID;
+
+CREATE TABLE summary_answer (
+    level       TEXT NOT NULL,
+    area        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    question    TEXT NOT NULL REFERENCES question(id),
+    received    INTEGER NOT NULL,
+    issued      INTEGER NOT NULL,
+    cancelled   INTEGER NOT NULL,
+    in_boxes    INTEGER NOT NULL,
+    yes         INTEGER NOT NULL,
+    no          INTEGER NOT NULL,
+    not_counted INTEGER NOT NULL,
+    invalid     INTEGER NOT NULL,
+    PRIMARY KEY (level, area, version, question),
+    FOREIGN KEY (level, area, version) REFERENCES summary(level, area, version)
+) WITHOUT ROWID;
+
+-- Lawful but odd numbers (W1..) in accepted protocols and summaries.
 CREATE TABLE warning (
     submission INTEGER NOT NULL REFERENCES submission(seq),
     code       TEXT NOT NULL,

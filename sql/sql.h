@@ -29,6 +29,6 @@ extern const char dauys_sql_counting_precincts[];
 extern const char dauys_sql_refusals[];
 
 /* The schema version this build writes and reads (meta.schema_version). */
-#define DAUYS_SQL_SCHEMA_VERSION "4"
+#define DAUYS_SQL_SCHEMA_VERSION "5"
 
 #endif

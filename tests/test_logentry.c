@@ -89,6 +89,56 @@ test_no_terminator(void **state)
     free(exact);
 }
 
+/* A summary's entry: `summary: LEVEL AREA` where a protocol's has its
+ * precinct; a bad level, an area that is not one id, or a precinct line
+ * with it are refused at the line. */
+static void
+test_summary(void **state)
+{
+    char text[DAUYS_LOG_ENTRY_MAX], bad[DAUYS_LOG_ENTRY_MAX + 64];
+    dauys_log_event e = {.index = 3,
+                         .event = "accepted",
+                         .referendum = "kz-2026",
+                         .summary_level = "district",
+                         .summary_area = "AST-ESL",
+                         .version = 2,
+                         .has_signature = 1};
+    dauys_log_parsed p;
+    dauys_error err;
+    size_t len;
+    char *at;
+
+    (void) state;
+    assert_int_equal(dauys_logentry_format(text, sizeof text, &len, &e, &err), 0);
+    assert_non_null(strstr(text, "referendum: kz-2026\nsummary: district AST-ESL\nversion: 2\n"));
+    assert_int_equal(dauys_logentry_parse(&p, text, len, "e", &err), 0);
+    assert_string_equal(p.precinct, "");
+    assert_string_equal(p.summary_level, "district");
+    assert_string_equal(p.summary_area, "AST-ESL");
+    assert_int_equal(p.version, 2);
+    e.summary_level = "region", e.summary_area = "AST", e.version = 0;
+    assert_int_equal(dauys_logentry_format(text, sizeof text, &len, &e, &err), 0);
+    assert_int_equal(dauys_logentry_parse(&p, text, len, "e", &err), 0);
+    assert_string_equal(p.summary_level, "region");
+    assert_string_equal(p.summary_area, "AST");
+    assert_int_equal(p.version, 0);
+    static const char *const broken[][3] = {
+        {"summary: region AST", "summary: precinct AST", "e:5: summary: expected"},
+        {"summary: region AST", "summary: region", "e:5: summary: expected"},
+        {"summary: region AST", "summary: region A B", "e:5: summary: the area is not one id"},
+        {"summary: region AST", "summary: regionAST", "e:5: summary: expected"},
+        {"summary: region AST", "summary: region AST\nprecinct: AST-0001", "e:6: precinct:"},
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        at = strstr(text, broken[i][0]);
+        assert_non_null(at);
+        snprintf(bad, sizeof bad, "%.*s%s%s", (int) (at - text), text, broken[i][1],
+                 at + strlen(broken[i][0]));
+        assert_int_equal(dauys_logentry_parse(&p, bad, strlen(bad), "e", &err), -1);
+        assert_error(&err, DAUYS_E_FORMAT, broken[i][2]);
+    }
+}
+
 static void
 test_damage(void **state)
 {
@@ -125,6 +175,7 @@ main(void)
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_no_terminator),
         cmocka_unit_test(test_damage),
+        cmocka_unit_test(test_summary),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
