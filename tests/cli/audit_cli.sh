@@ -615,7 +615,7 @@ expect_fails "a NULL outcome in the database" h1 "C3" "FAIL C3 dauys.db submissi
 
 copy h2
 "$SQLITE" h2/dauys.db "PRAGMA foreign_keys=OFF; INSERT INTO submission SELECT 999, randomblob(32),
-    signature_sha256, protocol, signature, source, precinct, version, outcome, reason_code, reason,
+    signature_sha256, protocol, signature, source, precinct, version, level, area, outcome, reason_code, reason,
     manifest_version, 999 FROM submission WHERE log_index = 1"
 expect_fails "an extra submission row in the database" h2 "C3" "has submissions the bundle's log does not have"
 
