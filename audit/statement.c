@@ -23,15 +23,12 @@ static void line(audit *a, int ck, int unknown, const char *fmt, ...)
 
 /* Appends one line ("...\n") to the statement, remembering its check. */
 static void
-line(audit *a, int ck, int unknown, const char *fmt, ...)
+vline(audit *a, int ck, int unknown, const char *fmt, va_list ap)
 {
     char buf[1024];
-    va_list ap;
     int n;
 
-    va_start(ap, fmt);
     n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
-    va_end(ap);
     n = n < 0 ? 0 : n > (int) sizeof buf - 2 ? (int) sizeof buf - 2 : n;
     buf[n++] = '\n';
     if (a->statement_len + (size_t) n > a->statement_cap || a->line_count % 64 == 0) {
@@ -51,6 +48,26 @@ line(audit *a, int ck, int unknown, const char *fmt, ...)
     memcpy(a->statement + a->statement_len, buf, (size_t) n);
     a->statement_len += (size_t) n;
     a->line_check[a->line_count++] = (uint8_t) (ck | (unknown ? UNKNOWN_LINE : 0));
+}
+
+static void
+line(audit *a, int ck, int unknown, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vline(a, ck, unknown, fmt, ap);
+    va_end(ap);
+}
+
+void
+dauys_audit_statement_line(audit *a, int ck, int unknown, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vline(a, ck, unknown, fmt, ap);
+    va_end(ap);
 }
 
 static void
@@ -196,6 +213,8 @@ dauys_audit_statement_build(audit *a)
         question_lines(a, q, region);
     }
     dauys_free(region);
+    dauys_audit_crosscheck_lines(
+        a); /* X1's, after the last question's (none without commissions) */
     return a->oom ? -1 : 0;
 }
 
@@ -261,19 +280,228 @@ dauys_audit_statement_cosignatures(size_t *first, size_t *count, const char **at
     }
 }
 
+/* 1 if the line at P (N bytes) is a crosscheck line (X1's, not T1's). */
+static int
+is_crosscheck(const char *p, size_t n)
+{
+    static const char key[] = "crosscheck";
+
+    return n >= sizeof key - 1 && memcmp(p, key, sizeof key - 1) == 0;
+}
+
+/* One crosscheck line: of result.txt (LINE its number), or of the audit's
+ * statement (UNKNOWN: its area holds numbers the audit could not read). */
+typedef struct cc_line {
+    const char *p;
+    size_t n, line;
+    int unknown;
+} cc_line;
+
+typedef struct cc_lines {
+    cc_line *at;
+    size_t count, cap;
+} cc_lines;
+
+static void
+cc_add(audit *a, cc_lines *l, const char *p, size_t n, size_t number, int unknown)
+{
+    if (l->count == l->cap) {
+        size_t cap = 2 * l->cap + 64;
+        cc_line *grown = dauys_realloc(l->at, cap * sizeof *grown);
+        if (grown == NULL) {
+            a->oom = 1;
+            return;
+        }
+        l->at = grown;
+        l->cap = cap;
+    }
+    l->at[l->count++] = (cc_line){p, n, number, unknown};
+}
+
+/* result.txt read line by line, its crosscheck lines set aside for X1. */
+typedef struct got_walk {
+    audit *a;
+    const char *text;
+    size_t len, pos, line;
+    int lf;            /* the last line read ended in LF */
+    cc_lines cc;       /* the crosscheck lines met */
+    size_t pending;    /* crosscheck lines since the last other line */
+    size_t pending_at; /* the first of them */
+} got_walk;
+
+/* The next line of result.txt that is not a crosscheck line; 0 at the end.
+ * Crosscheck lines come last (FORMATS.md 16.1): one before another line
+ * fails X1 there. */
+static int
+got_next(got_walk *w, const char **p, size_t *n, size_t *number)
+{
+    const char *q;
+    size_t qn;
+    int lf;
+    char where[64];
+
+    while (next_span(&q, &qn, &lf, w->text, w->len, &w->pos)) {
+        w->line++;
+        w->lf = lf;
+        if (is_crosscheck(q, qn)) {
+            cc_add(w->a, &w->cc, q, qn, w->line, 0);
+            w->pending_at = w->pending++ == 0 ? w->line : w->pending_at;
+            continue;
+        }
+        if (w->pending > 0) {
+            snprintf(where, sizeof where, "result.txt line %zu", w->pending_at);
+            dauys_audit_check(w->a, X1, 0, where,
+                              "a crosscheck line before line %zu, which is not one: the "
+                              "crosscheck lines come last (FORMATS.md 16.1)",
+                              w->line);
+            w->pending = 0;
+        }
+        *p = q, *n = qn, *number = w->line;
+        return 1;
+    }
+    return 0;
+}
+
+/* The key of a crosscheck head line ("crosscheck: LEVEL AREA ..."): LEVEL
+ * AREA, in *KEY and *KN; 0 if L is not a head line. */
+static int
+cc_head(const char **key, size_t *kn, const cc_line *l)
+{
+    static const char head[] = "crosscheck: ";
+    const char *p = l->p + sizeof head - 1, *end = l->p + l->n, *sp;
+
+    if (l->n < sizeof head - 1 || memcmp(l->p, head, sizeof head - 1) != 0) {
+        return 0;
+    }
+    sp = memchr(p, ' ', (size_t) (end - p));
+    sp = sp != NULL ? memchr(sp + 1, ' ', (size_t) (end - sp - 1)) : NULL;
+    *key = p;
+    *kn = (size_t) ((sp != NULL ? sp : end) - p);
+    return 1;
+}
+
+/* The end of the group of lines that starts at I of L (its head and the
+ * field and item lines after it). */
+static size_t
+cc_group_end(const cc_lines *l, size_t i)
+{
+    const char *k;
+    size_t kn;
+
+    for (i++; i < l->count && !cc_head(&k, &kn, &l->at[i]); i++) {
+    }
+    return i;
+}
+
+/* The group of WANT from *W on whose head has the key K (KN bytes): its
+ * start, or WANT->count if none. */
+static size_t
+cc_find(const cc_lines *want, size_t w, const char *k, size_t kn)
+{
+    const char *wk;
+    size_t wkn;
+
+    for (; w < want->count; w = cc_group_end(want, w)) {
+        if (cc_head(&wk, &wkn, &want->at[w]) && wkn == kn && memcmp(wk, k, kn) == 0) {
+            return w;
+        }
+    }
+    return want->count;
+}
+
+/* Fails X1 for each line of WANT from FROM to TO, which result.txt leaves
+ * out (reported at AT: result.txt line AT). */
+static void
+cc_missing(audit *a, const cc_lines *want, size_t from, size_t to, size_t at)
+{
+    char where[64];
+
+    snprintf(where, sizeof where, "result.txt line %zu", at);
+    for (size_t i = from; i < to; i++) {
+        dauys_audit_check(a, X1, 0, where,
+                          "the statement leaves out \"%.*s\", which the audit's "
+                          "crosscheck gives here",
+                          (int) want->at[i].n, want->at[i].p);
+    }
+}
+
+/*
+ * X1: result.txt's crosscheck lines (GOT) against the audit's (WANT), area
+ * by area: an area's group is its head line and the lines after it. Each
+ * line of a group the audit also has is compared with the audit's line at
+ * its place in the group; a line or group more or less fails X1 where it
+ * is (or would be). A group whose area holds numbers the audit could not
+ * read is unchecked. END: the number of result.txt's last line.
+ */
+static void
+cc_compare(audit *a, const cc_lines *got, const cc_lines *want, size_t end)
+{
+    const char *k;
+    size_t kn, g = 0, w = 0;
+    char where[64];
+
+    while (g < got->count) {
+        size_t gend = cc_group_end(got, g), found = want->count, wend = 0;
+        if (cc_head(&k, &kn, &got->at[g])) {
+            found = cc_find(want, w, k, kn);
+        }
+        if (found < want->count) {
+            cc_missing(a, want, w, found, got->at[g].line); /* areas it leaves out before */
+            wend = cc_group_end(want, found);
+        }
+        for (size_t i = 0; g + i < gend || (found < want->count && found + i < wend); i++) {
+            const cc_line *gl = g + i < gend ? &got->at[g + i] : NULL;
+            const cc_line *wl =
+                found < want->count && found + i < wend ? &want->at[found + i] : NULL;
+            snprintf(where, sizeof where, "result.txt line %zu",
+                     gl != NULL ? gl->line : got->at[gend - 1].line);
+            if (found < want->count && want->at[found].unknown) {
+                if (gl != NULL) {
+                    dauys_audit_unchecked(a, X1); /* the area's numbers could not be read */
+                }
+            } else if (gl == NULL) {
+                dauys_audit_check(a, X1, 0, where,
+                                  "the statement leaves out \"%.*s\" after this line, which "
+                                  "the audit's crosscheck gives",
+                                  (int) wl->n, wl->p);
+            } else if (wl == NULL) {
+                dauys_audit_check(a, X1, 0, where,
+                                  "\"%.*s\" is more than the audit's crosscheck gives%s",
+                                  (int) gl->n, gl->p,
+                                  found < want->count ? " for the area"
+                                  : i > 0             ? ""
+                                                      : ": no such area, or one out of order");
+            } else {
+                dauys_audit_check(a, X1, gl->n == wl->n && memcmp(gl->p, wl->p, wl->n) == 0, where,
+                                  "is \"%.*s\"; the audit's crosscheck gives \"%.*s\"", (int) gl->n,
+                                  gl->p, (int) wl->n, wl->p);
+            }
+        }
+        w = found < want->count ? wend : w;
+        g = gend;
+    }
+    cc_missing(a, want, w, want->count, end + 1);
+}
+
 void
 dauys_audit_statement_compare(audit *a, const char *text, size_t len)
 {
     const char *got = NULL, *want = "";
-    size_t pos = 0, wpos = 0, gn = 0, wn = 0, i, skipped = 0;
-    int lf = 1, wlf = 1, have;
+    size_t wpos = 0, gn = 0, wn = 0, i, number = 0;
+    int wlf = 1, have;
     char where[64];
+    got_walk w = {.a = a, .text = text, .len = len, .lf = 1};
+    cc_lines mine = {0};
 
     for (i = 0; i < a->line_count; i++) {
         int ck = a->line_check[i] & 0x7f;
         next_span(&want, &wn, &wlf, a->statement, a->statement_len, &wpos);
-        have = next_span(&got, &gn, &lf, text, len, &pos);
-        snprintf(where, sizeof where, "result.txt line %zu", i + 1 + skipped);
+        if (ck == X1) {
+            cc_add(a, &mine, want, wn, 0, (a->line_check[i] & UNKNOWN_LINE) != 0);
+            continue;
+        }
+        have = got_next(&w, &got, &gn, &number);
+        snprintf(where, sizeof where, "result.txt line %zu", have ? number : w.line + 1);
         if (have && (a->line_check[i] & UNKNOWN_LINE)) {
             dauys_audit_unchecked(a, ck);
         } else {
@@ -287,20 +515,25 @@ dauys_audit_statement_compare(audit *a, const char *text, size_t len)
          * none, so they are compared (the statement has none: 16.1) */
         if (have && is_log_root(want, wn) && a->policy != NULL && a->policy->count > 0) {
             const char *c;
-            size_t cn, after = pos;
+            size_t cn, after = w.pos;
             int clf;
             while (next_span(&c, &cn, &clf, text, len, &after) && is_cosignature(c, cn)) {
-                pos = after, lf = clf, skipped++;
+                w.pos = after, w.lf = clf, w.line++;
             }
         }
     }
-    if (next_span(&got, &gn, &lf, text, len, &pos)) {
-        snprintf(where, sizeof where, "result.txt line %zu", a->line_count + skipped + 1);
+    if (got_next(&w, &got, &gn, &number)) {
+        snprintf(where, sizeof where, "result.txt line %zu", number);
         dauys_audit_check(a, T1, 0, where, "\"%.*s\" is more than the audit's re-tally gives",
                           (int) gn, got);
+        while (got_next(&w, &got, &gn, &number)) { /* the crosscheck lines after, for X1 */
+        }
     } else {
-        dauys_audit_check(a, T1, lf, "result.txt", "the last line does not end in a line feed");
+        dauys_audit_check(a, T1, w.lf, "result.txt", "the last line does not end in a line feed");
     }
+    cc_compare(a, &w.cc, &mine, w.line);
+    dauys_free(w.cc.at);
+    dauys_free(mine.at);
 }
 
 uint64_t

@@ -5,7 +5,7 @@
  * is reported with its location, and the audit goes on to find the rest.
  *
  *   authenticity  A1 checkpoint signature      A2 manifest signatures
- *                 A3 counted protocols signed  A4 result signature
+ *                 A3 counted protocols and summaries signed  A4 result signature
  *                 A5 the bundle is the one pinned: its central.pub is the
  *                    trusted key, its origin the expected one
  *   integrity     I1 hash chain and indexes    I2 Merkle roots = checkpoint, result
@@ -18,6 +18,8 @@
  *   witnesses     W1 the checkpoint is cosigned by a quorum of the witnesses
  *                    (the manifest's, or those the caller requires), and every
  *                    cosignature the result statement carries verifies
+ *   crosscheck    X1 the result's crosscheck lines: each district's and region's
+ *                    summary against the protocols (summaries) below it
  * docs/OBSERVERS.md explains each for readers, docs/FORMATS.md section 19
  * precisely.
  */
@@ -42,7 +44,7 @@ typedef struct dauys_audit_finding {
 
 typedef void (*dauys_audit_fn)(const dauys_audit_finding *f, void *ctx);
 
-#define DAUYS_AUDIT_CHECKS 17
+#define DAUYS_AUDIT_CHECKS 18
 
 /*
  * What an audit or a receipt check checked, for its output: the referendum,
@@ -78,6 +80,7 @@ int dauys_audit_origin_valid(const char *origin);
 
 typedef struct dauys_audit_summary {
     uint64_t entries, protocols, counted, expected;
+    uint64_t summaries; /* of the protocols' entries, those of summary protocols */
     const char *check[DAUYS_AUDIT_CHECKS], *group[DAUYS_AUDIT_CHECKS], *title[DAUYS_AUDIT_CHECKS];
     uint64_t passed[DAUYS_AUDIT_CHECKS], failed[DAUYS_AUDIT_CHECKS];
     uint64_t unchecked[DAUYS_AUDIT_CHECKS]; /* could not be made: what they need is broken */

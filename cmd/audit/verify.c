@@ -118,10 +118,15 @@ print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
         printf("%s", failed ? "\n" : "");
         audit_identity_print(stdout, &s->checked);
     }
-    printf(json ? "  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
+    char summaries[64] = "";
+    if (s->summaries > 0) { /* summary protocols (issue 19): said only when there are some */
+        snprintf(summaries, sizeof summaries, json ? " \"summaries\": %llu," : ", %llu summaries",
+                 (unsigned long long) s->summaries);
+    }
+    printf(json ? "  \"entries\": %llu, \"protocols\": %llu,%s \"counted\": %llu, "
                   "\"expected\": %llu, \"database\": %s, \"reports_absent\": %s,\n"
-                : "%llu log entries, %llu protocols, %llu of %llu precincts counted%s%s\n",
-           (unsigned long long) s->entries, (unsigned long long) s->protocols,
+                : "%llu log entries, %llu protocols%s, %llu of %llu precincts counted%s%s\n",
+           (unsigned long long) s->entries, (unsigned long long) s->protocols, summaries,
            (unsigned long long) s->counted, (unsigned long long) s->expected,
            json ? (s->database ? "true" : "false")
                 : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"),
