@@ -425,13 +425,80 @@ cc_missing(audit *a, const cc_lines *want, size_t from, size_t to, size_t at)
     }
 }
 
+/* The length of the key of crosscheck line L: its first two words (a head
+ * line's "crosscheck: LEVEL", a finding's "crosscheck-field: FIELD" or
+ * "crosscheck-item: ID"), which no two lines of one area share. */
+static size_t
+cc_key(const cc_line *l)
+{
+    const char *sp = memchr(l->p, ' ', l->n);
+
+    sp = sp != NULL ? memchr(sp + 1, ' ', (size_t) (l->p + l->n - sp - 1)) : NULL;
+    return sp != NULL ? (size_t) (sp - l->p) : l->n;
+}
+
+/*
+ * One area's lines: result.txt's GOT[G..GEND) (its head line first) against
+ * the audit's WANT[W..WEND). Each line of result.txt is paired with the
+ * audit's line of the same key (the head with the head; a field or item
+ * with the same field or item) and compared byte for byte; one without a
+ * pair is more than the audit gives, one of the audit's without a pair is
+ * left out, and a pair out of the audit's order fails too. MATCHED: one
+ * byte per line of WANT.
+ */
+static void
+cc_area(audit *a, const cc_lines *got, size_t g, size_t gend, const cc_lines *want, size_t w,
+        size_t wend, uint8_t *matched)
+{
+    char where[64];
+    size_t last = w, missing_at = got->at[gend - 1].line;
+
+    for (size_t i = g; i < gend; i++) {
+        const cc_line *gl = &got->at[i];
+        size_t k = cc_key(gl), j = w;
+        snprintf(where, sizeof where, "result.txt line %zu", gl->line);
+        while (j < wend && (matched[j] || cc_key(&want->at[j]) != k ||
+                            memcmp(want->at[j].p, gl->p, k) != 0 || (i == g) != (j == w))) {
+            j++;
+        }
+        if (j == wend) {
+            dauys_audit_check(a, X1, 0, where,
+                              "\"%.*s\" is more than the audit's crosscheck gives for the area",
+                              (int) gl->n, gl->p);
+            continue;
+        }
+        matched[j] = 1;
+        const cc_line *wl = &want->at[j];
+        dauys_audit_check(a, X1, gl->n == wl->n && memcmp(gl->p, wl->p, wl->n) == 0, where,
+                          "is \"%.*s\"; the audit's crosscheck gives \"%.*s\"", (int) gl->n, gl->p,
+                          (int) wl->n, wl->p);
+        if (j < last) { /* counted once, with the line's comparison above */
+            dauys_audit_check(a, X1, 0, where,
+                              "\"%.*s\" is out of order: the audit's crosscheck gives it before "
+                              "\"%.*s\" (fields in file order, then items in id order)",
+                              (int) gl->n, gl->p, (int) want->at[last].n, want->at[last].p);
+        }
+        last = j > last ? j : last;
+    }
+    for (size_t j = w; j < wend; j++) {
+        if (!matched[j]) {
+            snprintf(where, sizeof where, "result.txt line %zu", missing_at);
+            dauys_audit_check(a, X1, 0, where,
+                              "the area's lines, which end here, leave out \"%.*s\", which "
+                              "the audit's crosscheck gives",
+                              (int) want->at[j].n, want->at[j].p);
+        }
+    }
+}
+
 /*
  * X1: result.txt's crosscheck lines (GOT) against the audit's (WANT), area
- * by area: an area's group is its head line and the lines after it. Each
- * line of a group the audit also has is compared with the audit's line at
- * its place in the group; a line or group more or less fails X1 where it
- * is (or would be). A group whose area holds numbers the audit could not
- * read is unchecked. END: the number of result.txt's last line.
+ * by area, in the audit's order of areas: an area's group is its head line
+ * and the lines after it (cc_area). A group of result.txt for an area the
+ * audit has no more of (none, one out of order, or a second one), and lines
+ * before any head, are more than the audit gives; an area the statement
+ * leaves out fails where it would be. A group whose area holds numbers the
+ * audit could not read is unchecked. END: the number of result.txt's last line.
  */
 static void
 cc_compare(audit *a, const cc_lines *got, const cc_lines *want, size_t end)
@@ -439,48 +506,42 @@ cc_compare(audit *a, const cc_lines *got, const cc_lines *want, size_t end)
     const char *k;
     size_t kn, g = 0, w = 0;
     char where[64];
+    uint8_t *matched = dauys_malloc(want->count + 1);
 
+    if (matched == NULL) {
+        a->oom = 1;
+        return;
+    }
+    memset(matched, 0, want->count + 1);
     while (g < got->count) {
-        size_t gend = cc_group_end(got, g), found = want->count, wend = 0;
+        size_t gend = cc_group_end(got, g), found = want->count;
         if (cc_head(&k, &kn, &got->at[g])) {
             found = cc_find(want, w, k, kn);
         }
-        if (found < want->count) {
-            cc_missing(a, want, w, found, got->at[g].line); /* areas it leaves out before */
-            wend = cc_group_end(want, found);
-        }
-        for (size_t i = 0; g + i < gend || (found < want->count && found + i < wend); i++) {
-            const cc_line *gl = g + i < gend ? &got->at[g + i] : NULL;
-            const cc_line *wl =
-                found < want->count && found + i < wend ? &want->at[found + i] : NULL;
-            snprintf(where, sizeof where, "result.txt line %zu",
-                     gl != NULL ? gl->line : got->at[gend - 1].line);
-            if (found < want->count && want->at[found].unknown) {
-                if (gl != NULL) {
-                    dauys_audit_unchecked(a, X1); /* the area's numbers could not be read */
-                }
-            } else if (gl == NULL) {
-                dauys_audit_check(a, X1, 0, where,
-                                  "the statement leaves out \"%.*s\" after this line, which "
-                                  "the audit's crosscheck gives",
-                                  (int) wl->n, wl->p);
-            } else if (wl == NULL) {
+        if (found == want->count) {
+            for (size_t i = g; i < gend; i++) {
+                snprintf(where, sizeof where, "result.txt line %zu", got->at[i].line);
                 dauys_audit_check(a, X1, 0, where,
                                   "\"%.*s\" is more than the audit's crosscheck gives%s",
-                                  (int) gl->n, gl->p,
-                                  found < want->count ? " for the area"
-                                  : i > 0             ? ""
-                                                      : ": no such area, or one out of order");
-            } else {
-                dauys_audit_check(a, X1, gl->n == wl->n && memcmp(gl->p, wl->p, wl->n) == 0, where,
-                                  "is \"%.*s\"; the audit's crosscheck gives \"%.*s\"", (int) gl->n,
-                                  gl->p, (int) wl->n, wl->p);
+                                  (int) got->at[i].n, got->at[i].p,
+                                  i == g ? ": no such area, or one out of order or twice" : "");
             }
+        } else {
+            size_t wend = cc_group_end(want, found);
+            cc_missing(a, want, w, found, got->at[g].line); /* areas it leaves out before */
+            if (want->at[found].unknown) {
+                for (size_t i = g; i < gend; i++) {
+                    dauys_audit_unchecked(a, X1); /* the area's numbers could not be read */
+                }
+            } else {
+                cc_area(a, got, g, gend, want, found, wend, matched);
+            }
+            w = wend;
         }
-        w = found < want->count ? wend : w;
         g = gend;
     }
     cc_missing(a, want, w, want->count, end + 1);
+    dauys_free(matched);
 }
 
 void
