@@ -323,10 +323,9 @@ typedef struct got_walk {
     audit *a;
     const char *text;
     size_t len, pos, line;
-    int lf;            /* the last line read ended in LF */
-    cc_lines cc;       /* the crosscheck lines met */
-    size_t pending;    /* crosscheck lines since the last other line */
-    size_t pending_at; /* the first of them */
+    int lf;         /* the last line read ended in LF */
+    cc_lines cc;    /* the crosscheck lines met */
+    size_t pending; /* crosscheck lines since the last other line: the last of CC */
 } got_walk;
 
 /* The next line of result.txt that is not a crosscheck line; 0 at the end.
@@ -344,18 +343,24 @@ got_next(got_walk *w, const char **p, size_t *n, size_t *number)
         w->line++;
         w->lf = lf;
         if (is_crosscheck(q, qn)) {
+            size_t before = w->cc.count;
             cc_add(w->a, &w->cc, q, qn, w->line, 0);
-            w->pending_at = w->pending++ == 0 ? w->line : w->pending_at;
+            w->pending += w->cc.count > before; /* not when memory failed */
             continue;
         }
-        if (w->pending > 0) {
-            snprintf(where, sizeof where, "result.txt line %zu", w->pending_at);
+        /* crosscheck lines before this one are out of place: each fails
+         * here, and is set aside (the area by area comparison is of the
+         * lines at the end) */
+        for (size_t k = w->cc.count - (w->pending <= w->cc.count ? w->pending : w->cc.count);
+             k < w->cc.count; k++) {
+            snprintf(where, sizeof where, "result.txt line %zu", w->cc.at[k].line);
             dauys_audit_check(w->a, X1, 0, where,
-                              "a crosscheck line before line %zu, which is not one: the "
-                              "crosscheck lines come last (FORMATS.md 16.1)",
-                              w->line);
-            w->pending = 0;
+                              "\"%.*s\" comes before line %zu, which is not a crosscheck line: "
+                              "the crosscheck lines come last (FORMATS.md 16.1)",
+                              (int) w->cc.at[k].n, w->cc.at[k].p, w->line);
         }
+        w->cc.count -= w->pending <= w->cc.count ? w->pending : w->cc.count;
+        w->pending = 0;
         *p = q, *n = qn, *number = w->line;
         return 1;
     }

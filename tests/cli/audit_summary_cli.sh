@@ -271,6 +271,28 @@ sed -i '/^crosscheck/d' x6/result.txt
 expect_fails "every crosscheck line removed and re-signed" x6 "X1" "the statement leaves out \"crosscheck: district AST-D1"
 expect_eq "  ... one failure per line left out" "$(wc -l <want-crosscheck.txt)" "$(check_count x6 X1 failed)"
 
+# ... or swaps two findings (fields come in file order)
+copy x13 nodb
+"$PYTHON" - x13/result.txt <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = next(k for k, l in enumerate(lines) if l.startswith("crosscheck-field: ballots_issued "))
+lines[i], lines[i + 1] = lines[i + 1], lines[i]
+open(sys.argv[1], "w").write("\n".join(lines))
+PY
+"$RESEAL" x13 central.key --sign-result
+expect_fails "two crosscheck-field lines swapped and re-signed" x13 "X1" "is out of order"
+
+# ... or adds an area without a commission, or a crosscheck line among the questions'
+copy x14 nodb
+echo "crosscheck: district ALA-D1 none" >>x14/result.txt
+sed -i 's/^valid: yes$/crosscheck: region KAR version 1 items 2 agrees\nvalid: yes/' x14/result.txt
+"$RESEAL" x14 central.key --sign-result
+expect_fails "an extra area and a misplaced line, re-signed" x14 "X1" \
+    "\"crosscheck: district ALA-D1 none\" is more than the audit's crosscheck gives"
+check "  ... the misplaced line named" matches "$OUT" "the crosscheck lines come last"
+check "  ... the numbers' lines still compared (T1 passes)" test "$(check_count x14 T1 failed)" = 0
+
 # a summary_answer row edited in the database
 copy x7
 "$SQLITE" x7/dauys.db "UPDATE summary_answer SET yes = yes + 5, no = no - 5 WHERE level = 'district' AND area = 'AST-D1'"
