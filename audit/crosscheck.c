@@ -258,11 +258,15 @@ area_lines(audit *a, const char *level, const dauys_place *place, const precinct
     int id_len = (int) place->id_len;
 
     memset(&s, 0, sizeof s);
+    dauys_audit_crosscheck *cc = &a->sum->crosscheck;
+    cc->areas++;
     if (!st->current) {
+        cc->none++;
         dauys_audit_statement_line(a, X1, 0, "crosscheck: %s %.*s none", level, id_len, place->id);
         return;
     }
     if (!st->known || dauys_audit_summary_reread(a, st->entry, &s) != 0) {
+        cc->unknown++;
         dauys_summary_free(&s);
         dauys_audit_statement_line(a, X1, 1, "crosscheck: %s %.*s version %u", level, id_len,
                                    place->id, st->latest);
@@ -275,6 +279,17 @@ area_lines(audit *a, const char *level, const dauys_place *place, const precinct
     compare_items(a, &x, children, count, region);
     for (size_t k = 0; k < fields; k++) {
         diff += mine.v[k] != x.counted.v[k];
+    }
+    if (x.unknown) {
+        cc->unknown++;
+    } else if (diff == 0 && x.items_len == 0) {
+        cc->agree++;
+    } else {
+        if (cc->named < DAUYS_AUDIT_DIFFER_NAMED) {
+            snprintf(cc->name[cc->named++], sizeof cc->name[0], "%s %.*s", level, id_len,
+                     place->id);
+        }
+        cc->differ++;
     }
     dauys_audit_statement_line(a, X1, x.unknown, "crosscheck: %s %.*s version %u items %zu %s",
                                level, id_len, place->id, s.version, s.item_count,

@@ -21,6 +21,9 @@
 static void line(audit *a, int ck, int unknown, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+static void vline(audit *a, int ck, int unknown, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 /* Appends one line ("...\n") to the statement, remembering its check. */
 static void
 vline(audit *a, int ck, int unknown, const char *fmt, va_list ap)

@@ -78,6 +78,18 @@ typedef struct dauys_audit_witnessing {
  * "dauys/REF/test", REF not empty and without a slash; 0 if not. */
 int dauys_audit_origin_valid(const char *origin);
 
+/* The audit's own crosscheck of the summary protocols (X1), for its output. */
+#define DAUYS_AUDIT_DIFFER_NAMED 10
+typedef struct dauys_audit_crosscheck {
+    uint64_t areas;   /* districts and regions with a commission; 0: none */
+    uint64_t agree;   /* of them: the current summary agrees with what counts below */
+    uint64_t differ;  /* it differs (a field or an item) */
+    uint64_t none;    /* no current summary */
+    uint64_t unknown; /* a file it needs could not be read (I3) */
+    size_t named;     /* the first differing areas, "district KAR-D1" */
+    char name[DAUYS_AUDIT_DIFFER_NAMED][80];
+} dauys_audit_crosscheck;
+
 typedef struct dauys_audit_summary {
     uint64_t entries, protocols, counted, expected;
     uint64_t summaries; /* of the protocols' entries, those of summary protocols */
@@ -92,6 +104,7 @@ typedef struct dauys_audit_summary {
     dauys_audit_identity checked;           /* the referendum of the logged manifest in
                                              * force, its origin, the key used */
     dauys_audit_witnessing witnesses;       /* W1's policy and count */
+    dauys_audit_crosscheck crosscheck;      /* the audit's own crosscheck (X1) */
 } dauys_audit_summary;
 
 /*

@@ -107,6 +107,32 @@ print_witnesses(const dauys_audit_witnessing *w, int json)
     }
 }
 
+/* The crosscheck line of the summary (the audit's own, X1): only with commissions. */
+static void
+print_crosscheck(const dauys_audit_crosscheck *c, int json)
+{
+    if (c->areas == 0) {
+        return;
+    }
+    printf(json ? "  \"crosscheck\": {\"areas\": %llu, \"agree\": %llu, \"differ\": %llu, "
+                  "\"none\": %llu, \"unknown\": %llu, \"differing\": ["
+                : "crosscheck: %llu areas with a commission: %llu agree, %llu differ, %llu without "
+                  "a current summary, %llu not readable",
+           (unsigned long long) c->areas, (unsigned long long) c->agree,
+           (unsigned long long) c->differ, (unsigned long long) c->none,
+           (unsigned long long) c->unknown);
+    for (size_t i = 0; i < c->named; i++) {
+        if (json) {
+            printf("%s", i ? ", " : "");
+            cli_json_string(stdout, c->name[i]);
+        } else {
+            printf("%s", i ? ", " : "; differing: ");
+            cli_print_untrusted(stdout, c->name[i]);
+        }
+    }
+    fputs(json ? "]},\n" : c->differ > c->named ? ", ...\n" : "\n", stdout);
+}
+
 /* The summary after the failures: what was checked, counts per check, then
  * the verdict. */
 static void
@@ -133,6 +159,7 @@ print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
                 : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"),
            reports_absent(s->reports_absent, json));
     print_witnesses(&s->witnesses, json);
+    print_crosscheck(&s->crosscheck, json);
     printf(json ? "  \"checks\": {\n" : "\ncheck  group          passed  failed  unchecked\n");
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
         printf(json ? "    \"%s\": {\"group\": \"%s\", \"passed\": %llu, \"failed\": %llu, "

@@ -202,6 +202,13 @@ section "the clean bundle passes, and the crosscheck is the one worked out by ha
 
 expect_ok "verify: all checks pass" "all checks pass" "$AUDIT" verify -p central.pub bundle
 check "  ... it counts the summaries apart" matches "$OUT" "protocols, 4 summaries, 7 of 7 precincts counted"
+check "  ... and names the summaries that differ" matches "$OUT" \
+    "crosscheck: 4 areas with a commission: 2 agree, 2 differ, 0 without a current summary, 0 not readable; differing: district KAR-D1, district KAR-D2"
+run "$AUDIT" verify --json -p central.pub bundle
+expect_eq "  ... --json too" "2 2 ['district KAR-D1', 'district KAR-D2']" \
+    "$(printf '%s' "$STDOUT" | "$PYTHON" -c 'import json, sys
+c = json.load(sys.stdin)["crosscheck"]
+print(c["agree"], c["differ"], c["differing"])')"
 expect_eq "  ... no check fails (--json)" "" "$(failing bundle)"
 expect_eq "  ... X1 passed, once per crosscheck line" "$(wc -l <want-crosscheck.txt)" "$(check_count bundle X1 passed)"
 expect_eq "  ... the result's crosscheck lines are the ones worked out here" "$(cat want-crosscheck.txt)" \
