@@ -215,6 +215,10 @@ expect_eq "  ... the result's crosscheck lines are the ones worked out here" "$(
     "$(grep '^crosscheck' bundle/result.txt)"
 "$AUDIT" retally -p central.pub bundle >retally.txt 2>/dev/null
 check "  ... retally reproduces result.txt byte for byte, crosscheck lines included" cmp -s retally.txt bundle/result.txt
+expect_ok "dauys archive: the bundle as one file" "" "$DAUYS" archive bundle bundle.tar
+expect_ok "verify the archive: all checks pass (summaries read again from it)" "all checks pass" \
+    "$AUDIT" verify -p central.pub bundle.tar
+expect_eq "  ... X1 as in the directory" "$(wc -l <want-crosscheck.txt)" "$(check_count bundle.tar X1 passed)"
 expect_eq "  ... index.tsv names a summary LEVEL:AREA" "district:KAR-D1	1	accepted" \
     "$(awk -F'\t' '$2 == "district:KAR-D1" { print $2 "\t" $3 "\t" $4 }' bundle/protocols/index.tsv)"
 
