@@ -46,7 +46,82 @@ typedef struct writer {
     sqlite3_stmt *find_same_files, *find_counted, *insert_submission, *find_latest,
         *supersede_current, *mark_conflict, *count_warnings;
     sqlite3_stmt *insert_protocol, *insert_answer, *insert_warning;
+    /* the same for summary protocols, per (level, area) */
+    sqlite3_stmt *find_counted_summary, *find_latest_summary, *supersede_summary,
+        *mark_summary_conflict, *insert_summary, *insert_summary_item, *insert_summary_answer;
 } writer;
+
+/* The subject of a summary whose header was read, or NULL (a protocol, or
+ * a file whose header could not be read). */
+static const dauys_summary *
+item_summary(const ingest_item *it)
+{
+    return it->header_ok && it->summary != NULL ? it->summary : NULL;
+}
+
+/* The precinct a protocol whose header was read names, or NULL. */
+static const char *
+item_precinct(const ingest_item *it)
+{
+    return it->header_ok && it->summary == NULL ? it->protocol.precinct : NULL;
+}
+
+/* The version the header names (a protocol's or a summary's), or 0. */
+static unsigned
+item_version(const ingest_item *it)
+{
+    return !it->header_ok ? 0 : it->summary != NULL ? it->summary->version : it->protocol.version;
+}
+
+/* Binds a summary's level and area to ?1 and ?2 of ST. */
+static int
+bind_area(sqlite3_stmt *st, const dauys_summary *sm)
+{
+    return dauys_db_bind_text(st, 1, dauys_summary_level_name(sm->level)) ||
+           dauys_db_bind_text(st, 2, sm->area);
+}
+
+static int
+writer_prepare_summary(writer *w, dauys_error *err)
+{
+    sqlite3 *db = w->ws->db;
+
+    if (dauys_db_prepare(db, &w->find_counted_summary,
+                         "SELECT s.seq, s.outcome, s.log_index, l.sha256, s.reason_code, "
+                         "s.reason FROM summary p JOIN submission s ON s.seq = p.submission "
+                         "JOIN log_entry l ON l.idx = s.log_index WHERE p.level = ?1 AND "
+                         "p.area = ?2 AND p.version = ?3 AND s.protocol_sha256 = ?4",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->find_latest_summary,
+                         "SELECT p.version, s.log_index FROM summary p JOIN submission s "
+                         "ON s.seq = p.submission WHERE p.level = ?1 AND p.area = ?2 "
+                         "ORDER BY p.version DESC LIMIT 1",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->supersede_summary,
+                         "UPDATE summary SET state = 'superseded' WHERE level = ?1 AND "
+                         "area = ?2 AND state = 'current'",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->mark_summary_conflict,
+                         "UPDATE summary SET state = 'conflicted' WHERE level = ?1 AND "
+                         "area = ?2 AND version = ?3",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->insert_summary,
+                         "INSERT INTO summary(level, area, version, submission, state, on_list) "
+                         "VALUES (?1, ?2, ?3, ?4, 'current', ?5)",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->insert_summary_item,
+                         "INSERT INTO summary_item(level, area, version, item, item_version) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)",
+                         err) != 0 ||
+        dauys_db_prepare(db, &w->insert_summary_answer,
+                         "INSERT INTO summary_answer(level, area, version, question, received, "
+                         "issued, cancelled, in_boxes, yes, no, not_counted, invalid) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                         err) != 0) {
+        return -1;
+    }
+    return 0;
+}
 
 static int
 writer_prepare(writer *w, dauys_error *err)
@@ -74,8 +149,8 @@ writer_prepare(writer *w, dauys_error *err)
         dauys_db_prepare(db, &w->insert_submission,
                          "INSERT INTO submission(protocol_sha256, signature_sha256, protocol, "
                          "signature, source, precinct, version, outcome, reason_code, reason, "
-                         "manifest_version, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                         "?9, ?10, ?11, ?12)",
+                         "manifest_version, log_index, level, area) VALUES (?1, ?2, ?3, ?4, ?5, "
+                         "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                          err) != 0 ||
         dauys_db_prepare(db, &w->find_latest,
                          "SELECT p.version, s.log_index FROM protocol p JOIN submission s "
@@ -106,16 +181,18 @@ writer_prepare(writer *w, dauys_error *err)
                          "SELECT count(*) FROM warning WHERE submission = ?1", err) != 0) {
         return -1;
     }
-    return 0;
+    return writer_prepare_summary(w, err);
 }
 
 static void
 writer_finalize(writer *w)
 {
-    sqlite3_stmt *all[] = {w->find_same_files, w->find_counted,      w->insert_submission,
-                           w->find_latest,     w->supersede_current, w->mark_conflict,
-                           w->insert_protocol, w->insert_answer,     w->insert_warning,
-                           w->count_warnings};
+    sqlite3_stmt *all[] = {w->find_same_files,     w->find_counted,          w->insert_submission,
+                           w->find_latest,         w->supersede_current,     w->mark_conflict,
+                           w->insert_protocol,     w->insert_answer,         w->insert_warning,
+                           w->count_warnings,      w->find_counted_summary,  w->find_latest_summary,
+                           w->supersede_summary,   w->mark_summary_conflict, w->insert_summary,
+                           w->insert_summary_item, w->insert_summary_answer};
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(all[i]);
@@ -160,8 +237,11 @@ report_chunk(const writer *w, const ingest_item *items, size_t count)
         dauys_ingest_report r = {
             .path = it->path,
             .outcome = it->told_outcome,
-            .precinct = it->header_ok ? it->protocol.precinct : NULL,
-            .version = it->header_ok ? it->protocol.version : 0,
+            .precinct = item_precinct(it),
+            .summary_level =
+                item_summary(it) ? dauys_summary_level_name(item_summary(it)->level) : NULL,
+            .summary_area = item_summary(it) ? item_summary(it)->area : NULL,
+            .version = item_version(it),
             .reason_code = it->told_code,
             .reason = it->told_reason,
             .warnings = it->told_warnings,
@@ -244,7 +324,16 @@ is_duplicate(writer *w, ingest_item *it, dauys_error *err)
 {
     int rc;
 
-    if (it->header_ok) {
+    if (item_summary(it) != NULL) {
+        if (bind_area(w->find_counted_summary, it->summary) ||
+            dauys_db_bind_int(w->find_counted_summary, 3, it->summary->version) ||
+            dauys_db_bind_blob(w->find_counted_summary, 4, it->text_sha256, 32)) {
+            return dauys_db_bind_fail(w->find_counted_summary, err, "binding a summary's version");
+        }
+        if ((rc = found_duplicate(w, w->find_counted_summary, it, err)) != 0) {
+            return rc;
+        }
+    } else if (it->header_ok) {
         if (dauys_db_bind_text(w->find_counted, 1, it->protocol.precinct) ||
             dauys_db_bind_int(w->find_counted, 2, it->protocol.version) ||
             dauys_db_bind_blob(w->find_counted, 3, it->text_sha256, 32)) {
@@ -270,31 +359,37 @@ is_duplicate(writer *w, ingest_item *it, dauys_error *err)
 static outcome_t
 decide(writer *w, ingest_item *it, int64_t *previous, dauys_error *err)
 {
-    int64_t latest, entry, v = it->protocol.version;
+    const dauys_summary *sm = item_summary(it);
+    sqlite3_stmt *find = sm != NULL ? w->find_latest_summary : w->find_latest;
+    int64_t latest, entry, v = item_version(it);
     int rc;
 
-    if (dauys_db_bind_text(w->find_latest, 1, it->protocol.precinct)) {
-        dauys_db_bind_fail(w->find_latest, err, "binding a precinct");
+    if (sm != NULL ? bind_area(find, sm) : dauys_db_bind_text(find, 1, it->protocol.precinct)) {
+        dauys_db_bind_fail(find, err, "binding a precinct or area");
         return OUT_FAILED;
     }
-    if ((rc = dauys_db_step_row(w->find_latest, err)) < 0) {
+    if ((rc = dauys_db_step_row(find, err)) < 0) {
         return OUT_FAILED;
     }
     *previous = 0;
     if (rc == 0) {
         return OUT_ACCEPTED;
     }
-    latest = sqlite3_column_int64(w->find_latest, 0);
-    entry = sqlite3_column_int64(w->find_latest, 1);
-    sqlite3_reset(w->find_latest);
+    latest = sqlite3_column_int64(find, 0);
+    entry = sqlite3_column_int64(find, 1);
+    sqlite3_reset(find);
     *previous = latest;
     if (v > latest) {
         return OUT_CORRECTION;
     }
     snprintf(it->reason_code, sizeof it->reason_code, "%s", v == latest ? "conflict" : "stale");
     snprintf(it->reason, sizeof it->reason,
-             v == latest ? "version %lld was already received with different content "
-                           "(log entry %lld); neither counts until a higher version arrives"
+             v == latest ? (sm != NULL ? "version %lld was already received with different "
+                                         "content (log entry %lld); neither is the area's "
+                                         "summary until a higher version arrives"
+                                       : "version %lld was already received with different "
+                                         "content (log entry %lld); neither counts until a "
+                                         "higher version arrives")
                          : "version %lld is older than version %lld already received",
              (long long) v, v == latest ? (long long) entry : (long long) latest);
     return v == latest ? OUT_CONFLICT : OUT_STALE;
@@ -308,8 +403,11 @@ record_submission(writer *w, ingest_item *it, outcome_t o, int64_t *seq, dauys_e
     dauys_log_event e = {
         .event = outcome_name[o],
         .referendum = w->ws->manifest.referendum,
-        .precinct = it->header_ok ? it->protocol.precinct : NULL,
-        .version = it->header_ok ? it->protocol.version : 0,
+        .precinct = item_precinct(it),
+        .summary_level =
+            item_summary(it) ? dauys_summary_level_name(item_summary(it)->level) : NULL,
+        .summary_area = item_summary(it) ? item_summary(it)->area : NULL,
+        .version = item_version(it),
         .has_signature = it->has_sig,
         .reason_code = has_reason ? it->reason_code : NULL,
         .reason = has_reason ? it->reason : NULL,
@@ -334,7 +432,9 @@ record_submission(writer *w, ingest_item *it, outcome_t o, int64_t *seq, dauys_e
         dauys_db_bind_text(insert, 8, outcome_name[o]) ||
         dauys_db_bind_text(insert, 9, e.reason_code) || dauys_db_bind_text(insert, 10, e.reason) ||
         dauys_db_bind_int(insert, 11, w->ws->manifest.version) ||
-        dauys_db_bind_int(insert, 12, (int64_t) index)) {
+        dauys_db_bind_int(insert, 12, (int64_t) index) ||
+        dauys_db_bind_text(insert, 13, e.summary_level) ||
+        dauys_db_bind_text(insert, 14, e.summary_area)) {
         return dauys_db_bind_fail(insert, err, "binding a submission");
     }
     if (dauys_db_step_done(insert, err) != 0) {
@@ -342,6 +442,69 @@ record_submission(writer *w, ingest_item *it, outcome_t o, int64_t *seq, dauys_e
     }
     *seq = sqlite3_last_insert_rowid(w->ws->db);
     return 0;
+}
+
+static int record_warnings(writer *w, const ingest_item *it, int64_t seq, dauys_error *err);
+
+/* Binds a protocol's or summary's eight counts of A to ST's ?FIRST... */
+static int
+bind_answers(sqlite3_stmt *st, int first, const dauys_answers *a)
+{
+    const int64_t v[] = {(int64_t) a->ballots.received,
+                         (int64_t) a->ballots.issued,
+                         (int64_t) a->ballots.cancelled,
+                         (int64_t) a->ballots.in_boxes,
+                         (int64_t) a->yes,
+                         (int64_t) a->no,
+                         (int64_t) a->not_counted,
+                         (int64_t) a->invalid};
+    int failed = 0;
+
+    for (int k = 0; k < 8 && !failed; k++) {
+        failed = dauys_db_bind_int(st, first + k, v[k]);
+    }
+    return failed;
+}
+
+/* Stores an accepted summary as its area's current one: its items, its
+ * numbers per question, its warnings. */
+static int
+record_summary(writer *w, const ingest_item *it, int64_t seq, dauys_error *err)
+{
+    const dauys_summary *sm = it->summary;
+    const dauys_manifest *m = &w->ws->manifest;
+
+    if (bind_area(w->insert_summary, sm) || dauys_db_bind_int(w->insert_summary, 3, sm->version) ||
+        dauys_db_bind_int(w->insert_summary, 4, seq) ||
+        dauys_db_bind_int(w->insert_summary, 5, (int64_t) sm->on_list)) {
+        return dauys_db_bind_fail(w->insert_summary, err, "binding a summary");
+    }
+    if (dauys_db_step_done(w->insert_summary, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < sm->item_count; i++) {
+        if (bind_area(w->insert_summary_item, sm) ||
+            dauys_db_bind_int(w->insert_summary_item, 3, sm->version) ||
+            dauys_db_bind_text(w->insert_summary_item, 4, sm->item[i].id) ||
+            dauys_db_bind_int(w->insert_summary_item, 5, sm->item[i].version)) {
+            return dauys_db_bind_fail(w->insert_summary_item, err, "binding a summary's item");
+        }
+        if (dauys_db_step_done(w->insert_summary_item, err) != 0) {
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sm->question_count; i++) {
+        if (bind_area(w->insert_summary_answer, sm) ||
+            dauys_db_bind_int(w->insert_summary_answer, 3, sm->version) ||
+            dauys_db_bind_text(w->insert_summary_answer, 4, m->question[i].id) ||
+            bind_answers(w->insert_summary_answer, 5, &sm->answer[i])) {
+            return dauys_db_bind_fail(w->insert_summary_answer, err, "binding a summary's answers");
+        }
+        if (dauys_db_step_done(w->insert_summary_answer, err) != 0) {
+            return -1;
+        }
+    }
+    return record_warnings(w, it, seq, err);
 }
 
 /* Stores the numbers of an accepted protocol as the precinct's current one. */
@@ -361,28 +524,23 @@ record_protocol(writer *w, const ingest_item *it, int64_t seq, dauys_error *err)
         return -1;
     }
     for (size_t i = 0; i < p->question_count; i++) {
-        const dauys_answers *a = &p->answer[i];
-        const int64_t v[] = {(int64_t) a->ballots.received,
-                             (int64_t) a->ballots.issued,
-                             (int64_t) a->ballots.cancelled,
-                             (int64_t) a->ballots.in_boxes,
-                             (int64_t) a->yes,
-                             (int64_t) a->no,
-                             (int64_t) a->not_counted,
-                             (int64_t) a->invalid};
-        int failed = dauys_db_bind_text(w->insert_answer, 1, p->precinct) ||
-                     dauys_db_bind_int(w->insert_answer, 2, p->version) ||
-                     dauys_db_bind_text(w->insert_answer, 3, m->question[i].id);
-        for (int k = 0; k < 8 && !failed; k++) {
-            failed = dauys_db_bind_int(w->insert_answer, 4 + k, v[k]);
-        }
-        if (failed) {
+        if (dauys_db_bind_text(w->insert_answer, 1, p->precinct) ||
+            dauys_db_bind_int(w->insert_answer, 2, p->version) ||
+            dauys_db_bind_text(w->insert_answer, 3, m->question[i].id) ||
+            bind_answers(w->insert_answer, 4, &p->answer[i])) {
             return dauys_db_bind_fail(w->insert_answer, err, "binding a protocol's answers");
         }
         if (dauys_db_step_done(w->insert_answer, err) != 0) {
             return -1;
         }
     }
+    return record_warnings(w, it, seq, err);
+}
+
+/* Stores the W findings of an accepted protocol or summary. */
+static int
+record_warnings(writer *w, const ingest_item *it, int64_t seq, dauys_error *err)
+{
     for (size_t i = 0; i < it->findings.count; i++) {
         if (dauys_db_bind_int(w->insert_warning, 1, seq) ||
             dauys_db_bind_text(w->insert_warning, 2, it->findings.item[i].code) ||
@@ -400,6 +558,15 @@ record_protocol(writer *w, const ingest_item *it, int64_t seq, dauys_error *err)
 static int
 update_states(writer *w, const ingest_item *it, outcome_t o, int64_t previous, dauys_error *err)
 {
+    const dauys_summary *sm = item_summary(it);
+
+    if (sm != NULL && (o == OUT_CORRECTION || o == OUT_CONFLICT)) {
+        sqlite3_stmt *st = o == OUT_CORRECTION ? w->supersede_summary : w->mark_summary_conflict;
+        if (bind_area(st, sm) || (o == OUT_CONFLICT && dauys_db_bind_int(st, 3, previous))) {
+            return dauys_db_bind_fail(st, err, "binding a summary's state");
+        }
+        return dauys_db_step_done(st, err);
+    }
     if (o == OUT_CORRECTION) {
         if (dauys_db_bind_text(w->supersede_current, 1, it->protocol.precinct)) {
             return dauys_db_bind_fail(w->supersede_current, err, "binding a precinct");
@@ -459,7 +626,8 @@ apply(writer *w, ingest_item *it, dauys_error *err)
         return -1;
     }
     counts = outcome_counts(o);
-    if (counts && record_protocol(w, it, seq, err) != 0) {
+    if (counts && (item_summary(it) != NULL ? record_summary(w, it, seq, err)
+                                            : record_protocol(w, it, seq, err)) != 0) {
         return -1;
     }
     count_outcome(w->sum, o);
@@ -683,8 +851,10 @@ dauys_ingest_submission_answer(dauys_ingest_answer *a, const dauys_ingest_submis
     int duplicate = it->told_outcome != NULL && strcmp(it->told_outcome, "duplicate") == 0;
 
     memset(a, 0, sizeof *a);
-    a->precinct = it->header_ok ? it->protocol.precinct : NULL;
-    a->version = it->header_ok ? it->protocol.version : 0;
+    a->precinct = item_precinct(it);
+    a->summary_level = item_summary(it) ? dauys_summary_level_name(item_summary(it)->level) : NULL;
+    a->summary_area = item_summary(it) ? item_summary(it)->area : NULL;
+    a->version = item_version(it);
     if (!it->told_recorded) {
         a->outcome = "refused";
         a->reason_code = it->reason_code[0] != '\0' ? it->reason_code : "refused";

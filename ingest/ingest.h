@@ -31,7 +31,9 @@ typedef struct dauys_ingest_summary {
 typedef struct dauys_ingest_report {
     const char *path;
     const char *outcome;              /* as in the log, or "duplicate", "unreadable", "refused" */
-    const char *precinct;             /* NULL if unknown */
+    const char *precinct;             /* NULL if unknown, or a summary */
+    const char *summary_level;        /* a summary's "district" or "region"; else NULL */
+    const char *summary_area;         /* a summary's area; else NULL */
     unsigned version;                 /* 0 if unknown */
     const char *reason_code, *reason; /* NULL unless rejected */
     size_t warnings;
@@ -44,11 +46,11 @@ typedef struct dauys_ingest_hooks {
 } dauys_ingest_hooks;
 
 /*
- * Ingests the protocol files named by PATHS (a directory stands for its
- * regular files not ending in .minisig), all in the byte order of their
- * paths whatever order PATHS come in, each with FILE.minisig beside it.
- * Verification runs on THREADS threads (0: one per CPU); one writer records
- * outcomes in that order, in transactions of up to 512 protocols, each
+ * Ingests the protocol files (and summary protocols: the same outcomes, per
+ * district or region where a protocol's are per precinct) named by PATHS (a directory stands for
+ * its regular files not ending in .minisig), all in the byte order of their paths whatever order
+ * PATHS come in, each with FILE.minisig beside it. Verification runs on THREADS threads (0: one per
+ * CPU); one writer records outcomes in that order, in transactions of up to 512 protocols, each
  * protocol wholly in or out. Returns 0 when every
  * file was read and recorded (rejections are outcomes, not failures), -1 on
  * an operational failure with ERR filled (what was committed stays).
@@ -68,7 +70,9 @@ typedef struct dauys_ingest_session dauys_ingest_session;
 /* What a submission was told. Pointers stay valid while it lives. */
 typedef struct dauys_ingest_answer {
     const char *outcome;              /* as in the log; "refused" if nothing was recorded */
-    const char *precinct;             /* NULL if unknown */
+    const char *precinct;             /* NULL if unknown, or a summary */
+    const char *summary_level;        /* a summary's "district" or "region"; else NULL */
+    const char *summary_area;         /* a summary's area; else NULL */
     unsigned version;                 /* 0 if unknown */
     const char *reason_code, *reason; /* NULL unless not counted */
     size_t warnings;
@@ -89,8 +93,8 @@ int dauys_ingest_submission_verify(dauys_ingest_submission **out, const dauys_ma
                                    const void *sig, size_t sig_len, dauys_error *err) DAUYS_WUR;
 
 /* 1 if the submission's signature verified with the key the roster gives
- * for the precinct it names, in this referendum: what an anonymous channel
- * must show before the log records anything of it (SECURITY.md). 0 if not. */
+ * for the precinct it names (a summary: the commission of its area), in this referendum: what an
+ * anonymous channel must show before the log records anything of it (SECURITY.md). 0 if not. */
 int dauys_ingest_submission_signed(const dauys_ingest_submission *s) DAUYS_WUR;
 
 /* Fills A: the outcome once recorded, or before that "refused" with the

@@ -8,6 +8,7 @@
 #include "core/filelist.h"
 #include "ingest/ingest.h"
 #include "referendum/protocol.h"
+#include "referendum/summary.h"
 
 /* What the verification stage found out about one file. */
 typedef enum item_verdict {
@@ -42,6 +43,10 @@ typedef struct ingest_item {
     /* For a duplicate: what the submission it repeats was told. */
     char first_outcome[16], first_code[16], first_reason[512];
     size_t first_warnings;
+    /* A summary protocol (its first line says so): its header once read
+     * (header_ok), all of it once valid; dauys_malloc'ed, NULL for a
+     * protocol. Freed by dauys_ingest_item_clear. */
+    dauys_summary *summary;
     dauys_protocol protocol;
     dauys_findings findings;
 } ingest_item;

@@ -284,6 +284,91 @@ relations_verdict(ingest_item *item)
     }
 }
 
+/* A summary's header names this referendum and an area of the roster at
+ * its level that has a commission; that commission's key in *KEY. */
+static int
+check_summary_addressee(ingest_item *item, const dauys_manifest *m, const dauys_pubkey **key)
+{
+    dauys_summary *s = item->summary;
+    const char *level;
+    dauys_error err;
+    char why[300];
+
+    if (dauys_summary_parse_header(s, item->text, item->text_len, "summary", &err) != 0) {
+        verdict(item, ITEM_REJECTED, "parse", err.message);
+        return -1;
+    }
+    level = dauys_summary_level_name(s->level);
+    item->header_ok = 1;
+    if (strcmp(s->referendum, m->referendum) != 0) {
+        snprintf(why, sizeof why, "is %s, not %s", s->referendum, m->referendum);
+        verdict(item, ITEM_REPLAY, "referendum", why);
+        return -1;
+    }
+    if ((*key = dauys_summary_key(m, s->level, s->area)) == NULL) {
+        uint32_t at;
+        int known =
+            dauys_idmap_get(s->level == DAUYS_LEVEL_DISTRICT ? &m->district_map : &m->region_map,
+                            s->area, strlen(s->area), &at);
+        snprintf(why, sizeof why,
+                 known ? "the %s %s has no commission in the manifest: no key may sign its "
+                         "summary"
+                       : "no %s %s in the manifest",
+                 level, s->area);
+        verdict(item, ITEM_REPLAY, "area", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Judges a summary protocol, in the order a protocol is judged: addressee
+ * (an area with a commission), signature by that commission's key, parse,
+ * the control relations its sums must keep. */
+static void
+judge_summary(ingest_item *item, const dauys_manifest *m)
+{
+    const dauys_pubkey *key;
+    dauys_signature sig;
+    dauys_error err;
+    char why[600];
+
+    if ((item->summary = dauys_malloc(sizeof *item->summary)) == NULL) {
+        verdict(item, ITEM_FAILED, "nomem", "out of memory for a summary");
+        return;
+    }
+    memset(item->summary, 0, sizeof *item->summary);
+    if (check_summary_addressee(item, m, &key) != 0) {
+        return;
+    }
+    if (!item->has_sig) {
+        verdict(item, ITEM_REJECTED, "signature", item->sig_problem);
+        return;
+    }
+    if (dauys_keys_signature_decode(&sig, item->sig, item->sig_len, "signature", &err) != 0 ||
+        dauys_keys_verify(&sig, item->text, item->text_len, key, &err) != 0) {
+        if (err.status == DAUYS_E_NOMEM) {
+            verdict(item, ITEM_FAILED, "nomem", "out of memory checking its signature");
+            return;
+        }
+        snprintf(why, sizeof why, "not signed by the key of the %s commission of %s: %.400s",
+                 dauys_summary_level_name(item->summary->level), item->summary->area, err.message);
+        verdict(item, ITEM_REJECTED, "signature", why);
+        return;
+    }
+    item->signed_ok = 1;
+    if (dauys_summary_parse(item->summary, item->text, item->text_len, "summary", m, &err) != 0) {
+        verdict(item, err.status == DAUYS_E_NOMEM ? ITEM_FAILED : ITEM_REJECTED,
+                err.status == DAUYS_E_NOMEM ? "nomem" : "parse", err.message);
+        return;
+    }
+    dauys_summary_check(&item->findings, item->summary, m);
+    if (item->findings.errors > 0) {
+        relations_verdict(item);
+        return;
+    }
+    item->verdict = ITEM_VALID;
+}
+
 /* Judges an item whose bytes are read and hashed (and its signature's, if
  * it has one): addressee, signature by the roster's key, parse, relations. */
 static void
@@ -292,6 +377,10 @@ judge(ingest_item *item, const dauys_manifest *m)
     uint32_t index;
     dauys_error err;
 
+    if (dauys_summary_is(item->text, item->text_len)) {
+        judge_summary(item, m);
+        return;
+    }
     if (check_addressee(item, m, &index) != 0 || check_signature(item, &m->precinct[index]) != 0) {
         return;
     }
@@ -406,4 +495,9 @@ dauys_ingest_item_clear(ingest_item *item)
     dauys_free(item->text);
     dauys_free(item->sig);
     item->text = item->sig = NULL;
+    if (item->summary != NULL) {
+        dauys_summary_free(item->summary);
+        dauys_free(item->summary);
+        item->summary = NULL;
+    }
 }

@@ -340,7 +340,8 @@ put_manifests(const char *outdir, dauys_workspace *ws, dauys_error *err)
     return rc < 0 ? -1 : 0;
 }
 
-/* protocols/NNNNNNNN.txt (+ .minisig) for every submission, and protocols/index.tsv. */
+/* protocols/NNNNNNNN.txt (+ .minisig) for every submission, and
+ * protocols/index.tsv (a summary's "precinct" is LEVEL:AREA, FORMATS 17.1). */
 static int
 put_protocols(const char *outdir, dauys_workspace *ws, dauys_error *err)
 {
@@ -349,11 +350,11 @@ put_protocols(const char *outdir, dauys_workspace *ws, dauys_error *err)
     char rel[64];
     int rc;
 
-    if (index == NULL ||
-        dauys_db_prepare(ws->db, &select_submissions,
-                         "SELECT log_index, protocol, signature, precinct, version, "
-                         "outcome, reason_code FROM submission ORDER BY log_index",
-                         err) != 0) {
+    if (index == NULL || dauys_db_prepare(ws->db, &select_submissions,
+                                          "SELECT log_index, protocol, signature, "
+                                          "ifnull(precinct, level || ':' || area), version, "
+                                          "outcome, reason_code FROM submission ORDER BY log_index",
+                                          err) != 0) {
         if (index != NULL)
             fclose(index);
         return -1;

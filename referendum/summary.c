@@ -65,6 +65,12 @@ parse_header(dauys_summary *s, dauys_kv *kv, dauys_kv *area_line, dauys_error *e
     return 0;
 }
 
+const char *
+dauys_summary_level_name(dauys_level level)
+{
+    return level == DAUYS_LEVEL_REGION ? "region" : "district";
+}
+
 int
 dauys_summary_parse_header(dauys_summary *s, const char *text, size_t len, const char *name,
                            dauys_error *err)

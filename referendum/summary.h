@@ -40,6 +40,9 @@ typedef struct dauys_summary {
 
 #define DAUYS_SUMMARY_FILE_MAX (64u << 10)
 
+/* "district" or "region": the level's name in files, log entries and tables. */
+const char *dauys_summary_level_name(dauys_level level);
+
 /* 1 if TEXT (LEN bytes) starts "format: dauys-summary 1\n", else 0. */
 int dauys_summary_is(const char *text, size_t len);
 

@@ -85,6 +85,9 @@ printf 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2M
 mkdir -p "$work/corpus/logentry"
 awk -v dir="$work/corpus/logentry" '/^format: dauys-log 1$/ { n++ } { print > (dir "/entry" n) }' \
     "$d/bundle/log/entries.txt"
+# a summary protocol's entry (issue 19): "summary: LEVEL AREA" for "precinct:"
+sed 's/^precinct: .*/summary: district AST-ESL/' "$work/corpus/logentry/entry3" \
+    >"$work/corpus/logentry/summary"
 mkdir -p "$work/corpus/proof"
 "$bin/release/bin/dauys" proof -w "$d/workspace" --entry 3 >"$work/corpus/proof/inclusion"
 "$bin/release/bin/dauys" proof -w "$d/workspace" --consistency 10 >"$work/corpus/proof/consistency"

@@ -198,6 +198,13 @@ answer_recorded(serve_request *r)
     dauys_serve_json_value(&b, a.outcome);
     dauys_textbuf_add(&b, ", \"precinct\": ");
     dauys_serve_json_value(&b, a.precinct);
+    if (a.summary_level != NULL) { /* a summary protocol: its level and area */
+        dauys_textbuf_add(&b, ", \"summary\": {\"level\": ");
+        dauys_serve_json_value(&b, a.summary_level);
+        dauys_textbuf_add(&b, ", \"area\": ");
+        dauys_serve_json_value(&b, a.summary_area);
+        dauys_textbuf_add(&b, "}");
+    }
     if (a.version != 0) {
         dauys_textbuf_add(&b, ", \"version\": %u", a.version);
     } else {

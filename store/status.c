@@ -83,6 +83,27 @@ read_outcomes(dauys_workspace_status *out, sqlite3 *db, dauys_error *err)
     return rc < 0 ? -1 : 0;
 }
 
+/* Counts summary submissions and the areas with a current summary. */
+static int
+read_summaries(dauys_workspace_status *out, sqlite3 *db, dauys_error *err)
+{
+    sqlite3_stmt *count = NULL;
+    int rc;
+
+    if (dauys_db_prepare(db, &count,
+                         "SELECT (SELECT count(*) FROM submission WHERE level IS NOT NULL), "
+                         "(SELECT count(*) FROM summary WHERE state = 'current')",
+                         err) != 0) {
+        return -1;
+    }
+    if ((rc = dauys_db_step_row(count, err)) > 0) {
+        out->summaries_submitted = (uint64_t) sqlite3_column_int64(count, 0);
+        out->summaries_current = (uint64_t) sqlite3_column_int64(count, 1);
+    }
+    sqlite3_finalize(count);
+    return rc < 0 ? -1 : 0;
+}
+
 int
 dauys_workspace_status_read(dauys_workspace_status *out, dauys_workspace *ws, dauys_error *err)
 {
@@ -91,7 +112,7 @@ dauys_workspace_status_read(dauys_workspace_status *out, dauys_workspace *ws, da
     snprintf(out->national.name, sizeof out->national.name, "%s", ws->manifest.title);
     out->log_size = ws->head.range.size;
     if (read_regions(out, ws->db, ws->manifest.region_count, err) != 0 ||
-        read_outcomes(out, ws->db, err) != 0) {
+        read_outcomes(out, ws->db, err) != 0 || read_summaries(out, ws->db, err) != 0) {
         dauys_workspace_status_free(out);
         return -1;
     }

@@ -20,6 +20,9 @@ typedef struct dauys_workspace_status {
     dauys_place_status *region; /* owned; free with dauys_workspace_status_free */
     uint64_t accepted, corrections, rejected, replays, conflicts, stale; /* submissions */
     uint64_t warnings, log_size;
+    /* summary protocols (counted in the submissions above too): how many were
+     * submitted, and how many areas have a current one */
+    uint64_t summaries_submitted, summaries_current;
 } dauys_workspace_status;
 
 int dauys_workspace_status_read(dauys_workspace_status *out, dauys_workspace *ws,

@@ -73,6 +73,9 @@ on_report(const dauys_ingest_report *r, void *ctx)
     cli_print_untrusted(stderr, r->path);
     if (r->precinct != NULL) {
         fprintf(stderr, " (precinct %s, version %u)", r->precinct, r->version);
+    } else if (r->summary_level != NULL) {
+        fprintf(stderr, " (summary of %s %s, version %u)", r->summary_level, r->summary_area,
+                r->version);
     }
     fprintf(stderr, "%s%s%s", r->reason_code ? ": [" : "", r->reason_code ? r->reason_code : "",
             r->reason_code ? "] " : "");

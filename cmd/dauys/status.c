@@ -57,11 +57,13 @@ status_json(const dauys_workspace_status *r, const dauys_workspace *ws)
     printf(
         "  ],\n  \"submissions\": {\"accepted\": %llu, \"correction\": %llu, \"rejected\": %llu, "
         "\"replay\": %llu, \"conflict\": %llu, \"stale\": %llu},\n  \"warnings\": %llu,\n"
+        "  \"summaries\": {\"submitted\": %llu, \"current\": %llu},\n"
         "  \"log_size\": %llu\n}\n",
         (unsigned long long) r->accepted, (unsigned long long) r->corrections,
         (unsigned long long) r->rejected, (unsigned long long) r->replays,
         (unsigned long long) r->conflicts, (unsigned long long) r->stale,
-        (unsigned long long) r->warnings, (unsigned long long) r->log_size);
+        (unsigned long long) r->warnings, (unsigned long long) r->summaries_submitted,
+        (unsigned long long) r->summaries_current, (unsigned long long) r->log_size);
 }
 
 static void
@@ -91,6 +93,12 @@ status_text(const dauys_workspace_status *r, const dauys_workspace *ws)
            (unsigned long long) r->rejected, (unsigned long long) r->replays,
            (unsigned long long) r->conflicts, (unsigned long long) r->stale,
            (unsigned long long) r->warnings);
+    if (r->summaries_submitted > 0) { /* FORMATS 9A: checked, never counted */
+        printf("summary protocols: %llu submitted (in the submissions above), %llu areas with "
+               "a current one\n",
+               (unsigned long long) r->summaries_submitted,
+               (unsigned long long) r->summaries_current);
+    }
     printf("%s\n", r->national.missing + r->national.conflicted == 0
                        ? "every precinct has an accepted protocol"
                        : "PROVISIONAL: some precincts have no accepted protocol");
