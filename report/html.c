@@ -572,8 +572,9 @@ summary_area_name(FILE *fp, const dauys_crosscheck_area *a)
 {
     fprintf(fp, "%s <code>", level_text(a));
     dauys_out_html_text(fp, a->place->id, a->place->id_len);
-    fputs("</code> ", fp);
+    fputs("</code> (", fp);
     dauys_out_html_text(fp, a->place->name, a->place->name_len);
+    fputs(")", fp);
 }
 
 /* One row of the table of areas: agrees, differs or none. */

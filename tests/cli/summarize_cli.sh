@@ -192,7 +192,7 @@ a = [a for a in json.load(sys.stdin)["crosscheck"]["areas"] if a["id"] == "ALA-A
 f = " ".join("%s %d %d" % (x["field"], x["summary"], x["counted"]) for x in a["fields"])
 print(a["state"], f, len(a["summed"]), "%s:%d" % (a["summed"][0]["id"], a["summed"][0]["version"]))' <<<"$STDOUT")"
 expect_ok "dauys report --html" "" "$DAUYS" report -w ws --html report.html
-check "  ... the section lists the disagreement" grep -q 'district <code>ALA-ALM</code> District &lt;b&gt;ALA-ALM&lt;/b&gt;: summary version 2 differs' report.html
+check "  ... the section lists the disagreement" grep -q 'district <code>ALA-ALM</code> (District &lt;b&gt;ALA-ALM&lt;/b&gt;): summary version 2 differs' report.html
 check "  ... with both numbers" grep -q "<code>q1_yes</code></td><td class=\"n\">$(G $((YES + 50)))</td><td class=\"n\">$(G "$YES")</td>" report.html
 check "  ... and the precincts" grep -q '<code>ALA-ALM-01</code> v1' report.html
 expect_ok "dauys publish" "published to" "$DAUYS" publish -w ws -k central.key b2
