@@ -12,7 +12,7 @@
 #     re-signed with its commission's key: the tally's text and JSON and the
 #     HTML report name the area, the fields, both numbers and the precincts
 #     the sums came from; its region, which summed the first version, shows
-#     the district superseded.
+#     the district superseded; the audit's T3 still reads the page.
 #
 #   usage: bash tests/cli/summarize_cli.sh /path/to/dauys /path/to/dauys-audit
 #
@@ -203,5 +203,9 @@ crosscheck-field: q1_no summary $((NO - 50)) counted $NO" \
     "$(grep -A2 '^crosscheck: district ALA-ALM' b2/result.txt)"
 check "  ... and for AST-ESL's correction" grep -q "^crosscheck-item: $P listed 1 counted 2$" b2/result.txt
 check "  ... the bundle's report shows the section" grep -q '<h2>Summary protocols</h2>' b2/reports/report.html
+run "$AUDIT" verify --central-key central.pub b2
+check "  ... the audit's T3 reads the page with the section and finds nothing wrong" lacks "$OUT" "FAIL T3"
+t3_clean() { [[ $OUT =~ T3\ +consistency\ +[1-9][0-9]*\ +0\  ]]; }
+check "  ... (T3 compared values, none failed)" t3_clean
 
 summary
