@@ -7,7 +7,7 @@
  * count; a region over its districts' summaries; a conflicted summary; no
  * commissions, no lines. The statement's `crosscheck` lines (FORMATS.md
  * 16.1), and `dauys summarize`'s library side: its file parses with the real
- * parser and, stored, agrees.
+ * parser and, stored, agrees. Every allocation failure is clean.
  */
 #include "tests/support.h"
 
@@ -767,6 +767,63 @@ test_frame(void **state)
     free(wsdir);
 }
 
+/* With the k-th allocation failing, for every k until both succeed: the
+ * crosscheck and the summarizer fail cleanly (DAUYS_E_NOMEM), leak nothing. */
+static void
+test_out_of_memory(void **state)
+{
+    char *wsdir = make_workspace("oom", 0, 1);
+    dauys_workspace *ws = open_rows(wsdir);
+    uint64_t sum[DAUYS_CROSSCHECK_FIELDS_MAX], d2[DAUYS_CROSSCHECK_FIELDS_MAX];
+    const listed districts[] = {{"D1", 1}, {"D2", 1}};
+    long k;
+
+    (void) state;
+    add_all_protocols(ws);
+    sum_protocols(sum, &ws->manifest, d1_all, 3); /* P04 omitted: D1 differs */
+    add_summary(ws, "district", "D1", 1, "current", d1_all, 3, sum);
+    sum_protocols(d2, &ws->manifest, d2_all, 3);
+    add_summary(ws, "district", "D2", 1, "current", d2_all, 3, d2);
+    for (size_t f = 0; f < dauys_crosscheck_field_total(&ws->manifest); f++) {
+        sum[f] += d2[f];
+    }
+    add_summary(ws, "region", "R1", 1, "current", districts, 2, sum);
+    for (k = 0; k < 10000; k++) {
+        dauys_crosscheck cc;
+        dauys_error err;
+        char *out = NULL;
+        size_t len;
+        support_alloc_install(k);
+        int rc = dauys_crosscheck_compute(&cc, ws, &ws->manifest, &err);
+        if (rc == 0) {
+            assert_int_equal(cc.differs, 1);
+            assert_int_equal(cc.agrees, 2);
+        }
+        dauys_crosscheck_free(&cc);
+        if (rc == 0) {
+            rc =
+                dauys_crosscheck_summarize(&out, &len, ws, DAUYS_LEVEL_REGION, "R1", 1, NULL, &err);
+            dauys_free(out);
+        }
+        long leaked = support_alloc_outstanding();
+        support_alloc_restore();
+        if (leaked != 0) {
+            fail_msg("%ld allocations leaked when allocation %ld failed", leaked, k);
+        }
+        if (rc == 0) {
+            break;
+        }
+        if (err.status != DAUYS_E_NOMEM) {
+            fail_msg("allocation %ld failed but status is %s: %s", k, dauys_status_name(err.status),
+                     err.message);
+        }
+    }
+    assert_true(k > 0);
+    assert_true(k < 10000);
+    dauys_workspace_close(ws);
+    free(wsdir);
+}
+
 static int
 setup(void **state)
 {
@@ -796,6 +853,7 @@ main(void)
         cmocka_unit_test(test_summarize_single),
         cmocka_unit_test(test_summarize_separate),
         cmocka_unit_test(test_frame),
+        cmocka_unit_test(test_out_of_memory),
     };
 
     if (dauys_core_init() != 0) {
