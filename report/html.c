@@ -5,7 +5,9 @@
  * with thousands separators and percentages with two decimals, both from
  * integers; decisions are the tally's (referendum/rules.c), never re-made
  * here. Text from outside (the manifest's names, refusal reasons) is
- * escaped (dauys_out_html_text).
+ * escaped (dauys_out_html_text). The summary protocols' section (only with
+ * commissions in the manifest) shows the tally's crosscheck and carries no
+ * data-field mark: the audit's T3 neither reads nor refuses it.
  */
 #include "report/html.h"
 
