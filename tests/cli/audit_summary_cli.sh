@@ -346,4 +346,22 @@ expect_exit "compare-copies on a directory with a summary" 1 \
     "$AUDIT" compare-copies -p central.pub bundle held
 check "  ... no summary is named as a precinct \"\"" lacks_empty "$OUT"
 
+section "follow --copies: a summary's file is followed per area, never as a precinct's"
+
+expect_ok "dauys checkpoint --tiles" "" "$DAUYS" checkpoint -w ws -k central.key --tiles T
+mkdir fheld && cp in1/s-AST-D1.txt in1/s-AST-D1.txt.minisig in1/KAR-0001.txt fheld/
+# s-AST-D1 comes first of four summaries in the log: a summary's entry is not
+# "the precinct \"\"" whose last counting entry would supersede it
+expect_ok "follow --copies: the district summary counted unchanged" \
+    "s-AST-D1.txt: counted unchanged (entry *, accepted, summary district:AST-D1 version 1)*copies: 2: 2 counted unchanged, 0 superseded" \
+    "$AUDIT" follow T -p central.pub --state S --once --copies fheld
+make_summary in3.txt district AST-D1 2 AST-0001:1:in1/AST-0001.txt AST-0002:1:in1/AST-0002.txt \
+    AST-0003:1:in1/AST-0003.txt
+mkdir in3 && mv in3.txt in3/s-AST-D1-v2.txt && sign in3/s-AST-D1-v2.txt keys/c-AST-D1.key
+expect_ok "ingest AST-D1's summary version 2" "1 correction" "$DAUYS" ingest -w ws in3
+expect_ok "dauys checkpoint --tiles again" "" "$DAUYS" checkpoint -w ws -k central.key --tiles T
+expect_exit "follow --copies: now superseded by the district's version 2, not held" 1 \
+    "FAIL s-AST-D1.txt: superseded (entry *, accepted, summary district:AST-D1 version 1): entry * counts now, a file you do not hold" \
+    "$AUDIT" follow T -p central.pub --state S --once --copies fheld
+
 summary
