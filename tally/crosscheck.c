@@ -703,6 +703,9 @@ dauys_crosscheck_summarize(char **out, size_t *len, dauys_workspace *ws, dauys_l
         return dauys_error_set(err, DAUYS_E_FORMAT, "reason: %zu bytes, longer than %d",
                                strlen(reason), DAUYS_REASON_MAX);
     }
+    if (strchr(reason, '\n') != NULL) { /* its next line would be read as one of the file's */
+        return dauys_error_set(err, DAUYS_E_FORMAT, "reason: one line, without a line feed");
+    }
     if (summarize_area(&index, m, level, area, err) != 0) {
         return -1;
     }
