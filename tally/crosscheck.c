@@ -729,6 +729,13 @@ dauys_crosscheck_summarize(char **out, size_t *len, dauys_workspace *ws, dauys_l
     if (rc == 0 && t.failed) {
         rc = dauys_error_set(err, DAUYS_E_NOMEM, "out of memory");
     }
+    if (rc == 0 && t.len > DAUYS_SUMMARY_FILE_MAX) { /* ingestion would reject it unread */
+        rc = dauys_error_set(err, DAUYS_E_FORMAT,
+                             "%s %s: the summary would be %zu bytes, over the %u bytes a summary "
+                             "may hold (its %zu sums lines are too many for one file)",
+                             level_name(level), area, t.len, DAUYS_SUMMARY_FILE_MAX,
+                             w.members.count);
+    }
     if (rc == 0) {
         rc = summarize_lines(t.buf, t.len, err);
     }

@@ -750,6 +750,44 @@ test_summarize_separate(void **state)
 }
 
 /* The tally opened as the reporting commands open it (the manifest's frame) gives the same. */
+/* A district with more precincts than one summary file can list: the
+ * summarizer refuses, rather than write a file ingestion rejects unread
+ * (too-large). */
+static void
+test_summarize_too_large(void **state)
+{
+    char *wsdir = make_workspace("summarize-large", 0, 1);
+    dauys_workspace *ws = open_rows(wsdir);
+    dauys_error err;
+    char *out = NULL;
+    size_t len = 0;
+
+    (void) state;
+    run_sql(ws,
+            "INSERT INTO precinct(id, district, region, voters, public_key, name) "
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+            "SELECT printf('Q%05d', i), 'D1', 'R1', 1000, 'k', 'x' FROM n",
+            "");
+    run_sql(ws,
+            "INSERT INTO protocol(precinct, version, submission, state, on_list) "
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+            "SELECT printf('Q%05d', i), 1, 100000 + i, 'current', 1000 FROM n",
+            "");
+    run_sql(ws,
+            "INSERT INTO protocol_answer(precinct, version, question, received, issued, "
+            "cancelled, in_boxes, yes, no, not_counted, invalid) "
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+            "SELECT printf('Q%05d', i), 1, q.id, 1000, 900, 100, 900, 800, 80, 10, 10 "
+            "FROM n, question q",
+            "");
+    assert_int_equal(
+        dauys_crosscheck_summarize(&out, &len, ws, DAUYS_LEVEL_DISTRICT, "D1", 1, NULL, &err), -1);
+    assert_null(out);
+    assert_error(&err, DAUYS_E_FORMAT, "over the 65536 bytes a summary may hold");
+    dauys_workspace_close(ws);
+    free(wsdir);
+}
+
 static void
 test_frame(void **state)
 {
@@ -859,6 +897,7 @@ main(void)
         cmocka_unit_test(test_conflicted_none),
         cmocka_unit_test(test_no_commissions),
         cmocka_unit_test(test_summarize_single),
+        cmocka_unit_test(test_summarize_too_large),
         cmocka_unit_test(test_summarize_separate),
         cmocka_unit_test(test_frame),
         cmocka_unit_test(test_out_of_memory),
