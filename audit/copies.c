@@ -1193,17 +1193,77 @@ by_name(const void *a, const void *b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* The receipt of entry I, as dauys_audit_prove writes it. */
+/*
+ * Every complete subtree's hash of the log, level by level (level 0: the
+ * leaves, not owned), so that a receipt's proof reads its O(log n) hashes
+ * instead of hashing every leaf under each of them: a directory of n
+ * counted files then costs O(n log n) hashes, not O(n^2).
+ */
+typedef struct pyramid {
+    const uint8_t (*level[64])[DAUYS_HASH_BYTES];
+    uint64_t count;  /* leaves */
+    unsigned levels; /* levels filled, the leaves' included */
+} pyramid;
+
+static void
+pyramid_free(pyramid *t)
+{
+    for (unsigned k = 1; k < t->levels; k++) {
+        dauys_free((void *) t->level[k]);
+    }
+    memset(t, 0, sizeof *t);
+}
+
+/* The pyramid over S's leaves into T. 0, or -1 with ERR filled. */
 static int
-receipt(char *out, size_t size, const dauys_copies_set *s, uint64_t i, dauys_error *err)
+pyramid_build(pyramid *t, const dauys_copies_set *s, dauys_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->count = s->count;
+    t->level[0] = (const uint8_t(*)[DAUYS_HASH_BYTES]) s->leaf;
+    t->levels = 1;
+    for (unsigned k = 1; k < 64 && (s->count >> k) > 0; k++) {
+        uint64_t n = s->count >> k;
+        uint8_t(*up)[DAUYS_HASH_BYTES] = dauys_malloc_array(n, DAUYS_HASH_BYTES);
+        if (up == NULL) {
+            return oom(err);
+        }
+        t->level[k] = (const uint8_t(*)[DAUYS_HASH_BYTES]) up;
+        t->levels = k + 1;
+        for (uint64_t i = 0; i < n; i++) {
+            if (dauys_merkle_node_hash(up[i], t->level[k - 1][2 * i], t->level[k - 1][2 * i + 1]) !=
+                0) {
+                return dauys_error_set(err, DAUYS_E_CRYPTO, "hashing failed");
+            }
+        }
+    }
+    return 0;
+}
+
+/* A dauys_merkle_node_fn over CTX, a pyramid. */
+static int
+pyramid_node(uint8_t out[DAUYS_HASH_BYTES], unsigned level, uint64_t index, void *ctx,
+             dauys_error *err)
+{
+    const pyramid *t = ctx;
+
+    if (level >= t->levels || index >= (t->count >> level)) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "no subtree %u/%llu in a log of %llu", level,
+                               (unsigned long long) index, (unsigned long long) t->count);
+    }
+    memcpy(out, t->level[level][index], DAUYS_HASH_BYTES);
+    return 0;
+}
+
+/* The receipt of entry I, as dauys_audit_prove writes it, from the log's pyramid T. */
+static int
+receipt(char *out, size_t size, const dauys_copies_set *s, const pyramid *t, uint64_t i,
+        dauys_error *err)
 {
     dauys_proof_text p = {.type = DAUYS_PROOF_INCLUSION, .index = i, .size = s->count};
     size_t n, len = s->entry_at[i + 1] - s->entry_at[i];
 
-    dauys_merkle_array leaves_of = {(const uint8_t(*)[DAUYS_HASH_BYTES]) s->leaf, s->count};
-
-    if (dauys_merkle_inclusion_proof(&p.proof, i, s->count, dauys_merkle_array_node, &leaves_of,
-                                     err) != 0 ||
+    if (dauys_merkle_inclusion_proof(&p.proof, i, s->count, pyramid_node, (void *) t, err) != 0 ||
         dauys_proof_format(out, size, &p, err) != 0) {
         return -1;
     }
@@ -1216,21 +1276,63 @@ receipt(char *out, size_t size, const dauys_copies_set *s, uint64_t i, dauys_err
     return 0;
 }
 
-/* FILE (hash SHA, signature hash SIG if HAS_SIG) against the log. */
+/* The submissions by the hash of their file (then in log order), so that
+ * each file of a directory is looked up in O(log n), not by a pass over
+ * every submission. */
+typedef struct sha_at {
+    uint8_t sha[DAUYS_SHA256_BYTES];
+    size_t k; /* its index in S->sub */
+} sha_at;
+
 static int
-classify_file(dauys_copy_file *c, char *rcpt, const dauys_copies_set *s, const uint8_t *sha,
-              const uint8_t *sig, int has_sig, dauys_error *err)
+by_sha(const void *a, const void *b)
+{
+    const sha_at *x = a, *y = b;
+    int c = memcmp(x->sha, y->sha, sizeof x->sha);
+
+    return c != 0 ? c : (x->k > y->k) - (x->k < y->k);
+}
+
+/* S's submissions sorted by hash into *OUT (malloc'ed). 0, or -1 with ERR filled. */
+static int
+sha_index(sha_at **out, const dauys_copies_set *s, dauys_error *err)
+{
+    if ((*out = dauys_malloc_array(s->nsub + 1, sizeof **out)) == NULL) {
+        return oom(err);
+    }
+    for (size_t k = 0; k < s->nsub; k++) {
+        memcpy((*out)[k].sha, s->sub[k].sha, sizeof(*out)[k].sha);
+        (*out)[k].k = k;
+    }
+    if (s->nsub > 0) {
+        qsort(*out, s->nsub, sizeof **out, by_sha);
+    }
+    return 0;
+}
+
+/* FILE (hash SHA, signature hash SIG if HAS_SIG) against the log (its
+ * submissions by hash: BY, S->nsub of them). */
+static int
+classify_file(dauys_copy_file *c, char *rcpt, const dauys_copies_set *s, const pyramid *t,
+              const sha_at *by, const uint8_t *sha, const uint8_t *sig, int has_sig,
+              dauys_error *err)
 {
     const sub *hit = NULL;
+    size_t lo = 0, hi = s->nsub;
 
     c->status = DAUYS_COPY_FILE_NEVER;
     c->signature = -1;
     c->receipt = NULL;
-    for (size_t k = 0; k < s->nsub; k++) {
-        const sub *x = &s->sub[k];
-        if (sodium_memcmp(x->sha, sha, DAUYS_SHA256_BYTES) != 0) {
-            continue;
+    while (lo < hi) { /* the first submission with this hash */
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(by[mid].sha, sha, DAUYS_SHA256_BYTES) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
+    }
+    for (size_t at = lo; at < s->nsub && memcmp(by[at].sha, sha, DAUYS_SHA256_BYTES) == 0; at++) {
+        const sub *x = &s->sub[by[at].k]; /* in log order */
         if (hit == NULL || x->event == EV_ACCEPTED || x->event == EV_CORRECTION ||
             !(hit->event == EV_ACCEPTED || hit->event == EV_CORRECTION)) {
             hit = x;
@@ -1256,7 +1358,7 @@ classify_file(dauys_copy_file *c, char *rcpt, const dauys_copies_set *s, const u
         if (hit->summary) {
             return 0; /* no receipt: prove and check are for precincts' protocols */
         }
-        if (receipt(rcpt, DAUYS_RECEIPT_MAX, s, hit->entry, err) != 0) {
+        if (receipt(rcpt, DAUYS_RECEIPT_MAX, s, t, hit->entry, err) != 0) {
             return -1;
         }
         c->receipt = rcpt;
@@ -1276,6 +1378,8 @@ dauys_copies_files(const dauys_copies_set *s, const char *dir, dauys_copy_file_f
     char path[PATH_MAX + 16], **names = NULL;
     char *rcpt = dauys_malloc(DAUYS_RECEIPT_MAX);
     size_t count = 0, cap = 0;
+    pyramid tree = {.levels = 0};
+    sha_at *by = NULL;
     DIR *d = opendir(dir);
     struct dirent *de;
     struct stat st;
@@ -1313,6 +1417,9 @@ dauys_copies_files(const dauys_copies_set *s, const char *dir, dauys_copy_file_f
     if (count > 0) {
         qsort(names, count, sizeof *names, by_name);
     }
+    if (pyramid_build(&tree, s, err) != 0 || sha_index(&by, s, err) != 0) {
+        goto done;
+    }
     for (size_t i = 0; i < count; i++) {
         uint8_t sha[DAUYS_SHA256_BYTES], sig[DAUYS_SHA256_BYTES];
         int has_sig = 0;
@@ -1329,7 +1436,7 @@ dauys_copies_files(const dauys_copies_set *s, const char *dir, dauys_copy_file_f
             }
             has_sig = 1;
         }
-        if (classify_file(&c, rcpt, s, sha, sig, has_sig, err) != 0) {
+        if (classify_file(&c, rcpt, s, &tree, by, sha, sig, has_sig, err) != 0) {
             goto done;
         }
         if (fn != NULL) {
@@ -1346,5 +1453,7 @@ done:
     }
     dauys_free(names);
     dauys_free(rcpt);
+    pyramid_free(&tree);
+    dauys_free(by);
     return rc;
 }
