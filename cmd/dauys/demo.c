@@ -363,14 +363,14 @@ print_findings(const char *p)
     printf("\n");
 }
 
-/* What the crosscheck of the summary protocols found, from the result's
- * crosscheck lines (FORMATS.md 16.1): the areas checked, and each that
- * differs with its findings. */
+/* Counts the result's crosscheck lines (FORMATS.md 16.1) in TEXT into N
+ * (districts, regions) and AGREE, DIFFER, NONE; with SHOW, prints each
+ * area that differs with its findings. */
 static void
-print_crosscheck(const char *text)
+crosscheck_lines(const char *text, int show, unsigned n[2], unsigned *agree, unsigned *differ,
+                 unsigned *none)
 {
     char level[16], area[64], rest[64];
-    unsigned n[2] = {0}, agree = 0, differ = 0, none = 0;
 
     for (const char *p = strstr(text, "\ncrosscheck: "); p != NULL;
          p = strstr(p + 1, "\ncrosscheck: ")) {
@@ -379,17 +379,29 @@ print_crosscheck(const char *text)
         }
         n[strcmp(level, "region") == 0]++;
         if (strcmp(rest, "none") == 0) {
-            none++;
+            (*none)++;
         } else if (strstr(rest, " differs") != NULL) {
-            differ++;
-            printf("  %s %s DIFFERS from %s", level, area,
-                   strcmp(level, "district") == 0 ? "its precincts' protocols"
-                                                  : "its districts' summaries");
-            print_findings(p + 1);
+            (*differ)++;
+            if (show) {
+                printf("  %s %s DIFFERS from %s", level, area,
+                       strcmp(level, "district") == 0 ? "its precincts' protocols"
+                                                      : "its districts' summaries");
+                print_findings(p + 1);
+            }
         } else {
-            agree++;
+            (*agree)++;
         }
     }
+}
+
+/* What the crosscheck of the summary protocols found, from the result's
+ * crosscheck lines: the areas checked, then each that differs. */
+static void
+print_crosscheck(const char *text)
+{
+    unsigned n[2] = {0}, agree = 0, differ = 0, none = 0;
+
+    crosscheck_lines(text, 0, n, &agree, &differ, &none);
     if (n[0] + n[1] == 0) {
         printf("  summary protocols: none checked (the result has no crosscheck lines)\n");
         return;
@@ -397,6 +409,7 @@ print_crosscheck(const char *text)
     printf("  summary protocols: %u districts and %u regions checked: %u agree, %u differ%s, %u "
            "with none\n",
            n[0], n[1], agree, differ, differ == 1 ? "s" : "", none);
+    crosscheck_lines(text, 1, n, &agree, &differ, &none);
 }
 
 /* The decision, read back from the signed result statement. */
