@@ -33,6 +33,9 @@ at(const demo_files *r, char *buf, const char *rel)
     return buf;
 }
 
+/* The trouble whose genuine protocol is sent twice (dauys_demo_plant). */
+#define COPIED 5
+
 /* The precinct (plan index) that gets planted trouble K (0..6): spread over the plan. */
 static uint32_t
 trouble_precinct(const dauys_demo *d, int k)
@@ -258,7 +261,7 @@ dauys_demo_plant(dauys_demo_planted planted[DAUYS_DEMO_PLANTED], const dauys_dem
 {
     const demo_files f = {.d = d, .out = out}, *r = &f;
     dauys_seckey *sk = dauys_keys_seckey_new();
-    const char *id = d->precinct[trouble_precinct(d, 5)].id;
+    const char *id = d->precinct[trouble_precinct(d, COPIED)].id;
     char from[96];
     size_t k;
     int rc = sk == NULL ? dauys_error_set(err, DAUYS_E_NOMEM, "out of secure memory") : 0;
@@ -455,12 +458,12 @@ summary_counts(dauys_textbuf *t, const dauys_demo_counts *c)
 static int
 troubled(const dauys_demo *d, uint32_t k)
 {
-    for (int w = 0; w < 6; w++) {
-        if (d->precinct[trouble_precinct(d, w)].district == k) {
+    for (size_t t = 0; t < sizeof troubles / sizeof troubles[0]; t++) {
+        if (d->precinct[trouble_precinct(d, troubles[t].which)].district == k) {
             return 1;
         }
     }
-    return 0;
+    return d->precinct[trouble_precinct(d, COPIED)].district == k;
 }
 
 /* Chooses the district whose summary is planted into *P, from the sums
