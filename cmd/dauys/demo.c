@@ -200,9 +200,9 @@ prepare(demo_run *r)
         return -1;
     }
     record(r, "signed summary protocols", t0, 0, 0);
-    printf("%u district and %u region summary protocols in %s, signed by their commissions "
-           "(keys in keys/commissions/)",
-           r->d->district_count, regions_with_districts(r->d), at(r, files, "summaries/"));
+    printf("%u district and %u region summary protocols in %s, signed by their commissions%s",
+           r->d->district_count, regions_with_districts(r->d), at(r, files, "summaries/"),
+           r->d->count <= DAUYS_DEMO_KEY_FILES_MAX ? " (keys in keys/commissions/)" : "");
     if (r->planted.planted) {
         printf("; planted:\n  %-34s district summary %s: %llu votes moved from no to yes between "
                "the precincts and the district: the crosscheck names it\n",
