@@ -20,12 +20,15 @@
 #include "core/merkle.h"
 #include "core/pool.h"
 #include "referendum/protocol.h"
+#include "referendum/summary.h"
 #include "audit/source.h"
 #include "audit/verify.h"
 
-enum { A1, A2, A3, A4, A5, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2, T3, W1 };
+enum { A1, A2, A3, A4, A5, I1, I2, I3, I4, C1, C2, C3, P1, T1, T2, T3, W1, X1 };
 
-/* What the log says about one precinct so far (indexed like m.precinct). */
+/* What the log says about one precinct so far (indexed like m.precinct), or
+ * about one district's or region's summaries (indexed like m.district and
+ * m.region: the same fields, for the area's latest accepted summary). */
 typedef struct precinct_state {
     uint64_t entry;  /* log index of its latest accepted protocol */
     uint32_t latest; /* that protocol's version; 0: none accepted yet */
@@ -57,7 +60,8 @@ typedef struct audit {
     dauys_manifest m;
     int have_manifest;
     precinct_state *ps;
-    audit_sums *district; /* [district * question_count + q] */
+    precinct_state *dsum, *rsum; /* the summaries per district and region (outcome.c) */
+    audit_sums *district;        /* [district * question_count + q] */
     dauys_merkle_range range;
     uint8_t prev[DAUYS_SHA256_BYTES];
     uint8_t *logged; /* LOGGED_* per entry index */
@@ -174,9 +178,26 @@ int dauys_audit_manifest_file_logged(const audit *a, const char *name);
  * again; 0, or -1 (ERR) if a callback failed or memory ran out. */
 int dauys_audit_counting_each(audit *a, const dauys_audit_counting *c, dauys_error *err);
 
+/* outcome.c: one summary protocol's entry (E names a summary, or its file is one). */
+void dauys_audit_on_summary(audit *a, const dauys_log_parsed *e, const char *where,
+                            const audit_prepared *p, int files_ok);
+/* Reads the summary of entry INDEX again into S, parsed under the manifest in
+ * force (dauys_summary_free after). 0, or -1 if it cannot be read or parsed. */
+int dauys_audit_summary_reread(audit *a, uint64_t index, dauys_summary *s);
+/* Reads the protocol of entry INDEX again into P. 0, or -1. */
+int dauys_audit_protocol_reread(audit *a, uint64_t index, dauys_protocol *p);
+
+/* crosscheck.c: X1, the statement's crosscheck lines (FORMATS.md 16.1) from
+ * the log's current protocols and summaries, as the audit followed them. */
+void dauys_audit_crosscheck_lines(audit *a);
+
 /* statement.c: the audit's own result statement, and its comparison with result.txt. */
 int dauys_audit_statement_build(audit *a);
 void dauys_audit_statement_compare(audit *a, const char *text, size_t len);
+/* Appends one line (FMT, without its LF) to the audit's statement for check
+ * CK; UNKNOWN: it holds numbers the audit could not read (not compared). */
+void dauys_audit_statement_line(audit *a, int ck, int unknown, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* The lines of result.txt (TEXT, LEN bytes) T1 leaves to W1: the
  * "cosignature: " lines right after its "log-root: " line. Sets *FIRST to
  * the first one's line number (1-based), *COUNT to their number, and *AT

@@ -167,12 +167,17 @@ typedef struct index_walk {
 static void
 index_line(char *out, size_t size, const dauys_log_parsed *e)
 {
-    char version[16];
+    char version[16], named[96];
 
+    /* a summary's entry is named LEVEL:AREA (ids cannot hold ':'), FORMATS.md 17.1 */
+    if (e->summary_level[0]) {
+        snprintf(named, sizeof named, "%s:%s", e->summary_level, e->summary_area);
+    } else {
+        snprintf(named, sizeof named, "%s", e->precinct[0] ? e->precinct : "-");
+    }
     snprintf(version, sizeof version, "%u", e->version);
-    snprintf(out, size, "%08llu\t%s\t%s\t%s\t%s\n", (unsigned long long) e->index,
-             e->precinct[0] ? e->precinct : "-", e->version ? version : "-", e->event,
-             e->reason_code[0] ? e->reason_code : "-");
+    snprintf(out, size, "%08llu\t%s\t%s\t%s\t%s\n", (unsigned long long) e->index, named,
+             e->version ? version : "-", e->event, e->reason_code[0] ? e->reason_code : "-");
 }
 
 /* The next line of the index into W->line; 0 at the end. A line longer

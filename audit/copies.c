@@ -38,7 +38,9 @@ enum { EV_OTHER, EV_ACCEPTED, EV_CORRECTION, EV_CONFLICT };
 /* One logged submission. */
 typedef struct sub {
     uint64_t entry;
-    uint32_t pi; /* roster index; UINT32_MAX: not in the roster */
+    uint32_t pi; /* roster index; UINT32_MAX: not in the roster. A summary's
+                  * entry has its area's slot after the precincts (districts,
+                  * then regions): never a precinct's */
     uint32_t version;
     int event;
     char event_name[16];
@@ -47,7 +49,8 @@ typedef struct sub {
     size_t reason_at, reason_len; /* its reason text in set->text */
     uint8_t sha[DAUYS_SHA256_BYTES], sig[DAUYS_SHA256_BYTES];
     int has_sig;
-    char precinct[65];
+    int summary;       /* a summary protocol's entry (FORMATS.md 12.1) */
+    char precinct[80]; /* the precinct, or a summary's LEVEL:AREA */
 } sub;
 
 struct dauys_copies_set {
@@ -59,8 +62,9 @@ struct dauys_copies_set {
     size_t nsub, capsub;
     uint64_t *values;
     size_t nvalues, capvalues;
-    size_t *last;     /* per roster precinct: its latest submission; NONE */
-    size_t *counting; /* per roster precinct: the submission counting now; NONE */
+    size_t *last;     /* per roster precinct (then district and region, for
+                       * summaries): its latest submission; NONE */
+    size_t *counting; /* per roster precinct (then area): the submission counting now; NONE */
     /* the log, for receipts: leaf hashes and every entry's bytes */
     uint8_t (*leaf)[DAUYS_HASH_BYTES];
     uint64_t count, capleaf;
@@ -187,7 +191,7 @@ keep_text(dauys_copies_set *s, size_t *at, const char *data, size_t n)
 static int
 setup_precincts(dauys_copies_set *s, dauys_error *err)
 {
-    size_t n = s->m.precinct_count;
+    size_t n = s->m.precinct_count + s->m.district_count + s->m.region_count;
 
     s->last = dauys_malloc((n + 1) * sizeof *s->last);
     s->counting = dauys_malloc((n + 1) * sizeof *s->counting);
@@ -198,6 +202,36 @@ setup_precincts(dauys_copies_set *s, dauys_error *err)
         s->last[i] = s->counting[i] = NONE;
     }
     name_fields(s);
+    return 0;
+}
+
+/* A summary's submission X (entry E): what counts for its area, in the
+ * area's slot after the precincts, so that no precinct's copy is compared
+ * with a summary (a summary is never a copy of a precinct's protocol). */
+static int
+add_summary_sub(dauys_copies_set *s, sub *x, const dauys_log_parsed *e)
+{
+    size_t n = strlen(e->summary_area);
+    uint32_t at, slot = UINT32_MAX;
+
+    if (strcmp(e->summary_level, "district") == 0 &&
+        dauys_idmap_get(&s->m.district_map, e->summary_area, n, &at)) {
+        slot = (uint32_t) s->m.precinct_count + at;
+    } else if (strcmp(e->summary_level, "region") == 0 &&
+               dauys_idmap_get(&s->m.region_map, e->summary_area, n, &at)) {
+        slot = (uint32_t) (s->m.precinct_count + s->m.district_count) + at;
+    }
+    x->pi = slot;
+    if (slot != UINT32_MAX) {
+        x->prev = s->last[slot];
+        s->last[slot] = s->nsub;
+        if (x->event == EV_ACCEPTED || x->event == EV_CORRECTION) {
+            s->counting[slot] = s->nsub;
+        } else if (x->event == EV_CONFLICT) {
+            s->counting[slot] = NONE;
+        }
+    }
+    s->nsub++;
     return 0;
 }
 
@@ -228,6 +262,10 @@ add_sub(dauys_copies_set *s, const dauys_log_parsed *e, const char *reason, size
     x->event = event_code(e->event);
     snprintf(x->event_name, sizeof x->event_name, "%s", e->event);
     snprintf(x->precinct, sizeof x->precinct, "%s", e->precinct);
+    if (e->summary_level[0] != '\0') { /* ids hold no ':': never a precinct's name */
+        x->summary = 1;
+        snprintf(x->precinct, sizeof x->precinct, "%.8s:%.64s", e->summary_level, e->summary_area);
+    }
     memcpy(x->sha, e->file_sha256, sizeof x->sha);
     memcpy(x->sig, e->signature_sha256, sizeof x->sig);
     x->has_sig = e->has_signature;
@@ -237,6 +275,9 @@ add_sub(dauys_copies_set *s, const dauys_log_parsed *e, const char *reason, size
         return oom(err);
     }
     x->reason_len = reason_len;
+    if (x->summary) {
+        return add_summary_sub(s, x, e);
+    }
     if (e->precinct[0] != '\0' &&
         dauys_manifest_find_precinct(&s->m, e->precinct, strlen(e->precinct), &pi)) {
         x->pi = pi;
@@ -1209,8 +1250,12 @@ classify_file(dauys_copy_file *c, char *rcpt, const dauys_copies_set *s, const u
         c->status = DAUYS_COPY_FILE_UNCOUNTED;
         return 0;
     }
+    c->summary = hit->summary;
     if (hit->pi != UINT32_MAX && s->counting[hit->pi] == (size_t) (hit - s->sub)) {
         c->status = DAUYS_COPY_FILE_COUNTED;
+        if (hit->summary) {
+            return 0; /* no receipt: prove and check are for precincts' protocols */
+        }
         if (receipt(rcpt, DAUYS_RECEIPT_MAX, s, hit->entry, err) != 0) {
             return -1;
         }

@@ -118,13 +118,15 @@ typedef struct dauys_copy_file {
     const char *name;
     dauys_copy_file_status status;
     uint64_t entry;       /* the entry with its hash */
-    char precinct[65];    /* the entry's */
+    char precinct[80];    /* the entry's precinct, or a summary's LEVEL:AREA */
+    int summary;          /* the entry is a summary protocol's (no receipt) */
     uint32_t version;     /* the entry's */
     uint32_t now_version; /* SUPERSEDED: the version counting now; 0 none */
     char event[16];
     char reason[DAUYS_LOG_REASON_MAX + 1];
     int signature;       /* 1 FILE.minisig is the one logged, 0 another, -1 none to compare */
-    const char *receipt; /* COUNTED: its receipt (as dauys-audit prove prints it) */
+    const char *receipt; /* COUNTED: its receipt (as dauys-audit prove prints it); NULL
+                          * for a summary */
 } dauys_copy_file;
 
 typedef void (*dauys_copy_file_fn)(const dauys_copy_file *f, void *ctx);

@@ -37,6 +37,7 @@ typedef struct db_walk {
     /* the tables walked in log order, and the rows looked up by key */
     sqlite3_stmt *log_rows, *submission_rows, *manifest_rows, *checkpoint_rows;
     sqlite3_stmt *find_node, *find_protocol, *find_answers, *find_warnings;
+    sqlite3_stmt *find_summary, *find_summary_items, *find_summary_answers;
     uint64_t n;              /* entries so far */
     int64_t seq;             /* submissions so far: the next one's seq - 1 */
     uint32_t in_force;       /* the manifest version in force at this entry */
@@ -49,9 +50,11 @@ typedef struct db_walk {
     uint8_t *state;  /* ROW_* per entry */
     size_t state_cap;
     uint64_t *last_row; /* per precinct of a->m: 1 + entry of its latest protocol row */
+    uint64_t *last_district, *last_region; /* the same per area of a->m, for summaries */
     uint64_t protocols, answers, warnings; /* the rows the log makes */
-    dauys_protocol *p;                     /* scratch */
-    dauys_findings *f;                     /* scratch */
+    uint64_t summaries, summary_items, summary_answers;
+    dauys_protocol *p; /* scratch */
+    dauys_findings *f; /* scratch */
 } db_walk;
 
 /* The first differing columns of a row, for the message: "profile, text". */
@@ -251,20 +254,17 @@ state_room(db_walk *w)
     return 0;
 }
 
-/* The protocol_answer rows of P (the protocol of submission WHERE) against its numbers. */
+/* The answer rows FIND gives (question first, then the eight numbers:
+ * protocol_answer or summary_answer, bound to one version of TABLE's NAME)
+ * against ANSWER, the numbers of that version's bytes. */
 static void
-db_answers(db_walk *w, const dauys_protocol *p, const char *where)
+db_answer_rows(db_walk *w, sqlite3_stmt *find, const dauys_answers *answer, const char *table,
+               const char *name, uint32_t version, const char *where)
 {
-    sqlite3_stmt *find = w->find_answers;
     uint8_t seen[DAUYS_QUESTIONS_MAX] = {0};
     size_t rows = 0;
-    char at[160];
+    char at[200];
 
-    if (!key_bound(w->a, find,
-                   sqlite3_bind_text(find, 1, p->precinct, -1, SQLITE_STATIC) == SQLITE_OK &&
-                       sqlite3_bind_int64(find, 2, p->version) == SQLITE_OK)) {
-        return;
-    }
     while (sqlite3_step(find) == SQLITE_ROW) {
         const char *qid = (const char *) sqlite3_column_text(find, 0);
         size_t q = 0;
@@ -274,14 +274,14 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
                (qid == NULL || strcmp(w->m->question[q].id, qid) != 0)) {
             q++;
         }
-        snprintf(at, sizeof at, "dauys.db protocol_answer %s version %u question %s", p->precinct,
-                 p->version, qid ? qid : "NULL");
+        snprintf(at, sizeof at, "dauys.db %s %s version %u question %s", table, name, version,
+                 qid ? qid : "NULL");
         if (q == w->m->question_count || seen[q]++) {
             dauys_audit_check(w->a, C3, 0, at,
                               "column question: not a question of the manifest, or twice");
             continue;
         }
-        const dauys_answers *x = &p->answer[q];
+        const dauys_answers *x = &answer[q];
         static const char *const col[] = {"received", "issued", "cancelled",   "in_boxes",
                                           "yes",      "no",     "not_counted", "invalid"};
         const uint64_t want[] = {x->ballots.received,
@@ -295,28 +295,52 @@ db_answers(db_walk *w, const dauys_protocol *p, const char *where)
         for (int k = 0; k < 8; k++) {
             differs(&d, col_int(find, 1 + k, (int64_t) want[k]), col[k]);
         }
-        db_report(w->a, &d, at, "the protocol's numbers");
+        db_report(w->a, &d, at, "the file's numbers");
     }
     sqlite3_reset(find);
     dauys_audit_check(w->a, C3, rows == w->m->question_count, where,
-                      "has %zu protocol_answer rows; the manifest has %zu questions", rows,
+                      "has %zu %s rows; the manifest has %zu questions", rows, table,
                       w->m->question_count);
 }
+
+/* The protocol_answer rows of P (the protocol of submission WHERE) against its numbers. */
+static void
+db_answers(db_walk *w, const dauys_protocol *p, const char *where)
+{
+    sqlite3_stmt *find = w->find_answers;
+
+    if (!key_bound(w->a, find,
+                   sqlite3_bind_text(find, 1, p->precinct, -1, SQLITE_STATIC) == SQLITE_OK &&
+                       sqlite3_bind_int64(find, 2, p->version) == SQLITE_OK)) {
+        return;
+    }
+    db_answer_rows(w, find, p->answer, "protocol_answer", p->precinct, p->version, where);
+}
+
+static void db_warning_rows(db_walk *w, const char *where);
 
 /* The warning rows of the walk's submission (W->seq) against the W findings of P, checked
  * again under the roster in force at its entry. */
 static void
 db_warnings(db_walk *w, const dauys_protocol *p, const char *where)
 {
-    sqlite3_stmt *find = w->find_warnings;
     uint32_t mpi;
-    size_t i = 0;
 
     if (!dauys_manifest_find_precinct(w->m, p->precinct, strlen(p->precinct), &mpi)) {
         dauys_audit_unchecked(w->a, C3); /* not in the roster: C1 reports the entry */
         return;
     }
     dauys_protocol_check(w->f, p, w->m, &w->m->precinct[mpi]);
+    db_warning_rows(w, where);
+}
+
+/* The warning rows of the walk's submission (W->seq) against W->f. */
+static void
+db_warning_rows(db_walk *w, const char *where)
+{
+    sqlite3_stmt *find = w->find_warnings;
+    size_t i = 0;
+
     w->warnings += w->f->count;
     if (!key_bound(w->a, find, sqlite3_bind_int64(find, 1, w->seq) == SQLITE_OK)) {
         return;
@@ -326,7 +350,7 @@ db_warnings(db_walk *w, const dauys_protocol *p, const char *where)
                    col_str(find, 1, w->f->item[i].message);
         dauys_audit_check(w->a, C3, same, where,
                           "warning %zu (columns code, message): not the "
-                          "finding %s the protocol's numbers give",
+                          "finding %s the file's numbers give",
                           i + 1, i < w->f->count ? w->f->item[i].code : "(none)");
         i++;
     }
@@ -372,6 +396,129 @@ db_protocol_rows(db_walk *w, const void *blob, size_t len)
     db_warnings(w, w->p, where);
 }
 
+/* The summary_item rows of S (summary WHERE) against its `sums:` lines, in
+ * id order. */
+static void
+db_summary_items(db_walk *w, const dauys_summary *s, const char *level, const char *where)
+{
+    sqlite3_stmt *find = w->find_summary_items;
+    size_t i = 0;
+    char at[200];
+
+    if (!key_bound(w->a, find,
+                   sqlite3_bind_text(find, 1, level, -1, SQLITE_STATIC) == SQLITE_OK &&
+                       sqlite3_bind_text(find, 2, s->area, -1, SQLITE_STATIC) == SQLITE_OK &&
+                       sqlite3_bind_int64(find, 3, s->version) == SQLITE_OK)) {
+        return;
+    }
+    while (sqlite3_step(find) == SQLITE_ROW) {
+        const char *item = (const char *) sqlite3_column_text(find, 0);
+        db_diff d = {""};
+        snprintf(at, sizeof at, "dauys.db summary_item %s %s version %u item %.64s", level, s->area,
+                 s->version, item ? item : "NULL");
+        if (i >= s->item_count) {
+            dauys_audit_check(w->a, C3, 0, at, "not a sums line of the summary");
+            continue;
+        }
+        differs(&d, col_str(find, 0, s->item[i].id), "item");
+        differs(&d, col_int(find, 1, s->item[i].version), "item_version");
+        db_report(w->a, &d, at, "the summary's sums lines");
+        i++;
+    }
+    sqlite3_reset(find);
+    dauys_audit_check(w->a, C3, i == s->item_count, where,
+                      "has %zu summary_item rows; the summary has %zu sums lines", i,
+                      s->item_count);
+}
+
+/* The rows of an accepted summary (BLOB, LEN: its verified bytes) against
+ * the summary parsed again under the roster in force at its entry: summary,
+ * summary_item, summary_answer, warning (the W findings of
+ * dauys_summary_check). */
+static void
+db_summary_rows(db_walk *w, const void *blob, size_t len)
+{
+    sqlite3_stmt *find = w->find_summary;
+    char where[96];
+    dauys_summary s;
+    dauys_error err;
+    const char *level;
+
+    memset(&s, 0, sizeof s);
+    w->summaries++;
+    w->summary_answers += w->m->question_count;
+    snprintf(where, sizeof where, "dauys.db summary of entry %llu", (unsigned long long) w->n);
+    if (dauys_summary_parse(&s, blob, len, "summary", w->m, &err) != 0) {
+        w->a->oom |= err.status == DAUYS_E_NOMEM;
+        dauys_audit_unchecked(w->a, C3); /* counted, but not a summary: C1 reports it */
+        goto done;
+    }
+    level = s.level == DAUYS_LEVEL_REGION ? "region" : "district";
+    w->summary_items += s.item_count;
+    if (!key_bound(w->a, find, sqlite3_bind_int64(find, 1, w->seq) == SQLITE_OK)) {
+        goto done;
+    }
+    int have = sqlite3_step(find) == SQLITE_ROW;
+    db_diff d = {""};
+    if (have) {
+        differs(&d, col_str(find, 0, level), "level");
+        differs(&d, col_str(find, 1, s.area), "area");
+        differs(&d, col_int(find, 2, s.version), "version");
+        differs(&d, col_int(find, 3, (int64_t) s.on_list), "on_list");
+        have = sqlite3_step(find) == SQLITE_DONE;
+    }
+    sqlite3_reset(find);
+    if (!have) {
+        dauys_audit_check(w->a, C3, 0, where, "missing, or twice");
+        goto done;
+    }
+    db_report(w->a, &d, where, "the summary's bytes");
+    db_summary_items(w, &s, level, where);
+    find = w->find_summary_answers;
+    if (key_bound(w->a, find,
+                  sqlite3_bind_text(find, 1, level, -1, SQLITE_STATIC) == SQLITE_OK &&
+                      sqlite3_bind_text(find, 2, s.area, -1, SQLITE_STATIC) == SQLITE_OK &&
+                      sqlite3_bind_int64(find, 3, s.version) == SQLITE_OK)) {
+        char name[96];
+        snprintf(name, sizeof name, "%s %s", level, s.area);
+        db_answer_rows(w, find, s.answer, "summary_answer", name, s.version, where);
+    }
+    dauys_summary_check(w->f, &s, w->m);
+    db_warning_rows(w, where);
+done:
+    dauys_summary_free(&s);
+}
+
+/* The summary rows' states, as db_follow_states for protocols: by the area
+ * entry E names (in a->m, where every area of an earlier version still is). */
+static void
+db_follow_summary_states(db_walk *w, const dauys_log_parsed *e)
+{
+    uint32_t i;
+    uint64_t *last = NULL;
+    size_t n = strlen(e->summary_area);
+
+    if (strcmp(e->summary_level, "district") == 0 &&
+        dauys_idmap_get(&w->a->m.district_map, e->summary_area, n, &i)) {
+        last = &w->last_district[i];
+    } else if (strcmp(e->summary_level, "region") == 0 &&
+               dauys_idmap_get(&w->a->m.region_map, e->summary_area, n, &i)) {
+        last = &w->last_region[i];
+    }
+    if (last == NULL) {
+        return;
+    }
+    if (strcmp(e->event, "correction") == 0 && *last > 0 && w->state[*last - 1] == ROW_CURRENT) {
+        w->state[*last - 1] = ROW_SUPERSEDED;
+    } else if (strcmp(e->event, "conflict") == 0 && *last > 0) {
+        w->state[*last - 1] = ROW_CONFLICTED;
+    }
+    if (strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0) {
+        w->state[w->n] = ROW_CURRENT;
+        *last = w->n + 1;
+    }
+}
+
 /* What entry E does to the states of its precinct's protocol rows, as an
  * ingest does it (FORMATS.md 11.3): a correction supersedes the current
  * one, a conflict marks the latest version conflicted. */
@@ -381,6 +528,10 @@ db_follow_states(db_walk *w, const dauys_log_parsed *e)
     uint32_t pi;
     int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
 
+    if (e->summary_level[0] != '\0') {
+        db_follow_summary_states(w, e);
+        return;
+    }
     if (!dauys_manifest_find_precinct(&w->a->m, e->precinct, strlen(e->precinct), &pi)) {
         return;
     }
@@ -444,12 +595,29 @@ db_submission(db_walk *w, const dauys_log_parsed *e, const char *text, size_t le
     differs(&d, has_reason ? col_str(row, 10, reason) : sqlite3_column_type(row, 10) == SQLITE_NULL,
             "reason");
     differs(&d, col_int(row, 11, w->in_force), "manifest_version");
+    differs(&d,
+            e->summary_level[0] ? col_str(row, 12, e->summary_level)
+                                : sqlite3_column_type(row, 12) == SQLITE_NULL,
+            "level");
+    differs(&d,
+            e->summary_level[0] ? col_str(row, 13, e->summary_area)
+                                : sqlite3_column_type(row, 13) == SQLITE_NULL,
+            "area");
     db_report(w->a, &d, where, "its log entry and the files it names");
-    if (counts && bytes) {
-        db_protocol_rows(w, sqlite3_column_blob(row, 5), (size_t) sqlite3_column_bytes(row, 5));
+    const char *blob = bytes ? sqlite3_column_blob(row, 5) : NULL;
+    size_t blob_len = bytes ? (size_t) sqlite3_column_bytes(row, 5) : 0;
+    if (counts && bytes && dauys_summary_is(blob, blob_len)) {
+        db_summary_rows(w, blob, blob_len);
+    } else if (counts && bytes) {
+        db_protocol_rows(w, blob, blob_len);
     } else if (counts) {
-        w->protocols++;
-        w->answers += w->m->question_count;
+        if (e->summary_level[0] != '\0') {
+            w->summaries++;
+            w->summary_answers += w->m->question_count;
+        } else {
+            w->protocols++;
+        }
+        w->answers += e->summary_level[0] != '\0' ? 0 : w->m->question_count;
         dauys_audit_unchecked(
             w->a, C3); /* its rows cannot be derived from bytes that are not the protocol */
     }
@@ -667,11 +835,15 @@ db_walk_end(db_walk *w)
     } counts[] = {{"protocol", "SELECT count(*) FROM protocol"},
                   {"protocol_answer", "SELECT count(*) FROM protocol_answer"},
                   {"warning", "SELECT count(*) FROM warning"},
-                  {"merkle_node", "SELECT count(*) FROM merkle_node"}};
-    const uint64_t want[] = {w->protocols, w->answers, w->warnings, w->nodes};
+                  {"merkle_node", "SELECT count(*) FROM merkle_node"},
+                  {"summary", "SELECT count(*) FROM summary"},
+                  {"summary_item", "SELECT count(*) FROM summary_item"},
+                  {"summary_answer", "SELECT count(*) FROM summary_answer"}};
+    const uint64_t want[] = {w->protocols, w->answers,       w->warnings,       w->nodes,
+                             w->summaries, w->summary_items, w->summary_answers};
     sqlite3_stmt *select_states;
     uint64_t got = 0;
-    char where[96];
+    char where[192];
 
     dauys_audit_check(w->a, C3, sqlite3_step(w->log_rows) == SQLITE_DONE, "dauys.db log_entry",
                       "has more entries than the bundle's log");
@@ -704,6 +876,26 @@ db_walk_end(db_walk *w)
             where, "column state: the log leaves the protocol of entry %lld %s", (long long) entry,
             row_state[want_state]);
     }
+    if (sqlite3_finalize(select_states) != SQLITE_OK ||
+        sqlite3_prepare_v2(w->db,
+                           "SELECT s.log_index, m.state, m.level, m.area, m.version FROM summary m"
+                           " JOIN submission s ON s.seq = m.submission",
+                           -1, &select_states, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    while (sqlite3_step(select_states) == SQLITE_ROW) {
+        int64_t entry = sqlite3_column_int64(select_states, 0);
+        int want_state = entry >= 0 && (uint64_t) entry < w->n ? w->state[entry] : ROW_NONE;
+        const char *level = (const char *) sqlite3_column_text(select_states, 2);
+        const char *area = (const char *) sqlite3_column_text(select_states, 3);
+        snprintf(where, sizeof where, "dauys.db summary %.16s %.64s version %lld",
+                 level ? level : "NULL", area ? area : "NULL",
+                 sqlite3_column_int64(select_states, 4));
+        dauys_audit_check(
+            w->a, C3, want_state != ROW_NONE && col_str(select_states, 1, row_state[want_state]),
+            where, "column state: the log leaves the summary of entry %lld %s", (long long) entry,
+            row_state[want_state]);
+    }
     return sqlite3_finalize(select_states) == SQLITE_OK ? 0 : -1;
 }
 
@@ -714,8 +906,8 @@ db_log(audit *a, sqlite3 *db)
     static const char *const sql[] = {
         "SELECT idx, entry, sha256 FROM log_entry ORDER BY idx",
         "SELECT seq, log_index, outcome, protocol_sha256, signature_sha256, protocol, signature,"
-        " precinct, version, reason_code, reason, manifest_version FROM submission ORDER BY "
-        "log_index",
+        " precinct, version, reason_code, reason, manifest_version, level, area FROM submission"
+        " ORDER BY log_index",
         "SELECT version, log_index, text, signature, text_sha256, signature_sha256 FROM manifest"
         " ORDER BY log_index",
         "SELECT hash FROM merkle_node WHERE level = ?1 AND idx = ?2",
@@ -723,11 +915,17 @@ db_log(audit *a, sqlite3 *db)
         "SELECT precinct, version, on_list FROM protocol WHERE submission = ?1",
         "SELECT question, received, issued, cancelled, in_boxes, yes, no, not_counted, invalid"
         " FROM protocol_answer WHERE precinct = ?1 AND version = ?2",
-        "SELECT code, message FROM warning WHERE submission = ?1 ORDER BY rowid"};
+        "SELECT code, message FROM warning WHERE submission = ?1 ORDER BY rowid",
+        "SELECT level, area, version, on_list FROM summary WHERE submission = ?1",
+        "SELECT item, item_version FROM summary_item WHERE level = ?1 AND area = ?2"
+        " AND version = ?3 ORDER BY item",
+        "SELECT question, received, issued, cancelled, in_boxes, yes, no, not_counted, invalid"
+        " FROM summary_answer WHERE level = ?1 AND area = ?2 AND version = ?3"};
     db_walk w = {.a = a, .db = db, .m = &a->m, .next_cp = -1};
-    sqlite3_stmt **statements[] = {&w.log_rows,     &w.submission_rows, &w.manifest_rows,
-                                   &w.find_node,    &w.checkpoint_rows, &w.find_protocol,
-                                   &w.find_answers, &w.find_warnings};
+    sqlite3_stmt **statements[] = {&w.log_rows,           &w.submission_rows,     &w.manifest_rows,
+                                   &w.find_node,          &w.checkpoint_rows,     &w.find_protocol,
+                                   &w.find_answers,       &w.find_warnings,       &w.find_summary,
+                                   &w.find_summary_items, &w.find_summary_answers};
     dauys_error err = {0};
     int rc = -1, ready = 1;
 
@@ -735,7 +933,10 @@ db_log(audit *a, sqlite3 *db)
     w.p = dauys_malloc(sizeof *w.p);
     w.f = dauys_malloc(sizeof *w.f);
     w.last_row = zeroed(a->m.precinct_count, sizeof *w.last_row);
-    if (w.p == NULL || w.f == NULL || w.last_row == NULL) {
+    w.last_district = zeroed(a->m.district_count, sizeof *w.last_district);
+    w.last_region = zeroed(a->m.region_count, sizeof *w.last_region);
+    if (w.p == NULL || w.f == NULL || w.last_row == NULL || w.last_district == NULL ||
+        w.last_region == NULL) {
         a->oom = 1;
         rc = 0; /* the audit stops as out of memory, not with a finding */
         goto done;
@@ -765,6 +966,8 @@ done:
     dauys_free(w.p);
     dauys_free(w.f);
     dauys_free(w.last_row);
+    dauys_free(w.last_district);
+    dauys_free(w.last_region);
     dauys_free(w.state);
     return rc;
 }
@@ -1002,7 +1205,8 @@ harden(audit *a, sqlite3 *db)
     static const char tables_sql[] =
         "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'manifest', 'question',"
         " 'region', 'district', 'precinct', 'submission', 'protocol', 'protocol_answer', 'warning',"
-        " 'log_entry', 'merkle_node', 'checkpoint', 'district_total') AND type = 'table'"
+        " 'log_entry', 'merkle_node', 'checkpoint', 'district_total', 'summary', 'summary_item',"
+        " 'summary_answer') AND type = 'table'"
         " AND sql NOT LIKE 'CREATE VIRTUAL%'";
     sqlite3 *ref = NULL;
     sqlite3_stmt *have = NULL, *want = NULL, *count_tables = NULL;
@@ -1039,7 +1243,7 @@ harden(audit *a, sqlite3 *db)
     if (sqlite3_prepare_v2(db, tables_sql, -1, &count_tables, NULL) != SQLITE_OK) {
         goto done;
     }
-    ok = sqlite3_step(count_tables) == SQLITE_ROW && sqlite3_column_int(count_tables, 0) == 14;
+    ok = sqlite3_step(count_tables) == SQLITE_ROW && sqlite3_column_int(count_tables, 0) == 17;
     rc = ok ? 0 : 1;
 done:
     sqlite3_finalize(count_tables);

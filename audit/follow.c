@@ -1186,6 +1186,19 @@ counts(const char *event)
     return strcmp(event, "accepted") == 0 || strcmp(event, "correction") == 0;
 }
 
+/* What entry E is for, into OUT: its precinct, or a summary's LEVEL:AREA,
+ * so that a summary's entry never stands for a precinct's (nor for another
+ * area's summary, as an entry without a precinct line would). */
+static void
+entry_name(char *out, size_t size, const dauys_log_parsed *e)
+{
+    if (e->summary_level[0] != '\0') {
+        snprintf(out, size, "%.8s:%.64s", e->summary_level, e->summary_area);
+    } else {
+        snprintf(out, size, "%s", e->precinct);
+    }
+}
+
 /* Entry I (parsed E, bytes ENTRY) names copy X's file: kept if it is the better match. */
 static void
 match(copy_item *x, uint64_t i, const dauys_log_parsed *e, const char *entry, size_t len)
@@ -1200,7 +1213,8 @@ match(copy_item *x, uint64_t i, const dauys_log_parsed *e, const char *entry, si
     x->c.entry = i;
     x->c.version = e->version;
     snprintf(x->c.event, sizeof x->c.event, "%s", e->event);
-    snprintf(x->c.precinct, sizeof x->c.precinct, "%s", e->precinct);
+    entry_name(x->c.precinct, sizeof x->c.precinct, e);
+    x->c.summary = e->summary_level[0] != '\0';
     snprintf(x->c.reason_code, sizeof x->c.reason_code, "%s", e->reason_code);
     x->c.reason[0] = '\0';
     (void) dauys_logentry_reason_text(entry, len, x->c.reason, sizeof x->c.reason);
@@ -1268,7 +1282,7 @@ follow_counting(copies *c, uint64_t i, const dauys_log_parsed *e, const char *en
     if ((!counts(e->event) && strcmp(e->event, "conflict") != 0) || c->counted == 0) {
         return;
     }
-    snprintf(key.c.precinct, sizeof key.c.precinct, "%s", e->precinct);
+    entry_name(key.c.precinct, sizeof key.c.precinct, e);
     hit = bsearch(&k, c->by_sha, c->counted, sizeof *c->by_sha, by_precinct);
     if (hit == NULL) {
         return;

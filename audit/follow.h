@@ -170,7 +170,9 @@ typedef struct dauys_follow_copy {
     uint64_t entry; /* the entry with its hash (not MISSING) */
     uint64_t now;   /* SUPERSEDED: the entry counting now (UINT64_MAX: none, a conflict) */
     int now_held;   /* SUPERSEDED: the observer holds the file counting now */
-    char event[16], precinct[65], reason_code[32];
+    char event[16], reason_code[32];
+    char precinct[80]; /* the entry's precinct, or a summary's LEVEL:AREA (ids hold no ':') */
+    int summary;       /* the entry is a summary protocol's */
     char reason[DAUYS_LOG_REASON_MAX + 1];
     uint32_t version;
     int signature; /* 1 its .minisig is the one logged, 0 another, -1 none held or none logged */

@@ -114,6 +114,12 @@ reread(audit *a, uint64_t index, dauys_protocol *p, uint8_t sha[32])
     return rc;
 }
 
+int
+dauys_audit_protocol_reread(audit *a, uint64_t index, dauys_protocol *p)
+{
+    return reread(a, index, p, NULL);
+}
+
 /* Precinct PI stops counting: its numbers come out of its district. */
 static void
 stop_counting(audit *a, uint32_t pi)
@@ -335,24 +341,36 @@ dauys_audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where
 
     dauys_audit_protocol_name(rel, sizeof rel, e->index);
     snprintf(srel, sizeof srel, "%s.minisig", rel);
-    a->sum->protocols++;
     a->oom |= prep->oom;
     files_ok =
         file_found(a, rel, prep->text != NULL, prep->text_matches, where) &&
         (!e->has_signature || file_found(a, srel, prep->sig != NULL, prep->sig_matches, where));
+    /* a summary is told by its file's first line, or by its entry when the
+     * file cannot be trusted (FORMATS.md 9A, 12.1) */
+    if (files_ok ? dauys_summary_is(prep->text, prep->len) : e->summary_level[0] != '\0') {
+        a->sum->summaries++;
+        dauys_audit_on_summary(a, e, where, prep, files_ok);
+        return;
+    }
+    a->sum->protocols++;
     if (!a->have_manifest) {
         dauys_audit_check(a, C1, 0, where, "a protocol before any manifest");
     } else if (files_ok) {
         char code[AUDIT_CODE_MAX];
         const char *want = derive(a, prep, e, &p, &pi, &parsed, &bad_signature, code);
-        int named =
-            pi == UINT32_MAX || (strcmp(p.precinct, e->precinct) == 0 && p.version == e->version);
+        int named = pi == UINT32_MAX || (strcmp(p.precinct, e->precinct) == 0 &&
+                                         p.version == e->version && e->summary_level[0] == '\0');
         if (!named) {
             dauys_audit_check(a, C1, 0, where,
-                              "the entry names precinct %s version %u, the file "
+                              "the entry names %s %s%s%s version %u, the file "
                               "precinct %s version %u",
-                              e->precinct[0] ? e->precinct : "none", e->version, p.precinct,
-                              p.version);
+                              e->summary_level[0] ? "the summary of" : "precinct",
+                              e->summary_level[0] ? e->summary_level : "",
+                              e->summary_level[0] ? " " : "",
+                              e->summary_level[0] ? e->summary_area
+                              : e->precinct[0]    ? e->precinct
+                                                  : "none",
+                              e->version, p.precinct, p.version);
         } else {
             judge(a, e, want, code, bad_signature, pi, where);
         }
@@ -366,6 +384,223 @@ dauys_audit_on_submission(audit *a, const dauys_log_parsed *e, const char *where
     } else if ((pi = named_precinct(a, e)) != UINT32_MAX) {
         apply_logged(a, e, pi, NULL); /* I3 reported; its numbers are unknown */
     }
+}
+
+/* --- summary protocols (FORMATS.md 9A; SPEC: ingestion steps 1-8) --------- */
+
+static const char *
+level_name(dauys_level level)
+{
+    return level == DAUYS_LEVEL_REGION ? "region" : "district";
+}
+
+/* The summaries' state of the area LEVEL ("district" or "region") AREA in the
+ * manifest in force, or NULL if it has no such area. */
+static precinct_state *
+area_state(audit *a, const char *level, const char *area)
+{
+    uint32_t i;
+    size_t n = strlen(area);
+
+    if (strcmp(level, "district") == 0 && dauys_idmap_get(&a->m.district_map, area, n, &i)) {
+        return &a->dsum[i];
+    }
+    if (strcmp(level, "region") == 0 && dauys_idmap_get(&a->m.region_map, area, n, &i)) {
+        return &a->rsum[i];
+    }
+    return NULL;
+}
+
+int
+dauys_audit_summary_reread(audit *a, uint64_t index, dauys_summary *s)
+{
+    char rel[64], *text;
+    size_t len;
+    dauys_error err;
+    int rc = -1;
+
+    memset(s, 0, sizeof *s);
+    dauys_audit_protocol_name(rel, sizeof rel, index);
+    dauys_audit_read(&text, &len, a, rel, DAUYS_SUMMARY_FILE_MAX);
+    if (text != NULL) {
+        rc = dauys_summary_parse(s, text, len, rel, &a->m, &err);
+        a->oom |= rc != 0 && err.status == DAUYS_E_NOMEM;
+    }
+    dauys_free(text);
+    return rc;
+}
+
+/*
+ * The outcome ingestion must have given this summary (its steps 2-8: the
+ * header, the referendum, an area of the roster in force with a commission
+ * (else replay, reason "area"), that commission's signature, the whole
+ * file, the relations R1-R4, then versions per area as protocols per
+ * precinct), as derive() does for a protocol. *ST is the area's state when
+ * the roster has the area (with or without a commission); *HEADER and
+ * *PARSED say how far S was read.
+ */
+static const char *
+derive_summary(audit *a, const audit_prepared *prep, const dauys_log_parsed *e, dauys_summary *s,
+               precinct_state **st, int *header, int *bad_signature, char *code)
+{
+    const char *text = prep->text, *sig = e->has_signature ? prep->sig : NULL;
+    size_t len = prep->len;
+    const dauys_pubkey *key;
+    dauys_findings f;
+    dauys_error err;
+    uint8_t old[32];
+
+    set_code(code, "");
+    if (dauys_summary_parse_header(s, text, len, "summary", &err) != 0) {
+        set_code(code, "parse");
+        return "rejected";
+    }
+    *header = 1;
+    *st = area_state(a, level_name(s->level), s->area);
+    key = dauys_summary_key(&a->m, s->level, s->area);
+    if (strcmp(s->referendum, a->m.referendum) != 0 || key == NULL) {
+        set_code(code, strcmp(s->referendum, a->m.referendum) != 0 ? "referendum" : "area");
+        return "replay";
+    }
+    if ((*bad_signature = !dauys_audit_signed_by(a, text, len, sig, prep->sig_len, key))) {
+        set_code(code, "signature");
+        return "rejected";
+    }
+    if (dauys_summary_parse(s, text, len, "summary", &a->m, &err) != 0) {
+        a->oom |= err.status == DAUYS_E_NOMEM;
+        set_code(code, "parse");
+        return "rejected";
+    }
+    dauys_summary_check(&f, s, &a->m);
+    if (f.errors > 0) {
+        set_code(code, first_error(&f));
+        return "rejected";
+    }
+    if ((*st)->latest == 0) {
+        return "accepted";
+    }
+    if (s->version != (*st)->latest) {
+        set_code(code, s->version > (*st)->latest ? "" : "stale");
+        return s->version > (*st)->latest ? "correction" : "stale";
+    }
+    if (reread(a, (*st)->entry, NULL, old) == 0 && memcmp(old, e->file_sha256, 32) == 0) {
+        return "duplicate";
+    }
+    set_code(code, "conflict");
+    return "conflict";
+}
+
+/* C1, C2, A3 for one summary whose files are as logged (judge() for a
+ * protocol): ST the area's state, WANT and CODE what derive_summary gave. */
+static void
+judge_summary(audit *a, const dauys_log_parsed *e, const char *want, const char *code,
+              int bad_signature, int header, const precinct_state *st, const char *where)
+{
+    int counts = strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0;
+
+    if (!logged_by_ingest(e->event)) {
+        dauys_audit_check(a, C1, 0, where,
+                          "logged as %s, an event ingestion never writes for a "
+                          "summary (the files and the roster make it %s)",
+                          e->event, want);
+        return;
+    }
+    if (counts && strcmp(want, "replay") == 0) {
+        dauys_audit_check(a, C1, 0, where,
+                          "counted, but it is a summary of another referendum or of an area "
+                          "without a commission in the roster (%s %s)",
+                          e->summary_level[0] ? e->summary_level : "unnamed", e->summary_area);
+        return;
+    }
+    if (counts && !header) {
+        dauys_audit_check(a, C1, 0, where, "counted, but its header cannot be read");
+        return;
+    }
+    if (counts) {
+        int twice =
+            strcmp(want, "duplicate") == 0 || (strcmp(e->event, "accepted") == 0 && st->latest);
+        dauys_audit_check(a, A3, !bad_signature, where,
+                          "counted, but not signed by the key the roster gives the %s "
+                          "commission of %s",
+                          e->summary_level, e->summary_area);
+        dauys_audit_check(a, C2, !twice, where,
+                          "logged as %s, but the %s %s already counted the summary of entry %llu",
+                          e->event, e->summary_level, e->summary_area,
+                          (unsigned long long) st->entry);
+        if (bad_signature || twice) {
+            return;
+        }
+    }
+    if (strcmp(want, e->event) != 0) {
+        dauys_audit_check(a, C1, 0, where, "logged as %s, but the files and the roster make it %s",
+                          e->event, want);
+        return;
+    }
+    dauys_audit_check(a, C1, strcmp(code, e->reason_code) == 0, where,
+                      "logged as %s with reason "
+                      "code %s, but the files and the roster give %s",
+                      e->event, e->reason_code[0] ? e->reason_code : "(none)",
+                      code[0] ? code : "none");
+}
+
+/* Applies the LOGGED event of entry E to the area state ST: what counts
+ * follows the log, as for protocols (KNOWN: its files are as logged). */
+static void
+apply_logged_summary(const dauys_log_parsed *e, precinct_state *st, uint32_t version, int known)
+{
+    if (strcmp(e->event, "conflict") == 0) {
+        st->current = 0;
+    } else if (strcmp(e->event, "accepted") == 0 || strcmp(e->event, "correction") == 0) {
+        st->entry = e->index;
+        st->latest = version;
+        st->current = 1;
+        st->known = (uint8_t) known;
+    }
+}
+
+void
+dauys_audit_on_summary(audit *a, const dauys_log_parsed *e, const char *where,
+                       const audit_prepared *prep, int files_ok)
+{
+    dauys_summary s;
+    precinct_state *st = NULL;
+    int header = 0, bad_signature = 0;
+    uint32_t version = e->version;
+
+    memset(&s, 0, sizeof s);
+    if (!a->have_manifest) {
+        dauys_audit_check(a, C1, 0, where, "a summary protocol before any manifest");
+        return;
+    }
+    if (files_ok) {
+        char code[AUDIT_CODE_MAX];
+        const char *want = derive_summary(a, prep, e, &s, &st, &header, &bad_signature, code);
+        int named = !header ||
+                    (e->precinct[0] == '\0' && strcmp(e->summary_level, level_name(s.level)) == 0 &&
+                     strcmp(e->summary_area, s.area) == 0 && e->version == s.version);
+        if (!named) {
+            dauys_audit_check(a, C1, 0, where,
+                              "the entry names %s%s%s version %u, the file the summary of %s %s "
+                              "version %u",
+                              e->summary_level[0] ? e->summary_level : "precinct ",
+                              e->summary_level[0] ? " " : "",
+                              e->summary_level[0] ? e->summary_area
+                              : e->precinct[0]    ? e->precinct
+                                                  : "none",
+                              e->version, level_name(s.level), s.area, s.version);
+            header = 0;
+        } else {
+            judge_summary(a, e, want, code, bad_signature, header, st, where);
+        }
+        version = header ? s.version : version;
+    }
+    if (!header) { /* followed as logged, by the area the entry names */
+        st = area_state(a, e->summary_level, e->summary_area);
+    }
+    if (st != NULL) {
+        apply_logged_summary(e, st, version, files_ok);
+    }
+    dauys_summary_free(&s);
 }
 
 /* Carries the districts' sums over to the roster NEXT, by district id. */
@@ -397,20 +632,52 @@ manifest_state_free(audit *a)
 {
     dauys_free(a->ps);
     dauys_free(a->district);
+    dauys_free(a->dsum);
+    dauys_free(a->rsum);
     dauys_manifest_free(&a->m);
     a->ps = NULL;
     a->district = NULL;
+    a->dsum = a->rsum = NULL;
+}
+
+/* The summaries' state carried over to the roster NEXT: districts by id,
+ * regions by position (which no manifest version changes). 0, or -1. */
+static int
+carry_summaries(precinct_state **dsum, precinct_state **rsum, const audit *a,
+                const dauys_manifest *next)
+{
+    uint32_t old;
+
+    *dsum = dauys_malloc_array(next->district_count + 1, sizeof **dsum);
+    *rsum = dauys_malloc_array(next->region_count + 1, sizeof **rsum);
+    if (*dsum == NULL || *rsum == NULL) {
+        dauys_free(*dsum);
+        dauys_free(*rsum);
+        return -1;
+    }
+    memset(*dsum, 0, (next->district_count + 1) * sizeof **dsum);
+    memset(*rsum, 0, (next->region_count + 1) * sizeof **rsum);
+    for (size_t i = 0; a->have_manifest && i < next->district_count; i++) {
+        const dauys_place *p = &next->district[i];
+        if (dauys_idmap_get(&a->m.district_map, p->id, p->id_len, &old)) {
+            (*dsum)[i] = a->dsum[old];
+        }
+    }
+    for (size_t i = 0; a->have_manifest && i < next->region_count && i < a->m.region_count; i++) {
+        (*rsum)[i] = a->rsum[i];
+    }
+    return 0;
 }
 
 /* Makes NEXT the roster in force, carrying each precinct's state over by id. */
 static int
 adopt_manifest(audit *a, dauys_manifest *next)
 {
-    precinct_state *ps = dauys_malloc_array(next->precinct_count, sizeof *ps);
+    precinct_state *ps = dauys_malloc_array(next->precinct_count, sizeof *ps), *dsum, *rsum;
     audit_sums *d = carry_districts(a, next);
     uint32_t old;
 
-    if (ps == NULL || d == NULL) {
+    if (ps == NULL || d == NULL || carry_summaries(&dsum, &rsum, a, next) != 0) {
         dauys_free(ps);
         dauys_free(d);
         return -1;
@@ -425,6 +692,8 @@ adopt_manifest(audit *a, dauys_manifest *next)
     manifest_state_free(a);
     a->ps = ps;
     a->district = d;
+    a->dsum = dsum;
+    a->rsum = rsum;
     a->m = *next;
     a->have_manifest = 1;
     return 0;

@@ -21,17 +21,17 @@
 static void line(audit *a, int ck, int unknown, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+static void vline(audit *a, int ck, int unknown, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 /* Appends one line ("...\n") to the statement, remembering its check. */
 static void
-line(audit *a, int ck, int unknown, const char *fmt, ...)
+vline(audit *a, int ck, int unknown, const char *fmt, va_list ap)
 {
     char buf[1024];
-    va_list ap;
     int n;
 
-    va_start(ap, fmt);
     n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
-    va_end(ap);
     n = n < 0 ? 0 : n > (int) sizeof buf - 2 ? (int) sizeof buf - 2 : n;
     buf[n++] = '\n';
     if (a->statement_len + (size_t) n > a->statement_cap || a->line_count % 64 == 0) {
@@ -51,6 +51,26 @@ line(audit *a, int ck, int unknown, const char *fmt, ...)
     memcpy(a->statement + a->statement_len, buf, (size_t) n);
     a->statement_len += (size_t) n;
     a->line_check[a->line_count++] = (uint8_t) (ck | (unknown ? UNKNOWN_LINE : 0));
+}
+
+static void
+line(audit *a, int ck, int unknown, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vline(a, ck, unknown, fmt, ap);
+    va_end(ap);
+}
+
+void
+dauys_audit_statement_line(audit *a, int ck, int unknown, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vline(a, ck, unknown, fmt, ap);
+    va_end(ap);
 }
 
 static void
@@ -196,6 +216,8 @@ dauys_audit_statement_build(audit *a)
         question_lines(a, q, region);
     }
     dauys_free(region);
+    dauys_audit_crosscheck_lines(
+        a); /* X1's, after the last question's (none without commissions) */
     return a->oom ? -1 : 0;
 }
 
@@ -261,19 +283,294 @@ dauys_audit_statement_cosignatures(size_t *first, size_t *count, const char **at
     }
 }
 
+/* 1 if the line at P (N bytes) is a crosscheck line (X1's, not T1's). */
+static int
+is_crosscheck(const char *p, size_t n)
+{
+    static const char key[] = "crosscheck";
+
+    return n >= sizeof key - 1 && memcmp(p, key, sizeof key - 1) == 0;
+}
+
+/* One crosscheck line: of result.txt (LINE its number), or of the audit's
+ * statement (UNKNOWN: its area holds numbers the audit could not read). */
+typedef struct cc_line {
+    const char *p;
+    size_t n, line;
+    int unknown;
+} cc_line;
+
+typedef struct cc_lines {
+    cc_line *at;
+    size_t count, cap;
+} cc_lines;
+
+static void
+cc_add(audit *a, cc_lines *l, const char *p, size_t n, size_t number, int unknown)
+{
+    if (l->count == l->cap) {
+        size_t cap = 2 * l->cap + 64;
+        cc_line *grown = dauys_realloc(l->at, cap * sizeof *grown);
+        if (grown == NULL) {
+            a->oom = 1;
+            return;
+        }
+        l->at = grown;
+        l->cap = cap;
+    }
+    l->at[l->count++] = (cc_line){p, n, number, unknown};
+}
+
+/* result.txt read line by line, its crosscheck lines set aside for X1. */
+typedef struct got_walk {
+    audit *a;
+    const char *text;
+    size_t len, pos, line;
+    int lf;         /* the last line read ended in LF */
+    cc_lines cc;    /* the crosscheck lines met */
+    size_t pending; /* crosscheck lines since the last other line: the last of CC */
+} got_walk;
+
+/* The next line of result.txt that is not a crosscheck line; 0 at the end.
+ * Crosscheck lines come last (FORMATS.md 16.1): one before another line
+ * fails X1 there. */
+static int
+got_next(got_walk *w, const char **p, size_t *n, size_t *number)
+{
+    const char *q;
+    size_t qn;
+    int lf;
+    char where[64];
+
+    while (next_span(&q, &qn, &lf, w->text, w->len, &w->pos)) {
+        w->line++;
+        w->lf = lf;
+        if (is_crosscheck(q, qn)) {
+            size_t before = w->cc.count;
+            cc_add(w->a, &w->cc, q, qn, w->line, 0);
+            w->pending += w->cc.count > before; /* not when memory failed */
+            continue;
+        }
+        /* crosscheck lines before this one are out of place: each fails
+         * here, and is set aside (the area by area comparison is of the
+         * lines at the end) */
+        for (size_t k = w->cc.count - (w->pending <= w->cc.count ? w->pending : w->cc.count);
+             k < w->cc.count; k++) {
+            snprintf(where, sizeof where, "result.txt line %zu", w->cc.at[k].line);
+            dauys_audit_check(w->a, X1, 0, where,
+                              "\"%.*s\" comes before line %zu, which is not a crosscheck line: "
+                              "the crosscheck lines come last (FORMATS.md 16.1)",
+                              (int) w->cc.at[k].n, w->cc.at[k].p, w->line);
+        }
+        w->cc.count -= w->pending <= w->cc.count ? w->pending : w->cc.count;
+        w->pending = 0;
+        *p = q, *n = qn, *number = w->line;
+        return 1;
+    }
+    return 0;
+}
+
+/* The key of a crosscheck head line ("crosscheck: LEVEL AREA ..."): LEVEL
+ * AREA, in *KEY and *KN; 0 if L is not a head line. */
+static int
+cc_head(const char **key, size_t *kn, const cc_line *l)
+{
+    static const char head[] = "crosscheck: ";
+    const char *p = l->p + sizeof head - 1, *end = l->p + l->n, *sp;
+
+    if (l->n < sizeof head - 1 || memcmp(l->p, head, sizeof head - 1) != 0) {
+        return 0;
+    }
+    sp = memchr(p, ' ', (size_t) (end - p));
+    sp = sp != NULL ? memchr(sp + 1, ' ', (size_t) (end - sp - 1)) : NULL;
+    *key = p;
+    *kn = (size_t) ((sp != NULL ? sp : end) - p);
+    return 1;
+}
+
+/* The end of the group of lines that starts at I of L (its head and the
+ * field and item lines after it). */
+static size_t
+cc_group_end(const cc_lines *l, size_t i)
+{
+    const char *k;
+    size_t kn;
+
+    for (i++; i < l->count && !cc_head(&k, &kn, &l->at[i]); i++) {
+    }
+    return i;
+}
+
+/* The group of WANT from *W on whose head has the key K (KN bytes): its
+ * start, or WANT->count if none. */
+static size_t
+cc_find(const cc_lines *want, size_t w, const char *k, size_t kn)
+{
+    const char *wk;
+    size_t wkn;
+
+    for (; w < want->count; w = cc_group_end(want, w)) {
+        if (cc_head(&wk, &wkn, &want->at[w]) && wkn == kn && memcmp(wk, k, kn) == 0) {
+            return w;
+        }
+    }
+    return want->count;
+}
+
+/* Fails X1 for each line of WANT from FROM to TO, which result.txt leaves
+ * out (reported at AT: result.txt line AT). */
+static void
+cc_missing(audit *a, const cc_lines *want, size_t from, size_t to, size_t at)
+{
+    char where[64];
+
+    snprintf(where, sizeof where, "result.txt line %zu", at);
+    for (size_t i = from; i < to; i++) {
+        dauys_audit_check(a, X1, 0, where,
+                          "the statement leaves out \"%.*s\", which the audit's "
+                          "crosscheck gives here",
+                          (int) want->at[i].n, want->at[i].p);
+    }
+}
+
+/* The length of the key of crosscheck line L: its first two words (a head
+ * line's "crosscheck: LEVEL", a finding's "crosscheck-field: FIELD" or
+ * "crosscheck-item: ID"), which no two lines of one area share. */
+static size_t
+cc_key(const cc_line *l)
+{
+    const char *sp = memchr(l->p, ' ', l->n);
+
+    sp = sp != NULL ? memchr(sp + 1, ' ', (size_t) (l->p + l->n - sp - 1)) : NULL;
+    return sp != NULL ? (size_t) (sp - l->p) : l->n;
+}
+
+/*
+ * One area's lines: result.txt's GOT[G..GEND) (its head line first) against
+ * the audit's WANT[W..WEND). Each line of result.txt is paired with the
+ * audit's line of the same key (the head with the head; a field or item
+ * with the same field or item) and compared byte for byte; one without a
+ * pair is more than the audit gives, one of the audit's without a pair is
+ * left out, and a pair out of the audit's order fails too. MATCHED: one
+ * byte per line of WANT.
+ */
+static void
+cc_area(audit *a, const cc_lines *got, size_t g, size_t gend, const cc_lines *want, size_t w,
+        size_t wend, uint8_t *matched)
+{
+    char where[64];
+    size_t last = w, missing_at = got->at[gend - 1].line;
+
+    for (size_t i = g; i < gend; i++) {
+        const cc_line *gl = &got->at[i];
+        size_t k = cc_key(gl), j = w;
+        snprintf(where, sizeof where, "result.txt line %zu", gl->line);
+        while (j < wend && (matched[j] || cc_key(&want->at[j]) != k ||
+                            memcmp(want->at[j].p, gl->p, k) != 0 || (i == g) != (j == w))) {
+            j++;
+        }
+        if (j == wend) {
+            dauys_audit_check(a, X1, 0, where,
+                              "\"%.*s\" is more than the audit's crosscheck gives for the area",
+                              (int) gl->n, gl->p);
+            continue;
+        }
+        matched[j] = 1;
+        const cc_line *wl = &want->at[j];
+        dauys_audit_check(a, X1, gl->n == wl->n && memcmp(gl->p, wl->p, wl->n) == 0, where,
+                          "is \"%.*s\"; the audit's crosscheck gives \"%.*s\"", (int) gl->n, gl->p,
+                          (int) wl->n, wl->p);
+        if (j < last) { /* counted once, with the line's comparison above */
+            dauys_audit_check(a, X1, 0, where,
+                              "\"%.*s\" is out of order: the audit's crosscheck gives it before "
+                              "\"%.*s\" (fields in file order, then items in id order)",
+                              (int) gl->n, gl->p, (int) want->at[last].n, want->at[last].p);
+        }
+        last = j > last ? j : last;
+    }
+    for (size_t j = w; j < wend; j++) {
+        if (!matched[j]) {
+            snprintf(where, sizeof where, "result.txt line %zu", missing_at);
+            dauys_audit_check(a, X1, 0, where,
+                              "the area's lines, which end here, leave out \"%.*s\", which "
+                              "the audit's crosscheck gives",
+                              (int) want->at[j].n, want->at[j].p);
+        }
+    }
+}
+
+/*
+ * X1: result.txt's crosscheck lines (GOT) against the audit's (WANT), area
+ * by area, in the audit's order of areas: an area's group is its head line
+ * and the lines after it (cc_area). A group of result.txt for an area the
+ * audit has no more of (none, one out of order, or a second one), and lines
+ * before any head, are more than the audit gives; an area the statement
+ * leaves out fails where it would be. A group whose area holds numbers the
+ * audit could not read is unchecked. END: the number of result.txt's last line.
+ */
+static void
+cc_compare(audit *a, const cc_lines *got, const cc_lines *want, size_t end)
+{
+    const char *k;
+    size_t kn, g = 0, w = 0;
+    char where[64];
+    uint8_t *matched = dauys_malloc(want->count + 1);
+
+    if (matched == NULL) {
+        a->oom = 1;
+        return;
+    }
+    memset(matched, 0, want->count + 1);
+    while (g < got->count) {
+        size_t gend = cc_group_end(got, g), found = want->count;
+        if (cc_head(&k, &kn, &got->at[g])) {
+            found = cc_find(want, w, k, kn);
+        }
+        if (found == want->count) {
+            for (size_t i = g; i < gend; i++) {
+                snprintf(where, sizeof where, "result.txt line %zu", got->at[i].line);
+                dauys_audit_check(a, X1, 0, where,
+                                  "\"%.*s\" is more than the audit's crosscheck gives%s",
+                                  (int) got->at[i].n, got->at[i].p,
+                                  i == g ? ": no such area, or one out of order or twice" : "");
+            }
+        } else {
+            size_t wend = cc_group_end(want, found);
+            cc_missing(a, want, w, found, got->at[g].line); /* areas it leaves out before */
+            if (want->at[found].unknown) {
+                for (size_t i = g; i < gend; i++) {
+                    dauys_audit_unchecked(a, X1); /* the area's numbers could not be read */
+                }
+            } else {
+                cc_area(a, got, g, gend, want, found, wend, matched);
+            }
+            w = wend;
+        }
+        g = gend;
+    }
+    cc_missing(a, want, w, want->count, end + 1);
+    dauys_free(matched);
+}
+
 void
 dauys_audit_statement_compare(audit *a, const char *text, size_t len)
 {
     const char *got = NULL, *want = "";
-    size_t pos = 0, wpos = 0, gn = 0, wn = 0, i, skipped = 0;
-    int lf = 1, wlf = 1, have;
+    size_t wpos = 0, gn = 0, wn = 0, i, number = 0;
+    int wlf = 1, have;
     char where[64];
+    got_walk w = {.a = a, .text = text, .len = len, .lf = 1};
+    cc_lines mine = {0};
 
     for (i = 0; i < a->line_count; i++) {
         int ck = a->line_check[i] & 0x7f;
         next_span(&want, &wn, &wlf, a->statement, a->statement_len, &wpos);
-        have = next_span(&got, &gn, &lf, text, len, &pos);
-        snprintf(where, sizeof where, "result.txt line %zu", i + 1 + skipped);
+        if (ck == X1) {
+            cc_add(a, &mine, want, wn, 0, (a->line_check[i] & UNKNOWN_LINE) != 0);
+            continue;
+        }
+        have = got_next(&w, &got, &gn, &number);
+        snprintf(where, sizeof where, "result.txt line %zu", have ? number : w.line + 1);
         if (have && (a->line_check[i] & UNKNOWN_LINE)) {
             dauys_audit_unchecked(a, ck);
         } else {
@@ -287,20 +584,25 @@ dauys_audit_statement_compare(audit *a, const char *text, size_t len)
          * none, so they are compared (the statement has none: 16.1) */
         if (have && is_log_root(want, wn) && a->policy != NULL && a->policy->count > 0) {
             const char *c;
-            size_t cn, after = pos;
+            size_t cn, after = w.pos;
             int clf;
             while (next_span(&c, &cn, &clf, text, len, &after) && is_cosignature(c, cn)) {
-                pos = after, lf = clf, skipped++;
+                w.pos = after, w.lf = clf, w.line++;
             }
         }
     }
-    if (next_span(&got, &gn, &lf, text, len, &pos)) {
-        snprintf(where, sizeof where, "result.txt line %zu", a->line_count + skipped + 1);
+    if (got_next(&w, &got, &gn, &number)) {
+        snprintf(where, sizeof where, "result.txt line %zu", number);
         dauys_audit_check(a, T1, 0, where, "\"%.*s\" is more than the audit's re-tally gives",
                           (int) gn, got);
+        while (got_next(&w, &got, &gn, &number)) { /* the crosscheck lines after, for X1 */
+        }
     } else {
-        dauys_audit_check(a, T1, lf, "result.txt", "the last line does not end in a line feed");
+        dauys_audit_check(a, T1, w.lf, "result.txt", "the last line does not end in a line feed");
     }
+    cc_compare(a, &w.cc, &mine, w.line);
+    dauys_free(w.cc.at);
+    dauys_free(mine.at);
 }
 
 uint64_t

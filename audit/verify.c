@@ -29,7 +29,9 @@ static const struct {
 } checks[DAUYS_AUDIT_CHECKS] = {
     {"A1", "authenticity", "the checkpoint is signed by the central key"},
     {"A2", "authenticity", "every manifest version is signed by the central key"},
-    {"A3", "authenticity", "every counted protocol is signed by its precinct's key in the roster"},
+    {"A3", "authenticity",
+     "every counted protocol (summary) is signed by its precinct's (commission's) key in the "
+     "roster"},
     {"A4", "authenticity", "the result statement is signed by the central key"},
     {"A5", "authenticity",
      "the bundle is the one pinned: its central.pub is the trusted key, "
@@ -47,6 +49,8 @@ static const struct {
     {"T3", "consistency", "the published HTML page and CSV show the signed result"},
     {"W1", "witnesses",
      "the checkpoint is cosigned by a quorum of the witnesses; the result's cosignatures verify"},
+    {"X1", "crosscheck",
+     "the result's crosscheck lines: each summary against the protocols (summaries) below it"},
 };
 
 void
@@ -153,7 +157,7 @@ on_entry(audit *a, audit_batch_item *it)
             on_result(a, e);
         } else {
             note_logged(a, e);
-            dauys_audit_on_submission(a, e, where, &it->p);
+            dauys_audit_on_submission(a, e, where, &it->p); /* a summary's too (outcome.c) */
         }
     }
     if (dauys_sha256(a->prev, it->text, it->len) != 0 ||

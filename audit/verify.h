@@ -5,7 +5,7 @@
  * is reported with its location, and the audit goes on to find the rest.
  *
  *   authenticity  A1 checkpoint signature      A2 manifest signatures
- *                 A3 counted protocols signed  A4 result signature
+ *                 A3 counted protocols and summaries signed  A4 result signature
  *                 A5 the bundle is the one pinned: its central.pub is the
  *                    trusted key, its origin the expected one
  *   integrity     I1 hash chain and indexes    I2 Merkle roots = checkpoint, result
@@ -18,6 +18,8 @@
  *   witnesses     W1 the checkpoint is cosigned by a quorum of the witnesses
  *                    (the manifest's, or those the caller requires), and every
  *                    cosignature the result statement carries verifies
+ *   crosscheck    X1 the result's crosscheck lines: each district's and region's
+ *                    summary against the protocols (summaries) below it
  * docs/OBSERVERS.md explains each for readers, docs/FORMATS.md section 19
  * precisely.
  */
@@ -42,7 +44,7 @@ typedef struct dauys_audit_finding {
 
 typedef void (*dauys_audit_fn)(const dauys_audit_finding *f, void *ctx);
 
-#define DAUYS_AUDIT_CHECKS 17
+#define DAUYS_AUDIT_CHECKS 18
 
 /*
  * What an audit or a receipt check checked, for its output: the referendum,
@@ -76,8 +78,21 @@ typedef struct dauys_audit_witnessing {
  * "dauys/REF/test", REF not empty and without a slash; 0 if not. */
 int dauys_audit_origin_valid(const char *origin);
 
+/* The audit's own crosscheck of the summary protocols (X1), for its output. */
+#define DAUYS_AUDIT_DIFFER_NAMED 10
+typedef struct dauys_audit_crosscheck {
+    uint64_t areas;   /* districts and regions with a commission; 0: none */
+    uint64_t agree;   /* of them: the current summary agrees with what counts below */
+    uint64_t differ;  /* it differs (a field or an item) */
+    uint64_t none;    /* no current summary */
+    uint64_t unknown; /* a file it needs could not be read (I3) */
+    size_t named;     /* the first differing areas, "district KAR-D1" */
+    char name[DAUYS_AUDIT_DIFFER_NAMED][80];
+} dauys_audit_crosscheck;
+
 typedef struct dauys_audit_summary {
     uint64_t entries, protocols, counted, expected;
+    uint64_t summaries; /* of the protocols' entries, those of summary protocols */
     const char *check[DAUYS_AUDIT_CHECKS], *group[DAUYS_AUDIT_CHECKS], *title[DAUYS_AUDIT_CHECKS];
     uint64_t passed[DAUYS_AUDIT_CHECKS], failed[DAUYS_AUDIT_CHECKS];
     uint64_t unchecked[DAUYS_AUDIT_CHECKS]; /* could not be made: what they need is broken */
@@ -89,6 +104,7 @@ typedef struct dauys_audit_summary {
     dauys_audit_identity checked;           /* the referendum of the logged manifest in
                                              * force, its origin, the key used */
     dauys_audit_witnessing witnesses;       /* W1's policy and count */
+    dauys_audit_crosscheck crosscheck;      /* the audit's own crosscheck (X1) */
 } dauys_audit_summary;
 
 /*

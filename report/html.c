@@ -5,7 +5,9 @@
  * with thousands separators and percentages with two decimals, both from
  * integers; decisions are the tally's (referendum/rules.c), never re-made
  * here. Text from outside (the manifest's names, refusal reasons) is
- * escaped (dauys_out_html_text).
+ * escaped (dauys_out_html_text). The summary protocols' section (only with
+ * commissions in the manifest) shows the tally's crosscheck and carries no
+ * data-field mark: the audit's T3 neither reads nor refuses it.
  */
 #include "report/html.h"
 
@@ -559,6 +561,158 @@ question(FILE *fp, const dauys_html_page *page, size_t qi)
     fputs("</section>\n", fp);
 }
 
+/* The level of area A, as the statement spells it. */
+static const char *
+level_text(const dauys_crosscheck_area *a)
+{
+    return a->level == DAUYS_LEVEL_REGION ? "region" : "district";
+}
+
+/* Area A's level, id and name. */
+static void
+summary_area_name(FILE *fp, const dauys_crosscheck_area *a)
+{
+    fprintf(fp, "%s <code>", level_text(a));
+    dauys_out_html_text(fp, a->place->id, a->place->id_len);
+    fputs("</code> (", fp);
+    dauys_out_html_text(fp, a->place->name, a->place->name_len);
+    fputs(")", fp);
+}
+
+/* One row of the table of areas: agrees, differs or none. */
+static void
+summary_row(FILE *fp, const dauys_crosscheck_area *a)
+{
+    fprintf(fp, "<tr%s><td>%s</td><td><code>",
+            a->state == DAUYS_CROSSCHECK_DIFFERS ? " class=\"flag\"" : "", level_text(a));
+    dauys_out_html_text(fp, a->place->id, a->place->id_len);
+    fputs("</code></td><td>", fp);
+    dauys_out_html_text(fp, a->place->name, a->place->name_len);
+    if (a->state == DAUYS_CROSSCHECK_NONE) {
+        fputs("</td><td>-</td><td class=\"n\">-</td><td>none: no current summary</td></tr>\n", fp);
+        return;
+    }
+    fprintf(fp, "</td><td class=\"n\">%u</td><td class=\"n\">", a->version);
+    count(fp, a->item_count);
+    fprintf(fp, "</td><td class=\"%s\">%s</td></tr>\n",
+            a->state == DAUYS_CROSSCHECK_AGREES ? "yes" : "no",
+            a->state == DAUYS_CROSSCHECK_AGREES ? "agrees" : "DIFFERS");
+}
+
+/* An off item in words. */
+static void
+summary_item(FILE *fp, const dauys_crosscheck_item *e, dauys_level level)
+{
+    const char *problem = dauys_crosscheck_item_problem(e);
+    const char *below = level == DAUYS_LEVEL_DISTRICT ? "protocol" : "summary";
+
+    fputs("<li><code>", fp);
+    text(fp, e->id);
+    fputs("</code>: ", fp);
+    if (e->listed == 0) {
+        fprintf(fp, "not listed, its %s version %u counts (omitted)", below, e->counted);
+    } else if (e->counted == 0) {
+        fprintf(fp, "listed version %u, no %s of it counts (missing)", e->listed, below);
+    } else {
+        fprintf(fp, "listed version %u, version %u counts (%s)", e->listed, e->counted,
+                strcmp(problem, "superseded") == 0 ? "superseded since"
+                                                   : "the listed version does not count");
+    }
+    fputs("</li>\n", fp);
+}
+
+/* One disagreement: the fields with both numbers, the items off, and what was summed. */
+static void
+summary_disagreement(FILE *fp, const dauys_crosscheck *cc, const dauys_crosscheck_area *a)
+{
+    char name[DAUYS_CROSSCHECK_FIELD_NAME_MAX + 1];
+    size_t shown = 0;
+
+    fputs("<h3>", fp);
+    summary_area_name(fp, a);
+    fprintf(fp, ": summary version %u differs</h3>\n", a->version);
+    if (a->field_count > 0) {
+        fputs("<table>\n<thead><tr><th>field</th><th>summary</th><th>counted</th>"
+              "<th>difference</th></tr></thead>\n<tbody>\n",
+              fp);
+        for (size_t k = 0; k < a->field_count; k++) {
+            const dauys_crosscheck_field *f = &a->field[k];
+            dauys_crosscheck_field_name(name, cc->manifest, f->index);
+            fputs("<tr><td><code>", fp);
+            text(fp, name);
+            fputs("</code></td><td class=\"n\">", fp);
+            count(fp, f->summary);
+            fputs("</td><td class=\"n\">", fp);
+            count(fp, f->counted);
+            fprintf(fp, "</td><td class=\"n\">%s", f->summary > f->counted ? "+" : "-");
+            count(fp, f->summary > f->counted ? f->summary - f->counted : f->counted - f->summary);
+            fputs("</td></tr>\n", fp);
+        }
+        fputs("</tbody>\n</table>\n", fp);
+    }
+    if (a->off_count > 0) {
+        fprintf(fp, "<p>%s the summary lists that do not match what counts:</p>\n<ul>\n",
+                a->level == DAUYS_LEVEL_DISTRICT ? "Precincts" : "Districts");
+        for (size_t k = 0; k < a->entry_count; k++) {
+            if (a->entry[k].listed != a->entry[k].counted) {
+                summary_item(fp, &a->entry[k], a->level);
+            }
+        }
+        fputs("</ul>\n", fp);
+    }
+    fprintf(fp, "<p class=\"caption\">Counted from %zu %s (id and the version that counts):",
+            a->summed_count,
+            a->level == DAUYS_LEVEL_DISTRICT ? "precincts' protocols" : "districts' summaries");
+    for (size_t k = 0; k < a->entry_count; k++) {
+        const dauys_crosscheck_item *e = &a->entry[k];
+        if (e->listed != 0 && e->counted != 0) {
+            fprintf(fp, "%s <code>", shown++ > 0 ? "," : "");
+            text(fp, e->id);
+            fprintf(fp, "</code> v%u", e->counted);
+        }
+    }
+    fputs(shown > 0 ? ".</p>\n" : " none.</p>\n", fp);
+}
+
+/* The summary protocols against what counts below them: nothing without commissions. */
+static void
+summaries(FILE *fp, const dauys_html_page *page)
+{
+    const dauys_crosscheck *cc = &page->tally->crosscheck;
+
+    if (cc->area_count == 0) {
+        return;
+    }
+    fputs("<section id=\"summaries\">\n<h2>Summary protocols</h2>\n<p>Each district and region "
+          "commission signs a summary of the results below it. The count is always the "
+          "precincts' own protocols: each summary is checked against the protocols that count "
+          "in its district (a region's, against its districts' summaries), never counted itself. ",
+          fp);
+    count(fp, cc->agrees);
+    fputs(" agree, ", fp);
+    count(fp, cc->differs);
+    fputs(" differ, ", fp);
+    count(fp, cc->none);
+    fputs(" have no current summary.</p>\n<div class=\"wide\"><table>\n<thead><tr><th>level</th>"
+          "<th>area</th><th>name</th><th>version</th><th>items</th><th>check</th></tr></thead>\n"
+          "<tbody>\n",
+          fp);
+    for (size_t i = 0; i < cc->area_count; i++) {
+        summary_row(fp, &cc->area[i]);
+    }
+    fputs("</tbody>\n</table></div>\n", fp);
+    if (cc->differs > 0) {
+        fputs("<p>Every disagreement, with the summary's number and the sum of what counts:</p>\n",
+              fp);
+    }
+    for (size_t i = 0; i < cc->area_count; i++) {
+        if (cc->area[i].state == DAUYS_CROSSCHECK_DIFFERS) {
+            summary_disagreement(fp, cc, &cc->area[i]);
+        }
+    }
+    fputs("</section>\n", fp);
+}
+
 /* One refusal's row. */
 static void
 refusal_row(FILE *fp, const dauys_html_refusal *r)
@@ -635,6 +789,7 @@ dauys_html_write(FILE *fp, const dauys_html_page *page)
     for (size_t i = 0; i < t->question_count; i++) {
         question(fp, page, i);
     }
+    summaries(fp, page);
     refusals(fp, page);
     footer(fp);
 }

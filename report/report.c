@@ -48,6 +48,87 @@ text_question(FILE *fp, const dauys_tally *t, const dauys_question_tally *q)
             v->adopted ? "ADOPTED" : "NOT ADOPTED", t->final ? "" : " (provisional)");
 }
 
+/* An item's versions in words, for people. */
+static void
+text_item(FILE *fp, const dauys_crosscheck_item *e, dauys_level level)
+{
+    const char *problem = dauys_crosscheck_item_problem(e);
+    const char *below = level == DAUYS_LEVEL_DISTRICT ? "protocol" : "summary";
+
+    fprintf(fp, "    item %s: ", e->id);
+    if (e->listed == 0) {
+        fprintf(fp, "not listed, its %s version %u counts (omitted)\n", below, e->counted);
+    } else if (e->counted == 0) {
+        fprintf(fp, "listed version %u, no %s of it counts (missing)\n", e->listed, below);
+    } else {
+        fprintf(fp, "listed version %u, version %u counts (%s)\n", e->listed, e->counted,
+                strcmp(problem, "superseded") == 0 ? "superseded since"
+                                                   : "the listed version does not count");
+    }
+}
+
+/* One area of the crosscheck: its state, and what differs. */
+static void
+text_crosscheck_area(FILE *fp, const dauys_crosscheck *cc, const dauys_crosscheck_area *a)
+{
+    char name[DAUYS_CROSSCHECK_FIELD_NAME_MAX + 1], sv[32], cv[32];
+    size_t shown = 0;
+
+    fprintf(fp, "  %-8s ", a->level == DAUYS_LEVEL_REGION ? "region" : "district");
+    dauys_out_column(fp, a->place->id, a->place->id_len, 10);
+    dauys_out_column(fp, a->place->name, a->place->name_len, 26);
+    if (a->state == DAUYS_CROSSCHECK_NONE) {
+        fprintf(fp, "none: no current summary\n");
+        return;
+    }
+    fprintf(fp, "version %u, %zu items: %s\n", a->version, a->item_count,
+            a->state == DAUYS_CROSSCHECK_AGREES ? "agrees" : "DIFFERS");
+    for (size_t k = 0; k < a->field_count; k++) {
+        const dauys_crosscheck_field *f = &a->field[k];
+        dauys_crosscheck_field_name(name, cc->manifest, f->index);
+        dauys_rules_group(sv, sizeof sv, f->summary);
+        dauys_rules_group(cv, sizeof cv, f->counted);
+        fprintf(fp, "    %s: summary %s, counted %s (%s%llu)\n", name, sv, cv,
+                f->summary > f->counted ? "+" : "-",
+                (unsigned long long) (f->summary > f->counted ? f->summary - f->counted
+                                                              : f->counted - f->summary));
+    }
+    for (size_t k = 0; k < a->entry_count; k++) {
+        if (a->entry[k].listed != a->entry[k].counted) {
+            text_item(fp, &a->entry[k], a->level);
+        }
+    }
+    if (a->state != DAUYS_CROSSCHECK_DIFFERS) {
+        return;
+    }
+    fprintf(fp, "    counted from %zu %s:", a->summed_count,
+            a->level == DAUYS_LEVEL_DISTRICT ? "precincts" : "districts");
+    for (size_t k = 0; k < a->entry_count; k++) {
+        const dauys_crosscheck_item *e = &a->entry[k];
+        if (e->listed != 0 && e->counted != 0) {
+            fprintf(fp, "%s %s v%u", shown % 8 == 0 ? "\n     " : ",", e->id, e->counted);
+            shown++;
+        }
+    }
+    fprintf(fp, "\n");
+}
+
+/* The summary protocols' crosscheck: nothing when the manifest has no commission. */
+static void
+text_crosscheck(FILE *fp, const dauys_crosscheck *cc)
+{
+    if (cc->area_count == 0) {
+        return;
+    }
+    fprintf(fp,
+            "\nsummary protocols (district and region commissions): %zu agree, %zu differ, "
+            "%zu none\n",
+            cc->agrees, cc->differs, cc->none);
+    for (size_t i = 0; i < cc->area_count; i++) {
+        text_crosscheck_area(fp, cc, &cc->area[i]);
+    }
+}
+
 void
 dauys_report_text(FILE *fp, const dauys_tally *t)
 {
@@ -81,6 +162,7 @@ dauys_report_text(FILE *fp, const dauys_tally *t)
     for (size_t i = 0; i < t->question_count; i++) {
         text_question(fp, t, &t->q[i]);
     }
+    text_crosscheck(fp, &t->crosscheck);
 }
 
 static void
@@ -132,6 +214,87 @@ json_verdict(FILE *fp, const dauys_verdict *v)
     fprintf(fp, "      ]\n");
 }
 
+/* A version, or null for none, in JSON. */
+static void
+json_version(FILE *fp, uint32_t v)
+{
+    if (v == 0) {
+        fputs("null", fp);
+    } else {
+        fprintf(fp, "%u", v);
+    }
+}
+
+/* One area of the crosscheck as a JSON object. */
+static void
+json_crosscheck_area(FILE *fp, const dauys_crosscheck *cc, const dauys_crosscheck_area *a, int last)
+{
+    static const char *const states[] = {"none", "agrees", "differs"};
+    char name[DAUYS_CROSSCHECK_FIELD_NAME_MAX + 1];
+    size_t n = 0;
+
+    fprintf(fp, "    {\"level\": \"%s\", \"id\": ",
+            a->level == DAUYS_LEVEL_REGION ? "region" : "district");
+    dauys_out_json_string(fp, a->place->id, a->place->id_len);
+    fprintf(fp, ", \"name\": ");
+    dauys_out_json_string(fp, a->place->name, a->place->name_len);
+    fprintf(fp, ", \"state\": \"%s\"", states[a->state]);
+    if (a->state == DAUYS_CROSSCHECK_NONE) {
+        fprintf(fp, "}%s\n", last ? "" : ",");
+        return;
+    }
+    fprintf(fp, ", \"version\": %u, \"items\": %zu,\n      \"fields\": [", a->version,
+            a->item_count);
+    for (size_t k = 0; k < a->field_count; k++) {
+        dauys_crosscheck_field_name(name, cc->manifest, a->field[k].index);
+        fprintf(fp, "%s{\"field\": \"%s\", \"summary\": %llu, \"counted\": %llu}", k ? ", " : "",
+                name, (unsigned long long) a->field[k].summary,
+                (unsigned long long) a->field[k].counted);
+    }
+    fprintf(fp, "],\n      \"off_items\": [");
+    for (size_t k = 0; k < a->entry_count; k++) {
+        const dauys_crosscheck_item *e = &a->entry[k];
+        if (e->listed != e->counted) {
+            fprintf(fp, "%s{\"id\": \"%s\", \"listed\": ", n++ ? ", " : "", e->id);
+            json_version(fp, e->listed);
+            fprintf(fp, ", \"counted\": ");
+            json_version(fp, e->counted);
+            fprintf(fp, ", \"problem\": \"%s\"}", dauys_crosscheck_item_problem(e));
+        }
+    }
+    fprintf(fp, "]");
+    if (a->state == DAUYS_CROSSCHECK_DIFFERS) {
+        n = 0;
+        fprintf(fp, ",\n      \"summed\": [");
+        for (size_t k = 0; k < a->entry_count; k++) {
+            const dauys_crosscheck_item *e = &a->entry[k];
+            if (e->listed != 0 && e->counted != 0) {
+                fprintf(fp, "%s{\"id\": \"%s\", \"version\": %u}", n++ ? ", " : "", e->id,
+                        e->counted);
+            }
+        }
+        fprintf(fp, "]");
+    }
+    fprintf(fp, "}%s\n", last ? "" : ",");
+}
+
+/* The crosscheck as the "crosscheck" member (after a comma): none without commissions. */
+static void
+json_crosscheck(FILE *fp, const dauys_crosscheck *cc)
+{
+    if (cc->area_count == 0) {
+        return;
+    }
+    fprintf(fp,
+            ",\n  \"crosscheck\": {\"agrees\": %zu, \"differs\": %zu, \"none\": %zu, \"areas\": "
+            "[\n",
+            cc->agrees, cc->differs, cc->none);
+    for (size_t i = 0; i < cc->area_count; i++) {
+        json_crosscheck_area(fp, cc, &cc->area[i], i + 1 == cc->area_count);
+    }
+    fprintf(fp, "  ]}");
+}
+
 void
 dauys_report_json(FILE *fp, const dauys_tally *t)
 {
@@ -170,7 +333,9 @@ dauys_report_json(FILE *fp, const dauys_tally *t)
         json_verdict(fp, &q->verdict);
         fprintf(fp, "    }%s\n", i + 1 == t->question_count ? "" : ",");
     }
-    fprintf(fp, "  ]\n}\n");
+    fprintf(fp, "  ]");
+    json_crosscheck(fp, &t->crosscheck);
+    fprintf(fp, "\n}\n");
 }
 
 static void

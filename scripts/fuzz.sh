@@ -31,6 +31,7 @@ targets+=(cosigline) # issue 18: the audit's reading of the statement's cosignat
 targets+=(witness) # issue 18: the witness's requests (dauys-audit witness)
 targets+=(summary) # issue 19: district and region summary protocols (referendum/summary.c)
 targets+=(copies) # issue 19: the observers' copies CSV and map (dauys-audit compare-copies)
+targets+=(crosscheck) # issue 19: the audit's comparison of the statement's crosscheck lines (X1)
 
 seed() { # seed TARGET FILE...: copies FILEs into TARGET's corpus
     local t=$1
@@ -85,6 +86,9 @@ printf 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2M
 mkdir -p "$work/corpus/logentry"
 awk -v dir="$work/corpus/logentry" '/^format: dauys-log 1$/ { n++ } { print > (dir "/entry" n) }' \
     "$d/bundle/log/entries.txt"
+# a summary protocol's entry (issue 19): "summary: LEVEL AREA" for "precinct:"
+sed 's/^precinct: .*/summary: district AST-ESL/' "$work/corpus/logentry/entry3" \
+    >"$work/corpus/logentry/summary"
 mkdir -p "$work/corpus/proof"
 "$bin/release/bin/dauys" proof -w "$d/workspace" --entry 3 >"$work/corpus/proof/inclusion"
 "$bin/release/bin/dauys" proof -w "$d/workspace" --consistency 10 >"$work/corpus/proof/consistency"
@@ -103,6 +107,12 @@ printf '%s,q1_yes,q1_no,q1_not_counted,q1_invalid\nP-1,1,1000,1000,950,50,950,60
     "$h" 'P-2,,1000,1000,950,50,950,500,400,10,40' 'P-3,1,"1000",,,,,1,2,3,4' >"$work/corpus/copies/csv"
 printf 'format: dauys-copies-map 1\nprecinct: P-{n}\nversion: -\nq1_yes: {a} + {b}\n\nn,a,b\n1,500,100\n' \
     >"$work/corpus/copies/map"
+mkdir -p "$work/corpus/crosscheck" # issue 19: fuzz_crosscheck.c's statement, two lines changed
+printf '%s\n' 'format: dauys-result 1' 'log-root: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' \
+    'adopted: yes' 'crosscheck: district D1 version 2 items 3 differs' \
+    'crosscheck-item: P2 listed - counted 1' 'crosscheck-field: q1_yes summary 10 counted 9' \
+    'crosscheck: region R1 version 1 items 2 agrees' 'crosscheck: district D2 none' \
+    >"$work/corpus/crosscheck/result"
 mkdir -p "$work/corpus/logstream"
 head -c 4096 "$d/bundle/log/entries.txt" >"$work/corpus/logstream/head"
 mkdir -p "$work/corpus/decimal" # the numbers at their edges (core/decimal)

@@ -58,7 +58,8 @@
 # rows), DAUYS_FORENSICS_PRECINCTS (400), DAUYS_SERVE_PRECINCTS (300: dauys
 # serve, dauys submit and dauys-audit follow at once), DAUYS_WITNESS_E2E_PRECINCTS
 # (120: serve, three witnesses, follow, publish and verify), DAUYS_COPIES_PRECINCTS
-# (500: more than the 300 wrong rows copies_cli.sh plants); and DAUYS_PROBE_TIMEOUT (600 s
+# (500: more than the 300 wrong rows copies_cli.sh plants), DAUYS_SUMMARIZE_PRECINCTS
+# (2 a district); and DAUYS_PROBE_TIMEOUT (600 s
 # here) for tests/tools/coredump_probe.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,6 +85,7 @@ export DAUYS_FORENSICS_PRECINCTS=${DAUYS_FORENSICS_PRECINCTS:-400}
 export DAUYS_SERVE_PRECINCTS=${DAUYS_SERVE_PRECINCTS:-300}
 export DAUYS_WITNESS_E2E_PRECINCTS=${DAUYS_WITNESS_E2E_PRECINCTS:-120}
 export DAUYS_COPIES_PRECINCTS=${DAUYS_COPIES_PRECINCTS:-500}
+export DAUYS_SUMMARIZE_PRECINCTS=${DAUYS_SUMMARIZE_PRECINCTS:-2}
 # secrets_cli.sh's probe waits for import-csv's first line (60 s natively).
 export DAUYS_PROBE_TIMEOUT=${DAUYS_PROBE_TIMEOUT:-600}
 
@@ -98,8 +100,8 @@ sigkill_tests=" crash serve_crash witness_crash "
 # only in audit (with reseal), proof only in ingest, verify-signatures only in
 # keys; publish has report, archive has archive and demo, import import-csv;
 # witness_e2e has dauys-audit witness, and the cosigner in serve and publish;
-# copies has compare-copies.
-subset_tests="audit keys ingest publish archive import serve witness_e2e copies"
+# copies has compare-copies; summarize has dauys summarize.
+subset_tests="audit keys ingest publish archive import serve witness_e2e copies summarize"
 
 tests=()
 whole=0 # 1: all the tests or the subset, so every command must have run

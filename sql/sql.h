@@ -28,6 +28,18 @@ extern const char dauys_sql_counting_precincts[];
 /* Submissions that do not count, by log index; ?1 the limit (sql/refusals.sql). */
 extern const char dauys_sql_refusals[];
 
+/* The current summary protocols with their answer rows, by level and area
+ * (sql/crosscheck_summaries.sql). */
+extern const char dauys_sql_crosscheck_summaries[];
+
+/* The sums lines of the current summary protocols, by level, area and item
+ * (sql/crosscheck_items.sql). */
+extern const char dauys_sql_crosscheck_items[];
+
+/* The current protocols of district ?1's precincts with their answer rows, by
+ * precinct (sql/crosscheck_district.sql). */
+extern const char dauys_sql_crosscheck_district[];
+
 /* The schema version this build writes and reads (meta.schema_version). */
 #define DAUYS_SQL_SCHEMA_VERSION "5"
 

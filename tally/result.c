@@ -48,6 +48,51 @@ add_question(dauys_textbuf *t, const dauys_tally *tally, const dauys_question_ta
                       v->adopted ? "yes" : "no");
 }
 
+/* A version, or "-" for none (0), into OUT. */
+static const char *
+version_text(char out[12], uint32_t v)
+{
+    if (v == 0) {
+        return "-";
+    }
+    snprintf(out, 12, "%u", v);
+    return out;
+}
+
+/* The `crosscheck` lines of CC (FORMATS.md 16.1): none without commissions. */
+static void
+add_crosscheck(dauys_textbuf *t, const dauys_crosscheck *cc)
+{
+    char name[DAUYS_CROSSCHECK_FIELD_NAME_MAX + 1], listed[12], counted[12];
+
+    for (size_t i = 0; i < cc->area_count; i++) {
+        const dauys_crosscheck_area *a = &cc->area[i];
+        dauys_textbuf_add(t, "crosscheck: %s %.*s ",
+                          a->level == DAUYS_LEVEL_REGION ? "region" : "district",
+                          (int) a->place->id_len, a->place->id);
+        if (a->state == DAUYS_CROSSCHECK_NONE) {
+            dauys_textbuf_add(t, "none\n");
+            continue;
+        }
+        dauys_textbuf_add(t, "version %u items %zu %s\n", a->version, a->item_count,
+                          a->state == DAUYS_CROSSCHECK_AGREES ? "agrees" : "differs");
+        for (size_t k = 0; k < a->field_count; k++) {
+            dauys_crosscheck_field_name(name, cc->manifest, a->field[k].index);
+            dauys_textbuf_add(t, "crosscheck-field: %s summary %llu counted %llu\n", name,
+                              (unsigned long long) a->field[k].summary,
+                              (unsigned long long) a->field[k].counted);
+        }
+        for (size_t k = 0; k < a->entry_count; k++) {
+            const dauys_crosscheck_item *e = &a->entry[k];
+            if (e->listed != e->counted) {
+                dauys_textbuf_add(t, "crosscheck-item: %s listed %s counted %s\n", e->id,
+                                  version_text(listed, e->listed),
+                                  version_text(counted, e->counted));
+            }
+        }
+    }
+}
+
 /* In the signature lines SIGS (LEN bytes), the line by witness W: *LINE is its
  * "NAME BASE64" (after the "— ", before the newline), *LINE_LEN its length.
  * 1 found, 0 not. */
@@ -134,6 +179,7 @@ dauys_result_format(char **out, size_t *len, const dauys_tally *tally, uint64_t 
     for (size_t i = 0; i < tally->question_count; i++) {
         add_question(&t, tally, &tally->q[i]);
     }
+    add_crosscheck(&t, &tally->crosscheck);
     if (t.failed) {
         dauys_free(t.buf);
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory writing the result");

@@ -22,7 +22,9 @@
  * the manifest (T's manifest's witnesses, in their order) whose cosignature
  * on it verifies, NAME BASE64 being that signature line without its "— "
  * (FORMATS.md 16.1). A CHECKPOINT that is not a well-formed signed note
- * fails (DAUYS_E_DATABASE: the stored note is damaged).
+ * fails (DAUYS_E_DATABASE: the stored note is damaged). After the last
+ * question, the `crosscheck` lines of T's crosscheck (FORMATS.md 16.1):
+ * none when the manifest has no commission.
  */
 int dauys_result_format(char **out, size_t *len, const dauys_tally *t, uint64_t log_size,
                         const uint8_t log_root[32], const char *checkpoint,

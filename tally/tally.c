@@ -14,6 +14,7 @@ dauys_tally_free(dauys_tally *t)
         dauys_free(t->q[i].region);
         dauys_free(t->q[i].district);
     }
+    dauys_crosscheck_free(&t->crosscheck);
     memset(t, 0, sizeof *t);
 }
 
@@ -233,7 +234,8 @@ dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err)
     t->reporting = t->question_count > 0 ? t->q[0].nation.reporting : 0;
     t->final = t->reporting == t->expected;
     t->missing_count = t->expected - t->reporting;
-    if (read_missing_and_warnings(t, ws->db, err) != 0) {
+    if (read_missing_and_warnings(t, ws->db, err) != 0 ||
+        dauys_crosscheck_compute(&t->crosscheck, ws, &ws->manifest, err) != 0) {
         dauys_tally_free(t);
         return -1;
     }

@@ -12,6 +12,7 @@
 
 #include "referendum/rules.h"
 #include "store/workspace.h"
+#include "tally/crosscheck.h"
 
 typedef struct dauys_area {
     const char *id, *name; /* into the manifest's text */
@@ -48,9 +49,13 @@ typedef struct dauys_tally {
     dauys_question_tally q[DAUYS_QUESTIONS_MAX];
     uint64_t expected, reporting; /* precincts */
     int final;                    /* every precinct reporting */
+    /* each commission's current summary against what counts below it
+     * (crosscheck.h): no area when the manifest has no commission */
+    dauys_crosscheck crosscheck;
 } dauys_tally;
 
-/* Computes the tally of WS into T (the caller frees it with dauys_tally_free). */
+/* Computes the tally of WS into T, with the crosscheck of the summary
+ * protocols (the caller frees it with dauys_tally_free). */
 int dauys_tally_compute(dauys_tally *t, dauys_workspace *ws, dauys_error *err) DAUYS_WUR;
 
 void dauys_tally_free(dauys_tally *t);

@@ -159,7 +159,7 @@ on_file(const dauys_copy_file *f, void *ctx)
     char path[PATH_MAX];
     dauys_error err;
 
-    if (f->status == DAUYS_COPY_FILE_COUNTED && o->receipts != NULL) {
+    if (f->status == DAUYS_COPY_FILE_COUNTED && o->receipts != NULL && f->receipt != NULL) {
         snprintf(path, sizeof path, "%s/%s.receipt", o->receipts, f->precinct);
         if (dauys_file_write_atomic(path, f->receipt, strlen(f->receipt), 0644, &err) != 0) {
             cli_report(&err);
@@ -192,7 +192,7 @@ on_file(const dauys_copy_file *f, void *ctx)
         fputs(": counted: ", fp);
         cli_print_untrusted(fp, f->precinct);
         fprintf(fp, " version %u, log entry %llu", f->version, (unsigned long long) f->entry);
-        if (o->receipts != NULL) {
+        if (o->receipts != NULL && f->receipt != NULL) {
             fprintf(fp, ", receipt %s.receipt", f->precinct);
         }
         break;

@@ -246,13 +246,15 @@ print_copy(const dauys_follow_copy *c, void *ctx)
     cli_print_untrusted(stdout, c->name);
     printf(": %s", copy_status[c->status]);
     if (c->status != DAUYS_FOLLOW_MISSING) {
-        printf(" (entry %llu, %s, precinct ", (unsigned long long) c->entry, c->event);
+        printf(" (entry %llu, %s, %s ", (unsigned long long) c->entry, c->event,
+               c->summary ? "summary" : "precinct");
         cli_print_untrusted(stdout, c->precinct);
         printf(" version %u)", c->version);
     }
     if (c->status == DAUYS_FOLLOW_SUPERSEDED) {
         if (c->now == UINT64_MAX) {
-            printf(": the precinct is in conflict now, nothing of it counts");
+            printf(": the %s is in conflict now, nothing of it counts",
+                   c->summary ? "area" : "precinct");
         } else {
             printf(": entry %llu counts now%s", (unsigned long long) c->now,
                    c->now_held ? ", a file you hold" : ", a file you do not hold");

@@ -22,8 +22,9 @@ static const char verify_usage[] =
     "outcome from the files and the roster, re-tallies by plain summation against\n"
     "the signed result, checks that no file is unlogged, and compares the bundle's\n"
     "database (read-only), and checks that the checkpoint is cosigned by a quorum\n"
-    "of the manifest's witnesses (W1). Every failure is listed with its check id\n"
-    "and place;\n"
+    "of the manifest's witnesses (W1), and re-derives the crosscheck of every\n"
+    "district and region summary protocol against the signed result's (X1). Every\n"
+    "failure is listed with its check id and place;\n"
     "the summary names the referendum, mode, origin and key ID checked.\n"
     "BUNDLE is the bundle's directory or its archive (dauys archive), read in one\n"
     "pass.\n"
@@ -106,6 +107,32 @@ print_witnesses(const dauys_audit_witnessing *w, int json)
     }
 }
 
+/* The crosscheck line of the summary (the audit's own, X1): only with commissions. */
+static void
+print_crosscheck(const dauys_audit_crosscheck *c, int json)
+{
+    if (c->areas == 0) {
+        return;
+    }
+    printf(json ? "  \"crosscheck\": {\"areas\": %llu, \"agree\": %llu, \"differ\": %llu, "
+                  "\"none\": %llu, \"unknown\": %llu, \"differing\": ["
+                : "crosscheck: %llu areas with a commission: %llu agree, %llu differ, %llu without "
+                  "a current summary, %llu not readable",
+           (unsigned long long) c->areas, (unsigned long long) c->agree,
+           (unsigned long long) c->differ, (unsigned long long) c->none,
+           (unsigned long long) c->unknown);
+    for (size_t i = 0; i < c->named; i++) {
+        if (json) {
+            printf("%s", i ? ", " : "");
+            cli_json_string(stdout, c->name[i]);
+        } else {
+            printf("%s", i ? ", " : "; differing: ");
+            cli_print_untrusted(stdout, c->name[i]);
+        }
+    }
+    fputs(json ? "]},\n" : c->differ > c->named ? ", ...\n" : "\n", stdout);
+}
+
 /* The summary after the failures: what was checked, counts per check, then
  * the verdict. */
 static void
@@ -118,15 +145,21 @@ print_summary(const dauys_audit_summary *s, int json, uint64_t failed)
         printf("%s", failed ? "\n" : "");
         audit_identity_print(stdout, &s->checked);
     }
-    printf(json ? "  \"entries\": %llu, \"protocols\": %llu, \"counted\": %llu, "
+    char summaries[64] = "";
+    if (s->summaries > 0) { /* summary protocols (issue 19): said only when there are some */
+        snprintf(summaries, sizeof summaries, json ? " \"summaries\": %llu," : ", %llu summaries",
+                 (unsigned long long) s->summaries);
+    }
+    printf(json ? "  \"entries\": %llu, \"protocols\": %llu,%s \"counted\": %llu, "
                   "\"expected\": %llu, \"database\": %s, \"reports_absent\": %s,\n"
-                : "%llu log entries, %llu protocols, %llu of %llu precincts counted%s%s\n",
-           (unsigned long long) s->entries, (unsigned long long) s->protocols,
+                : "%llu log entries, %llu protocols%s, %llu of %llu precincts counted%s%s\n",
+           (unsigned long long) s->entries, (unsigned long long) s->protocols, summaries,
            (unsigned long long) s->counted, (unsigned long long) s->expected,
            json ? (s->database ? "true" : "false")
                 : (s->database ? "" : "; no dauys.db in the bundle, C3 not run"),
            reports_absent(s->reports_absent, json));
     print_witnesses(&s->witnesses, json);
+    print_crosscheck(&s->crosscheck, json);
     printf(json ? "  \"checks\": {\n" : "\ncheck  group          passed  failed  unchecked\n");
     for (int i = 0; i < DAUYS_AUDIT_CHECKS; i++) {
         printf(json ? "    \"%s\": {\"group\": \"%s\", \"passed\": %llu, \"failed\": %llu, "

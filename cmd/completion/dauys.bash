@@ -73,7 +73,7 @@ _dauys_argument() {
 
 _dauys() {
     _dauys_complete_command \
-        "keygen sign verify init update-manifest ingest status tally report publish archive import-csv checkpoint proof submit demo serve" \
+        "keygen sign verify init update-manifest ingest status tally summarize report publish archive import-csv checkpoint proof submit demo serve" \
         "keygen:-o --precincts -d --unencrypted --kdf --password-file -j --jobs --witness" \
         "sign:-k -t -c -x --password-file" \
         "verify:-p -P -x -q" \
@@ -82,6 +82,7 @@ _dauys() {
         "ingest:-w -j -q" \
         "status:-w --json --missing" \
         "tally:-w --json --csv" \
+        "summarize:-w --district --region -o --version --reason" \
         "report:-w --html" \
         "publish:-w -k --password-file --archive --tiles --witness --witness-timeout" \
         "archive:" \

@@ -16,6 +16,7 @@ int cmd_init(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_tally(int argc, char **argv);
+int cmd_summarize(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_archive(int argc, char **argv);

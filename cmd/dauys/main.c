@@ -20,6 +20,7 @@ static const cli_command commands[] = {
     {"ingest", cmd_ingest, "verify and record signed protocols"},
     {"status", cmd_status, "precincts expected, accepted, missing; outcomes"},
     {"tally", cmd_tally, "totals and verdicts under the rules (text, --json, --csv)"},
+    {"summarize", cmd_summarize, "the summary protocol a district or region commission signs"},
     {"report", cmd_report, "the result as one self-contained HTML page (--html FILE)"},
     {"publish", cmd_publish, "sign and log the result; write the evidence bundle"},
     {"archive", cmd_archive, "a published bundle as one file that the audit reads in one pass"},

@@ -190,6 +190,13 @@ index_line(forge *f, const char *text, uint64_t n)
         return;
     }
     field(precinct, sizeof precinct, text, "\nprecinct: ");
+    if (precinct[0] == '\0') { /* a summary's entry: LEVEL:AREA (FORMATS.md 17.1) */
+        field(precinct, sizeof precinct, text, "\nsummary: ");
+        char *space = strchr(precinct, ' ');
+        if (space != NULL) {
+            *space = ':';
+        }
+    }
     field(version, sizeof version, text, "\nversion: ");
     field(reason, sizeof reason, text, "\nreason: ");
     reason[strcspn(reason, " ")] = '\0';
