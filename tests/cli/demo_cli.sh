@@ -5,7 +5,8 @@
 # district and region commissions' summaries (issue 19): the one planted
 # district summary that moves votes from no to yes is named by the tally's
 # text, by the HTML report rendered in headless Chromium, and by the audit
-# (its retally, and X1 failing an insider's statement that hides it).
+# (verify's crosscheck line, its retally, and X1 failing an insider's
+# statement that hides it).
 #
 #   usage: RESEAL=/path/to/reseal bash tests/cli/demo_cli.sh /path/to/dauys /path/to/dauys-audit
 #
@@ -98,6 +99,8 @@ expect_eq "  ... no other finding" 2 "$(grep -c '^crosscheck-' "$R")"
 group() { "$PYTHON" -c "print(f'{$1:,}')"; }
 check "  ... the demo prints what the crosscheck found" matches "$DEMO_OUT" \
     "summary protocols: $DISTRICTS districts and $REGIONS regions checked: $((AREAS - 1)) agree, 1 differs, 0 with none*district $P DIFFERS from its precincts' protocols: q1_yes summary $(group "$SY") counted $(group "$CY"); q1_no summary $(group "$SN") counted $(group "$CN")"
+check "  ... the audit's own crosscheck names it" matches "$DEMO_OUT" \
+    "crosscheck: $AREAS areas with a commission: $((AREAS - 1)) agree, 1 differ*differing: district $P"
 check "  ... and the audit passed X1 on every area" grep -Eq "^X1 +crosscheck +$((AREAS + 2)) +0 +0 " <<<"$DEMO_OUT"
 
 expect_ok "dauys tally names it, with both numbers" \
