@@ -51,7 +51,17 @@ static const struct {
 #define VOTERS_AT_DEFAULT 12480000ull
 #define PRECINCTS_PER_DISTRICT 60
 
-enum { SALT_SIZE = 1, SALT_DAY, SALT_KEY, SALT_REGION, SALT_CENTRAL, SALT_STUFF };
+enum {
+    SALT_SIZE = 1,
+    SALT_DAY,
+    SALT_KEY,
+    SALT_REGION,
+    SALT_CENTRAL,
+    SALT_STUFF,
+    SALT_DISTRICT_KEY,
+    SALT_REGION_KEY,
+    SALT_PICK
+};
 
 /* splitmix64: a good 64-bit mix of its input. */
 static uint64_t
@@ -117,11 +127,15 @@ lay_out(dauys_demo *d)
         width = per_region[r] > 9999 ? (per_region[r] > 99999 ? 6 : 5) : width;
     }
     for (uint32_t r = 0; r < DAUYS_DEMO_REGIONS; r++) {
+        d->region_district[r] = district;
         for (uint32_t k = 0; k < per_region[r]; k++, i++) {
             dauys_demo_precinct *p = &d->precinct[i];
             snprintf(p->id, sizeof p->id, "%s-%0*u", regions[r].code, (int) width, k + 1);
             p->region = r;
             p->district = district + k / PRECINCTS_PER_DISTRICT;
+            if (k % PRECINCTS_PER_DISTRICT == 0) {
+                d->district_start[p->district] = i;
+            }
             raw_total += p->voters = (uint32_t) raw_size(d, i, r);
         }
         district += (per_region[r] + PRECINCTS_PER_DISTRICT - 1) / PRECINCTS_PER_DISTRICT;
@@ -129,6 +143,8 @@ lay_out(dauys_demo *d)
         d->yes_permille[r] = 700 + permille(d, r, SALT_REGION, 1) % 200;     /* 70-90 % */
     }
     d->district_count = district;
+    d->region_district[DAUYS_DEMO_REGIONS] = district;
+    d->district_start[district] = d->count;
     for (i = 0; i < d->count; i++) {
         dauys_demo_precinct *p = &d->precinct[i];
         p->voters = (uint32_t) ((p->voters * target + raw_total / 2) / raw_total);
@@ -160,8 +176,11 @@ dauys_demo_plan(dauys_demo **out, uint32_t count, uint64_t seed, const char *pro
     d->seed = seed;
     d->count = count;
     snprintf(d->profile, sizeof d->profile, "%s", profile);
-    if ((d->precinct = dauys_malloc_array(count, sizeof *d->precinct)) == NULL) {
-        dauys_free(d);
+    /* at most one district per precinct, and the end */
+    if ((d->precinct = dauys_malloc_array(count, sizeof *d->precinct)) == NULL ||
+        (d->district_start = dauys_malloc_array((size_t) count + 1, sizeof *d->district_start)) ==
+            NULL) {
+        dauys_demo_free(d);
         return dauys_error_set(err, DAUYS_E_NOMEM, "out of memory planning %u precincts", count);
     }
     lay_out(d);
@@ -174,6 +193,7 @@ dauys_demo_free(dauys_demo *d)
 {
     if (d != NULL) {
         dauys_free(d->precinct);
+        dauys_free(d->district_start);
         dauys_free(d);
     }
 }
@@ -210,11 +230,37 @@ dauys_demo_central_key(dauys_pubkey *pk, dauys_seckey *sk, const dauys_demo *d, 
     return derive_key(pk, sk, d, 0, SALT_CENTRAL, err);
 }
 
+int
+dauys_demo_commission_key(dauys_pubkey *pk, dauys_seckey *sk, const dauys_demo *d,
+                          dauys_level level, uint32_t n, dauys_error *err)
+{
+    if (level == DAUYS_LEVEL_DISTRICT ? n >= d->district_count : n >= DAUYS_DEMO_REGIONS) {
+        return dauys_error_set(err, DAUYS_E_USAGE, "no %s %u in the demo",
+                               dauys_summary_level_name(level), n);
+    }
+    return derive_key(pk, sk, d, n,
+                      level == DAUYS_LEVEL_DISTRICT ? SALT_DISTRICT_KEY : SALT_REGION_KEY, err);
+}
+
 /* The district id of region R's K-th district. */
 static void
 district_id(char *out, size_t size, uint32_t r, uint32_t k)
 {
     snprintf(out, size, "%s-D%03u", regions[r].code, k + 1);
+}
+
+uint32_t
+dauys_demo_district_region(const dauys_demo *d, uint32_t k)
+{
+    return d->precinct[d->district_start[k]].region;
+}
+
+void
+dauys_demo_district_id(char *out, size_t size, const dauys_demo *d, uint32_t k)
+{
+    uint32_t r = dauys_demo_district_region(d, k);
+
+    district_id(out, size, r, k - d->region_district[r]);
 }
 
 /* One "district:" line per district, in plan order. */
@@ -238,9 +284,36 @@ add_districts(dauys_textbuf *t, const dauys_demo *d)
     }
 }
 
+/* One "commission:" line per district, then per region with districts. */
+static void
+add_commissions(dauys_textbuf *t, const dauys_demo *d, const dauys_pubkey *keys)
+{
+    char id[32], key[57];
+
+    for (uint32_t k = 0; k < d->district_count; k++) {
+        dauys_demo_district_id(id, sizeof id, d, k);
+        dauys_keys_pubkey_to_base64(key, &keys[k]);
+        dauys_textbuf_add(t, "commission: district %s %s\n", id, key);
+    }
+    for (uint32_t r = 0; r < DAUYS_DEMO_REGIONS; r++) {
+        if (d->region_district[r] < d->region_district[r + 1]) {
+            dauys_keys_pubkey_to_base64(key, &keys[d->district_count + r]);
+            dauys_textbuf_add(t, "commission: region %s %s\n", regions[r].code, key);
+        }
+    }
+}
+
 int
 dauys_demo_manifest(char **out, size_t *len, const dauys_demo *d, const dauys_pubkey *pks,
                     dauys_error *err)
+{
+    return dauys_demo_manifest_with_commissions(out, len, d, pks, NULL, err);
+}
+
+int
+dauys_demo_manifest_with_commissions(char **out, size_t *len, const dauys_demo *d,
+                                     const dauys_pubkey *pks, const dauys_pubkey *commissions,
+                                     dauys_error *err)
 {
     dauys_textbuf t = {0};
     char key[57], id[32];
@@ -259,6 +332,9 @@ dauys_demo_manifest(char **out, size_t *len, const dauys_demo *d, const dauys_pu
                           regions[r].name);
     }
     add_districts(&t, d);
+    if (commissions != NULL) {
+        add_commissions(&t, d, commissions);
+    }
     for (uint32_t i = 0; i < d->count; i++) {
         const dauys_demo_precinct *p = &d->precinct[i];
         if (i == 0 || p->region != d->precinct[i - 1].region) {
@@ -276,6 +352,12 @@ dauys_demo_manifest(char **out, size_t *len, const dauys_demo *d, const dauys_pu
     *out = t.buf;
     *len = t.len;
     return 0;
+}
+
+uint32_t
+dauys_demo_pick(const dauys_demo *d, uint32_t n)
+{
+    return n == 0 ? 0 : (uint32_t) (rnd(d, 0, SALT_PICK, 0) % n);
 }
 
 const char *
@@ -342,10 +424,7 @@ dauys_demo_stuffed(const dauys_demo *d, uint32_t i)
            rnd(d, i, SALT_STUFF, 0) % 100 < d->stuff_share;
 }
 
-/* The numbers of one protocol. */
-typedef struct counts {
-    uint64_t on_list, received, issued, cancelled, in_boxes, yes, no, not_counted, invalid;
-} counts;
+typedef dauys_demo_counts counts;
 
 /* A value in [MEAN - SPREAD, MEAN + SPREAD] (permille), clamped to [LO, HI]. */
 static uint32_t
@@ -417,6 +496,17 @@ vary(counts *c, dauys_demo_variant variant)
     }
 }
 
+void
+dauys_demo_counts_of(dauys_demo_counts *out, const dauys_demo *d, uint32_t i,
+                     dauys_demo_variant variant)
+{
+    day(out, d, i);
+    if (dauys_demo_stuffed(d, i)) {
+        stuffed_day(out, d, i);
+    }
+    vary(out, variant);
+}
+
 int
 dauys_demo_protocol(char *out, size_t size, size_t *len, const dauys_demo *d, uint32_t i,
                     uint32_t version, dauys_demo_variant variant, dauys_error *err)
@@ -427,11 +517,7 @@ dauys_demo_protocol(char *out, size_t size, size_t *len, const dauys_demo *d, ui
     if (i >= d->count || version == 0) {
         return dauys_error_set(err, DAUYS_E_USAGE, "no precinct %u, version %u", i, version);
     }
-    day(&c, d, i);
-    if (dauys_demo_stuffed(d, i)) {
-        stuffed_day(&c, d, i);
-    }
-    vary(&c, variant);
+    dauys_demo_counts_of(&c, d, i, variant);
     n = snprintf(
         out, size,
         "format: dauys-protocol 1\nreferendum: %s\nprecinct: %s\nversion: %u\n%s"

@@ -35,20 +35,23 @@ static const char demo_usage[] =
     "Runs a mock referendum shaped like Kazakhstan's of 15 March 2026 end to end:\n"
     "20 regions, 10,388 precincts and about 12.48 million citizens on the lists by\n"
     "default, with a handful of planted troubles (an altered count, a replay, a\n"
-    "duplicate, a conflict, a correction, a broken relation, a stale version). It\n"
-    "makes the keys, the signed manifest and the signed protocols, then runs\n"
-    "dauys init, ingest, tally and publish, and dauys-audit verify on the bundle,\n"
-    "and prints the decision and the time and memory of each step.\n"
+    "duplicate, a conflict, a correction, a broken relation, a stale version), and\n"
+    "every district and region commission's signed summary protocol, one of which\n"
+    "moves votes from no to yes. It makes the keys, the signed manifest, the\n"
+    "signed protocols and summaries, then runs dauys init, ingest, tally and\n"
+    "publish, and dauys-audit verify on the bundle, and prints the decision, what\n"
+    "the summaries' crosscheck found, and the time and memory of each step.\n"
     "  --precincts N  20 to 1,000,000 (default 10,388)\n"
     "  --seed S       the same seed gives the same files, byte for byte (default 2026)\n"
     "  --profile P    the question's rules profile (default kz-constitutional)\n"
     "  --out DIR      keep everything in DIR (new or empty): keys/, workspace/ (use\n"
-    "                 with -w), bundle/, incoming/, later/; default: a temporary\n"
-    "                 directory, removed at the end\n"
+    "                 with -w), bundle/, incoming/, later/, summaries/; default: a\n"
+    "                 temporary directory, removed at the end\n"
     "  --timings FILE also write each step's time and peak memory to FILE, tab-separated:\n"
     "                 step, seconds, peak RSS in KiB (0: not measured), protocols\n"
-    "  --files-only   make the keys, the signed manifest and the signed protocols\n"
-    "                 (incoming/, later/) and stop: inputs for runs of your own\n"
+    "  --files-only   make the keys, the signed manifest, the signed protocols\n"
+    "                 (incoming/, later/) and summaries (summaries/) and stop: inputs\n"
+    "                 for runs of your own\n"
     "  --stuff REGION[:TURNOUT:YES[:SHARE]]\n"
     "                 ballot stuffing for dauys-audit forensics to find: SHARE% of\n"
     "                 REGION's precincts (a region code such as TUR; chosen from the\n"
@@ -69,6 +72,7 @@ typedef struct demo_run {
     const char *out, *timings;
     char dauys[PATH_MAX], audit[PATH_MAX];
     dauys_demo *d;
+    dauys_demo_planted_summary planted; /* the district summary that moves votes */
     stage stage[16];
     size_t stages;
     int files_only;    /* --files-only: stop once the inputs are made */
@@ -153,6 +157,18 @@ remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return remove(path);
 }
 
+/* How many regions have a district (and so a commission and a summary). */
+static uint32_t
+regions_with_districts(const dauys_demo *d)
+{
+    uint32_t n = 0;
+
+    for (uint32_t r = 0; r < DAUYS_DEMO_REGIONS; r++) {
+        n += d->region_district[r] < d->region_district[r + 1];
+    }
+    return n;
+}
+
 /* Writes the keys, the signed manifest and protocols, then the planted
  * trouble (inputs/demo_files.h), saying what each planted file is. */
 static int
@@ -177,6 +193,22 @@ prepare(demo_run *r)
     }
     for (size_t k = 0; k < DAUYS_DEMO_PLANTED; k++) {
         printf("  %-34s %s\n", planted[k].path, planted[k].what);
+    }
+    t0 = cli_now();
+    if (dauys_demo_summaries(&r->planted, r->d, r->out, &err) != 0) {
+        cli_report(&err);
+        return -1;
+    }
+    record(r, "signed summary protocols", t0, 0, 0);
+    printf("%u district and %u region summary protocols in %s, signed by their commissions%s",
+           r->d->district_count, regions_with_districts(r->d), at(r, files, "summaries/"),
+           r->d->count <= DAUYS_DEMO_KEY_FILES_MAX ? " (keys in keys/commissions/)" : "");
+    if (r->planted.planted) {
+        printf("; planted:\n  %-34s district summary %s: %llu votes moved from no to yes between "
+               "the precincts and the district: the crosscheck names it\n",
+               r->planted.path, r->planted.area, (unsigned long long) r->planted.moved);
+    } else {
+        printf("; none planted (every district holds planted trouble)\n");
     }
     return 0;
 }
@@ -205,11 +237,12 @@ static int
 organise(demo_run *r)
 {
     char ws[PATH_MAX], mf[PATH_MAX], pub[PATH_MAX], key[PATH_MAX], in[PATH_MAX], later[PATH_MAX],
-        bundle[PATH_MAX], *d = r->dauys;
+        sums[PATH_MAX], bundle[PATH_MAX], *d = r->dauys;
+    uint32_t summaries = r->d->district_count + regions_with_districts(r->d);
 
     at(r, ws, "workspace"), at(r, mf, "manifest.txt"), at(r, pub, "keys/central.pub");
     at(r, key, "keys/central.key"), at(r, in, "incoming"), at(r, later, "later");
-    at(r, bundle, "bundle");
+    at(r, sums, "summaries"), at(r, bundle, "bundle");
     return step(r, 1, "The central commission creates a workspace from the signed manifest",
                 "dauys init", 0, 0,
                 (char *const[]){d, "init", "-w", ws, "--manifest", mf, "--central-key", pub,
@@ -222,9 +255,14 @@ organise(demo_run *r)
                    step(r, 3, "Later in the night: corrections, a stale version, a broken relation",
                         "dauys ingest later/", 4, 1,
                         (char *const[]){d, "ingest", "-w", ws, later, NULL}) ||
-                   step(r, 4, "The tally under the constitution's rules", "dauys tally",
+                   step(r, 4,
+                        "The district and region commissions' summary protocols arrive: each is "
+                        "checked, never counted",
+                        "dauys ingest summaries/", summaries, 0,
+                        (char *const[]){d, "ingest", "-w", ws, sums, NULL}) ||
+                   step(r, 5, "The tally under the constitution's rules", "dauys tally",
                         r->d->count, 0, (char *const[]){d, "tally", "-w", ws, NULL}) ||
-                   step(r, 5, "The result is signed, logged and published with its evidence",
+                   step(r, 6, "The result is signed, logged and published with its evidence",
                         "dauys publish", r->d->count, 0,
                         (char *const[]){d, "publish", "-w", ws, "-k", key, bundle, NULL})
                ? -1
@@ -239,7 +277,7 @@ audit(demo_run *r, int *rc)
 
     at(r, pub, "keys/central.pub");
     at(r, bundle, "bundle");
-    printf("\n== 6. The independent audit re-derives everything from the bundle alone\n");
+    printf("\n== 7. The independent audit re-derives everything from the bundle alone\n");
     return run_child(r, "dauys-audit verify", r->d->count, rc,
                      (char *const[]){r->audit, "verify", "-p", pub, bundle, NULL});
 }
@@ -301,6 +339,79 @@ print_counts(const char *text)
            "national", a, b, share, c, yes_share);
 }
 
+/* Prints a differing area's findings: the crosscheck-field and -item lines
+ * that follow its crosscheck line at P (up to the next crosscheck line). */
+static void
+print_findings(const char *p)
+{
+    char field[64], a[32], b[32], listed[16], counted[16];
+    unsigned long long x, y;
+    const char *sep = ":";
+
+    for (p = strchr(p, '\n'); p != NULL && strncmp(p + 1, "crosscheck-", 11) == 0;
+         p = strchr(p + 1, '\n')) {
+        if (sscanf(p + 1, "crosscheck-field: %63s summary %llu counted %llu", field, &x, &y) == 3) {
+            dauys_out_group(a, sizeof a, x), dauys_out_group(b, sizeof b, y);
+            printf("%s %s summary %s counted %s", sep, field, a, b);
+            sep = ";";
+        } else if (sscanf(p + 1, "crosscheck-item: %63s listed %15s counted %15s", field, listed,
+                          counted) == 3) {
+            printf("%s %s listed %s counted %s", sep, field, listed, counted);
+            sep = ";";
+        }
+    }
+    printf("\n");
+}
+
+/* Counts the result's crosscheck lines (FORMATS.md 16.1) in TEXT into N
+ * (districts, regions) and AGREE, DIFFER, NONE; with SHOW, prints each
+ * area that differs with its findings. */
+static void
+crosscheck_lines(const char *text, int show, unsigned n[2], unsigned *agree, unsigned *differ,
+                 unsigned *none)
+{
+    char level[16], area[64], rest[64];
+
+    for (const char *p = strstr(text, "\ncrosscheck: "); p != NULL;
+         p = strstr(p + 1, "\ncrosscheck: ")) {
+        if (sscanf(p + 1, "crosscheck: %15s %63s %63[^\n]", level, area, rest) != 3) {
+            continue;
+        }
+        n[strcmp(level, "region") == 0]++;
+        if (strcmp(rest, "none") == 0) {
+            (*none)++;
+        } else if (strstr(rest, " differs") != NULL) {
+            (*differ)++;
+            if (show) {
+                printf("  %s %s DIFFERS from %s", level, area,
+                       strcmp(level, "district") == 0 ? "its precincts' protocols"
+                                                      : "its districts' summaries");
+                print_findings(p + 1);
+            }
+        } else {
+            (*agree)++;
+        }
+    }
+}
+
+/* What the crosscheck of the summary protocols found, from the result's
+ * crosscheck lines: the areas checked, then each that differs. */
+static void
+print_crosscheck(const char *text)
+{
+    unsigned n[2] = {0}, agree = 0, differ = 0, none = 0;
+
+    crosscheck_lines(text, 0, n, &agree, &differ, &none);
+    if (n[0] + n[1] == 0) {
+        printf("  summary protocols: none checked (the result has no crosscheck lines)\n");
+        return;
+    }
+    printf("  summary protocols: %u districts and %u regions checked: %u agree, %u differ%s, %u "
+           "with none\n",
+           n[0], n[1], agree, differ, differ == 1 ? "s" : "", none);
+    crosscheck_lines(text, 1, n, &agree, &differ, &none);
+}
+
 /* The decision, read back from the signed result statement. */
 static int
 print_decision(const demo_run *r)
@@ -323,6 +434,9 @@ print_decision(const demo_run *r)
     printf("  VALID: %s", v);
     line_value(v, sizeof v, text, "adopted");
     printf("   ADOPTED: %s\n", v);
+    printf("\n== What the crosscheck found, from the signed result: each summary protocol against "
+           "what was counted below it\n");
+    print_crosscheck(text);
     dauys_free(text);
     return 0;
 }
@@ -512,10 +626,12 @@ cmd_demo(int argc, char **argv)
         nftw(tmp, remove_one, 64, FTW_DEPTH | FTW_PHYS);
         printf("(everything was in a temporary directory, now removed: --out DIR keeps it)\n");
     } else if (rc != CLI_EXIT_FAIL && r.files_only) {
-        printf("The inputs are in %s: keys/, manifest.txt (signed), incoming/, later/\n", r.out);
+        printf("The inputs are in %s: keys/, manifest.txt (signed), incoming/, later/, "
+               "summaries/\n",
+               r.out);
     } else if (rc != CLI_EXIT_FAIL) {
         printf("Everything is in %s: keys/, workspace/ (dauys ... -w %s/workspace), bundle/ "
-               "(its reports in bundle/reports/), incoming/, later/\n",
+               "(its reports in bundle/reports/), incoming/, later/, summaries/\n",
                r.out, r.out);
     }
     dauys_demo_free(r.d);

@@ -280,7 +280,8 @@ done
 DIST=$(awk '$1 == "precinct:" && $2 == "AST-0001" { print $3; exit }' "$MANIFEST")
 REGION=$(awk -v d="$DIST" '$1 == "district:" && $2 == d { print $3; exit }' "$MANIFEST")
 # with_commissions VERSION LINES FILE: the demo's manifest at VERSION with the
-# commission lines LINES ("LEVEL AREA KEYNAME;...") before its first precinct.
+# commission lines LINES ("LEVEL AREA KEYNAME;...") before its first precinct,
+# in place of the demo's own.
 with_commissions() {
     local version=$1 spec=$2 out=$3 lines='' one
     IFS=';' read -ra one <<<"$spec"
@@ -290,6 +291,7 @@ with_commissions() {
     done
     awk -v v="$version" -v add="$lines" '
         $0 == "version: 1" { print "version: " v; next }
+        /^commission: / { next }
         /^precinct: / && !done { printf "%s", add; done = 1 }
         { print }' "$MANIFEST" >"$out"
     sign "$out" central.key

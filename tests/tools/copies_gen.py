@@ -49,6 +49,8 @@ def main():
         next(f)
         for line in f:
             index, precinct, version, outcome, _ = line.rstrip("\n").split("\t")
+            if ":" in precinct:  # a summary protocol (LEVEL:AREA): no observer copies it
+                continue
             if outcome in ("accepted", "correction"):
                 counting[precinct] = index
                 versions.setdefault(precinct, []).append(index)
