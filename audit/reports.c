@@ -35,6 +35,14 @@
  * a name is written at most 16 times per question (in the table, each chart,
  * the forensics table, each of its flags and the CSV). */
 #define REPORT_NAME_COPIES (6 * 16)
+/* The summary protocols' section (FORMATS.md 20.2), when the manifest has
+ * commissions: per area with a commission, its heading, fields and name;
+ * per precinct and district, its line among the items off and its entry
+ * among what was counted (a summary lists only its own area's items, so
+ * each precinct and district shows in one area's lists). */
+#define REPORT_SUMMARY_FIXED_MAX ((uint64_t) 4 << 10)
+#define REPORT_SUMMARY_AREA_MAX ((uint64_t) 32 << 10)
+#define REPORT_SUMMARY_ITEM_MAX ((uint64_t) 512)
 
 static const char *const html_field[FIELDS] = {
     "eligible",          "took-part", "yes", "no", "not-counted", "invalid", "precincts-reporting",
@@ -832,6 +840,29 @@ place_bytes(const dauys_place *places, size_t count)
     return n;
 }
 
+/* The most bytes of the summary protocols' section for M: 0 without commissions. */
+static uint64_t
+summary_section_max(const dauys_manifest *m)
+{
+    uint64_t n = 0;
+    int any = 0;
+
+    for (int level = 0; level < 2; level++) {
+        const dauys_place *p = level == 0 ? m->district : m->region;
+        size_t count = level == 0 ? m->district_count : m->region_count;
+        for (size_t i = 0; i < count; i++) {
+            if (p[i].has_commission) {
+                any = 1;
+                n += REPORT_SUMMARY_AREA_MAX +
+                     REPORT_NAME_COPIES * ((uint64_t) p[i].id_len + p[i].name_len);
+            }
+        }
+    }
+    return any ? n + REPORT_SUMMARY_FIXED_MAX +
+                     REPORT_SUMMARY_ITEM_MAX * ((uint64_t) m->precinct_count + m->district_count)
+               : 0;
+}
+
 /*
  * The most bytes a rendering dauys writes for the manifest in force can
  * take (tally/html.c, the CSV writer): a constant part, then per question a
@@ -854,7 +885,8 @@ report_max(const audit *a)
     /* No overflow: a manifest is at most DAUYS_MANIFEST_FILE_MAX (2^29) bytes,
      * so areas and names are below 2^29, and there are at most 16 questions. */
     max = REPORT_FIXED_MAX + REPORT_NAME_COPIES * texts +
-          (uint64_t) m->question_count * (areas * REPORT_AREA_MAX + REPORT_NAME_COPIES * names);
+          (uint64_t) m->question_count * (areas * REPORT_AREA_MAX + REPORT_NAME_COPIES * names) +
+          summary_section_max(m);
     return max < (uint64_t) SIZE_MAX ? (size_t) max : SIZE_MAX - 1;
 }
 
