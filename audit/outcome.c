@@ -268,6 +268,24 @@ logged_by_ingest(const char *event)
     return 0;
 }
 
+/* C1: the logged event and reason code of entry E (at WHERE) are WANT and
+ * CODE, what the files and the roster give. */
+static void
+compare_outcome(audit *a, const dauys_log_parsed *e, const char *where, const char *want,
+                const char *code)
+{
+    if (strcmp(want, e->event) != 0) {
+        dauys_audit_check(a, C1, 0, where, "logged as %s, but the files and the roster make it %s",
+                          e->event, want);
+        return;
+    }
+    dauys_audit_check(a, C1, strcmp(code, e->reason_code) == 0, where,
+                      "logged as %s with reason "
+                      "code %s, but the files and the roster give %s",
+                      e->event, e->reason_code[0] ? e->reason_code : "(none)",
+                      code[0] ? code : "none");
+}
+
 /* C1, C2, A3 for one submission whose files are as logged; PI its precinct,
  * WANT and CODE the outcome derive() gave. */
 static void
@@ -308,16 +326,7 @@ judge(audit *a, const dauys_log_parsed *e, const char *want, const char *code, i
             return;
         }
     }
-    if (strcmp(want, e->event) != 0) {
-        dauys_audit_check(a, C1, 0, where, "logged as %s, but the files and the roster make it %s",
-                          e->event, want);
-        return;
-    }
-    dauys_audit_check(a, C1, strcmp(code, e->reason_code) == 0, where,
-                      "logged as %s with reason "
-                      "code %s, but the files and the roster give %s",
-                      e->event, e->reason_code[0] ? e->reason_code : "(none)",
-                      code[0] ? code : "none");
+    compare_outcome(a, e, where, want, code);
 }
 
 /* The precinct an entry names, when the roster has it; UINT32_MAX if not. */
@@ -531,16 +540,7 @@ judge_summary(audit *a, const dauys_log_parsed *e, const char *want, const char 
             return;
         }
     }
-    if (strcmp(want, e->event) != 0) {
-        dauys_audit_check(a, C1, 0, where, "logged as %s, but the files and the roster make it %s",
-                          e->event, want);
-        return;
-    }
-    dauys_audit_check(a, C1, strcmp(code, e->reason_code) == 0, where,
-                      "logged as %s with reason "
-                      "code %s, but the files and the roster give %s",
-                      e->event, e->reason_code[0] ? e->reason_code : "(none)",
-                      code[0] ? code : "none");
+    compare_outcome(a, e, where, want, code);
 }
 
 /* Applies the LOGGED event of entry E to the area state ST: what counts
