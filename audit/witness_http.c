@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/watchdog.h"
+#include "core/clock.h"
 
 struct dauys_witness_server {
     struct MHD_Daemon *daemon;
@@ -37,15 +38,6 @@ typedef struct witness_request {
     int too_large;
     uint64_t started_ms;
 } witness_request;
-
-static uint64_t
-now_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t) t.tv_sec * 1000u + (uint64_t) t.tv_nsec / 1000000u;
-}
 
 /* --- headers that never end --------------------------------------------- */
 
@@ -160,14 +152,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         }
         r->len = 0;
         r->too_large = 0;
-        r->started_ms = now_ms();
+        r->started_ms = dauys_clock_ms();
         *con_cls = r;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
         /* A body trickled in to hold a connection (slowloris) is cut off:
          * the idle timeout alone never fires while a byte comes now and then. */
-        if (now_ms() - r->started_ms > (uint64_t) deadline_s * 1000u) {
+        if (dauys_clock_ms() - r->started_ms > (uint64_t) deadline_s * 1000u) {
             log_line(s, "POST %s: dropped, the body was not in after %u s", url, deadline_s);
             return MHD_NO;
         }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 
 struct dauys_watchdog_socket {
     int fd;
@@ -30,21 +31,11 @@ struct dauys_watchdog {
     pthread_t thread;
 };
 
-/* Milliseconds of the monotonic clock. */
-static uint64_t
-now_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t) t.tv_sec * 1000u + (uint64_t) t.tv_nsec / 1000000u;
-}
-
 /* Shuts down W's late sockets; W's lock held. */
 static void
 cut_late(dauys_watchdog *w)
 {
-    uint64_t now = now_ms();
+    uint64_t now = dauys_clock_ms();
 
     for (dauys_watchdog_socket *k = w->sockets; k != NULL; k = k->next) {
         if (!k->busy && !k->cut && now - k->since_ms > w->deadline_ms) {
@@ -137,7 +128,7 @@ dauys_watchdog_watch(dauys_watchdog *w, int fd)
     if (k == NULL) {
         return NULL;
     }
-    *k = (dauys_watchdog_socket){.fd = fd, .since_ms = now_ms()};
+    *k = (dauys_watchdog_socket){.fd = fd, .since_ms = dauys_clock_ms()};
     pthread_mutex_lock(&w->lock);
     k->next = w->sockets;
     if (w->sockets != NULL) {
@@ -153,7 +144,7 @@ dauys_watchdog_mark(dauys_watchdog *w, dauys_watchdog_socket *k, int busy)
 {
     pthread_mutex_lock(&w->lock);
     k->busy = busy;
-    k->since_ms = now_ms();
+    k->since_ms = dauys_clock_ms();
     pthread_mutex_unlock(&w->lock);
 }
 

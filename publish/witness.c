@@ -6,6 +6,7 @@
  * cosignatures of the policy's witnesses merged into the note.
  */
 #include "publish/witness.h"
+#include "core/clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -180,16 +181,6 @@ too_large:
                            "an add-checkpoint request is over its buffer of %zu bytes", size);
 }
 
-/* Milliseconds on the monotonic clock. */
-static uint64_t
-now_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t) t.tv_sec * 1000u + (uint64_t) t.tv_nsec / 1000000u;
-}
-
 static void
 sleep_ms(uint64_t ms)
 {
@@ -257,7 +248,7 @@ is_size_answer(const dauys_net_response *r)
 typedef struct slot {
     int done;
     unsigned retries, conflicts;
-    uint64_t due; /* now_ms() after which it is asked (again) */
+    uint64_t due; /* dauys_clock_ms() after which it is asked (again) */
     char *body;   /* its request */
     size_t body_len;
 } slot;
@@ -295,8 +286,9 @@ retry_later(const dauys_cosigner *c, slot *s, const dauys_net_post *p)
         return 0;
     }
     s->retries++;
-    s->due = now_ms() + (uint64_t) dauys_net_backoff_ms(
-                            s->retries, p->rc == 0 ? p->r.retry_after : 0, randombytes_random());
+    s->due = dauys_clock_ms() + (uint64_t) dauys_net_backoff_ms(s->retries,
+                                                                p->rc == 0 ? p->r.retry_after : 0,
+                                                                randombytes_random());
     return 1;
 }
 
@@ -420,7 +412,7 @@ dauys_cosigner_run(size_t *valid, dauys_cosigner_outcome *outcome, dauys_cosigne
     }
     for (;;) {
         size_t count = 0, pending = 0;
-        uint64_t now = now_ms(), first = UINT64_MAX;
+        uint64_t now = dauys_clock_ms(), first = UINT64_MAX;
         for (size_t i = 0; i < c->n; i++) {
             if (s[i].done) {
                 continue;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "core/alloc.h"
 #include "keys/keys.h"
 #include "referendum/protocol.h"
@@ -134,7 +135,7 @@ dauys_serve_intake_body(serve_request *r, const char *data, size_t *size)
 
     /* A body trickled in to hold a connection (slowloris) is cut off: the
      * idle timeout alone never fires while a byte comes now and then. */
-    if (dauys_serve_now_ms() - r->started_ms > (uint64_t) deadline * 1000u) {
+    if (dauys_clock_ms() - r->started_ms > (uint64_t) deadline * 1000u) {
         pthread_mutex_lock(&r->server->lock);
         r->server->count.dropped++;
         pthread_mutex_unlock(&r->server->lock);

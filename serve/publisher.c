@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "core/clock.h"
 #include "core/alloc.h"
 #include "publish/tiles.h"
 #include "serve/livepage.h"
@@ -268,7 +269,7 @@ cosign(struct dauys_server *s, char *note, size_t note_size, size_t *added, dauy
     const dauys_witness_policy *p = &s->pub->manifest.witnesses;
     dauys_checkpoint cp;
     size_t text_len, valid = 0, n = 0;
-    uint64_t started = dauys_serve_now_ms();
+    uint64_t started = dauys_clock_ms();
     char line[700];
 
     if (added != NULL) {
@@ -288,13 +289,13 @@ cosign(struct dauys_server *s, char *note, size_t note_size, size_t *added, dauy
         line_add(line, sizeof line, &n,
                  "witnesses: checkpoint %" PRIu64 " sent to %zu witnesses in %" PRIu64
                  " ms; the manifest names none, so no cosignature is kept",
-                 cp.size, s->cfg->witness_count, dauys_serve_now_ms() - started);
+                 cp.size, s->cfg->witness_count, dauys_clock_ms() - started);
     } else {
         line_add(line, sizeof line, &n,
                  "witnesses: checkpoint %" PRIu64
                  " cosigned by %zu of %zu, quorum %zu %s, in %" PRIu64 " ms",
                  cp.size, valid, p->count, p->quorum, valid >= p->quorum ? "met" : "NOT MET",
-                 dauys_serve_now_ms() - started);
+                 dauys_clock_ms() - started);
     }
     for (size_t i = 0; i < s->cfg->witness_count; i++) {
         if (added != NULL) {
@@ -306,8 +307,7 @@ cosign(struct dauys_server *s, char *note, size_t note_size, size_t *added, dauy
     }
     dauys_serve_log(s, "%s", line);
     s->witness_short = valid < p->count;
-    s->witness_retry_ms =
-        dauys_serve_now_ms() + (uint64_t) WITNESS_RETRY_INTERVALS * s->interval_ms;
+    s->witness_retry_ms = dauys_clock_ms() + (uint64_t) WITNESS_RETRY_INTERVALS * s->interval_ms;
     return 0;
 }
 
@@ -316,7 +316,7 @@ cosign(struct dauys_server *s, char *note, size_t note_size, size_t *added, dauy
 static int
 witness_retry_due(const struct dauys_server *s)
 {
-    return s->cosigner != NULL && s->witness_short && dauys_serve_now_ms() >= s->witness_retry_ms;
+    return s->cosigner != NULL && s->witness_short && dauys_clock_ms() >= s->witness_retry_ms;
 }
 
 /*
@@ -333,7 +333,7 @@ dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
     char note[DAUYS_COSIGNED_NOTE_MAX];
     dauys_serve_snapshot *snap = NULL;
     dauys_checkpoint cp;
-    uint64_t size, old, shown, started = dauys_serve_now_ms(), out;
+    uint64_t size, old, shown, started = dauys_clock_ms(), out;
     size_t added = 0;
     int rc = -1, have_checkpoint;
 
@@ -374,7 +374,7 @@ dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
                         swap_checkpoint(s, note, size, err) != 0)))) {
         goto done;
     }
-    out = dauys_serve_now_ms();
+    out = dauys_clock_ms();
     /* A status that failed after its checkpoint went out is read again. */
     if ((size != shown || added > 0) && (dauys_serve_snapshot_read(&snap, s->pub, err) != 0 ||
                                          swap_status(s, snap, note, size, err) != 0)) {
@@ -384,7 +384,7 @@ dauys_serve_publish_round(struct dauys_server *s, dauys_error *err)
         dauys_serve_log(s,
                         "published checkpoint %" PRIu64 " (%" PRIu64 " new entries) in %" PRIu64
                         " ms, its status %" PRIu64 " ms later",
-                        size, size - old, out - started, dauys_serve_now_ms() - out);
+                        size, size - old, out - started, dauys_clock_ms() - out);
     }
     rc = 0;
 done:

@@ -111,7 +111,7 @@ struct dauys_server {
      * only; it remembers the size each witness last cosigned. */
     dauys_cosigner *cosigner;
     /* The checkpoint served lacks a named witness's cosignature: asked again
-     * (the log not growing) from WITNESS_RETRY_MS (dauys_serve_now_ms) on:
+     * (the log not growing) from WITNESS_RETRY_MS (dauys_clock_ms) on:
      * publisher thread only. */
     int witness_short;
     uint64_t witness_retry_ms;
@@ -125,9 +125,6 @@ struct dauys_server {
 /* Formats a log line and hands it to the configuration's log hook. */
 void dauys_serve_log(const struct dauys_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Milliseconds on the monotonic clock. */
-uint64_t dauys_serve_now_ms(void);
 
 /* intake.c: submissions. */
 enum MHD_Result dauys_serve_intake_begin(serve_request *r, struct MHD_Connection *c);

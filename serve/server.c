@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/watchdog.h"
 #include "serve/serve_internal.h"
 #include "serve/snapshot.h"
@@ -37,15 +38,6 @@ dauys_serve_log(const struct dauys_server *s, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     s->cfg->log(s->cfg->log_ctx, line);
-}
-
-uint64_t
-dauys_serve_now_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t) t.tv_sec * 1000u + (uint64_t) t.tv_nsec / 1000000u;
 }
 
 /* Headers every answer carries. */
@@ -240,7 +232,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         r->server = s;
         r->conn = c;
         r->is_submission = 1;
-        r->started_ms = dauys_serve_now_ms();
+        r->started_ms = dauys_clock_ms();
         *con_cls = r;
         return dauys_serve_intake_begin(r, c);
     }
@@ -518,7 +510,7 @@ static void
 wait_in_flight(struct dauys_server *s, uint64_t deadline_ms)
 {
     pthread_mutex_lock(&s->lock);
-    while (s->in_flight > 0 && dauys_serve_now_ms() < deadline_ms) {
+    while (s->in_flight > 0 && dauys_clock_ms() < deadline_ms) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t); /* idle is made with that clock */
         t.tv_nsec += 50 * 1000000L;
@@ -541,7 +533,7 @@ dauys_serve_stop(dauys_server *s, dauys_error *err)
         if (fd != MHD_INVALID_SOCKET) {
             close(fd);
         }
-        wait_in_flight(s, dauys_serve_now_ms() + 10000u);
+        wait_in_flight(s, dauys_clock_ms() + 10000u);
     }
     pthread_mutex_lock(&s->lock);
     s->closing = 1; /* what arrives now is answered 503: the client retries elsewhere */
